@@ -1,0 +1,99 @@
+"""Palette quality: how far an image's pixels are from their nearest palette color.
+
+For each image the reference is built once: the image is reduced to at most
+1024 px on its longest side with Pillow's BOX filter (area average; a no-op for
+the 768x512 CQ100 images), its opaque pixels (alpha == 255, or all pixels when
+the file has no alpha) are collected, and their distinct colors are counted so
+that every metric is an exact pixel-weighted mean computed once per distinct
+color.
+
+* ``distortion``: mean over pixels of the Euclidean Oklab distance to the
+  nearest palette color, times 100 (Oklab L runs 0..1, so 1.0 is one
+  hundredth of the black-to-white distance).
+* ``mean_ciede2000``: mean over pixels of the CIEDE2000 difference (CIELAB,
+  D65) to the palette color nearest by CIEDE2000.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from colorspace import ciede2000, srgb8_to_cielab, srgb8_to_oklab
+
+MAX_SIDE = 1024
+_CHUNK = 32768
+
+
+@dataclass
+class Reference:
+    colors: np.ndarray  # (n, 3) uint8 distinct opaque colors
+    weights: np.ndarray  # (n,) float64 pixel counts
+    oklab: np.ndarray  # (n, 3)
+    cielab: np.ndarray  # (n, 3)
+    size: tuple[int, int]  # size the metrics were computed at
+
+    @property
+    def pixels(self) -> int:
+        return int(self.weights.sum())
+
+
+def load_reference(path: str, max_side: int = MAX_SIDE) -> Reference:
+    with Image.open(path) as im:
+        im.load()
+        has_alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
+        img = im.convert("RGBA" if has_alpha else "RGB")
+    w, h = img.size
+    if max(w, h) > max_side:
+        scale = max_side / max(w, h)
+        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
+    arr = np.asarray(img)
+    if has_alpha:
+        rgb = arr[..., :3][arr[..., 3] == 255]
+    else:
+        rgb = arr.reshape(-1, 3)
+    packed = (rgb[:, 0].astype(np.uint32) << 16) | (rgb[:, 1].astype(np.uint32) << 8) | rgb[:, 2]
+    uniq, counts = np.unique(packed, return_counts=True)
+    colors = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1).astype(np.uint8)
+    return Reference(
+        colors=colors,
+        weights=counts.astype(np.float64),
+        oklab=srgb8_to_oklab(colors),
+        cielab=srgb8_to_cielab(colors),
+        size=img.size,
+    )
+
+
+def _palette_array(palette: Sequence[Sequence[int]]) -> np.ndarray:
+    return np.asarray([tuple(c)[:3] for c in palette], dtype=np.float64).reshape(-1, 3)
+
+
+def distortion(ref: Reference, palette: Sequence[Sequence[int]]) -> float:
+    """100 x pixel-weighted mean Oklab distance to the nearest palette color."""
+    pal = _palette_array(palette)
+    if len(pal) == 0 or ref.pixels == 0:
+        return float("nan")
+    pal_ok = srgb8_to_oklab(pal)
+    total = 0.0
+    for s in range(0, len(ref.oklab), _CHUNK):
+        x = ref.oklab[s : s + _CHUNK]
+        d2 = ((x[:, None, :] - pal_ok[None, :, :]) ** 2).sum(axis=2)
+        total += float(np.sqrt(d2.min(axis=1)) @ ref.weights[s : s + _CHUNK])
+    return 100.0 * total / ref.pixels
+
+
+def mean_ciede2000(ref: Reference, palette: Sequence[Sequence[int]]) -> float:
+    """Pixel-weighted mean CIEDE2000 to the nearest (by CIEDE2000) palette color."""
+    pal = _palette_array(palette)
+    if len(pal) == 0 or ref.pixels == 0:
+        return float("nan")
+    pal_lab = srgb8_to_cielab(pal)
+    total = 0.0
+    for s in range(0, len(ref.cielab), _CHUNK):
+        x = ref.cielab[s : s + _CHUNK]
+        de = ciede2000(x[:, None, :], pal_lab[None, :, :]).min(axis=1)
+        total += float(de @ ref.weights[s : s + _CHUNK])
+    return total / ref.pixels

@@ -1,0 +1,269 @@
+"""Weighted k-means (Lloyd) with greedy k-means++ starts, vectorised over starts.
+
+Speaks scikit-learn's language: ``sample_weight``, ``n_init``, ``max_iter``,
+``tol``, ``inertia``. Inputs are validated by the caller (the options object);
+the loops below do no checking.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["KMeansResult", "weighted_kmeans", "squared_distances"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """Outcome of the best k-means start.
+
+    Attributes
+    ----------
+    centers : (k, D) float64
+        Cluster centers: the weighted mean of the points labelled with each.
+    labels : (M,) intp
+        Index of the center each point belongs to, in [0, k).
+    weights : (k,) float64
+        Sum of the sample weights of each cluster's points, all > 0. May hold
+        fewer than ``n_clusters`` entries if a cluster ended empty (rare).
+    inertia : float
+        Sum over points of sample weight times squared distance to the
+        nearest center.
+    n_iter : int
+        Lloyd iterations run by the best start.
+    """
+
+    centers: FloatArray
+    labels: npt.NDArray[np.intp]
+    weights: FloatArray
+    inertia: float
+    n_iter: int
+
+
+def squared_distances(points: FloatArray, centers: FloatArray) -> FloatArray:
+    """Squared Euclidean distances from every point to every center.
+
+    Parameters
+    ----------
+    points : (M, D) float64
+    centers : (C, D) float64
+
+    Returns
+    -------
+    (M, C) float64, all >= 0
+    """
+    cross = points @ centers.T
+    d2 = (points * points).sum(axis=1)[:, None] - 2.0 * cross + (centers * centers).sum(axis=1)
+    return np.maximum(d2, 0.0, out=d2)
+
+
+def _kmeans_plus_plus(
+    points: FloatArray,
+    weights: FloatArray,
+    n_clusters: int,
+    n_starts: int,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """Greedy weighted k-means++ for ``n_starts`` starts at once -> (R, k, D).
+
+    Each new center is the best of ``2 + log(k)`` candidates drawn with
+    probability proportional to weight x squared distance to the nearest
+    center so far (the variant scikit-learn uses).
+    """
+    n_points = points.shape[0]
+    n_trials = 2 + int(math.log(n_clusters))
+    starts = np.arange(n_starts)
+    cumulative_weight = np.cumsum(weights)
+    first = np.searchsorted(
+        cumulative_weight, rng.random(n_starts) * cumulative_weight[-1], side="right"
+    )
+    first = np.minimum(first, n_points - 1)
+    chosen = np.empty((n_starts, n_clusters), dtype=np.intp)
+    chosen[:, 0] = first
+    closest = squared_distances(points, points[first]).T  # (R, M)
+    row_offsets = (starts * n_points)[:, None]
+    for c in range(1, n_clusters):
+        cumulative = np.cumsum(closest * weights, axis=1)  # (R, M)
+        targets = rng.random((n_starts, n_trials)) * cumulative[:, -1:]
+        # One searchsorted over all starts: shift each start's cumulative sums
+        # past the previous start's total so the flattened array stays sorted.
+        shift = np.concatenate([[0.0], np.cumsum(cumulative[:-1, -1])])[:, None]
+        flat = np.searchsorted((cumulative + shift).ravel(), (targets + shift).ravel(), side="right")
+        candidates = np.minimum(flat.reshape(n_starts, n_trials) - row_offsets, n_points - 1)
+        np.maximum(candidates, 0, out=candidates)
+        d2 = squared_distances(points, points[candidates.ravel()])  # (M, R*T)
+        d2 = d2.T.reshape(n_starts, n_trials, n_points)
+        np.minimum(d2, closest[:, None, :], out=d2)
+        best = np.argmin(d2 @ weights, axis=1)
+        chosen[:, c] = candidates[starts, best]
+        closest = d2[starts, best]
+    return points[chosen]
+
+
+def _lloyd(
+    points: FloatArray,
+    weights: FloatArray,
+    centers: FloatArray,
+    max_iter: int,
+    tol: float,
+) -> tuple[FloatArray, FloatArray, int]:
+    """Run Lloyd iterations on every start at once.
+
+    Parameters are the points (M, D), their weights (M,), the starting
+    centers (R, k, D), the iteration cap and the absolute tolerance. Returns
+    the centers (R, k, D), the inertia of each start (R,) and the largest
+    number of iterations any start ran.
+    """
+    n_starts, n_clusters, dim = centers.shape
+    n_points = points.shape[0]
+    size = n_starts * n_clusters
+    offsets = np.arange(n_starts) * n_clusters  # (R,)
+    repeated_weights = np.repeat(weights, n_starts)  # matches (M, R).ravel()
+    repeated_moments = [np.repeat(weights * points[:, d], n_starts) for d in range(dim)]
+    active = np.ones(n_starts, dtype=bool)
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is reported
+        flat_centers = centers.reshape(size, dim)
+        # argmin of |x - c|^2 over c needs only |c|^2 - 2 x.c; |x|^2 is common.
+        score = points @ (-2.0 * flat_centers.T)
+        score += (flat_centers * flat_centers).sum(axis=1)
+        score = score.reshape(n_points, n_starts, n_clusters)
+        labels = np.argmin(score, axis=2)  # (M, R)
+        flat = (labels + offsets).ravel()
+        cluster_weights = np.bincount(flat, repeated_weights, size)
+        sums = np.stack([np.bincount(flat, m, size) for m in repeated_moments], axis=1)
+        nonempty = cluster_weights > 0
+        new_centers = centers.reshape(size, dim).copy()
+        new_centers[nonempty] = sums[nonempty] / cluster_weights[nonempty][:, None]
+        new_centers = new_centers.reshape(n_starts, n_clusters, dim)
+        if not nonempty.all():
+            d2 = squared_distances(points, flat_centers).reshape(n_points, n_starts, n_clusters)
+            _relocate_empty(
+                points, weights, d2, labels, new_centers, nonempty.reshape(n_starts, n_clusters)
+            )
+        shift = ((new_centers - centers) ** 2).sum(axis=(1, 2))
+        centers = np.where(active[:, None, None], new_centers, centers)
+        active &= shift > tol
+        if not active.any():
+            break
+    d2 = squared_distances(points, centers.reshape(size, dim)).reshape(
+        n_points, n_starts, n_clusters
+    )
+    inertia = weights @ d2.min(axis=2)
+    return centers, inertia, n_iter
+
+
+def _relocate_empty(
+    points: FloatArray,
+    weights: FloatArray,
+    d2: FloatArray,
+    labels: npt.NDArray[np.intp],
+    centers: FloatArray,
+    nonempty: npt.NDArray[np.bool_],
+) -> None:
+    """Move each empty cluster onto a point far from its own center.
+
+    Points are taken in decreasing order of weighted squared distance to the
+    center they were assigned to, one per empty cluster (as scikit-learn does).
+    ``d2`` is (M, R, k), ``labels`` (M, R), ``centers`` (R, k, D) and is
+    changed in place.
+    """
+    point_index = np.arange(points.shape[0])
+    for r in np.flatnonzero(~nonempty.all(axis=1)):
+        empty = np.flatnonzero(~nonempty[r])
+        cost = d2[point_index, r, labels[:, r]] * weights
+        farthest = np.argsort(-cost, kind="stable")[: empty.shape[0]]
+        centers[r, empty[: farthest.shape[0]]] = points[farthest]
+
+
+def _assign(
+    points: FloatArray, weights: FloatArray, centers: FloatArray
+) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray]:
+    """Label points by nearest center; return labels, cluster weights, means."""
+    labels = np.argmin(squared_distances(points, centers), axis=1)
+    n_clusters = centers.shape[0]
+    cluster_weights = np.bincount(labels, weights, n_clusters)
+    sums = np.stack(
+        [np.bincount(labels, weights * points[:, d], n_clusters) for d in range(points.shape[1])],
+        axis=1,
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / cluster_weights[:, None]
+    return labels, cluster_weights, means
+
+
+def weighted_kmeans(
+    points: npt.ArrayLike,
+    sample_weight: npt.ArrayLike,
+    n_clusters: int,
+    *,
+    n_init: int = 4,
+    max_iter: int = 100,
+    tol: float = 1e-4,
+    rng: np.random.Generator,
+    init: npt.ArrayLike | None = None,
+) -> KMeansResult:
+    """Cluster weighted points with k-means; keep the best of ``n_init`` starts.
+
+    Parameters
+    ----------
+    points : (M, D) float
+        Points to cluster (here: histogram colors in the working color space).
+    sample_weight : (M,) float
+        Positive weight of each point (here: pixel counts).
+    n_clusters : int
+        k, with 1 <= k <= number of distinct points (the caller ensures it).
+    n_init : int
+        Number of greedy k-means++ starts, run together.
+    max_iter : int
+        Maximum Lloyd iterations per start.
+    tol : float
+        A start has converged when the summed squared movement of its centers
+        falls to ``tol`` times the weighted mean variance of the points or less.
+    rng : numpy.random.Generator
+        The only source of randomness.
+    init : (k, D) float, optional
+        Starting centers; if given, one start is run from them and neither
+        ``n_init`` nor ``rng`` is used.
+
+    Returns
+    -------
+    KMeansResult
+        The start with the lowest inertia; ties go to the earliest start.
+        Every cluster is non-empty.
+    """
+    x = np.ascontiguousarray(points, dtype=np.float64)
+    w = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    mean = (x * w[:, None]).sum(0) / w.sum()
+    variance = float((((x - mean) ** 2) * w[:, None]).sum(0).mean() / w.sum())
+    tol_abs = tol * variance
+
+    if init is None:
+        starts = _kmeans_plus_plus(x, w, n_clusters, n_init, rng)
+    else:
+        starts = np.asarray(init, dtype=np.float64).reshape(1, n_clusters, x.shape[1])
+    centers, inertia, n_iter = _lloyd(x, w, starts, max_iter, tol_abs)
+    best = int(np.argmin(inertia))
+    # One last assignment so that each center is exactly the weighted mean of
+    # the points labelled with it: shares and colors then describe the same
+    # pixels. A center left with no point (possible only in a near-tie) is
+    # dropped, never returned empty.
+    labels, cluster_weights, means = _assign(x, w, centers[best])
+    keep = cluster_weights > 0
+    if not keep.all():
+        remap = np.cumsum(keep) - 1
+        labels = remap[labels]
+        cluster_weights, means = cluster_weights[keep], means[keep]
+    final_inertia = float(w @ squared_distances(x, means)[np.arange(x.shape[0]), labels])
+    return KMeansResult(
+        centers=means,
+        labels=labels,
+        weights=cluster_weights,
+        inertia=final_inertia,
+        n_iter=n_iter,
+    )

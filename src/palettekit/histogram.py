@@ -1,0 +1,136 @@
+"""Color histogram: many pixels -> few weighted colors.
+
+k-means runs on the occupied bins of a histogram instead of on every pixel.
+Each bin is represented by the mean color of the pixels that fall into it, so
+with 8 bits per channel the bins are exactly the image's distinct colors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["ColorHistogram", "color_histogram", "coarsen"]
+
+# Above this many bins a dense bincount costs more than sorting the keys.
+_DENSE_BITS_MAX = 6
+
+
+@dataclass(frozen=True)
+class ColorHistogram:
+    """Occupied bins of a color histogram.
+
+    Attributes
+    ----------
+    colors : (M, 3) float64
+        Mean sRGB color of each occupied bin, in [0, 255].
+    counts : (M,) int64
+        Number of pixels in each bin, all > 0; sums to the number of pixels.
+    bits : int
+        Bits per channel used for binning (8 means exact colors).
+    """
+
+    colors: npt.NDArray[np.float64]
+    counts: npt.NDArray[np.int64]
+    bits: int
+
+    @property
+    def total(self) -> int:
+        """Number of pixels counted."""
+        return int(self.counts.sum())
+
+    def __len__(self) -> int:
+        return int(self.counts.shape[0])
+
+
+def _bin_keys(pixels: npt.NDArray[np.uint8], bits: int) -> npt.NDArray[np.int64]:
+    shift = 8 - bits
+    p = pixels >> np.uint8(shift) if shift else pixels
+    keys = p[:, 0].astype(np.int64) << (2 * bits)
+    keys |= p[:, 1].astype(np.int64) << bits
+    keys |= p[:, 2]
+    return keys
+
+
+def color_histogram(pixels: npt.ArrayLike, bits: int = 5) -> ColorHistogram:
+    """Count colors in bins of ``bits`` bits per channel.
+
+    Parameters
+    ----------
+    pixels : (N, 3) uint8
+        sRGB pixels in [0, 255]. N may be 0.
+    bits : int
+        Bits per channel, 1 to 8. 5 bits gives at most 32,768 bins; photos
+        typically occupy 1,000 to 5,000 of them.
+
+    Returns
+    -------
+    ColorHistogram
+        Occupied bins in increasing bin order (a deterministic order that does
+        not depend on the order of the pixels).
+    """
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    if pixels.ndim != 2 or pixels.shape[1] != 3:
+        raise ValueError(f"pixels must have shape (N, 3), got {pixels.shape}")
+    if not 1 <= bits <= 8:
+        raise ValueError(f"bits must be between 1 and 8, got {bits}")
+    if pixels.shape[0] == 0:
+        return ColorHistogram(np.zeros((0, 3)), np.zeros(0, dtype=np.int64), bits)
+
+    keys = _bin_keys(pixels, bits)
+    if bits == 8:
+        unique, counts = np.unique(keys, return_counts=True)
+        colors = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], axis=1)
+        return ColorHistogram(colors.astype(np.float64), counts.astype(np.int64), bits)
+
+    if bits <= _DENSE_BITS_MAX:
+        n_bins = 1 << (3 * bits)
+        all_counts = np.bincount(keys, minlength=n_bins)
+        occupied = np.flatnonzero(all_counts)
+        counts = all_counts[occupied]
+        sums = np.empty((occupied.shape[0], 3))
+        for channel in range(3):
+            channel_sums = np.bincount(keys, weights=pixels[:, channel], minlength=n_bins)
+            sums[:, channel] = channel_sums[occupied]
+    else:
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        sums = np.empty((counts.shape[0], 3))
+        for channel in range(3):
+            sums[:, channel] = np.bincount(inverse, weights=pixels[:, channel])
+    colors = sums / counts[:, None]
+    return ColorHistogram(colors, counts.astype(np.int64), bits)
+
+
+def coarsen(histogram: ColorHistogram, bits: int) -> ColorHistogram:
+    """Merge the bins of a histogram into coarser bins of ``bits`` bits.
+
+    Gives the same bins, counts and mean colors as :func:`color_histogram`
+    of the original pixels at ``bits`` bits (up to rounding), in O(M) instead
+    of O(N): each bin's mean color lies inside its bin, so it names the coarse
+    bin that contains it.
+
+    Parameters
+    ----------
+    histogram : ColorHistogram
+        A histogram with more than ``bits`` bits per channel.
+    bits : int
+        Bits per channel of the result, 1 to ``histogram.bits``.
+    """
+    if bits >= histogram.bits:
+        return histogram
+    colors = histogram.colors
+    fine = np.floor(colors).astype(np.int64)
+    np.clip(fine, 0, 255, out=fine)
+    keys = _bin_keys(fine.astype(np.uint8), bits)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    counts = np.bincount(inverse, weights=histogram.counts, minlength=unique.shape[0])
+    sums = np.stack(
+        [
+            np.bincount(inverse, weights=histogram.counts * colors[:, c], minlength=unique.shape[0])
+            for c in range(3)
+        ],
+        axis=1,
+    )
+    return ColorHistogram(sums / counts[:, None], np.rint(counts).astype(np.int64), bits)

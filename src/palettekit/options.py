@@ -1,0 +1,200 @@
+"""One frozen, validated options object shared by the library, CLI and adapters.
+
+Every adapter (``extract(**kwargs)``, the command line, batch runs, the web
+app) builds an :class:`Options` and passes it down; nothing below this module
+validates user input again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import OptionsError
+
+__all__ = ["Options", "SPACES", "SORTS", "parse_color"]
+
+SPACES = ("oklab", "cielab", "srgb")
+"""Color spaces k-means can run in."""
+
+SORTS = ("share", "lightness", "hue")
+"""Orders a palette can be sorted in."""
+
+_HEX_RE = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def parse_color(value: object) -> tuple[int, int, int]:
+    """Parse a color given as ``"#rrggbb"``, ``"#rgb"`` or three ints in [0, 255].
+
+    Raises
+    ------
+    OptionsError
+        If the value is not a color in one of those forms.
+    """
+    if isinstance(value, str):
+        match = _HEX_RE.match(value.strip())
+        if not match:
+            raise OptionsError(f"not a hex color: {value!r} (expected #rrggbb or #rgb)")
+        digits = match.group(1)
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+    if isinstance(value, (tuple, list)) and len(value) == 3:
+        if all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in value):
+            return (int(value[0]), int(value[1]), int(value[2]))
+    raise OptionsError(f"not a color: {value!r} (expected '#rrggbb' or three ints 0-255)")
+
+
+def _check_int(name: str, value: object, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        # numpy integers are accepted, floats are not (k=5.5 is a mistake).
+        try:
+            import numpy as np
+
+            if isinstance(value, np.integer):
+                value = int(value)
+            else:
+                raise TypeError
+        except TypeError:
+            raise OptionsError(f"{name} must be an integer, got {value!r}") from None
+    assert isinstance(value, int)
+    if value < low or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"between {low} and {high}"
+        raise OptionsError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def _check_float(name: str, value: object, low: float, high: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise OptionsError(f"{name} must be a number, got {value!r}")
+    result = float(value)
+    if not (result == result) or result < low or (high is not None and result > high):
+        bound = f">= {low}" if high is None else f"between {low} and {high}"
+        raise OptionsError(f"{name} must be {bound}, got {value!r}")
+    return result
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value.lower() not in choices:
+        raise OptionsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value.lower()
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """How to extract a palette. Immutable; validated on construction.
+
+    Parameters
+    ----------
+    k : int
+        Number of colors asked for, 1 to 256. Fewer come back when the image
+        has fewer distinct colors.
+    space : {"oklab", "cielab", "srgb"}
+        Color space k-means runs in. Oklab (default) is perceptual; "srgb" is
+        the tutorial recipe's space.
+    sort : {"share", "lightness", "hue"}
+        Order of the swatches: largest share first, lightest first, or by hue
+        angle (grays last).
+    seed : int
+        Seed of the random generator used by k-means++ (>= 0). Same seed, same
+        palette.
+    n_init : int
+        Number of k-means++ starts; the one with the lowest inertia wins.
+    max_iter : int
+        Maximum Lloyd iterations per start.
+    tol : float
+        Convergence tolerance: a start stops when no center moves by more than
+        ``tol`` times the data's mean variance (as in scikit-learn).
+    max_pixels : int or None
+        Working size: the image is reduced (keeping its aspect ratio) to at
+        most this many pixels before counting colors. ``None`` keeps full
+        resolution.
+    histogram_bits : int
+        Bits per channel of the color histogram (1 to 8). Each occupied bin is
+        represented by the mean color of its pixels; 8 means exact colors.
+    alpha_threshold : int
+        Pixels whose alpha is below this (0 to 255) are transparent and ignored.
+    composite_on : tuple of 3 ints or None
+        If given (as ``"#rrggbb"`` or an RGB triple), transparent and
+        translucent pixels are composited onto this color instead of dropped.
+    max_image_pixels : int
+        Decompression-bomb guard: images whose header declares more pixels are
+        refused before decoding.
+    max_bytes : int
+        Largest number of bytes read from a URL or file object.
+    timeout : float
+        Total deadline in seconds for fetching a URL.
+    """
+
+    k: int = 5
+    space: str = "oklab"
+    sort: str = "share"
+    seed: int = 0
+    n_init: int = 8
+    max_iter: int = 100
+    tol: float = 1e-4
+    max_pixels: int | None = 250_000
+    histogram_bits: int = 5
+    alpha_threshold: int = 128
+    composite_on: tuple[int, int, int] | None = None
+    max_image_pixels: int = 150_000_000
+    max_bytes: int = 100 * 1024 * 1024
+    timeout: float = 20.0
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "k", _check_int("k", self.k, 1, 256))
+        set_(self, "space", _check_choice("space", self.space, SPACES))
+        set_(self, "sort", _check_choice("sort", self.sort, SORTS))
+        set_(self, "seed", _check_int("seed", self.seed, 0, 2**63 - 1))
+        set_(self, "n_init", _check_int("n_init", self.n_init, 1, 1000))
+        set_(self, "max_iter", _check_int("max_iter", self.max_iter, 1, 100_000))
+        set_(self, "tol", _check_float("tol", self.tol, 0.0))
+        if self.max_pixels is not None:
+            set_(self, "max_pixels", _check_int("max_pixels", self.max_pixels, 1))
+        set_(self, "histogram_bits", _check_int("histogram_bits", self.histogram_bits, 1, 8))
+        set_(self, "alpha_threshold", _check_int("alpha_threshold", self.alpha_threshold, 0, 255))
+        if self.composite_on is not None:
+            set_(self, "composite_on", parse_color(self.composite_on))
+        set_(self, "max_image_pixels", _check_int("max_image_pixels", self.max_image_pixels, 1))
+        set_(self, "max_bytes", _check_int("max_bytes", self.max_bytes, 1))
+        set_(self, "timeout", _check_float("timeout", self.timeout, 0.001))
+
+    @classmethod
+    def from_kwargs(cls, base: Options | None = None, **kwargs: Any) -> Options:
+        """Build options from keyword arguments, optionally on top of ``base``.
+
+        Raises
+        ------
+        OptionsError
+            On an unknown option name or an invalid value.
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(kwargs) - names)
+        if unknown:
+            raise OptionsError(
+                f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
+                f" (known: {', '.join(sorted(names))})"
+            )
+        if base is None:
+            return cls(**kwargs)
+        return dataclasses.replace(base, **kwargs)
+
+    def replace(self, **changes: Any) -> Options:
+        """Return a copy with some options changed (validated)."""
+        return Options.from_kwargs(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready dict of every option (colors as lists)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Options:
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        return cls.from_kwargs(**dict(data))

@@ -1,0 +1,203 @@
+"""Small immutable value objects: :class:`Swatch` and :class:`Palette`.
+
+They hold results only; rendering lives in :mod:`palettekit.render`, export
+formats in :mod:`palettekit.export`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, overload
+
+from .errors import OptionsError
+from .options import SORTS
+
+__all__ = ["Swatch", "Palette", "SCHEMA"]
+
+SCHEMA = "palettekit.palette/1"
+"""Identifier of the plain-data form of a palette (see :meth:`Palette.to_dict`)."""
+
+# Below this Oklch chroma a color counts as gray when sorting by hue.
+_ACHROMATIC_CHROMA = 0.02
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """One color of a palette.
+
+    Attributes
+    ----------
+    rgb : tuple of 3 int
+        sRGB color in [0, 255].
+    share : float
+        Fraction of the image's opaque working-size pixels assigned to this
+        color, in (0, 1]. Shares of a palette sum to 1.
+    count : int
+        Number of those pixels.
+    oklab : tuple of 3 float
+        The color in Oklab (L in [0, 1]), rounded to 6 decimals.
+    name : str
+        Nearest CSS named color (by distance in Oklab).
+    """
+
+    rgb: tuple[int, int, int]
+    share: float
+    count: int
+    oklab: tuple[float, float, float]
+    name: str
+
+    @property
+    def hex(self) -> str:
+        """Lowercase ``#rrggbb``."""
+        return "#{:02x}{:02x}{:02x}".format(*self.rgb)
+
+    @property
+    def lightness(self) -> float:
+        """Oklab L, perceived lightness in [0, 1]."""
+        return self.oklab[0]
+
+    @property
+    def chroma(self) -> float:
+        """Oklch chroma (colorfulness), >= 0."""
+        return math.hypot(self.oklab[1], self.oklab[2])
+
+    @property
+    def hue(self) -> float:
+        """Oklch hue angle in degrees [0, 360)."""
+        return math.degrees(math.atan2(self.oklab[2], self.oklab[1])) % 360.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: hex, rgb, share, count, oklab, name."""
+        return {
+            "hex": self.hex,
+            "rgb": list(self.rgb),
+            "share": self.share,
+            "count": self.count,
+            "oklab": list(self.oklab),
+            "name": self.name,
+        }
+
+
+def _sort_key(order: str):  # type: ignore[no-untyped-def]
+    if order == "share":
+        return lambda s: (-s.count, -s.lightness, s.hex)
+    if order == "lightness":
+        return lambda s: (-s.lightness, -s.count, s.hex)
+    # hue: chromatic colors by hue angle, then grays from light to dark.
+    return lambda s: (
+        (1, -s.lightness, 0.0, s.hex)
+        if s.chroma < _ACHROMATIC_CHROMA
+        else (0, s.hue, -s.lightness, s.hex)
+    )
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+class Palette(Sequence[Swatch]):
+    """An immutable sequence of :class:`Swatch` plus read-only ``meta``.
+
+    Sorted by share, largest first, unless built with another order.
+    ``meta`` holds how the palette was made (see the README for its keys).
+    In Jupyter a palette displays as its swatches and proportional bar.
+    """
+
+    __slots__ = ("_swatches", "_meta")
+
+    def __init__(self, swatches: Sequence[Swatch], meta: Mapping[str, Any] | None = None):
+        self._swatches: tuple[Swatch, ...] = tuple(swatches)
+        self._meta: Mapping[str, Any] = _freeze(dict(meta or {}))
+
+    @overload
+    def __getitem__(self, index: int) -> Swatch: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Swatch, ...]: ...
+    def __getitem__(self, index: int | slice) -> Swatch | tuple[Swatch, ...]:
+        return self._swatches[index]
+
+    def __len__(self) -> int:
+        return len(self._swatches)
+
+    def __iter__(self) -> Iterator[Swatch]:
+        return iter(self._swatches)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Palette):
+            return NotImplemented
+        return self._swatches == other._swatches
+
+    def __hash__(self) -> int:
+        return hash(self._swatches)
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{s.hex} {s.share:.1%}" for s in self._swatches)
+        return f"Palette([{body}])"
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        """Read-only mapping: k, options, seed, sizes, distortion, timings, ..."""
+        return self._meta
+
+    @property
+    def swatches(self) -> tuple[Swatch, ...]:
+        """The swatches as a tuple."""
+        return self._swatches
+
+    @property
+    def hex(self) -> list[str]:
+        """Hex codes of the swatches, in order."""
+        return [s.hex for s in self._swatches]
+
+    @property
+    def rgb(self) -> list[tuple[int, int, int]]:
+        """RGB triples of the swatches, in order."""
+        return [s.rgb for s in self._swatches]
+
+    @property
+    def shares(self) -> list[float]:
+        """Shares of the swatches, in order; they sum to 1."""
+        return [s.share for s in self._swatches]
+
+    def sorted(self, by: str = "share") -> Palette:
+        """A copy sorted by "share" (largest first), "lightness" (lightest
+        first) or "hue" (by Oklch hue angle, grays last)."""
+        if by not in SORTS:
+            raise OptionsError(f"sort must be one of {', '.join(SORTS)}; got {by!r}")
+        return Palette(sorted(self._swatches, key=_sort_key(by)), self._meta)
+
+    def to_dict(self, timings: bool = False) -> dict[str, Any]:
+        """Plain, JSON-ready data in the ``palettekit.palette/1`` schema.
+
+        Per-stage timings vary from run to run, so they are left out unless
+        ``timings=True``; everything else is the same for the same input and
+        options.
+        """
+        meta = _thaw(self._meta)
+        if not timings:
+            meta.pop("timings", None)
+        return {
+            "schema": SCHEMA,
+            "colors": [s.to_dict() for s in self._swatches],
+            "meta": meta,
+        }
+
+    def _repr_html_(self) -> str:
+        from .html import palette_to_html
+
+        return palette_to_html(self)

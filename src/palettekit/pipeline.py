@@ -1,0 +1,283 @@
+"""extract(): the one place that knows the order of the steps.
+
+    source -load-> RGB(A) image at working size
+           -pixels-> opaque sRGB pixels (N, 3) uint8
+           -histogram-> mean colors of occupied bins (M, 3) + counts (M,)
+           -colorspace-> bins in the clustering space (M, 3) float
+           -cluster-> weighted k-means centers (k, 3) + weights (k,)
+           -palette-> Palette of Swatches, sorted, with meta
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import colorspace
+from ._version import __version__
+from .cluster import weighted_kmeans
+from .errors import EmptyImageError, FewerColorsWarning
+from .histogram import ColorHistogram, coarsen, color_histogram
+from .load import ImageSource, load_image, source_label
+from .names import nearest_css_names
+from .options import Options
+from .palette import Palette, Swatch, _sort_key
+from .pixels import opaque_pixels
+
+__all__ = ["extract", "palette_from_pixels", "palette_from_histogram"]
+
+# With at most this many occupied bins the image is graphics-like: count its
+# exact colors instead, so that few-color images keep their colors exactly.
+_EXACT_BELOW_BINS = 256
+
+# With more bins than this, k-means starts on a coarser histogram first.
+_COARSE_ABOVE_BINS = 1024
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = self.ms.get(name, 0.0) + (time.perf_counter() - start) * 1000.0
+
+
+def extract(
+    source: ImageSource,
+    k: int | None = None,
+    *,
+    options: Options | None = None,
+    **kwargs: Any,
+) -> Palette:
+    """Dominant colors of an image and their shares.
+
+    Parameters
+    ----------
+    source
+        A path (str or PathLike), an http(s) URL, bytes, a binary file object,
+        a ``PIL.Image.Image``, or a numpy array (H, W, 3|4) of uint8 or float
+        in [0, 1].
+    k : int, optional
+        Number of colors (default 5, or ``options.k``).
+    options : Options, optional
+        A prepared options object; keyword arguments override its fields.
+    **kwargs
+        Any field of :class:`Options` (``space``, ``sort``, ``seed``,
+        ``max_pixels``, ``alpha_threshold``, ``composite_on``, ...).
+
+    Returns
+    -------
+    Palette
+        At most k swatches, sorted by ``options.sort``; shares sum to 1.
+
+    Raises
+    ------
+    OptionsError
+        Unknown option or invalid value.
+    ImageLoadError
+        (and its subclasses) The source cannot be read.
+    EmptyImageError
+        The image has no pixels, or no opaque pixel.
+
+    Warns
+    -----
+    FewerColorsWarning
+        The image has fewer distinct colors than k; fewer swatches come back.
+    """
+    if k is not None:
+        kwargs["k"] = k
+    opts = Options.from_kwargs(options, **kwargs)
+    timer = _Timer()
+    label = source_label(source)
+
+    with timer.stage("load"):
+        loaded = load_image(source, opts)
+    with timer.stage("pixels"):
+        pixels = opaque_pixels(loaded.to_array(), opts.alpha_threshold, opts.composite_on)
+    if pixels.rgb.shape[0] == 0:
+        raise EmptyImageError(
+            f"{label}: every pixel is transparent (alpha below {opts.alpha_threshold}); "
+            "lower alpha_threshold or use composite_on"
+        )
+    meta: dict[str, Any] = {
+        "source": label,
+        "format": loaded.format,
+        "original_size": list(loaded.original_size),
+        "working_size": list(loaded.image.size),
+        "icc": loaded.icc,
+        "pixels": pixels.total,
+        "opaque_pixels": int(pixels.rgb.shape[0]),
+        "transparent_share": pixels.transparent_share,
+    }
+    return palette_from_pixels(pixels.rgb, opts, meta=meta, timer=timer, label=label)
+
+
+def palette_from_pixels(
+    rgb: npt.NDArray[np.uint8],
+    options: Options,
+    *,
+    meta: dict[str, Any] | None = None,
+    timer: _Timer | None = None,
+    label: str = "image",
+) -> Palette:
+    """Palette of a list of sRGB pixels (N, 3) uint8 in [0, 255], N >= 1."""
+    timer = timer or _Timer()
+    with timer.stage("histogram"):
+        histogram = color_histogram(rgb, options.histogram_bits)
+        if len(histogram) <= _EXACT_BELOW_BINS and histogram.bits < 8:
+            histogram = color_histogram(rgb, 8)
+    return palette_from_histogram(histogram, options, meta=meta, timer=timer, label=label)
+
+
+def palette_from_histogram(
+    histogram: ColorHistogram,
+    options: Options,
+    *,
+    meta: dict[str, Any] | None = None,
+    timer: _Timer | None = None,
+    label: str = "image",
+) -> Palette:
+    """Palette of a color histogram (bins' mean sRGB colors and pixel counts)."""
+    timer = timer or _Timer()
+    total = histogram.total
+    if total == 0:
+        raise EmptyImageError(f"{label}: no pixels to cluster")
+    notes: list[str] = []
+    k = options.k
+    n_distinct = len(histogram)
+
+    with timer.stage("colorspace"):
+        points = colorspace.convert(histogram.colors / 255.0, options.space)
+
+    with timer.stage("cluster"):
+        if n_distinct <= k:
+            centers, counts = points, histogram.counts.astype(np.float64)
+            inertia, n_iter = 0.0, 0
+        else:
+            result = _cluster(histogram, points, options)
+            centers, counts = result.centers, result.weights
+            inertia, n_iter = result.inertia, result.n_iter
+
+    with timer.stage("palette"):
+        rgb8 = colorspace.srgb_to_uint8(colorspace.convert_to_srgb(centers, options.space))
+        rgb8, pixel_counts = _merge_identical(rgb8, np.rint(counts).astype(np.int64))
+        oklab = np.round(colorspace.srgb_to_oklab(rgb8 / 255.0), 6)
+        names, _ = nearest_css_names(oklab)
+        swatches = [
+            Swatch(
+                rgb=(int(c[0]), int(c[1]), int(c[2])),
+                share=int(n) / total,
+                count=int(n),
+                oklab=(float(lab[0]), float(lab[1]), float(lab[2])),
+                name=name,
+            )
+            for c, n, lab, name in zip(rgb8, pixel_counts, oklab, names)
+        ]
+        swatches.sort(key=_sort_key(options.sort))
+        bins_oklab = (
+            points if options.space == "oklab" else colorspace.srgb_to_oklab(histogram.colors / 255.0)
+        )
+        distortion = _distortion(bins_oklab, histogram.counts, oklab)
+
+    if len(swatches) < k:
+        message = (
+            f"{label}: only {len(swatches)} distinct color{'s' if len(swatches) != 1 else ''} "
+            f"(asked for k={k})"
+        )
+        notes.append(message)
+        warnings.warn(message, FewerColorsWarning, stacklevel=3)
+
+    full_meta: dict[str, Any] = dict(meta or {})
+    full_meta.update(
+        {
+            "k": k,
+            "k_returned": len(swatches),
+            "seed": options.seed,
+            "space": options.space,
+            "distinct_colors": n_distinct,
+            "histogram_bits": histogram.bits,
+            "distortion": round(distortion, 4),
+            "inertia": inertia,
+            "n_iter": n_iter,
+            "warnings": notes,
+            "options": options.to_dict(),
+            "version": __version__,
+            "timings": {name: round(ms, 3) for name, ms in timer.ms.items()},
+        }
+    )
+    return Palette(swatches, full_meta)
+
+
+def _cluster(histogram: ColorHistogram, points: npt.NDArray[np.float64], options: Options):  # type: ignore[no-untyped-def]
+    """Weighted k-means on the histogram, coarse to fine.
+
+    With many bins, the ``n_init`` k-means++ starts run on a histogram with
+    fewer bits (at most about 1,000 bins), and only the best of them is refined on the
+    full histogram: the same quality as running every start on every bin
+    (bench/), several times faster.
+    """
+    rng = np.random.default_rng(options.seed)
+    init = None
+    n_init = options.n_init
+    if len(histogram) > _COARSE_ABOVE_BINS and histogram.bits > 1:
+        coarse = coarsen(histogram, histogram.bits - 1)
+        while len(coarse) > _COARSE_ABOVE_BINS and coarse.bits > 3:
+            coarse = coarsen(coarse, coarse.bits - 1)
+        if len(coarse) > options.k:
+            coarse_points = colorspace.convert(coarse.colors / 255.0, options.space)
+            init = weighted_kmeans(
+                coarse_points,
+                coarse.counts,
+                options.k,
+                n_init=n_init,
+                max_iter=options.max_iter,
+                tol=options.tol,
+                rng=rng,
+            ).centers
+            if init.shape[0] < options.k:  # a coarse cluster ended empty: start afresh
+                init = None
+    return weighted_kmeans(
+        points,
+        histogram.counts,
+        options.k,
+        n_init=n_init,
+        max_iter=options.max_iter,
+        tol=options.tol,
+        rng=rng,
+        init=init,
+    )
+
+
+def _merge_identical(
+    rgb8: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Merge centers that round to the same 8-bit color, summing their counts."""
+    keys = (rgb8[:, 0].astype(np.int64) << 16) | (rgb8[:, 1].astype(np.int64) << 8) | rgb8[:, 2]
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    if unique.shape[0] == keys.shape[0]:
+        return rgb8, counts
+    return rgb8[first], np.bincount(inverse, weights=counts).astype(np.int64)
+
+
+def _distortion(
+    points_oklab: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.int64],
+    palette_oklab: npt.NDArray[np.float64],
+) -> float:
+    """Weighted mean Oklab distance x 100 from each bin color to its nearest swatch."""
+    d2 = ((points_oklab[:, None, :] - palette_oklab[None, :, :]) ** 2).sum(-1)
+    nearest = np.sqrt(d2.min(axis=1))
+    return float((nearest * weights).sum() / weights.sum() * 100.0)
+
+
