@@ -45,6 +45,35 @@ class KMeansResult:
     n_iter: int
 
 
+# OpenBLAS runs a matrix product on several threads once m*n*k exceeds
+# 65536 * 4. With k = 3 (color coordinates) that is cheap work, and on a busy
+# machine waking the threads costs milliseconds: keep each block below it.
+_SINGLE_THREAD_MNK = 65536 * 4
+
+
+def cross_products(points: FloatArray, centers_t: FloatArray) -> FloatArray:
+    """``points @ centers_t`` computed in row blocks small enough for one thread.
+
+    Parameters
+    ----------
+    points : (M, D) float64, C-contiguous
+    centers_t : (D, C) float64
+
+    Returns
+    -------
+    (M, C) float64
+    """
+    n_points, dim = points.shape
+    n_centers = centers_t.shape[1]
+    rows = max(1, _SINGLE_THREAD_MNK // max(1, dim * n_centers))
+    if n_points <= rows:
+        return points @ centers_t
+    out = np.empty((n_points, n_centers))
+    for start in range(0, n_points, rows):
+        np.matmul(points[start : start + rows], centers_t, out=out[start : start + rows])
+    return out
+
+
 def squared_distances(points: FloatArray, centers: FloatArray) -> FloatArray:
     """Squared Euclidean distances from every point to every center.
 
@@ -57,8 +86,9 @@ def squared_distances(points: FloatArray, centers: FloatArray) -> FloatArray:
     -------
     (M, C) float64, all >= 0
     """
-    cross = points @ centers.T
-    d2 = (points * points).sum(axis=1)[:, None] - 2.0 * cross + (centers * centers).sum(axis=1)
+    d2 = cross_products(points, centers.T * -2.0)
+    d2 += (points * points).sum(axis=1)[:, None]
+    d2 += (centers * centers).sum(axis=1)
     return np.maximum(d2, 0.0, out=d2)
 
 
@@ -130,7 +160,7 @@ def _lloyd(
     for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is reported
         flat_centers = centers.reshape(size, dim)
         # argmin of |x - c|^2 over c needs only |c|^2 - 2 x.c; |x|^2 is common.
-        score = points @ (-2.0 * flat_centers.T)
+        score = cross_products(points, flat_centers.T * -2.0)
         score += (flat_centers * flat_centers).sum(axis=1)
         score = score.reshape(n_points, n_starts, n_clusters)
         labels = np.argmin(score, axis=2)  # (M, R)

@@ -1,11 +1,11 @@
 """extract(): the one place that knows the order of the steps.
 
-    source -load-> RGB(A) image at working size
-           -pixels-> opaque sRGB pixels (N, 3) uint8
-           -histogram-> mean colors of occupied bins (M, 3) + counts (M,)
-           -colorspace-> bins in the clustering space (M, 3) float
-           -cluster-> weighted k-means centers (k, 3) + weights (k,)
-           -palette-> Palette of Swatches, sorted, with meta
+source -load-> RGB(A) image at working size
+       -pixels-> opaque sRGB pixels (N, 3) uint8
+       -histogram-> mean colors of occupied bins (M, 3) + counts (M,)
+       -colorspace-> bins in the clustering space (M, 3) float
+       -cluster-> weighted k-means centers (k, 3) + weights (k,)
+       -palette-> Palette of Swatches, sorted, with meta
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from . import colorspace
 from ._version import __version__
-from .cluster import weighted_kmeans
+from .cluster import KMeansResult, squared_distances, weighted_kmeans
 from .errors import EmptyImageError, FewerColorsWarning
 from .histogram import ColorHistogram, coarsen, color_histogram
 from .load import ImageSource, load_image, source_label
@@ -36,8 +36,14 @@ __all__ = ["extract", "palette_from_pixels", "palette_from_histogram"]
 # exact colors instead, so that few-color images keep their colors exactly.
 _EXACT_BELOW_BINS = 256
 
-# With more bins than this, k-means starts on a coarser histogram first.
-_COARSE_ABOVE_BINS = 1024
+# Coarse-to-fine k-means (see _cluster): starts run on at most this many bins,
+_COARSE_BINS = 1024
+# ... never coarser than this many bits per channel,
+_MIN_COARSE_BITS = 3
+# refinement to convergence runs on levels of at most this many bins,
+_REFINE_BINS = 4096
+# and a larger full histogram gets this many last Lloyd steps.
+_FINAL_ITER = 3
 
 
 class _Timer:
@@ -186,7 +192,9 @@ def palette_from_histogram(
         ]
         swatches.sort(key=_sort_key(options.sort))
         bins_oklab = (
-            points if options.space == "oklab" else colorspace.srgb_to_oklab(histogram.colors / 255.0)
+            points
+            if options.space == "oklab"
+            else colorspace.srgb_to_oklab(histogram.colors / 255.0)
         )
         distortion = _distortion(bins_oklab, histogram.counts, oklab)
 
@@ -219,44 +227,72 @@ def palette_from_histogram(
     return Palette(swatches, full_meta)
 
 
-def _cluster(histogram: ColorHistogram, points: npt.NDArray[np.float64], options: Options):  # type: ignore[no-untyped-def]
+def _cluster(
+    histogram: ColorHistogram, points: npt.NDArray[np.float64], options: Options
+) -> KMeansResult:
     """Weighted k-means on the histogram, coarse to fine.
 
-    With many bins, the ``n_init`` k-means++ starts run on a histogram with
-    fewer bits (at most about 1,000 bins), and only the best of them is refined on the
-    full histogram: the same quality as running every start on every bin
-    (bench/), several times faster.
+    The work stays bounded whatever the number of occupied bins:
+
+    1. the ``n_init`` k-means++ starts run on the histogram coarsened (one bit
+       at a time) to at most ~1,000 bins; the start with the lowest inertia
+       is kept;
+    2. it is refined to convergence on each finer level of at most ~4,000
+       bins (for most images, up to the full histogram);
+    3. on a full histogram larger than that, a few last Lloyd steps run on
+       every bin. The result is always a final assignment of every full bin
+       to its nearest center, each center the exact mean of its pixels.
+
+    bench/ compares this with running every start on every bin.
     """
     rng = np.random.default_rng(options.seed)
-    init = None
-    n_init = options.n_init
-    if len(histogram) > _COARSE_ABOVE_BINS and histogram.bits > 1:
-        coarse = coarsen(histogram, histogram.bits - 1)
-        while len(coarse) > _COARSE_ABOVE_BINS and coarse.bits > 3:
-            coarse = coarsen(coarse, coarse.bits - 1)
-        if len(coarse) > options.k:
-            coarse_points = colorspace.convert(coarse.colors / 255.0, options.space)
-            init = weighted_kmeans(
-                coarse_points,
-                coarse.counts,
-                options.k,
-                n_init=n_init,
-                max_iter=options.max_iter,
-                tol=options.tol,
-                rng=rng,
-            ).centers
-            if init.shape[0] < options.k:  # a coarse cluster ended empty: start afresh
-                init = None
-    return weighted_kmeans(
-        points,
-        histogram.counts,
-        options.k,
-        n_init=n_init,
+    k = options.k
+    pyramid = [(histogram, points)]
+    while len(pyramid[-1][0]) > _COARSE_BINS and pyramid[-1][0].bits > _MIN_COARSE_BITS:
+        coarser = coarsen(pyramid[-1][0], pyramid[-1][0].bits - 1)
+        if len(coarser) <= k:
+            break
+        pyramid.append((coarser, colorspace.convert(coarser.colors / 255.0, options.space)))
+
+    level, level_points = pyramid[-1]
+    result = weighted_kmeans(
+        level_points,
+        level.counts,
+        k,
+        n_init=options.n_init,
         max_iter=options.max_iter,
         tol=options.tol,
         rng=rng,
-        init=init,
     )
+    for level, level_points in reversed(pyramid[:-1]):
+        if result.centers.shape[0] < k:
+            break
+        if len(level) <= _REFINE_BINS:
+            max_iter = options.max_iter
+        elif level is histogram:
+            max_iter = min(_FINAL_ITER, options.max_iter)
+        else:
+            continue
+        result = weighted_kmeans(
+            level_points,
+            level.counts,
+            k,
+            init=result.centers,
+            max_iter=max_iter,
+            tol=options.tol,
+            rng=rng,
+        )
+    if result.centers.shape[0] < k:  # a cluster ended empty on the way: start over, flat
+        result = weighted_kmeans(
+            points,
+            histogram.counts,
+            k,
+            n_init=options.n_init,
+            max_iter=options.max_iter,
+            tol=options.tol,
+            rng=rng,
+        )
+    return result
 
 
 def _merge_identical(
@@ -276,8 +312,5 @@ def _distortion(
     palette_oklab: npt.NDArray[np.float64],
 ) -> float:
     """Weighted mean Oklab distance x 100 from each bin color to its nearest swatch."""
-    d2 = ((points_oklab[:, None, :] - palette_oklab[None, :, :]) ** 2).sum(-1)
-    nearest = np.sqrt(d2.min(axis=1))
+    nearest = np.sqrt(squared_distances(points_oklab, palette_oklab).min(axis=1))
     return float((nearest * weights).sum() / weights.sum() * 100.0)
-
-
