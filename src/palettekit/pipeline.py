@@ -64,6 +64,7 @@ def extract(
     k: int | None = None,
     *,
     options: Options | None = None,
+    warn: bool = True,
     **kwargs: Any,
 ) -> Palette:
     """Dominant colors of an image and their shares.
@@ -78,6 +79,10 @@ def extract(
         Number of colors (default 5, or ``options.k``).
     options : Options, optional
         A prepared options object; keyword arguments override its fields.
+    warn : bool
+        Emit :class:`FewerColorsWarning` (default). The note is in
+        ``meta["warnings"]`` either way; servers running extract on worker
+        threads pass False, since warning filters are process-wide.
     **kwargs
         Any field of :class:`Options` (``space``, ``sort``, ``seed``,
         ``max_pixels``, ``alpha_threshold``, ``composite_on``, ...).
@@ -126,7 +131,7 @@ def extract(
         "opaque_pixels": int(pixels.rgb.shape[0]),
         "transparent_share": pixels.transparent_share,
     }
-    return palette_from_pixels(pixels.rgb, opts, meta=meta, timer=timer, label=label)
+    return palette_from_pixels(pixels.rgb, opts, meta=meta, timer=timer, label=label, warn=warn)
 
 
 def palette_from_pixels(
@@ -136,6 +141,7 @@ def palette_from_pixels(
     meta: dict[str, Any] | None = None,
     timer: _Timer | None = None,
     label: str = "image",
+    warn: bool = True,
 ) -> Palette:
     """Palette of a list of sRGB pixels (N, 3) uint8 in [0, 255], N >= 1."""
     timer = timer or _Timer()
@@ -143,7 +149,7 @@ def palette_from_pixels(
         histogram = color_histogram(rgb, options.histogram_bits)
         if len(histogram) <= _EXACT_BELOW_BINS and histogram.bits < 8:
             histogram = color_histogram(rgb, 8)
-    return palette_from_histogram(histogram, options, meta=meta, timer=timer, label=label)
+    return palette_from_histogram(histogram, options, meta=meta, timer=timer, label=label, warn=warn)
 
 
 def palette_from_histogram(
@@ -153,6 +159,7 @@ def palette_from_histogram(
     meta: dict[str, Any] | None = None,
     timer: _Timer | None = None,
     label: str = "image",
+    warn: bool = True,
 ) -> Palette:
     """Palette of a color histogram (bins' mean sRGB colors and pixel counts)."""
     timer = timer or _Timer()
@@ -204,7 +211,8 @@ def palette_from_histogram(
             f"(asked for k={k})"
         )
         notes.append(message)
-        warnings.warn(message, FewerColorsWarning, stacklevel=3)
+        if warn:
+            warnings.warn(message, FewerColorsWarning, stacklevel=3)
 
     full_meta: dict[str, Any] = dict(meta or {})
     full_meta.update(
