@@ -1,0 +1,22 @@
+"""palettekit in the browser: a web page and an HTTP API (``pip install palettekit[web]``).
+
+Modules
+-------
+settings
+    :class:`~palettekit.web.settings.Settings`, the server's limits (light, no web imports).
+safety
+    SSRF guard for URL inputs, request body cap, bounded work queues.
+api
+    The ``/api`` routes: palette JSON and exports, bar and figure PNGs.
+app
+    :func:`~palettekit.web.app.create_app`, the FastAPI application factory.
+cli
+    ``palettekit serve``.
+
+This package imports nothing heavy on its own; FastAPI is imported by
+``app`` and ``api`` only, so ``palettekit.web.cli`` stays cheap to load.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

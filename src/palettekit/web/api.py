@@ -1,0 +1,553 @@
+"""The HTTP API: ``POST /api/palette``, ``/api/bar.png``, ``/api/figure.png``; ``GET /api/config``.
+
+Every POST takes the image one of three ways:
+
+- ``multipart/form-data`` with a ``file`` part (or a ``url`` field);
+- ``application/json``: ``{"url": "https://...", "k": 8, ...}``;
+- the raw image bytes with an ``image/*`` or ``application/octet-stream`` type;
+
+and the extract options (``k``, ``sort``, ``space`` ...) as form fields,
+JSON members or query parameters (the body wins over the query). Errors
+come back as ``{"error": {"type": ..., "message": ...}}`` with the status
+listed in :data:`ERROR_STATUSES`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import math
+import time
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile
+
+from .._version import __version__
+from ..errors import (
+    EmptyImageError,
+    ExportError,
+    FetchError,
+    FetchTimeoutError,
+    ImageLoadError,
+    ImageTooLargeError,
+    OptionsError,
+    PaletteError,
+    UnsupportedImageError,
+)
+from ..options import SORTS, SPACES, Options
+from .jobs import PaletteCache, bar_job, export_job, figure_job
+from .safety import AddressRefusedError, ApiError, WorkQueue, check_url, make_address_check, megabytes
+from .settings import CLIENT_OPTION_NAMES, Settings
+
+__all__ = ["Services", "make_router", "api_error_for", "options_from_fields", "ERROR_STATUSES"]
+
+log = logging.getLogger("palettekit.web")
+
+ERROR_STATUSES: dict[int, str] = {
+    400: "bad options, bad URL, refused URL address, or a malformed request",
+    408: "the request body arrived too slowly",
+    413: "the upload, the image's pixel count or the fetched body exceeds a limit",
+    415: "not an image (or a request body type the API does not take)",
+    422: "an image that cannot be decoded, or with no opaque pixel",
+    502: "the URL could not be fetched (HTTP error, network error)",
+    503: "the server is busy; try again (Retry-After)",
+    504: "the URL or the work took longer than the server's time limit",
+}
+
+_INT_OPTIONS = {"k", "seed", "n_init", "max_iter", "max_pixels", "histogram_bits", "alpha_threshold"}
+_FLOAT_OPTIONS = {"tol"}
+_FORM_MAX_FIELDS = 32
+_FORM_MAX_FIELD_BYTES = 8 * 1024
+_LABEL_MAX = 120
+
+_MEDIA_TYPES = {
+    "json": "application/json",
+    "css": "text/css; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "gpl": "text/plain; charset=utf-8",
+}
+_SUFFIXES = {"json": "json", "css": "css", "csv": "csv", "gpl": "gpl"}
+
+
+@dataclass
+class Services:
+    """What the routes share: settings, work queues and the palette cache."""
+
+    settings: Settings
+    cluster_queue: WorkQueue
+    fetch_queue: WorkQueue
+    cache: PaletteCache
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        return cls(
+            settings=settings,
+            cluster_queue=WorkQueue("cluster", settings.workers, settings.queue_size),
+            fetch_queue=WorkQueue("fetch", settings.fetch_workers, 0),
+            cache=PaletteCache(),
+        )
+
+    def shutdown(self) -> None:
+        self.cluster_queue.shutdown()
+        self.fetch_queue.shutdown()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def api_error_for(exc: BaseException) -> ApiError:
+    """The HTTP answer for an exception raised while serving a request."""
+    if isinstance(exc, ApiError):
+        return exc
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, OptionsError):
+        return ApiError(400, "bad_options", message)
+    if isinstance(exc, ExportError):
+        return ApiError(400, "bad_format", message)
+    if isinstance(exc, FetchTimeoutError):
+        return ApiError(504, "timeout", message)
+    if isinstance(exc, FetchError):
+        if isinstance(exc, AddressRefusedError) or isinstance(exc.__cause__, AddressRefusedError):
+            return ApiError(400, "url_refused", message)
+        return ApiError(502, "fetch_failed", message)
+    if isinstance(exc, ImageTooLargeError):
+        return ApiError(413, "too_large", message)
+    if isinstance(exc, UnsupportedImageError):
+        return ApiError(415, "unsupported_media_type", message)
+    if isinstance(exc, EmptyImageError):
+        return ApiError(422, "empty_image", message)
+    if isinstance(exc, ImageLoadError):
+        return ApiError(422, "unreadable_image", message)
+    if isinstance(exc, PaletteError):
+        return ApiError(400, "bad_request", message)
+    if isinstance(exc, MemoryError):
+        return ApiError(413, "too_large", "not enough memory for this image")
+    log.error("unexpected error while serving a request", exc_info=exc)
+    return ApiError(500, "internal", "internal error; the server's log has the details")
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _coerce_option(name: str, value: Any) -> Any:
+    """Turn a form or query string into the option's type (JSON values pass as they are)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if name in _INT_OPTIONS:
+        try:
+            return int(text)
+        except ValueError:
+            raise OptionsError(f"{name} must be an integer, got {value!r}") from None
+    if name in _FLOAT_OPTIONS:
+        try:
+            number = float(text)
+        except ValueError:
+            raise OptionsError(f"{name} must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise OptionsError(f"{name} must be a finite number, got {value!r}")
+        return number
+    if name == "composite_on" and text.lower() in ("", "none"):
+        return None
+    return text
+
+
+def options_from_fields(fields: dict[str, Any], settings: Settings) -> Options:
+    """Validated options for one request: the server's defaults, the request's fields on top.
+
+    Parameters
+    ----------
+    fields : dict
+        Option names (a subset of :data:`CLIENT_OPTION_NAMES`) to values,
+        strings from a form or query, or JSON values.
+    settings : Settings
+        The server's defaults and caps.
+
+    Raises
+    ------
+    OptionsError
+        Unknown or server-controlled option, bad value, or a value above the
+        server's cap.
+    """
+    unknown = sorted(set(fields) - set(CLIENT_OPTION_NAMES))
+    if unknown:
+        raise OptionsError(
+            f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
+            f"(accepted: {', '.join(CLIENT_OPTION_NAMES)})"
+        )
+    values = {name: _coerce_option(name, value) for name, value in fields.items()}
+    if "max_pixels" in values and values["max_pixels"] is None:
+        raise OptionsError(f"max_pixels must be an integer up to {settings.max_work_pixels} on this server")
+    options = Options.from_kwargs(settings.base_options(), **values)
+    caps = (
+        ("k", settings.max_k),
+        ("n_init", settings.max_n_init),
+        ("max_iter", settings.max_max_iter),
+        ("max_pixels", settings.max_work_pixels),
+    )
+    for name, cap in caps:
+        value = getattr(options, name)
+        if value is not None and value > cap:
+            raise OptionsError(f"{name} must be at most {cap} on this server, got {value}")
+    return options
+
+
+def _parse_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise OptionsError(f"{name} must be true or false, got {value!r}")
+
+
+def _parse_size(name: str, value: Any, cap: int) -> int:
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise OptionsError(f"{name} must be an integer, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
+        raise OptionsError(f"{name} must be an integer between 1 and {cap}, got {value!r}")
+    return value
+
+
+def _render_params(fields: dict[str, Any], sizes: tuple[str, ...], cap: int) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name in sizes:
+        if name in fields:
+            params[name] = _parse_size(name, fields.pop(name), cap)
+    if "labels" in fields:
+        params["labels"] = _parse_bool("labels", fields.pop("labels"))
+    return params
+
+
+def _clean_label(name: str | None) -> str:
+    """A client's file name made safe to echo: base name, printable, bounded."""
+    if not name:
+        return "upload"
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    printable = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+    return printable[:_LABEL_MAX] or "upload"
+
+
+# --------------------------------------------------------------------------- request
+
+
+@dataclass
+class ImageRequest:
+    """One request's image (bytes, or a URL still to fetch) and its other fields."""
+
+    data: bytes | None
+    url: str | None
+    label: str
+    fields: dict[str, Any]
+
+
+async def _read_request(request: Request, settings: Settings) -> ImageRequest:
+    """Read the body: multipart, JSON or raw image bytes (see the module docstring)."""
+    fields: dict[str, Any] = dict(request.query_params)
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    data: bytes | None = None
+    label = "upload"
+
+    if content_type == "multipart/form-data":
+        form = await request.form(
+            max_files=1, max_fields=_FORM_MAX_FIELDS, max_part_size=_FORM_MAX_FIELD_BYTES
+        )
+        try:
+            for name, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if name != "file":
+                        raise ApiError(400, "bad_request", f"unexpected file field {name!r}; send the image as 'file'")
+                    data = await value.read(settings.max_upload_bytes + 1)
+                    label = _clean_label(value.filename)
+                else:
+                    fields[name] = value
+        finally:
+            await form.close()
+    elif content_type == "application/json" or content_type.endswith("+json"):
+        import json
+
+        body = await request.body()
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from None
+        if not isinstance(payload, dict):
+            raise ApiError(400, "bad_request", "the JSON body must be an object such as {\"url\": \"https://...\"}")
+        fields.update(payload)
+    elif content_type.startswith("image/") or content_type == "application/octet-stream":
+        data = await request.body()
+    elif not content_type:
+        raise ApiError(
+            400,
+            "bad_request",
+            "no image: send multipart/form-data with a 'file' field, JSON with a 'url', or the image bytes",
+        )
+    else:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"request body of type {content_type!r} is not accepted: send multipart/form-data, "
+            "application/json with a 'url', or the image bytes as image/*",
+        )
+
+    url = fields.pop("url", None)
+    if data is not None and url not in (None, ""):
+        raise ApiError(400, "bad_request", "send either an image or a url, not both")
+    if data is None:
+        if url in (None, ""):
+            raise ApiError(400, "bad_request", "no image: send a 'file' or a 'url'")
+        url = check_url(url, settings.allow_private_urls)
+        return ImageRequest(data=None, url=url, label=url, fields=fields)
+    if len(data) > settings.max_upload_bytes:
+        raise ApiError(413, "too_large", f"the upload is larger than the limit of {megabytes(settings.max_upload_bytes)}")
+    if not data:
+        raise ApiError(415, "unsupported_media_type", "the uploaded file is empty")
+    return ImageRequest(data=data, url=None, label=label, fields=fields)
+
+
+async def _image_bytes(image: ImageRequest, services: Services, deadline: float) -> bytes:
+    if image.data is not None:
+        return image.data
+    from ..fetch import fetch_url
+
+    settings = services.settings
+    assert image.url is not None
+    fetch = functools.partial(
+        fetch_url,
+        image.url,
+        timeout=settings.fetch_timeout,
+        max_bytes=settings.max_upload_bytes,
+        check_address=make_address_check(settings.allow_private_urls),
+    )
+    try:
+        return await services.fetch_queue.run(fetch, timeout=deadline - time.monotonic())
+    except PaletteError as exc:
+        raise api_error_for(exc) from None
+
+
+async def _serve(request: Request, services: Services, kind: str) -> Response:
+    """Read, validate, fetch, then run one job of ``kind`` ("palette", "bar", "figure")."""
+    settings = services.settings
+    deadline = time.monotonic() + settings.request_timeout
+    try:
+        image = await asyncio.wait_for(_read_request(request, settings), settings.request_timeout)
+    except asyncio.TimeoutError:
+        raise ApiError(408, "request_timeout", f"the request body did not arrive within {settings.request_timeout:g} s") from None
+    fields = image.fields
+    try:
+        if kind == "palette":
+            fmt = str(fields.pop("format", "json")).strip().lower()
+            params: dict[str, Any] = {}
+        elif kind == "bar":
+            params = _render_params(fields, ("width", "height"), settings.max_render_width)
+        else:
+            params = _render_params(fields, ("width", "bar_height"), settings.max_render_width)
+        options = options_from_fields(fields, settings)
+    except OptionsError as exc:
+        raise api_error_for(exc) from None
+
+    data = await _image_bytes(image, services, deadline)
+    queue = services.cluster_queue
+    remaining = deadline - time.monotonic()
+    try:
+        if kind == "palette":
+            result = await queue.run(export_job, data, image.label, options, fmt, services.cache, timeout=remaining)
+        elif kind == "bar":
+            result = await queue.run(bar_job, data, image.label, options, params, services.cache, timeout=remaining)
+        else:
+            result = await queue.run(figure_job, data, image.label, options, params, services.cache, timeout=remaining)
+    except ApiError as exc:
+        if exc.status == 504:
+            raise ApiError(504, "timeout", f"the request took longer than the limit of {settings.request_timeout:g} s") from None
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error
+        raise api_error_for(exc) from None
+
+    headers = {"Cache-Control": "no-store"}
+    if kind == "palette":
+        media_type = _MEDIA_TYPES.get(fmt, "text/plain; charset=utf-8")
+        if isinstance(result, bytes):
+            media_type = "application/octet-stream"
+        if fmt != "json":
+            headers["Content-Disposition"] = f'attachment; filename="palette.{_SUFFIXES.get(fmt, "txt")}"'
+        return Response(result, media_type=media_type, headers=headers)
+    headers["Content-Disposition"] = f'inline; filename="palette-{kind}.png"'
+    return Response(result, media_type="image/png", headers=headers)
+
+
+# --------------------------------------------------------------------------- OpenAPI
+
+
+def _option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
+    defaults = settings.base_options()
+    return {
+        "k": {"type": "integer", "minimum": 1, "maximum": settings.max_k, "default": defaults.k,
+              "description": "Number of colors."},
+        "space": {"type": "string", "enum": list(SPACES), "default": defaults.space,
+                  "description": "Color space k-means runs in."},
+        "sort": {"type": "string", "enum": list(SORTS), "default": defaults.sort,
+                 "description": "Order of the swatches."},
+        "seed": {"type": "integer", "minimum": 0, "default": defaults.seed},
+        "n_init": {"type": "integer", "minimum": 1, "maximum": settings.max_n_init, "default": defaults.n_init},
+        "max_iter": {"type": "integer", "minimum": 1, "maximum": settings.max_max_iter, "default": defaults.max_iter},
+        "tol": {"type": "number", "minimum": 0, "default": defaults.tol},
+        "max_pixels": {"type": "integer", "minimum": 1, "maximum": settings.max_work_pixels,
+                       "default": defaults.max_pixels, "description": "Working size in pixels."},
+        "histogram_bits": {"type": "integer", "minimum": 1, "maximum": 8, "default": defaults.histogram_bits},
+        "alpha_threshold": {"type": "integer", "minimum": 0, "maximum": 255, "default": defaults.alpha_threshold},
+        "composite_on": {"type": "string", "example": "#ffffff",
+                         "description": "Composite transparent pixels onto this color instead of dropping them."},
+    }
+
+
+def _request_body(settings: Settings, extra: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    options = _option_schemas(settings)
+    form_props = {"file": {"type": "string", "format": "binary", "description": "The image."},
+                  "url": {"type": "string", "description": "An http(s) image URL, instead of a file."},
+                  **options, **extra}
+    json_props = {"url": {"type": "string", "example": "https://example.org/photo.jpg"}, **options, **extra}
+    return {
+        "required": True,
+        "description": (
+            f"The image (at most {settings.max_upload_bytes} bytes) as a multipart 'file', "
+            "a JSON 'url', or the raw bytes; options as fields, JSON members or query parameters."
+        ),
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object", "properties": form_props}},
+            "application/json": {"schema": {"type": "object", "properties": json_props, "required": ["url"]}},
+            "image/*": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {"type": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["type", "message"],
+        }
+    },
+    "required": ["error"],
+}
+
+
+def _error_responses() -> dict[str, Any]:
+    return {
+        str(status): {"description": text, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
+        for status, text in ERROR_STATUSES.items()
+    }
+
+
+_PALETTE_SCHEMA = {
+    "type": "object",
+    "description": "The palettekit.palette/1 schema, as `palettekit --format json` writes it.",
+    "properties": {
+        "schema": {"type": "string", "example": "palettekit.palette/1"},
+        "colors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "hex": {"type": "string", "example": "#2b3a4f"},
+                    "rgb": {"type": "array", "items": {"type": "integer"}, "minItems": 3, "maxItems": 3},
+                    "share": {"type": "number"},
+                    "count": {"type": "integer"},
+                    "oklab": {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3},
+                    "name": {"type": "string"},
+                },
+            },
+        },
+        "meta": {"type": "object"},
+    },
+}
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def make_router(services: Services) -> APIRouter:
+    """The ``/api`` routes bound to ``services``."""
+    settings = services.settings
+    router = APIRouter(prefix="/api", tags=["palette"])
+    size = {"type": "integer", "minimum": 1, "maximum": settings.max_render_width}
+    labels = {"type": "boolean", "default": False, "description": "Print hex codes on the bar."}
+    fmt = {"type": "string", "default": "json", "example": "css",
+           "description": "json (default), css, gpl, csv, or any other palettekit export format."}
+
+    @router.post(
+        "/palette",
+        summary="Palette of an image",
+        description=(
+            "Dominant colors of an image with their shares, in the palettekit.palette/1 JSON schema "
+            "(the CLI's `--format json`), or in another export format with `format`."
+        ),
+        responses={
+            200: {"description": "The palette.", "content": {"application/json": {"schema": _PALETTE_SCHEMA},
+                                                              "text/css": {}, "text/plain": {}}},
+            **_error_responses(),
+        },
+        openapi_extra={"requestBody": _request_body(settings, {"format": fmt})},
+    )
+    async def palette(request: Request) -> Response:
+        return await _serve(request, services, "palette")
+
+    @router.post(
+        "/bar.png",
+        summary="Palette bar of an image, as PNG",
+        description="Rectangles whose widths follow the shares, in palette order.",
+        responses={200: {"description": "PNG image.", "content": {"image/png": {}}}, **_error_responses()},
+        openapi_extra={"requestBody": _request_body(settings, {"width": size, "height": size, "labels": labels})},
+    )
+    async def bar(request: Request) -> Response:
+        return await _serve(request, services, "bar")
+
+    @router.post(
+        "/figure.png",
+        summary="The image with its palette bar, as PNG",
+        responses={200: {"description": "PNG image.", "content": {"image/png": {}}}, **_error_responses()},
+        openapi_extra={"requestBody": _request_body(settings, {"width": size, "bar_height": size, "labels": labels})},
+    )
+    async def figure(request: Request) -> Response:
+        return await _serve(request, services, "figure")
+
+    @router.get("/config", summary="Limits and defaults of this server")
+    async def config() -> JSONResponse:
+        return JSONResponse(
+            {
+                "version": __version__,
+                "defaults": {name: settings.base_options().to_dict()[name] for name in CLIENT_OPTION_NAMES},
+                "limits": {
+                    "max_upload_bytes": settings.max_upload_bytes,
+                    "max_image_pixels": settings.max_image_pixels,
+                    "max_k": settings.max_k,
+                    "max_work_pixels": settings.max_work_pixels,
+                    "request_timeout": settings.request_timeout,
+                    "fetch_timeout": settings.fetch_timeout,
+                },
+                "allow_private_urls": settings.allow_private_urls,
+            }
+        )
+
+    @router.get("/health", summary="Liveness and load")
+    async def health() -> JSONResponse:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "version": __version__,
+                "jobs_in_progress": services.cluster_queue.in_progress,
+                "fetches_in_progress": services.fetch_queue.in_progress,
+            }
+        )
+
+    return router

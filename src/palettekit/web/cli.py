@@ -1,0 +1,220 @@
+"""``palettekit serve``: the web app on uvicorn.
+
+Registered by :mod:`palettekit.cli` through its ``ADAPTER_MODULES``. This
+module imports nothing heavy: FastAPI and uvicorn are imported when the
+command runs, and their absence is reported as one line naming the extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import socket
+import sys
+from typing import Any
+
+from .settings import MIB, Settings
+
+__all__ = ["add_parser", "run", "settings_from_args", "bind_socket", "serve", "missing_web_packages"]
+
+_INSTALL_HINT = "the web app needs its extra packages: pip install palettekit[web]"
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``serve`` on the CLI's subparsers."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="start the web app and HTTP API",
+        description=(
+            "Serve the palettekit page and HTTP API (POST /api/palette, /api/bar.png, "
+            "/api/figure.png; docs at /docs). Binds to 127.0.0.1 unless told otherwise. "
+            "The extract options below set the defaults that requests may override."
+        ),
+    )
+    net = parser.add_argument_group("server")
+    net.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    net.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default: %(default)s)")
+    net.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="let URL inputs reach loopback, private and link-local addresses (intranet use)",
+    )
+    net.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=20.0,
+        metavar="MB",
+        help="largest upload or fetched image, in MiB (default: %(default)g)",
+    )
+    net.add_argument(
+        "--max-image-pixels",
+        type=int,
+        default=Settings.max_image_pixels,
+        metavar="N",
+        help="refuse images whose header declares more pixels (default: %(default)d)",
+    )
+    net.add_argument("--max-k", type=int, default=Settings.max_k, metavar="K", help="largest k a request may ask for (default: %(default)d)")
+    net.add_argument("--workers", type=int, default=Settings.workers, help="clustering threads (default: %(default)d)")
+    net.add_argument(
+        "--queue-size",
+        type=int,
+        default=Settings.queue_size,
+        help="requests that may wait for a worker before the server answers 503 (default: %(default)d)",
+    )
+    net.add_argument(
+        "--request-timeout",
+        type=float,
+        default=Settings.request_timeout,
+        metavar="SECONDS",
+        help="time limit of one request (default: %(default)g)",
+    )
+    net.add_argument(
+        "--fetch-timeout",
+        type=float,
+        default=Settings.fetch_timeout,
+        metavar="SECONDS",
+        help="time limit for downloading a URL input (default: %(default)g)",
+    )
+    net.add_argument(
+        "--log-level",
+        default="info",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="server log level (default: %(default)s)",
+    )
+    net.add_argument("--access-log", action="store_true", help="log every request")
+
+    from ..cli import add_extract_options
+
+    add_extract_options(parser)
+    parser.set_defaults(run=run)
+
+
+def missing_web_packages() -> list[str]:
+    """Distribution names of the ``web`` extra's packages that cannot be imported."""
+    import importlib.util
+
+    wanted = {"fastapi": ("fastapi",), "uvicorn": ("uvicorn",), "python-multipart": ("python_multipart", "multipart")}
+    return [
+        name
+        for name, modules in wanted.items()
+        if not any(importlib.util.find_spec(module) is not None for module in modules)
+    ]
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from parsed ``serve`` arguments.
+
+    Raises
+    ------
+    palettekit.errors.OptionsError
+        A value out of range.
+    """
+    from ..cli import options_from_args
+    from ..errors import OptionsError
+
+    if not args.max_upload_mb > 0:
+        raise OptionsError(f"--max-upload-mb must be > 0, got {args.max_upload_mb:g}")
+    return Settings(
+        host=args.host,
+        port=args.port,
+        allow_private_urls=args.allow_private_urls,
+        max_upload_bytes=max(1, int(args.max_upload_mb * MIB)),
+        max_image_pixels=args.max_image_pixels,
+        max_k=args.max_k,
+        workers=args.workers,
+        queue_size=args.queue_size,
+        request_timeout=args.request_timeout,
+        fetch_timeout=args.fetch_timeout,
+        options=options_from_args(args),
+    )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (port 0: a free one).
+
+    Raises
+    ------
+    OSError
+        The address cannot be bound (in use, not local, bad name).
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(256)
+        sock.set_inheritable(True)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(settings: Settings, sock: socket.socket, *, log_level: str = "info", access_log: bool = False) -> None:
+    """Run the app on an already bound socket until interrupted."""
+    import uvicorn
+
+    from .app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings),
+        log_level=log_level,
+        access_log=access_log,
+        limit_concurrency=settings.limit_concurrency,
+        timeout_keep_alive=5,
+        server_header=False,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``palettekit serve``; returns the exit code."""
+    from ..errors import OptionsError
+
+    if missing_web_packages():
+        print(f"palettekit: error: {_INSTALL_HINT}", file=sys.stderr)
+        return 1
+    try:
+        settings = settings_from_args(args)
+    except OptionsError as exc:
+        print(f"palettekit: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"palettekit: error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+        return 1
+    url = _url_of(sock)
+    print(f"palettekit: serving on {url} (Ctrl+C to stop)", flush=True)
+    if not _is_loopback(args.host):
+        print(
+            f"palettekit: note: bound to {args.host}, reachable from other machines",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        serve(settings, sock, log_level=args.log_level, access_log=args.access_log)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0

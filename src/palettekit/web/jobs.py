@@ -1,0 +1,151 @@
+"""The work one request asks for, run on a worker thread: plain functions of bytes.
+
+Each job takes the image's bytes, a label for messages and ``meta.source``,
+and a validated :class:`~palettekit.options.Options`, and returns the bytes or
+text to send back. Palettes are kept in a small LRU cache keyed by the
+image's digest, label and options, so that a download of the CSS or the bar
+after the JSON does not cluster the same image again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from ..options import Options
+from ..palette import Palette
+
+__all__ = ["PaletteCache", "palette_job", "export_job", "bar_job", "figure_job", "named_bytes"]
+
+
+def named_bytes(data: bytes, label: str) -> io.BytesIO:
+    """A binary stream over ``data`` whose ``name`` is ``label`` (shown in ``meta.source``)."""
+    stream = io.BytesIO(data)
+    stream.name = label
+    return stream
+
+
+class PaletteCache:
+    """A thread-safe LRU cache of palettes, at most ``size`` entries."""
+
+    def __init__(self, size: int = 128):
+        self.size = size
+        self._entries: OrderedDict[tuple[str, str, Options], Palette] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(data: bytes, label: str, options: Options) -> tuple[str, str, Options]:
+        return (hashlib.sha256(data).hexdigest(), label, options)
+
+    def get(self, key: tuple[str, str, Options]) -> Palette | None:
+        with self._lock:
+            palette = self._entries.get(key)
+            if palette is not None:
+                self._entries.move_to_end(key)
+            return palette
+
+    def put(self, key: tuple[str, str, Options], palette: Palette) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = palette
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def palette_job(data: bytes, label: str, options: Options, cache: PaletteCache | None = None) -> Palette:
+    """Extract the palette of an encoded image.
+
+    Parameters
+    ----------
+    data : bytes
+        The encoded image, at most ``options.max_bytes`` long.
+    label : str
+        Name of the source, for messages and ``meta.source``.
+    options : Options
+        Validated options, the server's limits applied.
+    cache : PaletteCache, optional
+        Where to look the palette up first, and keep it after.
+
+    Raises
+    ------
+    palettekit.errors.PaletteError
+        Any error of :func:`palettekit.extract`.
+    """
+    from ..pipeline import extract
+
+    key = PaletteCache.key(data, label, options) if cache is not None else None
+    if cache is not None and key is not None:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    palette = extract(named_bytes(data, label), options=options, warn=False)
+    if cache is not None and key is not None:
+        cache.put(key, palette)
+    return palette
+
+
+def export_job(
+    data: bytes, label: str, options: Options, fmt: str, cache: PaletteCache | None = None
+) -> str | bytes:
+    """The palette of an image in an export format (``"json"``, ``"css"``, ``"gpl"`` ...).
+
+    ``"json"`` is :func:`palettekit.export.to_json`, the CLI's ``--format json``.
+    """
+    from .. import export
+
+    palette = palette_job(data, label, options, cache)
+    if fmt == "json":
+        return export.to_json(palette)
+    return export.export(palette, fmt)
+
+
+def _png_bytes(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def bar_job(
+    data: bytes,
+    label: str,
+    options: Options,
+    render: Mapping[str, Any],
+    cache: PaletteCache | None = None,
+) -> bytes:
+    """PNG of the palette bar (:func:`palettekit.render.palette_bar`) of an image.
+
+    ``render`` holds ``width``, ``height`` and ``labels`` as given by the
+    request (already validated); the others keep render's defaults.
+    """
+    from .. import render as render_module
+
+    palette = palette_job(data, label, options, cache)
+    return _png_bytes(render_module.palette_bar(palette, **render))
+
+
+def figure_job(
+    data: bytes,
+    label: str,
+    options: Options,
+    render: Mapping[str, Any],
+    cache: PaletteCache | None = None,
+) -> bytes:
+    """PNG of the figure (:func:`palettekit.render.figure`): the image, upright, with its bar.
+
+    The image is decoded once more at a display size no larger than the
+    working size allowed by ``options.max_pixels`` times four, so a figure of a
+    huge photo costs what a palette of it costs.
+    """
+    from .. import render as render_module
+    from ..load import load_image
+
+    palette = palette_job(data, label, options, cache)
+    display_pixels = None if options.max_pixels is None else options.max_pixels * 4
+    loaded = load_image(named_bytes(data, label), options, max_pixels=display_pixels)
+    return _png_bytes(render_module.figure(loaded.image, palette, **render))

@@ -1,0 +1,361 @@
+"""What keeps the web app standing when strangers send it input.
+
+- :func:`address_refusal` / :func:`make_address_check`: the SSRF guard for URL
+  inputs, handed to :func:`palettekit.fetch.fetch_url` as ``check_address`` so
+  that it judges the address actually connected to, on the first request and
+  on every redirect;
+- :func:`check_url`: scheme and host of a URL input, before any connection;
+- :class:`BodyLimitMiddleware`: a cap on the request body, enforced while it
+  streams in (413 before the rest is read);
+- :class:`WorkQueue`: a bounded thread pool; full means 503 at once, slow
+  means 504, and the event loop never runs the work itself.
+
+Nothing here imports FastAPI or Starlette: the middleware speaks raw ASGI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import threading
+import urllib.parse
+from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from ..errors import FetchError
+
+__all__ = [
+    "ApiError",
+    "AddressRefusedError",
+    "IPAddress",
+    "address_refusal",
+    "make_address_check",
+    "check_url",
+    "BodyLimitMiddleware",
+    "SecurityHeadersMiddleware",
+    "WorkQueue",
+    "error_body",
+    "megabytes",
+]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+T = TypeVar("T")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class ApiError(Exception):
+    """An error answered to the client as ``{"error": {"type", "message"}}``.
+
+    Parameters
+    ----------
+    status : int
+        HTTP status code.
+    type : str
+        Short machine-readable kind ("bad_options", "too_large", ...).
+    message : str
+        One line for a person.
+    headers : dict, optional
+        Extra response headers (``Retry-After`` on 503).
+    """
+
+    def __init__(self, status: int, type: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.type = type
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_body(type: str, message: str) -> bytes:
+    """The JSON body of an error answer."""
+    return json.dumps({"error": {"type": type, "message": message}}, ensure_ascii=False).encode()
+
+
+# --------------------------------------------------------------------------- SSRF
+
+
+class AddressRefusedError(FetchError):
+    """A URL input led to an address the server may not connect to."""
+
+
+def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address carried inside an IPv6 one (mapped, 6to4, Teredo), if any."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]  # the client's address
+    return None
+
+
+def _refusal_of(address: IPAddress) -> str | None:
+    if address.is_unspecified:
+        return "unspecified"
+    if address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link-local"
+    if address.is_multicast:
+        return "multicast"
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
+        return "site-local"
+    if address.is_private:
+        return "private"
+    if address.is_reserved:
+        return "reserved"
+    if not address.is_global:
+        return "not globally routable"
+    return None
+
+
+def address_refusal(address: IPAddress) -> str | None:
+    """Why a URL input may not connect to ``address``, or None if it may.
+
+    Refuses loopback, private (RFC 1918, unique-local ``fc00::/7``),
+    link-local, multicast, unspecified, reserved and every other address that
+    is not globally routable (carrier-grade NAT, documentation ranges ...),
+    for IPv4 and IPv6 alike. An IPv6 address that carries an IPv4 one
+    (IPv4-mapped ``::ffff:a.b.c.d``, 6to4, Teredo) is judged by that IPv4
+    address too.
+
+    Returns
+    -------
+    str or None
+        A short reason such as ``"loopback"``, or None for a public address.
+    """
+    embedded = _embedded_ipv4(address)
+    if embedded is not None:
+        reason = _refusal_of(embedded)
+        if reason is not None:
+            return f"{reason} (IPv4 inside IPv6)"
+        if address.ipv4_mapped is not None:  # ::ffff:0:0/96 is "reserved" in IPv6 terms only
+            return None
+    return _refusal_of(address)
+
+
+def make_address_check(allow_private: bool) -> Callable[[IPAddress], None] | None:
+    """The ``check_address`` hook for :func:`palettekit.fetch.fetch_url`.
+
+    Returns None (no check) when private addresses are allowed; otherwise a
+    function raising :class:`~palettekit.errors.FetchError` for any address
+    :func:`address_refusal` refuses.
+    """
+    if allow_private:
+        return None
+
+    def check_address(address: IPAddress) -> None:
+        reason = address_refusal(address)
+        if reason is not None:
+            raise AddressRefusedError(
+                f"refused to connect to {address}: {reason} address "
+                "(start the server with --allow-private-urls for intranet use)"
+            )
+
+    return check_address
+
+
+def check_url(url: object, allow_private: bool) -> str:
+    """Validate a URL input before any connection; return it stripped.
+
+    Only http and https, with a host; a host given as an IP literal is judged
+    at once (a name is judged by the address it resolves to, at connection).
+
+    Raises
+    ------
+    ApiError
+        400 ``bad_url`` or ``url_refused``.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise ApiError(400, "bad_url", "url must be a non-empty string")
+    url = url.strip()
+    if len(url) > 2048:
+        raise ApiError(400, "bad_url", "url is longer than 2048 characters")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise ApiError(400, "bad_url", f"not a valid URL: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ApiError(400, "bad_url", f"only http and https URLs are accepted, not {parts.scheme or 'none'!r}")
+    if not host:
+        raise ApiError(400, "bad_url", "the URL has no host")
+    if not allow_private:
+        try:
+            literal: IPAddress | None = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        if literal is not None:
+            reason = address_refusal(literal)
+            if reason is not None:
+                raise ApiError(
+                    400,
+                    "url_refused",
+                    f"refused to connect to {literal}: {reason} address "
+                    "(start the server with --allow-private-urls for intranet use)",
+                )
+    return url
+
+
+# --------------------------------------------------------------------------- body cap
+
+
+class BodyLimitMiddleware:
+    """Cap the size of every HTTP request body.
+
+    A declared ``Content-Length`` above the cap is answered 413 without
+    reading the body; a body that streams past the cap (chunked, or lying
+    about its length) makes ``receive`` raise :class:`ApiError` (413) in the
+    handler that reads it, so at most ``max_bytes`` plus one chunk is ever read.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_limit: int | None = None):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_limit = max_bytes if upload_limit is None else upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+        if declared is not None and declared > self.max_bytes:
+            await _send_error(send, self._too_large())
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._too_large()
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    def _too_large(self) -> ApiError:
+        return ApiError(413, "too_large", f"the upload is larger than the limit of {megabytes(self.upload_limit)}")
+
+
+def megabytes(n: int) -> str:
+    """A byte count for messages: ``"20 MB"``, ``"1.5 MB"``, ``"512 bytes"``."""
+    if n < 1024 * 1024:
+        return f"{n} bytes"
+    return f"{round(n / (1024 * 1024), 2):g} MB"
+
+
+async def _send_error(send: Send, error: ApiError) -> None:
+    body = error_body(error.type, error.message)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeadersMiddleware:
+    """Add ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` to every answer."""
+
+    _HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", ())}
+                extra = [(name, value) for name, value in self._HEADERS if name not in present]
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# --------------------------------------------------------------------------- work queue
+
+
+class WorkQueue:
+    """A thread pool with a bounded number of jobs in progress.
+
+    At most ``workers`` jobs run and ``queue_size`` wait; :meth:`run` refuses
+    a job beyond that with 503 at once instead of queueing it. A job that does
+    not finish within its timeout is answered 504; its thread cannot be
+    stopped, so it keeps its slot until it ends, which keeps the bound honest
+    under a flood of slow jobs.
+    """
+
+    def __init__(self, name: str, workers: int, queue_size: int):
+        self.name = name
+        self.capacity = workers + queue_size
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"palettekit-{name}")
+        self._slots = threading.BoundedSemaphore(self.capacity)
+        self._lock = threading.Lock()
+        self._in_progress = 0
+
+    @property
+    def in_progress(self) -> int:
+        """Jobs running or waiting now."""
+        return self._in_progress
+
+    def _release(self, _future: object) -> None:
+        with self._lock:
+            self._in_progress -= 1
+        self._slots.release()
+
+    async def run(self, func: Callable[..., T], *args: Any, timeout: float) -> T:
+        """Run ``func(*args)`` on a worker thread and await its result.
+
+        Raises
+        ------
+        ApiError
+            503 ``busy`` when the queue is full; 504 ``timeout`` when the job
+            takes longer than ``timeout`` seconds.
+        """
+        if not self._slots.acquire(blocking=False):
+            raise ApiError(
+                503,
+                "busy",
+                f"the server is busy ({self.capacity} {self.name} jobs in progress); try again shortly",
+                headers={"Retry-After": "1"},
+            )
+        with self._lock:
+            self._in_progress += 1
+        try:
+            future = self._executor.submit(func, *args)
+        except BaseException:
+            self._release(None)
+            raise
+        future.add_done_callback(self._release)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), max(timeout, 0.001))
+        except asyncio.TimeoutError:
+            raise ApiError(504, "timeout", f"the request took longer than {timeout:g} s") from None
+
+    def shutdown(self) -> None:
+        """Stop taking jobs; drop the waiting ones, let the running ones end."""
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,132 @@
+"""The web server's settings: where it listens and how much one stranger may ask of it.
+
+Pure data, importable without the ``web`` extra (the CLI builds it before
+FastAPI is imported).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..errors import OptionsError
+from ..options import Options
+
+__all__ = ["Settings", "CLIENT_OPTION_NAMES", "MIB"]
+
+MIB = 1024 * 1024
+
+CLIENT_OPTION_NAMES = (
+    "k",
+    "space",
+    "sort",
+    "seed",
+    "n_init",
+    "max_iter",
+    "tol",
+    "max_pixels",
+    "histogram_bits",
+    "alpha_threshold",
+    "composite_on",
+)
+"""Options a request may set. The byte, pixel and time limits stay the server's."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """How the web app listens and what it allows one request.
+
+    Parameters
+    ----------
+    host, port : str, int
+        Address to bind (loopback unless told otherwise); port 0 picks a free one.
+    allow_private_urls : bool
+        Let URL inputs reach loopback, private, link-local and other
+        non-public addresses (for intranet use). Off by default.
+    max_upload_bytes : int
+        Largest request body, and largest image fetched from a URL.
+    max_image_pixels : int
+        Images whose header declares more pixels are refused (413) before decoding.
+    max_work_pixels : int
+        Largest ``max_pixels`` (working size) a request may ask for.
+    max_k : int
+        Largest ``k`` a request may ask for.
+    max_n_init, max_max_iter : int
+        Largest ``n_init`` and ``max_iter`` a request may ask for.
+    max_render_width : int
+        Largest width or height, in pixels, of a rendered bar or figure.
+    workers : int
+        Threads that decode and cluster images.
+    queue_size : int
+        Requests that may wait for a worker; beyond ``workers + queue_size``
+        requests in progress, new ones get 503 at once.
+    fetch_workers : int
+        URL downloads in progress at once; beyond that, 503.
+    request_timeout : float
+        Seconds a request may take, from its first byte to its answer
+        (408 while uploading, 504 after).
+    fetch_timeout : float
+        Total deadline in seconds for downloading a URL input (504 when passed).
+    limit_concurrency : int
+        Open connections uvicorn serves at once before answering 503.
+    options : Options
+        Default extraction options; requests override the fields in
+        :data:`CLIENT_OPTION_NAMES`.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    allow_private_urls: bool = False
+    max_upload_bytes: int = 20 * MIB
+    max_image_pixels: int = 50_000_000
+    max_work_pixels: int = 1_000_000
+    max_k: int = 64
+    max_n_init: int = 32
+    max_max_iter: int = 1000
+    max_render_width: int = 4096
+    workers: int = 2
+    queue_size: int = 8
+    fetch_workers: int = 8
+    request_timeout: float = 30.0
+    fetch_timeout: float = 10.0
+    limit_concurrency: int = 128
+    options: Options = dataclasses.field(default_factory=Options)
+
+    def __post_init__(self) -> None:
+        positive_ints = (
+            "max_upload_bytes",
+            "max_image_pixels",
+            "max_work_pixels",
+            "max_k",
+            "max_n_init",
+            "max_max_iter",
+            "max_render_width",
+            "workers",
+            "fetch_workers",
+            "limit_concurrency",
+        )
+        for name in positive_ints:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise OptionsError(f"{name} must be a positive integer, got {value!r}")
+        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            raise OptionsError(f"port must be between 0 (any free port) and 65535, got {self.port!r}")
+        if isinstance(self.queue_size, bool) or not isinstance(self.queue_size, int) or self.queue_size < 0:
+            raise OptionsError(f"queue_size must be an integer >= 0, got {self.queue_size!r}")
+        for name in ("request_timeout", "fetch_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise OptionsError(f"{name} must be a positive number of seconds, got {value!r}")
+        if not isinstance(self.options, Options):
+            raise OptionsError(f"options must be an Options, got {type(self.options).__name__}")
+
+    def base_options(self) -> Options:
+        """The default options with the server's byte, pixel and time limits applied."""
+        max_pixels = self.options.max_pixels
+        if max_pixels is None or max_pixels > self.max_work_pixels:
+            max_pixels = self.max_work_pixels
+        return self.options.replace(
+            max_pixels=max_pixels,
+            max_image_pixels=self.max_image_pixels,
+            max_bytes=self.max_upload_bytes,
+            timeout=self.fetch_timeout,
+        )
