@@ -29,11 +29,11 @@ def css_color_names() -> tuple[tuple[str, ...], npt.NDArray[np.uint8], npt.NDArr
 
     by_color: dict[tuple[int, int, int], str] = {}
     for name in sorted(ImageColor.colormap):
-        value = ImageColor.colormap[name]
-        if not isinstance(value, str) or not value.startswith("#") or len(value) != 7:
-            continue
-        rgb = (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
-        by_color.setdefault(rgb, name)
+        # ImageColor.getrgb(name) replaces the colormap's "#rrggbb" string by
+        # an RGB tuple once a name has been looked up, so ask getrgb rather
+        # than parsing the stored value (which would skip those names).
+        r, g, b = ImageColor.getrgb(name)[:3]
+        by_color.setdefault((r, g, b), name)
     items = sorted((name, rgb) for rgb, name in by_color.items())
     names = tuple(name for name, _ in items)
     rgb_array = np.array([rgb for _, rgb in items], dtype=np.uint8)
