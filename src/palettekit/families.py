@@ -1,0 +1,229 @@
+"""Basic color families: twelve names for filters and facets.
+
+Each color gets one of :data:`FAMILIES` from fixed regions of Oklch (Oklab
+lightness ``L`` in [0, 1], chroma ``C`` >= 0, hue ``h`` in degrees), tested
+in this order:
+
+=========  ==================================================================
+family     region
+=========  ==================================================================
+white      L >= 0.90 and C < 0.05 (also the off-whites: ivory, beige, linen)
+black      L < 0.20, or L < 0.30 and C < 0.06
+gray       C < 0.04 (what is left of the nearly achromatic colors)
+pink       h in [335, 360) or [0, 15), L >= 0.50; or h in [15, 38), L >= 0.78
+red        h in [335, 360) or [0, 38) otherwise, unless brown (next row)
+brown      h in [15, 38) with C < 0.08 and L < 0.78 (rosy browns); h in
+           [38, 80) with L < 0.70 or C < 0.10 (tan, peru); h in [80, 100)
+           with L < 0.70 or C < 0.08 (darkgoldenrod; wheat, cream tones)
+orange     h in [38, 80), L >= 0.70 and C >= 0.10
+yellow     h in [80, 120), L >= 0.70, except the browns above
+green      h in [120, 170); also dark yellows h in [100, 120), L < 0.70 (olive)
+teal       h in [170, 215) (cyan, turquoise, aqua)
+blue       h in [215, 290)
+purple     h in [290, 335) (violet, magenta, lavender tones)
+=========  ==================================================================
+
+The hue sectors were placed between the Oklch hues of the CSS colors red
+(29°), orange (71°), yellow (110°), lime (142°), aqua (195°), blue (264°) and
+purple (328°), then checked against the CSS named colors whose family is
+obvious (see ``tests/test_families.py``). Deliberate choices:
+
+* maroon (#800000) and darkred are **red**: dark, saturated reds stay red;
+  brown needs an orange or yellow hue, or a muted red (rosybrown).
+  CSS "brown" (#a52a2a) is itself a saturated dark red and is classed red.
+* olive (#808000) is **green**: dark yellows read as olive green; yellow
+  needs L >= 0.70. Dark golden yellows below h = 100° (darkgoldenrod) are brown.
+* beige (#f5f5dc), ivory and linen are **white** (off-white), while
+  lemonchiffon and khaki, which are clearly tinted, are yellow; wheat, tan,
+  moccasin and other muted cream tones are brown (as in the usual grouping
+  of the CSS named colors).
+* salmon and lightcoral (h about 21-28°, L about 0.73) are **red**; lighter
+  reds (L >= 0.78) such as pink and lightpink are pink.
+* fuchsia/magenta (h 328°) is **purple**; hotpink and deeppink (h 352-357°)
+  are pink.
+
+Colors near a boundary may fall on either side; the regions are a
+convention for search facets, not a model of color naming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .colorspace import oklab_to_oklch
+from .names import nearest_css_names
+
+__all__ = [
+    "FAMILIES",
+    "ColorLabel",
+    "family_indices",
+    "color_families",
+    "color_family",
+    "color_labels",
+]
+
+FAMILIES = (
+    "red",
+    "orange",
+    "yellow",
+    "green",
+    "teal",
+    "blue",
+    "purple",
+    "pink",
+    "brown",
+    "black",
+    "gray",
+    "white",
+)
+"""The twelve family names, in the order of a hue circle then the neutrals."""
+
+WHITE_MIN_LIGHTNESS = 0.90
+WHITE_MAX_CHROMA = 0.05
+BLACK_MAX_LIGHTNESS = 0.20
+DARK_MAX_LIGHTNESS = 0.30
+DARK_GRAY_MAX_CHROMA = 0.06
+GRAY_MAX_CHROMA = 0.04
+
+# Hue sector boundaries in degrees (Oklch).
+PINK_RED_HUE = 15.0
+RED_ORANGE_HUE = 38.0
+ORANGE_YELLOW_HUE = 80.0
+OLIVE_HUE = 100.0
+YELLOW_GREEN_HUE = 120.0
+GREEN_TEAL_HUE = 170.0
+TEAL_BLUE_HUE = 215.0
+BLUE_PURPLE_HUE = 290.0
+PURPLE_PINK_HUE = 335.0
+
+PINK_MIN_LIGHTNESS = 0.50
+LIGHT_RED_PINK_LIGHTNESS = 0.78
+MUTED_RED_MAX_CHROMA = 0.08
+LIGHT_MIN_LIGHTNESS = 0.70
+ORANGE_MIN_CHROMA = 0.10
+TAN_MAX_CHROMA = 0.08
+
+
+@dataclass(frozen=True)
+class ColorLabel:
+    """Words for one color.
+
+    Attributes
+    ----------
+    family : str
+        One of :data:`FAMILIES`.
+    css_name : str
+        Nearest CSS named color (Euclidean distance in Oklab).
+    css_distance : float
+        That distance, >= 0 (0 for an exact match; about 0.02 is a
+        just-noticeable difference).
+    """
+
+    family: str
+    css_name: str
+    css_distance: float
+
+
+def _as_oklab(oklab: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    lab = np.asarray(oklab, dtype=np.float64)
+    if lab.ndim != 2 or lab.shape[1] != 3:
+        raise ValueError(f"oklab must have shape (N, 3), got {lab.shape}")
+    return lab
+
+
+def family_indices(oklab: npt.ArrayLike) -> npt.NDArray[np.intp]:
+    """Index into :data:`FAMILIES` of each color's family.
+
+    Parameters
+    ----------
+    oklab : (N, 3) float
+        Colors in Oklab, L in [0, 1]. N may be 0.
+
+    Returns
+    -------
+    (N,) intp in [0, 12)
+    """
+    lch = oklab_to_oklch(_as_oklab(oklab))
+    lightness, chroma, hue = lch[:, 0], lch[:, 1], lch[:, 2]
+    # Rules are tried in order; a rule only labels colors still unlabelled (-1).
+    index = np.full(lightness.shape[0], -1, dtype=np.intp)
+
+    def assign(mask: npt.NDArray[np.bool_], family: str) -> None:
+        index[(index < 0) & mask] = FAMILIES.index(family)
+
+    assign((lightness >= WHITE_MIN_LIGHTNESS) & (chroma < WHITE_MAX_CHROMA), "white")
+    assign(
+        (lightness < BLACK_MAX_LIGHTNESS)
+        | ((lightness < DARK_MAX_LIGHTNESS) & (chroma < DARK_GRAY_MAX_CHROMA)),
+        "black",
+    )
+    assign(chroma < GRAY_MAX_CHROMA, "gray")
+
+    magenta_red = (hue >= PURPLE_PINK_HUE) | (hue < PINK_RED_HUE)
+    red_sector = (hue >= PINK_RED_HUE) & (hue < RED_ORANGE_HUE)
+    orange_sector = (hue >= RED_ORANGE_HUE) & (hue < ORANGE_YELLOW_HUE)
+    yellow_sector = (hue >= ORANGE_YELLOW_HUE) & (hue < YELLOW_GREEN_HUE)
+    light = lightness >= LIGHT_MIN_LIGHTNESS
+
+    assign(magenta_red & (lightness >= PINK_MIN_LIGHTNESS), "pink")
+    assign(magenta_red, "red")
+    assign(red_sector & (lightness >= LIGHT_RED_PINK_LIGHTNESS), "pink")
+    assign(red_sector & (chroma < MUTED_RED_MAX_CHROMA), "brown")
+    assign(red_sector, "red")
+    assign(orange_sector & light & (chroma >= ORANGE_MIN_CHROMA), "orange")
+    assign(orange_sector, "brown")
+    assign(yellow_sector & ~light & (hue >= OLIVE_HUE), "green")
+    assign(yellow_sector & ~light, "brown")
+    assign(yellow_sector & (chroma < TAN_MAX_CHROMA) & (hue < OLIVE_HUE), "brown")
+    assign(yellow_sector, "yellow")
+    assign((hue >= YELLOW_GREEN_HUE) & (hue < GREEN_TEAL_HUE), "green")
+    assign((hue >= GREEN_TEAL_HUE) & (hue < TEAL_BLUE_HUE), "teal")
+    assign((hue >= TEAL_BLUE_HUE) & (hue < BLUE_PURPLE_HUE), "blue")
+    assign((hue >= BLUE_PURPLE_HUE) & (hue < PURPLE_PINK_HUE), "purple")
+    # The hue sectors cover [0, 360): every color has been labelled.
+    return index
+
+
+def color_families(oklab: npt.ArrayLike) -> list[str]:
+    """Basic color family of each color (regions in the module docstring).
+
+    Parameters
+    ----------
+    oklab : (N, 3) float
+        Colors in Oklab, L in [0, 1]. N may be 0.
+
+    Returns
+    -------
+    list of N str
+        Each one of :data:`FAMILIES`.
+    """
+    return [FAMILIES[i] for i in family_indices(oklab)]
+
+
+def color_family(oklab: npt.ArrayLike) -> str:
+    """Basic color family of one color given as an Oklab triple."""
+    return color_families(np.asarray(oklab, dtype=np.float64).reshape(1, 3))[0]
+
+
+def color_labels(oklab: npt.ArrayLike) -> list[ColorLabel]:
+    """Family, nearest CSS name and its Oklab distance for each color.
+
+    Parameters
+    ----------
+    oklab : (N, 3) float
+        Colors in Oklab.
+
+    Returns
+    -------
+    list of N ColorLabel
+    """
+    lab = _as_oklab(oklab)
+    families = color_families(lab)
+    names, distances = nearest_css_names(lab)
+    return [
+        ColorLabel(family, name, float(distance))
+        for family, name, distance in zip(families, names, distances)
+    ]

@@ -1,0 +1,119 @@
+"""Color families: documented Oklch regions checked on reference colors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import ImageColor
+
+from palettekit.colorspace import oklch_to_oklab, srgb_to_oklab
+from palettekit.families import (
+    FAMILIES,
+    ColorLabel,
+    color_families,
+    color_family,
+    color_labels,
+    family_indices,
+)
+
+
+def css_oklab(name: str) -> np.ndarray:
+    rgb = ImageColor.getrgb(name)
+    return srgb_to_oklab(np.array(rgb[:3]) / 255.0)
+
+
+# CSS named colors whose family is obvious, plus the documented decisions
+# (marked "decision").
+REFERENCE = {
+    "red": ["red", "darkred", "crimson", "firebrick", "maroon", "salmon"],  # maroon, salmon: decision
+    "orange": ["orange", "darkorange", "coral"],
+    "yellow": ["yellow", "gold", "khaki", "lemonchiffon"],
+    "green": ["green", "lime", "forestgreen", "darkgreen", "seagreen", "olivedrab", "yellowgreen",
+              "olive"],  # olive: decision
+    "teal": ["teal", "aqua", "turquoise", "darkcyan", "lightseagreen"],
+    "blue": ["blue", "navy", "royalblue", "skyblue", "dodgerblue", "midnightblue", "steelblue",
+             "lightblue", "darkblue"],
+    "purple": ["purple", "indigo", "darkviolet", "rebeccapurple", "blueviolet", "plum",
+               "fuchsia"],  # fuchsia/magenta: decision
+    "pink": ["pink", "hotpink", "deeppink", "lightpink", "palevioletred"],
+    "brown": ["saddlebrown", "sienna", "chocolate", "peru", "tan", "rosybrown",
+              "wheat"],  # wheat: decision
+    "black": ["black"],
+    "gray": ["gray", "dimgray", "darkgray", "silver", "slategray", "lightgray"],
+    "white": ["white", "snow", "ivory", "whitesmoke", "linen", "beige"],  # beige: decision
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "family"), [(n, f) for f, names in REFERENCE.items() for n in names]
+)
+def test_reference_css_colors(name: str, family: str) -> None:
+    assert color_family(css_oklab(name)) == family
+
+
+def test_reference_covers_every_family() -> None:
+    assert set(REFERENCE) == set(FAMILIES)
+    assert len(FAMILIES) == 12
+
+
+def test_every_srgb_color_gets_a_family() -> None:
+    levels = np.arange(0, 256, 5)
+    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 3)
+    index = family_indices(srgb_to_oklab(grid / 255.0))
+    assert index.min() >= 0 and index.max() < len(FAMILIES)
+    # Every family is reachable.
+    assert set(np.unique(index)) == set(range(len(FAMILIES)))
+
+
+def test_gray_ramp_is_neutral_and_ordered() -> None:
+    ramp = np.repeat(np.arange(256)[:, None], 3, axis=1)
+    families = color_families(srgb_to_oklab(ramp / 255.0))
+    assert set(families) == {"black", "gray", "white"}
+    rank = {"black": 0, "gray": 1, "white": 2}
+    assert [rank[f] for f in families] == sorted(rank[f] for f in families)
+    assert families[0] == "black" and families[128] == "gray" and families[255] == "white"
+
+
+def test_hue_circle_visits_families_in_order() -> None:
+    hues = np.arange(0.0, 360.0, 0.5)
+    lch = np.stack([np.full_like(hues, 0.72), np.full_like(hues, 0.15), hues], axis=1)
+    families = color_families(oklch_to_oklab(lch))
+    # Collapse runs: the circle must pass each chromatic sector once, in order.
+    runs = [f for i, f in enumerate(families) if i == 0 or f != families[i - 1]]
+    assert runs == ["pink", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink"]
+
+
+def test_darkening_orange_turns_brown_and_dark_yellow_turns_olive_green() -> None:
+    orange = oklch_to_oklab(np.array([[0.8, 0.15, 60.0], [0.55, 0.12, 60.0]]))
+    assert color_families(orange) == ["orange", "brown"]
+    yellow = oklch_to_oklab(np.array([[0.9, 0.17, 108.0], [0.55, 0.12, 108.0]]))
+    assert color_families(yellow) == ["yellow", "green"]
+
+
+def test_color_labels_give_css_name_and_distance() -> None:
+    labels = color_labels(np.stack([css_oklab("navy"), css_oklab("#000081")]))
+    assert labels[0] == ColorLabel("blue", "navy", pytest.approx(0.0, abs=1e-12))
+    assert labels[1].css_name == "navy" and labels[1].family == "blue"
+    assert 0.0 < labels[1].css_distance < 0.01
+
+
+def test_empty_input_and_bad_shape() -> None:
+    assert color_families(np.zeros((0, 3))) == []
+    with pytest.raises(ValueError, match="shape"):
+        color_families(np.zeros((4, 2)))
+
+
+def test_css_names_survive_pillow_colormap_caching() -> None:
+    # Pillow's ImageColor.getrgb("navy") caches a tuple in ImageColor.colormap;
+    # the CSS name table must still contain navy afterwards.
+    from palettekit.names import css_color_names
+
+    ImageColor.getrgb("navy")
+    css_color_names.cache_clear()
+    try:
+        names, rgb, _ = css_color_names()
+        assert "navy" in names
+        assert tuple(rgb[names.index("navy")]) == (0, 0, 128)
+        assert len(names) >= 138  # the CSS named colors, one name per color
+    finally:
+        css_color_names.cache_clear()
