@@ -1,0 +1,33 @@
+"""Batch extraction at catalog scale, search by color, and a cluster runner.
+
+Nothing here is imported by the core; optional parts load their extras
+lazily (``palettekit[batch]`` for the progress bar, ``palettekit[parquet]``
+for Parquet results, ``palettekit[dask]`` for a Dask cluster).
+
+>>> from palettekit.batch import expand_sources, iter_results, write_results
+>>> for result in iter_results(expand_sources(["photos/"]), workers=2):   # doctest: +SKIP
+...     print(result.index, result.source, result.ok)
+>>> summary = write_results(expand_sources(["photos/"]), "results.jsonl")  # doctest: +SKIP
+"""
+
+from .errors import BatchError, ListFileError, MissingExtraError, ResultsFileError
+from .job import BatchInterrupted, BatchSummary, Progress, write_results
+from .runner import BatchResult, iter_results
+from .sources import ExpansionReport, expand_sources
+from .writers import read_records
+
+__all__ = [
+    "expand_sources",
+    "ExpansionReport",
+    "iter_results",
+    "BatchResult",
+    "write_results",
+    "BatchSummary",
+    "BatchInterrupted",
+    "Progress",
+    "read_records",
+    "BatchError",
+    "ListFileError",
+    "ResultsFileError",
+    "MissingExtraError",
+]

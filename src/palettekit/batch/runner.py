@@ -1,0 +1,422 @@
+"""Run extract() over a stream of sources on a local process pool.
+
+Results come back as :class:`BatchResult` values carrying the input index, in
+input order (``ordered=True``, the default) or as they complete. At most
+``max_in_flight`` sources are submitted and not yet handed back, so memory
+stays flat however long the stream is. A failing source gives a result with
+its error; it never stops the run.
+
+Workers are started with the "spawn" method (safe with threads, the same on
+every platform); each imports palettekit once, ignores SIGINT (the parent
+decides how to stop) and runs numerical libraries single-threaded, so that N
+workers use N cores and no more.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ..options import Options
+
+__all__ = ["BatchResult", "iter_results", "extract_one", "default_workers"]
+
+# Environment variables that cap the threads of BLAS / OpenMP libraries.
+THREAD_LIMIT_VARS = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The outcome for one source of a batch.
+
+    Attributes
+    ----------
+    index : int
+        Position of the source in the input stream (0-based, duplicates
+        dropped).
+    source : str
+        The source as given or found.
+    palette : dict or None
+        ``Palette.to_dict()`` (schema ``palettekit.palette/1``, without
+        timings) of a successful extraction, else None.
+    error_type : str or None
+        Class name of the exception for a failed source (e.g.
+        ``"ImageNotFoundError"``), else None.
+    error : str or None
+        One-line message of that exception, else None.
+    seconds : float
+        Wall time spent on this source in the worker, >= 0.
+    file_bytes : int or None
+        Size in bytes of a local file source, None for URLs or missing files.
+    """
+
+    index: int
+    source: str
+    palette: dict[str, Any] | None
+    error_type: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    file_bytes: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when a palette was extracted."""
+        return self.palette is not None
+
+    def to_record(self) -> dict[str, Any]:
+        """The flat row written to results files (same keys for every row).
+
+        Keys: index, source, ok, width, height, bytes, k, k_returned,
+        colors (list of {hex, rgb, share, count, oklab, name}), distortion,
+        warnings, seconds, error_type, error.
+        """
+        meta: dict[str, Any] = self.palette["meta"] if self.palette else {}
+        size = meta.get("original_size") or [None, None]
+        return {
+            "index": self.index,
+            "source": self.source,
+            "ok": self.ok,
+            "width": size[0],
+            "height": size[1],
+            "bytes": self.file_bytes,
+            "k": meta.get("k"),
+            "k_returned": meta.get("k_returned"),
+            "colors": self.palette["colors"] if self.palette else None,
+            "distortion": meta.get("distortion"),
+            "warnings": list(meta.get("warnings", [])) if self.palette else None,
+            "seconds": round(self.seconds, 6),
+            "error_type": self.error_type,
+            "error": self.error,
+        }
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _file_bytes(source: str) -> int | None:
+    if source.lower().startswith(("http://", "https://")):
+        return None
+    try:
+        return os.stat(source).st_size
+    except (OSError, ValueError):
+        return None
+
+
+def extract_one(index: int, source: str, options: Options) -> BatchResult:
+    """Extract one source, turning any exception into a failed result.
+
+    Pure with respect to the process: warnings are recorded in the palette's
+    meta, never emitted.
+    """
+    from ..pipeline import extract
+
+    start = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            palette = extract(source, options=options, warn=False)
+        data = palette.to_dict()
+        return BatchResult(
+            index, source, data, seconds=time.perf_counter() - start, file_bytes=_file_bytes(source)
+        )
+    except Exception as exc:  # one bad source must not stop the run
+        message = _one_line(str(exc)) or type(exc).__name__
+        return BatchResult(
+            index,
+            source,
+            None,
+            error_type=type(exc).__name__,
+            error=message,
+            seconds=time.perf_counter() - start,
+            file_bytes=_file_bytes(source),
+        )
+    except MemoryError:
+        return BatchResult(
+            index, source, None, "MemoryError", "out of memory", time.perf_counter() - start
+        )
+
+
+# --- worker process side --------------------------------------------------------
+
+_WORKER_OPTIONS: Options | None = None
+
+
+def _init_worker(options: Options) -> None:
+    global _WORKER_OPTIONS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_OPTIONS = options
+    import palettekit.pipeline  # noqa: F401 - import once, up front
+
+
+def _work(index: int, source: str) -> BatchResult:
+    assert _WORKER_OPTIONS is not None
+    return extract_one(index, source, _WORKER_OPTIONS)
+
+
+# --- parent side ------------------------------------------------------------------
+
+
+def default_workers() -> int:
+    """Number of cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def single_threaded_children() -> Iterator[None]:
+    """Set the BLAS/OpenMP thread caps to 1 for processes started inside.
+
+    Variables already set by the user are left alone. The parent's own
+    libraries, already loaded, are not affected; the previous environment is
+    restored on exit.
+    """
+    saved = {name: os.environ.get(name) for name in THREAD_LIMIT_VARS}
+    for name, value in saved.items():
+        if value is None:
+            os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+
+
+def _crashed(index: int, source: str, *, detail: str) -> BatchResult:
+    return BatchResult(
+        index,
+        source,
+        None,
+        error_type="WorkerCrashError",
+        error=f"the worker process died while extracting this source ({detail})",
+        file_bytes=_file_bytes(source),
+    )
+
+
+def iter_results(
+    sources: Iterable[str | os.PathLike[str]],
+    options: Options | None = None,
+    *,
+    workers: int | None = None,
+    ordered: bool = True,
+    max_in_flight: int | None = None,
+    skip: Callable[[str], bool] | None = None,
+    client: Any = None,
+) -> Iterator[BatchResult]:
+    """Extract a palette from every source, in parallel, streaming.
+
+    Parameters
+    ----------
+    sources
+        Paths or URLs (any iterable, consumed lazily). Index i is the i-th
+        item, including items passed over by ``skip``.
+    options : Options, optional
+        Extraction options (default ``Options()``), the same for every source.
+    workers : int, optional
+        Worker processes (default: all cores). 0 runs in this process.
+    ordered : bool
+        Yield in input order (default), or as results complete.
+    max_in_flight : int, optional
+        Sources submitted but not yet yielded (default ``4 * workers + 4``).
+    skip : callable, optional
+        ``skip(source) -> bool``: sources for which it is true are not run
+        (used by resume); their index is still counted.
+    client : dask.distributed.Client, optional
+        Run on this Dask cluster instead of local processes (see
+        :mod:`palettekit.batch.dask_runner`).
+
+    Yields
+    ------
+    BatchResult
+        One per source not skipped.
+
+    Notes
+    -----
+    If a worker process dies (a crash in a decoder, the OOM killer), the
+    sources it may have been working on are retried one at a time in a new
+    pool; one that kills its worker again gets a ``WorkerCrashError`` result.
+    """
+    opts = options if options is not None else Options()
+    indexed = _indexed(sources, skip)
+    if client is not None:
+        from .dask_runner import iter_results_dask
+
+        yield from iter_results_dask(
+            indexed, opts, client, ordered=ordered, max_in_flight=max_in_flight
+        )
+        return
+    n_workers = default_workers() if workers is None else workers
+    if n_workers < 0:
+        raise ValueError(f"workers must be >= 0, got {n_workers}")
+    if n_workers == 0:
+        for index, source in indexed:
+            yield extract_one(index, source, opts)
+        return
+    window = max_in_flight if max_in_flight is not None else 4 * n_workers + 4
+    yield from _pool_results(indexed, opts, n_workers, max(1, window), ordered)
+
+
+def _indexed(
+    sources: Iterable[str | os.PathLike[str]], skip: Callable[[str], bool] | None
+) -> Iterator[tuple[int, str]]:
+    for index, source in enumerate(sources):
+        text = os.fspath(source)
+        if skip is not None and skip(text):
+            continue
+        yield index, text
+
+
+class _Orderer:
+    """Hands results back in submission order when asked to."""
+
+    def __init__(self, ordered: bool) -> None:
+        self.ordered = ordered
+        self.submitted: deque[int] = deque()
+        self.waiting: dict[int, BatchResult] = {}
+
+    def submit(self, index: int) -> None:
+        if self.ordered:
+            self.submitted.append(index)
+
+    def done(self, result: BatchResult) -> list[BatchResult]:
+        if not self.ordered:
+            return [result]
+        self.waiting[result.index] = result
+        out = []
+        while self.submitted and self.submitted[0] in self.waiting:
+            out.append(self.waiting.pop(self.submitted.popleft()))
+        return out
+
+    @property
+    def held(self) -> int:
+        return len(self.waiting)
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start worker processes without re-running the caller's ``__main__``.
+
+    "spawn" children normally import the parent's main script again (so a
+    script without an ``if __name__ == "__main__"`` guard would run twice,
+    and a script read from standard input cannot be imported at all). The
+    workers need only palettekit, so while a pool starts processes the main
+    module is swapped for an empty one.
+    """
+    import sys
+    import types
+
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+
+
+def _submit(pool: Any, task: tuple[int, str]) -> Any:
+    with _main_module_hidden():  # submit() may start a worker process
+        return pool.submit(_work, *task)
+
+
+def _new_pool(options: Options, n_workers: int):  # type: ignore[no-untyped-def]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=n_workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(options,),
+    )
+
+
+def _kill_pool(pool: Any) -> None:
+    """Stop a pool now: cancel queued work and end its processes."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.kill()
+        except Exception:
+            pass
+    for process in processes:
+        try:
+            process.join(timeout=5)
+        except Exception:
+            pass
+
+
+def _pool_results(
+    indexed: Iterator[tuple[int, str]],
+    options: Options,
+    n_workers: int,
+    window: int,
+    ordered: bool,
+) -> Iterator[BatchResult]:
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    orderer = _Orderer(ordered)
+    pending: dict[Any, tuple[int, str]] = {}
+    suspects: deque[tuple[int, str]] = deque()  # rerun one at a time after a crash
+    alone = False  # the one pending task is a suspect running by itself
+    exhausted = False
+    with single_threaded_children():
+        pool = _new_pool(options, n_workers)
+        try:
+            while True:
+                if suspects or alone:
+                    if not pending and suspects:
+                        task = suspects.popleft()
+                        pending[_submit(pool, task)] = task
+                        alone = True
+                else:
+                    while not exhausted and len(pending) + orderer.held < window:
+                        try:
+                            task = next(indexed)
+                        except StopIteration:
+                            exhausted = True
+                            break
+                        orderer.submit(task[0])
+                        pending[_submit(pool, task)] = task
+                if not pending:
+                    break
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in finished:
+                    task = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool as exc:
+                        broken = True
+                        if alone:
+                            yield from orderer.done(_crashed(*task, detail=str(exc) or "crash"))
+                        else:
+                            suspects.append(task)
+                        continue
+                    yield from orderer.done(result)
+                if alone and not pending:
+                    alone = False
+                if broken:
+                    suspects.extend(pending.pop(f) for f in list(pending))
+                    _kill_pool(pool)
+                    pool = _new_pool(options, n_workers)
+        finally:
+            _kill_pool(pool)

@@ -1,0 +1,622 @@
+"""Results files that never lose finished work: JSON Lines, CSV, Parquet.
+
+Every writer appends each record as soon as it arrives, so a crash loses at
+most the records still in flight. ``resume=True`` reads what an interrupted
+run left, repairs a torn tail, and reports the sources already done so the
+run can skip them: after any number of interruptions each source appears
+exactly once.
+
+- JSON Lines (``.jsonl``, ``.ndjson``, anything else by default): one JSON
+  object per line. Each record goes out in one ``write`` call; the file is
+  fsynced at least every second and on close. On resume a last line without
+  its newline, or unparsable lines at the end (zeros after a power loss), are
+  cut off; a bad line followed by good ones is an error.
+- CSV (``.csv``): a header, then one row per source; the palette as
+  space-separated ``hex``, ``shares`` and ``names`` columns. Same tail repair.
+- Parquet (``.parquet``): a *directory* of part files (a Parquet dataset, read
+  with ``pyarrow.parquet.read_table(path)`` or ``pandas.read_parquet(path)``).
+  Rows are buffered and written as a part when ``rows_per_part`` rows are
+  waiting or ``part_seconds`` have passed, each part to a temporary name,
+  fsynced, then renamed into place: a part is either whole or absent. An
+  interruption loses only the buffered rows, which resume runs again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ResultsFileError, require
+from .sources import source_digest
+
+__all__ = [
+    "FORMATS",
+    "CSV_COLUMNS",
+    "ResumeState",
+    "ResultsWriter",
+    "JsonlWriter",
+    "CsvWriter",
+    "ParquetWriter",
+    "format_for_path",
+    "open_writer",
+    "read_records",
+]
+
+FORMATS = ("jsonl", "csv", "parquet")
+
+CSV_COLUMNS = (
+    "index",
+    "source",
+    "ok",
+    "width",
+    "height",
+    "bytes",
+    "k",
+    "k_returned",
+    "hex",
+    "shares",
+    "names",
+    "distortion",
+    "seconds",
+    "error_type",
+    "error",
+)
+
+_SYNC_SECONDS = 1.0
+
+
+def format_for_path(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """Results format: ``fmt`` if given, else by suffix (JSON Lines by default)."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise ResultsFileError(f"unknown results format {fmt!r} (use {', '.join(FORMATS)})")
+        return fmt
+    suffix = os.path.splitext(os.fspath(path).rstrip("/" + os.sep))[1].lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    return "jsonl"
+
+
+@dataclass
+class ResumeState:
+    """What an earlier run left in the results file.
+
+    Attributes
+    ----------
+    done : set of int
+        :func:`~palettekit.batch.sources.source_digest` of every source with
+        a record.
+    ok, failed : int
+        Records of successful and failed sources.
+    repaired_bytes : int
+        Bytes of a torn tail that were cut off (0 if none).
+    """
+
+    done: set[int] = field(default_factory=set)
+    ok: int = 0
+    failed: int = 0
+    repaired_bytes: int = 0
+
+    def add(self, source: str, ok: bool) -> None:
+        self.done.add(source_digest(source))
+        if ok:
+            self.ok += 1
+        else:
+            self.failed += 1
+
+
+class ResultsWriter:
+    """Base class: ``open()``, then ``write(record)`` per result, then ``close()``."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+
+    def open(self, *, resume: bool = False, overwrite: bool = False) -> ResumeState:
+        raise NotImplementedError
+
+    def write(self, record: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_target(path: str, resume: bool, overwrite: bool) -> bool:
+    """Return whether an existing output should be continued."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise ResultsFileError(f"cannot write {path}: no such directory {parent}")
+    exists = os.path.lexists(path)
+    if exists and not resume and not overwrite:
+        raise ResultsFileError(
+            f"{path} already exists: pass --resume to continue it or --overwrite to replace it"
+        )
+    return exists and resume
+
+
+class _AppendFile(ResultsWriter):
+    """A text results file appended one record per ``os.write``."""
+
+    header: bytes = b""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
+        self._fd: int | None = None
+        self._size = 0  # bytes of complete records on disk
+        self._last_sync = 0.0
+
+    def open(self, *, resume: bool = False, overwrite: bool = False) -> ResumeState:
+        continuing = _check_target(self.path, resume, overwrite)
+        state = ResumeState()
+        if continuing and os.path.isdir(self.path):
+            raise ResultsFileError(f"{self.path} is a directory, not a results file")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        if not continuing:
+            flags |= os.O_TRUNC
+        try:
+            if continuing:
+                state = self._scan_and_repair()
+            self._fd = os.open(self.path, flags, 0o666)
+            self._size = os.fstat(self._fd).st_size
+        except OSError as exc:
+            if isinstance(exc, ResultsFileError):
+                raise
+            raise ResultsFileError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        if self._size == 0 and self.header:
+            self._append(self.header)
+        self._last_sync = time.monotonic()
+        return state
+
+    def _scan_and_repair(self) -> ResumeState:
+        raise NotImplementedError
+
+    def _encode(self, record: dict[str, Any]) -> bytes:
+        raise NotImplementedError
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._append(self._encode(record))
+        now = time.monotonic()
+        if now - self._last_sync >= _SYNC_SECONDS:
+            self._sync()
+            self._last_sync = now
+
+    def _append(self, data: bytes) -> None:
+        assert self._fd is not None, "open() first"
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError as exc:
+            # Leave no torn record behind (a full disk, a quota, an I/O error).
+            try:
+                os.ftruncate(self._fd, self._size)
+            except OSError:
+                pass
+            raise ResultsFileError(
+                f"cannot write {self.path}: {exc.strerror or exc}; "
+                "the results written so far are kept (continue with --resume)"
+            ) from None
+        self._size += len(data)
+
+    def _sync(self) -> None:
+        if self._fd is not None:
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise ResultsFileError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+
+    def close(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            if os.fstat(fd).st_size > self._size:  # a record cut short by Ctrl-C
+                os.ftruncate(fd, self._size)
+            os.fsync(fd)
+        except OSError:
+            pass
+        os.close(fd)
+
+
+def _truncate(path: str, size: int) -> int:
+    current = os.path.getsize(path)
+    if current != size:
+        with open(path, "r+b") as handle:
+            handle.truncate(size)
+            handle.flush()
+            os.fsync(handle.fileno())
+    return current - size
+
+
+def _complete_lines(path: str) -> Iterator[tuple[int, bytes]]:
+    """(end offset, line) for each newline-terminated line of a file."""
+    offset = 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                return
+            offset += len(line)
+            yield offset, line
+
+
+class JsonlWriter(_AppendFile):
+    """JSON Lines results: one compact JSON object per line, UTF-8."""
+
+    def _encode(self, record: dict[str, Any]) -> bytes:
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text.encode("utf-8", "surrogateescape") + b"\n"
+
+    def _scan_and_repair(self) -> ResumeState:
+        state = ResumeState()
+        good_end = 0
+        bad_line: int | None = None
+        for number, (end, line) in enumerate(_complete_lines(self.path), start=1):
+            record = _parse_json_record(line)
+            if record is None:
+                if bad_line is None:
+                    bad_line = number
+                continue
+            if bad_line is not None:
+                raise ResultsFileError(
+                    f"{self.path}: line {bad_line} is not a results record, but later lines "
+                    "are; refusing to resume a file that was edited or is not a results file"
+                )
+            state.add(record["source"], bool(record.get("ok")))
+            good_end = end
+        state.repaired_bytes = _truncate(self.path, good_end)
+        return state
+
+
+def _parse_json_record(line: bytes) -> dict[str, Any] | None:
+    try:
+        record = json.loads(line.decode("utf-8", "surrogateescape"))
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("source"), str):
+        return None
+    if not isinstance(record.get("index"), int):
+        return None
+    return record
+
+
+def _fmt_float(value: Any) -> str:
+    return "" if value is None else repr(float(value))
+
+
+def _csv_row(record: dict[str, Any]) -> list[Any]:
+    colors = record.get("colors") or []
+    row = []
+    for column in CSV_COLUMNS:
+        if column == "hex":
+            row.append(" ".join(c["hex"] for c in colors))
+        elif column == "shares":
+            row.append(" ".join(repr(float(c["share"])) for c in colors))
+        elif column == "names":
+            row.append(" ".join(c["name"] for c in colors))
+        elif column in ("distortion", "seconds"):
+            row.append(_fmt_float(record.get(column)))
+        elif column == "ok":
+            row.append("true" if record.get("ok") else "false")
+        else:
+            value = record.get(column)
+            row.append("" if value is None else value)
+    return row
+
+
+class CsvWriter(_AppendFile):
+    """CSV results with a header row (columns :data:`CSV_COLUMNS`)."""
+
+    header = (",".join(CSV_COLUMNS) + "\r\n").encode()
+
+    def _encode(self, record: dict[str, Any]) -> bytes:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(_csv_row(record))
+        return buffer.getvalue().encode("utf-8", "surrogateescape")
+
+    def _scan_and_repair(self) -> ResumeState:
+        state = ResumeState()
+        good_end = 0
+        rows = _csv_rows_with_offsets(self.path)
+        first = next(rows, None)
+        if first is not None:
+            end, header = first
+            if tuple(header) != CSV_COLUMNS:
+                raise ResultsFileError(f"{self.path}: not a palettekit CSV results file (header)")
+            good_end = end
+            bad = False
+            for end, row in rows:
+                if len(row) != len(CSV_COLUMNS) or not row[0].isdigit():
+                    bad = True
+                    continue
+                if bad:
+                    raise ResultsFileError(
+                        f"{self.path}: a malformed row is followed by good rows; refusing to resume"
+                    )
+                state.add(row[1], row[2] == "true")
+                good_end = end
+        state.repaired_bytes = _truncate(self.path, good_end)
+        return state
+
+
+def _csv_rows_with_offsets(path: str) -> Iterator[tuple[int, list[str]]]:
+    """Parse complete CSV rows, with the byte offset just past each row."""
+    consumed = [0]
+
+    def lines() -> Iterator[str]:
+        for end, line in _complete_lines(path):
+            consumed[0] = end
+            yield line.decode("utf-8", "surrogateescape")
+
+    reader = csv.reader(lines())
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            return
+        yield consumed[0], row
+
+
+def _parquet_schema(pa: Any) -> Any:
+    color = pa.struct(
+        [
+            ("hex", pa.string()),
+            ("rgb", pa.list_(pa.uint8())),
+            ("share", pa.float64()),
+            ("count", pa.int64()),
+            ("oklab", pa.list_(pa.float64())),
+            ("name", pa.string()),
+        ]
+    )
+    return pa.schema(
+        [
+            ("index", pa.int64()),
+            ("source", pa.string()),
+            ("ok", pa.bool_()),
+            ("width", pa.int64()),
+            ("height", pa.int64()),
+            ("bytes", pa.int64()),
+            ("k", pa.int64()),
+            ("k_returned", pa.int64()),
+            ("colors", pa.list_(color)),
+            ("distortion", pa.float64()),
+            ("warnings", pa.list_(pa.string())),
+            ("seconds", pa.float64()),
+            ("error_type", pa.string()),
+            ("error", pa.string()),
+        ]
+    )
+
+
+_PART_PREFIX = "part-"
+_PART_SUFFIX = ".parquet"
+
+
+def _fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class ParquetWriter(ResultsWriter):
+    """A directory of Parquet parts, each finalized atomically (temp + rename)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        rows_per_part: int = 10_000,
+        part_seconds: float = 30.0,
+    ) -> None:
+        super().__init__(path)
+        self._pa = require("pyarrow", "parquet", "Parquet results")
+        self._pq = require("pyarrow.parquet", "parquet", "Parquet results")
+        self._schema = _parquet_schema(self._pa)
+        self.rows_per_part = rows_per_part
+        self.part_seconds = part_seconds
+        self._rows: list[dict[str, Any]] = []
+        self._first_row_at = 0.0
+        self._next_part = 0
+        self._open = False
+
+    def open(self, *, resume: bool = False, overwrite: bool = False) -> ResumeState:
+        continuing = _check_target(self.path, resume, overwrite)
+        state = ResumeState()
+        try:
+            if os.path.lexists(self.path) and not os.path.isdir(self.path):
+                raise ResultsFileError(
+                    f"{self.path} is a file; Parquet results are a directory of parts"
+                )
+            if os.path.isdir(self.path) and not continuing:
+                for name in os.listdir(self.path):
+                    if name.startswith((_PART_PREFIX, "." + _PART_PREFIX)):
+                        os.unlink(os.path.join(self.path, name))
+            os.makedirs(self.path, exist_ok=True)
+            for name in os.listdir(self.path):
+                if name.startswith("." + _PART_PREFIX):  # an unfinished part
+                    os.unlink(os.path.join(self.path, name))
+            parts = self._parts()
+        except OSError as exc:
+            if isinstance(exc, ResultsFileError):
+                raise
+            raise ResultsFileError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        for number, part in parts:
+            try:
+                table = self._pq.read_table(part, columns=["source", "ok"])
+            except Exception as exc:
+                raise ResultsFileError(f"{part}: unreadable Parquet part ({exc})") from None
+            for source, ok in zip(table.column("source").to_pylist(), table.column("ok").to_pylist()):
+                state.add(source, bool(ok))
+            self._next_part = max(self._next_part, number + 1)
+        self._open = True
+        return state
+
+    def _parts(self) -> list[tuple[int, str]]:
+        out = []
+        for name in sorted(os.listdir(self.path)):
+            if name.startswith(_PART_PREFIX) and name.endswith(_PART_SUFFIX):
+                digits = name[len(_PART_PREFIX) : -len(_PART_SUFFIX)]
+                if digits.isdigit():
+                    out.append((int(digits), os.path.join(self.path, name)))
+        return out
+
+    def write(self, record: dict[str, Any]) -> None:
+        assert self._open, "open() first"
+        if not self._rows:
+            self._first_row_at = time.monotonic()
+        self._rows.append(record)
+        if (
+            len(self._rows) >= self.rows_per_part
+            or time.monotonic() - self._first_row_at >= self.part_seconds
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered rows as one finished part (no-op when none)."""
+        if not self._rows:
+            return
+        name = f"{_PART_PREFIX}{self._next_part:06d}{_PART_SUFFIX}"
+        final = os.path.join(self.path, name)
+        temp = os.path.join(self.path, "." + name + f".{os.getpid()}.tmp")
+        try:
+            table = self._pa.Table.from_pylist(self._rows, schema=self._schema)
+            with open(temp, "wb") as handle:
+                self._pq.write_table(table, handle, compression="zstd")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, final)
+            _fsync_dir(self.path)
+        except OSError as exc:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise ResultsFileError(
+                f"cannot write {final}: {exc.strerror or exc}; earlier parts are kept "
+                "(continue with --resume)"
+            ) from None
+        self._next_part += 1
+        self._rows = []
+
+    def close(self) -> None:
+        if self._open:
+            self.flush()
+            self._open = False
+
+
+def open_writer(
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    **kwargs: Any,
+) -> ResultsWriter:
+    """A writer for ``path`` in ``fmt`` (default: by suffix)."""
+    kind = format_for_path(path, fmt)
+    if kind == "csv":
+        return CsvWriter(path)
+    if kind == "parquet":
+        return ParquetWriter(path, **kwargs)
+    return JsonlWriter(path)
+
+
+def _record_from_csv(row: dict[str, str]) -> dict[str, Any]:
+    def as_int(text: str) -> int | None:
+        return int(text) if text else None
+
+    ok = row["ok"] == "true"
+    colors = None
+    if ok:
+        hexes = row["hex"].split()
+        shares = [float(s) for s in row["shares"].split()]
+        names = row["names"].split()
+        colors = [
+            {
+                "hex": h,
+                "rgb": [int(h[1:3], 16), int(h[3:5], 16), int(h[5:7], 16)],
+                "share": s,
+                "name": n,
+            }
+            for h, s, n in zip(hexes, shares, names)
+        ]
+    return {
+        "index": int(row["index"]),
+        "source": row["source"],
+        "ok": ok,
+        "width": as_int(row["width"]),
+        "height": as_int(row["height"]),
+        "bytes": as_int(row["bytes"]),
+        "k": as_int(row["k"]),
+        "k_returned": as_int(row["k_returned"]),
+        "colors": colors,
+        "distortion": float(row["distortion"]) if row["distortion"] else None,
+        "seconds": float(row["seconds"]) if row["seconds"] else None,
+        "error_type": row["error_type"] or None,
+        "error": row["error"] or None,
+    }
+
+
+def read_records(path: str | os.PathLike[str], fmt: str | None = None) -> Iterator[dict[str, Any]]:
+    """Stream the records of a results file (any format), torn tail ignored.
+
+    CSV records lack ``count`` and ``oklab`` per color and ``warnings``.
+
+    Raises
+    ------
+    ResultsFileError
+        The file cannot be read or is not a results file.
+    """
+    path = os.fspath(path)
+    kind = format_for_path(path, fmt)
+    if not os.path.exists(path):
+        raise ResultsFileError(f"{path}: no such results file")
+    try:
+        if kind == "jsonl":
+            for number, (_, line) in enumerate(_complete_lines(path), start=1):
+                record = _parse_json_record(line)
+                if record is None:
+                    raise ResultsFileError(f"{path}: line {number} is not a results record")
+                yield record
+        elif kind == "csv":
+            rows = _csv_rows_with_offsets(path)
+            first = next(rows, None)
+            if first is None:
+                return
+            if tuple(first[1]) != CSV_COLUMNS:
+                raise ResultsFileError(f"{path}: not a palettekit CSV results file (header)")
+            for _, row in rows:
+                if len(row) != len(CSV_COLUMNS):
+                    raise ResultsFileError(f"{path}: malformed row")
+                yield _record_from_csv(dict(zip(CSV_COLUMNS, row)))
+        else:
+            pq = require("pyarrow.parquet", "parquet", "reading Parquet results")
+            writer = ParquetWriter.__new__(ParquetWriter)
+            writer.path = path
+            for _, part in writer._parts():
+                for batch in pq.ParquetFile(part).iter_batches(batch_size=4096):
+                    yield from batch.to_pylist()
+    except OSError as exc:
+        if isinstance(exc, ResultsFileError):
+            raise
+        raise ResultsFileError(f"cannot read {path}: {exc.strerror or exc}") from None
