@@ -1,111 +1,339 @@
-"""Fetch an http(s) URL with a total deadline, a byte cap and a redirect limit."""
+"""Fetch an http(s) URL with a total deadline, a byte cap, a redirect limit and
+an optional check of every address connected to.
+
+The download runs in a worker thread so that the deadline covers everything,
+name lookup included; when it passes, the connection is shut down (which
+wakes the worker) and :class:`~palettekit.errors.FetchTimeoutError` is raised
+at once. Redirects are followed by hand, so each hop's connection goes through
+the same checks. Proxies from the environment are not used: the address check
+must see the server actually reached.
+
+Heavy modules (``http.client``, ``ssl``) are imported on first use.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from ._version import __version__
-from .errors import FetchError, FetchTimeoutError, ImageTooLargeError
+from .errors import FetchError, FetchTimeoutError, ImageTooLargeError, PaletteError
 
-__all__ = ["fetch_url", "MAX_REDIRECTS"]
+__all__ = ["fetch_url", "display_url", "MAX_REDIRECTS", "AddressCheck"]
 
 MAX_REDIRECTS = 5
+"""Most redirects followed before giving up."""
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+AddressCheck = Callable[[IPAddress], None]
+"""Called with the peer address of each connection; raises FetchError to refuse it."""
+
+_SCHEMES = ("http", "https")
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+# Characters kept as they are when a URL's path and query are re-quoted.
+_SAFE_IN_TARGET = "/?&=%:@!$'()*+,;~-._[]"
 
 
-class _RedirectHandler(urllib.request.HTTPRedirectHandler):
-    max_redirections = MAX_REDIRECTS
-    max_repeats = 2
+def _one_line(text: str, max_chars: int = 160) -> str:
+    """``text`` with control characters escaped, shortened in the middle."""
+    cleaned = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+    if len(cleaned) > max_chars:
+        keep = (max_chars - 1) // 2
+        cleaned = f"{cleaned[:keep]}…{cleaned[-keep:]}"
+    return cleaned
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
-        if scheme not in ("http", "https"):
-            raise FetchError(f"redirect to a non-http(s) URL refused: {newurl}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-
-def _download(url: str, deadline: float, max_bytes: int, result: dict[str, Any]) -> None:
+def display_url(url: str) -> str:
+    """``url`` for messages and metadata: without user name and password, on
+    one line (control characters escaped), long ones shortened in the middle."""
     try:
-        opener = urllib.request.build_opener(_RedirectHandler())
-        request = urllib.request.Request(
-            url, headers={"User-Agent": f"palettekit/{__version__}", "Accept": "image/*,*/*;q=0.5"}
+        parts = urllib.parse.urlsplit(url)
+        if "@" in parts.netloc:
+            host = parts.netloc.rpartition("@")[2]
+            url = urllib.parse.urlunsplit(parts._replace(netloc=f"***@{host}"))
+    except ValueError:
+        pass
+    return _one_line(url)
+
+
+def _check_scheme(url: str, label: str, *, redirect: bool = False) -> urllib.parse.SplitResult:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise FetchError(f"{label}: invalid URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _SCHEMES:
+        shown = f"{scheme}:" if scheme else "a URL without a scheme"
+        if redirect:
+            raise FetchError(
+                f"{label}: redirect to {shown} refused ({display_url(url)}); "
+                "only http and https are followed"
+            )
+        raise FetchError(f"{label}: only http and https URLs are supported, not {shown}")
+    if not parts.hostname:
+        raise FetchError(f"{label}: no host in URL")
+    return parts
+
+
+def _request_target(parts: urllib.parse.SplitResult) -> str:
+    path = urllib.parse.quote(parts.path or "/", safe=_SAFE_IN_TARGET)
+    if parts.query:
+        path += "?" + urllib.parse.quote(parts.query, safe=_SAFE_IN_TARGET)
+    return path
+
+
+class _Download:
+    """One fetch, run in a worker thread; ``abort`` may be called from another."""
+
+    def __init__(
+        self,
+        url: str,
+        label: str,
+        timeout: float,
+        max_bytes: int,
+        check_address: AddressCheck | None,
+    ) -> None:
+        self.url = url
+        self.label = label
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.max_bytes = max_bytes
+        self.check_address = check_address
+        self.data: bytes | None = None
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._aborted = False
+
+    # -- control from the calling thread --
+
+    def abort(self) -> None:
+        """Stop the worker: shut its socket down so any blocked read returns."""
+        with self._lock:
+            self._aborted = True
+            if self._sock is not None:
+                try:
+                    self._sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    # -- the worker --
+
+    def run(self) -> None:
+        try:
+            self.data = self._fetch()
+        except BaseException as exc:  # handed to the calling thread
+            self.error = self._as_fetch_error(exc)
+
+    def timeout_error(self) -> FetchTimeoutError:
+        return FetchTimeoutError(
+            f"{self.label}: no complete answer within {self.timeout:g} s (option timeout)"
         )
-        remaining = max(0.001, deadline - time.monotonic())
-        with opener.open(request, timeout=remaining) as response:
-            length = response.headers.get("Content-Length")
-            if length is not None and length.isdigit() and int(length) > max_bytes:
-                raise ImageTooLargeError(f"{url}: {length} bytes exceeds the limit of {max_bytes}")
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                if time.monotonic() > deadline:
-                    raise FetchTimeoutError(f"{url}: took longer than the deadline")
-                chunk = response.read1(_CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ImageTooLargeError(f"{url}: more than {max_bytes} bytes")
-                chunks.append(chunk)
-        result["data"] = b"".join(chunks)
-    except BaseException as exc:  # handed to the calling thread
-        result["error"] = exc
+
+    def _remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0 or self._aborted:
+            raise self.timeout_error()
+        return left
+
+    def _connect(
+        self, address: tuple[str, int], timeout: float | None = None, source_address: Any = None
+    ) -> socket.socket:
+        """socket.create_connection, then the address check, before any byte is sent."""
+        sock = socket.create_connection(address, self._remaining(), source_address)
+        try:
+            with self._lock:
+                self._sock = sock
+            if self._aborted:
+                raise self.timeout_error()
+            if self.check_address is not None:
+                peer = ipaddress.ip_address(sock.getpeername()[0])
+                self.check_address(peer)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def _fetch(self) -> bytes:
+        import http.client
+
+        url = self.url
+        seen = {url}
+        for hop in range(MAX_REDIRECTS + 1):
+            parts = _check_scheme(url, self.label, redirect=hop > 0)
+            connection: http.client.HTTPConnection
+            if parts.scheme.lower() == "https":
+                import ssl
+
+                connection = http.client.HTTPSConnection(
+                    parts.hostname or "",
+                    parts.port,
+                    timeout=self._remaining(),
+                    context=ssl.create_default_context(),
+                )
+            else:
+                connection = http.client.HTTPConnection(
+                    parts.hostname or "", parts.port, timeout=self._remaining()
+                )
+            connection._create_connection = self._connect  # type: ignore[attr-defined]
+            response = None
+            try:
+                connection.request(
+                    "GET",
+                    _request_target(parts),
+                    headers={
+                        "User-Agent": f"palettekit/{__version__}",
+                        "Accept": "image/*,*/*;q=0.5",
+                        "Accept-Encoding": "identity",
+                    },
+                )
+                self._tighten(connection)
+                response = connection.getresponse()
+                if response.status in _REDIRECT_STATUSES:
+                    location = response.getheader("Location")
+                    if not location:
+                        raise FetchError(
+                            f"{self.label}: HTTP {response.status} redirect without a Location"
+                        )
+                    url = urllib.parse.urljoin(url, location.strip())
+                    if url in seen:
+                        raise FetchError(f"{self.label}: redirect loop ({display_url(url)})")
+                    seen.add(url)
+                    continue
+                if not 200 <= response.status < 300:
+                    raise FetchError(
+                        f"{self.label}: HTTP {response.status} {response.reason}".rstrip()
+                    )
+                return self._read_body(connection, response)
+            finally:
+                if response is not None:  # holds the socket open after connection.close()
+                    response.close()
+                connection.close()
+                with self._lock:
+                    self._sock = None
+        raise FetchError(f"{self.label}: more than {MAX_REDIRECTS} redirects")
+
+    def _tighten(self, connection: Any) -> None:
+        """Give the next socket operation only the time left."""
+        remaining = self._remaining()
+        if connection.sock is not None:
+            connection.sock.settimeout(remaining)
+
+    def _read_body(self, connection: Any, response: Any) -> bytes:
+        declared = response.getheader("Content-Length")
+        if declared is not None and declared.strip().isdigit():
+            if int(declared) > self.max_bytes:
+                raise ImageTooLargeError(
+                    f"{self.label}: {int(declared)} bytes exceeds the limit of "
+                    f"{self.max_bytes} (option max_bytes)"
+                )
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            self._tighten(connection)
+            chunk = response.read1(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise ImageTooLargeError(
+                    f"{self.label}: more than {self.max_bytes} bytes (option max_bytes)"
+                )
+            chunks.append(chunk)
+        if response.length:  # bytes still expected after the server closed
+            raise FetchError(
+                f"{self.label}: connection closed after {size} of {size + response.length} bytes"
+            )
+        return b"".join(chunks)
+
+    def _as_fetch_error(self, exc: BaseException) -> BaseException:
+        """Network and protocol failures -> FetchError / FetchTimeoutError."""
+        import http.client
+
+        label = self.label
+        if isinstance(exc, PaletteError):
+            return exc
+        if self._aborted or isinstance(exc, (TimeoutError, socket.timeout)):
+            return self.timeout_error()
+        if isinstance(exc, ConnectionRefusedError):
+            return FetchError(f"{label}: connection refused")
+        if isinstance(exc, socket.gaierror):
+            return FetchError(f"{label}: cannot resolve host ({exc.strerror or exc})")
+        if isinstance(exc, http.client.HTTPException):
+            text = str(exc)
+            name = type(exc).__name__
+            return FetchError(f"{label}: bad HTTP response ({name}{': ' + text if text else ''})")
+        if isinstance(exc, (OSError, ValueError)):  # ssl.SSLError is an OSError
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            return FetchError(f"{label}: {reason}")
+        return exc  # a bug, or the address check's own exception: re-raised as is
 
 
-def fetch_url(url: str, *, timeout: float, max_bytes: int) -> bytes:
+def fetch_url(
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    check_address: AddressCheck | None = None,
+) -> bytes:
     """Download ``url`` (http or https only) and return its body.
 
     Parameters
     ----------
     url : str
-        An http:// or https:// URL. Redirects are followed (at most
-        ``MAX_REDIRECTS``), to http(s) URLs only.
+        An ``http://`` or ``https://`` URL. Redirects (301, 302, 303, 307,
+        308) are followed, at most ``MAX_REDIRECTS``, to http(s) URLs only.
     timeout : float
-        Total deadline in seconds, covering name lookup, connection,
+        Total deadline in seconds (> 0), covering name lookup, connections,
         redirects and the body.
     max_bytes : int
-        Largest body accepted.
+        Largest body accepted (>= 1): a larger ``Content-Length`` is refused
+        before reading, and reading stops one byte past the cap.
+    check_address : callable, optional
+        Called (in the worker thread) with the ``ipaddress`` peer address of
+        every connection made, the first and each redirect's, after the TCP
+        connection opens and before any byte is sent. Raise
+        :class:`~palettekit.errors.FetchError` to refuse; any exception it
+        raises aborts the fetch and reaches the caller.
+
+    Returns
+    -------
+    bytes
+        The body of the final 2xx response.
 
     Raises
     ------
     FetchError
-        Bad scheme, HTTP error status, network error, redirect loop.
+        Not http(s), a redirect to another scheme, a redirect loop or too
+        many redirects, an HTTP status other than 2xx, a refused address,
+        a network or TLS error, a body cut short.
     FetchTimeoutError
         The deadline passed.
     ImageTooLargeError
         The body is larger than ``max_bytes``.
     """
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise FetchError(f"{url}: only http and https URLs are supported")
-    deadline = time.monotonic() + timeout
-    result: dict[str, Any] = {}
-    worker = threading.Thread(
-        target=_download, args=(url, deadline, max_bytes, result), daemon=True, name="palettekit-fetch"
-    )
+    label = display_url(url)
+    _check_scheme(url, label)
+    if not timeout > 0:
+        raise FetchError(f"{label}: timeout must be > 0, got {timeout!r}")
+    download = _Download(url, label, timeout, max_bytes, check_address)
+    worker = threading.Thread(target=download.run, daemon=True, name="palettekit-fetch")
     worker.start()
-    worker.join(timeout + 0.05)
+    worker.join(timeout)
     if worker.is_alive():
-        raise FetchTimeoutError(f"{url}: no complete answer within {timeout:g} s")
-    error = result.get("error")
-    if error is None:
-        return result["data"]
-    if isinstance(error, (FetchError, ImageTooLargeError)):
-        raise error
-    if isinstance(error, urllib.error.HTTPError):
-        raise FetchError(f"{url}: HTTP {error.code} {error.reason}") from None
-    if isinstance(error, urllib.error.URLError):
-        reason = error.reason
-        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-            raise FetchTimeoutError(f"{url}: timed out") from None
-        raise FetchError(f"{url}: {reason}") from None
-    if isinstance(error, TimeoutError):
-        raise FetchTimeoutError(f"{url}: timed out") from None
-    if isinstance(error, (OSError, ValueError)):
-        raise FetchError(f"{url}: {error}") from None
-    raise error
+        download.abort()
+        worker.join(0.1)  # usually ends at once; a stuck name lookup cannot be interrupted
+        raise download.timeout_error()
+    if download.error is not None:
+        raise download.error
+    assert download.data is not None
+    return download.data

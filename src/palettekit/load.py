@@ -1,9 +1,23 @@
-"""Any image source -> an RGB or RGBA Pillow image at a bounded working size.
+"""Any image source -> an upright 8-bit sRGB(A) Pillow image at a bounded working size.
 
-The cost of an input is bounded before any math: the pixel count is checked
-from the header (decompression-bomb guard), JPEGs are decoded at a reduced DCT
-scale, everything else is reduced with a box filter, URLs are fetched with a
-total deadline and a byte cap.
+The cost of an input is bounded before any math:
+
+* the pixel count is checked from the header, before decoding
+  (``Options.max_image_pixels``; Pillow's own decompression-bomb guard,
+  ``2 * PIL.Image.MAX_IMAGE_PIXELS``, also applies);
+* only the first frame of an animation or multi-page file is decoded;
+* JPEGs are decoded at the smallest DCT scale (1/1, 1/2, 1/4, 1/8) that still
+  covers the working size, everything is then reduced with a box filter
+  (premultiplied by alpha, so transparent pixels' colors do not bleed);
+* bytes read from a file object are capped (``Options.max_bytes``); URLs are
+  fetched with a total deadline and a byte cap (:mod:`palettekit.fetch`).
+
+Then colors are made comparable: every Pillow mode becomes 8-bit RGB or RGBA
+(high bit depths scaled, not clipped), an embedded ICC profile is converted to
+sRGB, and the EXIF orientation is applied.
+
+Every failure raises a :mod:`palettekit.errors` class with a one-line message
+that starts with the source's label.
 """
 
 from __future__ import annotations
@@ -11,13 +25,16 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
+import stat
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from struct import error as struct_error
 from typing import IO, Any, Union
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
 from .errors import (
@@ -26,12 +43,16 @@ from .errors import (
     ImageNotFoundError,
     ImageTooLargeError,
     OptionsError,
+    PaletteError,
     UnsupportedImageError,
 )
+from .fetch import _one_line, display_url
 
 __all__ = ["ImageSource", "LoadedImage", "load_image", "working_size", "source_label"]
 
-ImageSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes], Image.Image, np.ndarray]
+ImageSource = Union[
+    str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes], Image.Image, np.ndarray
+]
 """Anything :func:`load_image` accepts."""
 
 _EXIF_ORIENTATION = 0x0112
@@ -44,6 +65,17 @@ _TRANSPOSE_FOR_ORIENTATION = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+"""EXIF orientation -> the transpose that makes the stored image upright."""
+
+_READ_CHUNK = 1 << 20
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://|^data:", re.IGNORECASE)
+
+# Pillow's reduce step before the final box filter: reduce by an integer
+# factor while the result stays at least this many times the target size.
+_REDUCING_GAP = 2.0
+
+# Modes the resize and ICC steps work in; everything else is converted first.
+_WORK_MODES = ("RGB", "RGBA", "L", "LA", "CMYK")
 
 
 @dataclass(frozen=True)
@@ -54,14 +86,16 @@ class LoadedImage:
     ----------
     image : PIL.Image.Image
         Mode "RGB" or "RGBA" (straight alpha), 8 bits per channel, sRGB,
-        upright (EXIF orientation applied), at most ``max_pixels`` pixels.
+        upright (EXIF orientation applied), exactly ``working_size`` of the
+        upright original size.
     original_size : tuple of 2 int
-        (width, height) of the source as stored, before any reduction.
+        (width, height) of the source, upright, before any reduction.
     format : str or None
-        Pillow's format name ("JPEG", "PNG", ...), None for arrays and images.
+        Pillow's format name ("JPEG", "PNG", ...); None for arrays and for
+        PIL images made in memory.
     icc : str
-        "none", "converted" (an embedded profile was converted to sRGB) or
-        "ignored" (a profile was present but unusable).
+        "none" (no embedded profile), "converted" (an embedded profile was
+        converted to sRGB) or "ignored" (a profile was present but unusable).
     """
 
     image: Image.Image
@@ -69,15 +103,26 @@ class LoadedImage:
     format: str | None
     icc: str = "none"
 
-    def to_array(self) -> np.ndarray:
-        """(H, W, 3|4) uint8 copy of the pixels."""
-        return np.asarray(self.image)
+    def to_array(self) -> npt.NDArray[np.uint8]:
+        """(H, W, 3) or (H, W, 4) uint8 copy of the pixels, sRGB(A) in [0, 255]."""
+        return np.array(self.image, dtype=np.uint8)
+
+
+# --- labels and messages -------------------------------------------------------------
 
 
 def source_label(source: object) -> str:
-    """A short human name for a source, for messages and ``meta``."""
+    """A short, one-line human name for a source, for messages and ``meta``.
+
+    Paths are given as written, URLs without their user name and password,
+    in-memory sources by type and size. Control characters are escaped and
+    long names shortened, so a label never spans lines.
+    """
     if isinstance(source, (str, os.PathLike)):
-        return os.fspath(source)
+        text = os.fspath(source)
+        if isinstance(text, bytes):
+            text = os.fsdecode(text)
+        return display_url(text) if _URL_RE.match(text) else _one_line(text)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return f"<{len(source)} bytes>"
     if isinstance(source, Image.Image):
@@ -86,13 +131,29 @@ def source_label(source: object) -> str:
         return f"<array {'x'.join(map(str, source.shape))} {source.dtype}>"
     name = getattr(source, "name", None)
     if isinstance(name, str):
-        return name
+        return _one_line(name)
     return f"<{type(source).__name__}>"
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    return _one_line(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, 200)
+
+
+# --- sizes ---------------------------------------------------------------------------
 
 
 def working_size(size: tuple[int, int], max_pixels: int | None) -> tuple[int, int]:
     """Largest (width, height) with the same aspect ratio and at most
-    ``max_pixels`` pixels (never upscaled, never below 1x1)."""
+    ``max_pixels`` pixels (never upscaled, never below 1x1).
+
+    Parameters
+    ----------
+    size : tuple of 2 int
+        (width, height), both >= 1.
+    max_pixels : int or None
+        Pixel budget (>= 1); None keeps ``size``.
+    """
     width, height = size
     if max_pixels is None or width * height <= max_pixels:
         return (width, height)
@@ -107,166 +168,331 @@ def working_size(size: tuple[int, int], max_pixels: int | None) -> tuple[int, in
     return (new_w, new_h)
 
 
-def _is_url(text: str) -> bool:
-    head = text[:8].lower()
-    return head.startswith("http://") or head.startswith("https://")
+def _upright(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    return (size[1], size[0]) if orientation >= 5 else size
 
 
-def _has_scheme(text: str) -> bool:
-    scheme, sep, _ = text.partition("://")
-    return bool(sep) and scheme.isalpha() and len(scheme) > 1
+# --- reading bytes -------------------------------------------------------------------
 
 
-def _read_capped(stream: IO[bytes], max_bytes: int, label: str) -> bytes:
-    data = stream.read(max_bytes + 1)
-    if not isinstance(data, (bytes, bytearray)):
-        raise ImageLoadError(f"{label}: file object returned {type(data).__name__}, not bytes")
-    if len(data) > max_bytes:
-        raise ImageTooLargeError(f"{label}: more than {max_bytes} bytes")
-    return bytes(data)
+@contextmanager
+def _pillow(label: str, doing: str) -> Iterator[None]:
+    """Run Pillow code with its warnings silenced and its errors made ours.
 
-
-def _open(source: Any, options: Any, label: str) -> Image.Image:
-    """Open (not decode) the source with Pillow, or wrap an in-memory image."""
-    if isinstance(source, Image.Image):
-        return source
-    if isinstance(source, np.ndarray):
-        return _array_to_image(source, label)
-    if isinstance(source, (str, os.PathLike)):
-        text = os.fspath(source)
-        if isinstance(text, bytes):
-            text = os.fsdecode(text)
-        if _is_url(text):
-            from .fetch import fetch_url
-
-            data = fetch_url(text, timeout=options.timeout, max_bytes=options.max_bytes)
-            return _open_bytes(data, label)
-        if _has_scheme(text) and not os.path.exists(text):
-            scheme = text.partition("://")[0]
-            raise UnsupportedImageError(f"{label}: only http and https URLs are supported, not {scheme}://")
-        path = Path(text)
-        if path.is_dir():
-            raise ImageNotFoundError(f"{label}: is a directory, not an image file")
-        if not path.exists():
-            raise ImageNotFoundError(f"{label}: no such file")
-        try:
-            if path.stat().st_size == 0:
-                raise UnsupportedImageError(f"{label}: empty file")
-            handle = open(path, "rb")  # noqa: SIM115 - Pillow closes it after load
-        except PermissionError:
-            raise ImageLoadError(f"{label}: permission denied") from None
-        except OSError as exc:
-            raise ImageLoadError(f"{label}: cannot read ({exc.strerror or exc})") from None
-        return _open_stream(handle, label)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return _open_bytes(bytes(source), label)
-    if hasattr(source, "read"):
-        try:
-            data = _read_capped(source, options.max_bytes, label)
-        except OSError as exc:
-            if isinstance(exc, ImageLoadError):
-                raise
-            raise ImageLoadError(f"{label}: cannot read ({exc})") from None
-        return _open_bytes(data, label)
-    raise OptionsError(
-        f"cannot read an image from {type(source).__name__}: expected a path, URL, bytes, "
-        "binary file object, PIL image or numpy array"
-    )
-
-
-def _open_bytes(data: bytes, label: str) -> Image.Image:
-    if not data:
-        raise UnsupportedImageError(f"{label}: empty data")
-    return _open_stream(io.BytesIO(data), label)
-
-
-def _open_stream(stream: IO[bytes], label: str) -> Image.Image:
+    Pillow warns about the input (decompression bomb, corrupt EXIF, deprecated
+    formats) and raises many exception types on corrupt data; each becomes a
+    :mod:`palettekit.errors` class whose message names the source.
+    ``warnings.catch_warnings`` is not thread-safe before Python 3.14, so the
+    silenced region is kept as small as possible.
+    """
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(stream)
-    except UnidentifiedImageError:
-        stream.close()
-        raise UnsupportedImageError(f"{label}: not an image, or a format Pillow cannot read") from None
+            warnings.simplefilter("ignore")
+            yield
+    except PaletteError:
+        raise
     except Image.DecompressionBombError as exc:
-        stream.close()
-        raise ImageTooLargeError(f"{label}: {exc}") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        stream.close()
-        raise ImageLoadError(f"{label}: cannot read header ({exc})") from None
+        raise ImageTooLargeError(
+            f"{label}: refused before decoding by Pillow's decompression-bomb guard "
+            f"({_reason(exc)})"
+        ) from None
+    except UnidentifiedImageError:
+        raise UnsupportedImageError(
+            f"{label}: not an image, or in a format Pillow cannot read"
+        ) from None
+    except MemoryError:
+        raise ImageTooLargeError(f"{label}: not enough memory to {doing}") from None
+    except Exception as exc:  # corrupt data makes Pillow raise almost anything
+        raise ImageLoadError(f"{label}: cannot {doing} ({_reason(exc)})") from None
 
 
-def _array_to_image(array: np.ndarray, label: str) -> Image.Image:
-    if array.ndim == 2:
-        array = array[:, :, None].repeat(3, axis=2)
-    if array.ndim != 3 or array.shape[2] not in (3, 4):
-        raise OptionsError(f"{label}: array must have shape (H, W), (H, W, 3) or (H, W, 4)")
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise EmptyImageError(f"{label}: image has no pixels")
-    if array.dtype == np.uint8:
-        data = array
-    elif np.issubdtype(array.dtype, np.floating):
+def _read_file_object(stream: Any, max_bytes: int, label: str) -> bytes:
+    """Every byte of a caller's binary file object, at most ``max_bytes``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        try:
+            chunk = stream.read(min(_READ_CHUNK, max_bytes + 1 - size))
+        except Exception as exc:  # the caller's object may raise anything
+            raise ImageLoadError(f"{label}: reading failed ({_reason(exc)})") from None
+        if isinstance(chunk, str):
+            raise ImageLoadError(
+                f"{label}: file object is in text mode (read() returned str); open it with 'rb'"
+            )
+        if chunk is None:
+            raise ImageLoadError(f"{label}: file object returned None (non-blocking stream?)")
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise ImageLoadError(f"{label}: file object returned {type(chunk).__name__}, not bytes")
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise ImageTooLargeError(f"{label}: more than {max_bytes} bytes (option max_bytes)")
+        chunks.append(bytes(chunk))
+
+
+def _open_path(text: str, label: str) -> IO[bytes]:
+    """Open a regular, non-empty file for binary reading."""
+    try:
+        kind = os.stat(text).st_mode
+        # A FIFO would block until a writer comes, a device may never end:
+        # only regular files are opened.
+        handle = open(text, "rb") if stat.S_ISREG(kind) else None  # noqa: SIM115
+    except (FileNotFoundError, NotADirectoryError):
+        raise ImageNotFoundError(f"{label}: no such file") from None
+    except PermissionError:
+        raise ImageLoadError(f"{label}: permission denied") from None
+    except (OSError, ValueError) as exc:
+        raise ImageLoadError(f"{label}: cannot open ({_reason(exc)})") from None
+    if handle is None:
+        if stat.S_ISDIR(kind):
+            raise ImageNotFoundError(f"{label}: is a directory, not an image file")
+        raise UnsupportedImageError(f"{label}: not a regular file")
+    try:
+        empty = os.fstat(handle.fileno()).st_size == 0
+    except OSError:
+        empty = False
+    if empty:
+        handle.close()
+        raise UnsupportedImageError(f"{label}: empty file")
+    return handle
+
+
+# --- numpy arrays --------------------------------------------------------------------
+
+
+def _array_to_uint8(array: np.ndarray, label: str) -> npt.NDArray[np.uint8]:
+    """Any supported dtype -> uint8 in [0, 255], same shape."""
+    kind, itemsize = array.dtype.kind, array.dtype.itemsize
+    if kind == "b":
+        return array.astype(np.uint8) * np.uint8(255)
+    if kind == "u" and itemsize == 1:
+        return array.astype(np.uint8, copy=False)
+    if kind == "u" and itemsize == 2:  # 16-bit, any byte order: 65535 -> 255
+        wide = array.astype(np.uint32)
+        return ((wide * 255 + 32767) // 65535).astype(np.uint8)
+    if kind == "f":
         if not np.isfinite(array).all():
             raise OptionsError(f"{label}: float array contains NaN or infinity")
         lo, hi = float(array.min()), float(array.max())
-        if lo < 0.0 or hi > 1.0:
-            raise OptionsError(f"{label}: float array values must be in [0, 1], found [{lo:g}, {hi:g}]")
-        data = np.floor(array * 255.0 + 0.5).astype(np.uint8)
-    elif array.dtype == np.uint16:
-        data = ((array.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
-    elif array.dtype == np.bool_:
-        data = array.astype(np.uint8) * 255
-    else:
-        raise OptionsError(
-            f"{label}: unsupported array dtype {array.dtype} (use uint8, uint16, or float in [0, 1])"
+        if lo < -1e-6 or hi > 1.0 + 1e-6:
+            raise OptionsError(
+                f"{label}: float array values must be in [0, 1], found [{lo:g}, {hi:g}]"
+            )
+        scaled = np.clip(array.astype(np.float64), 0.0, 1.0) * 255.0
+        return np.floor(scaled + 0.5).astype(np.uint8)
+    if kind in "iu":
+        lo, hi = int(array.min()), int(array.max())
+        if lo < 0 or hi > 255:
+            raise OptionsError(
+                f"{label}: integer array values must be in [0, 255] (uint16 is read as "
+                f"16-bit), found [{lo}, {hi}]"
+            )
+        return array.astype(np.uint8)
+    raise OptionsError(
+        f"{label}: unsupported array dtype {array.dtype} "
+        "(use uint8, uint16, bool, or float in [0, 1])"
+    )
+
+
+def _array_to_image(array: np.ndarray, label: str, max_image_pixels: int) -> Image.Image:
+    """(H, W), (H, W, 1|2|3|4) array -> an "L", "LA", "RGB" or "RGBA" image."""
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3 or array.shape[2] not in (1, 2, 3, 4):
+        raise OptionsError(f"{label}: array must have shape (H, W) or (H, W, C) with C in 1..4")
+    height, width = array.shape[:2]
+    if height == 0 or width == 0:
+        raise EmptyImageError(f"{label}: image has no pixels")
+    _check_pixel_count(width, height, max_image_pixels, label)
+    data = _array_to_uint8(array, label)
+    if data.shape[2] == 1:
+        data = data[:, :, 0]
+    return Image.fromarray(np.ascontiguousarray(data))
+
+
+# --- modes, color management, orientation ---------------------------------------------
+
+
+def _check_pixel_count(width: int, height: int, limit: int, label: str) -> None:
+    if width * height > limit:
+        raise ImageTooLargeError(
+            f"{label}: {width}x{height} = {width * height} pixels exceeds the limit of "
+            f"{limit} (option max_image_pixels)"
         )
-    mode = "RGBA" if data.shape[2] == 4 else "RGB"
-    return Image.fromarray(np.ascontiguousarray(data), mode=mode)
 
 
-def _to_rgb_modes(image: Image.Image) -> Image.Image:
-    """Any Pillow mode -> "RGB" or "RGBA" 8-bit, scaling high bit depths."""
-    mode = image.mode
-    if mode in ("RGB", "RGBA"):
-        return image
-    if mode.startswith("I;16") or mode in ("I", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        if mode == "F":
-            finite = values[np.isfinite(values)]
-            peak = float(finite.max()) if finite.size else 0.0
-            scale = 255.0 if peak <= 1.0 else 1.0
-        elif mode == "I" and float(values.max(initial=0)) <= 255:
-            scale = 1.0
+def _gray_to_l(image: Image.Image) -> Image.Image:
+    """A high bit depth gray image ("I;16*", "I", "F") -> "L", scaled, not clipped.
+
+    Integer modes are 16-bit ([0, 65535] -> [0, 255]) unless values fall
+    outside that range, which are then stretched from their minimum to
+    maximum. Float images in [0, 1] are scaled by 255, in [0, 255] kept,
+    anything else stretched; NaN becomes 0.
+    """
+    values = np.asarray(image)
+    if image.mode == "F":
+        data = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        lo, hi = float(data.min()), float(data.max())
+        if lo >= 0.0 and hi <= 1.0:
+            scaled = data * 255.0
+        elif lo >= 0.0 and hi <= 255.0:
+            scaled = data
         else:
-            scale = 255.0 / 65535.0
-        gray = np.clip(np.nan_to_num(values * scale), 0, 255)
-        return Image.fromarray(np.floor(gray + 0.5).astype(np.uint8), mode="L").convert("RGB")
-    if mode == "P" and "transparency" in image.info:
-        return image.convert("RGBA")
-    if mode in ("LA", "La", "PA", "RGBa", "RGBX") or "A" in mode:
-        return image.convert("RGBA")
-    return image.convert("RGB")
+            scaled = (data - lo) * (255.0 / (hi - lo))
+        return Image.fromarray(np.floor(np.clip(scaled, 0, 255) + 0.5).astype(np.uint8))
+    wide = values.astype(np.int64)
+    lo, hi = int(wide.min()), int(wide.max())
+    if lo < 0 or hi > 65535:
+        span = max(hi - lo, 1)
+        gray = ((wide - lo) * 255 + span // 2) // span
+    else:
+        gray = (wide * 255 + 32767) // 65535
+    return Image.fromarray(gray.astype(np.uint8))
+
+
+def _to_work_mode(image: Image.Image) -> Image.Image:
+    """Any Pillow mode -> one of "RGB", "RGBA", "L", "LA", "CMYK" (8 bits).
+
+    Palette and single-color transparency (PNG tRNS, GIF) become an alpha
+    channel. May return ``image`` itself.
+    """
+    mode = image.mode
+    if mode in ("RGB", "L") and "transparency" in image.info:
+        return image.convert(mode + "A" if mode == "L" else "RGBA")
+    if mode in _WORK_MODES:
+        return image
+    if mode == "1":
+        return image.convert("L")
+    if mode == "P":
+        return image.convert("RGBA" if image.has_transparency_data else "RGB")
+    if mode == "La":
+        return image.convert("LA")
+    if mode.startswith("I") or mode == "F":
+        return _gray_to_l(image)
+    # PA, RGBa, RGBX, YCbCr, LAB, HSV, ...
+    return image.convert("RGBA" if mode in ("PA", "RGBa") else "RGB")
+
+
+def _profile_mode(image_mode: str, color_space: str) -> str | None:
+    """The mode pixels must be in for a profile's color space, or None."""
+    if color_space == "RGB" and image_mode in ("RGB", "L"):
+        return "RGB"
+    if color_space == "GRAY" and image_mode == "L":
+        return "L"
+    if color_space == "CMYK" and image_mode == "CMYK":
+        return "CMYK"
+    return None
 
 
 def _apply_icc(image: Image.Image, profile: bytes) -> tuple[Image.Image, str]:
+    """Convert an image in a work mode from its embedded profile to sRGB.
+
+    Returns the converted image ("RGB" or "RGBA") and "converted", or the
+    image unchanged and "ignored" when the profile is broken or does not fit
+    the image's mode. A bad profile never makes an image unreadable.
+    """
+    from PIL import ImageCms
+
+    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
+    base = image.convert(image.mode[:-1]) if alpha is not None else image
     try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        mode = _profile_mode(base.mode, source.profile.xcolor_space.strip())
+        if mode is None:
+            return image, "ignored"
+        if base.mode != mode:
+            base = base.convert(mode)
+        transform = ImageCms.buildTransform(source, _srgb_profile(), mode, "RGB")
+        converted = ImageCms.applyTransform(base, transform)
+    except Exception:  # lcms reports broken profiles in several ways
+        return image, "ignored"
+    if converted is None:  # pragma: no cover - only for inPlace=True
+        return image, "ignored"
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted, "converted"
+
+
+_SRGB_PROFILE: Any = None
+
+
+def _srgb_profile() -> Any:
+    global _SRGB_PROFILE
+    if _SRGB_PROFILE is None:
         from PIL import ImageCms
 
-        source_profile = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-        srgb = ImageCms.createProfile("sRGB")
-        mode = image.mode
-        if mode == "RGBA":
-            rgb = ImageCms.profileToProfile(image.convert("RGB"), source_profile, srgb, outputMode="RGB")
-            assert rgb is not None
-            rgb.putalpha(image.getchannel("A"))
-            return rgb, "converted"
-        if mode not in ("RGB", "CMYK", "L"):
-            return image, "ignored"
-        converted = ImageCms.profileToProfile(image, source_profile, srgb, outputMode="RGB")
-        assert converted is not None
-        return converted, "converted"
-    except Exception:  # a broken or unusual profile must not make the image unreadable
-        return image, "ignored"
+        _SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+    return _SRGB_PROFILE
+
+
+def _orientation(image: Image.Image) -> int:
+    """EXIF orientation 1..8 (1 when absent or unreadable)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = image.getexif().get(_EXIF_ORIENTATION, 1)
+    except Exception:  # unreadable EXIF is no reason to refuse the image
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+# --- the one decoding path -----------------------------------------------------------
+
+
+def _prepare(
+    image: Image.Image, label: str, options: Any, limit: int | None, *, owned: bool
+) -> LoadedImage:
+    """Opened (not decoded) image -> LoadedImage. Never changes a caller's image
+    beyond loading its pixels; ``owned`` images may be drafted."""
+    width, height = image.size
+    if width * height == 0:
+        raise EmptyImageError(f"{label}: image has no pixels")
+    _check_pixel_count(width, height, options.max_image_pixels, label)
+    target = working_size((width, height), limit)
+    box = None
+    with _pillow(label, "decode image"):
+        if owned and image.format == "JPEG" and target != (width, height):
+            drafted = image.draft(image.mode, target)
+            if drafted is not None:
+                box = drafted[1]
+        image.load()
+        orientation = _orientation(image)
+        profile = image.info.get("icc_profile")
+        work = _to_work_mode(image)
+        if work.size != target:
+            work = work.resize(target, Image.Resampling.BOX, box=box, reducing_gap=_REDUCING_GAP)
+    icc = "none"
+    if profile:
+        with _pillow(label, "apply color profile"):
+            work, icc = _apply_icc(work, profile)
+    with _pillow(label, "convert image"):
+        if work.mode == "LA":
+            work = work.convert("RGBA")
+        elif work.mode != "RGB" and work.mode != "RGBA":
+            work = work.convert("RGB")
+        transpose = _TRANSPOSE_FOR_ORIENTATION.get(orientation)
+        if transpose is not None:
+            work = work.transpose(transpose)
+        if work is image:
+            # Detach the result: an owned image's file is closed next, and a
+            # caller's image must never be handed back for mutation.
+            work = image.copy()
+    return LoadedImage(
+        image=work,
+        original_size=_upright((width, height), orientation),
+        format=image.format,
+        icc=icc,
+    )
+
+
+def _load_stream(stream: IO[bytes], label: str, options: Any, limit: int | None) -> LoadedImage:
+    with _pillow(label, "read image header"):
+        image = Image.open(stream)
+    try:
+        return _prepare(image, label, options, limit, owned=True)
+    finally:
+        image.close()
 
 
 def load_image(source: ImageSource, options: Any, max_pixels: int | None = None) -> LoadedImage:
@@ -275,74 +501,80 @@ def load_image(source: ImageSource, options: Any, max_pixels: int | None = None)
     Parameters
     ----------
     source
-        A path (str or PathLike), an http(s) URL, bytes, a binary file object,
-        a ``PIL.Image.Image``, or a numpy array (H, W[, 3|4]) of uint8, uint16
-        or float in [0, 1].
+        One of:
+
+        * a path (str or ``os.PathLike``) to a file in any format Pillow reads;
+        * an ``http://`` or ``https://`` URL (str), fetched by
+          :func:`palettekit.fetch.fetch_url`;
+        * bytes, bytearray or memoryview holding an image file;
+        * a binary file object (read to its end, at most ``options.max_bytes``);
+        * a ``PIL.Image.Image`` (never modified; its current frame is used);
+        * a numpy array (H, W) or (H, W, C), C = 1 (gray), 2 (gray, alpha),
+          3 (RGB) or 4 (RGBA), of uint8, uint16 (16-bit), bool, float in
+          [0, 1], or another integer dtype holding values in [0, 255].
+
+        Animations and multi-page files give their first frame.
     options : Options
         Reads ``max_pixels``, ``max_image_pixels``, ``max_bytes``, ``timeout``.
     max_pixels : int or None
-        Overrides ``options.max_pixels`` (used to load display-size images).
+        Overrides ``options.max_pixels`` (e.g. to load a display-size image).
+
+    Returns
+    -------
+    LoadedImage
+        ``image`` is "RGB" or "RGBA", sRGB, upright, of size
+        ``working_size(original_size, max_pixels)``.
 
     Raises
     ------
-    ImageNotFoundError, UnsupportedImageError, ImageTooLargeError, FetchError,
-    ImageLoadError, EmptyImageError, OptionsError
+    ImageNotFoundError
+        No such file, or a directory.
+    UnsupportedImageError
+        Empty file or data, not an image, not a regular file.
+    ImageTooLargeError
+        More pixels than ``max_image_pixels`` (checked from the header,
+        before decoding), more bytes than ``max_bytes``, or out of memory.
+    FetchError, FetchTimeoutError
+        A URL could not be fetched, or is not http(s).
+    ImageLoadError
+        Unreadable (permission), truncated or corrupt data, a failing file
+        object.
+    EmptyImageError
+        The image has no pixels.
+    OptionsError
+        The source is of an unsupported type, or an array of unsupported
+        shape, dtype or values.
     """
     label = source_label(source)
     limit = options.max_pixels if max_pixels is None else max_pixels
-    opened = _open(source, options, label)
-    image = opened
-    owned = opened is not source
-    try:
-        original_size = image.size
-        width, height = original_size
-        if width * height == 0:
-            raise EmptyImageError(f"{label}: image has no pixels")
-        if width * height > options.max_image_pixels:
-            raise ImageTooLargeError(
-                f"{label}: {width}x{height} = {width * height} pixels exceeds the limit of "
-                f"{options.max_image_pixels} (option max_image_pixels)"
-            )
-        fmt = image.format
-        orientation = 1
-        try:
-            orientation = int(image.getexif().get(_EXIF_ORIENTATION, 1) or 1)
-        except Exception:  # unreadable EXIF is not a reason to refuse the image
-            orientation = 1
-        icc_profile = image.info.get("icc_profile")
-        target = working_size(original_size, limit)
-        if fmt == "JPEG" and owned and target != original_size:
-            image.draft("RGB" if image.mode != "CMYK" else "CMYK", target)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                image.load()
-        except Image.DecompressionBombError as exc:
-            raise ImageTooLargeError(f"{label}: {exc}") from None
-        except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct_error) as exc:
-            raise ImageLoadError(f"{label}: cannot decode image ({exc})") from None
-        except MemoryError:
-            raise ImageTooLargeError(f"{label}: not enough memory to decode") from None
+    if isinstance(source, Image.Image):
+        return _prepare(source, label, options, limit, owned=False)
+    if isinstance(source, np.ndarray):
+        image = _array_to_image(source, label, options.max_image_pixels)
+        return _prepare(image, label, options, limit, owned=True)
+    if isinstance(source, (str, os.PathLike)):
+        text = os.fspath(source)
+        if isinstance(text, bytes):
+            text = os.fsdecode(text)
+        if _URL_RE.match(text) and not os.path.exists(text):
+            from .fetch import fetch_url
 
-        icc = "none"
-        if icc_profile and image.mode in ("RGB", "RGBA", "CMYK", "L"):
-            image, icc = _apply_icc(image, icc_profile)
-        try:
-            image = _to_rgb_modes(image)
-        except (OSError, ValueError) as exc:
-            raise ImageLoadError(f"{label}: cannot convert mode {image.mode} ({exc})") from None
-        if image.size != target:
-            image = image.resize(target, Image.Resampling.BOX, reducing_gap=2.0)
-        transpose = _TRANSPOSE_FOR_ORIENTATION.get(orientation)
-        if transpose is not None:
-            image = image.transpose(transpose)
-        if image is opened:
-            # Detach the result from the source: its file is closed below, and
-            # a caller's own image must never be returned for mutation.
-            image = image.copy()
-        return LoadedImage(image=image, original_size=original_size, format=fmt, icc=icc)
-    finally:
-        if owned:
-            opened.close()
-
-
+            data = fetch_url(text, timeout=options.timeout, max_bytes=options.max_bytes)
+            if not data:
+                raise UnsupportedImageError(f"{label}: empty response")
+            return _load_stream(io.BytesIO(data), label, options, limit)
+        with _open_path(text, label) as handle:
+            return _load_stream(handle, label, options, limit)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) == 0:
+            raise UnsupportedImageError(f"{label}: empty data")
+        return _load_stream(io.BytesIO(source), label, options, limit)
+    if hasattr(source, "read"):
+        data = _read_file_object(source, options.max_bytes, label)
+        if not data:
+            raise UnsupportedImageError(f"{label}: empty file object")
+        return _load_stream(io.BytesIO(data), label, options, limit)
+    raise OptionsError(
+        f"cannot read an image from {type(source).__name__}: expected a path, URL, bytes, "
+        "binary file object, PIL image or numpy array"
+    )

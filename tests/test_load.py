@@ -1,0 +1,955 @@
+"""load.py: every image a user has, and bad input of every kind.
+
+All inputs are generated at test time (tests/badinputs); the real photos of
+/work/shared/corpus are only used by bench/ and by one skip-if-absent test.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageCms, JpegImagePlugin
+
+from badinputs import (
+    DISPLAY_P3_PRIMARIES_XY,
+    SRGB_PRIMARIES_XY,
+    encode,
+    expected_srgb,
+    gif_with_frames,
+    gray_icc_profile,
+    jpeg_claiming_size,
+    png_bytes,
+    png_claiming_size,
+    quadrants,
+    random_bytes,
+    rgb_icc_profile,
+    srgb_encode,
+    truncated,
+    with_orientation,
+)
+from badinputs.servers import call_with_guard
+from palettekit.errors import (
+    EmptyImageError,
+    ImageLoadError,
+    ImageNotFoundError,
+    ImageTooLargeError,
+    OptionsError,
+    PaletteError,
+    UnsupportedImageError,
+)
+from palettekit.load import LoadedImage, load_image, source_label, working_size
+from palettekit.options import Options
+
+RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
+
+
+def load(source: object, max_pixels: int | None = None, **options: object) -> LoadedImage:
+    return load_image(source, Options(**options), max_pixels)  # type: ignore[arg-type]
+
+
+def pixels(loaded: LoadedImage) -> np.ndarray:
+    array = loaded.to_array()
+    assert array.dtype == np.uint8 and array.ndim == 3 and array.shape[2] in (3, 4)
+    assert loaded.image.mode in ("RGB", "RGBA")
+    return array
+
+
+def solid(mode: str, size: tuple[int, int], color: object) -> Image.Image:
+    return Image.new(mode, size, color)  # type: ignore[arg-type]
+
+
+def raises(error: type[PaletteError], source: object, **options: object) -> PaletteError:
+    """Load ``source`` expecting ``error``; check the message is one line and
+    names the source. Guards against hangs."""
+    with pytest.raises(error) as info:
+        call_with_guard(lambda: load(source, **options))
+    message = str(info.value)
+    assert "\n" not in message and "\r" not in message
+    if isinstance(source, (str, os.PathLike)):
+        assert message.startswith(source_label(source) + ":"), message
+    return info.value
+
+
+# --- working size ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "budget"),
+    [
+        ((3840, 2560), 250_000),
+        ((768, 512), 250_000),
+        ((1, 10_000), 100),
+        ((10_000, 1), 7),
+        ((999, 997), 1000),
+        ((5, 5), 1),
+        ((641, 479), 307_199),
+        ((100, 100), None),
+    ],
+)
+def test_working_size_keeps_aspect_within_budget(size, budget):
+    width, height = working_size(size, budget)
+    assert 1 <= width <= size[0] and 1 <= height <= size[1]
+    if budget is None or size[0] * size[1] <= budget:
+        assert (width, height) == size
+        return
+    assert width * height <= budget
+    # As large as the budget allows: one more row and one more column would not fit.
+    assert (width + 1) * (height + 1) > budget
+    scale = (budget / (size[0] * size[1])) ** 0.5
+    ideal = (size[0] * scale, size[1] * scale)
+    if min(ideal) >= 1:  # same aspect ratio, up to rounding each side down
+        assert ideal[0] - 1 < width <= ideal[0] + 1e-9
+        assert ideal[1] - 1 < height <= ideal[1] + 1e-9
+    else:  # a thin strip: one pixel across, as long as the budget allows
+        assert min(width, height) == 1 and width * height == min(budget, max(size))
+
+
+@pytest.mark.parametrize(
+    ("size", "budget", "fmt"),
+    [
+        ((1200, 800), 20_000, "JPEG"),
+        ((1201, 799), 20_000, "JPEG"),
+        ((1000, 9), 500, "JPEG"),
+        ((333, 777), 10_000, "PNG"),
+        ((64, 64), 64 * 64, "PNG"),
+        ((640, 480), 1, "PNG"),
+        ((1200, 801), 250_000, "WEBP"),
+    ],
+)
+def test_result_is_exactly_the_working_size(size, budget, fmt):
+    image = Image.fromarray(
+        np.random.default_rng(1).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    )
+    loaded = load(encode(image, fmt), max_pixels=budget)
+    assert loaded.image.size == working_size(size, budget)
+    assert loaded.original_size == size
+
+
+def test_jpeg_is_drafted_to_the_smallest_dct_scale_covering_the_working_size(monkeypatch):
+    drafted: list[tuple[int, int]] = []
+    original = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):  # type: ignore[no-untyped-def]
+        result = original(self, mode, size)
+        drafted.append(self.size)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    image = Image.fromarray(quadrants(1600, 1200))
+    data = encode(image, "JPEG", quality=90)
+    for budget, expected in [
+        (20_000, (200, 150)),
+        (120_000, (400, 300)),
+        (480_000, (800, 600)),
+        (1_000_000, (1600, 1200)),
+    ]:
+        drafted.clear()
+        loaded = load(data, max_pixels=budget)
+        target = working_size((1600, 1200), budget)
+        assert loaded.image.size == target
+        assert drafted == [expected]
+        assert expected[0] >= target[0] and expected[1] >= target[1]
+        if expected != (200, 150):  # the next smaller scale would not cover the target
+            assert expected[0] // 2 < target[0] or expected[1] // 2 < target[1]
+    drafted.clear()
+    load_image(data, Options(max_pixels=None))
+    assert drafted == []  # no reduction asked, no draft
+
+
+def test_reduced_jpeg_keeps_its_colors():
+    data = encode(Image.fromarray(quadrants(1600, 1200)), "JPEG", quality=95)
+    array = pixels(load(data, max_pixels=20_000)).astype(int)
+    height, width = array.shape[:2]
+    for (y, x), color in [((0, 0), RED), ((0, 1), GREEN), ((1, 0), BLUE), ((1, 1), (255, 255, 0))]:
+        sample = array[height // 4 + y * height // 2, width // 4 + x * width // 2]
+        assert np.abs(sample - color).max() <= 6
+
+
+def test_resizing_rgba_does_not_bleed_transparent_colors():
+    array = np.zeros((64, 64, 4), np.uint8)
+    array[:, :32] = (255, 0, 0, 0)  # transparent red: its color must not show
+    array[:, 32:] = (0, 0, 255, 255)
+    array[::2, 33::3] = (0, 0, 255, 0)  # transparent blue specks inside the opaque half
+    for source in (array, encode(Image.fromarray(array), "PNG")):
+        out = pixels(load(source, max_pixels=7 * 7))
+        assert out.shape == (7, 7, 4)
+        visible = out[out[:, :, 3] > 0]
+        assert len(visible) > 0 and visible[:, 0].max() == 0 and visible[:, 1].max() == 0
+        assert (out[:, :, 3] > 0).any() and (out[:, :, 3] < 255).any()
+
+
+def test_resizing_palette_transparency_does_not_bleed():
+    p = Image.new("P", (40, 40), 0)
+    p.putpalette([255, 0, 0, 0, 0, 255])
+    p.paste(1, (20, 0, 40, 40))
+    out = pixels(load(encode(p, "GIF", transparency=0), max_pixels=25))
+    visible = out[out[:, :, 3] > 0]
+    assert len(visible) > 0 and visible[:, 0].max() == 0
+
+
+# --- formats -----------------------------------------------------------------------------
+
+COLOR = (200, 120, 40)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "params", "tolerance"),
+    [
+        ("PNG", {}, 0),
+        ("JPEG", {"quality": 95}, 4),
+        ("GIF", {}, 0),
+        ("BMP", {}, 0),
+        ("TIFF", {}, 0),
+        ("TIFF", {"compression": "tiff_lzw"}, 0),
+        ("WEBP", {"lossless": True}, 0),
+        ("WEBP", {"quality": 90}, 6),
+        ("TGA", {}, 0),
+        ("PPM", {}, 0),
+        ("ICO", {}, 0),
+        ("JPEG2000", {}, 2),
+        ("QOI", {}, 0),
+        ("PCX", {}, 0),
+        ("SGI", {}, 0),
+        ("DDS", {}, 0),
+        ("AVIF", {"quality": 90}, 8),
+    ],
+)
+def test_every_format_pillow_writes(fmt, params, tolerance):
+    if fmt not in Image.SAVE:
+        pytest.skip(f"this Pillow cannot write {fmt}")
+    try:
+        data = encode(solid("RGB", (32, 32), COLOR), fmt, **params)
+    except (OSError, KeyError) as exc:  # a codec not built into this Pillow
+        pytest.skip(f"{fmt}: {exc}")
+    loaded = load(data)
+    array = pixels(loaded)
+    assert array.shape[:2] == (32, 32)
+    assert np.abs(array[..., :3].astype(int) - COLOR).max() <= tolerance
+    assert loaded.format is not None
+
+
+def _frames(fmt: str, **params: object) -> bytes:
+    frames = [solid("RGB", (16, 16), c) for c in (RED, GREEN, BLUE)]
+    return encode(frames[0], fmt, save_all=True, append_images=frames[1:], **params)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "params"),
+    [
+        ("GIF", {"duration": 50}),
+        ("PNG", {"duration": 50}),
+        ("WEBP", {"lossless": True}),
+        ("TIFF", {}),
+    ],
+)
+def test_animations_and_multipage_files_give_their_first_frame(fmt, params):
+    data = _frames(fmt, **params)
+    with Image.open(io.BytesIO(data)) as check:
+        assert getattr(check, "n_frames", 1) == 3  # really a 3-frame file
+    assert pixels(load(data))[..., :3].reshape(-1, 3).tolist() == [list(RED)] * 256
+
+
+def test_thousands_of_frames_read_only_frame_zero(monkeypatch):
+    from PIL import GifImagePlugin
+
+    data = gif_with_frames(20_000)
+    frames_decoded: list[int] = []
+    original = GifImagePlugin.GifImageFile._seek
+
+    def spy(self, frame, update_image=True):  # type: ignore[no-untyped-def]
+        frames_decoded.append(frame)
+        return original(self, frame, update_image)
+
+    monkeypatch.setattr(GifImagePlugin.GifImageFile, "_seek", spy)
+    loaded = call_with_guard(lambda: load(data))
+    assert pixels(loaded)[..., :3].reshape(-1, 3).tolist() == [list(RED)]
+    assert frames_decoded == [0]
+
+
+# --- modes -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        (solid("1", (4, 4), 1), (255, 255, 255, 255)),
+        (solid("L", (4, 4), 77), (77, 77, 77, 255)),
+        (solid("LA", (4, 4), (77, 255)), (77, 77, 77, 255)),
+        (solid("La", (4, 4), (77, 255)), (77, 77, 77, 255)),
+        (solid("RGB", (4, 4), COLOR), (*COLOR, 255)),
+        (solid("RGBA", (4, 4), (*COLOR, 255)), (*COLOR, 255)),
+        (solid("RGBX", (4, 4), (*COLOR, 0)), (*COLOR, 255)),
+        (solid("RGBa", (4, 4), (*COLOR, 255)), (*COLOR, 255)),
+        (solid("CMYK", (4, 4), (0, 255, 255, 0)), (255, 0, 0, 255)),
+        (solid("RGB", (4, 4), COLOR).convert("YCbCr"), (*COLOR, 255)),
+        (solid("RGB", (4, 4), COLOR).convert("HSV"), (*COLOR, 255)),
+        (solid("RGB", (4, 4), COLOR).convert("LAB"), (*COLOR, 255)),
+        (solid("RGB", (4, 4), COLOR).quantize(4), (*COLOR, 255)),
+        (solid("RGBA", (4, 4), (*COLOR, 255)).convert("PA"), (*COLOR, 255)),
+    ],
+    ids=lambda v: v.mode if isinstance(v, Image.Image) else None,
+)
+def test_every_mode_of_an_in_memory_image(image, expected):
+    array = pixels(load(image))
+    alpha = array[..., 3] if array.shape[2] == 4 else np.full(array.shape[:2], 255)
+    rgba = np.dstack([array[..., :3], alpha]).astype(int)
+    assert np.abs(rgba - expected).max() <= 6, rgba[0, 0]
+
+
+@pytest.mark.parametrize(
+    ("mode", "color", "fmt"),
+    [
+        ("L", 77, "PNG"),
+        ("LA", (77, 200), "PNG"),
+        ("P", None, "PNG"),
+        ("1", 1, "PNG"),
+        ("CMYK", (0, 255, 255, 0), "TIFF"),
+        ("LAB", None, "TIFF"),
+        ("RGBA", (*COLOR, 99), "TIFF"),
+        ("I;16", 60000, "TIFF"),
+        ("F", 0.25, "TIFF"),
+        ("RGB", COLOR, "PNG"),
+    ],
+)
+def test_modes_through_files(mode, color, fmt):
+    if mode == "P":
+        image = solid("RGB", (8, 8), COLOR).quantize(4)
+    elif mode == "LAB":
+        image = solid("RGB", (8, 8), COLOR).convert("LAB")
+    else:
+        image = solid(mode, (8, 8), color)
+    with Image.open(io.BytesIO(encode(image, fmt))) as stored:
+        assert stored.mode == mode  # the file really is in that mode
+    array = pixels(load(encode(image, fmt))).astype(int)
+    expected = {
+        "L": (77,) * 3,
+        "LA": (77,) * 3,
+        "P": COLOR,
+        "1": (255,) * 3,
+        "CMYK": RED,
+        "LAB": COLOR,
+        "RGBA": COLOR,
+        "I;16": (233,) * 3,
+        "F": (64,) * 3,
+        "RGB": COLOR,
+    }[mode]
+    assert np.abs(array[..., :3] - expected).max() <= 3
+    if mode in ("LA", "RGBA"):
+        assert array.shape[2] == 4 and array[0, 0, 3] == color[-1]
+
+
+def _palette_image() -> Image.Image:
+    p = Image.new("P", (4, 1), 0)
+    p.putpalette([255, 0, 0, 0, 255, 0, 0, 0, 255])
+    for x, index in enumerate((0, 1, 2, 2)):
+        p.putpixel((x, 0), index)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("fmt", "params", "alphas"),
+    [
+        ("PNG", {"transparency": 0}, [0, 255, 255, 255]),
+        ("PNG", {"transparency": bytes([0, 128, 255])}, [0, 128, 255, 255]),
+        ("GIF", {"transparency": 1}, [255, 0, 255, 255]),
+        ("PNG", {}, None),
+    ],
+)
+def test_palette_images_with_and_without_transparency(fmt, params, alphas):
+    array = pixels(load(encode(_palette_image(), fmt, **params)))
+    assert array[0, :, :3].tolist() == [list(RED), list(GREEN), list(BLUE), list(BLUE)]
+    if alphas is None:
+        assert array.shape[2] == 3
+    else:
+        assert array[0, :, 3].tolist() == alphas
+
+
+@pytest.mark.parametrize(("mode", "key", "color"), [("L", 5, 5), ("RGB", (1, 2, 3), (1, 2, 3))])
+def test_single_color_transparency_trns(mode, key, color):
+    image = solid(mode, (2, 1), color)
+    image.putpixel((1, 0), 200 if mode == "L" else (200, 200, 200))
+    array = pixels(load(encode(image, "PNG", transparency=key)))
+    assert array[0, :, 3].tolist() == [0, 255]
+    assert array[0, 1, :3].tolist() == [200, 200, 200]
+
+
+# --- high bit depths ---------------------------------------------------------------------
+
+
+def test_16_bit_gray_png_is_scaled_not_clipped():
+    values = np.array([[0, 257, 1000, 32768, 65535]], np.uint16)
+    data = png_bytes(values)
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.mode.startswith("I")
+    array = pixels(load(data))
+    assert array[0, :, 0].tolist() == [0, 1, 4, 128, 255]
+    assert (array[..., 0] == array[..., 1]).all() and (array[..., 1] == array[..., 2]).all()
+
+
+@pytest.mark.parametrize("dtype", ["<u2", ">u2"])
+def test_16_bit_pil_images_little_and_big_endian(dtype):
+    values = np.array([[0, 1000, 65535]], dtype=dtype)
+    image = Image.fromarray(values)
+    assert image.mode in ("I;16", "I;16B")
+    assert pixels(load(image))[0, :, 0].tolist() == [0, 4, 255]
+
+
+def test_mode_i_from_16_bit_pgm():
+    data = b"P5 3 1 65535\n" + np.array([0, 1000, 65535], ">u2").tobytes()
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.mode in ("I", "I;16", "I;16B")
+    assert pixels(load(data))[0, :, 0].tolist() == [0, 4, 255]
+
+
+def test_mode_i_outside_16_bits_is_stretched():
+    image = Image.fromarray(np.array([[-100_000, 0, 100_000]], np.int32))
+    assert image.mode == "I"
+    assert pixels(load(image))[0, :, 0].tolist() == [0, 128, 255]
+
+
+@pytest.mark.parametrize(
+    ("channels", "expected"),
+    [(3, [[255, 0, 128], [1, 1, 1]]), (4, [[255, 0, 128, 255], [1, 1, 1, 0]])],
+)
+def test_48_and_64_bit_png(channels, expected):
+    values = np.array([[[65535, 0, 32768, 65535], [256, 257, 258, 0]]], np.uint16)[..., :channels]
+    array = pixels(load(png_bytes(values)))
+    assert array[0].tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([0.0, 0.5, 1.0], [0, 128, 255]),
+        ([0.0, 100.0, 255.0], [0, 100, 255]),
+        ([-5.0, 0.0, 5.0], [0, 128, 255]),
+        ([np.nan, 0.5, 1.0], [0, 128, 255]),
+    ],
+)
+def test_float_tiff(values, expected):
+    image = Image.fromarray(np.array([values], np.float32))
+    assert image.mode == "F"
+    data = encode(image, "TIFF")
+    assert pixels(load(data))[0, :, 0].tolist() == expected
+
+
+# --- CMYK -------------------------------------------------------------------------------
+
+
+def test_cmyk_jpeg_with_adobe_inverted_data():
+    cmyk = Image.new("CMYK", (16, 16), (0, 255, 255, 0))
+    cmyk.paste((255, 0, 255, 0), (8, 0, 16, 16))
+    data = encode(cmyk, "JPEG", quality=95)
+    assert b"Adobe" in data  # Pillow writes the APP14 marker and inverted samples
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.mode == "CMYK" and stored.info.get("adobe") is not None
+    array = pixels(load(data)).astype(int)
+    assert np.abs(array[8, 2] - RED).max() <= 8
+    assert np.abs(array[8, 13] - GREEN).max() <= 8
+
+
+# --- ICC --------------------------------------------------------------------------------
+
+
+def test_display_p3_profile_is_converted_to_srgb():
+    p3 = rgb_icc_profile(DISPLAY_P3_PRIMARIES_XY)
+    colors = np.array([[200, 100, 50], [30, 160, 90], [128, 128, 128], [250, 40, 200]], np.uint8)
+    image = Image.fromarray(colors[None, :, :])
+    for fmt in ("PNG", "TIFF", "WEBP"):
+        params = {"lossless": True} if fmt == "WEBP" else {}
+        loaded = load(encode(image, fmt, icc_profile=p3, **params))
+        assert loaded.icc == "converted"
+        got = pixels(loaded)[0].astype(float)
+        assert np.abs(got - expected_srgb(colors, DISPLAY_P3_PRIMARIES_XY)).max() <= 2.0
+        assert np.abs(got[0] - colors[0]).max() >= 10  # P3 really differs from sRGB here
+
+
+def test_profile_that_swaps_red_and_green_is_applied():
+    swapped = rgb_icc_profile((SRGB_PRIMARIES_XY[1], SRGB_PRIMARIES_XY[0], SRGB_PRIMARIES_XY[2]))
+    rgba = np.array([[[200, 60, 30, 255], [10, 220, 40, 100]]], np.uint8)
+    loaded = load(encode(Image.fromarray(rgba), "PNG", icc_profile=swapped))
+    assert loaded.icc == "converted"
+    array = pixels(loaded).astype(int)
+    assert np.abs(array[0, :, :3] - [[60, 200, 30], [220, 10, 40]]).max() <= 1
+    assert array[0, :, 3].tolist() == [255, 100]  # alpha kept
+
+
+def test_srgb_profile_leaves_colors_alone():
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    colors = np.random.default_rng(3).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    loaded = load(encode(Image.fromarray(colors), "PNG", icc_profile=srgb))
+    assert loaded.icc == "converted"
+    assert np.abs(pixels(loaded).astype(int) - colors).max() <= 1
+
+
+def test_gray_profile_on_gray_image():
+    linear_gray = gray_icc_profile(1.0)
+    loaded = load(encode(solid("L", (4, 4), 128), "PNG", icc_profile=linear_gray))
+    assert loaded.icc == "converted"
+    expected = srgb_encode(np.array(128 / 255)) * 255
+    assert np.abs(pixels(loaded).astype(float) - expected).max() <= 1.5
+
+
+def test_palette_image_with_rgb_profile():
+    swapped = rgb_icc_profile((SRGB_PRIMARIES_XY[1], SRGB_PRIMARIES_XY[0], SRGB_PRIMARIES_XY[2]))
+    data = encode(_palette_image(), "PNG", icc_profile=swapped)
+    loaded = load(data)
+    assert loaded.icc == "converted"
+    assert pixels(loaded)[0, :2, :3].tolist() == [[0, 255, 0], [255, 0, 0]]
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [b"not a profile at all", rgb_icc_profile()[:200], gray_icc_profile(2.2)],
+    ids=["garbage", "truncated", "gray-profile-on-rgb"],
+)
+def test_unusable_profile_is_ignored_not_fatal(profile):
+    loaded = load(encode(solid("RGB", (4, 4), COLOR), "PNG", icc_profile=profile))
+    assert loaded.icc == "ignored"
+    assert pixels(loaded)[0, 0].tolist() == list(COLOR)
+
+
+# --- EXIF orientation --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+def test_exif_orientation_is_applied(orientation, fmt):
+    upright = quadrants(40, 24)
+    params = {"quality": 95} if fmt == "JPEG" else {"lossless": True} if fmt == "WEBP" else {}
+    data = with_orientation(upright, orientation, fmt, **params)
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.getexif().get(0x0112) == orientation
+    loaded = load(data)
+    assert loaded.original_size == (40, 24)
+    array = pixels(loaded).astype(int)
+    assert array.shape[:2] == (24, 40)
+    for y, x in [(5, 5), (5, 34), (18, 5), (18, 34)]:
+        assert np.abs(array[y, x, :3] - upright[y, x]).max() <= 10, (y, x)
+
+
+def test_exif_orientation_with_reduction():
+    upright = quadrants(400, 240)
+    data = with_orientation(upright, 6, "JPEG", quality=95)
+    loaded = load(data, max_pixels=2400)
+    assert loaded.image.size == working_size((400, 240), 2400)
+    array = pixels(loaded).astype(int)
+    assert np.abs(array[2, 2] - RED).max() <= 12
+    assert np.abs(array[-3, -3] - (255, 255, 0)).max() <= 12
+
+
+def test_corrupt_exif_is_ignored():
+    data = encode(solid("RGB", (4, 4), COLOR), "JPEG", exif=b"Exif\0\0garbage-not-tiff", quality=95)
+    assert np.abs(pixels(load(data)).astype(int) - COLOR).max() <= 4
+
+
+# --- numpy arrays -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("array", "expected"),
+    [
+        (np.full((3, 2, 3), 200, np.uint8), [200, 200, 200]),
+        (np.full((3, 2, 3), 65535, np.uint16), [255, 255, 255]),
+        (np.full((3, 2, 3), 32896, np.uint16).astype(">u2"), [128, 128, 128]),
+        (np.full((3, 2, 3), 0.5, np.float64), [128, 128, 128]),
+        (np.full((3, 2, 3), 0.5, np.float32), [128, 128, 128]),
+        (np.full((3, 2, 3), 1.0000001, np.float32), [255, 255, 255]),
+        (np.ones((3, 2, 3), bool), [255, 255, 255]),
+        (np.full((3, 2), 77, np.uint8), [77, 77, 77]),
+        (np.full((3, 2, 1), 77, np.uint8), [77, 77, 77]),
+        (np.full((3, 2, 3), 200, np.int64), [200, 200, 200]),
+        (np.asfortranarray(np.full((3, 2, 3), 9, np.uint8)), [9, 9, 9]),
+        (np.full((2, 3, 3), 9, np.uint8).transpose(1, 0, 2), [9, 9, 9]),
+    ],
+    ids=[
+        "uint8",
+        "uint16",
+        "uint16-big-endian",
+        "float64",
+        "float32",
+        "float-rounding",
+        "bool",
+        "2d-gray",
+        "1-channel",
+        "int64",
+        "fortran",
+        "transposed-view",
+    ],
+)
+def test_numpy_arrays(array, expected):
+    out = pixels(load(array))
+    assert out.shape == (3, 2, 3)
+    assert (out == expected).all()
+
+
+@pytest.mark.parametrize("channels", [2, 4])
+def test_numpy_arrays_with_alpha(channels):
+    array = np.zeros((2, 2, channels), np.uint8)
+    array[..., :-1] = 90
+    array[..., -1] = [[0, 255], [128, 255]]
+    out = pixels(load(array))
+    assert out.shape == (2, 2, 4)
+    assert out[..., 3].tolist() == [[0, 255], [128, 255]]
+    assert (out[out[..., 3] == 255][:, :3] == 90).all()
+
+
+@pytest.mark.parametrize(
+    ("array", "error"),
+    [
+        (np.zeros((2, 2, 5), np.uint8), OptionsError),
+        (np.zeros((2, 2, 3, 1), np.uint8), OptionsError),
+        (np.zeros(5, np.uint8), OptionsError),
+        (np.zeros((2, 2, 3), np.complex64), OptionsError),
+        (np.zeros((2, 2, 3), object), OptionsError),
+        (np.full((2, 2, 3), 1.5), OptionsError),
+        (np.full((2, 2, 3), -0.5), OptionsError),
+        (np.full((2, 2, 3), np.nan), OptionsError),
+        (np.full((2, 2, 3), np.inf, np.float32), OptionsError),
+        (np.full((2, 2, 3), 300, np.int32), OptionsError),
+        (np.full((2, 2, 3), -1, np.int8), OptionsError),
+        (np.zeros((0, 4, 3), np.uint8), EmptyImageError),
+        (np.zeros((4, 0), np.uint8), EmptyImageError),
+    ],
+)
+def test_bad_arrays(array, error):
+    raises(error, array)
+
+
+def test_huge_array_refused_before_conversion():
+    array = np.broadcast_to(np.float64(0.5), (20_000, 20_000, 3))  # no memory behind it
+    error = raises(ImageTooLargeError, array, max_image_pixels=1_000_000)
+    assert "max_image_pixels" in str(error)
+
+
+# --- PIL images: used, never changed ----------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P", "L", "CMYK", "I;16"])
+def test_callers_pil_image_is_never_modified(mode):
+    rng = np.random.default_rng(5)
+    base = Image.fromarray(rng.integers(0, 256, (30, 50, 3), dtype=np.uint8))
+    image = (
+        base.convert(mode)
+        if mode != "I;16"
+        else Image.fromarray(rng.integers(0, 65536, (30, 50), dtype=np.uint16))
+    )
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    image.info["exif"] = exif.tobytes()
+    image.info["icc_profile"] = rgb_icc_profile()
+    before = (image.mode, image.size, np.array(image).copy(), dict(image.info))
+    loaded = load(image, max_pixels=100)
+    assert loaded.image is not image
+    assert (image.mode, image.size) == before[:2]
+    assert (np.array(image) == before[2]).all()
+    assert image.info == before[3]
+    loaded.image.paste((1, 2, 3), (0, 0, 3, 3))  # the result is the caller's to change
+    assert (np.array(image) == before[2]).all()
+
+
+def test_unchanged_pil_image_is_still_copied():
+    image = solid("RGB", (3, 3), COLOR)
+    loaded = load(image)
+    assert loaded.image is not image
+    loaded.image.putpixel((0, 0), (0, 0, 0))
+    assert image.getpixel((0, 0)) == COLOR
+
+
+def test_lazy_pil_image_opened_by_the_caller():
+    data = encode(Image.fromarray(quadrants(200, 100)), "JPEG", quality=95)
+    with Image.open(io.BytesIO(data)) as image:
+        loaded = load(image, max_pixels=500)
+        assert loaded.format == "JPEG"
+        assert image.size == (200, 100)  # not drafted in the caller's hands
+    assert loaded.image.size == working_size((200, 100), 500)
+
+
+def test_closed_pil_image():
+    image = Image.open(io.BytesIO(encode(solid("RGB", (3, 3), COLOR), "PNG")))
+    image.close()
+    raises(ImageLoadError, image)
+
+
+# --- paths, bytes, file objects ----------------------------------------------------------
+
+
+@pytest.fixture
+def png_file(tmp_path: Path) -> Path:
+    path = tmp_path / "color.png"
+    path.write_bytes(encode(solid("RGB", (6, 4), COLOR), "PNG"))
+    return path
+
+
+def test_path_str_bytes_and_file_objects_give_the_same_image(png_file):
+    data = png_file.read_bytes()
+    sources = [png_file, str(png_file), data, bytearray(data), memoryview(data), io.BytesIO(data)]
+    with open(png_file, "rb") as handle:
+        sources.append(handle)
+        for source in sources:
+            loaded = load(source)
+            assert loaded.format == "PNG" and loaded.original_size == (6, 4)
+            assert (pixels(loaded) == COLOR).all()
+
+
+def test_file_object_with_short_reads(png_file):
+    class Trickle(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            chunk, self.data = self.data[:7], self.data[7:]
+            return chunk
+
+    assert (pixels(load(Trickle(png_file.read_bytes()))) == COLOR).all()
+
+
+def test_path_files_are_closed(png_file):
+    # filterwarnings=error makes an unclosed file (ResourceWarning) fail the suite;
+    # here a file descriptor count makes it explicit.
+    fd_dir = Path("/proc/self/fd")
+    if not fd_dir.exists():
+        pytest.skip("no /proc/self/fd")
+    before = len(list(fd_dir.iterdir()))
+    for _ in range(20):
+        load(png_file)
+        with pytest.raises(ImageLoadError):
+            load(png_file.with_name("missing.png"))
+    assert len(list(fd_dir.iterdir())) <= before
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path):
+    error = raises(ImageNotFoundError, tmp_path / "nope.png")
+    assert isinstance(error, FileNotFoundError)
+    raises(ImageNotFoundError, str(tmp_path / "no-dir" / "nope.png"))
+    raises(ImageNotFoundError, str(tmp_path / "a.png" / "b.png"))
+
+
+def test_directory(tmp_path):
+    assert "directory" in str(raises(ImageNotFoundError, tmp_path))
+
+
+def test_empty_file(tmp_path):
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    assert "empty" in str(raises(UnsupportedImageError, empty))
+    raises(UnsupportedImageError, b"")
+    raises(UnsupportedImageError, io.BytesIO(b""))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"hello, this is text\n" * 50,
+        random_bytes(5000),
+        b"\x89PNG\r\n\x1a\n",
+        b"GIF89a",
+        b"\xff\xd8",
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        b"%PDF-1.4\n%%EOF\n",
+    ],
+    ids=[
+        "text",
+        "random",
+        "png-signature-only",
+        "gif-signature-only",
+        "jpeg-soi-only",
+        "svg",
+        "pdf",
+    ],
+)
+def test_not_an_image(tmp_path, content):
+    path = tmp_path / "file.png"
+    path.write_bytes(content)
+    error = raises(ImageLoadError, path)
+    assert type(error) in (UnsupportedImageError, ImageLoadError)
+    raises(ImageLoadError, content)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP", "TIFF"])
+def test_truncated_files(tmp_path, fmt):
+    noise = np.random.default_rng(2).integers(0, 256, (200, 300, 3), dtype=np.uint8)
+    data = encode(
+        Image.fromarray(noise).convert("P") if fmt == "GIF" else Image.fromarray(noise), fmt
+    )
+    path = tmp_path / f"cut.{fmt.lower()}"
+    path.write_bytes(truncated(data, 0.5))
+    error = raises(ImageLoadError, path)
+    assert not isinstance(error, ImageNotFoundError)
+    raises(ImageLoadError, truncated(data, 0.5), max_pixels=1000)  # drafted JPEG too
+
+
+def test_truncated_images_are_not_accepted_globally():
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+def test_unreadable_file(tmp_path):
+    if os.geteuid() != 0:
+        path = tmp_path / "secret.png"
+        path.write_bytes(encode(solid("RGB", (2, 2), COLOR), "PNG"))
+        path.chmod(0)
+        target: Path = path
+    else:  # root reads any file by its mode bits; this one refuses even root
+        target = Path("/proc/sys/vm/compact_memory")
+        if not target.exists():
+            pytest.skip("no file unreadable for root on this machine")
+    assert "permission denied" in str(raises(ImageLoadError, target))
+
+
+def test_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert "not a regular file" in str(raises(UnsupportedImageError, fifo))
+
+
+def test_odd_paths(tmp_path):
+    raises(ImageLoadError, "x" * 5000 + ".png")  # name too long
+    assert "null" in str(raises(ImageLoadError, "bad\0name.png"))
+    error = raises(ImageNotFoundError, tmp_path / "new\nline.png")
+    assert "\\n" in str(error)
+
+
+def test_path_that_looks_like_a_url_but_exists(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("data:image.png").write_bytes(encode(solid("RGB", (2, 2), COLOR), "PNG"))
+    assert (pixels(load("data:image.png")) == COLOR).all()
+
+
+def test_decompression_bomb_from_header():
+    data = png_claiming_size(100_000, 100_000)
+    error = raises(ImageTooLargeError, data)
+    assert not isinstance(error, Image.DecompressionBombError)
+    error = raises(ImageTooLargeError, jpeg_claiming_size(60_000, 60_000))
+    assert "decompression" in str(error)
+
+
+def test_max_image_pixels_refuses_before_decoding():
+    # The data after the header is broken: decoding would raise a different error.
+    data = png_claiming_size(3000, 3000)
+    with pytest.raises(ImageLoadError) as decoding:
+        load(data)
+    assert not isinstance(decoding.value, ImageTooLargeError)
+    error = raises(ImageTooLargeError, data, max_image_pixels=3000 * 3000 - 1)
+    assert "3000x3000" in str(error) and "max_image_pixels" in str(error)
+    raises(ImageTooLargeError, np.zeros((10, 10, 3), np.uint8), max_image_pixels=99)
+    raises(ImageTooLargeError, solid("RGB", (10, 10), COLOR), max_image_pixels=99)
+
+
+def test_pillow_bomb_warning_does_not_leak():
+    # 10000 x 10000 is over Pillow's warning threshold (89 Mpx), under its error
+    # threshold; filterwarnings=error turns a leaked warning into a failure.
+    assert 10_000 * 10_000 > Image.MAX_IMAGE_PIXELS
+    raises(ImageTooLargeError, png_claiming_size(10_000, 10_000), max_image_pixels=50_000_000)
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [io.StringIO("not bytes"), "raises", "returns-none", "returns-int"],
+)
+def test_bad_file_objects(stream):
+    class Broken:
+        name = "broken-stream"
+
+        def __init__(self, behaviour: str) -> None:
+            self.behaviour = behaviour
+
+        def read(self, size: int = -1) -> object:
+            if self.behaviour == "raises":
+                raise RuntimeError("disk on fire\nsecond line")
+            return None if self.behaviour == "returns-none" else 42
+
+    source = stream if not isinstance(stream, str) else Broken(stream)
+    error = raises(ImageLoadError, source)
+    assert "\n" not in str(error)
+
+
+def test_file_object_over_max_bytes():
+    data = encode(solid("RGB", (64, 64), COLOR), "BMP")
+    raises(ImageTooLargeError, io.BytesIO(data), max_bytes=len(data) - 1)
+    assert (pixels(load(io.BytesIO(data), max_bytes=len(data))) == COLOR).all()
+
+
+@pytest.mark.parametrize("source", [42, 3.5, None, ["a.png"], {"path": "a.png"}])
+def test_unsupported_source_types(source):
+    raises(OptionsError, source)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.invalid/a.png",
+        "file:///etc/hostname",
+        "data:image/png;base64,AAAA",
+        "gopher://example.invalid/",
+    ],
+)
+def test_non_http_urls_are_refused(url):
+    from palettekit.errors import FetchError
+
+    assert "only http and https" in str(raises(FetchError, url))
+
+
+def test_fuzzed_files_raise_only_palettekit_errors():
+    rng = np.random.default_rng(7)
+    image = Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8))
+    seeds = [encode(image, fmt) for fmt in ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "TGA")]
+    seeds.append(gif_with_frames(3))
+    seeds.append(png_bytes(np.full((4, 4), 40000, np.uint16)))
+    outcomes = {"ok": 0, "error": 0}
+    for case in range(300):
+        data = bytearray(seeds[case % len(seeds)])
+        for _ in range(int(rng.integers(1, 6))):
+            position = int(rng.integers(0, len(data)))
+            data[position] = int(rng.integers(0, 256))
+        if case % 5 == 0:
+            data = data[: int(rng.integers(1, len(data)))]
+        try:
+            loaded = load(bytes(data), max_image_pixels=4_000_000, max_pixels=10_000)
+        except PaletteError as exc:
+            assert "\n" not in str(exc)
+            outcomes["error"] += 1
+        else:
+            assert loaded.image.mode in ("RGB", "RGBA")
+            outcomes["ok"] += 1
+    assert outcomes["ok"] > 0 and outcomes["error"] > 0
+
+
+def test_source_label_is_one_short_line():
+    assert source_label("photo.jpg") == "photo.jpg"
+    assert source_label(Path("a/b.png")) == os.path.join("a", "b.png")
+    assert source_label(b"abc") == "<3 bytes>"
+    assert source_label(np.zeros((2, 3, 4), np.uint8)) == "<array 2x3x4 uint8>"
+    assert source_label(solid("RGB", (2, 3), COLOR)) == "<PIL image RGB 2x3>"
+    assert source_label(io.BytesIO()) == "<BytesIO>"
+    assert source_label("http://user:secret@example.com/a.png") == "http://***@example.com/a.png"
+    long = source_label("data:image/png;base64," + "A" * 100_000)
+    assert len(long) <= 160 and long.startswith("data:image/png")
+    assert "\n" not in source_label("a\nb.png")
+
+
+# --- real photos (skipped where the shared corpus is absent) ------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not (CORPUS / "unsplash" / "3840x2560").is_dir(), reason="no shared corpus")
+def test_a_real_photo_loads_at_working_size():
+    path = sorted((CORPUS / "unsplash" / "3840x2560").glob("*.jpg"))[0]
+    loaded = load(path)
+    assert loaded.format == "JPEG"
+    assert loaded.image.size == working_size(loaded.original_size, Options().max_pixels)
+    assert pixels(loaded).std() > 5
