@@ -88,6 +88,12 @@ XYZ_TO_LINEAR_SRGB = np.linalg.inv(LINEAR_SRGB_TO_XYZ)
 D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
 """Reference white of CIELAB, D65 2-degree observer."""
 
+# Knee of the sRGB transfer function. IEC 61966-2-1 rounds the linear-side
+# knee to 0.0031308; using 0.04045 / 12.92 (= 0.00313080495...) instead makes
+# encoding and decoding exact inverses (the two differ by < 1e-8 near it).
+_SRGB_KNEE = 0.04045
+_LINEAR_KNEE = _SRGB_KNEE / 12.92
+
 _LAB_EPSILON = (6.0 / 29.0) ** 3
 _LAB_KAPPA_INV = 1.0 / (3.0 * (6.0 / 29.0) ** 2)
 
@@ -100,16 +106,28 @@ def _as_float(values: ArrayLike) -> Array:
 
 
 def srgb_to_linear(srgb: ArrayLike) -> Array:
-    """Decode sRGB (gamma-encoded, [0, 1]) to linear light (IEC 61966-2-1)."""
+    """Decode sRGB (gamma-encoded, [0, 1]) to linear light (IEC 61966-2-1).
+
+    Values outside [0, 1] are extended symmetrically, ``sign(c) * f(|c|)``,
+    as CSS Color 4 does.
+    """
     c = _as_float(srgb)
-    return np.where(c <= 0.04045, c / 12.92, ((np.abs(c) + 0.055) / 1.055) ** 2.4 * np.sign(c))
+    magnitude = np.abs(c)
+    return np.where(
+        magnitude <= _SRGB_KNEE,
+        c / 12.92,
+        np.sign(c) * ((magnitude + 0.055) / 1.055) ** 2.4,
+    )
 
 
 def linear_to_srgb(linear: ArrayLike) -> Array:
     """Encode linear light to sRGB (inverse of :func:`srgb_to_linear`)."""
     c = _as_float(linear)
+    magnitude = np.abs(c)
     return np.where(
-        c <= 0.0031308, c * 12.92, 1.055 * np.abs(c) ** (1.0 / 2.4) * np.sign(c) - 0.055
+        magnitude <= _LINEAR_KNEE,
+        c * 12.92,
+        np.sign(c) * (1.055 * magnitude ** (1.0 / 2.4) - 0.055),
     )
 
 
