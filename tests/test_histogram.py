@@ -1,0 +1,193 @@
+"""Color histogram: counts, bin means, order independence, coarsening."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from palettekit.histogram import ColorHistogram, coarsen, color_histogram
+
+pixel_arrays = hnp.arrays(
+    np.uint8,
+    st.tuples(st.integers(1, 300), st.just(3)),
+    elements=st.integers(0, 255),
+)
+# Few distinct colors, many repeats: exercises bins with several pixels.
+clustered_pixel_arrays = st.builds(
+    lambda palette, picks: palette[np.asarray(picks) % len(palette)],
+    hnp.arrays(np.uint8, st.tuples(st.integers(1, 12), st.just(3)), elements=st.integers(0, 255)),
+    st.lists(st.integers(0, 1000), min_size=1, max_size=300),
+)
+any_pixels = st.one_of(pixel_arrays, clustered_pixel_arrays)
+bit_depths = st.integers(1, 8)
+
+
+def _reference_histogram(pixels: np.ndarray, bits: int) -> dict[tuple[int, int, int], list]:
+    """Plain-Python histogram: bin index -> [count, channel sums]."""
+    shift = 8 - bits
+    table: dict[tuple[int, int, int], list] = {}
+    for r, g, b in pixels.tolist():
+        key = (r >> shift, g >> shift, b >> shift)
+        entry = table.setdefault(key, [0, 0, 0, 0])
+        entry[0] += 1
+        entry[1] += r
+        entry[2] += g
+        entry[3] += b
+    return table
+
+
+def _bin_of(colors: np.ndarray, bits: int) -> np.ndarray:
+    return np.floor(colors).astype(np.int64) >> (8 - bits)
+
+
+@given(any_pixels, bit_depths)
+def test_histogram_matches_a_plain_python_count(pixels, bits):
+    hist = color_histogram(pixels, bits)
+    reference = _reference_histogram(pixels, bits)
+    assert len(hist) == len(reference)
+    assert hist.bits == bits
+    assert hist.counts.dtype == np.int64
+    assert hist.colors.dtype == np.float64
+    assert hist.colors.shape == (len(reference), 3)
+    keys = [tuple(key) for key in _bin_of(hist.colors, bits).tolist()]
+    # Bins come in increasing bin order.
+    assert keys == sorted(reference)
+    for key, count, color in zip(keys, hist.counts.tolist(), hist.colors):
+        ref_count, *sums = reference[key]
+        assert count == ref_count
+        np.testing.assert_allclose(color, np.array(sums) / ref_count, rtol=1e-12)
+
+
+@given(any_pixels, bit_depths)
+def test_counts_sum_to_the_number_of_pixels_and_are_positive(pixels, bits):
+    hist = color_histogram(pixels, bits)
+    assert hist.total == pixels.shape[0]
+    assert int(hist.counts.sum()) == pixels.shape[0]
+    assert np.all(hist.counts > 0)
+
+
+@given(any_pixels, bit_depths)
+def test_bin_means_lie_inside_their_bins(pixels, bits):
+    hist = color_histogram(pixels, bits)
+    width = 1 << (8 - bits)
+    low = _bin_of(hist.colors, bits) * width
+    assert np.all(hist.colors >= low)
+    assert np.all(hist.colors <= low + width - 1)
+    # Bins are distinct.
+    keys = _bin_of(hist.colors, bits)
+    assert len({tuple(k) for k in keys.tolist()}) == len(hist)
+
+
+@given(any_pixels)
+def test_eight_bits_gives_exactly_the_unique_colors(pixels):
+    hist = color_histogram(pixels, 8)
+    unique, counts = np.unique(pixels, axis=0, return_counts=True)
+    np.testing.assert_array_equal(hist.colors, unique.astype(np.float64))
+    np.testing.assert_array_equal(hist.counts, counts)
+
+
+@given(any_pixels, bit_depths, st.randoms(use_true_random=False))
+def test_pixel_order_does_not_matter(pixels, bits, random):
+    order = list(range(pixels.shape[0]))
+    random.shuffle(order)
+    a = color_histogram(pixels, bits)
+    b = color_histogram(pixels[order], bits)
+    np.testing.assert_array_equal(a.counts, b.counts)
+    # Sums are added in another order: equal up to float rounding.
+    np.testing.assert_allclose(a.colors, b.colors, rtol=1e-12)
+
+
+@given(any_pixels, st.integers(2, 8), st.data())
+def test_coarsen_equals_a_histogram_at_fewer_bits(pixels, fine_bits, data):
+    coarse_bits = data.draw(st.integers(1, fine_bits - 1))
+    fine = color_histogram(pixels, fine_bits)
+    merged = coarsen(fine, coarse_bits)
+    direct = color_histogram(pixels, coarse_bits)
+    assert merged.bits == coarse_bits
+    assert merged.counts.dtype == np.int64
+    np.testing.assert_array_equal(merged.counts, direct.counts)
+    np.testing.assert_allclose(merged.colors, direct.colors, rtol=1e-9)
+
+
+@given(any_pixels, bit_depths)
+def test_coarsen_to_the_same_or_more_bits_is_the_identity(pixels, bits):
+    hist = color_histogram(pixels, bits)
+    assert coarsen(hist, bits) is hist
+    assert coarsen(hist, 8) is hist
+
+
+def test_coarsen_repeatedly_equals_coarsening_once():
+    pixels = np.random.default_rng(0).integers(0, 256, (5000, 3), dtype=np.uint8)
+    step = color_histogram(pixels, 8)
+    for bits in range(7, 0, -1):
+        step = coarsen(step, bits)
+        direct = color_histogram(pixels, bits)
+        np.testing.assert_array_equal(step.counts, direct.counts)
+        np.testing.assert_allclose(step.colors, direct.colors, rtol=1e-9)
+
+
+@pytest.mark.parametrize("bits", range(1, 9))
+def test_dense_and_sorted_paths_agree_on_a_large_image(bits):
+    # bits <= 6 count with a dense bincount, 7 and 8 by sorting keys; both
+    # must match the 8-bit histogram coarsened.
+    pixels = np.random.default_rng(bits).integers(0, 256, (20000, 3), dtype=np.uint8)
+    hist = color_histogram(pixels, bits)
+    exact = coarsen(color_histogram(pixels, 8), bits)
+    np.testing.assert_array_equal(hist.counts, exact.counts)
+    np.testing.assert_allclose(hist.colors, exact.colors, rtol=1e-9)
+
+
+def test_one_bit_histogram_has_at_most_eight_bins():
+    pixels = np.random.default_rng(1).integers(0, 256, (1000, 3), dtype=np.uint8)
+    assert len(color_histogram(pixels, 1)) == 8
+
+
+def test_extreme_colors_land_in_the_first_and_last_bins():
+    pixels = np.array([[0, 0, 0], [255, 255, 255]], dtype=np.uint8)
+    for bits in range(1, 9):
+        hist = color_histogram(pixels, bits)
+        np.testing.assert_array_equal(hist.colors, [[0, 0, 0], [255, 255, 255]])
+        np.testing.assert_array_equal(hist.counts, [1, 1])
+
+
+@pytest.mark.parametrize("bits", range(1, 9))
+def test_empty_input_gives_an_empty_histogram(bits):
+    hist = color_histogram(np.zeros((0, 3), dtype=np.uint8), bits)
+    assert isinstance(hist, ColorHistogram)
+    assert len(hist) == 0
+    assert hist.total == 0
+    assert hist.colors.shape == (0, 3)
+    assert hist.counts.shape == (0,)
+    assert hist.counts.dtype == np.int64
+    assert coarsen(hist, 1).total == 0
+
+
+def test_accepts_lists_and_other_integer_dtypes():
+    hist = color_histogram([[1, 2, 3], [1, 2, 3]], 8)
+    np.testing.assert_array_equal(hist.colors, [[1, 2, 3]])
+    np.testing.assert_array_equal(hist.counts, [2])
+    hist16 = color_histogram(np.array([[10, 20, 30]], dtype=np.int64), 5)
+    np.testing.assert_array_equal(hist16.counts, [1])
+
+
+@pytest.mark.parametrize("shape", [(3,), (4, 4), (2, 2, 3), (5, 1)])
+def test_refuses_arrays_that_are_not_a_pixel_list(shape):
+    with pytest.raises(ValueError, match=r"\(N, 3\)"):
+        color_histogram(np.zeros(shape, dtype=np.uint8))
+
+
+@pytest.mark.parametrize("bits", [0, 9, -1])
+def test_refuses_bits_outside_1_to_8(bits):
+    with pytest.raises(ValueError, match="bits"):
+        color_histogram(np.zeros((2, 3), dtype=np.uint8), bits)
+
+
+def test_input_is_not_modified():
+    pixels = np.random.default_rng(2).integers(0, 256, (100, 3), dtype=np.uint8)
+    before = pixels.copy()
+    color_histogram(pixels, 5)
+    color_histogram(pixels, 8)
+    np.testing.assert_array_equal(pixels, before)
