@@ -1,0 +1,377 @@
+"""Choosing the number of colors automatically (``k="auto"``).
+
+Criterion
+---------
+k is the smallest number of colors, from 1 to ``max_k``, whose palette
+represents the image within a perceptual budget, both measured on the
+image's own color histogram (every bin weighted by its pixel count):
+
+* **mean distortion** -- the mean Oklab distance from a pixel to its nearest
+  palette color, x 100 (the unit of ``meta["distortion"]``) -- is at most
+  :data:`MAX_MEAN_DISTORTION` = 6, about three just-noticeable differences;
+* **far share** -- the share of pixels farther than :data:`FAR_DISTANCE` =
+  0.15 from every palette color (about the distance from red to orange: a
+  clearly different color) -- is at most :data:`MAX_FAR_SHARE` = 1 %, so a
+  small but distinct color (a logo's text, an accent) is not averaged away.
+  A pixel that is a mix of two palette colors -- within :data:`BLEND_TOLERANCE`
+  = 0.03 of a mixture of the two in sRGB, as anti-aliased edges are -- is not
+  counted as far: it is drawn from the palette's colors, not a color of its
+  own.
+
+If no k up to ``max_k`` meets both, ``max_k`` is chosen. The search also
+stops, and keeps the previous k, as soon as two colors of a palette come
+closer than :data:`JND` = 0.02 in Oklab (a just-noticeable difference, the
+value CSS Color 4 uses for gamut mapping): more colors would only split one
+visible color in two.
+
+Flat graphics reach the budget as soon as each of their flat colors has a
+swatch; photos need more colors the more varied they are. On CQ100 (50 photos,
+768x512) the chosen k spreads from 4 to 12 (see ``bench/bench_auto.py``).
+
+Search
+------
+One histogram serves every k. Palettes grow one color at a time: k + 1
+starts from the k centers plus one new center, the best (by the inertia it
+leaves) of a few candidates drawn by k-means++ from the seeded generator,
+then Lloyd iterations refine all centers. To stay cheap the centers are
+fitted on a coarsened copy of the histogram (at most about 1,000 bins, as
+the pipeline's first stage does), while the budget is measured on the full
+histogram. The search is deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .cluster import cross_products, squared_distances, weighted_kmeans
+from .colorspace import clip_srgb, oklab_to_srgb, srgb_to_oklab
+from .histogram import ColorHistogram, coarsen
+
+__all__ = [
+    "JND",
+    "MAX_MEAN_DISTORTION",
+    "FAR_DISTANCE",
+    "MAX_FAR_SHARE",
+    "BLEND_TOLERANCE",
+    "DEFAULT_MAX_K",
+    "AutoKResult",
+    "choose_k",
+    "merge_close_colors",
+    "min_pairwise_distance",
+]
+
+JND = 0.02
+"""Just-noticeable difference in Oklab (Euclidean)."""
+
+MAX_MEAN_DISTORTION = 6.0
+"""Largest accepted mean Oklab distance pixel -> palette, x 100."""
+
+FAR_DISTANCE = 0.15
+"""Oklab distance beyond which a pixel's color is clearly not in the palette."""
+
+MAX_FAR_SHARE = 0.01
+"""Largest accepted share of pixels farther than :data:`FAR_DISTANCE`."""
+
+BLEND_TOLERANCE = 0.03
+"""Oklab distance within which a pixel counts as a mix of two palette colors."""
+
+DEFAULT_MAX_K = 12
+"""Default upper bound of the search."""
+
+# The search fits centers on at most about this many bins.
+_SEARCH_MAX_BINS = 1024
+_SEARCH_MIN_BITS = 3
+_SEARCH_MAX_ITER = 100
+_SEARCH_TOL = 1e-4
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class AutoKResult:
+    """Outcome of the search for k.
+
+    Attributes
+    ----------
+    k : int
+        The chosen number of colors, 1 <= k <= max_k.
+    reason : str
+        Why the search stopped: "budget" (k meets the budget), "jnd" (k + 1
+        colors would put two closer than :data:`JND`), "distinct" (the image
+        has only k distinct colors) or "max_k" (no k up to max_k meets the
+        budget).
+    distortions : tuple of float
+        Mean distortion (Oklab distance x 100) of the search palette for
+        k = 1, 2, ... up to the last k evaluated.
+    far_shares : tuple of float or None
+        Share of pixels farther than :data:`FAR_DISTANCE` from the palette
+        and not a mix of two of its colors, in [0, 1], for the same k; None
+        where the mean distortion was over budget (the far share was then
+        not needed and not measured).
+    centers : (k, 3) float64
+        Oklab centers of the search palette for the chosen k.
+    max_k : int
+        The bound searched up to.
+    """
+
+    k: int
+    reason: str
+    distortions: tuple[float, ...]
+    far_shares: tuple[float | None, ...]
+    centers: FloatArray
+    max_k: int
+
+    def to_meta(self) -> dict[str, Any]:
+        """Plain, JSON-ready summary for ``Palette.meta["auto_k"]``."""
+        return {
+            "k": self.k,
+            "reason": self.reason,
+            "max_k": self.max_k,
+            "criterion": {
+                "max_mean_distortion": MAX_MEAN_DISTORTION,
+                "far_distance": FAR_DISTANCE,
+                "max_far_share": MAX_FAR_SHARE,
+                "blend_tolerance": BLEND_TOLERANCE,
+                "jnd": JND,
+            },
+            "distortion_curve": [round(d, 4) for d in self.distortions],
+            "far_share_curve": [None if s is None else round(s, 6) for s in self.far_shares],
+        }
+
+
+def _search_histogram(histogram: ColorHistogram) -> ColorHistogram:
+    coarse = histogram
+    while len(coarse) > _SEARCH_MAX_BINS and coarse.bits > _SEARCH_MIN_BITS:
+        coarse = coarsen(coarse, coarse.bits - 1)
+    return coarse
+
+
+def _nearest_distances(
+    points: FloatArray, squared_norms: FloatArray, centers: FloatArray
+) -> FloatArray:
+    """Distance (M,) from each point to its nearest center.
+
+    ``squared_norms`` is ``(points ** 2).sum(axis=1)``, computed once by the
+    caller; the argmin needs only ``|c|^2 - 2 x.c``, which keeps the
+    temporaries to one (M, k) array.
+    """
+    score = cross_products(points, -2.0 * centers.T)
+    score += (centers * centers).sum(axis=1)
+    nearest = score.min(axis=1)
+    nearest += squared_norms
+    return np.sqrt(np.maximum(nearest, 0.0, out=nearest), out=nearest)
+
+
+def _next_center(
+    points: FloatArray, weights: FloatArray, centers: FloatArray, rng: np.random.Generator
+) -> FloatArray:
+    """The best of ``2 + log(k)`` k-means++ candidates for one more center."""
+    closest = squared_distances(points, centers).min(axis=1)
+    cumulative = np.cumsum(closest * weights)
+    n_trials = 2 + int(math.log(centers.shape[0] + 1))
+    targets = rng.random(n_trials) * cumulative[-1]
+    candidates = np.minimum(np.searchsorted(cumulative, targets, side="right"), len(points) - 1)
+    d2 = np.minimum(squared_distances(points, points[candidates]), closest[:, None])
+    best = int(np.argmin(weights @ d2))
+    return points[candidates[best]]
+
+
+def _blend_distances(
+    srgb: FloatArray, oklab: FloatArray, centers_oklab: FloatArray
+) -> FloatArray:
+    """Oklab distance (F,) from each color to the nearest sRGB mix of two centers.
+
+    For each pair of centers the mix nearest in sRGB is found by projecting
+    onto the segment between them (sRGB, [0, 1]); its distance to the color
+    is then measured in Oklab. ``inf`` with fewer than two centers.
+    """
+    best = np.full(srgb.shape[0], np.inf)
+    centers_srgb = clip_srgb(oklab_to_srgb(centers_oklab))
+    n_centers = centers_srgb.shape[0]
+    for i in range(n_centers):
+        for j in range(i + 1, n_centers):
+            start, step = centers_srgb[i], centers_srgb[j] - centers_srgb[i]
+            length2 = float(step @ step)
+            if length2 == 0.0:
+                continue
+            t = np.clip((srgb - start) @ step / length2, 0.0, 1.0)
+            mixed = srgb_to_oklab(start + t[:, None] * step)
+            np.minimum(best, np.linalg.norm(oklab - mixed, axis=1), out=best)
+    return best
+
+
+def min_pairwise_distance(oklab: npt.ArrayLike) -> float:
+    """Smallest Euclidean distance between two of the colors.
+
+    Parameters
+    ----------
+    oklab : (k, 3) float
+        Colors in Oklab.
+
+    Returns
+    -------
+    float
+        ``inf`` when there are fewer than two colors.
+    """
+    lab = np.asarray(oklab, dtype=np.float64).reshape(-1, 3)
+    if lab.shape[0] < 2:
+        return math.inf
+    d2 = squared_distances(lab, lab)
+    np.fill_diagonal(d2, np.inf)
+    return float(np.sqrt(d2.min()))
+
+
+def choose_k(
+    histogram: ColorHistogram,
+    *,
+    max_k: int = DEFAULT_MAX_K,
+    seed: int = 0,
+    max_mean_distortion: float = MAX_MEAN_DISTORTION,
+    far_distance: float = FAR_DISTANCE,
+    max_far_share: float = MAX_FAR_SHARE,
+    blend_tolerance: float = BLEND_TOLERANCE,
+    jnd: float = JND,
+) -> AutoKResult:
+    """Choose the number of colors for a histogram (criterion in the module doc).
+
+    Parameters
+    ----------
+    histogram : ColorHistogram
+        The image's histogram: mean sRGB color of each bin (M, 3) float in
+        [0, 255] and pixel counts (M,) > 0, M >= 1.
+    max_k : int
+        Largest k considered, >= 1.
+    seed : int
+        Seed of the generator drawing the candidate centers.
+    max_mean_distortion, far_distance, max_far_share, blend_tolerance, jnd : float
+        The budget and the just-noticeable difference (defaults: the module
+        constants).
+
+    Returns
+    -------
+    AutoKResult
+
+    Raises
+    ------
+    ValueError
+        If the histogram is empty or ``max_k`` < 1.
+    """
+    if len(histogram) == 0 or histogram.total == 0:
+        raise ValueError("cannot choose k for an empty histogram")
+    if max_k < 1:
+        raise ValueError(f"max_k must be >= 1, got {max_k}")
+    rng = np.random.default_rng(seed)
+    full_srgb = histogram.colors / 255.0
+    full_points = srgb_to_oklab(full_srgb)
+    full_norms = (full_points * full_points).sum(axis=1)
+    full_weights = histogram.counts.astype(np.float64)
+    total = full_weights.sum()
+    search = _search_histogram(histogram)
+    points = srgb_to_oklab(search.colors / 255.0)
+    weights = search.counts.astype(np.float64)
+    n_distinct = len(histogram)
+
+    distortions: list[float] = []
+    far_shares: list[float | None] = []
+    centers = (weights @ points)[None, :] / weights.sum()
+    chosen, reason = centers, "max_k"
+    for k in range(1, max_k + 1):
+        if k >= n_distinct:
+            # Every distinct color gets its own swatch: nothing is lost.
+            candidate = full_points
+        elif k > 1:
+            if k > points.shape[0]:  # the coarse copy has too few bins
+                points, weights = full_points, full_weights
+            init = np.vstack([centers, _next_center(points, weights, centers, rng)])
+            candidate = weighted_kmeans(
+                points,
+                weights,
+                init.shape[0],
+                max_iter=_SEARCH_MAX_ITER,
+                tol=_SEARCH_TOL,
+                rng=rng,
+                init=init,
+            ).centers
+        else:
+            candidate = centers
+        if candidate.shape[0] > 1 and min_pairwise_distance(candidate) < jnd:
+            reason = "jnd"
+            break
+        centers = candidate
+        nearest = _nearest_distances(full_points, full_norms, centers)
+        distortions.append(float(full_weights @ nearest / total * 100.0))
+        chosen = centers
+        if k >= n_distinct:
+            far_shares.append(0.0)
+            reason = "distinct"
+            break
+        if distortions[-1] > max_mean_distortion:
+            # The far share costs more; it is measured only when it decides.
+            far_shares.append(None)
+            continue
+        far = np.flatnonzero(nearest > far_distance)
+        if far.size and centers.shape[0] > 1:
+            blends = _blend_distances(full_srgb[far], full_points[far], centers)
+            far = far[blends > blend_tolerance]
+        far_shares.append(float(full_weights[far].sum() / total))
+        if far_shares[-1] <= max_far_share:
+            reason = "budget"
+            break
+    return AutoKResult(
+        k=int(chosen.shape[0]),
+        reason=reason,
+        distortions=tuple(distortions),
+        far_shares=tuple(far_shares),
+        centers=chosen,
+        max_k=max_k,
+    )
+
+
+def merge_close_colors(
+    oklab: npt.ArrayLike, weights: npt.ArrayLike, min_distance: float = JND
+) -> tuple[FloatArray, FloatArray]:
+    """Merge colors closer than ``min_distance``, closest pair first.
+
+    Each merge replaces a pair by its weighted mean and sums the weights,
+    until every pair is at least ``min_distance`` apart.
+
+    Parameters
+    ----------
+    oklab : (k, 3) float
+        Colors in Oklab.
+    weights : (k,) float
+        Positive weight (pixel count) of each color.
+    min_distance : float
+        Smallest allowed Euclidean distance in Oklab.
+
+    Returns
+    -------
+    oklab : (j, 3) float64
+        j <= k colors; colors that were not merged keep their place, a merged
+        color takes the place of the first of its pair.
+    weights : (j,) float64
+        Their weights; the total is unchanged.
+    """
+    lab = np.array(oklab, dtype=np.float64).reshape(-1, 3)
+    w = np.array(weights, dtype=np.float64).reshape(-1)
+    if lab.shape[0] != w.shape[0]:
+        raise ValueError(f"{lab.shape[0]} colors but {w.shape[0]} weights")
+    while lab.shape[0] > 1:
+        d2 = squared_distances(lab, lab)
+        np.fill_diagonal(d2, np.inf)
+        flat = int(np.argmin(d2))
+        i, j = divmod(flat, lab.shape[0])
+        if d2[i, j] >= min_distance * min_distance:
+            break
+        i, j = min(i, j), max(i, j)
+        merged_weight = w[i] + w[j]
+        lab[i] = (lab[i] * w[i] + lab[j] * w[j]) / merged_weight
+        w[i] = merged_weight
+        lab = np.delete(lab, j, axis=0)
+        w = np.delete(w, j)
+    return lab, w
