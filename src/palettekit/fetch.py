@@ -157,7 +157,17 @@ class _Download:
                 raise self.timeout_error()
             if self.check_address is not None:
                 peer = ipaddress.ip_address(sock.getpeername()[0])
-                self.check_address(peer)
+                try:
+                    self.check_address(peer)
+                except FetchError as exc:  # name the source, keep the class
+                    text = _one_line(str(exc), 300)
+                    if text.startswith(self.label):
+                        raise
+                    try:
+                        renamed = type(exc)(f"{self.label}: {text}")
+                    except Exception:
+                        renamed = FetchError(f"{self.label}: {text}")
+                    raise renamed from None
         except BaseException:
             sock.close()
             raise
@@ -267,14 +277,17 @@ class _Download:
         if isinstance(exc, ConnectionRefusedError):
             return FetchError(f"{label}: connection refused")
         if isinstance(exc, socket.gaierror):
-            return FetchError(f"{label}: cannot resolve host ({exc.strerror or exc})")
+            return FetchError(
+                f"{label}: cannot resolve host ({_one_line(str(exc.strerror or exc))})"
+            )
         if isinstance(exc, http.client.HTTPException):
             text = str(exc)
             name = type(exc).__name__
-            return FetchError(f"{label}: bad HTTP response ({name}{': ' + text if text else ''})")
+            reason = _one_line(f"{name}: {text}" if text else name, 200)
+            return FetchError(f"{label}: bad HTTP response ({reason})")
         if isinstance(exc, (OSError, ValueError)):  # ssl.SSLError is an OSError
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            return FetchError(f"{label}: {reason}")
+            return FetchError(f"{label}: {_one_line(reason, 200)}")
         return exc  # a bug, or the address check's own exception: re-raised as is
 
 

@@ -54,7 +54,9 @@ class Routes:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.host = host
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def url(self, path: str = "/") -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
