@@ -2,7 +2,8 @@
 
 Every POST takes the image one of three ways:
 
-- ``multipart/form-data`` with a ``file`` part (or a ``url`` field);
+- ``multipart/form-data`` with a ``file`` part (or a ``url`` field; a
+  urlencoded form may carry the ``url`` too);
 - ``application/json``: ``{"url": "https://...", "k": 8, ...}``;
 - the raw image bytes with an ``image/*`` or ``application/octet-stream`` type;
 
@@ -41,7 +42,14 @@ from ..errors import (
 )
 from ..options import SORTS, SPACES, Options
 from .jobs import PaletteCache, bar_job, export_job, figure_job
-from .safety import AddressRefusedError, ApiError, WorkQueue, check_url, make_address_check, megabytes
+from .safety import (
+    AddressRefusedError,
+    ApiError,
+    WorkQueue,
+    check_url,
+    make_address_check,
+    megabytes,
+)
 from .settings import CLIENT_OPTION_NAMES, Settings
 
 __all__ = ["Services", "make_router", "api_error_for", "options_from_fields", "ERROR_STATUSES"]
@@ -59,7 +67,15 @@ ERROR_STATUSES: dict[int, str] = {
     504: "the URL or the work took longer than the server's time limit",
 }
 
-_INT_OPTIONS = {"k", "seed", "n_init", "max_iter", "max_pixels", "histogram_bits", "alpha_threshold"}
+_INT_OPTIONS = {
+    "k",
+    "seed",
+    "n_init",
+    "max_iter",
+    "max_pixels",
+    "histogram_bits",
+    "alpha_threshold",
+}
 _FLOAT_OPTIONS = {"tol"}
 _FORM_MAX_FIELDS = 32
 _FORM_MAX_FIELD_BYTES = 8 * 1024
@@ -157,16 +173,21 @@ def _coerce_option(name: str, value: Any) -> Any:
     return text
 
 
-def options_from_fields(fields: dict[str, Any], settings: Settings) -> Options:
+def options_from_fields(
+    fields: dict[str, Any], settings: Settings, typed: frozenset[str] = frozenset()
+) -> Options:
     """Validated options for one request: the server's defaults, the request's fields on top.
 
     Parameters
     ----------
     fields : dict
-        Option names (a subset of :data:`CLIENT_OPTION_NAMES`) to values,
-        strings from a form or query, or JSON values.
+        Option names (a subset of :data:`CLIENT_OPTION_NAMES`) to values:
+        strings from a form or query (converted to the option's type), or
+        JSON values (taken as they are).
     settings : Settings
         The server's defaults and caps.
+    typed : frozenset of str
+        Names whose values came from JSON and must already have the right type.
 
     Raises
     ------
@@ -180,9 +201,14 @@ def options_from_fields(fields: dict[str, Any], settings: Settings) -> Options:
             f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
             f"(accepted: {', '.join(CLIENT_OPTION_NAMES)})"
         )
-    values = {name: _coerce_option(name, value) for name, value in fields.items()}
+    values = {
+        name: value if name in typed else _coerce_option(name, value)
+        for name, value in fields.items()
+    }
     if "max_pixels" in values and values["max_pixels"] is None:
-        raise OptionsError(f"max_pixels must be an integer up to {settings.max_work_pixels} on this server")
+        raise OptionsError(
+            f"max_pixels must be an integer up to {settings.max_work_pixels} on this server"
+        )
     options = Options.from_kwargs(settings.base_options(), **values)
     caps = (
         ("k", settings.max_k),
@@ -228,6 +254,17 @@ def _render_params(fields: dict[str, Any], sizes: tuple[str, ...], cap: int) -> 
     return params
 
 
+def _export_format(value: Any) -> str:
+    """The export format asked for, checked against :data:`palettekit.export.FORMATS`."""
+    from .. import export
+
+    fmt = str(value).strip().lower()
+    if fmt != "json" and fmt not in export.FORMATS:
+        known = ", ".join(sorted({"json", *export.FORMATS}))
+        raise ExportError(f"unknown format {value!r} (known: {known})")
+    return fmt
+
+
 def _clean_label(name: str | None) -> str:
     """A client's file name made safe to echo: base name, printable, bounded."""
     if not name:
@@ -248,16 +285,18 @@ class ImageRequest:
     url: str | None
     label: str
     fields: dict[str, Any]
+    typed: frozenset[str] = frozenset()
 
 
 async def _read_request(request: Request, settings: Settings) -> ImageRequest:
     """Read the body: multipart, JSON or raw image bytes (see the module docstring)."""
     fields: dict[str, Any] = dict(request.query_params)
+    typed: frozenset[str] = frozenset()
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     data: bytes | None = None
     label = "upload"
 
-    if content_type == "multipart/form-data":
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         form = await request.form(
             max_files=1, max_fields=_FORM_MAX_FIELDS, max_part_size=_FORM_MAX_FIELD_BYTES
         )
@@ -265,7 +304,11 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
             for name, value in form.multi_items():
                 if isinstance(value, UploadFile):
                     if name != "file":
-                        raise ApiError(400, "bad_request", f"unexpected file field {name!r}; send the image as 'file'")
+                        raise ApiError(
+                            400,
+                            "bad_request",
+                            f"unexpected file field {name!r}; send the image as 'file'",
+                        )
                     data = await value.read(settings.max_upload_bytes + 1)
                     label = _clean_label(value.filename)
                 else:
@@ -281,15 +324,19 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from None
         if not isinstance(payload, dict):
-            raise ApiError(400, "bad_request", "the JSON body must be an object such as {\"url\": \"https://...\"}")
+            raise ApiError(
+                400, "bad_request", 'the JSON body must be an object such as {"url": "https://..."}'
+            )
         fields.update(payload)
+        typed = frozenset(payload)
     elif content_type.startswith("image/") or content_type == "application/octet-stream":
         data = await request.body()
     elif not content_type:
         raise ApiError(
             400,
             "bad_request",
-            "no image: send multipart/form-data with a 'file' field, JSON with a 'url', or the image bytes",
+            "no image: send multipart/form-data with a 'file' field, "
+            "JSON with a 'url', or the image bytes",
         )
     else:
         raise ApiError(
@@ -306,12 +353,17 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
         if url in (None, ""):
             raise ApiError(400, "bad_request", "no image: send a 'file' or a 'url'")
         url = check_url(url, settings.allow_private_urls)
-        return ImageRequest(data=None, url=url, label=url, fields=fields)
+        return ImageRequest(data=None, url=url, label=url, fields=fields, typed=typed)
     if len(data) > settings.max_upload_bytes:
-        raise ApiError(413, "too_large", f"the upload is larger than the limit of {megabytes(settings.max_upload_bytes)}")
+        raise ApiError(
+            413,
+            "too_large",
+            f"the upload is larger than the limit of {megabytes(settings.max_upload_bytes)}",
+            headers={"Connection": "close"},
+        )
     if not data:
         raise ApiError(415, "unsupported_media_type", "the uploaded file is empty")
-    return ImageRequest(data=data, url=None, label=label, fields=fields)
+    return ImageRequest(data=data, url=None, label=label, fields=fields, typed=typed)
 
 
 async def _image_bytes(image: ImageRequest, services: Services, deadline: float) -> bytes:
@@ -341,18 +393,22 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
     try:
         image = await asyncio.wait_for(_read_request(request, settings), settings.request_timeout)
     except asyncio.TimeoutError:
-        raise ApiError(408, "request_timeout", f"the request body did not arrive within {settings.request_timeout:g} s") from None
+        raise ApiError(
+            408,
+            "request_timeout",
+            f"the request body did not arrive within {settings.request_timeout:g} s",
+        ) from None
     fields = image.fields
     try:
         if kind == "palette":
-            fmt = str(fields.pop("format", "json")).strip().lower()
+            fmt = _export_format(fields.pop("format", "json"))
             params: dict[str, Any] = {}
         elif kind == "bar":
             params = _render_params(fields, ("width", "height"), settings.max_render_width)
         else:
             params = _render_params(fields, ("width", "bar_height"), settings.max_render_width)
-        options = options_from_fields(fields, settings)
-    except OptionsError as exc:
+        options = options_from_fields(fields, settings, image.typed)
+    except (OptionsError, ExportError) as exc:
         raise api_error_for(exc) from None
 
     data = await _image_bytes(image, services, deadline)
@@ -360,14 +416,24 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
     remaining = deadline - time.monotonic()
     try:
         if kind == "palette":
-            result = await queue.run(export_job, data, image.label, options, fmt, services.cache, timeout=remaining)
+            result = await queue.run(
+                export_job, data, image.label, options, fmt, services.cache, timeout=remaining
+            )
         elif kind == "bar":
-            result = await queue.run(bar_job, data, image.label, options, params, services.cache, timeout=remaining)
+            result = await queue.run(
+                bar_job, data, image.label, options, params, services.cache, timeout=remaining
+            )
         else:
-            result = await queue.run(figure_job, data, image.label, options, params, services.cache, timeout=remaining)
+            result = await queue.run(
+                figure_job, data, image.label, options, params, services.cache, timeout=remaining
+            )
     except ApiError as exc:
         if exc.status == 504:
-            raise ApiError(504, "timeout", f"the request took longer than the limit of {settings.request_timeout:g} s") from None
+            raise ApiError(
+                504,
+                "timeout",
+                f"the request took longer than the limit of {settings.request_timeout:g} s",
+            ) from None
         raise
     except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error
         raise api_error_for(exc) from None
@@ -378,7 +444,9 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
         if isinstance(result, bytes):
             media_type = "application/octet-stream"
         if fmt != "json":
-            headers["Content-Disposition"] = f'attachment; filename="palette.{_SUFFIXES.get(fmt, "txt")}"'
+            headers["Content-Disposition"] = (
+                f'attachment; filename="palette.{_SUFFIXES.get(fmt, "txt")}"'
+            )
         return Response(result, media_type=media_type, headers=headers)
     headers["Content-Disposition"] = f'inline; filename="palette-{kind}.png"'
     return Response(result, media_type="image/png", headers=headers)
@@ -390,31 +458,79 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
 def _option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
     defaults = settings.base_options()
     return {
-        "k": {"type": "integer", "minimum": 1, "maximum": settings.max_k, "default": defaults.k,
-              "description": "Number of colors."},
-        "space": {"type": "string", "enum": list(SPACES), "default": defaults.space,
-                  "description": "Color space k-means runs in."},
-        "sort": {"type": "string", "enum": list(SORTS), "default": defaults.sort,
-                 "description": "Order of the swatches."},
+        "k": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": settings.max_k,
+            "default": defaults.k,
+            "description": "Number of colors.",
+        },
+        "space": {
+            "type": "string",
+            "enum": list(SPACES),
+            "default": defaults.space,
+            "description": "Color space k-means runs in.",
+        },
+        "sort": {
+            "type": "string",
+            "enum": list(SORTS),
+            "default": defaults.sort,
+            "description": "Order of the swatches.",
+        },
         "seed": {"type": "integer", "minimum": 0, "default": defaults.seed},
-        "n_init": {"type": "integer", "minimum": 1, "maximum": settings.max_n_init, "default": defaults.n_init},
-        "max_iter": {"type": "integer", "minimum": 1, "maximum": settings.max_max_iter, "default": defaults.max_iter},
+        "n_init": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": settings.max_n_init,
+            "default": defaults.n_init,
+        },
+        "max_iter": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": settings.max_max_iter,
+            "default": defaults.max_iter,
+        },
         "tol": {"type": "number", "minimum": 0, "default": defaults.tol},
-        "max_pixels": {"type": "integer", "minimum": 1, "maximum": settings.max_work_pixels,
-                       "default": defaults.max_pixels, "description": "Working size in pixels."},
-        "histogram_bits": {"type": "integer", "minimum": 1, "maximum": 8, "default": defaults.histogram_bits},
-        "alpha_threshold": {"type": "integer", "minimum": 0, "maximum": 255, "default": defaults.alpha_threshold},
-        "composite_on": {"type": "string", "example": "#ffffff",
-                         "description": "Composite transparent pixels onto this color instead of dropping them."},
+        "max_pixels": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": settings.max_work_pixels,
+            "default": defaults.max_pixels,
+            "description": "Working size in pixels.",
+        },
+        "histogram_bits": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 8,
+            "default": defaults.histogram_bits,
+        },
+        "alpha_threshold": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 255,
+            "default": defaults.alpha_threshold,
+        },
+        "composite_on": {
+            "type": "string",
+            "example": "#ffffff",
+            "description": "Composite transparent pixels onto this color instead of dropping them.",
+        },
     }
 
 
 def _request_body(settings: Settings, extra: dict[str, dict[str, Any]]) -> dict[str, Any]:
     options = _option_schemas(settings)
-    form_props = {"file": {"type": "string", "format": "binary", "description": "The image."},
-                  "url": {"type": "string", "description": "An http(s) image URL, instead of a file."},
-                  **options, **extra}
-    json_props = {"url": {"type": "string", "example": "https://example.org/photo.jpg"}, **options, **extra}
+    form_props = {
+        "file": {"type": "string", "format": "binary", "description": "The image."},
+        "url": {"type": "string", "description": "An http(s) image URL, instead of a file."},
+        **options,
+        **extra,
+    }
+    json_props = {
+        "url": {"type": "string", "example": "https://example.org/photo.jpg"},
+        **options,
+        **extra,
+    }
     return {
         "required": True,
         "description": (
@@ -423,7 +539,9 @@ def _request_body(settings: Settings, extra: dict[str, dict[str, Any]]) -> dict[
         ),
         "content": {
             "multipart/form-data": {"schema": {"type": "object", "properties": form_props}},
-            "application/json": {"schema": {"type": "object", "properties": json_props, "required": ["url"]}},
+            "application/json": {
+                "schema": {"type": "object", "properties": json_props, "required": ["url"]}
+            },
             "image/*": {"schema": {"type": "string", "format": "binary"}},
         },
     }
@@ -442,9 +560,12 @@ _ERROR_SCHEMA = {
 }
 
 
-def _error_responses() -> dict[str, Any]:
+def _error_responses() -> dict[int | str, Any]:
     return {
-        str(status): {"description": text, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
+        str(status): {
+            "description": text,
+            "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+        }
         for status, text in ERROR_STATUSES.items()
     }
 
@@ -460,10 +581,20 @@ _PALETTE_SCHEMA = {
                 "type": "object",
                 "properties": {
                     "hex": {"type": "string", "example": "#2b3a4f"},
-                    "rgb": {"type": "array", "items": {"type": "integer"}, "minItems": 3, "maxItems": 3},
+                    "rgb": {
+                        "type": "array",
+                        "items": {"type": "integer"},
+                        "minItems": 3,
+                        "maxItems": 3,
+                    },
                     "share": {"type": "number"},
                     "count": {"type": "integer"},
-                    "oklab": {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3},
+                    "oklab": {
+                        "type": "array",
+                        "items": {"type": "number"},
+                        "minItems": 3,
+                        "maxItems": 3,
+                    },
                     "name": {"type": "string"},
                 },
             },
@@ -482,19 +613,30 @@ def make_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["palette"])
     size = {"type": "integer", "minimum": 1, "maximum": settings.max_render_width}
     labels = {"type": "boolean", "default": False, "description": "Print hex codes on the bar."}
-    fmt = {"type": "string", "default": "json", "example": "css",
-           "description": "json (default), css, gpl, csv, or any other palettekit export format."}
+    fmt = {
+        "type": "string",
+        "default": "json",
+        "example": "css",
+        "description": "json (default), css, gpl, csv, or any other palettekit export format.",
+    }
 
     @router.post(
         "/palette",
         summary="Palette of an image",
         description=(
-            "Dominant colors of an image with their shares, in the palettekit.palette/1 JSON schema "
+            "Dominant colors of an image with their shares, "
+            "in the palettekit.palette/1 JSON schema "
             "(the CLI's `--format json`), or in another export format with `format`."
         ),
         responses={
-            200: {"description": "The palette.", "content": {"application/json": {"schema": _PALETTE_SCHEMA},
-                                                              "text/css": {}, "text/plain": {}}},
+            200: {
+                "description": "The palette.",
+                "content": {
+                    "application/json": {"schema": _PALETTE_SCHEMA},
+                    "text/css": {},
+                    "text/plain": {},
+                },
+            },
             **_error_responses(),
         },
         openapi_extra={"requestBody": _request_body(settings, {"format": fmt})},
@@ -506,8 +648,15 @@ def make_router(services: Services) -> APIRouter:
         "/bar.png",
         summary="Palette bar of an image, as PNG",
         description="Rectangles whose widths follow the shares, in palette order.",
-        responses={200: {"description": "PNG image.", "content": {"image/png": {}}}, **_error_responses()},
-        openapi_extra={"requestBody": _request_body(settings, {"width": size, "height": size, "labels": labels})},
+        responses={
+            200: {"description": "PNG image.", "content": {"image/png": {}}},
+            **_error_responses(),
+        },
+        openapi_extra={
+            "requestBody": _request_body(
+                settings, {"width": size, "height": size, "labels": labels}
+            )
+        },
     )
     async def bar(request: Request) -> Response:
         return await _serve(request, services, "bar")
@@ -515,8 +664,15 @@ def make_router(services: Services) -> APIRouter:
     @router.post(
         "/figure.png",
         summary="The image with its palette bar, as PNG",
-        responses={200: {"description": "PNG image.", "content": {"image/png": {}}}, **_error_responses()},
-        openapi_extra={"requestBody": _request_body(settings, {"width": size, "bar_height": size, "labels": labels})},
+        responses={
+            200: {"description": "PNG image.", "content": {"image/png": {}}},
+            **_error_responses(),
+        },
+        openapi_extra={
+            "requestBody": _request_body(
+                settings, {"width": size, "bar_height": size, "labels": labels}
+            )
+        },
     )
     async def figure(request: Request) -> Response:
         return await _serve(request, services, "figure")
@@ -526,7 +682,9 @@ def make_router(services: Services) -> APIRouter:
         return JSONResponse(
             {
                 "version": __version__,
-                "defaults": {name: settings.base_options().to_dict()[name] for name in CLIENT_OPTION_NAMES},
+                "defaults": {
+                    name: settings.base_options().to_dict()[name] for name in CLIENT_OPTION_NAMES
+                },
                 "limits": {
                     "max_upload_bytes": settings.max_upload_bytes,
                     "max_image_pixels": settings.max_image_pixels,

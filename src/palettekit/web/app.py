@@ -38,7 +38,8 @@ _MULTIPART_OVERHEAD = 64 * 1024
 
 _PAGE_CSP = (
     "default-src 'self'; img-src 'self' blob: data: http: https:; style-src 'self'; "
-    "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 
 _HTTP_ERROR_TYPES = {
@@ -55,7 +56,9 @@ _HTTP_ERROR_TYPES = {
 def _error_response(error: ApiError) -> JSONResponse:
     headers = {"Cache-Control": "no-store", **error.headers}
     return JSONResponse(
-        {"error": {"type": error.type, "message": error.message}}, status_code=error.status, headers=headers
+        {"error": {"type": error.type, "message": error.message}},
+        status_code=error.status,
+        headers=headers,
     )
 
 
@@ -122,7 +125,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
-        message = f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg', 'invalid request')}"
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        message = f"{where}: {first.get('msg', 'invalid request')}"
         return _error_response(ApiError(400, "bad_request", message))
 
     @app.exception_handler(Exception)

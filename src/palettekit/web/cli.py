@@ -15,7 +15,14 @@ from typing import Any
 
 from .settings import MIB, Settings
 
-__all__ = ["add_parser", "run", "settings_from_args", "bind_socket", "serve", "missing_web_packages"]
+__all__ = [
+    "add_parser",
+    "run",
+    "settings_from_args",
+    "bind_socket",
+    "serve",
+    "missing_web_packages",
+]
 
 _INSTALL_HINT = "the web app needs its extra packages: pip install palettekit[web]"
 
@@ -33,7 +40,9 @@ def add_parser(subparsers: Any) -> None:
     )
     net = parser.add_argument_group("server")
     net.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    net.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default: %(default)s)")
+    net.add_argument(
+        "--port", type=int, default=8000, help="port; 0 picks a free one (default: %(default)s)"
+    )
     net.add_argument(
         "--allow-private-urls",
         action="store_true",
@@ -53,13 +62,24 @@ def add_parser(subparsers: Any) -> None:
         metavar="N",
         help="refuse images whose header declares more pixels (default: %(default)d)",
     )
-    net.add_argument("--max-k", type=int, default=Settings.max_k, metavar="K", help="largest k a request may ask for (default: %(default)d)")
-    net.add_argument("--workers", type=int, default=Settings.workers, help="clustering threads (default: %(default)d)")
+    net.add_argument(
+        "--max-k",
+        type=int,
+        default=Settings.max_k,
+        metavar="K",
+        help="largest k a request may ask for (default: %(default)d)",
+    )
+    net.add_argument(
+        "--workers",
+        type=int,
+        default=Settings.workers,
+        help="clustering threads (default: %(default)d)",
+    )
     net.add_argument(
         "--queue-size",
         type=int,
         default=Settings.queue_size,
-        help="requests that may wait for a worker before the server answers 503 (default: %(default)d)",
+        help="requests that may wait for a worker before new ones get 503 (default: %(default)d)",
     )
     net.add_argument(
         "--request-timeout",
@@ -93,7 +113,11 @@ def missing_web_packages() -> list[str]:
     """Distribution names of the ``web`` extra's packages that cannot be imported."""
     import importlib.util
 
-    wanted = {"fastapi": ("fastapi",), "uvicorn": ("uvicorn",), "python-multipart": ("python_multipart", "multipart")}
+    wanted = {
+        "fastapi": ("fastapi",),
+        "uvicorn": ("uvicorn",),
+        "python-multipart": ("python_multipart", "multipart"),
+    }
     return [
         name
         for name, modules in wanted.items()
@@ -168,7 +192,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def serve(settings: Settings, sock: socket.socket, *, log_level: str = "info", access_log: bool = False) -> None:
+def serve(
+    settings: Settings, sock: socket.socket, *, log_level: str = "info", access_log: bool = False
+) -> None:
     """Run the app on an already bound socket until interrupted."""
     import uvicorn
 
@@ -201,7 +227,10 @@ def run(args: argparse.Namespace) -> int:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        print(f"palettekit: error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+        print(
+            f"palettekit: error: cannot listen on {args.host}:{args.port}: {reason}",
+            file=sys.stderr,
+        )
         return 1
     url = _url_of(sock)
     print(f"palettekit: serving on {url} (Ctrl+C to stop)", flush=True)

@@ -58,7 +58,9 @@ class PaletteCache:
                 self._entries.popitem(last=False)
 
 
-def palette_job(data: bytes, label: str, options: Options, cache: PaletteCache | None = None) -> Palette:
+def palette_job(
+    data: bytes, label: str, options: Options, cache: PaletteCache | None = None
+) -> Palette:
     """Extract the palette of an encoded image.
 
     Parameters

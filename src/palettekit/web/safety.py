@@ -109,10 +109,10 @@ def _refusal_of(address: IPAddress) -> str | None:
         return "multicast"
     if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
         return "site-local"
-    if address.is_private:
-        return "private"
     if address.is_reserved:
         return "reserved"
+    if address.is_private:
+        return "private"
     if not address.is_global:
         return "not globally routable"
     return None
@@ -138,7 +138,8 @@ def address_refusal(address: IPAddress) -> str | None:
         reason = _refusal_of(embedded)
         if reason is not None:
             return f"{reason} (IPv4 inside IPv6)"
-        if address.ipv4_mapped is not None:  # ::ffff:0:0/96 is "reserved" in IPv6 terms only
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            # ::ffff:0:0/96 is "reserved" in IPv6 terms only: judge the IPv4 address alone
             return None
     return _refusal_of(address)
 
@@ -187,7 +188,9 @@ def check_url(url: object, allow_private: bool) -> str:
     except ValueError as exc:
         raise ApiError(400, "bad_url", f"not a valid URL: {exc}") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise ApiError(400, "bad_url", f"only http and https URLs are accepted, not {parts.scheme or 'none'!r}")
+        raise ApiError(
+            400, "bad_url", f"only http and https URLs are accepted, not {parts.scheme or 'none'!r}"
+        )
     if not host:
         raise ApiError(400, "bad_url", "the URL has no host")
     if not allow_private:
@@ -252,7 +255,14 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
     def _too_large(self) -> ApiError:
-        return ApiError(413, "too_large", f"the upload is larger than the limit of {megabytes(self.upload_limit)}")
+        # "Connection: close" makes the server drop the connection after the
+        # answer instead of reading and discarding the rest of the body.
+        return ApiError(
+            413,
+            "too_large",
+            f"the upload is larger than the limit of {megabytes(self.upload_limit)}",
+            headers={"Connection": "close"},
+        )
 
 
 def megabytes(n: int) -> str:
@@ -267,14 +277,14 @@ async def _send_error(send: Send, error: ApiError) -> None:
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
+        *((name.lower().encode(), value.encode()) for name, value in error.headers.items()),
     ]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeadersMiddleware:
-    """Add ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` to every answer."""
+    """Add ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` to answers."""
 
     _HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
 
@@ -312,7 +322,9 @@ class WorkQueue:
     def __init__(self, name: str, workers: int, queue_size: int):
         self.name = name
         self.capacity = workers + queue_size
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"palettekit-{name}")
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix=f"palettekit-{name}"
+        )
         self._slots = threading.BoundedSemaphore(self.capacity)
         self._lock = threading.Lock()
         self._in_progress = 0
@@ -340,7 +352,8 @@ class WorkQueue:
             raise ApiError(
                 503,
                 "busy",
-                f"the server is busy ({self.capacity} {self.name} jobs in progress); try again shortly",
+                f"the server is busy ({self.capacity} {self.name} jobs in progress); "
+                "try again shortly",
                 headers={"Retry-After": "1"},
             )
         with self._lock:

@@ -108,9 +108,19 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionsError(f"{name} must be a positive integer, got {value!r}")
-        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
-            raise OptionsError(f"port must be between 0 (any free port) and 65535, got {self.port!r}")
-        if isinstance(self.queue_size, bool) or not isinstance(self.queue_size, int) or self.queue_size < 0:
+        if (
+            isinstance(self.port, bool)
+            or not isinstance(self.port, int)
+            or not 0 <= self.port <= 65535
+        ):
+            raise OptionsError(
+                f"port must be between 0 (any free port) and 65535, got {self.port!r}"
+            )
+        if (
+            isinstance(self.queue_size, bool)
+            or not isinstance(self.queue_size, int)
+            or self.queue_size < 0
+        ):
             raise OptionsError(f"queue_size must be an integer >= 0, got {self.queue_size!r}")
         for name in ("request_timeout", "fetch_timeout"):
             value = getattr(self, name)

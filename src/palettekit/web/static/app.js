@@ -198,6 +198,8 @@
     els.caption.textContent = parts.join(" · ");
 
     els.figure.hidden = false;
+    document.body.dataset.loaded = "true";
+    els.chooseButton.textContent = "Choose another image";
     els.emptyNote.hidden = true;
     els.downloads.hidden = false;
   }

@@ -1,0 +1,121 @@
+"""Fixtures for the web app's tests: an in-process client, local HTTP servers."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+if os.environ.get("CI") != "true":  # locally the web extra may be absent; in CI it must be there
+    pytest.importorskip("fastapi")
+    pytest.importorskip("uvicorn")
+
+from webutil import LocalServer, Route, photo_like_image, png_bytes, stripes_image  # noqa: E402
+
+from palettekit.web.cli import bind_socket  # noqa: E402
+from palettekit.web.settings import Settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def stripes_png() -> bytes:
+    return png_bytes(stripes_image())
+
+
+@pytest.fixture(scope="session")
+def photo_png() -> bytes:
+    return png_bytes(photo_like_image())
+
+
+@pytest.fixture
+def make_client() -> Iterator[Callable[..., object]]:
+    """Build an in-process TestClient for ``create_app(Settings(**kw))``; closed after the test."""
+    from fastapi.testclient import TestClient
+
+    from palettekit.web.app import create_app
+
+    clients: list[TestClient] = []
+
+    def build(**settings: object) -> TestClient:
+        client = TestClient(create_app(Settings(**settings)), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client):  # type: ignore[no-untyped-def]
+    return make_client()
+
+
+@pytest.fixture
+def local_server() -> Iterator[Callable[..., LocalServer]]:
+    """Start HTTP servers on loopback addresses: ``start(routes, host="127.0.0.1")``."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(routes: dict[str, Route], host: str = "127.0.0.1") -> LocalServer:
+        info = LocalServer(host=host, port=0)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                info.hits.append(self.path)
+                route = routes.get(self.path)
+                if route is None:
+                    self.send_error(404)
+                    return
+                route(self)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+        class Server(http.server.ThreadingHTTPServer):
+            address_family = family
+            daemon_threads = True
+
+        server = Server((host, 0), Handler)
+        info.port = server.server_address[1]
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        servers.append(server)
+        return info
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_url() -> Iterator[str]:
+    """The app on uvicorn, on a free loopback port, in a thread of this process."""
+    import uvicorn
+
+    from palettekit.web.app import create_app
+
+    sock = bind_socket("127.0.0.1", 0)
+    config = uvicorn.Config(create_app(Settings()), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the server did not start")
+        time.sleep(0.02)
+    host, port = sock.getsockname()[:2]
+    yield f"http://{host}:{port}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()

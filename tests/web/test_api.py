@@ -1,0 +1,565 @@
+"""The HTTP API in process (FastAPI's TestClient): answers, and every error case."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from webutil import STRIPE_COLORS, STRIPE_SHARES, png_bytes, redirect_to, serve_bytes, slow_response
+
+import palettekit
+from palettekit.web.jobs import named_bytes
+from palettekit.web.settings import Settings
+
+
+def expected_palette(data: bytes, label: str, settings: Settings | None = None, **options: object):
+    """What the server should compute: extract() with the server's base options."""
+    base = (settings or Settings()).base_options()
+    return palettekit.extract(named_bytes(data, label), options=base.replace(**options), warn=False)
+
+
+def assert_error(response, status: int, kind: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["type"] == kind
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert "Traceback" not in response.text
+    return body["error"]
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def test_palette_of_upload_is_the_cli_json(client, photo_png):
+    from palettekit.export import to_json
+
+    response = client.post(
+        "/api/palette", files={"file": ("photo.png", photo_png, "image/png")}, data={"k": "6"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.text == to_json(expected_palette(photo_png, "photo.png", k=6))
+    body = response.json()
+    assert body["schema"] == "palettekit.palette/1"
+    assert len(body["colors"]) == 6
+    assert body["meta"]["source"] == "photo.png"
+
+
+def test_known_stripes_come_back_exactly(client, stripes_png):
+    response = client.post("/api/palette", files={"file": ("s.png", stripes_png)}, data={"k": "4"})
+    assert response.status_code == 200, response.text
+    colors = response.json()["colors"]
+    assert [c["hex"] for c in colors] == STRIPE_COLORS
+    assert [c["share"] for c in colors] == STRIPE_SHARES
+    assert colors[0]["rgb"] == [0xD6, 0x28, 0x28]
+    assert all(isinstance(c["name"], str) and c["name"] for c in colors)
+
+
+def test_fewer_colors_than_k_is_a_note_not_an_error(client, stripes_png):
+    response = client.post("/api/palette", files={"file": ("s.png", stripes_png)}, data={"k": "9"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["colors"]) == 4
+    assert any("only 4 distinct colors" in note for note in body["meta"]["warnings"])
+
+
+def test_options_from_query_body_and_sort(client, photo_png):
+    by_share = client.post("/api/palette?k=5", files={"file": ("p.png", photo_png)}).json()
+    by_light = client.post(
+        "/api/palette?k=5", files={"file": ("p.png", photo_png)}, data={"sort": "lightness"}
+    ).json()
+    assert len(by_share["colors"]) == 5
+    assert sorted(c["hex"] for c in by_share["colors"]) == sorted(
+        c["hex"] for c in by_light["colors"]
+    )
+    lightness = [c["oklab"][0] for c in by_light["colors"]]
+    assert lightness == sorted(lightness, reverse=True)
+    shares = [c["share"] for c in by_share["colors"]]
+    assert shares == sorted(shares, reverse=True)
+    # the body wins over the query
+    both = client.post(
+        "/api/palette?k=3", files={"file": ("p.png", photo_png)}, data={"k": "4"}
+    ).json()
+    assert len(both["colors"]) == 4
+
+
+def test_raw_image_body(client, photo_png):
+    response = client.post(
+        "/api/palette?k=3", content=photo_png, headers={"content-type": "image/png"}
+    )
+    assert response.status_code == 200, response.text
+    assert (
+        response.json()["colors"] == expected_palette(photo_png, "upload", k=3).to_dict()["colors"]
+    )
+
+
+def test_json_url_input_with_private_urls_allowed(make_client, local_server, photo_png):
+    server = local_server({"/photo.png": serve_bytes(photo_png)})
+    client = make_client(allow_private_urls=True)
+    url = server.url("/photo.png")
+    response = client.post("/api/palette", json={"url": url, "k": 4})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["colors"] == expected_palette(photo_png, "upload", k=4).to_dict()["colors"]
+    assert body["meta"]["source"] == url
+    assert server.hits == ["/photo.png"]
+
+
+@pytest.mark.parametrize("fmt", ["css", "gpl"])
+def test_export_formats(client, photo_png, fmt):
+    from palettekit import export
+
+    response = client.post(
+        "/api/palette", files={"file": ("p.png", photo_png)}, data={"k": "4", "format": fmt}
+    )
+    assert response.status_code == 200, response.text
+    assert response.text == export.export(expected_palette(photo_png, "p.png", k=4), fmt)
+    assert f'filename="palette.{fmt}"' in response.headers["content-disposition"]
+
+
+def test_bar_png_is_render_palette_bar(client, photo_png):
+    from palettekit.render import palette_bar
+
+    response = client.post(
+        "/api/bar.png",
+        files={"file": ("p.png", photo_png)},
+        data={"k": "5", "width": "300", "height": "40"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/png"
+    got = Image.open(io.BytesIO(response.content))
+    assert got.size == (300, 40)
+    want = palette_bar(expected_palette(photo_png, "p.png", k=5), width=300, height=40)
+    assert np.array_equal(np.asarray(got.convert("RGB")), np.asarray(want.convert("RGB")))
+
+
+def test_bar_widths_follow_the_shares(client, stripes_png):
+    response = client.post(
+        "/api/bar.png?k=4&width=64&height=4", files={"file": ("s.png", stripes_png)}
+    )
+    assert response.status_code == 200, response.text
+    row = np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"))[0]
+    widths = []
+    for hex_code in STRIPE_COLORS:
+        rgb = [int(hex_code[i : i + 2], 16) for i in (1, 3, 5)]
+        widths.append(int((row == rgb).all(axis=1).sum()))
+    assert widths == [32, 16, 8, 8]
+
+
+def test_figure_png(client, photo_png):
+    response = client.post("/api/figure.png", files={"file": ("p.png", photo_png)}, data={"k": "4"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/png"
+    figure = Image.open(io.BytesIO(response.content))
+    figure.load()
+    assert figure.width >= 96 and figure.height > 64  # the image, and the bar beside or under it
+
+
+def test_config_and_health(client):
+    config = client.get("/api/config").json()
+    assert config["limits"]["max_upload_bytes"] == 20 * 1024 * 1024
+    assert config["defaults"]["k"] == 5
+    assert config["allow_private_urls"] is False
+    assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_repeated_request_is_served_from_the_cache(client, photo_png):
+    first = client.post("/api/palette", files={"file": ("p.png", photo_png)}, data={"k": "3"})
+    services = client.app.state.services
+    assert len(services.cache._entries) == 1
+    second = client.post(
+        "/api/palette", files={"file": ("p.png", photo_png)}, data={"k": "3", "format": "css"}
+    )
+    assert first.status_code == second.status_code == 200
+    assert len(services.cache._entries) == 1
+    client.post("/api/palette", files={"file": ("p.png", photo_png)}, data={"k": "4"})
+    assert len(services.cache._entries) == 2
+
+
+# --------------------------------------------------------------------------- 400
+
+
+@pytest.mark.parametrize(
+    ("fields", "needle"),
+    [
+        ({"k": "0"}, "k must be"),
+        ({"k": "abc"}, "k must be an integer"),
+        ({"k": "2.5"}, "k must be an integer"),
+        ({"k": "65"}, "at most 64 on this server"),
+        ({"sort": "random"}, "sort must be one of"),
+        ({"space": "hsv"}, "space must be one of"),
+        ({"tol": "nan"}, "tol"),
+        ({"n_init": "1000"}, "at most 32"),
+        ({"max_pixels": "none"}, "max_pixels"),
+        ({"composite_on": "#12345"}, "not a hex color"),
+        ({"bogus": "1"}, "unknown option: bogus"),
+        ({"max_bytes": "999999999"}, "unknown option: max_bytes"),
+        ({"timeout": "3600"}, "unknown option: timeout"),
+        ({"max_image_pixels": "1"}, "unknown option"),
+    ],
+)
+def test_bad_options_are_400(client, photo_png, fields, needle):
+    response = client.post("/api/palette", files={"file": ("p.png", photo_png)}, data=fields)
+    error = assert_error(response, 400, "bad_options")
+    assert needle in error["message"]
+
+
+@pytest.mark.parametrize("fields", [{"k": "5"}, {"k": True}, {"k": 5.0}, {"sort": 3}, {"bogus": 1}])
+def test_bad_json_options_are_400_before_any_fetch(make_client, local_server, fields):
+    server = local_server({})
+    client = make_client(allow_private_urls=True)
+    response = client.post("/api/palette", json={"url": server.url("/a.png"), **fields})
+    assert_error(response, 400, "bad_options")
+    assert server.hits == []
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/api/bar.png", {"width": "0"}),
+        ("/api/bar.png", {"height": "99999"}),
+        ("/api/figure.png", {"labels": "maybe"}),
+    ],
+)
+def test_bad_render_options_are_400(client, photo_png, path, fields):
+    assert_error(
+        client.post(path, files={"file": ("p.png", photo_png)}, data=fields), 400, "bad_options"
+    )
+
+
+def test_unknown_format_is_400(client, photo_png):
+    response = client.post(
+        "/api/palette", files={"file": ("p.png", photo_png)}, data={"format": "docx"}
+    )
+    assert_error(response, 400, "bad_format")
+
+
+def test_malformed_requests_are_400(client, photo_png):
+    """(The URLs here are never fetched: each request is refused before.)"""
+    assert_error(client.post("/api/palette"), 400, "bad_request")
+    assert_error(client.post("/api/palette", data={"k": "3"}), 400, "bad_request")
+    assert_error(
+        client.post(
+            "/api/palette", content=b"{not json", headers={"content-type": "application/json"}
+        ),
+        400,
+        "bad_request",
+    )
+    assert_error(
+        client.post("/api/palette", json=["https://example.org/a.png"]), 400, "bad_request"
+    )
+    assert_error(client.post("/api/palette", json={"k": 3}), 400, "bad_request")
+    both = client.post(
+        "/api/palette",
+        files={"file": ("p.png", photo_png)},
+        data={"url": "https://example.org/a.png"},
+    )
+    assert "not both" in assert_error(both, 400, "bad_request")["message"]
+    other_file = client.post("/api/palette", files={"image": ("p.png", photo_png)})
+    assert_error(other_file, 400, "bad_request")
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("ftp://example.org/a.png", "bad_url"),
+        ("file:///etc/passwd", "bad_url"),
+        ("javascript:alert(1)", "bad_url"),
+        ("http://", "bad_url"),
+        ("http://example.org:99999/a.png", "bad_url"),
+        ("", "bad_request"),
+    ],
+)
+def test_bad_urls_are_400(client, url, kind):
+    assert_error(client.post("/api/palette", json={"url": url}), 400, kind)
+
+
+# --------------------------------------------------------------------------- 413
+
+
+def test_upload_over_the_limit_is_413_by_content_length(make_client):
+    client = make_client(max_upload_bytes=50_000)
+    response = client.post(
+        "/api/palette", content=b"\x89PNG" + b"\0" * 200_000, headers={"content-type": "image/png"}
+    )
+    assert "50000 bytes" in assert_error(response, 413, "too_large")["message"]
+
+
+def test_multipart_upload_over_the_limit_is_413(make_client):
+    client = make_client(max_upload_bytes=50_000)
+    response = client.post("/api/palette", files={"file": ("big.png", b"\0" * 200_000)})
+    assert_error(response, 413, "too_large")
+
+
+def test_streamed_body_is_cut_off_at_the_limit(live_url):
+    """Chunked upload, no Content-Length, far past the 20 MB cap, to a real server on loopback:
+    the answer is 413 and the server stops reading long before the client is done."""
+    host, port = live_url.removeprefix("http://").split(":")
+    planned = 400 * 1024 * 1024
+    chunk = b"\0" * (256 * 1024)
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/palette HTTP/1.1\r\nHost: test\r\nContent-Type: image/png\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        try:
+            while sent < planned:
+                sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        try:
+            while b"\r\n\r\n" not in answer:
+                piece = sock.recv(65536)
+                if not piece:
+                    break
+                answer += piece
+        except ConnectionResetError:
+            pass
+    assert sent < planned
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_image_just_over_the_limit_in_multipart_is_413(make_client, photo_png):
+    client = make_client(max_upload_bytes=len(photo_png) - 1)
+    response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
+    assert_error(response, 413, "too_large")
+    client = make_client(max_upload_bytes=len(photo_png))
+    assert client.post("/api/palette", files={"file": ("p.png", photo_png)}).status_code == 200
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """A PNG whose header declares width x height pixels, with almost no data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_decompression_bomb_header_is_413(client):
+    response = client.post("/api/palette", files={"file": ("bomb.png", bomb_png(100_000, 100_000))})
+    assert "pixels" in assert_error(response, 413, "too_large")["message"]
+
+
+def test_image_pixel_limit_is_the_servers(make_client, photo_png):
+    client = make_client(max_image_pixels=96 * 64 - 1)
+    assert_error(
+        client.post("/api/palette", files={"file": ("p.png", photo_png)}), 413, "too_large"
+    )
+
+
+# --------------------------------------------------------------------------- 415 / 422
+
+
+def test_non_image_upload_is_415(client):
+    response = client.post(
+        "/api/palette", files={"file": ("notes.txt", b"just some text\n" * 20, "text/plain")}
+    )
+    assert_error(response, 415, "unsupported_media_type")
+
+
+def test_empty_upload_is_415(client):
+    assert_error(
+        client.post("/api/palette", files={"file": ("empty.png", b"")}),
+        415,
+        "unsupported_media_type",
+    )
+
+
+def test_unaccepted_body_type_is_415(client):
+    response = client.post("/api/palette", content=b"hello", headers={"content-type": "text/plain"})
+    assert_error(response, 415, "unsupported_media_type")
+
+
+def test_truncated_image_is_422(client, photo_png):
+    response = client.post(
+        "/api/palette", files={"file": ("cut.png", photo_png[: len(photo_png) // 2])}
+    )
+    assert_error(response, 422, "unreadable_image")
+
+
+def test_fully_transparent_image_is_422(client):
+    clear = png_bytes(Image.new("RGBA", (8, 8), (255, 0, 0, 0)))
+    assert_error(
+        client.post("/api/palette", files={"file": ("clear.png", clear)}), 422, "empty_image"
+    )
+
+
+# --------------------------------------------------------------------------- URL errors
+
+
+def test_url_http_error_is_502(make_client, local_server):
+    server = local_server({})
+    client = make_client(allow_private_urls=True)
+    response = client.post("/api/palette", json={"url": server.url("/missing.png")})
+    assert "404" in assert_error(response, 502, "fetch_failed")["message"]
+
+
+def test_url_not_an_image_is_415(make_client, local_server):
+    server = local_server({"/page.html": serve_bytes(b"<html>hello</html>" * 10, "text/html")})
+    client = make_client(allow_private_urls=True)
+    assert_error(
+        client.post("/api/palette", json={"url": server.url("/page.html")}),
+        415,
+        "unsupported_media_type",
+    )
+
+
+def test_url_body_over_the_limit_is_413(make_client, local_server, photo_png):
+    server = local_server({"/photo.png": serve_bytes(photo_png)})
+    client = make_client(allow_private_urls=True, max_upload_bytes=len(photo_png) - 10)
+    assert_error(
+        client.post("/api/palette", json={"url": server.url("/photo.png")}), 413, "too_large"
+    )
+
+
+def test_slow_url_is_504(make_client, local_server):
+    release = threading.Event()
+    server = local_server({"/slow.png": slow_response(5.0, release)})
+    client = make_client(allow_private_urls=True, fetch_timeout=0.4)
+    try:
+        response = client.post("/api/palette", json={"url": server.url("/slow.png")})
+    finally:
+        release.set()
+    assert_error(response, 504, "timeout")
+
+
+def test_redirects_are_followed(make_client, local_server, photo_png):
+    server = local_server({"/a": redirect_to("/b"), "/b": serve_bytes(photo_png)})
+    client = make_client(allow_private_urls=True)
+    response = client.post("/api/palette", json={"url": server.url("/a"), "k": 3})
+    assert response.status_code == 200, response.text
+    assert server.hits == ["/a", "/b"]
+
+
+# --------------------------------------------------------------------------- load
+
+
+def test_full_queue_answers_503_at_once(make_client, photo_png):
+    client = make_client(workers=1, queue_size=0)
+    queue = client.app.state.services.cluster_queue
+    release = threading.Event()
+    blocker = queue._executor.submit(release.wait, 10)
+    assert queue._slots.acquire(blocking=False)  # the blocker holds the only slot
+    blocker.add_done_callback(queue._release)
+    with queue._lock:
+        queue._in_progress += 1
+    try:
+        response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
+        assert_error(response, 503, "busy")
+        assert response.headers["retry-after"] == "1"
+    finally:
+        release.set()
+        blocker.result(timeout=5)
+    assert client.post("/api/palette", files={"file": ("p.png", photo_png)}).status_code == 200
+
+
+def test_request_over_its_time_limit_is_504(make_client, photo_png):
+    client = make_client(workers=1, queue_size=1, request_timeout=0.3)
+    queue = client.app.state.services.cluster_queue
+    release = threading.Event()
+    blocker = queue._executor.submit(release.wait, 10)
+    try:
+        response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
+        assert "0.3 s" in assert_error(response, 504, "timeout")["message"]
+    finally:
+        release.set()
+        blocker.result(timeout=5)
+    # the timed-out job was dropped from the queue and its slot given back
+    assert queue.in_progress == 0
+
+
+# --------------------------------------------------------------------------- routes, docs, page
+
+
+def test_unknown_route_and_method_are_json_errors(client):
+    assert_error(client.get("/api/nope"), 404, "not_found")
+    assert_error(client.get("/api/palette"), 405, "method_not_allowed")
+
+
+def test_openapi_document_describes_the_api(client):
+    document = client.get("/openapi.json").json()
+    paths = document["paths"]
+    assert {"/api/palette", "/api/bar.png", "/api/figure.png", "/api/config", "/api/health"} <= set(
+        paths
+    )
+    body = paths["/api/palette"]["post"]["requestBody"]["content"]
+    assert {"multipart/form-data", "application/json", "image/*"} <= set(body)
+    assert body["multipart/form-data"]["schema"]["properties"]["k"]["maximum"] == 64
+    responses = paths["/api/palette"]["post"]["responses"]
+    assert {"200", "400", "413", "415", "422", "504"} <= set(responses)
+
+
+def test_interactive_docs_are_served_locally(client):
+    for path in ("/docs", "/redoc"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "cdn" not in page.text.lower()
+        assert "/openapi.json" in page.text
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
+
+
+def test_page_and_assets_are_served_without_third_party_urls(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    for marker in (
+        'id="file-input"',
+        'id="url-input"',
+        'id="k"',
+        'id="sort"',
+        'id="swatches"',
+        'id="bar"',
+    ):
+        assert marker in page.text
+    assets = [page.text]
+    for path in ("/static/app.js", "/static/app.css", "/static/favicon.svg"):
+        asset = client.get(path)
+        assert asset.status_code == 200, path
+        assets.append(asset.text)
+    for text in assets:
+        for attribute in (
+            'src="http',
+            "src='http",
+            'href="http',
+            "href='http",
+            "url(http",
+            "@import",
+        ):
+            assert attribute not in text
+        assert "cdn" not in text.lower()
+
+
+def test_error_bodies_are_json_for_a_broken_job(client, photo_png, monkeypatch):
+    """An unexpected exception in a job is a 500 JSON error, never a traceback."""
+    from palettekit.web import jobs
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(jobs, "palette_job", broken)
+    response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
+    error = assert_error(response, 500, "internal")
+    assert "secret" not in error["message"]
+    assert json.loads(response.text)["error"]["message"].startswith("internal error")

@@ -1,0 +1,243 @@
+"""The page in a real browser: Playwright driving Debian's chromium against a live local server.
+
+Skipped when /usr/bin/chromium is missing, except in CI (CI=true), where it fails:
+``.ci/run`` installs the ``chromium`` package. Playwright never downloads a
+browser here: it launches the system one by path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from webutil import photo_like_image, png_bytes
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            f"{CHROMIUM} is missing: .ci/run must install Debian's chromium package", pytrace=False
+        )
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+
+if os.environ.get("CI") != "true":
+    pytest.importorskip("playwright.sync_api")
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_url)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((live_url, "blob:", "data:"))
+            else problems.append(f"third-party request {request.url}")
+        ),
+    )
+    page.problems = problems  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def api_palette(live_url: str, data: bytes, name: str, **fields: object) -> dict:
+    """The API's answer for the same upload, by a plain multipart POST."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for key, value in fields.items():
+        disposition = f'Content-Disposition: form-data; name="{key}"'
+        parts.append(f"--{boundary}\r\n{disposition}\r\n\r\n{value}\r\n".encode())
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: image/png\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    request = urllib.request.Request(
+        f"{live_url}/api/palette",
+        data=b"".join(parts),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def swatch_data(page: Page) -> list[tuple[str, float]]:
+    pairs = page.eval_on_selector_all(
+        "#swatches .swatch", "nodes => nodes.map(n => [n.dataset.hex, Number(n.dataset.share)])"
+    )
+    return [(hex_code, share) for hex_code, share in pairs]
+
+
+def test_upload_swatches_bar_k_copy_download(page: Page, live_url: str, tmp_path: Path):
+    photo = png_bytes(photo_like_image(240, 160, seed=7))
+    page.goto(live_url)
+    expect(page.locator("h1")).to_have_text("The colors of an image")
+    expect(page.locator("#k-output")).to_have_text("5")
+
+    page.set_input_files(
+        "#file-input", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": photo}]
+    )
+    expect(page.locator("#swatches .swatch")).to_have_count(5)
+
+    answer = api_palette(live_url, photo, "photo.png", k=5, sort="share", space="oklab")
+    want = [(c["hex"], c["share"]) for c in answer["colors"]]
+    assert swatch_data(page) == want
+    texts = page.locator("#swatches .swatch-hex").all_inner_texts()
+    assert [t.split()[0] for t in texts] == [hex_code for hex_code, _ in want]
+
+    # the bar: one segment per swatch, in order, widths following the shares
+    segments = page.locator("#bar .bar-segment")
+    expect(segments).to_have_count(5)
+    assert segments.evaluate_all("nodes => nodes.map(n => n.dataset.hex)") == [h for h, _ in want]
+    widths = segments.evaluate_all("nodes => nodes.map(n => n.getBoundingClientRect().width)")
+    total = sum(widths)
+    for width, (_, share) in zip(widths, want, strict=True):
+        assert abs(width - share * total) < 1.5
+
+    # k from the keyboard: the bar and swatches update without a reload
+    page.evaluate("window.__marker = 'same page'")
+    page.focus("#k")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#k-output")).to_have_text("3")
+    expect(segments).to_have_count(3)
+    expect(page.locator("#swatches .swatch")).to_have_count(3)
+    answer3 = api_palette(live_url, photo, "photo.png", k=3)
+    assert swatch_data(page) == [(c["hex"], c["share"]) for c in answer3["colors"]]
+    assert page.evaluate("window.__marker") == "same page"
+
+    # sort order
+    page.select_option("#sort", "lightness")
+    lightest = max(answer3["colors"], key=lambda c: c["oklab"][0])["hex"]
+    expect(page.locator("#swatches .swatch").first).to_have_attribute("data-hex", lightest)
+
+    # click to copy, with visible feedback
+    first = page.locator("#swatches .swatch").first
+    first_hex = first.get_attribute("data-hex")
+    first.click()
+    expect(page.locator("#toast")).to_be_visible()
+    expect(page.locator("#toast")).to_contain_text(f"Copied {first_hex}")
+    expect(first).to_have_attribute("data-copied", "true")
+    assert page.evaluate("navigator.clipboard.readText()") == first_hex
+
+    # downloads: CSS from the API, JSON as shown
+    with page.expect_download() as css_download:
+        page.click("[data-download=css]")
+    css_path = tmp_path / "palette.css"
+    css_download.value.save_as(css_path)
+    assert first_hex in css_path.read_text()
+    assert css_download.value.suggested_filename == "photo-palette.css"
+    with page.expect_download() as json_download:
+        page.click("[data-download=json]")
+    json_path = tmp_path / "palette.json"
+    json_download.value.save_as(json_path)
+    assert json.loads(json_path.read_text())["colors"][0]["hex"] == first_hex
+
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+    assert (tmp_path / "page.png").stat().st_size > 10_000
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_phone_layout_and_errors(browser: Browser, live_url: str, tmp_path: Path):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    page = context.new_page()
+    try:
+        page.goto(live_url)
+        page.set_input_files(
+            "#file-input",
+            files=[
+                {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image at all"}
+            ],
+        )
+        expect(page.locator("#error")).to_be_visible()
+        expect(page.locator("#error")).to_contain_text("not an image")
+        photo = png_bytes(photo_like_image(160, 240, seed=3))
+        page.set_input_files(
+            "#file-input", files=[{"name": "tall.png", "mimeType": "image/png", "buffer": photo}]
+        )
+        expect(page.locator("#swatches .swatch")).to_have_count(5)
+        expect(page.locator("#error")).to_be_hidden()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        for selector in (
+            "#choose-button",
+            "#url-input",
+            "#k",
+            "#sort",
+            "#swatches .swatch >> nth=0",
+        ):
+            box = page.locator(selector).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_keyboard_reaches_every_control(page: Page, live_url: str):
+    page.goto(live_url)
+    page.set_input_files(
+        "#file-input",
+        files=[{"name": "p.png", "mimeType": "image/png", "buffer": png_bytes(photo_like_image())}],
+    )
+    expect(page.locator("#swatches .swatch")).to_have_count(5)
+    reached = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate("document.activeElement.id || document.activeElement.className")
+        )
+    for wanted in (
+        "choose-button",
+        "url-input",
+        "k",
+        "sort",
+        "space",
+        "swatch",
+        "button button-small",
+    ):
+        assert wanted in reached, (wanted, reached)
+    # a swatch copies on Enter, like a click
+    page.locator("#swatches .swatch").nth(1).focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast")).to_contain_text("Copied #")
