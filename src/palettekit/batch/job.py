@@ -153,6 +153,13 @@ class Progress:
             self._bar.total = total
             self._bar.refresh()
 
+    def set_initial(self, initial: int) -> None:
+        """Sources already done before this run (resume)."""
+        self.initial = initial
+        if self._bar is not None:
+            self._bar.n = initial
+            self._bar.refresh()
+
     def update(self, ok: bool) -> None:
         self.done += 1
         if not ok:
