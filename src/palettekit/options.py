@@ -8,6 +8,8 @@ validates user input again.
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +23,10 @@ SPACES = ("oklab", "cielab", "srgb")
 
 SORTS = ("share", "lightness", "hue")
 """Orders a palette can be sorted in."""
+
+MAX_TIMEOUT = 86_400.0
+"""Largest ``timeout`` in seconds (one day); far larger values overflow the
+socket and thread timeouts of the standard library."""
 
 _HEX_RE = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
@@ -42,7 +48,11 @@ def parse_color(value: object) -> tuple[int, int, int]:
             digits = "".join(c * 2 for c in digits)
         return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
     if isinstance(value, (tuple, list)) and len(value) == 3:
-        if all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in value):
+        # numbers.Integral also admits numpy integers, as _check_int does.
+        if all(
+            isinstance(c, numbers.Integral) and not isinstance(c, bool) and 0 <= c <= 255
+            for c in value
+        ):
             return (int(value[0]), int(value[1]), int(value[2]))
     raise OptionsError(f"not a color: {value!r} (expected '#rrggbb' or three ints 0-255)")
 
@@ -67,10 +77,15 @@ def _check_int(name: str, value: object, low: int, high: int | None = None) -> i
 
 
 def _check_float(name: str, value: object, low: float, high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise OptionsError(f"{name} must be a number, got {value!r}")
-    result = float(value)
-    if not (result == result) or result < low or (high is not None and result > high):
+    try:
+        result = float(value)
+    except (OverflowError, ValueError, TypeError):
+        raise OptionsError(f"{name} must be a finite number, got {value!r}") from None
+    if not math.isfinite(result):
+        raise OptionsError(f"{name} must be a finite number, got {value!r}")
+    if result < low or (high is not None and result > high):
         bound = f">= {low}" if high is None else f"between {low} and {high}"
         raise OptionsError(f"{name} must be {bound}, got {value!r}")
     return result
@@ -125,7 +140,7 @@ class Options:
     max_bytes : int
         Largest number of bytes read from a URL or file object.
     timeout : float
-        Total deadline in seconds for fetching a URL.
+        Total deadline in seconds for fetching a URL, 0.001 to 86400.
     """
 
     k: int = 5
@@ -157,10 +172,13 @@ class Options:
         set_(self, "histogram_bits", _check_int("histogram_bits", self.histogram_bits, 1, 8))
         set_(self, "alpha_threshold", _check_int("alpha_threshold", self.alpha_threshold, 0, 255))
         if self.composite_on is not None:
-            set_(self, "composite_on", parse_color(self.composite_on))
+            try:
+                set_(self, "composite_on", parse_color(self.composite_on))
+            except OptionsError as exc:
+                raise OptionsError(f"composite_on: {exc}") from None
         set_(self, "max_image_pixels", _check_int("max_image_pixels", self.max_image_pixels, 1))
         set_(self, "max_bytes", _check_int("max_bytes", self.max_bytes, 1))
-        set_(self, "timeout", _check_float("timeout", self.timeout, 0.001))
+        set_(self, "timeout", _check_float("timeout", self.timeout, 0.001, MAX_TIMEOUT))
 
     @classmethod
     def from_kwargs(cls, base: Options | None = None, **kwargs: Any) -> Options:

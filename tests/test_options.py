@@ -1,0 +1,274 @@
+"""Options: validation, construction from keywords and dicts, colors, immutability."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+
+from palettekit import OptionsError, PaletteError
+from palettekit.options import SORTS, SPACES, Options, parse_color
+
+BAD_VALUES = [
+    ("k", 0),
+    ("k", 257),
+    ("k", -3),
+    ("k", 5.5),
+    ("k", 5.0),
+    ("k", "5"),
+    ("k", True),
+    ("k", None),
+    ("space", "hsv"),
+    ("space", ""),
+    ("space", None),
+    ("space", 3),
+    ("sort", "random"),
+    ("sort", ["share"]),
+    ("seed", -1),
+    ("seed", 2**63),
+    ("seed", 1.5),
+    ("seed", False),
+    ("n_init", 0),
+    ("n_init", 1001),
+    ("max_iter", 0),
+    ("max_iter", 100_001),
+    ("tol", -1e-9),
+    ("tol", "small"),
+    ("tol", math.nan),
+    ("tol", math.inf),
+    ("tol", 10**400),
+    ("tol", None),
+    ("max_pixels", 0),
+    ("max_pixels", 2.5),
+    ("max_pixels", "all"),
+    ("histogram_bits", 0),
+    ("histogram_bits", 9),
+    ("alpha_threshold", -1),
+    ("alpha_threshold", 256),
+    ("alpha_threshold", 0.5),
+    ("composite_on", "white"),
+    ("composite_on", "#12345"),
+    ("composite_on", (0, 0, 256)),
+    ("composite_on", (0, 0)),
+    ("composite_on", 0xFFFFFF),
+    ("max_image_pixels", 0),
+    ("max_bytes", 0),
+    ("max_bytes", 1.5),
+    ("timeout", 0),
+    ("timeout", -5.0),
+    ("timeout", math.nan),
+    ("timeout", math.inf),
+    ("timeout", 1e300),
+    ("timeout", True),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_VALUES)
+def test_every_invalid_value_is_an_options_error_and_a_value_error(name, value):
+    with pytest.raises(OptionsError) as info:
+        Options(**{name: value})
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, PaletteError)
+    message = str(info.value)
+    assert name in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_VALUES)
+def test_invalid_values_are_refused_by_from_kwargs_and_replace_too(name, value):
+    with pytest.raises(OptionsError):
+        Options.from_kwargs(**{name: value})
+    with pytest.raises(OptionsError):
+        Options().replace(**{name: value})
+    with pytest.raises(OptionsError):
+        Options.from_kwargs(Options(k=3), **{name: value})
+
+
+def test_defaults_are_valid_and_documented_values():
+    options = Options()
+    assert options.k == 5
+    assert options.space == "oklab"
+    assert options.sort == "share"
+    assert options.seed == 0
+    assert options.max_pixels == 250_000
+    assert options.composite_on is None
+
+
+GOOD_VALUES = [
+    ("k", 1, 1),
+    ("k", 256, 256),
+    ("k", np.int64(7), 7),
+    ("space", "CIELAB", "cielab"),
+    ("space", "srgb", "srgb"),
+    ("sort", "Hue", "hue"),
+    ("seed", 2**63 - 1, 2**63 - 1),
+    ("tol", 0, 0.0),
+    ("tol", np.float32(0.5), 0.5),
+    ("max_pixels", None, None),
+    ("max_pixels", 1, 1),
+    ("histogram_bits", 8, 8),
+    ("alpha_threshold", 0, 0),
+    ("alpha_threshold", 255, 255),
+    ("composite_on", "#fff", (255, 255, 255)),
+    ("composite_on", [1, 2, 3], (1, 2, 3)),
+    ("timeout", 0.001, 0.001),
+    ("timeout", 86_400, 86_400.0),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "stored"), GOOD_VALUES)
+def test_valid_values_are_normalised(name, value, stored):
+    options = Options(**{name: value})
+    assert getattr(options, name) == stored
+    assert type(getattr(options, name)) is type(stored)
+
+
+def test_every_space_and_sort_is_accepted():
+    for space in SPACES:
+        assert Options(space=space).space == space
+    for sort in SORTS:
+        assert Options(sort=sort).sort == sort
+
+
+# --- from_kwargs, replace ------------------------------------------------------------
+
+
+def test_from_kwargs_refuses_unknown_names_and_lists_the_known_ones():
+    with pytest.raises(OptionsError, match=r"unknown option: colours") as info:
+        Options.from_kwargs(colours=5)
+    assert isinstance(info.value, ValueError)
+    assert "k" in str(info.value) and "space" in str(info.value)
+    with pytest.raises(OptionsError, match=r"unknown options: bar, foo"):
+        Options.from_kwargs(foo=1, bar=2, k=3)
+
+
+def test_from_kwargs_builds_on_a_base():
+    base = Options(k=3, space="cielab")
+    derived = Options.from_kwargs(base, seed=9)
+    assert (derived.k, derived.space, derived.seed) == (3, "cielab", 9)
+    assert base.seed == 0
+    assert Options.from_kwargs(base) == base
+    assert Options.from_kwargs() == Options()
+
+
+def test_replace_returns_a_validated_copy():
+    options = Options()
+    other = options.replace(k=8, space="SRGB")
+    assert (other.k, other.space) == (8, "srgb")
+    assert options.k == 5
+    with pytest.raises(OptionsError, match="unknown option"):
+        options.replace(K=8)
+
+
+# --- immutability and value semantics ------------------------------------------------
+
+
+def test_options_are_frozen():
+    options = Options()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.k = 9  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del options.space  # type: ignore[misc]
+    assert options.k == 5
+
+
+def test_options_are_hashable_values():
+    assert Options(k=3) == Options(k=3)
+    assert Options(k=3) != Options(k=4)
+    assert hash(Options(composite_on="#000")) == hash(Options(composite_on=(0, 0, 0)))
+    assert len({Options(), Options(), Options(k=2)}) == 2
+
+
+# --- to_dict / from_dict -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        Options(),
+        Options(k=12, space="cielab", sort="hue", seed=7, max_pixels=None),
+        Options(composite_on="#102030", alpha_threshold=0, histogram_bits=8, timeout=3.5),
+    ],
+)
+def test_to_dict_from_dict_round_trip(options):
+    data = options.to_dict()
+    assert set(data) == {f.name for f in dataclasses.fields(Options)}
+    # Plain JSON data: survives a JSON round trip too.
+    assert json.loads(json.dumps(data)) == data
+    assert Options.from_dict(data) == options
+    assert Options.from_dict(json.loads(json.dumps(data))) == options
+
+
+def test_to_dict_gives_colors_as_lists():
+    assert Options(composite_on="#0a0b0c").to_dict()["composite_on"] == [10, 11, 12]
+    assert Options().to_dict()["composite_on"] is None
+
+
+def test_from_dict_refuses_unknown_keys_and_bad_values():
+    data = Options().to_dict()
+    with pytest.raises(OptionsError, match="unknown option"):
+        Options.from_dict({**data, "extra": 1})
+    with pytest.raises(OptionsError, match="k must"):
+        Options.from_dict({**data, "k": 0})
+
+
+# --- parse_color ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rgb"),
+    [
+        ("#000000", (0, 0, 0)),
+        ("#ffffff", (255, 255, 255)),
+        ("#FFFFFF", (255, 255, 255)),
+        ("#1a2B3c", (26, 43, 60)),
+        ("1a2b3c", (26, 43, 60)),
+        ("#abc", (170, 187, 204)),
+        ("ABC", (170, 187, 204)),
+        ("  #0f0\n", (0, 255, 0)),
+        ((0, 128, 255), (0, 128, 255)),
+        ([0, 128, 255], (0, 128, 255)),
+        ((np.uint8(4), np.int64(5), 6), (4, 5, 6)),
+    ],
+)
+def test_parse_color_accepts_hex_and_triples(text, rgb):
+    parsed = parse_color(text)
+    assert parsed == rgb
+    assert type(parsed) is tuple
+    assert all(type(c) is int for c in parsed)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "#",
+        "#ab",
+        "#abcd",
+        "#abcde",
+        "#abcdef0",
+        "#ggg",
+        "red",
+        "rgb(1,2,3)",
+        "# abc",
+        (1, 2),
+        (1, 2, 3, 4),
+        (1.0, 2, 3),
+        (True, 0, 0),
+        (-1, 0, 0),
+        (0, 0, 256),
+        ("1", "2", "3"),
+        None,
+        0,
+        b"#abc",
+        {"r": 1, "g": 2, "b": 3},
+    ],
+)
+def test_parse_color_refuses_anything_else(value):
+    with pytest.raises(OptionsError) as info:
+        parse_color(value)
+    assert isinstance(info.value, ValueError)
+    assert "\n" not in str(info.value)
