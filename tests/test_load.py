@@ -479,12 +479,23 @@ def test_profile_that_swaps_red_and_green_is_applied():
     assert array[0, :, 3].tolist() == [255, 100]  # alpha kept
 
 
-def test_srgb_profile_leaves_colors_alone():
-    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    colors = np.random.default_rng(3).integers(0, 256, (8, 8, 3), dtype=np.uint8)
-    loaded = load(encode(Image.fromarray(colors), "PNG", icc_profile=srgb))
-    assert loaded.icc == "converted"
-    assert np.abs(pixels(loaded).astype(int) - colors).max() <= 1
+@pytest.mark.parametrize(
+    "profile",
+    [
+        ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
+        rgb_icc_profile(SRGB_PRIMARIES_XY, description="hand-built sRGB"),
+    ],
+    ids=["lcms-srgb", "hand-built-srgb"],
+)
+def test_srgb_profile_leaves_colors_alone(profile):
+    colors = np.random.default_rng(3).integers(0, 256, (8, 8, 4), dtype=np.uint8)
+    for _ in range(2):  # the second time the verdict comes from the cache
+        loaded = load(encode(Image.fromarray(colors), "PNG", icc_profile=profile))
+        assert loaded.icc == "srgb"
+        assert (pixels(loaded) == colors).all()
+    # A different profile right after is still converted.
+    p3 = rgb_icc_profile(DISPLAY_P3_PRIMARIES_XY)
+    assert load(encode(Image.fromarray(colors), "PNG", icc_profile=p3)).icc == "converted"
 
 
 def test_gray_profile_on_gray_image():

@@ -22,6 +22,7 @@ that starts with the source's label.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import os
@@ -95,7 +96,8 @@ class LoadedImage:
         PIL images made in memory.
     icc : str
         "none" (no embedded profile), "converted" (an embedded profile was
-        converted to sRGB) or "ignored" (a profile was present but unusable).
+        converted to sRGB), "srgb" (the embedded profile is sRGB: nothing to
+        convert) or "ignored" (a profile was present but unusable).
     """
 
     image: Image.Image
@@ -388,14 +390,20 @@ def _profile_mode(image_mode: str, color_space: str) -> str | None:
 def _apply_icc(image: Image.Image, profile: bytes) -> tuple[Image.Image, str]:
     """Convert an image in a work mode from its embedded profile to sRGB.
 
-    Returns the converted image ("RGB" or "RGBA") and "converted", or the
-    image unchanged and "ignored" when the profile is broken or does not fit
-    the image's mode. A bad profile never makes an image unreadable.
+    Returns the image converted to "RGB" or "RGBA" and "converted"; the image
+    unchanged and "srgb" when the profile is an sRGB profile (checked once
+    per distinct profile: the transform moves no color by more than one
+    level); or the image unchanged and "ignored" when the profile is broken or
+    does not fit the image's mode. A bad profile never makes an image
+    unreadable.
     """
     from PIL import ImageCms
 
     alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
     base = image.convert(image.mode[:-1]) if alpha is not None else image
+    key = (hashlib.sha256(profile).digest(), base.mode)
+    if _IS_SRGB.get(key):
+        return image, "srgb"
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
         mode = _profile_mode(base.mode, source.profile.xcolor_space.strip())
@@ -404,6 +412,10 @@ def _apply_icc(image: Image.Image, profile: bytes) -> tuple[Image.Image, str]:
         if base.mode != mode:
             base = base.convert(mode)
         transform = ImageCms.buildTransform(source, _srgb_profile(), mode, "RGB")
+        if key not in _IS_SRGB:
+            _remember_srgb(key, _is_identity(transform, mode))
+            if _IS_SRGB[key]:
+                return image, "srgb"
         converted = ImageCms.applyTransform(base, transform)
     except Exception:  # lcms reports broken profiles in several ways
         return image, "ignored"
@@ -412,6 +424,30 @@ def _apply_icc(image: Image.Image, profile: bytes) -> tuple[Image.Image, str]:
     if alpha is not None:
         converted.putalpha(alpha)
     return converted, "converted"
+
+
+_IS_SRGB: dict[tuple[bytes, str], bool] = {}
+"""Profile digest and mode -> whether converting to sRGB changes nothing."""
+
+
+def _remember_srgb(key: tuple[bytes, str], verdict: bool) -> None:
+    if len(_IS_SRGB) >= 256:
+        _IS_SRGB.clear()
+    _IS_SRGB[key] = verdict
+
+
+def _is_identity(transform: Any, mode: str) -> bool:
+    """Whether ``transform`` (``mode`` -> RGB) maps a 16x16x16 RGB grid to
+    itself within one level (only RGB profiles can be sRGB)."""
+    from PIL import ImageCms
+
+    if mode != "RGB":
+        return False
+    levels = np.linspace(0, 255, 16).round().astype(np.uint8)
+    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1)
+    probe = Image.fromarray(np.ascontiguousarray(grid.reshape(64, 64, 3)))
+    moved = np.asarray(ImageCms.applyTransform(probe, transform), dtype=np.int16)
+    return bool(np.abs(moved - np.asarray(probe, dtype=np.int16)).max() <= 1)
 
 
 _SRGB_PROFILE: Any = None
