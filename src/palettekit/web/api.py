@@ -27,6 +27,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
 
 from .._version import __version__
 from ..errors import (
@@ -392,6 +393,10 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
     deadline = time.monotonic() + settings.request_timeout
     try:
         image = await asyncio.wait_for(_read_request(request, settings), settings.request_timeout)
+    except ClientDisconnect:
+        raise ApiError(
+            400, "client_disconnected", "the client went away before sending the whole body"
+        ) from None
     except asyncio.TimeoutError:
         raise ApiError(
             408,

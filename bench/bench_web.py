@@ -1,0 +1,500 @@
+"""Bounded load test of the web app on loopback: good and hostile requests mixed.
+
+Starts ``palettekit.web`` on uvicorn in a child process bound to 127.0.0.1 on a
+free port, sends a fixed number of requests from a few client threads (every
+target is that server; nothing leaves the machine), then reports:
+
+- the rate served (all requests, and good palettes per second);
+- the error mix: status codes per kind of request, and whether each kind got
+  the status it should;
+- latency of the good requests (p50, p95, max);
+- the server's memory: RSS at start, at the end, and its peak (VmHWM);
+- whether the server still answers ``/api/health`` and a good request at the end.
+
+The run is bounded twice: ``--requests`` in all, and ``--max-seconds`` of
+wall time, after which the clients stop sending.
+
+    python bench/bench_web.py                    # 300 requests, 6 clients (~30 s on 2 cores)
+    python bench/bench_web.py --requests 60 --clients 3 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import http.client
+import io
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+SERVER_CODE = """
+import sys
+from palettekit.web.cli import bind_socket, serve
+from palettekit.web.settings import Settings
+settings = Settings(workers={workers}, queue_size={queue_size}, request_timeout={request_timeout},
+                    fetch_timeout=2.0, max_upload_bytes={max_upload_bytes})
+sock = bind_socket("127.0.0.1", 0)
+print(sock.getsockname()[1], flush=True)
+serve(settings, sock, log_level="warning")
+"""
+
+
+# --------------------------------------------------------------------------- payloads
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def jpeg_bytes(image: Image.Image, quality: int = 88) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def photo_like(width: int, height: int, seed: int) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    pixels = np.stack(
+        [255 * x / width, 255 * y / height, 128 + 100 * np.sin(x / 23.0) * np.cos(y / 17.0)],
+        axis=-1,
+    )
+    pixels = pixels + rng.normal(0, 14, (height, width, 3))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    idat = zlib.compress(b"\0" * 1024)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def multipart(fields: dict[str, str], file_name: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@dataclass
+class Payloads:
+    small_png: bytes
+    medium_jpeg: bytes
+    large_jpeg: bytes
+    truncated: bytes
+    bomb: bytes
+    text: bytes
+    oversize: bytes
+
+    @classmethod
+    def make(cls, corpus: Path | None, max_upload_bytes: int) -> Payloads:
+        small = png_bytes(photo_like(256, 192, 1))
+        medium = jpeg_bytes(photo_like(1024, 768, 2))
+        large = None
+        if corpus is not None:
+            photos = sorted((corpus / "unsplash" / "1920x1280").glob("*.jpg"))
+            if photos:
+                large = photos[0].read_bytes()
+        if large is None:
+            large = jpeg_bytes(photo_like(1920, 1280, 3))
+        return cls(
+            small_png=small,
+            medium_jpeg=medium,
+            large_jpeg=large,
+            truncated=small[: len(small) // 3],
+            bomb=bomb_png(60_000, 60_000),
+            text=b"this is not an image\n" * 200,
+            oversize=b"\0" * (max_upload_bytes + 1024 * 1024),
+        )
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@dataclass
+class Result:
+    kind: str
+    status: int  # 0: connection error
+    seconds: float
+    expected: tuple[int, ...]
+
+
+@dataclass
+class Tally:
+    results: list[Result] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, result: Result) -> None:
+        with self.lock:
+            self.results.append(result)
+
+
+def post(port: int, path: str, body: bytes, content_type: str, timeout: float = 60.0) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("POST", path, body=body, headers={"Content-Type": content_type})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except (ConnectionError, http.client.HTTPException, OSError):
+        return 0
+    finally:
+        connection.close()
+
+
+def oversize_upload(port: int, total: int, chunked: bool) -> int:
+    """An upload far over the cap, with or without Content-Length, sent on a raw socket so
+    that the server's early answer is read even after it stops reading; returns its status."""
+    chunk = b"\0" * (256 * 1024)
+    framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % total
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(
+            b"POST /api/palette HTTP/1.1\r\nHost: bench\r\nContent-Type: image/png\r\n"
+            + framing
+            + b"\r\n\r\n"
+        )
+        sent = 0
+        try:
+            while sent < total:
+                sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n" if chunked else chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        answer = b""
+        try:
+            while b"\r\n" not in answer:
+                piece = sock.recv(4096)
+                if not piece:
+                    break
+                answer += piece
+        except OSError:
+            pass
+    try:
+        return int(answer.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def stalled_upload(port: int, seconds: float) -> int:
+    """Announce a body, send half of it, stall, then give up (a slow client)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=seconds + 5) as sock:
+        sock.sendall(
+            b"POST /api/palette HTTP/1.1\r\nHost: bench\r\nContent-Type: image/png\r\n"
+            b"Content-Length: 100000\r\n\r\n" + b"\0" * 50_000
+        )
+        time.sleep(seconds)
+    return -1  # no answer expected: the client leaves
+
+
+def make_kinds(
+    port: int, payloads: Payloads, rng: random.Random
+) -> dict[str, tuple[float, object]]:
+    """Request kinds: weight, and a function returning (status, expected statuses)."""
+
+    def good(data: bytes, name: str):  # type: ignore[no-untyped-def]
+        def run() -> tuple[int, tuple[int, ...]]:
+            fields = {
+                "k": str(rng.randint(2, 12)),
+                "sort": rng.choice(["share", "hue", "lightness"]),
+            }
+            body, kind = multipart(fields, name, data)
+            return post(port, "/api/palette", body, kind), (200, 503)
+
+        return run
+
+    def hostile(body_fn, path: str, expected: tuple[int, ...]):  # type: ignore[no-untyped-def]
+        def run() -> tuple[int, tuple[int, ...]]:
+            body, kind = body_fn()
+            return post(port, path, body, kind), expected
+
+        return run
+
+    oversize = len(payloads.oversize)
+
+    def json_url(url: str):  # type: ignore[no-untyped-def]
+        return lambda: (json.dumps({"url": url}).encode(), "application/json")
+
+    return {
+        "good small png": (20, good(payloads.small_png, "small.png")),
+        "good 1024px jpeg": (12, good(payloads.medium_jpeg, "medium.jpg")),
+        "good 1920px photo": (6, good(payloads.large_jpeg, "large.jpg")),
+        "good bar png": (
+            4,
+            hostile(
+                lambda: multipart({"k": "6"}, "s.png", payloads.small_png),
+                "/api/bar.png",
+                (200, 503),
+            ),
+        ),
+        "oversize (Content-Length)": (4, lambda: (oversize_upload(port, oversize, False), (413,))),
+        "oversize (chunked)": (2, lambda: (oversize_upload(port, 8 * oversize, True), (413,))),
+        "not an image": (
+            8,
+            hostile(lambda: multipart({}, "notes.png", payloads.text), "/api/palette", (415,)),
+        ),
+        "bomb header": (
+            8,
+            hostile(lambda: multipart({}, "bomb.png", payloads.bomb), "/api/palette", (413,)),
+        ),
+        "truncated image": (
+            6,
+            hostile(
+                lambda: multipart({}, "cut.png", payloads.truncated), "/api/palette", (422, 503)
+            ),
+        ),
+        "bad options": (
+            8,
+            hostile(
+                lambda: multipart(
+                    {"k": rng.choice(["0", "999", "x"])}, "s.png", payloads.small_png
+                ),
+                "/api/palette",
+                (400,),
+            ),
+        ),
+        "private URL (literal)": (
+            6,
+            hostile(json_url("http://169.254.169.254/latest/meta-data"), "/api/palette", (400,)),
+        ),
+        "private URL (name)": (
+            6,
+            hostile(json_url(f"http://localhost:{port}/api/health"), "/api/palette", (400, 503)),
+        ),
+        "bad JSON": (4, hostile(lambda: (b"{nope", "application/json"), "/api/palette", (400,))),
+        "stalled upload": (2, lambda: (stalled_upload(port, 1.5), (-1,))),
+    }
+
+
+# --------------------------------------------------------------------------- server
+
+
+def rss_kib(pid: int) -> dict[str, int]:
+    values = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, rest = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                values[name] = int(rest.split()[0])
+    return values
+
+
+def get(port: int, path: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return 0
+    finally:
+        connection.close()
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
+    code = SERVER_CODE.format(
+        workers=args.workers,
+        queue_size=args.queue_size,
+        request_timeout=args.request_timeout,
+        max_upload_bytes=args.max_upload_mb * 1024 * 1024,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": ""},
+    )
+    assert process.stdout is not None
+    port = int(process.stdout.readline())
+    deadline = time.monotonic() + 20
+    while get(port, "/api/health") != 200:
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise SystemExit("bench_web: the server did not start")
+        time.sleep(0.05)
+    return process, port
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    rng = random.Random(args.seed)
+    corpus = Path(args.corpus) if args.corpus and Path(args.corpus).is_dir() else None
+    payloads = Payloads.make(corpus, args.max_upload_mb * 1024 * 1024)
+    process, port = start_server(args)
+    try:
+        memory_start = rss_kib(process.pid)
+        kinds = make_kinds(port, payloads, rng)
+        names = list(kinds)
+        weights = [kinds[name][0] for name in names]
+        plan = rng.choices(names, weights=weights, k=args.requests)
+        tally = Tally()
+        next_index = 0
+        index_lock = threading.Lock()
+        stop_at = time.monotonic() + args.max_seconds
+
+        def client() -> None:
+            nonlocal next_index
+            while time.monotonic() < stop_at:
+                with index_lock:
+                    if next_index >= len(plan):
+                        return
+                    name = plan[next_index]
+                    next_index += 1
+                started = time.perf_counter()
+                status, expected = kinds[name][1]()  # type: ignore[operator]
+                tally.add(Result(name, status, time.perf_counter() - started, expected))
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=client, daemon=True) for _ in range(args.clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        memory_end = rss_kib(process.pid)
+
+        health = get(port, "/api/health")
+        body, kind = multipart({"k": "5"}, "final.png", payloads.small_png)
+        final = post(port, "/api/palette", body, kind)
+        alive = process.poll() is None
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    results = tally.results
+    by_kind: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
+    unexpected: collections.Counter[str] = collections.Counter()
+    for result in results:
+        by_kind[result.kind][result.status] += 1
+        if result.status not in result.expected:
+            unexpected[f"{result.kind}: {result.status}"] += 1
+    good = [r for r in results if r.kind.startswith("good") and r.status == 200]
+    latencies = sorted(r.seconds for r in good)
+    statuses = collections.Counter(r.status for r in results)
+
+    def quantile(q: float) -> float:
+        if not latencies:
+            return float("nan")
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
+    return {
+        "requests_sent": len(results),
+        "seconds": round(elapsed, 2),
+        "requests_per_second": round(len(results) / elapsed, 1),
+        "good_palettes_per_second": round(len(good) / elapsed, 1),
+        "status_counts": dict(sorted(statuses.items())),
+        "by_kind": {
+            name: dict(sorted(counter.items())) for name, counter in sorted(by_kind.items())
+        },
+        "unexpected": dict(unexpected),
+        "good_latency_s": {
+            "p50": round(quantile(0.5), 3),
+            "p95": round(quantile(0.95), 3),
+            "max": round(max(latencies), 3) if latencies else None,
+            "mean": round(statistics.fmean(latencies), 3) if latencies else None,
+        },
+        "server_rss_mib": {
+            "start": round(memory_start["VmRSS"] / 1024, 1),
+            "end": round(memory_end["VmRSS"] / 1024, 1),
+            "peak": round(memory_end["VmHWM"] / 1024, 1),
+        },
+        "still_answering": {"alive": alive, "health": health, "good_request": final},
+        "settings": {
+            "workers": args.workers,
+            "queue_size": args.queue_size,
+            "clients": args.clients,
+            "max_upload_mb": args.max_upload_mb,
+        },
+    }
+
+
+def report(summary: dict[str, object]) -> str:
+    lines = [
+        f"sent {summary['requests_sent']} requests in {summary['seconds']} s: "
+        f"{summary['requests_per_second']} req/s, "
+        f"{summary['good_palettes_per_second']} good palettes/s",
+        f"statuses: {summary['status_counts']}",
+        "by kind:",
+    ]
+    for name, counts in summary["by_kind"].items():  # type: ignore[union-attr]
+        lines.append(f"  {name:28s} {counts}")
+    lines.append(f"good latency (s): {summary['good_latency_s']}")
+    lines.append(f"server RSS (MiB): {summary['server_rss_mib']}")
+    lines.append(f"unexpected statuses: {summary['unexpected'] or 'none'}")
+    lines.append(f"at the end: {summary['still_answering']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--requests", type=int, default=300, help="requests in all (default: %(default)d)"
+    )
+    parser.add_argument(
+        "--clients", type=int, default=6, help="concurrent client threads (default: %(default)d)"
+    )
+    parser.add_argument(
+        "--max-seconds", type=float, default=120.0, help="wall-time cap (default: %(default)g)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="server clustering threads")
+    parser.add_argument("--queue-size", type=int, default=8, help="server queue size")
+    parser.add_argument("--request-timeout", type=float, default=30.0)
+    parser.add_argument("--max-upload-mb", type=int, default=20)
+    parser.add_argument(
+        "--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="also write the summary as JSON here")
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.clients < 1:
+        parser.error("--requests and --clients must be >= 1")
+
+    summary = run(args)
+    print(report(summary))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
+    answering = summary["still_answering"]
+    ok = answering["alive"] and answering["health"] == 200 and answering["good_request"] == 200  # type: ignore[index]
+    return 0 if ok and not summary["unexpected"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
