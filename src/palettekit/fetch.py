@@ -13,13 +13,11 @@ Heavy modules (``http.client``, ``ssl``) are imported on first use.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import FetchError, FetchTimeoutError, ImageTooLargeError, PaletteError
@@ -29,8 +27,13 @@ __all__ = ["fetch_url", "display_url", "MAX_REDIRECTS", "AddressCheck"]
 MAX_REDIRECTS = 5
 """Most redirects followed before giving up."""
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-AddressCheck = Callable[[IPAddress], None]
+if TYPE_CHECKING:  # socket and ipaddress are imported on first fetch
+    import ipaddress
+    import socket
+
+    IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+AddressCheck = Callable[["IPAddress"], None]
 """Called with the peer address of each connection; raises FetchError to refuse it."""
 
 _SCHEMES = ("http", "https")
@@ -111,13 +114,15 @@ class _Download:
         self.data: bytes | None = None
         self.error: BaseException | None = None
         self._lock = threading.Lock()
-        self._sock: socket.socket | None = None
+        self._sock: socket.socket | None = None  # set and shut down under _lock
         self._aborted = False
 
     # -- control from the calling thread --
 
     def abort(self) -> None:
         """Stop the worker: shut its socket down so any blocked read returns."""
+        import socket
+
         with self._lock:
             self._aborted = True
             if self._sock is not None:
@@ -149,6 +154,9 @@ class _Download:
         self, address: tuple[str, int], timeout: float | None = None, source_address: Any = None
     ) -> socket.socket:
         """socket.create_connection, then the address check, before any byte is sent."""
+        import ipaddress
+        import socket
+
         sock = socket.create_connection(address, self._remaining(), source_address)
         try:
             with self._lock:
@@ -268,6 +276,7 @@ class _Download:
     def _as_fetch_error(self, exc: BaseException) -> BaseException:
         """Network and protocol failures -> FetchError / FetchTimeoutError."""
         import http.client
+        import socket
 
         label = self.label
         if isinstance(exc, PaletteError):
