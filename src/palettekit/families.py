@@ -8,7 +8,7 @@ in this order:
 family     region
 =========  ==================================================================
 white      L >= 0.90 and C < 0.05 (also the off-whites: ivory, beige, linen)
-black      L < 0.20, or L < 0.30 and C < 0.06
+black      L < 0.20, or L < 0.30 and C < 0.04
 gray       C < 0.04 (what is left of the nearly achromatic colors)
 pink       h in [335, 360) or [0, 15), L >= 0.50; or h in [15, 38), L >= 0.78
 red        h in [335, 360) or [0, 38) otherwise, unless brown (next row)
@@ -85,7 +85,6 @@ WHITE_MIN_LIGHTNESS = 0.90
 WHITE_MAX_CHROMA = 0.05
 BLACK_MAX_LIGHTNESS = 0.20
 DARK_MAX_LIGHTNESS = 0.30
-DARK_GRAY_MAX_CHROMA = 0.06
 GRAY_MAX_CHROMA = 0.04
 
 # Hue sector boundaries in degrees (Oklch).
@@ -157,7 +156,7 @@ def family_indices(oklab: npt.ArrayLike) -> npt.NDArray[np.intp]:
     assign((lightness >= WHITE_MIN_LIGHTNESS) & (chroma < WHITE_MAX_CHROMA), "white")
     assign(
         (lightness < BLACK_MAX_LIGHTNESS)
-        | ((lightness < DARK_MAX_LIGHTNESS) & (chroma < DARK_GRAY_MAX_CHROMA)),
+        | ((lightness < DARK_MAX_LIGHTNESS) & (chroma < GRAY_MAX_CHROMA)),
         "black",
     )
     assign(chroma < GRAY_MAX_CHROMA, "gray")
@@ -225,5 +224,5 @@ def color_labels(oklab: npt.ArrayLike) -> list[ColorLabel]:
     names, distances = nearest_css_names(lab)
     return [
         ColorLabel(family, name, float(distance))
-        for family, name, distance in zip(families, names, distances)
+        for family, name, distance in zip(families, names, distances, strict=True)
     ]
