@@ -81,7 +81,7 @@ def test_busy_image_reaches_max_k_with_a_decreasing_curve() -> None:
     result = choose_k(histogram_of(image), max_k=6)
     assert result.k == 6 and result.reason == "max_k"
     assert len(result.distortions) == 6 and len(result.far_shares) == 6
-    assert all(a > b for a, b in zip(result.distortions, result.distortions[1:]))
+    assert all(a > b for a, b in zip(result.distortions[:-1], result.distortions[1:], strict=True))
     assert result.centers.shape == (6, 3)
 
 
@@ -106,8 +106,12 @@ def test_search_palettes_never_hold_two_colors_closer_than_jnd() -> None:
     ramp = np.linspace(100, 140, 200)
     image = np.stack(np.broadcast_arrays(ramp[None, :], ramp[None, :], ramp[None, :]), -1)
     image = np.clip(image + rng.normal(0, 0.5, image.shape), 0, 255).astype(np.uint8)
-    result = choose_k(histogram_of(np.repeat(image, 50, axis=0), 8), max_mean_distortion=0.0,
-                      max_far_share=0.0, max_k=12)
+    result = choose_k(
+        histogram_of(np.repeat(image, 50, axis=0), 8),
+        max_mean_distortion=0.0,
+        max_far_share=0.0,
+        max_k=12,
+    )
     assert result.reason == "jnd"
     assert min_pairwise_distance(result.centers) >= JND
 

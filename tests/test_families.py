@@ -25,19 +25,57 @@ def css_oklab(name: str) -> np.ndarray:
 # CSS named colors whose family is obvious, plus the documented decisions
 # (marked "decision").
 REFERENCE = {
-    "red": ["red", "darkred", "crimson", "firebrick", "maroon", "salmon"],  # maroon, salmon: decision
+    "red": [
+        "red",
+        "darkred",
+        "crimson",
+        "firebrick",
+        "maroon",
+        "salmon",
+    ],  # maroon, salmon: decision
     "orange": ["orange", "darkorange", "coral"],
     "yellow": ["yellow", "gold", "khaki", "lemonchiffon"],
-    "green": ["green", "lime", "forestgreen", "darkgreen", "seagreen", "olivedrab", "yellowgreen",
-              "olive"],  # olive: decision
+    "green": [
+        "green",
+        "lime",
+        "forestgreen",
+        "darkgreen",
+        "seagreen",
+        "olivedrab",
+        "yellowgreen",
+        "olive",
+    ],  # olive: decision
     "teal": ["teal", "aqua", "turquoise", "darkcyan", "lightseagreen"],
-    "blue": ["blue", "navy", "royalblue", "skyblue", "dodgerblue", "midnightblue", "steelblue",
-             "lightblue", "darkblue"],
-    "purple": ["purple", "indigo", "darkviolet", "rebeccapurple", "blueviolet", "plum",
-               "fuchsia"],  # fuchsia/magenta: decision
+    "blue": [
+        "blue",
+        "navy",
+        "royalblue",
+        "skyblue",
+        "dodgerblue",
+        "midnightblue",
+        "steelblue",
+        "lightblue",
+        "darkblue",
+    ],
+    "purple": [
+        "purple",
+        "indigo",
+        "darkviolet",
+        "rebeccapurple",
+        "blueviolet",
+        "plum",
+        "fuchsia",
+    ],  # fuchsia/magenta: decision
     "pink": ["pink", "hotpink", "deeppink", "lightpink", "palevioletred"],
-    "brown": ["saddlebrown", "sienna", "chocolate", "peru", "tan", "rosybrown",
-              "wheat"],  # wheat: decision
+    "brown": [
+        "saddlebrown",
+        "sienna",
+        "chocolate",
+        "peru",
+        "tan",
+        "rosybrown",
+        "wheat",
+    ],  # wheat: decision
     "black": ["black"],
     "gray": ["gray", "dimgray", "darkgray", "silver", "slategray", "lightgray"],
     "white": ["white", "snow", "ivory", "whitesmoke", "linen", "beige"],  # beige: decision

@@ -181,9 +181,7 @@ def _next_center(
     return points[candidates[best]]
 
 
-def _blend_distances(
-    srgb: FloatArray, oklab: FloatArray, centers_oklab: FloatArray
-) -> FloatArray:
+def _blend_distances(srgb: FloatArray, oklab: FloatArray, centers_oklab: FloatArray) -> FloatArray:
     """Oklab distance (F,) from each color to the nearest sRGB mix of two centers.
 
     For each pair of centers the mix nearest in sRGB is found by projecting
@@ -318,8 +316,9 @@ def choose_k(
         if far.size and centers.shape[0] > 1:
             blends = _blend_distances(full_srgb[far], full_points[far], centers)
             far = far[blends > blend_tolerance]
-        far_shares.append(float(full_weights[far].sum() / total))
-        if far_shares[-1] <= max_far_share:
+        far_share = float(full_weights[far].sum() / total)
+        far_shares.append(far_share)
+        if far_share <= max_far_share:
             reason = "budget"
             break
     return AutoKResult(
