@@ -21,7 +21,8 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 def test_cli_module_imports_no_web_framework():
     done = run_python(
         "import sys, palettekit.web.cli, palettekit.web.settings\n"
-        "heavy = sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'pydantic') if m in sys.modules)\n"
+        "names = ('fastapi', 'starlette', 'uvicorn', 'pydantic')\n"
+        "heavy = sorted(m for m in names if m in sys.modules)\n"
         "print(','.join(heavy))"
     )
     assert done.returncode == 0, done.stderr
