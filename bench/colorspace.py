@@ -79,70 +79,70 @@ def srgb8_to_cielab(rgb: np.ndarray) -> np.ndarray:
 # --- CIEDE2000 ----------------------------------------------------------------
 
 _25_POW_7 = 25.0**7
+_TWO_PI = 2.0 * np.pi
+_DEG = np.pi / 180.0
 
 
 def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     """CIEDE2000 difference between CIELAB colors, broadcasting lab1 against lab2.
 
-    kL = kC = kH = 1. Hue angles follow Sharma et al. (2005), including the
-    conventions for zero chroma and for mean hues across the 0/360 wrap.
+    kL = kC = kH = 1. Hue angles follow Sharma et al. (2005): h' in [0, 2pi),
+    atan2(0, 0) = 0 for achromatic colors, delta h' and the mean hue taken
+    across the 0/2pi wrap, and the mean hue is the plain sum when either
+    chroma is zero. Angles are kept in radians throughout.
     """
     lab1 = np.asarray(lab1, dtype=np.float64)
     lab2 = np.asarray(lab2, dtype=np.float64)
     L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
     L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
 
-    c_bar = 0.5 * (np.hypot(a1, b1) + np.hypot(a2, b2))
-    c_bar7 = c_bar**7
-    g = 0.5 * (1.0 - np.sqrt(c_bar7 / (c_bar7 + _25_POW_7)))
-    a1p = (1.0 + g) * a1
-    a2p = (1.0 + g) * a2
-    c1p = np.hypot(a1p, b1)
-    c2p = np.hypot(a2p, b2)
-    # atan2(0, 0) is 0, which is the convention for achromatic colors.
-    h1p = np.degrees(np.arctan2(b1, a1p)) % 360.0
-    h2p = np.degrees(np.arctan2(b2, a2p)) % 360.0
+    c_bar = 0.5 * (np.sqrt(a1 * a1 + b1 * b1) + np.sqrt(a2 * a2 + b2 * b2))
+    c_sq = c_bar * c_bar
+    c_bar7 = c_sq * c_sq * c_sq * c_bar
+    one_plus_g = 1.5 - 0.5 * np.sqrt(c_bar7 / (c_bar7 + _25_POW_7))
+    a1p = one_plus_g * a1
+    a2p = one_plus_g * a2
+    c1p = np.sqrt(a1p * a1p + b1 * b1)
+    c2p = np.sqrt(a2p * a2p + b2 * b2)
+    h1p = np.arctan2(b1, a1p)
+    h1p = np.where(h1p < 0.0, h1p + _TWO_PI, h1p)
+    h2p = np.arctan2(b2, a2p)
+    h2p = np.where(h2p < 0.0, h2p + _TWO_PI, h2p)
 
     chroma_prod = c1p * c2p
-    zero = chroma_prod == 0.0
-
-    dLp = L2 - L1
-    dCp = c2p - c1p
     dh = h2p - h1p
-    dh = np.where(dh > 180.0, dh - 360.0, np.where(dh < -180.0, dh + 360.0, dh))
-    dh = np.where(zero, 0.0, dh)
-    dHp = 2.0 * np.sqrt(chroma_prod) * np.sin(np.radians(dh) / 2.0)
+    far = np.abs(dh) > np.pi
+    dh = np.where(far, dh - np.copysign(_TWO_PI, dh), dh)
+    # With a zero chroma the product below is 0, so delta H' is 0 as specified.
+    dHp = 2.0 * np.sqrt(chroma_prod) * np.sin(0.5 * dh)
 
-    Lp_bar = 0.5 * (L1 + L2)
-    Cp_bar = 0.5 * (c1p + c2p)
     h_sum = h1p + h2p
-    far = np.abs(h1p - h2p) > 180.0
     hp_bar = np.where(
         far,
-        np.where(h_sum < 360.0, (h_sum + 360.0) / 2.0, (h_sum - 360.0) / 2.0),
-        h_sum / 2.0,
+        np.where(h_sum < _TWO_PI, 0.5 * h_sum + np.pi, 0.5 * h_sum - np.pi),
+        0.5 * h_sum,
     )
-    hp_bar = np.where(zero, h_sum, hp_bar)
+    hp_bar = np.where(chroma_prod == 0.0, h_sum, hp_bar)
 
     t = (
         1.0
-        - 0.17 * np.cos(np.radians(hp_bar - 30.0))
-        + 0.24 * np.cos(np.radians(2.0 * hp_bar))
-        + 0.32 * np.cos(np.radians(3.0 * hp_bar + 6.0))
-        - 0.20 * np.cos(np.radians(4.0 * hp_bar - 63.0))
+        - 0.17 * np.cos(hp_bar - 30.0 * _DEG)
+        + 0.24 * np.cos(2.0 * hp_bar)
+        + 0.32 * np.cos(3.0 * hp_bar + 6.0 * _DEG)
+        - 0.20 * np.cos(4.0 * hp_bar - 63.0 * _DEG)
     )
-    d_theta = 30.0 * np.exp(-(((hp_bar - 275.0) / 25.0) ** 2))
-    cp_bar7 = Cp_bar**7
-    r_c = 2.0 * np.sqrt(cp_bar7 / (cp_bar7 + _25_POW_7))
-    l50 = (Lp_bar - 50.0) ** 2
-    s_l = 1.0 + 0.015 * l50 / np.sqrt(20.0 + l50)
-    s_c = 1.0 + 0.045 * Cp_bar
-    s_h = 1.0 + 0.015 * Cp_bar * t
-    r_t = -np.sin(np.radians(2.0 * d_theta)) * r_c
+    x = (hp_bar / _DEG - 275.0) / 25.0
+    d_theta = (30.0 * _DEG) * np.exp(-x * x)
+    cp_bar = 0.5 * (c1p + c2p)
+    p_sq = cp_bar * cp_bar
+    cp_bar7 = p_sq * p_sq * p_sq * cp_bar
+    r_t = -2.0 * np.sqrt(cp_bar7 / (cp_bar7 + _25_POW_7)) * np.sin(2.0 * d_theta)
+    lm = 0.5 * (L1 + L2) - 50.0
+    l_sq = lm * lm
 
-    tl = dLp / s_l
-    tc = dCp / s_c
-    th = dHp / s_h
+    tl = (L2 - L1) / (1.0 + 0.015 * l_sq / np.sqrt(20.0 + l_sq))
+    tc = (c2p - c1p) / (1.0 + 0.045 * cp_bar)
+    th = dHp / (1.0 + 0.015 * cp_bar * t)
     return np.sqrt(tl * tl + tc * tc + th * th + r_t * tc * th)
 
 
@@ -177,7 +177,9 @@ def self_test() -> None:
     for got in (ciede2000(lab1, lab2), ciede2000(lab2, lab1)):  # symmetric
         bad = np.abs(got - want) > 5e-5
         if bad.any():
-            rows = [(_SHARMA_PAIRS[i][0], float(got[i]), float(want[i])) for i in np.flatnonzero(bad)]
+            rows = [
+                (_SHARMA_PAIRS[i][0], float(got[i]), float(want[i])) for i in np.flatnonzero(bad)
+            ]
             raise AssertionError(f"CIEDE2000 mismatch (pair, got, want): {rows}")
 
     # Oklab: white -> (1, 0, 0); pure sRGB red -> (0.62796, 0.22486, 0.12585).

@@ -5,8 +5,8 @@ Used by run.py for measures that need a process of their own::
     python bench/measure_one.py TOOL_KEY IMAGE [-k 5] [--tracemalloc]
 
 Prints ``{"import_rss_mb", "peak_rss_mb", "seconds", "colors", "traced_peak_mb"}``.
-``import_rss_mb`` is ru_maxrss after importing the tool (the floor the
-interpreter and its libraries cost); ``peak_rss_mb`` is ru_maxrss after the
+``import_rss_mb`` is the peak RSS (VmHWM) after importing the tool (the floor the
+interpreter and its libraries cost); ``peak_rss_mb`` is the peak RSS after the
 run, i.e. the whole process's peak resident memory. With ``--tracemalloc``
 the peak of memory traced by tracemalloc during the run (Python objects and
 numpy buffers; not Pillow's or OpenCV's C allocations) is added; that run's
@@ -27,8 +27,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def _rss_mb() -> float:
-    # Linux reports ru_maxrss in KiB.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident memory of this process so far, in MiB.
+
+    VmHWM (the high-water mark of this process's own address space) is used
+    where /proc exists: ru_maxrss can carry over the parent's peak across
+    fork + exec on Linux, which would report the bench's own size.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
 def main() -> None:

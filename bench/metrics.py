@@ -20,9 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
-
 from colorspace import ciede2000, srgb8_to_cielab, srgb8_to_oklab
+from PIL import Image
 
 MAX_SIDE = 1024
 _CHUNK = 32768
@@ -35,6 +34,11 @@ class Reference:
     oklab: np.ndarray  # (n, 3)
     cielab: np.ndarray  # (n, 3)
     size: tuple[int, int]  # size the metrics were computed at
+    oklab_sq: np.ndarray = None  # type: ignore[assignment]  # (n,) squared norms of oklab
+
+    def __post_init__(self) -> None:
+        if self.oklab_sq is None:
+            self.oklab_sq = (self.oklab * self.oklab).sum(axis=1)
 
     @property
     def pixels(self) -> int:
@@ -77,12 +81,14 @@ def distortion(ref: Reference, palette: Sequence[Sequence[int]]) -> float:
     if len(pal) == 0 or ref.pixels == 0:
         return float("nan")
     pal_ok = srgb8_to_oklab(pal)
-    total = 0.0
-    for s in range(0, len(ref.oklab), _CHUNK):
-        x = ref.oklab[s : s + _CHUNK]
-        d2 = ((x[:, None, :] - pal_ok[None, :, :]) ** 2).sum(axis=2)
-        total += float(np.sqrt(d2.min(axis=1)) @ ref.weights[s : s + _CHUNK])
-    return 100.0 * total / ref.pixels
+    # |x - p|^2 = |x|^2 - 2 x.p + |p|^2, minimised over p; clipped at 0 against rounding.
+    d2 = (
+        ref.oklab_sq[:, None]
+        - 2.0 * (ref.oklab @ pal_ok.T)
+        + (pal_ok * pal_ok).sum(axis=1)[None, :]
+    )
+    d = np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+    return 100.0 * float(d @ ref.weights) / ref.pixels
 
 
 def mean_ciede2000(ref: Reference, palette: Sequence[Sequence[int]]) -> float:

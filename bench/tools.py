@@ -99,7 +99,9 @@ def _load_fast_colorthief() -> Runner:
     import fast_colorthief
 
     def run(path: str, k: int) -> list[RGB]:
-        return [tuple(int(v) for v in c[:3]) for c in fast_colorthief.get_palette(path, color_count=k)]  # type: ignore[misc]
+        return [
+            tuple(int(v) for v in c[:3]) for c in fast_colorthief.get_palette(path, color_count=k)
+        ]  # type: ignore[misc]
 
     return run
 
