@@ -176,10 +176,12 @@ class Palette(Sequence[Swatch]):
 
     def sorted(self, by: str = "share") -> Palette:
         """A copy sorted by "share" (largest first), "lightness" (lightest
-        first) or "hue" (by Oklch hue angle, grays last)."""
-        if by not in SORTS:
+        first) or "hue" (by Oklch hue angle, grays last); case-insensitive,
+        as :attr:`Options.sort <palettekit.Options>` is."""
+        order = by.lower() if isinstance(by, str) else by
+        if order not in SORTS:
             raise OptionsError(f"sort must be one of {', '.join(SORTS)}; got {by!r}")
-        return Palette(sorted(self._swatches, key=_sort_key(by)), self._meta)
+        return Palette(sorted(self._swatches, key=_sort_key(order)), self._meta)
 
     def to_dict(self, timings: bool = False) -> dict[str, Any]:
         """Plain, JSON-ready data in the ``palettekit.palette/1`` schema.
