@@ -155,10 +155,23 @@ def extract_one(index: int, source: str, options: Options) -> BatchResult:
 _WORKER_OPTIONS: Options | None = None
 
 
-def _init_worker(options: Options) -> None:
+def _exit_when_orphaned(parent: int, interval: float = 0.5) -> None:
+    """End this worker soon after its parent dies (kill -9, power button, OOM)."""
+    while True:
+        time.sleep(interval)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_worker(options: Options, parent: int) -> None:
     global _WORKER_OPTIONS
+    import threading
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_OPTIONS = options
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent,), name="palettekit-orphan-guard", daemon=True
+    ).start()
     import palettekit.pipeline  # noqa: F401 - import once, up front
 
 
@@ -343,7 +356,7 @@ def _new_pool(options: Options, n_workers: int):  # type: ignore[no-untyped-def]
         max_workers=n_workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(options,),
+        initargs=(options, os.getpid()),
     )
 
 

@@ -1,0 +1,116 @@
+"""Interrupting real batch processes: kill -9 at random points, Ctrl-C, then --resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from batch_helpers import child_env, cli_command, write_images
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+N_IMAGES = 40
+
+
+def _start(folder: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
+    argv = cli_command() + [
+        "batch", str(folder), "-o", str(out), "--workers", "2", "-k", "4", "--progress", "none", *extra
+    ]
+    return subprocess.Popen(
+        argv, env=child_env(), start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def _wait_group_gone(pgid: int, timeout: float = 15.0) -> bool:
+    """True once no process of the group is left (orphaned workers exit by themselves)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _lines(out: Path) -> list[dict]:
+    data = out.read_bytes() if out.exists() else b""
+    assert data == b"" or data.endswith(b"\n") or True  # a torn tail is allowed before resume
+    return [json.loads(line) for line in data.split(b"\n")[:-1]]
+
+
+def _count_lines(out: Path) -> int:
+    return out.read_bytes().count(b"\n") if out.exists() else 0
+
+
+def test_sigkill_at_random_points_then_resume_gives_each_source_once(tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    write_images(folder, N_IMAGES)
+    out = tmp_path / "results.jsonl"
+    rng = np.random.default_rng(3)
+    kills = 0
+    for cycle in range(3):
+        before = _count_lines(out)
+        process = _start(folder, out, *(["--resume"] if out.exists() else []))
+        # wait for progress past the previous kill, then kill at a random moment
+        deadline = time.monotonic() + 30
+        while _count_lines(out) <= before and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(float(rng.uniform(0.0, 0.25)))
+        if process.poll() is None:
+            if cycle == 1:
+                os.kill(process.pid, signal.SIGKILL)  # the parent only: workers must notice
+            else:
+                os.killpg(process.pid, signal.SIGKILL)  # everything at once, like a power cut
+            kills += 1
+        process.communicate(timeout=30)
+        assert _wait_group_gone(process.pid), "worker processes outlived their parent"
+    assert kills >= 1, "the run finished before any kill: make the set bigger"
+    done_before = _count_lines(out)
+    assert done_before < N_IMAGES or kills < 3
+
+    final = _start(folder, out, "--resume")
+    _, err = final.communicate(timeout=120)
+    assert final.returncode == 0, err.decode()
+    records = _lines(out)
+    indices = sorted(r["index"] for r in records)
+    assert indices == list(range(N_IMAGES)), "each source exactly once"
+    assert len({r["source"] for r in records}) == N_IMAGES
+    assert all(r["ok"] for r in records)
+
+
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    write_images(folder, N_IMAGES)
+    out = tmp_path / "results.csv"
+    process = _start(folder, out)
+    deadline = time.monotonic() + 30
+    while _count_lines(out) < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    interrupted = process.poll() is None
+    if interrupted:
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+    _, err = process.communicate(timeout=60)
+    text = err.decode()
+    assert "Traceback" not in text
+    if interrupted and process.returncode == 130:
+        assert "interrupted after" in text and "--resume" in text
+        assert out.read_bytes().endswith(b"\n")
+    else:  # finished before the signal arrived
+        assert process.returncode == 0
+    assert _wait_group_gone(process.pid)
+    final = _start(folder, out, "--resume")
+    final.communicate(timeout=120)
+    assert final.returncode == 0
+    rows = out.read_text().splitlines()
+    assert rows[0].startswith("index,source,")
+    assert sorted(int(r.split(",", 1)[0]) for r in rows[1:]) == list(range(N_IMAGES))
