@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import socket
@@ -97,25 +98,40 @@ def local_server() -> Iterator[Callable[..., LocalServer]]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
-def live_url() -> Iterator[str]:
-    """The app on uvicorn, on a free loopback port, in a thread of this process."""
+@contextlib.contextmanager
+def running_server(settings: Settings) -> Iterator[str]:
+    """The app on uvicorn, on a free loopback port, in a thread of this process; yields its URL."""
     import uvicorn
 
     from palettekit.web.app import create_app
 
     sock = bind_socket("127.0.0.1", 0)
-    config = uvicorn.Config(create_app(Settings()), log_level="warning", lifespan="on")
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.02)
-    host, port = sock.getsockname()[:2]
-    yield f"http://{host}:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                pytest.fail("the server did not start")
+            time.sleep(0.02)
+        host, port = sock.getsockname()[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def live_url() -> Iterator[str]:
+    """A server with the default settings, shared by the tests that need a real socket."""
+    with running_server(Settings()) as url:
+        yield url
+
+
+@pytest.fixture
+def live_server_with():
+    """``live_server_with(**settings)``: a context manager running a server with those settings."""
+    return lambda **settings: running_server(Settings(**settings))

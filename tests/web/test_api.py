@@ -6,6 +6,7 @@ import io
 import json
 import socket
 import threading
+import time
 import zlib
 
 import numpy as np
@@ -328,6 +329,23 @@ def test_streamed_body_is_cut_off_at_the_limit(live_url):
             pass
     assert sent < planned
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_body_arriving_too_slowly_is_408(live_server_with):
+    """A client that announces a body and stalls gets 408 once the request's time is up."""
+    with live_server_with(request_timeout=0.5) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"POST /api/palette HTTP/1.1\r\nHost: test\r\nContent-Type: image/png\r\n"
+                b"Content-Length: 100000\r\n\r\n" + b"\0" * 1000
+            )
+            started = time.monotonic()
+            answer = sock.recv(65536)
+            waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b'"request_timeout"' in answer
+    assert waited < 5
 
 
 def test_image_just_over_the_limit_in_multipart_is_413(make_client, photo_png):

@@ -241,3 +241,51 @@ def test_keyboard_reaches_every_control(page: Page, live_url: str):
     page.locator("#swatches .swatch").nth(1).focus()
     page.keyboard.press("Enter")
     expect(page.locator("#toast")).to_contain_text("Copied #")
+
+
+PASTE_IMAGE = """async (bytes) => {
+  const file = new File([new Uint8Array(bytes)], "image.png", { type: "image/png" });
+  const data = new DataTransfer();
+  data.items.add(file);
+  document.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+}"""
+
+DROP_IMAGE = """async (bytes) => {
+  const file = new File([new Uint8Array(bytes)], "dropped.png", { type: "image/png" });
+  const data = new DataTransfer();
+  data.items.add(file);
+  const zone = document.querySelector("#dropzone");
+  const init = { dataTransfer: data, bubbles: true, cancelable: true };
+  zone.dispatchEvent(new DragEvent("dragover", init));
+  zone.dispatchEvent(new DragEvent("drop", init));
+}"""
+
+
+def test_paste_drop_and_url_inputs(page: Page, live_url: str):
+    page.goto(live_url)
+    pasted = png_bytes(photo_like_image(120, 80, seed=11))
+    page.evaluate(PASTE_IMAGE, list(pasted))
+    expect(page.locator("#swatches .swatch")).to_have_count(5)
+    answer = api_palette(live_url, pasted, "pasted-image.png", k=5)
+    assert swatch_data(page) == [(c["hex"], c["share"]) for c in answer["colors"]]
+
+    dropped = png_bytes(photo_like_image(80, 120, seed=12))
+    page.evaluate(DROP_IMAGE, list(dropped))
+    answer = api_palette(live_url, dropped, "dropped.png", k=5)
+    expected = [(c["hex"], c["share"]) for c in answer["colors"]]
+    page.wait_for_function(
+        "first => document.querySelector('#swatches .swatch').dataset.hex === first",
+        arg=expected[0][0],
+    )
+    assert swatch_data(page) == expected
+
+    # a URL on this machine is refused by the server's SSRF guard, and the page says why
+    page.fill("#url-input", f"{live_url}/static/favicon.svg")
+    page.press("#url-input", "Enter")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error")).to_contain_text("loopback")
+    page.fill("#url-input", "ftp://example.org/a.png")
+    page.click("#url-form button")
+    expect(page.locator("#error")).to_contain_text("http:// or https://")
+    problems = [p for p in page.problems if "400" not in p]  # type: ignore[attr-defined]
+    assert problems == []

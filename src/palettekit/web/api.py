@@ -402,6 +402,7 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
             408,
             "request_timeout",
             f"the request body did not arrive within {settings.request_timeout:g} s",
+            headers={"Connection": "close"},
         ) from None
     fields = image.fields
     try:
