@@ -112,6 +112,10 @@ def test_json_url_input_with_private_urls_allowed(make_client, local_server, pho
     assert body["colors"] == expected_palette(photo_png, "upload", k=4).to_dict()["colors"]
     assert body["meta"]["source"] == url
     assert server.hits == ["/photo.png"]
+    with_password = url.replace("http://", "http://user:secret@")
+    response = client.post("/api/palette", json={"url": with_password, "k": 4})
+    assert response.status_code == 200, response.text
+    assert "secret" not in response.text
 
 
 @pytest.mark.parametrize("fmt", ["css", "gpl"])

@@ -353,8 +353,11 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
     if data is None:
         if url in (None, ""):
             raise ApiError(400, "bad_request", "no image: send a 'file' or a 'url'")
+        from ..fetch import display_url
+
         url = check_url(url, settings.allow_private_urls)
-        return ImageRequest(data=None, url=url, label=url, fields=fields, typed=typed)
+        label = display_url(url)  # without credentials, on one line
+        return ImageRequest(data=None, url=url, label=label, fields=fields, typed=typed)
     if len(data) > settings.max_upload_bytes:
         raise ApiError(
             413,
