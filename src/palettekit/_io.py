@@ -1,0 +1,152 @@
+"""Atomic file writes: a reader sees the old file or the new one, never a part.
+
+:func:`write_atomic` writes to a temporary file in the target's directory,
+flushes it to disk, then renames it over the target with :func:`os.replace`
+(atomic on POSIX and Windows when both are on one file system, which a
+temporary file in the same directory guarantees).
+
+Decisions, so callers know what to expect:
+
+* **Permissions.** A new file gets the permissions any new file gets
+  (``0o666`` minus the process umask: the temporary file is created with
+  :func:`os.open` and mode ``0o666``, so the kernel applies the umask; the
+  umask is never read or changed, which would not be thread-safe). When the
+  target already exists, its permission bits are copied onto the new file,
+  so overwriting a ``0o600`` or ``0o644`` file keeps ``0o600`` or ``0o644``.
+  Owner, group, ACLs and extended attributes are not copied.
+* **Symbolic links.** A target that is a symlink is resolved first: the file
+  it points to is replaced and the link stays a link.
+* **Durability.** The data is ``fsync``-ed before the rename, and the
+  directory after it (where the platform allows), so a crash right after
+  :func:`write_atomic` returns loses neither the data nor the rename.
+* **Failure.** On any error, including KeyboardInterrupt, the temporary file
+  is removed and the target is left as it was. OS errors name the target
+  path, not the temporary one, so they make clear one-line messages.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import stat
+from typing import Union
+
+__all__ = ["write_atomic"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+# Mode of a new file before the umask, as open(path, "w") would create it.
+_NEW_FILE_MODE = 0o666
+# Attempts at a fresh temporary name (each has 64 random bits; one suffices).
+_NAME_ATTEMPTS = 16
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def write_atomic(path: PathLike, data: str | bytes | bytearray | memoryview) -> None:
+    """Write ``data`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to create or replace. Its directory must exist.
+    data : str or bytes-like
+        The whole content. ``str`` is encoded as UTF-8, with no newline
+        translation (``"\\n"`` stays ``"\\n"`` on every platform).
+
+    Raises
+    ------
+    TypeError
+        ``data`` is neither text nor bytes.
+    IsADirectoryError
+        ``path`` is a directory.
+    OSError
+        The file cannot be written (no such directory, permission, disk
+        full ...). The error's ``filename`` is ``path``. The target is then
+        untouched and no temporary file is left behind.
+    """
+    if isinstance(data, str):
+        payload: bytes | bytearray | memoryview = data.encode("utf-8")
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        payload = data
+    else:
+        raise TypeError(f"data must be str or bytes, not {type(data).__name__}")
+
+    shown = os.fspath(path)
+    target = os.path.realpath(shown) if os.path.islink(shown) else shown
+    if os.path.isdir(target):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
+    directory = os.path.dirname(os.path.abspath(target))
+    existing_mode = _permission_bits(target)
+
+    try:
+        fd, temp_path = _create_temp(directory, os.path.basename(target))
+    except OSError as exc:
+        raise _about(exc, shown) from None
+    try:
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                if existing_mode is not None and hasattr(os, "fchmod"):
+                    os.fchmod(stream.fileno(), existing_mode)
+                stream.write(payload)
+                stream.flush()
+                os.fsync(stream.fileno())
+            if existing_mode is not None and not hasattr(os, "fchmod"):
+                os.chmod(temp_path, existing_mode)
+            os.replace(temp_path, target)
+        except OSError as exc:
+            raise _about(exc, shown) from None
+    except BaseException:
+        _remove_quietly(temp_path)
+        raise
+    _sync_directory(directory)
+
+
+def _permission_bits(path: str) -> int | None:
+    """Permission bits of an existing regular file, None if there is none."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None
+
+
+def _create_temp(directory: str, base: str) -> tuple[int, str]:
+    """Open a new, hidden file next to the target; the kernel applies the umask."""
+    for _ in range(_NAME_ATTEMPTS):
+        temp_path = os.path.join(directory, f".{base}.{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(temp_path, _OPEN_FLAGS, _NEW_FILE_MODE), temp_path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", directory)
+
+
+def _about(exc: OSError, path: str) -> OSError:
+    """The same kind of OSError, naming the target instead of the temporary file."""
+    if exc.errno is None:
+        return exc
+    return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), path)
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _sync_directory(directory: str) -> None:
+    """Flush the directory entry of the rename (POSIX); a no-op where unsupported."""
+    if os.name == "nt":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

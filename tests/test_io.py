@@ -1,0 +1,232 @@
+"""palettekit._io.write_atomic: whole file or nothing, permissions, symlinks, errors."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+
+import pytest
+
+from palettekit import _io
+from palettekit._io import write_atomic
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_writes_text_as_utf8_without_newline_translation(tmp_path):
+    target = tmp_path / "palette.txt"
+    write_atomic(target, "café\nline two\r\n")
+    assert target.read_bytes() == "café\nline two\r\n".encode()
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_writes_bytes_like(tmp_path, kind):
+    target = tmp_path / "bar.png"
+    write_atomic(str(target), kind(b"\x89PNG\x00\xff"))
+    assert target.read_bytes() == b"\x89PNG\x00\xff"
+
+
+def test_replaces_existing_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "out.json"
+    target.write_text("old content that is longer than the new one")
+    write_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert sorted(os.listdir(tmp_path)) == ["out.json"]
+
+
+def test_empty_data_makes_empty_file(tmp_path):
+    target = tmp_path / "empty"
+    write_atomic(target, b"")
+    assert target.exists() and target.stat().st_size == 0
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o755])
+def test_keeps_permission_bits_of_existing_file(tmp_path, mode):
+    target = tmp_path / "kept"
+    target.write_text("x")
+    os.chmod(target, mode)
+    write_atomic(target, "y")
+    assert _mode(target) == mode
+    assert target.read_text() == "y"
+
+
+@posix_only
+def test_new_file_gets_default_permissions_under_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        write_atomic(tmp_path / "new", "x")
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "new") == 0o640  # 0o666 & ~0o027, as open() would give
+
+
+@posix_only
+def test_symlink_target_is_replaced_and_link_kept(tmp_path):
+    real = tmp_path / "real.css"
+    real.write_text("old")
+    link = tmp_path / "link.css"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink()
+    assert real.read_text() == "new"
+
+
+def test_directory_target_is_refused(tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as info:
+        write_atomic(folder, "x")
+    assert info.value.filename == str(folder)
+    assert os.listdir(folder) == []
+    assert sorted(os.listdir(tmp_path)) == ["folder"]
+
+
+def test_missing_directory_names_the_target(tmp_path):
+    target = tmp_path / "no" / "such" / "file.json"
+    with pytest.raises(FileNotFoundError) as info:
+        write_atomic(target, "x")
+    assert info.value.filename == str(target)
+    assert ".tmp" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", [None, 3, ["a"], {"a": 1}])
+def test_rejects_non_text_non_bytes(tmp_path, value):
+    with pytest.raises(TypeError):
+        write_atomic(tmp_path / "x", value)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or (hasattr(os, "geteuid") and os.geteuid() == 0),
+    reason="root ignores directory permissions",
+)
+def test_unwritable_directory_is_a_permission_error(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    os.chmod(folder, 0o500)
+    try:
+        with pytest.raises(PermissionError) as info:
+            write_atomic(folder / "out.txt", "x")
+        assert info.value.filename == str(folder / "out.txt")
+    finally:
+        os.chmod(folder, 0o700)
+
+
+# --- failures part way: the target is untouched, nothing is left behind -------------
+
+
+def _fail(exc: BaseException):
+    def fail(*args, **kwargs):
+        raise exc
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    ("function", "exc", "expected"),
+    [
+        ("fsync", OSError(errno.ENOSPC, "No space left on device"), OSError),
+        ("fsync", OSError(errno.EIO, "Input/output error"), OSError),
+        ("replace", OSError(errno.EXDEV, "Invalid cross-device link"), OSError),
+        ("replace", PermissionError(errno.EACCES, "Permission denied"), PermissionError),
+        ("fsync", KeyboardInterrupt(), KeyboardInterrupt),
+    ],
+)
+def test_failure_leaves_old_file_and_no_temporary(tmp_path, monkeypatch, function, exc, expected):
+    target = tmp_path / "palette.json"
+    target.write_text("the old palette")
+    monkeypatch.setattr(_io.os, function, _fail(exc))
+    with pytest.raises(expected) as info:
+        write_atomic(target, "the new palette " * 1000)
+    monkeypatch.undo()
+    assert target.read_text() == "the old palette"
+    assert sorted(os.listdir(tmp_path)) == ["palette.json"]
+    if isinstance(info.value, OSError):
+        assert info.value.filename == str(target)
+        assert info.value.errno == exc.errno
+
+
+def test_failure_while_writing_leaves_no_file(tmp_path, monkeypatch):
+    """A write that dies half way (disk full after some bytes) creates nothing."""
+    real_fdopen = os.fdopen
+
+    class HalfWriter:
+        def __init__(self, stream):
+            self._stream = stream
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            self._stream.close()
+
+        def fileno(self):
+            return self._stream.fileno()
+
+        def write(self, data):
+            self._stream.write(bytes(data[: len(data) // 2]))
+            self._stream.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self):
+            self._stream.flush()
+
+    monkeypatch.setattr(_io.os, "fdopen", lambda fd, mode: HalfWriter(real_fdopen(fd, mode)))
+    target = tmp_path / "new.csv"
+    with pytest.raises(OSError) as info:
+        write_atomic(target, "a,b\n" * 10_000)
+    monkeypatch.undo()
+    assert info.value.errno == errno.ENOSPC
+    assert os.listdir(tmp_path) == []
+
+
+def test_temporary_name_collision_is_retried(tmp_path, monkeypatch):
+    tokens = iter(["aaaa", "aaaa", "bbbb"])
+    monkeypatch.setattr(_io.secrets, "token_hex", lambda n: next(tokens))
+    write_atomic(tmp_path / "one", "1")  # uses .one.aaaa.tmp, then renames it away
+    (tmp_path / ".two.aaaa.tmp").write_text("someone else's file")
+    write_atomic(tmp_path / "two", "2")  # aaaa is taken: retries with bbbb
+    assert (tmp_path / "two").read_text() == "2"
+    assert (tmp_path / ".two.aaaa.tmp").read_text() == "someone else's file"
+
+
+def test_concurrent_readers_never_see_a_partial_file(tmp_path):
+    """Every read during many rewrites sees one whole version."""
+    import threading
+
+    target = tmp_path / "shared.txt"
+    versions = [str(i) * 20_000 for i in range(10)]
+    target.write_text(versions[0])
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            seen.add(target.read_text())
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for _ in range(3):
+            for version in versions:
+                write_atomic(target, version)
+    finally:
+        stop.set()
+        thread.join()
+    assert seen <= set(versions)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX directory fsync")
+def test_directory_is_synced_after_rename(tmp_path, monkeypatch):
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(_io.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    write_atomic(tmp_path / "x", "data")
+    assert len(synced) == 2  # the file, then its directory
