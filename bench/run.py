@@ -436,6 +436,12 @@ def build_report(ctx: dict) -> str:
     )
     L.append("")
     L += environment()
+    la0, la1 = ctx.get("load_start"), ctx.get("load_end")
+    if la0 and la1:
+        L.append(
+            f"- 1-min load average {la0[0]:.2f} at start, {la1[0]:.2f} at end (on {os.cpu_count()} cores); "
+            "anything else running on the machine slows all tools alike but adds noise"
+        )
     L.append(
         f"- small: {len(plan.small)} CQ100 PNGs (768x512); large: {len(plan.large)} Unsplash JPEGs "
         f"(3840x2560, 9.8 MP). Times are medians over images of one call each (k={TIMED_K}), "
@@ -689,6 +695,13 @@ def build_report(ctx: dict) -> str:
     return "\n".join(L)
 
 
+def _loadavg() -> tuple[float, float, float] | None:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None
+
+
 def _pf(ok: bool, value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
@@ -745,6 +758,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     t_start = time.perf_counter()
+    load_start = _loadavg()
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
     colorspace.self_test()
@@ -846,6 +860,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan.notes.append("CLI and memory measures skipped: palettekit is not importable.")
 
     ctx["elapsed"] = time.perf_counter() - t_start
+    ctx["load_start"], ctx["load_end"] = load_start, _loadavg()
     report = build_report(ctx)
     print(report)
     if a.out:
