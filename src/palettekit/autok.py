@@ -49,7 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .cluster import cross_products, squared_distances, weighted_kmeans
-from .colorspace import clip_srgb, oklab_to_srgb, srgb_to_oklab
+from .colorspace import clip_srgb, oklab_to_srgb, srgb_to_oklab, srgb_to_uint8
 from .histogram import ColorHistogram, coarsen
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "AutoKResult",
     "choose_k",
     "merge_close_colors",
+    "merge_close_rgb",
     "min_pairwise_distance",
 ]
 
@@ -374,3 +375,44 @@ def merge_close_colors(
         lab = np.delete(lab, j, axis=0)
         w = np.delete(w, j)
     return lab, w
+
+
+def merge_close_rgb(
+    rgb8: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64], min_distance: float = JND
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Merge 8-bit palette colors closer than ``min_distance`` in Oklab.
+
+    Like :func:`merge_close_colors`, then rounds the merged colors to 8 bits
+    and repeats until no two colors of the rounded palette are that close
+    (rounding can move a color by up to about 0.004).
+
+    Parameters
+    ----------
+    rgb8 : (k, 3) uint8
+        Distinct sRGB colors in [0, 255].
+    counts : (k,) int64
+        Pixel count of each.
+    min_distance : float
+        Smallest allowed Euclidean distance in Oklab.
+
+    Returns
+    -------
+    rgb8 : (j, 3) uint8
+    counts : (j,) int64
+        j <= k; the total count is unchanged.
+    """
+    colors = np.asarray(rgb8, dtype=np.uint8).reshape(-1, 3)
+    weights = np.asarray(counts, dtype=np.int64).reshape(-1)
+    while colors.shape[0] > 1:
+        lab = srgb_to_oklab(colors / 255.0)
+        if min_pairwise_distance(lab) >= min_distance:
+            break
+        merged_lab, merged_weights = merge_close_colors(lab, weights, min_distance)
+        rounded = srgb_to_uint8(oklab_to_srgb(merged_lab))
+        keys = (rounded.astype(np.int64) << np.array([16, 8, 0])).sum(axis=1)
+        unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        order = np.argsort(first)  # keep the palette order of first appearance
+        sums = np.bincount(inverse.reshape(-1), weights=merged_weights, minlength=unique.shape[0])
+        colors = rounded[first[order]]
+        weights = np.rint(sums[order]).astype(np.int64)
+    return colors, weights

@@ -97,15 +97,81 @@ def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     return value.lower()
 
 
+def _check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise OptionsError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+MAX_FRAMES = 64
+"""Most frames of an animation used for one palette (see ``frames``)."""
+
+
+def _crop_number(text: str) -> int | float:
+    text = text.strip()
+    if text.endswith("%"):
+        return float(text[:-1]) / 100.0
+    if any(c in text for c in ".eE"):
+        return float(text)
+    return int(text)
+
+
+def _check_crop(value: object) -> tuple[int, int, int, int] | tuple[float, float, float, float]:
+    """(left, top, right, bottom): four ints (pixels) or four floats in [0, 1]."""
+    usage = (
+        f"crop must be (left, top, right, bottom) as 4 pixel ints or 4 fractions in [0, 1], "
+        f"got {value!r}"
+    )
+    if isinstance(value, str):
+        try:
+            parts: list[Any] = [_crop_number(p) for p in value.split(",")]
+        except ValueError:
+            raise OptionsError(usage) from None
+    elif isinstance(value, (tuple, list)):
+        parts = list(value)
+    else:
+        raise OptionsError(usage)
+    if len(parts) != 4 or any(
+        isinstance(p, bool) or not isinstance(p, numbers.Real) for p in parts
+    ):
+        raise OptionsError(usage)
+    if all(isinstance(p, numbers.Integral) for p in parts):
+        ints = tuple(int(p) for p in parts)
+        if min(ints) < 0:
+            raise OptionsError(f"crop pixels must be >= 0, got {value!r}")
+        box: Any = ints
+    else:
+        floats = tuple(float(p) for p in parts)
+        if not all(math.isfinite(f) and 0.0 <= f <= 1.0 for f in floats):
+            raise OptionsError(f"crop fractions must be in [0, 1], got {value!r}")
+        box = floats
+    if box[2] <= box[0] or box[3] <= box[1]:
+        raise OptionsError(f"crop needs left < right and top < bottom, got {value!r}")
+    return box  # type: ignore[no-any-return]
+
+
+def _check_frames(value: object) -> str | int:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("first", "all"):
+            return text
+        if text.isdigit():
+            value = int(text)
+    if isinstance(value, str):
+        raise OptionsError(f"frames must be 'first', 'all' or a number, got {value!r}")
+    return _check_int("frames", value, 1, MAX_FRAMES)
+
+
 @dataclasses.dataclass(frozen=True)
 class Options:
     """How to extract a palette. Immutable; validated on construction.
 
     Parameters
     ----------
-    k : int
+    k : int or "auto"
         Number of colors asked for, 1 to 256. Fewer come back when the image
-        has fewer distinct colors.
+        has fewer distinct colors. "auto" chooses k for the image, up to
+        ``max_k`` (see :mod:`palettekit.autok`).
     space : {"oklab", "cielab", "srgb"}
         Color space k-means runs in. Oklab (default) is perceptual; "srgb" is
         the tutorial recipe's space.
@@ -141,9 +207,27 @@ class Options:
         Largest number of bytes read from a URL or file object.
     timeout : float
         Total deadline in seconds for fetching a URL, 0.001 to 86400.
+    max_k : int
+        Largest k that ``k="auto"`` may choose, 1 to 256 (default 12).
+    detect_background : bool
+        Look for a flat backdrop along the image border and report it in
+        ``meta["background"]`` (see :mod:`palettekit.background`).
+    exclude_background : bool
+        Also leave the backdrop's pixels out of the palette and its shares
+        (implies ``detect_background``).
+    crop : tuple of 4 int, tuple of 4 float, or None
+        Only use the pixels in the box ``(left, top, right, bottom)``, right
+        and bottom exclusive: four ints are pixels of the original image;
+        otherwise all four are fractions of its width and height, in [0, 1].
+        Also accepted as a string ``"l,t,r,b"`` where a value with a decimal
+        point or a percent sign is a fraction: ``"0,0,640,480"`` (pixels),
+        ``"0.1,0,0.9,1.0"`` or ``"10%,0%,90%,100%"`` (fractions).
+    frames : "first", "all" or int
+        Frames of an animation to use: the first (default), all (at most 64,
+        sampled evenly) or N sampled evenly (1 to 64).
     """
 
-    k: int = 5
+    k: int | str = 5
     space: str = "oklab"
     sort: str = "share"
     seed: int = 0
@@ -157,10 +241,18 @@ class Options:
     max_image_pixels: int = 150_000_000
     max_bytes: int = 100 * 1024 * 1024
     timeout: float = 20.0
+    max_k: int = 12
+    detect_background: bool = False
+    exclude_background: bool = False
+    crop: tuple[int, int, int, int] | tuple[float, float, float, float] | None = None
+    frames: str | int = "first"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "k", _check_int("k", self.k, 1, 256))
+        if isinstance(self.k, str) and self.k.strip().lower() == "auto":
+            set_(self, "k", "auto")
+        else:
+            set_(self, "k", _check_int("k", self.k, 1, 256))
         set_(self, "space", _check_choice("space", self.space, SPACES))
         set_(self, "sort", _check_choice("sort", self.sort, SORTS))
         set_(self, "seed", _check_int("seed", self.seed, 0, 2**63 - 1))
@@ -179,6 +271,12 @@ class Options:
         set_(self, "max_image_pixels", _check_int("max_image_pixels", self.max_image_pixels, 1))
         set_(self, "max_bytes", _check_int("max_bytes", self.max_bytes, 1))
         set_(self, "timeout", _check_float("timeout", self.timeout, 0.001, MAX_TIMEOUT))
+        set_(self, "max_k", _check_int("max_k", self.max_k, 1, 256))
+        set_(self, "detect_background", _check_bool("detect_background", self.detect_background))
+        set_(self, "exclude_background", _check_bool("exclude_background", self.exclude_background))
+        if self.crop is not None:
+            set_(self, "crop", _check_crop(self.crop))
+        set_(self, "frames", _check_frames(self.frames))
 
     @classmethod
     def from_kwargs(cls, base: Options | None = None, **kwargs: Any) -> Options:

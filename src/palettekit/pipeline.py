@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import colorspace
+from . import colorspace, region
 from ._version import __version__
+from .autok import choose_k, merge_close_rgb
 from .cluster import KMeansResult, squared_distances, weighted_kmeans
 from .errors import EmptyImageError, FewerColorsWarning
 from .histogram import ColorHistogram, coarsen, color_histogram
@@ -65,6 +66,7 @@ def extract(
     *,
     options: Options | None = None,
     warn: bool = True,
+    mask: ImageSource | None = None,
     **kwargs: Any,
 ) -> Palette:
     """Dominant colors of an image and their shares.
@@ -75,14 +77,19 @@ def extract(
         A path (str or PathLike), an http(s) URL, bytes, a binary file object,
         a ``PIL.Image.Image``, or a numpy array (H, W, 3|4) of uint8 or float
         in [0, 1].
-    k : int, optional
-        Number of colors (default 5, or ``options.k``).
+    k : int or "auto", optional
+        Number of colors (default 5, or ``options.k``); "auto" chooses it
+        (:mod:`palettekit.autok`).
     options : Options, optional
         A prepared options object; keyword arguments override its fields.
     warn : bool
         Emit :class:`FewerColorsWarning` (default). The note is in
         ``meta["warnings"]`` either way; servers running extract on worker
         threads pass False, since warning filters are process-wide.
+    mask : optional
+        An image of the source's size (path, PIL image, bool array, ...);
+        only pixels where it is light and opaque are used
+        (:mod:`palettekit.region`).
     **kwargs
         Any field of :class:`Options` (``space``, ``sort``, ``seed``,
         ``max_pixels``, ``alpha_threshold``, ``composite_on``, ...).
@@ -112,6 +119,11 @@ def extract(
     timer = _Timer()
     label = source_label(source)
 
+    if region.needs_selection(opts, mask):
+        # Frames, crop, mask or background: region.py loads and selects.
+        with timer.stage("select"):
+            selection = region.select_pixels(source, opts, mask=mask, label=label)
+        return _palette_from_selection(selection, opts, timer=timer, label=label, warn=warn)
     with timer.stage("load"):
         loaded = load_image(source, opts)
     with timer.stage("pixels"):
@@ -132,6 +144,37 @@ def extract(
         "transparent_share": pixels.transparent_share,
     }
     return palette_from_pixels(pixels.rgb, opts, meta=meta, timer=timer, label=label, warn=warn)
+
+
+def _palette_from_selection(
+    selection: region.Selection, opts: Options, *, timer: _Timer, label: str, warn: bool
+) -> Palette:
+    """The end of :func:`extract` for pixels chosen by :mod:`palettekit.region`."""
+    if selection.rgb.shape[0] == 0:
+        raise EmptyImageError(
+            f"{label}: no opaque pixel in the selected region (alpha below "
+            f"{opts.alpha_threshold}, or outside the crop or mask)"
+        )
+    loaded = selection.first
+    meta: dict[str, Any] = {
+        "source": label,
+        "format": loaded.format,
+        "original_size": list(loaded.original_size),
+        "working_size": list(loaded.image.size),
+        "icc": loaded.icc,
+        "pixels": selection.total,
+        "opaque_pixels": int(selection.rgb.shape[0]),
+        "transparent_share": selection.transparent_share,
+        **selection.meta,
+    }
+    palette = palette_from_pixels(
+        selection.rgb, opts, meta=meta, timer=timer, label=label, warn=warn
+    )
+    if not selection.notes:
+        return palette
+    full_meta = dict(palette.meta)
+    full_meta["warnings"] = list(selection.notes) + list(palette.meta["warnings"])
+    return Palette(palette.swatches, full_meta)
 
 
 def palette_from_pixels(
@@ -167,8 +210,16 @@ def palette_from_histogram(
     if total == 0:
         raise EmptyImageError(f"{label}: no pixels to cluster")
     notes: list[str] = []
-    k = options.k
     n_distinct = len(histogram)
+    auto_k = None
+    if options.k == "auto":
+        with timer.stage("auto_k"):
+            auto_k = choose_k(histogram, max_k=options.max_k, seed=options.seed)
+        k = auto_k.k
+        options_k = options.replace(k=k)
+    else:
+        k = int(options.k)
+        options_k = options
 
     with timer.stage("colorspace"):
         points = colorspace.convert(histogram.colors / 255.0, options.space)
@@ -178,13 +229,15 @@ def palette_from_histogram(
             centers, counts = points, histogram.counts.astype(np.float64)
             inertia, n_iter = 0.0, 0
         else:
-            result = _cluster(histogram, points, options)
+            result = _cluster(histogram, points, options_k)
             centers, counts = result.centers, result.weights
             inertia, n_iter = result.inertia, result.n_iter
 
     with timer.stage("palette"):
         rgb8 = colorspace.srgb_to_uint8(colorspace.convert_to_srgb(centers, options.space))
         rgb8, pixel_counts = _merge_identical(rgb8, np.rint(counts).astype(np.int64))
+        if auto_k is not None:  # auto never returns two colors closer than a JND
+            rgb8, pixel_counts = merge_close_rgb(rgb8, pixel_counts)
         oklab = np.round(colorspace.srgb_to_oklab(rgb8 / 255.0), 6)
         names, _ = nearest_css_names(oklab)
         swatches = [
@@ -205,7 +258,7 @@ def palette_from_histogram(
         )
         distortion = _distortion(bins_oklab, histogram.counts, oklab)
 
-    if len(swatches) < k:
+    if len(swatches) < k and auto_k is None:
         message = (
             f"{label}: only {len(swatches)} distinct color{'s' if len(swatches) != 1 else ''} "
             f"(asked for k={k})"
@@ -232,6 +285,8 @@ def palette_from_histogram(
             "timings": {name: round(ms, 3) for name, ms in timer.ms.items()},
         }
     )
+    if auto_k is not None:
+        full_meta["auto_k"] = auto_k.to_meta()
     return Palette(swatches, full_meta)
 
 
@@ -254,7 +309,7 @@ def _cluster(
     bench/ compares this with running every start on every bin.
     """
     rng = np.random.default_rng(options.seed)
-    k = options.k
+    k = int(options.k)  # k="auto" is resolved before clustering
     pyramid = [(histogram, points)]
     while len(pyramid[-1][0]) > _COARSE_BINS and pyramid[-1][0].bits > _MIN_COARSE_BITS:
         coarser = coarsen(pyramid[-1][0], pyramid[-1][0].bits - 1)
