@@ -9,10 +9,10 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import palettekit
+from batch_helpers import CORPUS, run_cli, write_images
 from palettekit.batch import (
     BatchInterrupted,
     ExpansionReport,
@@ -26,8 +26,6 @@ from palettekit.batch import (
 from palettekit.batch import writers as writers_module
 from palettekit.batch.runner import BatchResult, _Orderer
 from palettekit.options import Options
-
-from batch_helpers import CORPUS, run_cli, write_images
 
 FAST = Options(k=3, n_init=2)
 
@@ -55,7 +53,9 @@ def test_glob_patterns_stream_in_sorted_order(tmp_path: Path) -> None:
     write_images(tmp_path / "x" / "deep", 2, prefix="d")
     pattern = str(tmp_path / "x" / "img000[02].png")
     assert [Path(p).name for p in expand_sources([pattern])] == ["img0000.png", "img0002.png"]
-    recursive = [os.path.relpath(p, tmp_path) for p in expand_sources([str(tmp_path / "**" / "d*.png")])]
+    recursive = [
+        os.path.relpath(p, tmp_path) for p in expand_sources([str(tmp_path / "**" / "d*.png")])
+    ]
     assert recursive == ["x/deep/d0000.png", "x/deep/d0001.png"]
 
 
@@ -118,10 +118,14 @@ def test_pool_results_equal_one_extract_per_image_in_input_order(tmp_path: Path)
     results = list(iter_results(sources, FAST, workers=2, max_in_flight=3))
     assert [r.index for r in results] == list(range(len(sources)))
     assert [r.source for r in results] == sources
-    for result, source in zip(results, sources):
+    for result, source in zip(results, sources, strict=False):
         if source.endswith(("missing.png", "corrupt.png")):
             assert not result.ok and result.palette is None
-            assert result.error_type in ("ImageNotFoundError", "UnsupportedImageError", "ImageLoadError")
+            assert result.error_type in (
+                "ImageNotFoundError",
+                "UnsupportedImageError",
+                "ImageLoadError",
+            )
             assert "\n" not in result.error
         else:
             assert result.ok
@@ -145,7 +149,7 @@ def test_batch_equals_extract_on_corpus_images(tmp_path: Path) -> None:
     summary = write_results(sources, out, workers=2)
     assert summary.exit_code == 0 and summary.ok == len(sources)
     records = sorted(read_records(out), key=lambda r: r["index"])
-    for record, source in zip(records, sources):
+    for record, source in zip(records, sources, strict=False):
         expected = palettekit.extract(source).to_dict()
         assert record["source"] == source
         assert record["colors"] == expected["colors"]
@@ -239,7 +243,9 @@ def test_unwritable_output_is_a_one_line_error(tmp_path: Path) -> None:
         write_results(["x.png"], tmp_path / "nope" / "r.jsonl", FAST, workers=0)
 
 
-def test_full_disk_keeps_complete_records_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_keeps_complete_records_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     paths = write_images(tmp_path, 4)
     out = tmp_path / "r.jsonl"
     real_write = os.write
@@ -280,17 +286,25 @@ def test_keyboard_interrupt_keeps_finished_records(tmp_path: Path) -> None:
 # --- command line ---------------------------------------------------------------------------
 
 
-def test_cli_batch_exit_codes_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_batch_exit_codes_and_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "imgs"
     write_images(folder, 3)
     out = tmp_path / "r.csv"
-    code = run_cli(["batch", str(folder), "-o", str(out), "--workers", "0", "-k", "3", "--progress", "log"])
+    code = run_cli(
+        ["batch", str(folder), "-o", str(out), "--workers", "0", "-k", "3", "--progress", "log"]
+    )
     assert code == 0
     assert "3 ok, 0 failed" in capsys.readouterr().err
     listing = tmp_path / "list.txt"
-    listing.write_text(f"{folder / 'img0000.png'}\n\n{tmp_path / 'missing.png'}\n{folder / 'img0000.png'}\n")
+    listing.write_text(
+        f"{folder / 'img0000.png'}\n\n{tmp_path / 'missing.png'}\n{folder / 'img0000.png'}\n"
+    )
     out2 = tmp_path / "r2.jsonl"
-    code = run_cli(["batch", f"@{listing}", "-o", str(out2), "--workers", "0", "--progress", "none"])
+    code = run_cli(
+        ["batch", f"@{listing}", "-o", str(out2), "--workers", "0", "--progress", "none"]
+    )
     err = capsys.readouterr().err
     assert code == 3
     assert "1 ok, 1 failed" in err and "skipped 1 duplicate" in err

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from batch_helpers import write_images
 from palettekit.batch import iter_results, read_records, write_results
 from palettekit.options import Options
-
-from batch_helpers import write_images
 
 pytestmark = pytest.mark.dask
 distributed = pytest.importorskip("distributed")

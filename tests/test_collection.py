@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 import palettekit
+from batch_helpers import CORPUS, block_image, write_images
 from palettekit.collection import extract_merged, merge_histograms
 from palettekit.errors import ImageNotFoundError, OptionsError
 from palettekit.histogram import color_histogram
-
-from batch_helpers import CORPUS, block_image, write_images
 
 
 def test_merge_of_one_image_is_its_palette(tmp_path: Path) -> None:

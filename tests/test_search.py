@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from batch_helpers import run_cli, write_images
 from palettekit.batch import read_records, write_results
 from palettekit.batch.search import (
     ColorIndex,
@@ -24,8 +25,6 @@ from palettekit.batch.search import (
 from palettekit.colorspace import srgb_to_oklab
 from palettekit.errors import OptionsError
 from palettekit.options import Options
-
-from batch_helpers import run_cli, write_images
 
 
 def _record(index: int, colors: list[tuple[str, float]]) -> dict:
@@ -54,8 +53,11 @@ def _exact_emd(a: np.ndarray, p: np.ndarray, b: np.ndarray, q: np.ndarray) -> fl
     rows = [np.kron(np.eye(k)[i], np.ones(m)) for i in range(k)]
     cols = [np.kron(np.ones(k), np.eye(m)[j]) for j in range(m)]
     result = linprog(
-        cost.ravel(), A_eq=np.array(rows + cols), b_eq=np.concatenate([p, q]),
-        bounds=(0, None), method="highs",
+        cost.ravel(),
+        A_eq=np.array(rows + cols),
+        b_eq=np.concatenate([p, q]),
+        bounds=(0, None),
+        method="highs",
     )
     assert result.status == 0
     return float(result.fun)
@@ -113,7 +115,10 @@ def test_all_mode_needs_every_query_color() -> None:
     assert any_hits[0].score == pytest.approx(1.0, abs=1e-4)
     assert any_hits[1].score == pytest.approx(0.9, abs=1e-4)  # 90% red counts in "any" mode ...
     all_hits = search_colors(index, ["#ff0000", "#0000ff"], top=4, mode="all")
-    assert [h.source for h in all_hits[:2]] == ["img0.png", "img3.png"]  # ... not when blue is needed
+    assert [h.source for h in all_hits[:2]] == [
+        "img0.png",
+        "img3.png",
+    ]  # ... not when blue is needed
     assert all_hits[0].score == pytest.approx(0.5, abs=1e-4)
     assert all_hits[-1].score < 1e-3
 
@@ -140,8 +145,12 @@ def test_emd_bounds_bracket_an_exact_linear_program() -> None:
     greedy = greedy_emd(lab, shares, query, weights)
     exact = np.array(
         [
-            _exact_emd(lab[:, i].T[shares[i] > 0].astype(float), shares[i][shares[i] > 0].astype(float),
-                       query.astype(float), weights.astype(float))
+            _exact_emd(
+                lab[:, i].T[shares[i] > 0].astype(float),
+                shares[i][shares[i] > 0].astype(float),
+                query.astype(float),
+                weights.astype(float),
+            )
             for i in range(60)
         ]
     )
@@ -158,8 +167,16 @@ def test_emd_is_zero_for_the_same_palette_and_exact_for_single_colors() -> None:
     lab = np.array([[[0.5], [0.7]], [[0.0], [0.1]], [[0.0], [0.0]]], np.float32)  # 2 rows, 1 color
     shares = np.array([[1.0], [1.0]], np.float32)
     query = np.array([[0.5, 0.0, 0.0]], np.float32)
-    np.testing.assert_allclose(greedy_emd(lab, shares, query, np.array([1.0], np.float32)), [0.0, np.hypot(0.2, 0.1)], atol=1e-6)
-    np.testing.assert_allclose(emd_lower_bound(lab, shares, query, np.array([1.0], np.float32)), [0.0, np.hypot(0.2, 0.1)], atol=1e-6)
+    np.testing.assert_allclose(
+        greedy_emd(lab, shares, query, np.array([1.0], np.float32)),
+        [0.0, np.hypot(0.2, 0.1)],
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        emd_lower_bound(lab, shares, query, np.array([1.0], np.float32)),
+        [0.0, np.hypot(0.2, 0.1)],
+        atol=1e-6,
+    )
 
 
 def test_like_search_equals_brute_force_greedy_ranking() -> None:
@@ -168,8 +185,13 @@ def test_like_search_equals_brute_force_greedy_ranking() -> None:
     lab, shares = _random_palettes(rng, n, 6)
     names = [f"s{i}".encode() for i in range(n)]
     index = ColorIndex(
-        lab, shares, np.zeros((n, 6, 3), np.uint8), np.arange(n, dtype=np.int64),
-        np.frombuffer(b"".join(names), np.uint8), np.cumsum([len(s) for s in names]), {"version": 1},
+        lab,
+        shares,
+        np.zeros((n, 6, 3), np.uint8),
+        np.arange(n, dtype=np.int64),
+        np.frombuffer(b"".join(names), np.uint8),
+        np.cumsum([len(s) for s in names]),
+        {"version": 1},
     )
     query = lab[:, 17].T[shares[17] > 0]
     weights = shares[17][shares[17] > 0]
@@ -190,7 +212,7 @@ def test_index_from_each_results_format_is_the_same(tmp_path: Path) -> None:
         indexes.append(open_index(out))
         assert os.path.exists(default_index_path(out))
     order = [np.argsort(ix.record_index) for ix in indexes]
-    for ix, o in zip(indexes[1:], order[1:]):
+    for ix, o in zip(indexes[1:], order[1:], strict=False):
         np.testing.assert_array_equal(ix.rgb[o], indexes[0].rgb[order[0]])
         np.testing.assert_allclose(ix.shares[o], indexes[0].shares[order[0]])
         np.testing.assert_allclose(ix.lab[:, o], indexes[0].lab[:, order[0]], atol=2e-6)

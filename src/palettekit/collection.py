@@ -67,7 +67,10 @@ class HistogramSum:
         counts = np.bincount(inverse, weights=np.concatenate([self.counts, histogram.counts]))
         all_sums = np.concatenate([self.sums, sums])
         self.sums = np.stack(
-            [np.bincount(inverse, weights=all_sums[:, c], minlength=unique.shape[0]) for c in range(3)],
+            [
+                np.bincount(inverse, weights=all_sums[:, c], minlength=unique.shape[0])
+                for c in range(3)
+            ],
             axis=1,
         )
         self.keys, self.counts = unique, np.rint(counts).astype(np.int64)

@@ -70,7 +70,9 @@ def _options_from_fields(args: argparse.Namespace) -> Any:
             else:
                 value = text
         except ValueError:
-            raise OptionsError(f"--{f.name.replace('_', '-')}: not a valid value: {text!r}") from None
+            raise OptionsError(
+                f"--{f.name.replace('_', '-')}: not a valid value: {text!r}"
+            ) from None
         given[f.name] = value
     return Options.from_kwargs(**given)
 
@@ -107,28 +109,41 @@ def add_parser(subparsers: Any) -> None:
             "every source succeeded, 3 when some failed (their rows hold the error)."
         ),
     )
-    batch.add_argument("sources", nargs="+", metavar="SOURCE", help="files, dirs, globs, URLs, @list, -")
+    batch.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="files, dirs, globs, URLs, @list, -"
+    )
     batch.add_argument("-o", "--output", required=True, metavar="RESULTS", help="results file")
     batch.add_argument(
-        "--workers", type=int, default=None, metavar="N",
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
         help="worker processes (default: all cores; 0 runs in this process)",
     )
     batch.add_argument(
-        "--resume", action="store_true",
+        "--resume",
+        action="store_true",
         help="continue an interrupted run: skip the sources already in RESULTS",
     )
     batch.add_argument("--overwrite", action="store_true", help="replace an existing RESULTS")
     batch.add_argument(
-        "--results-format", dest="results_format", choices=("jsonl", "csv", "parquet"),
-        default=None, help="results format (default: by the suffix of RESULTS, else jsonl)",
+        "--results-format",
+        dest="results_format",
+        choices=("jsonl", "csv", "parquet"),
+        default=None,
+        help="results format (default: by the suffix of RESULTS, else jsonl)",
     )
     batch.add_argument(
-        "--dask", metavar="ADDRESS", default=None,
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
         help="run on a Dask cluster (scheduler address, or 'local' for a LocalCluster); "
         "needs palettekit[dask]",
     )
     batch.add_argument(
-        "--progress", choices=("auto", "bar", "log", "none"), default="auto",
+        "--progress",
+        choices=("auto", "bar", "log", "none"),
+        default="auto",
         help="progress display (default: a bar on a terminal, else a log line every 10 s)",
     )
     add_extract_options(batch)
@@ -146,19 +161,39 @@ def add_parser(subparsers: Any) -> None:
             "changes."
         ),
     )
-    search.add_argument("results", metavar="RESULTS", help="results file of palettekit batch (or an index .npz)")
-    query = search.add_mutually_exclusive_group(required=True)
-    query.add_argument("--color", action="append", metavar="COLOR", help="query color #rrggbb (repeatable)")
-    query.add_argument("--like", metavar="IMAGE", help="an image (a source of RESULTS, or any image)")
-    search.add_argument("--top", type=int, default=20, metavar="N", help="number of results (default 20)")
     search.add_argument(
-        "--sigma", type=float, default=None, metavar="DE",
+        "results", metavar="RESULTS", help="results file of palettekit batch (or an index .npz)"
+    )
+    query = search.add_mutually_exclusive_group(required=True)
+    query.add_argument(
+        "--color", action="append", metavar="COLOR", help="query color #rrggbb (repeatable)"
+    )
+    query.add_argument(
+        "--like", metavar="IMAGE", help="an image (a source of RESULTS, or any image)"
+    )
+    search.add_argument(
+        "--top", type=int, default=20, metavar="N", help="number of results (default 20)"
+    )
+    search.add_argument(
+        "--sigma",
+        type=float,
+        default=None,
+        metavar="DE",
         help="Oklab distance scale of --color (default 0.08)",
     )
-    search.add_argument("--all", dest="match_all", action="store_true", help="--color: images must hold every query color")
+    search.add_argument(
+        "--all",
+        dest="match_all",
+        action="store_true",
+        help="--color: images must hold every query color",
+    )
     search.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    search.add_argument("--index", metavar="PATH", default=None, help="index file (default RESULTS.index.npz)")
-    search.add_argument("--rebuild-index", action="store_true", help="rebuild the index even if up to date")
+    search.add_argument(
+        "--index", metavar="PATH", default=None, help="index file (default RESULTS.index.npz)"
+    )
+    search.add_argument(
+        "--rebuild-index", action="store_true", help="rebuild the index even if up to date"
+    )
     search.set_defaults(run=run_search)
 
 
@@ -214,7 +249,11 @@ def run_batch(args: argparse.Namespace) -> int:
         if already or summary.repaired_bytes:
             _note(
                 f"resuming {summary.output}: {already} source(s) already done"
-                + (f", cut {summary.repaired_bytes} bytes of a torn last record" if summary.repaired_bytes else "")
+                + (
+                    f", cut {summary.repaired_bytes} bytes of a torn last record"
+                    if summary.repaired_bytes
+                    else ""
+                )
             )
         progress.set_initial(already)
 
@@ -224,13 +263,26 @@ def run_batch(args: argparse.Namespace) -> int:
 
             with dask_client(args.dask, workers=args.workers) as client:
                 summary = write_results(
-                    sources, args.output, options, resume=args.resume, overwrite=args.overwrite,
-                    fmt=args.results_format, client=client, progress=progress, on_resume=on_resume,
+                    sources,
+                    args.output,
+                    options,
+                    resume=args.resume,
+                    overwrite=args.overwrite,
+                    fmt=args.results_format,
+                    client=client,
+                    progress=progress,
+                    on_resume=on_resume,
                 )
         else:
             summary = write_results(
-                sources, args.output, options, workers=args.workers, resume=args.resume,
-                overwrite=args.overwrite, fmt=args.results_format, progress=progress,
+                sources,
+                args.output,
+                options,
+                workers=args.workers,
+                resume=args.resume,
+                overwrite=args.overwrite,
+                fmt=args.results_format,
+                progress=progress,
                 on_resume=on_resume,
             )
     except BatchInterrupted as stop:
@@ -253,7 +305,7 @@ def run_batch(args: argparse.Namespace) -> int:
 def _format_table(hits: list[Any], score_name: str) -> str:
     lines = [f"{'rank':>4}  {score_name:>8}  source  colors"]
     for hit in hits:
-        colors = " ".join(f"{h}:{s:.0%}" for h, s in zip(hit.hex, hit.shares))
+        colors = " ".join(f"{h}:{s:.0%}" for h, s in zip(hit.hex, hit.shares, strict=False))
         lines.append(f"{hit.rank:>4}  {hit.score:>8.4f}  {hit.source}  {colors}")
     return "\n".join(lines)
 
@@ -276,7 +328,11 @@ def run_search(args: argparse.Namespace) -> int:
         )
         if args.color:
             hits = search_colors(
-                index, args.color, top=args.top, sigma=sigma, mode="all" if args.match_all else "any"
+                index,
+                args.color,
+                top=args.top,
+                sigma=sigma,
+                mode="all" if args.match_all else "any",
             )
             score_name = "score"
         else:
@@ -290,7 +346,9 @@ def run_search(args: argparse.Namespace) -> int:
                 from ..options import Options
                 from ..pipeline import extract
 
-                palette = extract(args.like, options=Options(k=index.meta.get("k") or 5), warn=False)
+                palette = extract(
+                    args.like, options=Options(k=index.meta.get("k") or 5), warn=False
+                )
                 query_lab = np.array([s.oklab for s in palette])
                 query_shares = np.array(palette.shares)
             hits = search_like(index, query_lab, query_shares, top=args.top)
@@ -304,4 +362,3 @@ def run_search(args: argparse.Namespace) -> int:
     else:
         print(_format_table(hits, score_name))
     return EXIT_OK
-

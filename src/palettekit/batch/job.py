@@ -69,7 +69,7 @@ class BatchSummary:
             )
         text = "; ".join(parts)
         if self.interrupted:
-            text = "interrupted after " + text + f"; continue with --resume"
+            text = "interrupted after " + text + "; continue with --resume"
         elif self.total_failed:
             text += f"; failures have error_type and error in {self.output}"
         return text

@@ -203,7 +203,11 @@ def _open_npz(path: str) -> dict[str, npt.NDArray[Any]]:
                 out[name] = np.load(archive.open(info), allow_pickle=False)
             else:
                 out[name] = np.memmap(
-                    path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                    path,
+                    dtype=dtype,
+                    mode="r",
+                    offset=offset,
+                    shape=shape,
                     order="F" if fortran else "C",
                 )
     return out
@@ -270,7 +274,8 @@ class _Chunks:
         oklab = np.zeros((n, k, 3), np.float32)
         shares = np.zeros((n, k), np.float32)
         rgb = np.zeros((n, k, 3), np.uint8)
-        for row, (lab, share, color) in enumerate(zip(self.oklab, self.shares, self.rgb)):
+        rows = zip(self.oklab, self.shares, self.rgb, strict=True)
+        for row, (lab, share, color) in enumerate(rows):
             m = len(share)
             oklab[row, :m] = lab
             shares[row, :m] = share
@@ -414,13 +419,13 @@ class Hit:
             "index": self.index,
             "source": self.source,
             "score": self.score,
-            "colors": [{"hex": h, "share": s} for h, s in zip(self.hex, self.shares)],
+            "colors": [{"hex": h, "share": s} for h, s in zip(self.hex, self.shares, strict=False)],
         }
 
 
 def _hits(index: ColorIndex, rows: npt.NDArray[np.int64], scores: npt.NDArray[Any]) -> list[Hit]:
     out = []
-    for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist()), start=1):
+    for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=False), start=1):
         shares = index.shares[row]
         order = [j for j in np.argsort(-shares, kind="stable").tolist() if shares[j] > 0]
         hexes = tuple("#{:02x}{:02x}{:02x}".format(*index.rgb[row, j].tolist()) for j in order)
@@ -461,7 +466,9 @@ def _query_oklab(colors: Sequence[Any]) -> npt.NDArray[np.float32]:
     return srgb_to_oklab(rgb).astype(np.float32)
 
 
-def _distances_to(lab: npt.NDArray[np.float32], color: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+def _distances_to(
+    lab: npt.NDArray[np.float32], color: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
     """(3, n, K) planar Oklab and one (3,) color -> (n, K) squared distances."""
     d = lab[0] - color[0]
     total = d * d
@@ -577,7 +584,7 @@ def emd_lower_bound(
     padding = shares <= 0
     nearest_query = None
     query_side = np.zeros(shares.shape[0], np.float32)
-    for color, weight in zip(query, query_shares):
+    for color, weight in zip(query, query_shares, strict=False):
         dist = np.sqrt(_distances_to(lab, color))
         nearest_query = dist.copy() if nearest_query is None else np.minimum(nearest_query, dist)
         dist[padding] = np.inf

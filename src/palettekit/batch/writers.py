@@ -468,7 +468,9 @@ class ParquetWriter(ResultsWriter):
                 table = self._pq.read_table(part, columns=["source", "ok"])
             except Exception as exc:
                 raise ResultsFileError(f"{part}: unreadable Parquet part ({exc})") from None
-            for source, ok in zip(table.column("source").to_pylist(), table.column("ok").to_pylist()):
+            for source, ok in zip(
+                table.column("source").to_pylist(), table.column("ok").to_pylist(), strict=False
+            ):
                 state.add(source, bool(ok))
             self._next_part = max(self._next_part, number + 1)
         self._open = True
@@ -558,7 +560,7 @@ def _record_from_csv(row: dict[str, str]) -> dict[str, Any]:
                 "share": s,
                 "name": n,
             }
-            for h, s, n in zip(hexes, shares, names)
+            for h, s, n in zip(hexes, shares, names, strict=False)
         ]
     return {
         "index": int(row["index"]),
@@ -608,7 +610,7 @@ def read_records(path: str | os.PathLike[str], fmt: str | None = None) -> Iterat
             for _, row in rows:
                 if len(row) != len(CSV_COLUMNS):
                     raise ResultsFileError(f"{path}: malformed row")
-                yield _record_from_csv(dict(zip(CSV_COLUMNS, row)))
+                yield _record_from_csv(dict(zip(CSV_COLUMNS, row, strict=False)))
         else:
             pq = require("pyarrow.parquet", "parquet", "reading Parquet results")
             writer = ParquetWriter.__new__(ParquetWriter)
