@@ -260,7 +260,7 @@ def write_results(
     if on_resume is not None:
         on_resume(summary)
     done = state.done
-    skip = (lambda source: source_digest(source) in done) if done else None
+    skip = (lambda source: source_digest(source) in done) if len(done) else None
     try:
         for result in iter_results(
             sources,

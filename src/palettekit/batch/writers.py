@@ -23,6 +23,7 @@ exactly once.
 
 from __future__ import annotations
 
+import array
 import csv
 import io
 import json
@@ -31,6 +32,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .errors import ResultsFileError, require
 from .sources import source_digest
@@ -85,22 +88,51 @@ def format_for_path(path: str | os.PathLike[str], fmt: str | None = None) -> str
     return "jsonl"
 
 
+class DigestSet:
+    """A compact set of 64-bit digests: appended, then frozen into a sorted array."""
+
+    def __init__(self) -> None:
+        self._pending = array.array("Q")
+        self._sorted = np.zeros(0, np.uint64)
+
+    def add(self, digest: int) -> None:
+        self._pending.append(digest)
+
+    def _freeze(self) -> None:
+        if len(self._pending):
+            fresh = np.frombuffer(self._pending, dtype=np.uint64)
+            self._sorted = np.unique(np.concatenate([self._sorted, fresh]))
+            self._pending = array.array("Q")
+
+    def __contains__(self, digest: object) -> bool:
+        self._freeze()
+        if not isinstance(digest, int) or self._sorted.shape[0] == 0:
+            return False
+        value = np.uint64(digest)
+        at = int(np.searchsorted(self._sorted, value))
+        return at < self._sorted.shape[0] and self._sorted[at] == value
+
+    def __len__(self) -> int:
+        self._freeze()
+        return int(self._sorted.shape[0])
+
+
 @dataclass
 class ResumeState:
     """What an earlier run left in the results file.
 
     Attributes
     ----------
-    done : set of int
+    done : DigestSet
         :func:`~palettekit.batch.sources.source_digest` of every source with
-        a record.
+        a record (8 bytes per source, so a resume of millions stays small).
     ok, failed : int
         Records of successful and failed sources.
     repaired_bytes : int
         Bytes of a torn tail that were cut off (0 if none).
     """
 
-    done: set[int] = field(default_factory=set)
+    done: DigestSet = field(default_factory=lambda: DigestSet())
     ok: int = 0
     failed: int = 0
     repaired_bytes: int = 0
