@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from palettekit import OptionsError, PaletteError
 from palettekit.options import SORTS, SPACES, Options, parse_color
@@ -63,6 +65,19 @@ BAD_VALUES = [
     ("timeout", math.inf),
     ("timeout", 1e300),
     ("timeout", True),
+    ("k", "auto5"),
+    ("max_k", 0),
+    ("detect_background", 1),
+    ("exclude_background", "yes"),
+    ("crop", (5, 5, 5, 10)),
+    ("crop", (0, 0, 10**400, 0.0)),
+    ("crop", "1e999,0,1,1"),
+    ("crop", "0,0,10"),
+    ("crop", (-1, 0, 10, 10)),
+    ("frames", "\u00b2"),
+    ("frames", "some"),
+    ("frames", 0),
+    ("frames", 65),
 ]
 
 
@@ -116,6 +131,10 @@ GOOD_VALUES = [
     ("composite_on", [1, 2, 3], (1, 2, 3)),
     ("timeout", 0.001, 0.001),
     ("timeout", 86_400, 86_400.0),
+    ("k", " AUTO ", "auto"),
+    ("frames", " 3 ", 3),
+    ("frames", "All", "all"),
+    ("crop", "0,0,640,480", (0, 0, 640, 480)),
 ]
 
 
@@ -272,3 +291,34 @@ def test_parse_color_refuses_anything_else(value):
         parse_color(value)
     assert isinstance(info.value, ValueError)
     assert "\n" not in str(info.value)
+
+
+# --- fuzzing: any value for any option is accepted or an OptionsError ----------------
+
+any_value = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(-(10**400), 10**400),
+        st.floats(),
+        st.text(max_size=12),
+        st.sampled_from(["auto", "all", "first", "#fff", "10%,0,90%,100%", "\u00b2", "1e999"]),
+        st.binary(max_size=4),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.tuples(inner, inner, inner, inner)),
+    max_leaves=8,
+)
+
+
+@given(st.sampled_from([f.name for f in dataclasses.fields(Options)]), any_value)
+def test_any_value_for_any_option_is_accepted_or_an_options_error(name, value):
+    try:
+        options = Options(**{name: value})
+    except OptionsError as exc:
+        assert isinstance(exc, ValueError)
+        assert "\n" not in str(exc)
+    else:
+        # Whatever was accepted is normalised to plain, JSON-ready data.
+        data = options.to_dict()
+        assert Options.from_dict(json.loads(json.dumps(data))) == options

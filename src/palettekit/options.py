@@ -141,7 +141,10 @@ def _check_crop(value: object) -> tuple[int, int, int, int] | tuple[float, float
             raise OptionsError(f"crop pixels must be >= 0, got {value!r}")
         box: Any = ints
     else:
-        floats = tuple(float(p) for p in parts)
+        try:
+            floats = tuple(float(p) for p in parts)
+        except OverflowError:  # an int too large for a float
+            raise OptionsError(f"crop fractions must be in [0, 1], got {value!r}") from None
         if not all(math.isfinite(f) and 0.0 <= f <= 1.0 for f in floats):
             raise OptionsError(f"crop fractions must be in [0, 1], got {value!r}")
         box = floats
@@ -155,7 +158,7 @@ def _check_frames(value: object) -> str | int:
         text = value.strip().lower()
         if text in ("first", "all"):
             return text
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # "²".isdigit() is True, int("²") fails
             value = int(text)
     if isinstance(value, str):
         raise OptionsError(f"frames must be 'first', 'all' or a number, got {value!r}")
