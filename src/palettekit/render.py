@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .errors import ExportError, OptionsError
 from .export import PaletteLike, _as_palette, format_share
 from .options import Options, parse_color
@@ -76,15 +78,10 @@ _FRAME_DARKEN = 0.14  # hairline around image and bar: background this much dark
 
 
 def _check_size(name: str, value: object, low: int = 1) -> int:
+    if isinstance(value, np.integer):
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            import numpy as np
-
-            if not isinstance(value, np.integer):
-                raise TypeError
-            value = int(value)
-        except TypeError:
-            raise OptionsError(f"{name} must be an integer, got {value!r}") from None
+        raise OptionsError(f"{name} must be an integer, got {value!r}")
     assert isinstance(value, int)
     if not low <= value <= MAX_RENDER_SIDE:
         raise OptionsError(f"{name} must be between {low} and {MAX_RENDER_SIDE}, got {value}")
@@ -101,7 +98,7 @@ def _check_area(width: int, height: int) -> None:
 def _check_flag(name: str, value: object) -> bool:
     if isinstance(value, bool):
         return value
-    if type(value).__name__ == "bool_" and type(value).__module__ == "numpy":
+    if isinstance(value, np.bool_):
         return bool(value)
     raise OptionsError(f"{name} must be True or False, got {value!r}")
 
