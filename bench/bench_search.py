@@ -41,15 +41,17 @@ def synthetic_index(n: int, k: int, seed: int = 0) -> ColorIndex:
     """n palettes of 1..k colors, photo-like lightness spread, muted chroma."""
     rng = np.random.default_rng(seed)
     lab = np.stack(
-        [rng.uniform(0.1, 0.95, (n, k)), rng.normal(0, 0.07, (n, k)), rng.normal(0, 0.07, (n, k))]
+        [rng.uniform(0.1, 0.95, (k, n)), rng.normal(0, 0.07, (k, n)), rng.normal(0, 0.07, (k, n))]
     ).astype(np.float32)
     sizes = rng.integers(2, k + 1, n)
     shares = rng.dirichlet(np.ones(k), n)
     shares[np.arange(k)[None, :] >= sizes[:, None]] = 0.0
-    shares = (shares / shares.sum(axis=1, keepdims=True)).astype(np.float32)
+    shares = np.ascontiguousarray((shares / shares.sum(axis=1, keepdims=True)).T, np.float32)
     from palettekit.colorspace import oklab_to_srgb, srgb_to_uint8
 
-    rgb = srgb_to_uint8(np.clip(oklab_to_srgb(np.moveaxis(lab, 0, 2).astype(np.float64)), 0, 1))
+    rgb = srgb_to_uint8(
+        np.clip(oklab_to_srgb(np.transpose(lab, (2, 1, 0)).astype(np.float64)), 0, 1)
+    )
     names = [f"photos/{i:07d}.jpg".encode() for i in range(n)]
     return ColorIndex(
         lab,
@@ -95,16 +97,16 @@ def accuracy(cases: int = 20, per_case: int = 100, seed: int = 1) -> dict:
     for case in range(cases):
         index = synthetic_index(per_case, 8, seed=seed * 1000 + case)
         query_index = synthetic_index(1, 6, seed=seed * 1000 + case + 500)
-        keep = query_index.shares[0] > 0
-        q = query_index.lab[:, 0].T[keep]
-        w = query_index.shares[0][keep]
+        keep = query_index.shares[:, 0] > 0
+        q = query_index.lab[:, :, 0].T[keep]
+        w = query_index.shares[:, 0][keep]
         greedy = greedy_emd(index.lab, index.shares, q, w)
         lower = emd_lower_bound(index.lab, index.shares, q, w)
         ex = np.array(
             [
                 exact(
-                    index.lab[:, i].T[index.shares[i] > 0].astype(float),
-                    index.shares[i][index.shares[i] > 0].astype(float),
+                    index.lab[:, :, i].T[index.shares[:, i] > 0].astype(float),
+                    index.shares[:, i][index.shares[:, i] > 0].astype(float),
                     q.astype(float),
                     w.astype(float),
                 )
@@ -157,9 +159,9 @@ def main() -> None:
         )
         like_times = []
         for row in range(repeat):
-            keep = index.shares[row * 7919] > 0
-            q = np.asarray(index.lab[:, row * 7919]).T[keep]
-            w = np.asarray(index.shares[row * 7919])[keep]
+            keep = index.shares[:, row * 7919] > 0
+            q = np.asarray(index.lab[:, :, row * 7919]).T[keep]
+            w = np.asarray(index.shares[:, row * 7919])[keep]
             start = time.perf_counter()
             search_like(index, q, w, top=20)
             like_times.append(time.perf_counter() - start)

@@ -74,12 +74,17 @@ def _random_palettes(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarr
     return lab, shares.astype(np.float32)
 
 
+def _columns(lab: np.ndarray, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-image arrays (3, n, K), (n, K) -> the index layout (3, K, n), (K, n)."""
+    return np.ascontiguousarray(lab.transpose(0, 2, 1)), np.ascontiguousarray(shares.T)
+
+
 def test_index_skips_failures_and_round_trips_through_npz(tmp_path: Path) -> None:
     index = build_index(RECORDS)
     assert len(index) == 4
-    assert index.lab.shape == (3, 4, 3) and index.shares.shape == (4, 3)
+    assert index.lab.shape == (3, 3, 4) and index.shares.shape == (3, 4)
     assert [index.source(i) for i in range(4)] == ["img0.png", "img1.png", "img2.png", "img3.png"]
-    assert index.shares[2].tolist() == [1.0, 0.0, 0.0]
+    assert index.shares[:, 2].tolist() == [1.0, 0.0, 0.0]
     path = tmp_path / "i.npz"
     index.save(path)
     loaded = ColorIndex.load(path)
@@ -98,9 +103,9 @@ def test_color_score_follows_the_documented_formula() -> None:
     scores = coverage(index.lab, index.shares, query, sigma)
     for row in range(len(index)):
         expected = 0.0
-        for j in range(index.shares.shape[1]):
-            d = np.linalg.norm(index.lab[:, row, j] - query[0])
-            expected += index.shares[row, j] * np.exp(-((d / sigma) ** 2))
+        for j in range(index.shares.shape[0]):
+            d = np.linalg.norm(index.lab[:, j, row] - query[0])
+            expected += index.shares[j, row] * np.exp(-((d / sigma) ** 2))
         assert scores[row] == pytest.approx(expected, rel=1e-5, abs=1e-7)
     hits = search_colors(index, ["#ff0000"], top=3)
     assert [h.source for h in hits] == ["img1.png", "img0.png", "img3.png"]
@@ -141,8 +146,8 @@ def test_emd_bounds_bracket_an_exact_linear_program() -> None:
     qlab, qshares = _random_palettes(rng, 1, 5)
     query = qlab[:, 0, :].T[qshares[0] > 0]
     weights = qshares[0][qshares[0] > 0]
-    lower = emd_lower_bound(lab, shares, query, weights)
-    greedy = greedy_emd(lab, shares, query, weights)
+    lower = emd_lower_bound(*_columns(lab, shares), query, weights)
+    greedy = greedy_emd(*_columns(lab, shares), query, weights)
     exact = np.array(
         [
             _exact_emd(
@@ -164,8 +169,10 @@ def test_emd_bounds_bracket_an_exact_linear_program() -> None:
 
 
 def test_emd_is_zero_for_the_same_palette_and_exact_for_single_colors() -> None:
-    lab = np.array([[[0.5], [0.7]], [[0.0], [0.1]], [[0.0], [0.0]]], np.float32)  # 2 rows, 1 color
-    shares = np.array([[1.0], [1.0]], np.float32)
+    lab, shares = _columns(  # 2 images of 1 color each
+        np.array([[[0.5], [0.7]], [[0.0], [0.1]], [[0.0], [0.0]]], np.float32),
+        np.array([[1.0], [1.0]], np.float32),
+    )
     query = np.array([[0.5, 0.0, 0.0]], np.float32)
     np.testing.assert_allclose(
         greedy_emd(lab, shares, query, np.array([1.0], np.float32)),
@@ -185,8 +192,7 @@ def test_like_search_equals_brute_force_greedy_ranking() -> None:
     lab, shares = _random_palettes(rng, n, 6)
     names = [f"s{i}".encode() for i in range(n)]
     index = ColorIndex(
-        lab,
-        shares,
+        *_columns(lab, shares),
         np.zeros((n, 6, 3), np.uint8),
         np.arange(n, dtype=np.int64),
         np.frombuffer(b"".join(names), np.uint8),
@@ -196,7 +202,7 @@ def test_like_search_equals_brute_force_greedy_ranking() -> None:
     query = lab[:, 17].T[shares[17] > 0]
     weights = shares[17][shares[17] > 0]
     hits = search_like(index, query, weights, top=25)
-    brute = greedy_emd(lab, shares, query, weights / weights.sum())
+    brute = greedy_emd(*_columns(lab, shares), query, weights / weights.sum())
     expected = np.lexsort((np.arange(n), brute))[:25]
     assert [h.row for h in hits] == expected.tolist()
     assert hits[0].row == 17 and hits[0].score == pytest.approx(0.0, abs=1e-6)
@@ -214,8 +220,8 @@ def test_index_from_each_results_format_is_the_same(tmp_path: Path) -> None:
     order = [np.argsort(ix.record_index) for ix in indexes]
     for ix, o in zip(indexes[1:], order[1:], strict=False):
         np.testing.assert_array_equal(ix.rgb[o], indexes[0].rgb[order[0]])
-        np.testing.assert_allclose(ix.shares[o], indexes[0].shares[order[0]])
-        np.testing.assert_allclose(ix.lab[:, o], indexes[0].lab[:, order[0]], atol=2e-6)
+        np.testing.assert_allclose(ix.shares[:, o], indexes[0].shares[:, order[0]])
+        np.testing.assert_allclose(ix.lab[:, :, o], indexes[0].lab[:, :, order[0]], atol=2e-6)
 
 
 def test_stale_index_is_rebuilt(tmp_path: Path) -> None:

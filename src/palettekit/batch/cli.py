@@ -338,9 +338,9 @@ def run_search(args: argparse.Namespace) -> int:
         else:
             row = index.find_source(args.like)
             if row is not None:
-                shares = np.asarray(index.shares[row])
+                shares = np.asarray(index.shares[:, row])
                 keep = shares > 0
-                query_lab = np.asarray(index.lab[:, row]).T[keep]
+                query_lab = np.asarray(index.lab[:, :, row]).T[keep]
                 query_shares = shares[keep]
             else:
                 from ..options import Options

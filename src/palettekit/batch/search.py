@@ -6,8 +6,9 @@ record, its colors in Oklab and their shares, padded to the largest k:
 ============  ===================  ==========================================
 key           shape, dtype         meaning
 ============  ===================  ==========================================
-lab           (3, N, K) float32    swatch colors in Oklab, planar: L in [0, 1], a, b
-shares        (N, K) float32       swatch shares in [0, 1]; 0 pads short rows
+lab           (3, K, N) float32    swatch colors in Oklab (L in [0, 1], a, b),
+                                   component-major, image index last
+shares        (K, N) float32       swatch shares in [0, 1]; 0 pads short rows
 rgb           (N, K, 3) uint8      swatch sRGB colors, for display
 record_index  (N,) int64           the record's ``index`` in the batch
 source_blob   (B,) uint8           UTF-8 sources, concatenated
@@ -15,7 +16,10 @@ source_ends   (N,) int64           end offset of each source in the blob
 meta          () str               JSON: version, results file stamp, k
 ============  ===================  ==========================================
 
-Queries are vectorised over all rows in chunks (no Python loop per image).
+Queries are vectorised over all rows in chunks (no Python loop per image);
+with the image index last, every step is an element-wise operation over
+contiguous rows of images, and reductions over the K swatches are K - 1
+element-wise operations.
 The file is an uncompressed ``.npz`` whose members are memory-mapped when
 opened, so opening a million-image index costs milliseconds.
 
@@ -329,8 +333,8 @@ def build_index(
     }
     if not chunks.parts:
         return ColorIndex(
-            np.zeros((3, 0, 1), np.float32),
-            np.zeros((0, 1), np.float32),
+            np.zeros((3, 1, 0), np.float32),
+            np.zeros((1, 0), np.float32),
             np.zeros((0, 1, 3), np.uint8),
             np.zeros(0, np.int64),
             np.zeros(0, np.uint8),
@@ -339,8 +343,8 @@ def build_index(
         )
     k = max(p[1].shape[1] for p in chunks.parts)
     return ColorIndex(
-        lab=np.ascontiguousarray(np.moveaxis(_pad([p[0] for p in chunks.parts], k), 2, 0)),
-        shares=_pad([p[1] for p in chunks.parts], k),
+        lab=np.ascontiguousarray(np.transpose(_pad([p[0] for p in chunks.parts], k), (2, 1, 0))),
+        shares=np.ascontiguousarray(_pad([p[1] for p in chunks.parts], k).T),
         rgb=_pad([p[2] for p in chunks.parts], k),
         record_index=np.concatenate([p[3] for p in chunks.parts]),
         source_blob=np.concatenate([p[4] for p in chunks.parts]),
@@ -426,7 +430,7 @@ class Hit:
 def _hits(index: ColorIndex, rows: npt.NDArray[np.int64], scores: npt.NDArray[Any]) -> list[Hit]:
     out = []
     for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=False), start=1):
-        shares = index.shares[row]
+        shares = np.asarray(index.shares[:, row])
         order = [j for j in np.argsort(-shares, kind="stable").tolist() if shares[j] > 0]
         hexes = tuple("#{:02x}{:02x}{:02x}".format(*index.rgb[row, j].tolist()) for j in order)
         out.append(
@@ -466,10 +470,26 @@ def _query_oklab(colors: Sequence[Any]) -> npt.NDArray[np.float32]:
     return srgb_to_oklab(rgb).astype(np.float32)
 
 
+def _sum_rows(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """(K, n) -> (n,) sum over the K rows, as element-wise adds (fast for small K)."""
+    total = values[0].copy()
+    for row in values[1:]:
+        total += row
+    return total
+
+
+def _min_rows(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """(K, n) -> (n,) minimum over the K rows."""
+    best = values[0].copy()
+    for row in values[1:]:
+        np.minimum(best, row, out=best)
+    return best
+
+
 def _distances_to(
     lab: npt.NDArray[np.float32], color: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
-    """(3, n, K) planar Oklab and one (3,) color -> (n, K) squared distances."""
+    """(3, K, n) Oklab and one (3,) color -> (K, n) squared distances."""
     d = lab[0] - color[0]
     total = d * d
     d = lab[1] - color[1]
@@ -490,8 +510,8 @@ def coverage(
 
     Parameters
     ----------
-    lab : (3, n, K) float32, planar Oklab
-    shares : (n, K) float32
+    lab : (3, K, n) float32, Oklab
+    shares : (K, n) float32
     query : (m, 3) float32, Oklab
     sigma : float > 0
     mode : {"any", "all"}
@@ -504,7 +524,7 @@ def coverage(
     if mode == "all":
         best = None
         for color in query:
-            per_query = (shares * np.exp(_distances_to(lab, color) * inv)).sum(axis=1)
+            per_query = _sum_rows(shares * np.exp(_distances_to(lab, color) * inv))
             best = per_query if best is None else np.minimum(best, per_query)
         assert best is not None
         return best.astype(np.float64)
@@ -513,7 +533,7 @@ def coverage(
         d2 = _distances_to(lab, color)
         nearest = d2 if nearest is None else np.minimum(nearest, d2, out=nearest)
     assert nearest is not None
-    return (shares * np.exp(nearest * inv)).sum(axis=1).astype(np.float64)  # type: ignore[no-any-return]
+    return _sum_rows(shares * np.exp(nearest * inv)).astype(np.float64)
 
 
 def search_colors(
@@ -551,7 +571,7 @@ def search_colors(
     for start in range(0, n, _CHUNK):
         stop = min(start + _CHUNK, n)
         scores[start:stop] = coverage(
-            index.lab[:, start:stop], index.shares[start:stop], query, sigma, mode
+            index.lab[:, :, start:stop], index.shares[:, start:stop], query, sigma, mode
         )
     rows = _top(scores, top, largest=True)
     return _hits(index, rows, scores[rows])
@@ -574,27 +594,31 @@ def emd_lower_bound(
 
     Parameters
     ----------
-    lab : (3, n, K) float32, planar Oklab;  shares : (n, K) float32, rows sum to 1
+    lab : (3, K, n) float32, Oklab;  shares : (K, n) float32, each image's sum to 1
     query : (m, 3) float32;  query_shares : (m,) float32, sums to 1
 
     Returns
     -------
     (n,) float64 >= 0
     """
-    padding = shares <= 0
-    nearest_query = None
-    query_side = np.zeros(shares.shape[0], np.float32)
-    for color, weight in zip(query, query_shares, strict=False):
-        dist = np.sqrt(_distances_to(lab, color))
-        nearest_query = dist.copy() if nearest_query is None else np.minimum(nearest_query, dist)
-        dist[padding] = np.inf
-        query_side += weight * dist.min(axis=1)
-    assert nearest_query is not None
-    row_side = (shares * nearest_query).sum(axis=1)
+    padding = np.where(shares > 0, np.float32(0.0), np.float32(np.inf))  # (K, n)
+    nearest2 = None  # squared distance of each swatch to its nearest query color
+    query_side = np.zeros(shares.shape[1], np.float32)
+    for color, weight in zip(query, query_shares, strict=True):
+        d2 = _distances_to(lab, color)
+        if nearest2 is None:
+            nearest2 = d2.copy()
+        else:
+            np.minimum(nearest2, d2, out=nearest2)
+        d2 += padding
+        query_side += weight * np.sqrt(_min_rows(d2))
+    assert nearest2 is not None
+    nearest_query = np.sqrt(nearest2, out=nearest2)
+    row_side = _sum_rows(shares * nearest_query)
     mean_query = query_shares @ query
-    centroid2 = np.zeros(shares.shape[0], np.float32)
+    centroid2 = np.zeros(shares.shape[1], np.float32)
     for c in range(3):
-        delta = (shares * lab[c]).sum(axis=1) - mean_query[c]
+        delta = _sum_rows(shares * lab[c]) - mean_query[c]
         centroid2 += delta * delta
     return np.maximum(np.maximum(row_side, query_side), np.sqrt(centroid2)).astype(np.float64)  # type: ignore[no-any-return]
 
@@ -613,12 +637,12 @@ def greedy_emd(
 
     Shapes as in :func:`emd_lower_bound`; returns (n,) float64 >= 0.
     """
-    n, k = shares.shape
+    k, n = shares.shape
     m = query.shape[0]
     dist = np.sqrt(
-        np.stack([_distances_to(lab, color) for color in query], axis=2).astype(np.float64)
+        np.stack([_distances_to(lab, color).T for color in query], axis=2).astype(np.float64)
     ).reshape(n, k * m)
-    left = shares.astype(np.float64)
+    left = shares.T.astype(np.float64)
     left = left / np.maximum(left.sum(axis=1, keepdims=True), 1e-300)
     right = np.broadcast_to(query_shares.astype(np.float64) / query_shares.sum(), (n, m)).copy()
     cost = np.zeros(n)
@@ -684,7 +708,7 @@ def search_like(
     for start in range(0, n, _CHUNK):
         stop = min(start + _CHUNK, n)
         bound[start:stop] = emd_lower_bound(
-            index.lab[:, start:stop], index.shares[start:stop], q, w32
+            index.lab[:, :, start:stop], index.shares[:, start:stop], q, w32
         )
     distance = np.full(n, np.inf)
     evaluated = np.zeros(n, bool)
@@ -699,7 +723,7 @@ def search_like(
             rows = np.flatnonzero((bound <= cut[0]) & ~evaluated)
             next_bound = cut[1]
         if rows.size:
-            distance[rows] = greedy_emd(index.lab[:, rows], index.shares[rows], q, w32)
+            distance[rows] = greedy_emd(index.lab[:, :, rows], index.shares[:, rows], q, w32)
             evaluated[rows] = True
         done = np.flatnonzero(evaluated)
         kth = np.partition(distance[done], min(top, done.size) - 1)[min(top, done.size) - 1]
