@@ -1,0 +1,110 @@
+"""A palette as a self-contained HTML fragment, for Jupyter's ``_repr_html_``.
+
+The fragment uses inline ``style`` attributes only (no ``<style>`` element,
+no script, no external resource), so notebook viewers that sanitize HTML
+still show it. Text inherits the notebook's color and secondary text is
+made fainter with opacity; borders are a half-transparent gray. Both read
+on light and dark themes alike, and white or black swatches keep a visible
+edge on either.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .export import PaletteLike, _as_palette, _source, format_share
+
+__all__ = ["palette_to_html"]
+
+_FONT = "system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
+_MONO = "ui-monospace,SFMono-Regular,Menlo,Consolas,'Liberation Mono',monospace"
+_EDGE = "rgba(128,128,128,.45)"
+_BAR_HEIGHT_PX = 36
+_SWATCH_WIDTH_PX = 100
+_SWATCH_HEIGHT_PX = 44
+
+
+def _attr(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def _bar(palette_shares: list[float], hexes: list[str], titles: list[str]) -> str:
+    total = sum(palette_shares)
+    if total <= 0:
+        return ""
+    parts = []
+    for share, hex_code, title in zip(palette_shares, hexes, titles, strict=True):
+        if share <= 0:
+            continue
+        parts.append(
+            f'<div title="{_attr(title)}" '
+            f'style="flex:0 0 {share / total * 100:.4f}%;background:{hex_code}"></div>'
+        )
+    label = "Palette bar: " + ", ".join(
+        t for t, s in zip(titles, palette_shares, strict=True) if s > 0
+    )
+    return (
+        f'<div role="img" aria-label="{_attr(label)}" '
+        f'style="display:flex;height:{_BAR_HEIGHT_PX}px;border-radius:6px;overflow:hidden;'
+        f'box-shadow:0 0 0 1px {_EDGE};margin:2px 1px 12px">' + "".join(parts) + "</div>"
+    )
+
+
+def palette_to_html(palette: PaletteLike) -> str:
+    """An HTML fragment showing the palette: the proportional bar, then one
+    card per swatch (color block, hex code, share, CSS name).
+
+    Parameters
+    ----------
+    palette : Palette or sequence of Swatch
+
+    Returns
+    -------
+    str
+        One ``<div>`` with inline styles; every text from the palette
+        (names, ``meta["source"]``) is HTML-escaped.
+
+    Raises
+    ------
+    ExportError
+        A swatch with values that cannot be shown (see :mod:`palettekit.export`).
+    """
+    palette = _as_palette(palette)
+    swatches = list(palette)
+    titles = [" ".join(p for p in (s.hex, format_share(s.share), s.name) if p) for s in swatches]
+
+    caption = f"{len(swatches)} color{'' if len(swatches) == 1 else 's'}"
+    source = _source(palette)
+    if source is not None:
+        caption += f" from {source}"
+
+    cards = []
+    for swatch, title in zip(swatches, titles, strict=True):
+        name = (
+            f'<div style="opacity:.7;font-size:12px;overflow-wrap:anywhere">'
+            f"{escape(swatch.name)}</div>"
+            if swatch.name
+            else ""
+        )
+        cards.append(
+            f'<div title="{_attr(title)}" style="width:{_SWATCH_WIDTH_PX}px">'
+            f'<div style="height:{_SWATCH_HEIGHT_PX}px;border-radius:6px;'
+            f'background:{swatch.hex};box-shadow:inset 0 0 0 1px {_EDGE}"></div>'
+            f'<div style="font-family:{_MONO};margin-top:5px">{swatch.hex}</div>'
+            f'<div style="font-size:12px">{escape(format_share(swatch.share))}</div>'
+            f"{name}</div>"
+        )
+
+    body = (
+        _bar([s.share for s in swatches], [s.hex for s in swatches], titles)
+        + '<div style="display:flex;flex-wrap:wrap;gap:12px 10px">'
+        + ("".join(cards) if cards else '<div style="opacity:.7">(no colors)</div>')
+        + "</div>"
+    )
+    return (
+        f'<div class="palettekit-palette" style="font-family:{_FONT};font-size:13px;'
+        f"line-height:1.35;color:inherit;max-width:{8 * (_SWATCH_WIDTH_PX + 10)}px;"
+        f'padding:4px 0">'
+        f'<div style="opacity:.7;font-size:12px;margin-bottom:6px">palettekit · '
+        f"{escape(caption)}</div>" + body + "</div>"
+    )
