@@ -146,17 +146,18 @@ def test_upload_swatches_bar_k_copy_download(page: Page, live_url: str, tmp_path
     assert page.evaluate("window.__marker") == "same page"
 
     # sort order
-    page.select_option("#sort", "lightness")
-    lightest = max(answer3["colors"], key=lambda c: c["oklab"][0])["hex"]
-    expect(page.locator("#swatches .swatch").first).to_have_attribute("data-hex", lightest)
+    with page.expect_response(lambda response: response.url.endswith("/api/palette")):
+        page.select_option("#sort", "lightness")
+    expect(page.locator("#figure")).to_have_attribute("aria-busy", "false")
+    by_lightness = sorted(answer3["colors"], key=lambda c: -c["oklab"][0])
+    assert [hex_code for hex_code, _ in swatch_data(page)] == [c["hex"] for c in by_lightness]
 
     # click to copy, with visible feedback
     first = page.locator("#swatches .swatch").first
     first_hex = first.get_attribute("data-hex")
     first.click()
-    expect(page.locator("#toast")).to_be_visible()
-    expect(page.locator("#toast")).to_contain_text(f"Copied {first_hex}")
     expect(first).to_have_attribute("data-copied", "true")
+    expect(page.locator("#toast")).to_contain_text(f"Copied {first_hex}")
     assert page.evaluate("navigator.clipboard.readText()") == first_hex
 
     # downloads: CSS from the API, JSON as shown

@@ -87,8 +87,9 @@ _MEDIA_TYPES = {
     "css": "text/css; charset=utf-8",
     "csv": "text/csv; charset=utf-8",
     "gpl": "text/plain; charset=utf-8",
+    "png": "image/png",
 }
-_SUFFIXES = {"json": "json", "css": "css", "csv": "csv", "gpl": "gpl"}
+_SUFFIXES = {"json": "json", "css": "css", "csv": "csv", "gpl": "gpl", "png": "png"}
 
 
 @dataclass
@@ -449,9 +450,8 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
 
     headers = {"Cache-Control": "no-store"}
     if kind == "palette":
-        media_type = _MEDIA_TYPES.get(fmt, "text/plain; charset=utf-8")
-        if isinstance(result, bytes):
-            media_type = "application/octet-stream"
+        default_type = "application/octet-stream" if isinstance(result, bytes) else "text/plain"
+        media_type = _MEDIA_TYPES.get(fmt, default_type)
         if fmt != "json":
             headers["Content-Disposition"] = (
                 f'attachment; filename="palette.{_SUFFIXES.get(fmt, "txt")}"'

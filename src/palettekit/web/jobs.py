@@ -99,18 +99,12 @@ def export_job(
 
     ``"json"`` is :func:`palettekit.export.to_json`, the CLI's ``--format json``.
     """
-    from .. import export
+    from ..export import export, to_json
 
     palette = palette_job(data, label, options, cache)
     if fmt == "json":
-        return export.to_json(palette)
-    return export.export(palette, fmt)
-
-
-def _png_bytes(image: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
+        return to_json(palette)
+    return export(palette, fmt)
 
 
 def bar_job(
@@ -125,10 +119,10 @@ def bar_job(
     ``render`` holds ``width``, ``height`` and ``labels`` as given by the
     request (already validated); the others keep render's defaults.
     """
-    from .. import render as render_module
+    from ..render import palette_bar, png_bytes
 
     palette = palette_job(data, label, options, cache)
-    return _png_bytes(render_module.palette_bar(palette, **render))
+    return png_bytes(palette_bar(palette, **render))
 
 
 def figure_job(
@@ -144,10 +138,10 @@ def figure_job(
     working size allowed by ``options.max_pixels`` times four, so a figure of a
     huge photo costs what a palette of it costs.
     """
-    from .. import render as render_module
     from ..load import load_image
+    from ..render import figure, png_bytes
 
     palette = palette_job(data, label, options, cache)
     display_pixels = None if options.max_pixels is None else options.max_pixels * 4
     loaded = load_image(named_bytes(data, label), options, max_pixels=display_pixels)
-    return _png_bytes(render_module.figure(loaded.image, palette, **render))
+    return png_bytes(figure(loaded.image, palette, **render))

@@ -229,7 +229,7 @@
     for (const other of els.swatches.querySelectorAll(".swatch[data-copied]")) other.removeAttribute("data-copied");
     if (copied) {
       button.dataset.copied = "true";
-      setTimeout(() => button.removeAttribute("data-copied"), 1400);
+      setTimeout(() => button.removeAttribute("data-copied"), 2000);
       showToast(`Copied ${hex}`, hex);
     } else {
       showToast(`Copy failed: select ${hex} by hand`, hex);
@@ -245,7 +245,7 @@
     els.toast.replaceChildren(chip, text);
     els.toast.hidden = false;
     clearTimeout(showToast.timer);
-    showToast.timer = setTimeout(() => { els.toast.hidden = true; }, 1800);
+    showToast.timer = setTimeout(() => { els.toast.hidden = true; }, 2400);
   }
 
   // ------------------------------------------------------------------ downloads
