@@ -19,6 +19,9 @@ Decisions, so callers know what to expect:
 * **Durability.** The data is ``fsync``-ed before the rename, and the
   directory after it (where the platform allows), so a crash right after
   :func:`write_atomic` returns loses neither the data nor the rename.
+* **Devices and pipes.** An existing target that is not a regular file
+  (``/dev/stdout``, ``/dev/null``, a FIFO) is written in place: renaming over
+  it would replace the device node or pipe. Atomicity does not apply there.
 * **Failure.** On any error, including KeyboardInterrupt, the temporary file
   is removed and the target is left as it was. OS errors name the target
   path, not the temporary one, so they make clear one-line messages.
@@ -76,6 +79,9 @@ def write_atomic(path: PathLike, data: str | bytes | bytearray | memoryview) -> 
     target = os.path.realpath(shown) if os.path.islink(shown) else shown
     if os.path.isdir(target):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
+    if _is_special(target):
+        _write_through(target, payload, shown)
+        return
     directory = os.path.dirname(os.path.abspath(target))
     existing_mode = _permission_bits(target)
 
@@ -100,6 +106,25 @@ def write_atomic(path: PathLike, data: str | bytes | bytearray | memoryview) -> 
         _remove_quietly(temp_path)
         raise
     _sync_directory(directory)
+
+
+def _is_special(path: str) -> bool:
+    """True for an existing file that is not a regular file (device, FIFO, socket)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _write_through(target: str, payload: bytes | bytearray | memoryview, shown: str) -> None:
+    """Write into a device or pipe in place: renaming over it would replace the
+    device node itself (``/dev/null``) and a reader of a FIFO would see nothing."""
+    try:
+        with open(target, "wb") as stream:
+            stream.write(payload)
+    except OSError as exc:
+        raise _about(exc, shown) from None
 
 
 def _permission_bits(path: str) -> int | None:
