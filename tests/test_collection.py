@@ -84,3 +84,20 @@ def test_merge_of_corpus_images_matches_joined_pixels() -> None:
     joined = palettekit.extract(np.concatenate(arrays), k=6, max_pixels=None)  # already reduced
     assert merged.hex == joined.hex
     assert merged.meta["images"] == 2
+
+
+def test_cli_extract_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from palettekit.cli import main
+
+    paths = write_images(tmp_path, 3)
+    assert main(["extract", "--merge", *paths, "-k", "4", "--format", "json"]) == 0
+    data = __import__("json").loads(capsys.readouterr().out)
+    expected = extract_merged(paths, k=4)
+    assert [c["hex"] for c in data["colors"]] == expected.hex
+    assert data["meta"]["images"] == 3
+    out = tmp_path / "merged.gpl"
+    assert main(["extract", "--merge", *paths, "-k", "4", "-o", str(out)]) == 0
+    assert out.read_text().count("\n") > 4
+    assert main(["extract", "--merge", paths[0], str(tmp_path / "nope.png")]) == 1
+    assert "nope.png" in capsys.readouterr().err
+    assert main(["extract", "--merge", *paths, "--figure", str(tmp_path / "f.png")]) == 2

@@ -501,6 +501,12 @@ def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="text (default), json, jsonl, csv, hex, gpl, css, png, or any other "
         "registered export format",
     )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="one palette for all the images together, from their combined color counts "
+        "(each image weighs by its pixels), instead of one palette per image",
+    )
     out.add_argument("--bar", metavar="FILE.png", help="also write the proportional palette bar")
     out.add_argument(
         "--bar-size",
@@ -980,8 +986,10 @@ def run_extract(args: argparse.Namespace) -> int:
     if specs.count(_STDIN) > 1:
         raise _CliError("standard input (-) can be read only once", EXIT_USAGE)
     inputs = [_Input(spec, index) for index, spec in enumerate(specs)]
+    merge = bool(getattr(args, "merge", False))
+    planned = [_merged_input(args, inputs)] if merge else inputs
     fmt = _choose_format(args.format, args.output)
-    outputs = _plan(args, inputs, fmt)
+    outputs = _plan(args, planned, fmt)
     _check_writable(outputs)
     color = use_color(args.color)
 
@@ -992,20 +1000,24 @@ def run_extract(args: argparse.Namespace) -> int:
             from .fetch import fetch_url
 
             item.data = fetch_url(item.spec, timeout=options.timeout, max_bytes=options.max_bytes)
-    palettes = [
-        _extract_one(
-            item,
-            options,
-            None if args.mask is None else _expand(args.mask, item),
-            quiet=args.quiet,
-        )
-        for item in inputs
-    ]
+    palettes = (
+        [_extract_merged(inputs, options, quiet=args.quiet)]
+        if merge
+        else [
+            _extract_one(
+                item,
+                options,
+                None if args.mask is None else _expand(args.mask, item),
+                quiet=args.quiet,
+            )
+            for item in inputs
+        ]
+    )
 
     stdout_payload: str | bytes | None = None
     files: list[tuple[str, str | bytes]] = []
     for output in outputs:
-        payload = _render(output, args, inputs, palettes, options, color)
+        payload = _render(output, args, planned, palettes, options, color)
         if output.path is None:
             stdout_payload = payload
         else:
@@ -1057,6 +1069,28 @@ def _extract_one(item: _Input, options: Options, mask: str | None, *, quiet: boo
             _print_warning(str(note))
     if item.data is not None:  # read through a stream: name the source as given
         palette = Palette(palette, {**palette.meta, "source": item.label})
+    return palette
+
+
+def _merged_input(args: argparse.Namespace, inputs: list[_Input]) -> _Input:
+    """``--merge`` (added by helper batch): one pseudo-input naming the set of images."""
+    if args.figure is not None or args.mask is not None:
+        raise _CliError("--merge cannot be combined with --figure or --mask", EXIT_USAGE)
+    merged = _Input(inputs[0].spec, 0)
+    if len(inputs) > 1:
+        merged.label = f"<{len(inputs)} images>"
+        merged.stem = "merged"
+    return merged
+
+
+def _extract_merged(inputs: list[_Input], options: Options, *, quiet: bool) -> Palette:
+    """One palette for all inputs (palettekit.collection.extract_merged)."""
+    from .collection import extract_merged
+
+    palette = extract_merged([item.source() for item in inputs], options=options, warn=False)
+    if not quiet:
+        for note in palette.meta.get("warnings", ()):
+            _print_warning(str(note))
     return palette
 
 

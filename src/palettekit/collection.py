@@ -115,6 +115,7 @@ def extract_merged(
     k: int | None = None,
     *,
     options: Options | None = None,
+    warn: bool = True,
     **kwargs: Any,
 ) -> Palette:
     """Dominant colors of a set of images taken together.
@@ -124,7 +125,7 @@ def extract_merged(
     sources
         Image sources as accepted by :func:`palettekit.extract` (paths, URLs,
         bytes, file objects, PIL images, arrays). Read one at a time.
-    k, options, **kwargs
+    k, options, warn, **kwargs
         As for :func:`palettekit.extract`.
 
     Returns
@@ -188,4 +189,4 @@ def extract_merged(
         "transparent_share": (pixels_total - opaque_total) / pixels_total if pixels_total else 0.0,
     }
     label = meta["source"]
-    return palette_from_histogram(combined, opts, meta=meta, timer=timer, label=label)
+    return palette_from_histogram(combined, opts, meta=meta, timer=timer, label=label, warn=warn)
