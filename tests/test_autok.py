@@ -42,8 +42,9 @@ def test_flat_graphic_gets_its_colors() -> None:
     result = choose_k(histogram_of(image))
     assert result.k == 3
     assert result.reason == "budget"
-    assert len(result.distortions) == 3
-    assert result.distortions[-1] <= MAX_MEAN_DISTORTION
+    # The curve ends one look-ahead step past k: a fourth color gains little.
+    assert len(result.distortions) == 4
+    assert result.distortions[2] <= MAX_MEAN_DISTORTION
 
 
 def test_small_distinct_color_is_not_averaged_away() -> None:
@@ -57,6 +58,23 @@ def test_small_distinct_color_is_not_averaged_away() -> None:
     yellow = srgb_to_oklab(np.array([250, 200, 0]) / 255.0)
     # Yellow is over 0.35 from the other three colors; its center is near it.
     assert np.min(np.linalg.norm(result.centers - yellow, axis=1)) < 0.1
+
+
+def test_small_colors_are_not_merged_when_one_more_color_pays_off() -> None:
+    # Four small flat colors (5 % each) on a light ground: four colors (two
+    # of them merged) already meet the budget, but the fifth cuts the
+    # distortion by far more than a quarter.
+    big = Image.new("RGB", (800, 500), (245, 240, 230))
+    draw = ImageDraw.Draw(big)
+    for i, color in enumerate([(220, 90, 50), (90, 160, 70), (40, 40, 60), (60, 120, 200)]):
+        draw.rectangle((40 + 190 * i, 150, 40 + 190 * i + 150, 150 + 133), fill=color)
+    image = np.asarray(big.resize((400, 250), Image.Resampling.BOX))
+    result = choose_k(histogram_of(image))
+    assert result.k == 5 and result.reason == "budget"
+    assert result.distortions[3] <= MAX_MEAN_DISTORTION  # four colors met the budget
+    assert result.distortions[4] < 0.75 * result.distortions[3]
+    # Without the look-ahead, two of the small colors would share a swatch.
+    assert choose_k(histogram_of(image), min_gain=1.0).k == 4
 
 
 def test_exact_colors_stop_at_distinct_count() -> None:
@@ -132,12 +150,16 @@ def test_to_meta_reports_curve_and_criterion() -> None:
     image = flat_graphic([(250, 250, 245), (200, 30, 40), (20, 60, 140)])
     meta = choose_k(histogram_of(image), max_k=8).to_meta()
     assert meta["k"] == 3 and meta["max_k"] == 8 and meta["reason"] == "budget"
-    assert len(meta["distortion_curve"]) == 3 == len(meta["far_share_curve"])
+    assert len(meta["distortion_curve"]) == 4 == len(meta["far_share_curve"])
+    assert meta["far_share_curve"][0] is None  # not needed: over budget
     assert meta["criterion"] == {
         "max_mean_distortion": MAX_MEAN_DISTORTION,
         "far_distance": FAR_DISTANCE,
         "max_far_share": 0.01,
         "blend_tolerance": 0.03,
+        "min_gain": 0.25,
+        "min_gain_absolute": 0.2,
+        "peak_share": 0.0025,
         "jnd": JND,
     }
 

@@ -18,7 +18,18 @@ image's own color histogram (every bin weighted by its pixel count):
   counted as far: it is drawn from the palette's colors, not a color of its
   own.
 
-If no k up to ``max_k`` meets both, ``max_k`` is chosen. The search also
+A palette that meets the budget is kept unless one more color would still
+cut its mean distortion by a quarter or more (:data:`MIN_GAIN`) and by at
+least 0.2 (:data:`MIN_GAIN_ABSOLUTE`, a tenth of a just-noticeable
+difference), counting only the pixels of histogram peaks (bins holding
+:data:`PEAK_SHARE` = 0.25 % of the pixels or more) -- the sign that a
+distinct flat color was merged into another (a flat graphic's five colors
+squeezed into four) -- in which case the search goes on. Anti-aliased edges
+and the gradual colors of photos spread over many small bins and do not
+prolong the search. The distortion curve in ``meta`` therefore ends one step past the
+chosen k when this look-ahead stopped the search.
+
+If no k up to ``max_k`` meets the budget, ``max_k`` is chosen. The search also
 stops, and keeps the previous k, as soon as two colors of a palette come
 closer than :data:`JND` = 0.02 in Oklab (a just-noticeable difference, the
 value CSS Color 4 uses for gamut mapping): more colors would only split one
@@ -58,6 +69,9 @@ __all__ = [
     "FAR_DISTANCE",
     "MAX_FAR_SHARE",
     "BLEND_TOLERANCE",
+    "MIN_GAIN",
+    "MIN_GAIN_ABSOLUTE",
+    "PEAK_SHARE",
     "DEFAULT_MAX_K",
     "AutoKResult",
     "choose_k",
@@ -81,6 +95,18 @@ MAX_FAR_SHARE = 0.01
 BLEND_TOLERANCE = 0.03
 """Oklab distance within which a pixel counts as a mix of two palette colors."""
 
+MIN_GAIN = 0.25
+"""Look-ahead: a further color that cuts the mean distortion by this fraction
+or more is taken even though the budget is met."""
+
+MIN_GAIN_ABSOLUTE = 0.2
+"""Look-ahead: ... and by at least this much (mean distortion x 100, a tenth
+of a just-noticeable difference)."""
+
+PEAK_SHARE = 0.0025
+"""Look-ahead: only histogram bins holding at least this share of the pixels
+(the flat colors of a graphic) count towards the gain."""
+
 DEFAULT_MAX_K = 12
 """Default upper bound of the search."""
 
@@ -91,6 +117,11 @@ _SEARCH_MAX_ITER = 100
 _SEARCH_TOL = 1e-4
 
 FloatArray = npt.NDArray[np.float64]
+
+# Products over all bins are written as multiply-and-sum rather than `@`:
+# OpenBLAS runs large vector and matrix-vector products on several threads,
+# and on a busy machine waking them costs more than the arithmetic (see
+# cluster.cross_products).
 
 
 @dataclass(frozen=True)
@@ -138,6 +169,9 @@ class AutoKResult:
                 "far_distance": FAR_DISTANCE,
                 "max_far_share": MAX_FAR_SHARE,
                 "blend_tolerance": BLEND_TOLERANCE,
+                "min_gain": MIN_GAIN,
+                "min_gain_absolute": MIN_GAIN_ABSOLUTE,
+                "peak_share": PEAK_SHARE,
                 "jnd": JND,
             },
             "distortion_curve": [round(d, 4) for d in self.distortions],
@@ -178,7 +212,7 @@ def _next_center(
     targets = rng.random(n_trials) * cumulative[-1]
     candidates = np.minimum(np.searchsorted(cumulative, targets, side="right"), len(points) - 1)
     d2 = np.minimum(squared_distances(points, points[candidates]), closest[:, None])
-    best = int(np.argmin(weights @ d2))
+    best = int(np.argmin((d2 * weights[:, None]).sum(axis=0)))
     return points[candidates[best]]
 
 
@@ -198,7 +232,7 @@ def _blend_distances(srgb: FloatArray, oklab: FloatArray, centers_oklab: FloatAr
             length2 = float(step @ step)
             if length2 == 0.0:
                 continue
-            t = np.clip((srgb - start) @ step / length2, 0.0, 1.0)
+            t = np.clip(((srgb - start) * step).sum(axis=1) / length2, 0.0, 1.0)
             mixed = srgb_to_oklab(start + t[:, None] * step)
             np.minimum(best, np.linalg.norm(oklab - mixed, axis=1), out=best)
     return best
@@ -234,6 +268,8 @@ def choose_k(
     far_distance: float = FAR_DISTANCE,
     max_far_share: float = MAX_FAR_SHARE,
     blend_tolerance: float = BLEND_TOLERANCE,
+    min_gain: float = MIN_GAIN,
+    min_gain_absolute: float = MIN_GAIN_ABSOLUTE,
     jnd: float = JND,
 ) -> AutoKResult:
     """Choose the number of colors for a histogram (criterion in the module doc).
@@ -247,9 +283,12 @@ def choose_k(
         Largest k considered, >= 1.
     seed : int
         Seed of the generator drawing the candidate centers.
-    max_mean_distortion, far_distance, max_far_share, blend_tolerance, jnd : float
-        The budget and the just-noticeable difference (defaults: the module
-        constants).
+    max_mean_distortion, far_distance, max_far_share, blend_tolerance : float
+        The budget (defaults: the module constants).
+    min_gain, min_gain_absolute : float
+        The look-ahead rule (defaults: the module constants).
+    jnd : float
+        The just-noticeable difference.
 
     Returns
     -------
@@ -277,8 +316,13 @@ def choose_k(
 
     distortions: list[float] = []
     far_shares: list[float | None] = []
-    centers = (weights @ points)[None, :] / weights.sum()
+    centers = (points * weights[:, None]).sum(axis=0)[None, :] / weights.sum()
     chosen, reason = centers, "max_k"
+    # A palette within budget waits for one look-ahead step: if one more
+    # color would still cut the distortion by MIN_GAIN or more, go on.
+    pending: FloatArray | None = None
+    pending_nearest = np.zeros(0)
+    peaks = full_weights >= PEAK_SHARE * total
     for k in range(1, max_k + 1):
         if k >= n_distinct:
             # Every distinct color gets its own swatch: nothing is lost.
@@ -303,13 +347,28 @@ def choose_k(
             break
         centers = candidate
         nearest = _nearest_distances(full_points, full_norms, centers)
-        distortions.append(float(full_weights @ nearest / total * 100.0))
+        distortion = float((full_weights * nearest).sum() / total * 100.0)
+        if pending is not None:
+            # Gain on the histogram's peaks only: flat colors are peaks,
+            # anti-aliased edges and photo noise spread thinly over many bins.
+            gain = float(
+                (full_weights[peaks] * (pending_nearest[peaks] - nearest[peaks])).sum()
+                / total
+                * 100.0
+            )
+            if gain < min_gain * distortions[-1] or gain < min_gain_absolute:
+                distortions.append(distortion)
+                far_shares.append(None)
+                chosen, reason = pending, "budget"
+                break
+            pending = None
+        distortions.append(distortion)
         chosen = centers
         if k >= n_distinct:
             far_shares.append(0.0)
             reason = "distinct"
             break
-        if distortions[-1] > max_mean_distortion:
+        if distortion > max_mean_distortion:
             # The far share costs more; it is measured only when it decides.
             far_shares.append(None)
             continue
@@ -320,8 +379,10 @@ def choose_k(
         far_share = float(full_weights[far].sum() / total)
         far_shares.append(far_share)
         if far_share <= max_far_share:
-            reason = "budget"
-            break
+            if k == max_k or not peaks.any():
+                reason = "budget"
+                break
+            pending, pending_nearest = centers, nearest
     return AutoKResult(
         k=int(chosen.shape[0]),
         reason=reason,
