@@ -461,3 +461,21 @@ def test_figure_of_a_real_photo():
     palette = palettekit.extract(source, k=6)
     card = figure(source, palette)
     assert card.size == (632, 16 + 400 + 8 + 72 + 16)  # 768x512 shown at 600x400
+
+
+def test_small_images_are_enlarged_with_crisp_pixels():
+    tiny = Image.new("RGB", (4, 2), RED)
+    tiny.putpixel((3, 1), BLUE)
+    card = figure(tiny, three_colors(), width=40, margin=0, bar_height=4, labels=False)
+    assert card.size == (40, 20 + 4)
+    pixels = np.asarray(card)
+    assert (pixels[:20, :30] == RED).all()
+    assert (pixels[10:20, 30:40] == BLUE).all() and (pixels[:10, 30:40] == RED).all()
+
+
+def test_a_one_pixel_margin_never_covers_the_bar():
+    card = figure(halves(), three_colors(), width=100, margin=1, bar_height=6, labels=False)
+    assert card.size == (102, 1 + 50 + 0 + 6 + 1)
+    bar = np.asarray(card)[51:57, 1:101]
+    assert column_runs(bar[0]) == [(RED, 50), (BLUE, 30), (GREEN, 20)]
+    assert (bar == bar[:1]).all()

@@ -357,7 +357,8 @@ def figure(
     ``margin``, with ``margin`` on the left and right. The image is upright
     (EXIF orientation applied), composited on ``background`` if it has
     transparency, and scaled to fit a ``width`` x ``width`` box (a landscape
-    photo is ``width`` wide). The bar is as wide as the image, but at least
+    photo is ``width`` wide; a small image is enlarged, with crisp pixels
+    when it grows 2x or more). The bar is as wide as the image, but at least
     half of ``width``; a narrower image is centered over it. A hairline
     frames the image and the bar, so a swatch the color of the background
     still shows its edge.
@@ -422,7 +423,11 @@ def figure(
     shown_size = _display_size(loaded.image.size, (width, width))
     shown = _on_background(loaded.image, card_color)
     if shown.size != shown_size:
-        shown = shown.resize(shown_size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        # Enlarging a small image 2x or more keeps its pixels crisp (pixel art,
+        # flat test images); anything else is resampled smoothly.
+        enlarge = shown_size[0] >= 2 * shown.size[0]
+        method = Image.Resampling.NEAREST if enlarge else Image.Resampling.LANCZOS
+        shown = shown.resize(shown_size, method, reducing_gap=None if enlarge else 3.0)
 
     bar_width = max(shown_size[0], round(width * _FIGURE_MIN_BAR_SHARE))
     gap = margin // 2
@@ -433,13 +438,14 @@ def figure(
     card = Image.new("RGB", card_size, card_color)
     image_at = (margin + (bar_width - shown_size[0]) // 2, margin)
     bar_at = (margin, margin + shown_size[1] + gap)
-    card.paste(shown, image_at)
-    card.paste(bar, bar_at)
     if margin > 0:
+        # Frames first: where image and bar touch (margin 1), content wins.
         draw = ImageDraw.Draw(card)
         frame = _frame_color(card_color)
         for (left, top), (w, h) in ((image_at, shown_size), (bar_at, bar.size)):
             draw.rectangle((left - 1, top - 1, left + w, top + h), outline=frame)
+    card.paste(shown, image_at)
+    card.paste(bar, bar_at)
     return card
 
 
