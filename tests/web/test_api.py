@@ -92,6 +92,16 @@ def test_options_from_query_body_and_sort(client, photo_png):
     assert len(both["colors"]) == 4
 
 
+def test_auto_k_background_and_crop_options(client, photo_png):
+    fields = {"k": "auto", "max_k": "6", "detect_background": "true", "crop": "0,0,48,32"}
+    response = client.post("/api/palette", files={"file": ("p.png", photo_png)}, data=fields)
+    assert response.status_code == 200, response.text
+    options = {"k": "auto", "max_k": 6, "detect_background": True, "crop": (0, 0, 48, 32)}
+    want = expected_palette(photo_png, "p.png", **options).to_dict()
+    assert response.json()["colors"] == want["colors"]
+    assert 1 <= len(want["colors"]) <= 6
+
+
 def test_raw_image_body(client, photo_png):
     response = client.post(
         "/api/palette?k=3", content=photo_png, headers={"content-type": "image/png"}
@@ -209,6 +219,11 @@ def test_repeated_request_is_served_from_the_cache(client, photo_png):
         ({"max_bytes": "999999999"}, "unknown option: max_bytes"),
         ({"timeout": "3600"}, "unknown option: timeout"),
         ({"max_image_pixels": "1"}, "unknown option"),
+        ({"frames": "all"}, "unknown option: frames"),
+        ({"max_k": "65"}, "at most 64 on this server"),
+        ({"k": "automatic"}, "k must be"),
+        ({"detect_background": "perhaps"}, "detect_background must be true or false"),
+        ({"crop": "1,2,3"}, "crop"),
     ],
 )
 def test_bad_options_are_400(client, photo_png, fields, needle):
@@ -527,7 +542,8 @@ def test_openapi_document_describes_the_api(client):
     )
     body = paths["/api/palette"]["post"]["requestBody"]["content"]
     assert {"multipart/form-data", "application/json", "image/*"} <= set(body)
-    assert body["multipart/form-data"]["schema"]["properties"]["k"]["maximum"] == 64
+    k_schema = body["multipart/form-data"]["schema"]["properties"]["k"]
+    assert {"type": "integer", "minimum": 1, "maximum": 64} in k_schema["oneOf"]
     responses = paths["/api/palette"]["post"]["responses"]
     assert {"200", "400", "413", "415", "422", "504"} <= set(responses)
 

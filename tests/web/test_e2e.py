@@ -232,12 +232,22 @@ def test_keyboard_reaches_every_control(page: Page, live_url: str):
         "choose-button",
         "url-input",
         "k",
+        "k-auto",
         "sort",
         "space",
         "swatch",
         "button button-small",
     ):
         assert wanted in reached, (wanted, reached)
+    # "choose for me": k="auto", the slider is disabled and the count shown is the palette's
+    with page.expect_response(lambda response: response.url.endswith("/api/palette")):
+        page.check("#k-auto")
+    expect(page.locator("#figure")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#k")).to_be_disabled()
+    count = page.locator("#swatches .swatch").count()
+    assert 1 <= count <= 16
+    expect(page.locator("#k-output")).to_have_text(str(count))
+    expect(page.locator("#bar .bar-segment")).to_have_count(count)
     # a swatch copies on Enter, like a click
     page.locator("#swatches .swatch").nth(1).focus()
     page.keyboard.press("Enter")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -87,3 +90,80 @@ def test_base_options_apply_the_server_limits():
     base = settings.base_options()
     assert (base.k, base.max_bytes, base.max_image_pixels, base.timeout) == (7, 1234, 5678, 3.0)
     assert base.max_pixels == 10_000
+
+
+def start_serve(*flags: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "palettekit",
+            "serve",
+            "--port",
+            "0",
+            "--log-level",
+            "warning",
+            *flags,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("palettekit: serving on http://127.0.0.1:"), (line, process.stderr)
+    return process, line.split()[3]
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_serve_runs_on_loopback_and_stops_on_interrupt():
+    process, url = start_serve("-k", "8", "--sort", "hue", "--max-upload-mb", "2")
+    try:
+        assert get_json(f"{url}/api/health")["status"] == "ok"
+        config = get_json(f"{url}/api/config")
+        assert config["defaults"]["k"] == 8
+        assert config["defaults"]["sort"] == "hue"
+        assert config["limits"]["max_upload_bytes"] == 2 * 1024 * 1024
+        assert config["allow_private_urls"] is False
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_serve_on_a_busy_port_is_a_one_line_error():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "palettekit", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"palettekit: error: cannot listen on 127.0.0.1:{port}"
+    )
+
+
+@pytest.mark.parametrize(
+    "flags", [["--max-upload-mb", "0"], ["--workers", "0"], ["--port", "70000"]]
+)
+def test_serve_with_bad_settings_is_a_usage_error(flags):
+    done = subprocess.run(
+        [sys.executable, "-m", "palettekit", "serve", *flags],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("palettekit: error:")
+    assert "Traceback" not in done.stderr

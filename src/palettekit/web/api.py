@@ -76,7 +76,9 @@ _INT_OPTIONS = {
     "max_pixels",
     "histogram_bits",
     "alpha_threshold",
+    "max_k",
 }
+_BOOL_OPTIONS = {"detect_background", "exclude_background"}
 _FLOAT_OPTIONS = {"tol"}
 _FORM_MAX_FIELDS = 32
 _FORM_MAX_FIELD_BYTES = 8 * 1024
@@ -157,6 +159,12 @@ def _coerce_option(name: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
+    if name == "k" and text.lower() == "auto":
+        return "auto"
+    if name in _BOOL_OPTIONS:
+        return _parse_bool(name, text)
+    if name == "crop" and text.lower() in ("", "none"):
+        return None
     if name in _INT_OPTIONS:
         try:
             return int(text)
@@ -214,13 +222,14 @@ def options_from_fields(
     options = Options.from_kwargs(settings.base_options(), **values)
     caps = (
         ("k", settings.max_k),
+        ("max_k", settings.max_k),
         ("n_init", settings.max_n_init),
         ("max_iter", settings.max_max_iter),
         ("max_pixels", settings.max_work_pixels),
     )
     for name, cap in caps:
         value = getattr(options, name)
-        if value is not None and value > cap:
+        if isinstance(value, int) and value > cap:
             raise OptionsError(f"{name} must be at most {cap} on this server, got {value}")
     return options
 
@@ -468,11 +477,12 @@ def _option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
     defaults = settings.base_options()
     return {
         "k": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": settings.max_k,
+            "oneOf": [
+                {"type": "integer", "minimum": 1, "maximum": settings.max_k},
+                {"type": "string", "enum": ["auto"]},
+            ],
             "default": defaults.k,
-            "description": "Number of colors.",
+            "description": 'Number of colors, or "auto" to choose it for the image (up to max_k).',
         },
         "space": {
             "type": "string",
@@ -518,6 +528,20 @@ def _option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
             "minimum": 0,
             "maximum": 255,
             "default": defaults.alpha_threshold,
+        },
+        "max_k": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": settings.max_k,
+            "default": defaults.max_k,
+            "description": 'Largest k that k="auto" may choose.',
+        },
+        "detect_background": {"type": "boolean", "default": defaults.detect_background},
+        "exclude_background": {"type": "boolean", "default": defaults.exclude_background},
+        "crop": {
+            "type": "string",
+            "example": "10%,10%,90%,90%",
+            "description": "Region to analyse: left,top,right,bottom in pixels or fractions.",
         },
         "composite_on": {
             "type": "string",

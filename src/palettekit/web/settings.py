@@ -27,8 +27,12 @@ CLIENT_OPTION_NAMES = (
     "histogram_bits",
     "alpha_threshold",
     "composite_on",
+    "max_k",
+    "detect_background",
+    "exclude_background",
+    "crop",
 )
-"""Options a request may set. The byte, pixel and time limits stay the server's."""
+"""Options a request may set. The byte, pixel, frame and time limits stay the server's."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +53,8 @@ class Settings:
     max_work_pixels : int
         Largest ``max_pixels`` (working size) a request may ask for.
     max_k : int
-        Largest ``k`` a request may ask for.
+        Largest ``k`` a request may ask for, and largest ``max_k`` (the bound
+        of ``k="auto"``).
     max_n_init, max_max_iter : int
         Largest ``n_init`` and ``max_iter`` a request may ask for.
     max_render_width : int
@@ -135,6 +140,7 @@ class Settings:
         if max_pixels is None or max_pixels > self.max_work_pixels:
             max_pixels = self.max_work_pixels
         return self.options.replace(
+            max_k=min(self.options.max_k, self.max_k),
             max_pixels=max_pixels,
             max_image_pixels=self.max_image_pixels,
             max_bytes=self.max_upload_bytes,

@@ -19,6 +19,7 @@
     caption: $("#figure-caption"),
     optionsForm: $("#options-form"),
     k: $("#k"),
+    kAuto: $("#k-auto"),
     kOutput: $("#k-output"),
     sort: $("#sort"),
     space: $("#space"),
@@ -41,7 +42,9 @@
   // ------------------------------------------------------------------ requests
 
   function optionFields() {
-    return { k: Number(els.k.value), sort: els.sort.value, space: els.space.value };
+    const common = { sort: els.sort.value, space: els.space.value };
+    if (els.kAuto.checked) return { k: "auto", max_k: 16, ...common };
+    return { k: Number(els.k.value), ...common };
   }
 
   function buildRequest(extraFields) {
@@ -94,6 +97,7 @@
       state.paletteText = text;
       state.palette = JSON.parse(text);
       render(state.palette);
+      if (els.kAuto.checked) els.kOutput.textContent = String(state.palette.colors.length);
       const ms = Math.round(performance.now() - started);
       setStatus(`${state.palette.colors.length} colors in ${ms} ms.`);
     } catch (error) {
@@ -396,6 +400,11 @@
   els.k.addEventListener("input", () => {
     els.kOutput.textContent = els.k.value;
     scheduleRefresh();
+  });
+  els.kAuto.addEventListener("change", () => {
+    els.k.disabled = els.kAuto.checked;
+    if (!els.kAuto.checked) els.kOutput.textContent = els.k.value;
+    scheduleRefresh(0);
   });
   els.sort.addEventListener("change", () => scheduleRefresh(0));
   els.space.addEventListener("change", () => scheduleRefresh(0));
