@@ -152,15 +152,6 @@ def resume_under_sigkill(n_sources: int, kills: int, seed: int = 0) -> dict:
     from PIL import Image
 
     rng = np.random.default_rng(seed)
-    cli = (
-        "import sys\n"
-        "try:\n"
-        "    from palettekit.cli import main, ADAPTER_MODULES\n"
-        "    assert 'palettekit.batch.cli' in ADAPTER_MODULES\n"
-        "except (ImportError, AssertionError):\n"
-        "    from palettekit.batch.cli import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
-    )
     with tempfile.TemporaryDirectory() as folder:
         images = Path(folder) / "imgs"
         images.mkdir()
@@ -174,8 +165,8 @@ def resume_under_sigkill(n_sources: int, kills: int, seed: int = 0) -> dict:
         for _ in range(kills):
             argv = [
                 sys.executable,
-                "-c",
-                cli,
+                "-m",
+                "palettekit",
                 "batch",
                 str(images),
                 "-o",
@@ -205,8 +196,8 @@ def resume_under_sigkill(n_sources: int, kills: int, seed: int = 0) -> dict:
             done_at_kill.append(out.read_bytes().count(b"\n"))
         argv = [
             sys.executable,
-            "-c",
-            cli,
+            "-m",
+            "palettekit",
             "batch",
             str(images),
             "-o",

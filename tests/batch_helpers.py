@@ -38,27 +38,13 @@ def write_images(folder: Path, count: int, prefix: str = "img", start: int = 0) 
 
 def cli_command() -> list[str]:
     """argv prefix that runs the palettekit CLI in a fresh interpreter."""
-    code = (
-        "import sys\n"
-        "try:\n"
-        "    from palettekit.cli import main, ADAPTER_MODULES\n"
-        "    assert 'palettekit.batch.cli' in ADAPTER_MODULES\n"
-        "except (ImportError, AssertionError):\n"
-        "    from palettekit.batch.cli import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
-    )
-    return [sys.executable, "-c", code]
+    return [sys.executable, "-m", "palettekit"]
 
 
 def run_cli(argv: list[str]) -> int:
-    """Run the CLI in this process (palettekit.cli if it registers batch, else ours)."""
-    try:
-        from palettekit.cli import ADAPTER_MODULES, main
+    """Run the palettekit CLI in this process; returns the exit status."""
+    from palettekit.cli import main
 
-        if "palettekit.batch.cli" not in ADAPTER_MODULES:
-            raise ImportError
-    except ImportError:
-        from palettekit.batch.cli import main
     return int(main(argv))
 
 

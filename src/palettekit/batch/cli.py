@@ -13,7 +13,7 @@ import sys
 import threading
 from typing import Any
 
-__all__ = ["add_parser", "run_batch", "run_search", "build_parser", "main"]
+__all__ = ["add_parser", "run_batch", "run_search"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -28,70 +28,9 @@ def _note(message: str) -> None:
 
 
 def _extract_option_helpers():  # type: ignore[no-untyped-def]
-    """palettekit.cli's shared extract flags, or plain ones derived from Options."""
-    try:
-        from palettekit.cli import add_extract_options, options_from_args
-    except ImportError:  # palettekit.cli not available: one --name flag per Options field
-        return _add_option_fields, _options_from_fields
+    from palettekit.cli import add_extract_options, options_from_args
+
     return add_extract_options, options_from_args
-
-
-def _add_option_fields(parser: argparse.ArgumentParser) -> None:
-    import dataclasses
-
-    from ..options import Options
-
-    group = parser.add_argument_group("extract options")
-    for f in dataclasses.fields(Options):
-        flag = "--" + f.name.replace("_", "-")
-        names = ["-k", flag] if f.name == "k" else [flag]
-        group.add_argument(*names, dest=f"opt_{f.name}", default=None, metavar=f.name.upper())
-
-
-def _options_from_fields(args: argparse.Namespace) -> Any:
-    import dataclasses
-
-    from ..errors import OptionsError
-    from ..options import Options
-
-    given: dict[str, Any] = {}
-    for f in dataclasses.fields(Options):
-        text = getattr(args, f"opt_{f.name}", None)
-        if text is None:
-            continue
-        default = f.default
-        try:
-            if isinstance(default, bool):
-                value: Any = text.lower() in ("1", "true", "yes")
-            elif isinstance(default, int) or f.name == "max_pixels":
-                value = None if text.lower() == "none" else int(text)
-            elif isinstance(default, float):
-                value = float(text)
-            else:
-                value = text
-        except ValueError:
-            raise OptionsError(
-                f"--{f.name.replace('_', '-')}: not a valid value: {text!r}"
-            ) from None
-        given[f.name] = value
-    return Options.from_kwargs(**given)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """A parser with only this module's subcommands (used by tests and ``main``)."""
-    parser = argparse.ArgumentParser(prog="palettekit")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run ``batch`` or ``search`` from an argument list; returns the exit code."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return int(args.run(args))
 
 
 def add_parser(subparsers: Any) -> None:
@@ -225,7 +164,8 @@ def run_batch(args: argparse.Namespace) -> int:
     try:
         options = options_from_args(args)
     except PaletteError as exc:
-        return _error(str(exc))
+        _error(str(exc))
+        return EXIT_USAGE
     if args.workers is not None and args.workers < 0:
         return _error(f"--workers must be >= 0, got {args.workers}")
     if args.resume and args.overwrite:
