@@ -66,9 +66,10 @@ SAMPLE = make_palette(
 
 def check_golden(name: str, data: str | bytes) -> None:
     path = GOLDEN / name
-    if UPDATE:
+    if UPDATE:  # an update never passes silently (as in tests/output_samples.py)
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        pytest.skip(f"golden file {name} written; review the diff")
     assert path.exists(), f"missing golden file {path}; run with PALETTEKIT_UPDATE_GOLDEN=1"
     expected = path.read_bytes()
     actual = data.encode("utf-8") if isinstance(data, str) else data
@@ -296,3 +297,37 @@ def test_tailwind_more_swatches_than_steps_in_one_family() -> None:
     shades = json.loads(to_tailwind(palette))["blue"]
     assert sorted(shades.values()) == sorted(palette.hex)
     assert len([k for k in shades if "-" in k]) == 2
+
+
+# --- the export registry ---
+
+
+@pytest.mark.parametrize(
+    ("fmt", "func", "suffix"),
+    [
+        ("ase", to_ase, ".ase"),
+        ("svg", to_svg_swatches, ".svg"),
+        ("svg-bar", to_svg_bar, None),
+        ("css-gradient", to_css_gradient, None),
+        ("css-dominant", to_css_dominant, None),
+        ("tailwind", to_tailwind, None),
+    ],
+)
+def test_registered_in_the_export_registry(fmt, func, suffix) -> None:  # type: ignore[no-untyped-def]
+    from palettekit import export
+
+    entry = export.get_format(fmt)
+    assert entry.func is func
+    assert entry.binary == (fmt == "ase")
+    assert export.export(SAMPLE, fmt) == func(SAMPLE)
+    if suffix is not None:
+        assert export.format_for_path(f"palette{suffix.upper()}") == fmt
+
+
+def test_save_writes_an_ase_file_that_parses_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from palettekit import export
+
+    path = tmp_path / "palette.ase"
+    export.save(SAMPLE, path)
+    entries = read_ase(path.read_bytes())
+    assert [e[1] for e in entries if e[0] == "color"] == SAMPLE.hex

@@ -19,6 +19,20 @@ function                  returns    what
 Every function takes a :class:`~palettekit.palette.Palette` (or any sequence
 of swatches) with at least one swatch and is deterministic: the same palette
 gives the same bytes.
+
+They are registered in :data:`palettekit.export.FORMATS` (this module is one
+of its ``PLUGIN_MODULES``, imported on the registry's first read):
+
+================  ==========  ====================
+format name       suffix      function
+================  ==========  ====================
+``ase``           ``.ase``    :func:`to_ase`
+``svg``           ``.svg``    :func:`to_svg_swatches`
+``svg-bar``       (none)      :func:`to_svg_bar`
+``css-gradient``  (none)      :func:`to_css_gradient`
+``css-dominant``  (none)      :func:`to_css_dominant`
+``tailwind``      (none)      :func:`to_tailwind`
+================  ==========  ====================
 """
 
 from __future__ import annotations
@@ -368,3 +382,17 @@ def to_tailwind(palette: Sequence[Swatch]) -> str:
         colors["on-accent"] = text_color(swatches[accent].rgb).hex
     colors.update(_tailwind_shades(swatches))
     return json.dumps(colors, indent=2, ensure_ascii=False) + "\n"
+
+
+def _register() -> None:
+    from .export import register_format
+
+    register_format("ase", to_ase, suffixes=(".ase",), binary=True)
+    register_format("svg", to_svg_swatches, suffixes=(".svg",))
+    register_format("svg-bar", to_svg_bar)
+    register_format("css-gradient", to_css_gradient)
+    register_format("css-dominant", to_css_dominant)
+    register_format("tailwind", to_tailwind)
+
+
+_register()
