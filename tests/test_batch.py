@@ -323,3 +323,22 @@ def test_cli_bad_option_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code in (1, 2)
     assert "Traceback" not in err and "k" in err
     assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_parquet_part_that_cannot_be_written_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    paths = write_images(tmp_path, 3)
+    out = tmp_path / "r.parquet"
+    write_results(paths[:1], out, FAST, workers=0)
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", no_space)
+    with pytest.raises(ResultsFileError, match="No space left on device"):
+        write_results(paths, out, FAST, workers=0, resume=True)
+    monkeypatch.undo()
+    assert sorted(p.name for p in out.iterdir()) == ["part-000000.parquet"]
+    assert write_results(paths, out, FAST, workers=0, resume=True).ok == 2

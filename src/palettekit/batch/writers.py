@@ -543,14 +543,14 @@ class ParquetWriter(ResultsWriter):
                 os.fsync(handle.fileno())
             os.replace(temp, final)
             _fsync_dir(self.path)
-        except OSError as exc:
+        except Exception as exc:  # OSError, or pyarrow's own errors for a full disk
             try:
                 os.unlink(temp)
             except OSError:
                 pass
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise ResultsFileError(
-                f"cannot write {final}: {exc.strerror or exc}; earlier parts are kept "
-                "(continue with --resume)"
+                f"cannot write {final}: {reason}; earlier parts are kept (continue with --resume)"
             ) from None
         self._next_part += 1
         self._rows = []
