@@ -88,10 +88,12 @@ XYZ_TO_LINEAR_SRGB = np.linalg.inv(LINEAR_SRGB_TO_XYZ)
 D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
 """Reference white of CIELAB, D65 2-degree observer."""
 
-# Knee of the sRGB transfer function. IEC 61966-2-1 rounds the linear-side
-# knee to 0.0031308; using 0.04045 / 12.92 (= 0.00313080495...) instead makes
-# encoding and decoding exact inverses (the two differ by < 1e-8 near it).
-_SRGB_KNEE = 0.04045
+# Knee of the sRGB transfer function: where its linear segment (slope 12.92)
+# crosses the power segment. IEC 61966-2-1 rounds it to 0.04045 (encoded) and
+# 0.0031308 (linear), which leaves both functions with a ~3e-8 step and makes
+# them inverse only up to it; at the exact crossing both are continuous and
+# exact inverses. The values differ from the rounded knees' by < 3e-9.
+_SRGB_KNEE = 0.040448236277107245
 _LINEAR_KNEE = _SRGB_KNEE / 12.92
 
 _LAB_EPSILON = (6.0 / 29.0) ** 3
