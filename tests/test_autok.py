@@ -159,7 +159,7 @@ def test_to_meta_reports_curve_and_criterion() -> None:
         "blend_tolerance": 0.03,
         "min_gain": 0.25,
         "min_gain_absolute": 0.2,
-        "peak_share": 0.0025,
+        "peak_share": 0.01,
         "jnd": JND,
     }
 

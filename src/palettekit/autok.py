@@ -22,7 +22,7 @@ A palette that meets the budget is kept unless one more color would still
 cut its mean distortion by a quarter or more (:data:`MIN_GAIN`) and by at
 least 0.2 (:data:`MIN_GAIN_ABSOLUTE`, a tenth of a just-noticeable
 difference), counting only the pixels of histogram peaks (bins holding
-:data:`PEAK_SHARE` = 0.25 % of the pixels or more) -- the sign that a
+:data:`PEAK_SHARE` = 1 % of the pixels or more) -- the sign that a
 distinct flat color was merged into another (a flat graphic's five colors
 squeezed into four) -- in which case the search goes on. Anti-aliased edges
 and the gradual colors of photos spread over many small bins and do not
@@ -103,7 +103,7 @@ MIN_GAIN_ABSOLUTE = 0.2
 """Look-ahead: ... and by at least this much (mean distortion x 100, a tenth
 of a just-noticeable difference)."""
 
-PEAK_SHARE = 0.0025
+PEAK_SHARE = 0.01
 """Look-ahead: only histogram bins holding at least this share of the pixels
 (the flat colors of a graphic) count towards the gain."""
 
