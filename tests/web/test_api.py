@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import socket
@@ -492,22 +493,32 @@ def test_redirects_are_followed(make_client, local_server, photo_png):
 # --------------------------------------------------------------------------- load
 
 
-def test_full_queue_answers_503_at_once(make_client, photo_png):
-    client = make_client(workers=1, queue_size=0)
+@contextlib.contextmanager
+def only_worker_busy(client):
+    """Hold the cluster queue's only slot with a job that waits until the block ends."""
     queue = client.app.state.services.cluster_queue
+    assert queue.capacity == 1
     release = threading.Event()
-    blocker = queue._executor.submit(release.wait, 10)
-    assert queue._slots.acquire(blocking=False)  # the blocker holds the only slot
-    blocker.add_done_callback(queue._release)
+    assert queue._slots.acquire(blocking=False)
     with queue._lock:
         queue._in_progress += 1
+    blocker = queue._executor.submit(release.wait, 10)
+    blocker.add_done_callback(queue._release)
     try:
-        response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
-        assert_error(response, 503, "busy")
-        assert response.headers["retry-after"] == "1"
+        yield
     finally:
         release.set()
         blocker.result(timeout=5)
+
+
+def test_full_queue_answers_503_at_once(make_client, photo_png):
+    client = make_client(workers=1, queue_size=0)
+    with only_worker_busy(client):
+        started = time.monotonic()
+        response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
+        assert_error(response, 503, "busy")
+        assert response.headers["retry-after"] == "1"
+        assert time.monotonic() - started < 2
     assert client.post("/api/palette", files={"file": ("p.png", photo_png)}).status_code == 200
 
 
@@ -603,3 +614,14 @@ def test_error_bodies_are_json_for_a_broken_job(client, photo_png, monkeypatch):
     error = assert_error(response, 500, "internal")
     assert "secret" not in error["message"]
     assert json.loads(response.text)["error"]["message"].startswith("internal error")
+
+
+def test_non_images_and_bombs_are_refused_without_taking_a_worker(make_client, photo_png):
+    """With the only worker busy, a non-image still gets 415 and a bomb 413, not 503."""
+    client = make_client(workers=1, queue_size=0)
+    with only_worker_busy(client):
+        text = client.post("/api/palette", files={"file": ("a.txt", b"plain text " * 50)})
+        assert_error(text, 415, "unsupported_media_type")
+        bomb = client.post("/api/palette", files={"file": ("b.png", bomb_png(100_000, 100_000))})
+        assert_error(bomb, 413, "too_large")
+        assert_error(client.post("/api/palette", files={"file": ("p.png", photo_png)}), 503, "busy")

@@ -42,7 +42,7 @@ from ..errors import (
     UnsupportedImageError,
 )
 from ..options import SORTS, SPACES, Options
-from .jobs import PaletteCache, bar_job, export_job, figure_job
+from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight
 from .safety import (
     AddressRefusedError,
     ApiError,
@@ -431,6 +431,10 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
         raise api_error_for(exc) from None
 
     data = await _image_bytes(image, services, deadline)
+    try:
+        preflight(data, image.label, options)
+    except PaletteError as exc:
+        raise api_error_for(exc) from None
     queue = services.cluster_queue
     remaining = deadline - time.monotonic()
     try:

@@ -19,7 +19,15 @@ from typing import Any
 from ..options import Options
 from ..palette import Palette
 
-__all__ = ["PaletteCache", "palette_job", "export_job", "bar_job", "figure_job", "named_bytes"]
+__all__ = [
+    "PaletteCache",
+    "preflight",
+    "palette_job",
+    "export_job",
+    "bar_job",
+    "figure_job",
+    "named_bytes",
+]
 
 
 def named_bytes(data: bytes, label: str) -> io.BytesIO:
@@ -27,6 +35,48 @@ def named_bytes(data: bytes, label: str) -> io.BytesIO:
     stream = io.BytesIO(data)
     stream.name = label
     return stream
+
+
+def preflight(data: bytes, label: str, options: Options) -> None:
+    """Refuse, from the header alone, what is not an image or declares too many pixels.
+
+    Cheap (Pillow reads the header only), so the server runs it before a
+    request takes a worker: a flood of non-images and decompression bombs
+    never queues. Everything it lets through is still fully checked by
+    :func:`palettekit.extract`.
+
+    Raises
+    ------
+    UnsupportedImageError
+        Pillow does not recognise the data as an image.
+    ImageTooLargeError
+        The header declares more than ``options.max_image_pixels`` pixels.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    from ..errors import ImageLoadError, ImageTooLargeError, UnsupportedImageError
+
+    # No warnings.catch_warnings() here: it swaps process-wide state and this
+    # runs beside worker threads. Pillow's DecompressionBombWarning is only
+    # seen as an exception when the filters say "error"; either way the size
+    # check below decides.
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise UnsupportedImageError(
+            f"{label}: not an image, or a format Pillow cannot read"
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLargeError(f"{label}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a broken header is the decoder's to report
+        raise ImageLoadError(f"{label}: cannot read header ({exc})") from None
+    with image:
+        width, height = image.size
+    if width * height > options.max_image_pixels:
+        raise ImageTooLargeError(
+            f"{label}: {width}x{height} = {width * height} pixels exceeds the limit of "
+            f"{options.max_image_pixels}"
+        )
 
 
 class PaletteCache:
