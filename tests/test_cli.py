@@ -47,6 +47,13 @@ def stripes_image(stripes=STRIPES, height: int = 10) -> Image.Image:
     return Image.fromarray(np.concatenate(columns, axis=1))
 
 
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs see no color settings of the machine running the tests."""
+    for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def image(tmp_path: Path) -> Path:
     path = tmp_path / "stripes.png"
@@ -460,6 +467,15 @@ def test_url_source_with_figure_is_fetched_once(image_server, tmp_path, capsys):
     assert data["colors"][0]["hex"] == hex_of(RED)
     assert (tmp_path / "photo-card.png").exists()
     assert image_server.requests == 1
+
+
+def test_unreachable_url_is_one_error_line(capsys):
+    with ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler) as probe:
+        port = probe.server_address[1]  # a port nothing listens on once closed
+    url = f"http://127.0.0.1:{port}/photo.png"
+    code, out, err = run([url, "--timeout", "5"], capsys)
+    assert code == 1 and out == ""
+    assert_one_error_line(err, f"palettekit: error: {url}: ")
 
 
 # --- options -----------------------------------------------------------------------------

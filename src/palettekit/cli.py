@@ -884,7 +884,7 @@ def _plan(args: argparse.Namespace, inputs: list[_Input], fmt: str) -> list[_Out
             EXIT_USAGE,
         )
     else:
-        if target is None and _is_binary(fmt) and _isatty(sys.stdout):
+        if target is None and _isatty(sys.stdout) and _is_binary(fmt):
             raise _CliError(
                 f"{fmt} is a binary format: write it to a file with -o, or pipe it", EXIT_USAGE
             )
