@@ -110,6 +110,7 @@ class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose usage errors are one line: ``palettekit: error: ...``."""
 
     adapter_problems: list[str]
+    commands: dict[str, argparse.ArgumentParser]
 
     def error(self, message: str) -> NoReturn:
         notes = getattr(self, "adapter_problems", None)
@@ -599,11 +600,12 @@ def _bar_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def build_parser(*, adapters: bool = True) -> argparse.ArgumentParser:
+def build_parser(*, adapters: bool = True) -> _Parser:
     """The ``palettekit`` parser: ``extract``, plus the adapters' subcommands if ``adapters``.
 
-    Adapters that fail to load are left out; their problems are listed in the
-    parser's ``adapter_problems`` attribute.
+    Its ``commands`` attribute maps each command name to its parser. Adapters
+    that fail to load are left out; their problems are listed in its
+    ``adapter_problems`` attribute.
     """
     parser = _Parser(
         prog=PROG,
@@ -613,6 +615,7 @@ def build_parser(*, adapters: bool = True) -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.adapter_problems = []
+    parser.commands = {}
     parser.add_argument("--version", action="version", version=_version_text())
     parser.add_argument(
         "--debug", action="store_true", help="show the traceback of unexpected errors"
@@ -623,6 +626,7 @@ def build_parser(*, adapters: bool = True) -> argparse.ArgumentParser:
     _add_extract_parser(subparsers)
     if adapters:
         parser.adapter_problems.extend(_add_adapters(subparsers))
+    parser.commands = dict(subparsers.choices)
     return parser
 
 
@@ -662,7 +666,7 @@ def _looks_like_source(token: str) -> bool:
     return token == _STDIN or any(ch in token for ch in "./\\:") or os.sep in token
 
 
-def _parser_and_argv(argv: list[str]) -> tuple[argparse.ArgumentParser, list[str]]:
+def _parser_and_argv(argv: list[str]) -> tuple[_Parser, list[str]]:
     """The parser to use, and ``argv`` with ``extract`` inserted for the shorthand.
 
     ``palettekit IMAGE...`` means ``palettekit extract IMAGE...`` when the first
@@ -682,16 +686,9 @@ def _parser_and_argv(argv: list[str]) -> tuple[argparse.ArgumentParser, list[str
     if first.startswith("-") or _looks_like_source(first):
         return build_parser(adapters=False), shorthand
     parser = build_parser()
-    if first not in _command_names(parser) and os.path.exists(first):
+    if first not in parser.commands and os.path.exists(first):
         return parser, shorthand
     return parser, argv
-
-
-def _command_names(parser: argparse.ArgumentParser) -> set[str]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return set(action.choices)
-    return set()
 
 
 # --- main ------------------------------------------------------------------------------
