@@ -263,6 +263,40 @@ def test_one_palette_formats_need_a_name_pattern_for_several_images(
     assert json.loads((tmp_path / "n2.json").read_text())["meta"]["source"] == str(second_image)
 
 
+def test_merge_gives_one_palette_for_all_images(image, second_image, tmp_path, capsys):
+    from palettekit.collection import extract_merged
+
+    code, out, err = run(
+        ["extract", image, second_image, "--merge", "-k", "4", "-f", "json"], capsys
+    )
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    expected = extract_merged([str(image), str(second_image)], k=4)
+    assert [c["hex"] for c in data["colors"]] == expected.hex
+    assert data["meta"]["source"] == "<2 images>" and data["meta"]["images"] == 2
+    # blue is 20 of 100 pixels in one image and 60 of 100 in the other
+    assert dict(zip(expected.hex, expected.shares, strict=True))[hex_of(BLUE)] == 0.4
+    code, _, _ = run(
+        ["extract", image, second_image, "--merge", "-q", "--bar", tmp_path / "{stem}.png"], capsys
+    )
+    assert code == 0 and (tmp_path / "merged.png").exists()
+
+
+@pytest.mark.parametrize("extra", [["--figure", "card.png"], ["--mask", "mask.png"]])
+def test_merge_refuses_figure_and_mask(image, second_image, capsys, extra):
+    code, out, err = run(["extract", image, second_image, "--merge", *extra], capsys)
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "--merge")
+
+
+def test_merge_never_writes_over_any_input(image, second_image, capsys):
+    before = second_image.read_bytes()
+    code, _, err = run(["extract", image, second_image, "--merge", "--bar", second_image], capsys)
+    assert code == 2
+    assert_one_error_line(err, "refusing to overwrite the input")
+    assert second_image.read_bytes() == before
+
+
 def test_bar_and_figure(image, tmp_path, capsys):
     bar, card = tmp_path / "bar.png", tmp_path / "card.png"
     argv = ["extract", image, "-k", "3", "--bar", bar, "--bar-size", "200x20", "--figure", card]

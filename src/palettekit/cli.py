@@ -857,8 +857,11 @@ def _is_binary(fmt: str) -> bool:
     return fmt != "jsonl" and FORMATS[fmt].binary
 
 
-def _plan(args: argparse.Namespace, inputs: list[_Input], fmt: str) -> list[_Output]:
-    """Every output of the run, checked before any image is read.
+def _plan(
+    args: argparse.Namespace, inputs: list[_Input], fmt: str, *, protected: list[_Input]
+) -> list[_Output]:
+    """Every output of the run (one palette per item of ``inputs``), checked
+    before any image is read; no output may be one of the ``protected`` files.
 
     Raises
     ------
@@ -914,7 +917,7 @@ def _plan(args: argparse.Namespace, inputs: list[_Input], fmt: str) -> list[_Out
                 EXIT_USAGE,
             )
         seen[key] = output.kind
-        for item in inputs:
+        for item in protected:
             if item.local_path is not None and _same_file(output.path, item.local_path):
                 raise _CliError(f"{output.path}: refusing to overwrite the input image", EXIT_USAGE)
     return outputs
@@ -986,7 +989,7 @@ def run_extract(args: argparse.Namespace) -> int:
     merge = bool(getattr(args, "merge", False))
     planned = [_merged_input(args, inputs)] if merge else inputs
     fmt = _choose_format(args.format, args.output)
-    outputs = _plan(args, planned, fmt)
+    outputs = _plan(args, planned, fmt, protected=inputs)
     _check_writable(outputs)
     color = use_color(args.color)
 
@@ -1045,25 +1048,11 @@ def _read_stdin(max_bytes: int) -> bytes:
 
 def _extract_one(item: _Input, options: Options, mask: str | None, *, quiet: bool) -> Palette:
     """The palette of one input; its warnings and notes printed as one line each."""
-    import warnings
-
     from .pipeline import extract
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            palette = extract(item.source(), options=options, warn=False, mask=mask)
-        except PaletteError:
-            raise
-        except Exception as exc:
-            raise _Unexpected(item.label, exc) from exc
-        finally:
-            if not quiet:
-                for warning in caught:
-                    _print_warning(str(warning.message))
-    if not quiet:
-        for note in palette.meta.get("warnings", ()):
-            _print_warning(str(note))
+    palette = _reporting(
+        item.label, quiet, lambda: extract(item.source(), options=options, warn=False, mask=mask)
+    )
     if item.data is not None:  # read through a stream: name the source as given
         palette = Palette(palette, {**palette.meta, "source": item.label})
     return palette
@@ -1084,7 +1073,33 @@ def _extract_merged(inputs: list[_Input], options: Options, *, quiet: bool) -> P
     """One palette for all inputs (palettekit.collection.extract_merged)."""
     from .collection import extract_merged
 
-    palette = extract_merged([item.source() for item in inputs], options=options, warn=False)
+    label = inputs[0].label if len(inputs) == 1 else f"<{len(inputs)} images>"
+    return _reporting(
+        label,
+        quiet,
+        lambda: extract_merged([item.source() for item in inputs], options=options, warn=False),
+    )
+
+
+def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palette:
+    """Run ``compute``; print its Python warnings and the palette's notes as one line each.
+
+    Exceptions that are not PaletteError become :class:`_Unexpected`, naming ``label``.
+    """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            palette = compute()
+        except PaletteError:
+            raise
+        except Exception as exc:
+            raise _Unexpected(label, exc) from exc
+        finally:
+            if not quiet:
+                for warning in caught:
+                    _print_warning(str(warning.message))
     if not quiet:
         for note in palette.meta.get("warnings", ()):
             _print_warning(str(note))
