@@ -444,9 +444,10 @@ several images:
   jsonl  one palette object per line, whatever the number of images
   csv    one table with a leading 'source' column
   hex    for each image a '# source' line then its codes, a blank line between
-  Formats that hold one palette (gpl, css, png ...), --bar and --figure need a
-  file name pattern with {stem} (the image's name without suffix) or {index}
-  (its position, from 1): -o '{stem}.gpl', --bar 'bars/{stem}.png'.
+  Formats that hold one palette (gpl, css, png, ase, svg ...), --bar and
+  --figure need a file name pattern with {stem} (the image's name without
+  suffix) or {index} (its position, from 1): -o '{stem}.gpl', --bar
+  'bars/{stem}.png'. --merge makes one palette of all the images instead.
 
 examples:
   palettekit photo.jpg
@@ -499,8 +500,8 @@ def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--format",
         metavar="FORMAT",
         type=_lower,
-        help="text (default), json, jsonl, csv, hex, gpl, css, png, or any other "
-        "registered export format",
+        help="text (default), json, jsonl, csv, hex, gpl, css, png (the bar), ase, svg, "
+        "tailwind ... (every registered export format)",
     )
     parser.add_argument(
         "--merge",
