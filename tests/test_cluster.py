@@ -17,7 +17,9 @@ def _blobs(seed: int, n_blobs: int, per_blob: int, spread: float, dim: int = 3):
     rng = np.random.default_rng(seed)
     centers = rng.uniform(-1.0, 1.0, (n_blobs, dim)) * 5.0
     # Keep the blobs apart: resample until every pair is > 2 apart.
-    while n_blobs > 1 and squared_distances(centers, centers)[~np.eye(n_blobs, dtype=bool)].min() < 4:
+    while (
+        n_blobs > 1 and squared_distances(centers, centers)[~np.eye(n_blobs, dtype=bool)].min() < 4
+    ):
         centers = rng.uniform(-1.0, 1.0, (n_blobs, dim)) * 5.0
     points = np.concatenate([c + rng.normal(0, spread, (per_blob, dim)) for c in centers])
     weights = rng.integers(1, 50, points.shape[0]).astype(np.float64)
@@ -254,7 +256,9 @@ def test_init_runs_one_lloyd_start_from_the_given_centers():
 def test_init_with_max_iter_one_does_one_step():
     points, weights, _ = _blobs(6, n_blobs=3, per_blob=30, spread=1.0)
     init = points[[0, 31, 62]]
-    result = weighted_kmeans(points, weights, 3, init=init, max_iter=1, rng=np.random.default_rng(0))
+    result = weighted_kmeans(
+        points, weights, 3, init=init, max_iter=1, rng=np.random.default_rng(0)
+    )
     assert result.n_iter == 1
     # One Lloyd step, then the final assignment's means (a second step).
     np.testing.assert_allclose(result.centers, _reference_lloyd(points, weights, init, 2))
@@ -271,7 +275,9 @@ def test_init_ignores_the_rng_and_n_init():
 def test_init_at_a_fixed_point_stays_there():
     points, weights, _ = _blobs(9, n_blobs=4, per_blob=25, spread=0.3)
     converged = weighted_kmeans(points, weights, 4, n_init=4, rng=np.random.default_rng(0))
-    again = weighted_kmeans(points, weights, 4, init=converged.centers, rng=np.random.default_rng(1))
+    again = weighted_kmeans(
+        points, weights, 4, init=converged.centers, rng=np.random.default_rng(1)
+    )
     np.testing.assert_allclose(again.centers, converged.centers, rtol=1e-12)
     assert again.n_iter == 1
 
@@ -289,9 +295,7 @@ def test_an_empty_cluster_is_relocated_not_dropped(monkeypatch):
     init = np.array([[0.0, 0, 0], [5, 5, 5], [100, 100, 100]])
     calls = []
     original = cluster._relocate_empty
-    monkeypatch.setattr(
-        cluster, "_relocate_empty", lambda *a: (calls.append(1), original(*a))[1]
-    )
+    monkeypatch.setattr(cluster, "_relocate_empty", lambda *a: (calls.append(1), original(*a))[1])
     result = weighted_kmeans(points, weights, 3, init=init, rng=np.random.default_rng(0))
     assert calls, "the empty cluster was not relocated"
     _check_result_is_consistent(result, points, weights, 3)

@@ -246,7 +246,7 @@ def test_conversions_keep_the_shape_and_return_float64(func, shape):
     # Vectorised: the same as converting each color alone.
     flat_in = values.reshape(-1, 3)
     flat_out = out.reshape(-1, 3)
-    for color_in, color_out in zip(flat_in, flat_out):
+    for color_in, color_out in zip(flat_in, flat_out, strict=True):
         np.testing.assert_allclose(func(color_in), color_out, rtol=1e-12, atol=1e-15)
 
 
@@ -302,4 +302,3 @@ def test_clip_srgb_leaves_in_gamut_values_alone():
     values = np.random.default_rng(3).random((50, 3))
     np.testing.assert_array_equal(cs.clip_srgb(values), values)
     np.testing.assert_array_equal(cs.clip_srgb([[-0.1, 0.5, 1.1]]), [[0.0, 0.5, 1.0]])
-

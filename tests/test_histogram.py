@@ -55,7 +55,7 @@ def test_histogram_matches_a_plain_python_count(pixels, bits):
     keys = [tuple(key) for key in _bin_of(hist.colors, bits).tolist()]
     # Bins come in increasing bin order.
     assert keys == sorted(reference)
-    for key, count, color in zip(keys, hist.counts.tolist(), hist.colors):
+    for key, count, color in zip(keys, hist.counts.tolist(), hist.colors, strict=True):
         ref_count, *sums = reference[key]
         assert count == ref_count
         np.testing.assert_allclose(color, np.array(sums) / ref_count, rtol=1e-12)

@@ -76,7 +76,10 @@ def test_swatch_is_frozen_and_hashable():
 
 def test_swatch_to_dict():
     data = RED.to_dict()
-    assert list(data) == ["hex", "rgb", "share", "count", "oklab", "name"]
+    assert list(data) == [
+        "hex", "rgb", "share", "count", "oklab", "name", "name_distance", "family",
+    ]  # fmt: skip
+    assert data["family"] == "red" and data["name_distance"] == pytest.approx(0.0, abs=1e-6)
     assert data["hex"] == "#ff0000"
     assert data["rgb"] == [255, 0, 0]
     assert data["share"] == 0.1
@@ -183,8 +186,15 @@ def test_sorted_by_share_is_largest_first_with_deterministic_ties():
     counts = [s.count for s in ordered]
     assert counts == sorted(counts, reverse=True)
     # WHITE and BLACK tie at 15, GRAY and YELLOW at 5: lighter first.
-    assert ordered.hex == ["#0000ff", "#008000", "#ffffff", "#000000", "#ff0000",
-                           "#ffff00", "#808080"]
+    assert ordered.hex == [
+        "#0000ff",
+        "#008000",
+        "#ffffff",
+        "#000000",
+        "#ff0000",
+        "#ffff00",
+        "#808080",
+    ]
 
 
 def test_sorted_by_lightness_is_lightest_first():
@@ -196,8 +206,15 @@ def test_sorted_by_lightness_is_lightest_first():
 
 def test_sorted_by_hue_puts_colors_by_angle_then_grays_light_to_dark():
     ordered = make_palette().sorted("hue")
-    assert ordered.hex == ["#ff0000", "#ffff00", "#008000", "#0000ff", "#ffffff",
-                           "#808080", "#000000"]
+    assert ordered.hex == [
+        "#ff0000",
+        "#ffff00",
+        "#008000",
+        "#0000ff",
+        "#ffffff",
+        "#808080",
+        "#000000",
+    ]
     chromatic = [s.hue for s in ordered if s.chroma >= 0.02]
     assert chromatic == sorted(chromatic)
 

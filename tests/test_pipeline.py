@@ -90,6 +90,7 @@ def check_palette_invariants(palette: palettekit.Palette, k: int) -> None:
 
 # --- properties over generated images ------------------------------------------------
 
+
 # Images drawn from a few base colors with optional noise: covers few-color
 # (graphics) and many-color (photo-like) inputs, and every size from 1x1.
 def _compose(base, picks, noise_seed, size) -> np.ndarray:
@@ -130,7 +131,9 @@ def test_every_palette_satisfies_the_invariants(image, k, space, seed, sort):
     if n_distinct <= k:
         # Few colors: the palette is exactly the image's colors and counts.
         colors, counts = np.unique(image.reshape(-1, 3), axis=0, return_counts=True)
-        expected = {"#{:02x}{:02x}{:02x}".format(*c): int(n) for c, n in zip(colors, counts)}
+        expected = {
+            "#{:02x}{:02x}{:02x}".format(*c): int(n) for c, n in zip(colors, counts, strict=True)
+        }
         assert {s.hex: s.count for s in palette} == expected
 
 
@@ -341,7 +344,7 @@ def test_other_spaces_work_and_find_well_separated_colors(space):
     palette = palettekit.extract(noisy.reshape(50, 20, 3), k=4, space=space)
     check_palette_invariants(palette, 4)
     assert palette.meta["space"] == space
-    for swatch, color, count in zip(palette, colors, [400, 300, 200, 100]):
+    for swatch, color, count in zip(palette, colors, [400, 300, 200, 100], strict=True):
         assert swatch.count == count
         assert np.abs(np.array(swatch.rgb) - color).max() <= 2
 

@@ -191,7 +191,11 @@ def xyz_to_cielab(xyz: ArrayLike) -> Array:
     t = _as_float(xyz) / D65_WHITE_XYZ
     f = np.where(t > _LAB_EPSILON, np.cbrt(t), t * _LAB_KAPPA_INV + 4.0 / 29.0)
     return np.stack(
-        [116.0 * f[..., 1] - 16.0, 500.0 * (f[..., 0] - f[..., 1]), 200.0 * (f[..., 1] - f[..., 2])],
+        [
+            116.0 * f[..., 1] - 16.0,
+            500.0 * (f[..., 0] - f[..., 1]),
+            200.0 * (f[..., 1] - f[..., 2]),
+        ],
         axis=-1,
     )
 

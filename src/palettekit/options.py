@@ -50,7 +50,7 @@ def parse_color(value: object) -> tuple[int, int, int]:
     if isinstance(value, (tuple, list)) and len(value) == 3:
         # numbers.Integral also admits numpy integers, as _check_int does.
         if all(
-            isinstance(c, numbers.Integral) and not isinstance(c, bool) and 0 <= c <= 255
+            isinstance(c, numbers.Integral) and not isinstance(c, bool) and 0 <= int(c) <= 255
             for c in value
         ):
             return (int(value[0]), int(value[1]), int(value[2]))
