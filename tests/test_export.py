@@ -125,7 +125,9 @@ def test_json_round_trip_and_schema(palette):
     assert data["schema"] == "palettekit.palette/1"
     assert data == palette.to_dict()
     for color, s in zip(data["colors"], palette, strict=True):
-        assert list(color) == ["hex", "rgb", "share", "count", "oklab", "name"]
+        assert list(color) == [
+            "hex", "rgb", "share", "count", "oklab", "name", "name_distance", "family",
+        ]  # fmt: skip
         assert color["share"] == s.share  # floats come back bit for bit
         assert tuple(color["oklab"]) == s.oklab
         assert (

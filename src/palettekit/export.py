@@ -29,7 +29,9 @@ The JSON schema ``palettekit.palette/1``
           "share": 0.3125,             # fraction of the opaque pixels, in [0, 1]; sum 1
           "count": 4096,               # those pixels at working size
           "oklab": [0.3402, -0.0077, -0.0398],   # L in [0, 1], 6 decimals
-          "name": "darkslategray"      # nearest CSS named color
+          "name": "darkslategray",     # nearest CSS named color
+          "name_distance": 0.012345,   # Oklab distance to it (6 decimals)
+          "family": "blue"             # basic color family (palettekit.families)
         }
       ],
       "meta": {...}                    # how the palette was made: source, sizes, k,

@@ -41,6 +41,11 @@ class Swatch:
         The color in Oklab (L in [0, 1]), rounded to 6 decimals.
     name : str
         Nearest CSS named color (by distance in Oklab).
+
+    Derived from those (properties, also in :meth:`to_dict`): ``hex``,
+    ``lightness``, ``chroma``, ``hue``, ``family`` (one of twelve basic color
+    families, :mod:`palettekit.families`) and ``name_distance`` (Oklab
+    distance to the named color).
     """
 
     rgb: tuple[int, int, int]
@@ -69,8 +74,30 @@ class Swatch:
         """Oklch hue angle in degrees [0, 360)."""
         return math.degrees(math.atan2(self.oklab[2], self.oklab[1])) % 360.0
 
+    @property
+    def family(self) -> str:
+        """Basic color family: red, orange, yellow, green, teal, blue, purple,
+        pink, brown, black, gray or white (regions in :mod:`palettekit.families`)."""
+        from .families import color_family
+
+        return color_family(self.oklab)
+
+    @property
+    def name_distance(self) -> float | None:
+        """Euclidean Oklab distance to the CSS color ``name``, rounded to 6
+        decimals (about 0.02 is a just-noticeable difference); None if ``name``
+        is not a CSS color name."""
+        from .names import css_color_names
+
+        names, _, table = css_color_names()
+        try:
+            index = names.index(self.name)
+        except ValueError:
+            return None
+        return round(math.dist(self.oklab, table[index]), 6)
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain data: hex, rgb, share, count, oklab, name."""
+        """Plain data: hex, rgb, share, count, oklab, name, name_distance, family."""
         return {
             "hex": self.hex,
             "rgb": list(self.rgb),
@@ -78,6 +105,8 @@ class Swatch:
             "count": self.count,
             "oklab": list(self.oklab),
             "name": self.name,
+            "name_distance": self.name_distance,
+            "family": self.family,
         }
 
 
