@@ -6,6 +6,9 @@ settings
     :class:`~palettekit.web.settings.Settings`, the server's limits (light, no web imports).
 safety
     SSRF guard for URL inputs, request body cap, bounded work queues.
+jobs
+    The work of one request on a worker thread: extract, export, render; a
+    header preflight; a small palette cache.
 api
     The ``/api`` routes: palette JSON and exports, bar and figure PNGs.
 app
