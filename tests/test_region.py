@@ -83,6 +83,17 @@ def test_frames_on_a_still_image_and_an_array() -> None:
     assert len(palettekit.extract(halves(), k=2, frames=3)) == 2
 
 
+def test_frames_from_a_file_object_read_in_small_pieces() -> None:
+    class Trickle(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            return super().read(min(7, size if size is not None and size >= 0 else 7))
+
+    palette = palettekit.extract(Trickle(gif_bytes(FOUR)), k=4, frames="all")
+    assert len(palette) == 4
+    with pytest.raises(palettekit.ImageTooLargeError, match="max_bytes"):
+        palettekit.extract(io.BytesIO(gif_bytes(FOUR)), frames="all", max_bytes=100)
+
+
 def test_frames_share_the_pixel_budget() -> None:
     data = gif_bytes(FOUR, size=(200, 100))
     palette = palettekit.extract(data, k=4, frames="all", max_pixels=8000)
@@ -244,3 +255,10 @@ def test_auto_option_validation() -> None:
         Options(frames=65)
     with pytest.raises(OptionsError, match="exclude_background"):
         Options(exclude_background="yes")
+
+
+def test_frames_decoded_stay_within_max_image_pixels() -> None:
+    data = gif_bytes(FOUR, size=(100, 100))  # 10,000 pixels per frame
+    palette = palettekit.extract(data, k=4, frames="all", max_image_pixels=25_000, warn=False)
+    assert list(palette.meta["frames"]["used"]) == [0, 1]  # two frames fit the budget
+    assert any("first 2 of 4" in note for note in palette.meta["warnings"])

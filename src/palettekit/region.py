@@ -66,6 +66,7 @@ __all__ = [
 
 
 _MIN_FRAME_PIXELS = 4096
+_READ_CHUNK = 1 << 20
 _URL_PREFIXES = ("http://", "https://")
 
 
@@ -245,12 +246,23 @@ def _source_bytes(source: ImageSource, options: Any, label: str) -> bytes:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     if hasattr(source, "read"):
-        data = source.read(options.max_bytes + 1)
-        if not isinstance(data, (bytes, bytearray)):
-            raise ImageLoadError(f"{label}: file object did not return bytes")
-        if len(data) > options.max_bytes:
-            raise ImageTooLargeError(f"{label}: more than {options.max_bytes} bytes")
-        return bytes(data)
+        chunks: list[bytes] = []
+        size = 0
+        while True:  # a pipe or socket may return less than asked for
+            try:
+                chunk = source.read(min(_READ_CHUNK, options.max_bytes + 1 - size))
+            except Exception as exc:  # the caller's object may raise anything
+                raise ImageLoadError(f"{label}: reading failed ({exc})") from None
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                raise ImageLoadError(f"{label}: file object did not return bytes")
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > options.max_bytes:
+                raise ImageTooLargeError(
+                    f"{label}: more than {options.max_bytes} bytes (option max_bytes)"
+                )
+            chunks.append(bytes(chunk))
     raise OptionsError(f"cannot read frames from {type(source).__name__}")
 
 
