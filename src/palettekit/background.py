@@ -34,7 +34,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .colorspace import oklab_to_srgb, srgb_to_oklab, srgb_to_uint8
+from .colorspace import (
+    linear_srgb_to_oklab,
+    oklab_to_srgb,
+    srgb_to_linear,
+    srgb_to_oklab,
+    srgb_to_uint8,
+)
 
 __all__ = [
     "BORDER_FRACTION",
@@ -60,6 +66,22 @@ SEED_CELL = 0.02
 
 _MIN_OPAQUE_BORDER = 0.5
 _REFITS = 4
+# Rows converted per block: keeps each 3x3 matrix product below the size at
+# which OpenBLAS wakes its threads (see cluster.cross_products).
+_BLOCK_PIXELS = 16384
+
+_SRGB8_TO_LINEAR = srgb_to_linear(np.repeat(np.arange(256)[:, None] / 255.0, 3, axis=1))[:, 0]
+"""Linear value of each 8-bit sRGB code (a lookup table)."""
+
+
+def _srgb8_to_oklab(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
+    """(..., 3) uint8 sRGB -> (..., 3) Oklab, by lookup table and blocks."""
+    flat = rgb.reshape(-1, 3)
+    out = np.empty(flat.shape, dtype=np.float64)
+    for start in range(0, flat.shape[0], _BLOCK_PIXELS):
+        block = flat[start : start + _BLOCK_PIXELS]
+        out[start : start + _BLOCK_PIXELS] = linear_srgb_to_oklab(_SRGB8_TO_LINEAR[block])
+    return out.reshape(rgb.shape)
 
 
 @dataclass(frozen=True)
@@ -124,11 +146,11 @@ def _design(ys: npt.NDArray[np.float64], xs: npt.NDArray[np.float64]) -> npt.NDA
 
 def _densest_cell(lab: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Mean Oklab color of the most populated grid cell (ties: lowest cell key)."""
-    cells = np.floor(lab / SEED_CELL).astype(np.int64)
-    _, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
+    cells = np.floor(lab / SEED_CELL).astype(np.int64) + 512  # L, a, b cells >= 0
+    keys = (cells[:, 0] << 20) | (cells[:, 1] << 10) | cells[:, 2]
+    unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     best = int(np.argmax(counts))
-    return lab[inverse == best].mean(axis=0)
+    return lab[inverse.reshape(-1) == best].mean(axis=0)
 
 
 def border_connected(
@@ -229,7 +251,7 @@ def detect_background(
     ys, xs = np.nonzero(border)
     y_scale, x_scale = max(height - 1, 1), max(width - 1, 1)
     design = _design(ys / y_scale, xs / x_scale)
-    lab = srgb_to_oklab(array[ys, xs, :3] / 255.0)
+    lab = _srgb8_to_oklab(array[ys, xs, :3])
 
     # Robust affine fit: seed with the most common color, refit on inliers.
     coefficients = np.zeros((3, 3))
@@ -248,11 +270,16 @@ def detect_background(
         return None
 
     # Every opaque pixel against the model, then keep the part touching the border.
-    grid_y = (np.arange(height) / y_scale)[:, None, None]
-    grid_x = (np.arange(width) / x_scale)[None, :, None]
-    model = coefficients[0] + grid_x * coefficients[1] + grid_y * coefficients[2]
-    pixels_lab = srgb_to_oklab(array[..., :3] / 255.0)
-    close = (np.linalg.norm(pixels_lab - model, axis=2) <= tolerance) & opaque
+    pixels_lab = _srgb8_to_oklab(np.ascontiguousarray(array[..., :3]))
+    grid_y = np.arange(height) / y_scale
+    grid_x = np.arange(width) / x_scale
+    distance2 = np.zeros((height, width))
+    for channel in range(3):
+        c0, cx, cy = coefficients[:, channel]
+        model = c0 + cx * grid_x[None, :] + cy * grid_y[:, None]  # (H, W)
+        difference = pixels_lab[..., channel] - model
+        distance2 += difference * difference
+    close = (distance2 <= tolerance * tolerance) & opaque
     mask = border_connected(close, band_mask)
     n_background = int(mask.sum())
     n_opaque = int(opaque.sum())
