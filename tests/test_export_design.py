@@ -27,6 +27,7 @@ from palettekit.export_design import (
     to_ase,
     to_css_dominant,
     to_css_gradient,
+    to_roles,
     to_svg_bar,
     to_svg_swatches,
     to_tailwind,
@@ -264,7 +265,8 @@ def test_tailwind_golden() -> None:
 
 
 @pytest.mark.parametrize(
-    "func", [to_ase, to_svg_bar, to_svg_swatches, to_css_gradient, to_css_dominant, to_tailwind]
+    "func",
+    [to_ase, to_svg_bar, to_svg_swatches, to_css_gradient, to_css_dominant, to_tailwind, to_roles],
 )
 def test_empty_palette_is_refused(func) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="empty"):
@@ -311,6 +313,7 @@ def test_tailwind_more_swatches_than_steps_in_one_family() -> None:
         ("css-gradient", to_css_gradient, None),
         ("css-dominant", to_css_dominant, None),
         ("tailwind", to_tailwind, None),
+        ("roles", to_roles, None),
     ],
 )
 def test_registered_in_the_export_registry(fmt, func, suffix) -> None:  # type: ignore[no-untyped-def]
@@ -331,3 +334,16 @@ def test_save_writes_an_ase_file_that_parses_back(tmp_path) -> None:  # type: ig
     export.save(SAMPLE, path)
     entries = read_ase(path.read_bytes())
     assert [e[1] for e in entries if e[0] == "color"] == SAMPLE.hex
+
+
+def test_roles_json() -> None:
+    data = json.loads(to_roles(SAMPLE))
+    assert data["dominant"] == "#e8dcc8" and data["accent"] == "#ff6a13"
+    assert [t["background"] for t in data["text"]] == SAMPLE.hex
+    assert all(t["contrast"] >= 4.5 for t in data["text"])
+    assert {t["kind"] for t in json.loads(to_roles(SAMPLE, prefer="tint"))["text"]} <= {
+        "tint",
+        "black",
+        "white",
+    }
+    check_golden("design_sample_roles.json", to_roles(SAMPLE))

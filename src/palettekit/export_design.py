@@ -14,6 +14,8 @@ function                  returns    what
                                      dominant color, for image placeholders)
 :func:`to_tailwind`       str        Tailwind-style theme colors (JSON, which
                                      is also a JavaScript object literal)
+:func:`to_roles`          str        theme roles as JSON: dominant, accent, a
+                                     readable text color per swatch
 ========================  =========  ==========================================
 
 Every function takes a :class:`~palettekit.palette.Palette` (or any sequence
@@ -32,6 +34,7 @@ format name       suffix      function
 ``css-gradient``  (none)      :func:`to_css_gradient`
 ``css-dominant``  (none)      :func:`to_css_dominant`
 ``tailwind``      (none)      :func:`to_tailwind`
+``roles``         (none)      :func:`to_roles`
 ================  ==========  ====================
 """
 
@@ -46,7 +49,7 @@ import numpy as np
 
 from .families import FAMILIES, color_families
 from .palette import Swatch
-from .roles import accent_index, dominant_index, text_color
+from .roles import accent_index, dominant_index, text_color, theme_roles
 
 __all__ = [
     "to_ase",
@@ -55,6 +58,7 @@ __all__ = [
     "to_css_gradient",
     "to_css_dominant",
     "to_tailwind",
+    "to_roles",
     "integer_widths",
     "TAILWIND_SHADE_LIGHTNESS",
 ]
@@ -384,6 +388,23 @@ def to_tailwind(palette: Sequence[Swatch]) -> str:
     return json.dumps(colors, indent=2, ensure_ascii=False) + "\n"
 
 
+def to_roles(palette: Sequence[Swatch], *, prefer: str = "black-white") -> str:
+    """Theme roles (:func:`palettekit.roles.theme_roles`) as indented JSON.
+
+    ``{"dominant": hex, "accent": hex or null, "text": [{"background": hex,
+    "hex": hex, "contrast": ratio, "kind": "black" | "white" | "tint"}, ...]}``,
+    text colors in palette order, each meeting WCAG AA (4.5:1).
+
+    Parameters
+    ----------
+    prefer : {"black-white", "tint"}
+        Kind of text colors.
+    """
+    swatches = _check(palette)
+    data = theme_roles(swatches, prefer=prefer).to_dict(swatches)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def _register() -> None:
     from .export import register_format
 
@@ -393,6 +414,7 @@ def _register() -> None:
     register_format("css-gradient", to_css_gradient)
     register_format("css-dominant", to_css_dominant)
     register_format("tailwind", to_tailwind)
+    register_format("roles", to_roles)
 
 
 _register()
