@@ -127,3 +127,37 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
     rows = out.read_text().splitlines()
     assert rows[0].startswith("index,source,")
     assert sorted(int(r.split(",", 1)[0]) for r in rows[1:]) == list(range(N_IMAGES))
+
+
+def test_a_source_that_kills_its_worker_gets_an_error_row(tmp_path: Path) -> None:
+    """A worker dying (a decoder crash, the OOM killer) costs one row, not the run.
+
+    A sitecustomize module on the child's path makes extract() end its process
+    for sources named "crash*", in the workers too (they inherit PYTHONPATH).
+    """
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "import os\n"
+        "import palettekit.pipeline as pipeline\n"
+        "_real = pipeline.extract\n"
+        "def extract(source, *args, **kwargs):\n"
+        "    if os.path.basename(str(source)).startswith('crash'):\n"
+        "        os._exit(70)\n"
+        "    return _real(source, *args, **kwargs)\n"
+        "pipeline.extract = extract\n"
+    )
+    folder = tmp_path / "imgs"
+    write_images(folder, 10)
+    write_images(folder, 2, prefix="crash")
+    out = tmp_path / "r.jsonl"
+    env = child_env()
+    env["PYTHONPATH"] = str(hooks) + os.pathsep + env["PYTHONPATH"]
+    argv = cli_command() + ["batch", str(folder), "-o", str(out), "--workers", "2"]
+    done = subprocess.run(argv, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 3, done.stderr.decode()
+    records = _lines(out)
+    assert sorted(r["index"] for r in records) == list(range(12))
+    crashed = sorted(Path(r["source"]).name for r in records if not r["ok"])
+    assert crashed == ["crash0000.png", "crash0001.png"]
+    assert {r["error_type"] for r in records if not r["ok"]} == {"WorkerCrashError"}
