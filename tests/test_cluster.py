@@ -335,3 +335,48 @@ def test_squared_distances_match_a_direct_computation():
     np.testing.assert_allclose(d2, direct, atol=1e-12)
     assert d2.min() >= 0
     assert squared_distances(centers, centers).diagonal().max() < 1e-15
+
+
+# --- geometric-median polish ---------------------------------------------------------
+
+from palettekit.cluster import weighted_kmedians  # noqa: E402
+
+
+def _mean_distance(points, weights, centers):
+    d = np.sqrt(squared_distances(points, np.asarray(centers, dtype=np.float64)).min(axis=1))
+    return float((d * weights).sum() / weights.sum())
+
+
+def test_kmedians_moves_a_center_to_the_weighted_geometric_median():
+    # Three collinear points, the middle one heaviest: the geometric median is
+    # the middle point, while the mean is pulled toward the far outlier.
+    points = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [10.0, 0.0, 0.0]])
+    weights = np.array([1.0, 3.0, 1.0])
+    mean = (points * weights[:, None]).sum(0) / weights.sum()
+    result = weighted_kmedians(points, weights, mean[None, :], max_iter=200, tol=0.0)
+    np.testing.assert_allclose(result.centers[0], [1.0, 0.0, 0.0], atol=1e-3)
+    assert result.weights.tolist() == [5.0]
+
+
+def test_kmedians_lowers_the_mean_distance_of_a_kmeans_result():
+    rng = np.random.default_rng(3)
+    points = np.concatenate([rng.normal(c, 0.3, (300, 3)) for c in (0.0, 2.0, 5.0)])
+    points = np.concatenate([points, rng.normal(20.0, 1.0, (10, 3))])  # far outliers
+    weights = rng.integers(1, 50, points.shape[0]).astype(np.float64)
+    start = weighted_kmeans(points, weights, 3, rng=np.random.default_rng(0))
+    polished = weighted_kmedians(points, weights, start.centers, max_iter=20)
+    assert _mean_distance(points, weights, polished.centers) < _mean_distance(
+        points, weights, start.centers
+    )
+    # labels are the nearest polished center, weights their sums
+    nearest = np.argmin(squared_distances(points, polished.centers), axis=1)
+    np.testing.assert_array_equal(polished.labels, nearest)
+    np.testing.assert_allclose(polished.weights, np.bincount(nearest, weights, 3))
+    assert 1 <= polished.n_iter <= 20
+
+
+def test_kmedians_survives_points_sitting_on_centers():
+    points = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.1]])
+    result = weighted_kmedians(points, np.ones(3), points[:2].copy(), max_iter=5)
+    assert np.isfinite(result.centers).all()
+    assert result.weights.sum() == 3.0

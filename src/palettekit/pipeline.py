@@ -22,7 +22,7 @@ import numpy.typing as npt
 from . import colorspace, region
 from ._version import __version__
 from .autok import choose_k, merge_close_rgb
-from .cluster import KMeansResult, squared_distances, weighted_kmeans
+from .cluster import KMeansResult, squared_distances, weighted_kmeans, weighted_kmedians
 from .errors import EmptyImageError, FewerColorsWarning
 from .histogram import ColorHistogram, coarsen, color_histogram
 from .load import ImageSource, load_image, source_label
@@ -40,11 +40,13 @@ _EXACT_BELOW_BINS = 256
 # Coarse-to-fine k-means (see _cluster): starts run on at most this many bins,
 _COARSE_BINS = 1024
 # ... never coarser than this many bits per channel,
-_MIN_COARSE_BITS = 3
+_MIN_COARSE_BITS = 4
 # refinement to convergence runs on levels of at most this many bins,
 _REFINE_BINS = 4096
 # and a larger full histogram gets this many last Lloyd steps.
 _FINAL_ITER = 3
+# Geometric-median polish steps after k-means (see cluster.weighted_kmedians).
+_MEDIAN_ITER = 10
 
 
 class _Timer:
@@ -274,7 +276,7 @@ def palette_from_histogram(
             "k_returned": len(swatches),
             "seed": options.seed,
             "space": options.space,
-            "distinct_colors": n_distinct,
+            "histogram_bins": n_distinct,
             "histogram_bits": histogram.bits,
             "distortion": round(distortion, 4),
             "inertia": inertia,
@@ -303,10 +305,15 @@ def _cluster(
     2. it is refined to convergence on each finer level of at most ~4,000
        bins (for most images, up to the full histogram);
     3. on a full histogram larger than that, a few last Lloyd steps run on
-       every bin. The result is always a final assignment of every full bin
-       to its nearest center, each center the exact mean of its pixels.
+       every bin;
+    4. a few Weiszfeld steps on the full histogram move each center toward
+       the weighted geometric median of its cluster, which minimises the
+       mean Oklab distance (the distortion reported in meta and bench/)
+       rather than its square.
 
-    bench/ compares this with running every start on every bin.
+    The result is always a final assignment of every full bin to its nearest
+    center, so shares count exactly the pixels each color stands for.
+    
     """
     rng = np.random.default_rng(options.seed)
     k = int(options.k)  # k="auto" is resolved before clustering
@@ -354,6 +361,10 @@ def _cluster(
             max_iter=options.max_iter,
             tol=options.tol,
             rng=rng,
+        )
+    if _MEDIAN_ITER:
+        result = weighted_kmedians(
+            points, histogram.counts, result.centers, max_iter=_MEDIAN_ITER, tol=options.tol
         )
     return result
 

@@ -196,7 +196,7 @@
     const meta = palette.meta || {};
     const parts = [];
     if (Array.isArray(meta.original_size)) parts.push(`${meta.original_size[0]}×${meta.original_size[1]} px`);
-    if (meta.distinct_colors != null) parts.push(`${meta.distinct_colors.toLocaleString()} color bins`);
+    if (meta.histogram_bins != null) parts.push(`${meta.histogram_bins.toLocaleString()} color bins`);
     if (meta.space) parts.push(`k-means in ${meta.space}`);
     if (Array.isArray(meta.warnings) && meta.warnings.length) parts.push(meta.warnings.join("; "));
     els.caption.textContent = parts.join(" · ");
