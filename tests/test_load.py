@@ -964,3 +964,22 @@ def test_a_real_photo_loads_at_working_size():
     assert loaded.format == "JPEG"
     assert loaded.image.size == working_size(loaded.original_size, Options().max_pixels)
     assert pixels(loaded).std() > 5
+
+
+def test_a_loaded_image_loads_again_unchanged(tmp_path):
+    # The returned image is upright sRGB: it must not carry the source's
+    # orientation tag, or loading it again would turn it a second time.
+    from PIL import Image
+
+    from palettekit import Options
+    from palettekit.load import load_image
+
+    image = Image.new("RGB", (40, 20), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    path = tmp_path / "rotated.jpg"
+    image.save(path, exif=exif.tobytes())
+    first = load_image(path, Options())
+    assert first.image.size == (20, 40)
+    again = load_image(first.image, Options())
+    assert again.image.size == (20, 40)

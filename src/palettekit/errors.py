@@ -6,7 +6,7 @@ callers may catch either::
 
     PaletteError(Exception)
     ├── OptionsError(PaletteError, ValueError)          bad option value or name
-    ├── ExportError(PaletteError, ValueError)           unknown export format
+    ├── ExportError(PaletteError, ValueError)           unknown format, unexportable palette
     ├── EmptyImageError(PaletteError, ValueError)       no opaque pixel to cluster
     └── ImageLoadError(PaletteError, OSError)           the source cannot be read
         ├── ImageNotFoundError(ImageLoadError, FileNotFoundError)
@@ -48,7 +48,8 @@ class OptionsError(PaletteError, ValueError):
 
 
 class ExportError(PaletteError, ValueError):
-    """An export format is unknown or cannot be chosen from a file name."""
+    """An export format is unknown or cannot be chosen from a file name, or a
+    palette cannot be exported or drawn (empty, invalid values, NaN in meta)."""
 
 
 class EmptyImageError(PaletteError, ValueError):

@@ -43,13 +43,19 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Sequence
-from xml.sax.saxutils import escape
+from html import escape as _html_escape
 
 import numpy as np
 
 from .families import FAMILIES, color_families
 from .palette import Swatch
 from .roles import accent_index, dominant_index, text_color, theme_roles
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > for XML text (html.escape is far cheaper to import
+    than xml.sax.saxutils, which pulls in urllib and email)."""
+    return _html_escape(text, quote=False)
 
 __all__ = [
     "to_ase",

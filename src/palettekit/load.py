@@ -514,6 +514,10 @@ def _prepare(
             # Detach the result: an owned image's file is closed next, and a
             # caller's image must never be handed back for mutation.
             work = image.copy()
+    # The result is upright sRGB: the source's EXIF orientation, ICC profile
+    # and XMP no longer describe it, and would turn or convert it a second
+    # time if it were loaded again (render.figure of a loaded image).
+    work.info = {}
     return LoadedImage(
         image=work,
         original_size=_upright((width, height), orientation),
