@@ -13,7 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["KMeansResult", "weighted_kmeans", "weighted_kmedians", "squared_distances", "cross_products"]
+__all__ = [
+    "KMeansResult",
+    "weighted_kmeans",
+    "weighted_kmedians",
+    "assign_to_centers",
+    "squared_distances",
+    "cross_products",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -123,7 +130,9 @@ def _kmeans_plus_plus(
         # One searchsorted over all starts: shift each start's cumulative sums
         # past the previous start's total so the flattened array stays sorted.
         shift = np.concatenate([[0.0], np.cumsum(cumulative[:-1, -1])])[:, None]
-        flat = np.searchsorted((cumulative + shift).ravel(), (targets + shift).ravel(), side="right")
+        flat = np.searchsorted(
+            (cumulative + shift).ravel(), (targets + shift).ravel(), side="right"
+        )
         candidates = np.minimum(flat.reshape(n_starts, n_trials) - row_offsets, n_points - 1)
         np.maximum(candidates, 0, out=candidates)
         d2 = squared_distances(points, points[candidates.ravel()])  # (M, R*T)
@@ -372,3 +381,35 @@ def weighted_kmedians(
         centers, cluster_weights = centers[keep], cluster_weights[keep]
     inertia = float(w @ d2[index, np.flatnonzero(keep)[labels]])
     return KMeansResult(centers, labels, cluster_weights, inertia, n_iter)
+
+
+def assign_to_centers(
+    points: npt.ArrayLike, sample_weight: npt.ArrayLike, centers: npt.ArrayLike
+) -> KMeansResult:
+    """Assign every point to its nearest center; the centers do not move.
+
+    Parameters
+    ----------
+    points : (M, D) float
+    sample_weight : (M,) float, > 0
+    centers : (k, D) float
+
+    Returns
+    -------
+    KMeansResult
+        ``labels`` the nearest center of each point, ``weights`` the summed
+        weight per center; a center nearest to no point is dropped.
+        ``n_iter`` is 0.
+    """
+    x = np.ascontiguousarray(points, dtype=np.float64)
+    w = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    c = np.asarray(centers, dtype=np.float64)
+    d2 = squared_distances(x, c)
+    labels = np.argmin(d2, axis=1)
+    inertia = float(w @ d2[np.arange(x.shape[0]), labels])
+    cluster_weights = np.bincount(labels, w, c.shape[0])
+    keep = cluster_weights > 0
+    if not keep.all():
+        labels = (np.cumsum(keep) - 1)[labels]
+        c, cluster_weights = c[keep], cluster_weights[keep]
+    return KMeansResult(c, labels, cluster_weights, inertia, 0)

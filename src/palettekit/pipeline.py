@@ -22,7 +22,13 @@ import numpy.typing as npt
 from . import colorspace, region
 from ._version import __version__
 from .autok import choose_k, merge_close_rgb
-from .cluster import KMeansResult, squared_distances, weighted_kmeans, weighted_kmedians
+from .cluster import (
+    KMeansResult,
+    assign_to_centers,
+    squared_distances,
+    weighted_kmeans,
+    weighted_kmedians,
+)
 from .errors import EmptyImageError, FewerColorsWarning
 from .histogram import ColorHistogram, coarsen, color_histogram
 from .load import ImageSource, load_image, source_label
@@ -41,10 +47,8 @@ _EXACT_BELOW_BINS = 256
 _COARSE_BINS = 1024
 # ... never coarser than this many bits per channel,
 _MIN_COARSE_BITS = 4
-# refinement to convergence runs on levels of at most this many bins,
+# and refinement and polish run on levels of at most this many bins.
 _REFINE_BINS = 4096
-# and a larger full histogram gets this many last Lloyd steps.
-_FINAL_ITER = 3
 # Geometric-median polish steps after k-means (see cluster.weighted_kmedians).
 _MEDIAN_ITER = 10
 
@@ -194,7 +198,9 @@ def palette_from_pixels(
         histogram = color_histogram(rgb, options.histogram_bits)
         if len(histogram) <= _EXACT_BELOW_BINS and histogram.bits < 8:
             histogram = color_histogram(rgb, 8)
-    return palette_from_histogram(histogram, options, meta=meta, timer=timer, label=label, warn=warn)
+    return palette_from_histogram(
+        histogram, options, meta=meta, timer=timer, label=label, warn=warn
+    )
 
 
 def palette_from_histogram(
@@ -250,7 +256,7 @@ def palette_from_histogram(
                 oklab=(float(lab[0]), float(lab[1]), float(lab[2])),
                 name=name,
             )
-            for c, n, lab, name in zip(rgb8, pixel_counts, oklab, names)
+            for c, n, lab, name in zip(rgb8, pixel_counts, oklab, names, strict=True)
         ]
         swatches.sort(key=_sort_key(options.sort))
         bins_oklab = (
@@ -295,25 +301,22 @@ def palette_from_histogram(
 def _cluster(
     histogram: ColorHistogram, points: npt.NDArray[np.float64], options: Options
 ) -> KMeansResult:
-    """Weighted k-means on the histogram, coarse to fine.
+    """Weighted k-means on the histogram, coarse to fine, then a median polish.
 
     The work stays bounded whatever the number of occupied bins:
 
     1. the ``n_init`` k-means++ starts run on the histogram coarsened (one bit
-       at a time) to at most ~1,000 bins; the start with the lowest inertia
-       is kept;
+       at a time, down to 4 bits) to at most ~1,000 bins; the start with the
+       lowest inertia is kept;
     2. it is refined to convergence on each finer level of at most ~4,000
        bins (for most images, up to the full histogram);
-    3. on a full histogram larger than that, a few last Lloyd steps run on
-       every bin;
-    4. a few Weiszfeld steps on the full histogram move each center toward
-       the weighted geometric median of its cluster, which minimises the
-       mean Oklab distance (the distortion reported in meta and bench/)
-       rather than its square.
+    3. on the full histogram, Weiszfeld steps move each center toward the
+       weighted geometric median of its cluster, which minimises the mean
+       Oklab distance (the distortion reported in meta and bench/) rather
+       than its square; every bin is finally assigned to its nearest center,
+       so shares count exactly the pixels each color stands for.
 
-    The result is always a final assignment of every full bin to its nearest
-    center, so shares count exactly the pixels each color stands for.
-    
+    bench/ compares this with k-means on every pixel.
     """
     rng = np.random.default_rng(options.seed)
     k = int(options.k)  # k="auto" is resolved before clustering
@@ -323,6 +326,11 @@ def _cluster(
         if len(coarser) <= k:
             break
         pyramid.append((coarser, colorspace.convert(coarser.colors / 255.0, options.space)))
+    # The finest level small enough to iterate on (the coarsest if none is).
+    work = next(
+        (i for i, (level, _) in enumerate(pyramid) if len(level) <= _REFINE_BINS),
+        len(pyramid) - 1,
+    )
 
     level, level_points = pyramid[-1]
     result = weighted_kmeans(
@@ -334,25 +342,21 @@ def _cluster(
         tol=options.tol,
         rng=rng,
     )
-    for level, level_points in reversed(pyramid[:-1]):
+    for i in range(len(pyramid) - 2, work - 1, -1):
         if result.centers.shape[0] < k:
             break
-        if len(level) <= _REFINE_BINS:
-            max_iter = options.max_iter
-        elif level is histogram:
-            max_iter = min(_FINAL_ITER, options.max_iter)
-        else:
-            continue
+        level, level_points = pyramid[i]
         result = weighted_kmeans(
             level_points,
             level.counts,
             k,
             init=result.centers,
-            max_iter=max_iter,
+            max_iter=options.max_iter,
             tol=options.tol,
             rng=rng,
         )
     if result.centers.shape[0] < k:  # a cluster ended empty on the way: start over, flat
+        work = 0
         result = weighted_kmeans(
             points,
             histogram.counts,
@@ -362,11 +366,11 @@ def _cluster(
             tol=options.tol,
             rng=rng,
         )
-    if _MEDIAN_ITER:
-        result = weighted_kmedians(
-            points, histogram.counts, result.centers, max_iter=_MEDIAN_ITER, tol=options.tol
-        )
-    return result
+    if not _MEDIAN_ITER:
+        return assign_to_centers(points, histogram.counts, result.centers)
+    return weighted_kmedians(
+        points, histogram.counts, result.centers, max_iter=_MEDIAN_ITER, tol=options.tol
+    )
 
 
 def _merge_identical(
