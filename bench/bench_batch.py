@@ -258,9 +258,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes)")
     parser.add_argument("--only", default="throughput,memory,resume,dask")
     parser.add_argument("--json", default=None, help="write the results here")
+    parser.add_argument("--sources", type=int, default=None, help="sources per throughput set")
+    parser.add_argument("--memory-sources", type=int, default=None)
     args = parser.parse_args()
-    n_sources = 200 if args.quick else 2000
-    n_memory = 3000 if args.quick else 20000
+    n_sources = args.sources or (200 if args.quick else 2000)
+    n_memory = args.memory_sources or (3000 if args.quick else 20000)
     n_resume = 150 if args.quick else 600
     n_dask = 100 if args.quick else 1000
     parts = set(args.only.split(","))
