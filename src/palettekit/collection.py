@@ -17,13 +17,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import EmptyImageError, OptionsError
+from .errors import OptionsError
 from .histogram import ColorHistogram, _bin_keys, color_histogram
-from .load import ImageSource, load_image, source_label
+from .load import ImageSource, source_label
 from .options import Options
 from .palette import Palette
-from .pipeline import _EXACT_BELOW_BINS, _Timer, palette_from_histogram
-from .pixels import opaque_pixels
+from .pipeline import _EXACT_BELOW_BINS, _Timer, load_opaque_pixels, palette_from_histogram
 
 __all__ = ["extract_merged", "merge_histograms", "HistogramSum"]
 
@@ -154,15 +153,7 @@ def extract_merged(
     opaque_total = 0
     for source in sources:
         label = source_label(source)
-        with timer.stage("load"):
-            loaded = load_image(source, opts)
-        with timer.stage("pixels"):
-            pixels = opaque_pixels(loaded.to_array(), opts.alpha_threshold, opts.composite_on)
-        if pixels.rgb.shape[0] == 0:
-            raise EmptyImageError(
-                f"{label}: every pixel is transparent (alpha below {opts.alpha_threshold}); "
-                "lower alpha_threshold or use composite_on"
-            )
+        loaded, pixels = load_opaque_pixels(source, opts, timer=timer, label=label)
         with timer.stage("histogram"):
             histogram = color_histogram(pixels.rgb, opts.histogram_bits)
             coarse.add(histogram)

@@ -31,11 +31,11 @@ from .cluster import (
 )
 from .errors import EmptyImageError, FewerColorsWarning
 from .histogram import ColorHistogram, coarsen, color_histogram
-from .load import ImageSource, load_image, source_label
+from .load import ImageSource, LoadedImage, load_image, source_label
 from .names import nearest_css_names
 from .options import Options
 from .palette import Palette, Swatch, _sort_key
-from .pixels import opaque_pixels
+from .pixels import OpaquePixels, opaque_pixels
 
 __all__ = ["extract", "palette_from_pixels", "palette_from_histogram"]
 
@@ -130,6 +130,21 @@ def extract(
         with timer.stage("select"):
             selection = region.select_pixels(source, opts, mask=mask, label=label)
         return _palette_from_selection(selection, opts, timer=timer, label=label, warn=warn)
+    loaded, pixels = load_opaque_pixels(source, opts, timer=timer, label=label)
+    meta = _source_meta(label, loaded, pixels.total, pixels.rgb, pixels.transparent_share)
+    return palette_from_pixels(pixels.rgb, opts, meta=meta, timer=timer, label=label, warn=warn)
+
+
+def load_opaque_pixels(
+    source: ImageSource, opts: Options, *, timer: _Timer, label: str
+) -> tuple[LoadedImage, OpaquePixels]:
+    """Load a source at working size and keep its opaque pixels.
+
+    Raises
+    ------
+    EmptyImageError
+        Every pixel is transparent.
+    """
     with timer.stage("load"):
         loaded = load_image(source, opts)
     with timer.stage("pixels"):
@@ -139,17 +154,27 @@ def extract(
             f"{label}: every pixel is transparent (alpha below {opts.alpha_threshold}); "
             "lower alpha_threshold or use composite_on"
         )
-    meta: dict[str, Any] = {
+    return loaded, pixels
+
+
+def _source_meta(
+    label: str,
+    loaded: LoadedImage,
+    total: int,
+    rgb: npt.NDArray[np.uint8],
+    transparent_share: float,
+) -> dict[str, Any]:
+    """The part of ``meta`` that describes the source and its pixels."""
+    return {
         "source": label,
         "format": loaded.format,
         "original_size": list(loaded.original_size),
         "working_size": list(loaded.image.size),
         "icc": loaded.icc,
-        "pixels": pixels.total,
-        "opaque_pixels": int(pixels.rgb.shape[0]),
-        "transparent_share": pixels.transparent_share,
+        "pixels": total,
+        "opaque_pixels": int(rgb.shape[0]),
+        "transparent_share": transparent_share,
     }
-    return palette_from_pixels(pixels.rgb, opts, meta=meta, timer=timer, label=label, warn=warn)
 
 
 def _palette_from_selection(
@@ -161,18 +186,10 @@ def _palette_from_selection(
             f"{label}: no opaque pixel in the selected region (alpha below "
             f"{opts.alpha_threshold}, or outside the crop or mask)"
         )
-    loaded = selection.first
-    meta: dict[str, Any] = {
-        "source": label,
-        "format": loaded.format,
-        "original_size": list(loaded.original_size),
-        "working_size": list(loaded.image.size),
-        "icc": loaded.icc,
-        "pixels": selection.total,
-        "opaque_pixels": int(selection.rgb.shape[0]),
-        "transparent_share": selection.transparent_share,
-        **selection.meta,
-    }
+    meta = _source_meta(
+        label, selection.first, selection.total, selection.rgb, selection.transparent_share
+    )
+    meta.update(selection.meta)
     palette = palette_from_pixels(
         selection.rgb, opts, meta=meta, timer=timer, label=label, warn=warn
     )
