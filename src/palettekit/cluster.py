@@ -81,6 +81,13 @@ def cross_products(points: FloatArray, centers_t: FloatArray) -> FloatArray:
     return out
 
 
+def _weight_sums(
+    labels: npt.NDArray[np.intp], weights: FloatArray, n_clusters: int
+) -> FloatArray:
+    """(k,) float64 sum of the weights of each label's points."""
+    return np.bincount(labels, weights, n_clusters).astype(np.float64, copy=False)
+
+
 def squared_distances(points: FloatArray, centers: FloatArray) -> FloatArray:
     """Squared Euclidean distances from every point to every center.
 
@@ -177,9 +184,9 @@ def _lloyd(
         cluster_weights = np.bincount(flat, repeated_weights, size)
         sums = np.stack([np.bincount(flat, m, size) for m in repeated_moments], axis=1)
         nonempty = cluster_weights > 0
-        new_centers = centers.reshape(size, dim).copy()
-        new_centers[nonempty] = sums[nonempty] / cluster_weights[nonempty][:, None]
-        new_centers = new_centers.reshape(n_starts, n_clusters, dim)
+        flat_new = centers.reshape(size, dim).copy()
+        flat_new[nonempty] = sums[nonempty] / cluster_weights[nonempty][:, None]
+        new_centers = flat_new.reshape(n_starts, n_clusters, dim)
         if not nonempty.all():
             d2 = squared_distances(points, flat_centers).reshape(n_points, n_starts, n_clusters)
             _relocate_empty(
@@ -226,7 +233,7 @@ def _assign(
     """Label points by nearest center; return labels, cluster weights, means."""
     labels = np.argmin(squared_distances(points, centers), axis=1)
     n_clusters = centers.shape[0]
-    cluster_weights = np.bincount(labels, weights, n_clusters)
+    cluster_weights = _weight_sums(labels, weights, n_clusters)
     sums = np.stack(
         [np.bincount(labels, weights * points[:, d], n_clusters) for d in range(points.shape[1])],
         axis=1,
@@ -374,7 +381,7 @@ def weighted_kmedians(
             break
     d2 = squared_distances(x, centers)
     labels = np.argmin(d2, axis=1)
-    cluster_weights = np.bincount(labels, w, n_clusters)
+    cluster_weights = _weight_sums(labels, w, n_clusters)
     keep = cluster_weights > 0
     if not keep.all():
         labels = (np.cumsum(keep) - 1)[labels]
@@ -407,7 +414,7 @@ def assign_to_centers(
     d2 = squared_distances(x, c)
     labels = np.argmin(d2, axis=1)
     inertia = float(w @ d2[np.arange(x.shape[0]), labels])
-    cluster_weights = np.bincount(labels, w, c.shape[0])
+    cluster_weights = _weight_sums(labels, w, c.shape[0])
     keep = cluster_weights > 0
     if not keep.all():
         labels = (np.cumsum(keep) - 1)[labels]
