@@ -81,9 +81,7 @@ def cross_products(points: FloatArray, centers_t: FloatArray) -> FloatArray:
     return out
 
 
-def _weight_sums(
-    labels: npt.NDArray[np.intp], weights: FloatArray, n_clusters: int
-) -> FloatArray:
+def _weight_sums(labels: npt.NDArray[np.intp], weights: FloatArray, n_clusters: int) -> FloatArray:
     """(k,) float64 sum of the weights of each label's points."""
     return np.bincount(labels, weights, n_clusters).astype(np.float64, copy=False)
 

@@ -57,6 +57,7 @@ def escape(text: str) -> str:
     than xml.sax.saxutils, which pulls in urllib and email)."""
     return _html_escape(text, quote=False)
 
+
 __all__ = [
     "to_ase",
     "to_svg_swatches",
