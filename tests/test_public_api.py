@@ -33,6 +33,7 @@ PUBLIC_NAMES = sorted(
         "UnsupportedImageError",
         "__version__",
         "extract",
+        "extract_merged",
     ]
 )
 

@@ -25,11 +25,13 @@ from .errors import (
 )
 from .options import Options
 from .palette import Palette, Swatch
+from .collection import extract_merged
 from .pipeline import extract
 
 __all__ = [
     "__version__",
     "extract",
+    "extract_merged",
     "Options",
     "Palette",
     "Swatch",
