@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from palettekit.histogram import ColorHistogram, coarsen, color_histogram
+from palettekit.histogram import ColorHistogram, channel_bins, coarsen, color_histogram
 
 pixel_arrays = hnp.arrays(
     np.uint8,
@@ -27,10 +27,10 @@ bit_depths = st.integers(1, 8)
 
 def _reference_histogram(pixels: np.ndarray, bits: int) -> dict[tuple[int, int, int], list]:
     """Plain-Python histogram: bin index -> [count, channel sums]."""
-    shift = 8 - bits
+    bins = channel_bins(bits).tolist()
     table: dict[tuple[int, int, int], list] = {}
     for r, g, b in pixels.tolist():
-        key = (r >> shift, g >> shift, b >> shift)
+        key = (bins[r], bins[g], bins[b])
         entry = table.setdefault(key, [0, 0, 0, 0])
         entry[0] += 1
         entry[1] += r
@@ -40,7 +40,7 @@ def _reference_histogram(pixels: np.ndarray, bits: int) -> dict[tuple[int, int, 
 
 
 def _bin_of(colors: np.ndarray, bits: int) -> np.ndarray:
-    return np.floor(colors).astype(np.int64) >> (8 - bits)
+    return channel_bins(bits)[np.floor(colors).astype(np.int64)].astype(np.int64)
 
 
 @given(any_pixels, bit_depths)
@@ -72,10 +72,13 @@ def test_counts_sum_to_the_number_of_pixels_and_are_positive(pixels, bits):
 @given(any_pixels, bit_depths)
 def test_bin_means_lie_inside_their_bins(pixels, bits):
     hist = color_histogram(pixels, bits)
-    width = 1 << (8 - bits)
-    low = _bin_of(hist.colors, bits) * width
+    bins = channel_bins(bits)
+    values = np.arange(256)
+    keys = _bin_of(hist.colors, bits)
+    low = np.array([[values[bins == k].min() for k in row] for row in keys])
+    high = np.array([[values[bins == k].max() for k in row] for row in keys])
     assert np.all(hist.colors >= low)
-    assert np.all(hist.colors <= low + width - 1)
+    assert np.all(hist.colors <= high)
     # Bins are distinct.
     keys = _bin_of(hist.colors, bits)
     assert len({tuple(k) for k in keys.tolist()}) == len(hist)
@@ -191,3 +194,38 @@ def test_input_is_not_modified():
     color_histogram(pixels, 5)
     color_histogram(pixels, 8)
     np.testing.assert_array_equal(pixels, before)
+
+
+# --- the channel bins -------------------------------------------------------------------
+
+
+def _reference_bin(value: int, bits: int) -> int:
+    """Oklab lightness of the gray with this sRGB value, cut in 2**bits steps."""
+    c = value / 255.0
+    linear = c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    return min(int(linear ** (1.0 / 3.0) * (1 << bits)), (1 << bits) - 1)
+
+
+@pytest.mark.parametrize("bits", range(1, 8))
+def test_channel_bins_are_equal_steps_of_lightness(bits):
+    bins = channel_bins(bits)
+    assert bins.shape == (256,) and bins.dtype == np.uint8
+    assert bins[0] == 0 and bins[255] == (1 << bits) - 1
+    assert np.all(np.diff(bins.astype(int)) >= 0)  # intervals of values
+    mismatches = [v for v in range(256) if bins[v] != _reference_bin(v, bits)]
+    assert mismatches == []
+
+
+def test_channel_bins_nest_and_eight_bits_is_exact():
+    np.testing.assert_array_equal(channel_bins(8), np.arange(256))
+    for bits in range(2, 8):
+        np.testing.assert_array_equal(channel_bins(bits) >> 1, channel_bins(bits - 1))
+
+
+def test_dark_values_get_finer_bins_than_light_ones():
+    # At 5 bits, the darkest sixteenth of the values spans five bins (equal
+    # steps of the value would give two), the lightest sixteenth two: bins
+    # follow perceived lightness.
+    bins = channel_bins(5)
+    assert len(set(bins[:16].tolist())) >= 5
+    assert len(set(bins[-16:].tolist())) <= 2

@@ -166,7 +166,7 @@ CORE_LAYERS = {
     "errors": set(),
     "options": {"errors"},
     "colorspace": set(),
-    "histogram": set(),
+    "histogram": {"colorspace"},  # bins spaced by lightness
     "cluster": set(),
     "pixels": set(),
     "names": {"colorspace"},

@@ -9,6 +9,7 @@ Public names are listed in ``__all__``; everything else is private.
 """
 
 from ._version import __version__
+from .collection import extract_merged
 from .errors import (
     EmptyImageError,
     ExportError,
@@ -25,7 +26,6 @@ from .errors import (
 )
 from .options import Options
 from .palette import Palette, Swatch
-from .collection import extract_merged
 from .pipeline import extract
 
 __all__ = [

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ColorHistogram", "color_histogram", "coarsen"]
+from .colorspace import srgb_to_linear
+
+__all__ = ["ColorHistogram", "color_histogram", "coarsen", "channel_bins"]
 
 # Above this many bins a dense bincount costs more than sorting the keys.
 _DENSE_BITS_MAX = 6
@@ -45,9 +47,41 @@ class ColorHistogram:
         return int(self.counts.shape[0])
 
 
+def _make_channel_bins() -> dict[int, npt.NDArray[np.uint8]]:
+    value = np.arange(256, dtype=np.float64) / 255.0
+    gray = np.stack([value, value, value], axis=1)
+    lightness = np.cbrt(srgb_to_linear(gray)[:, 0])  # Oklab L of the gray, in [0, 1]
+    tables = {
+        bits: np.minimum(np.floor(lightness * (1 << bits)), (1 << bits) - 1).astype(np.uint8)
+        for bits in range(1, 8)
+    }
+    tables[8] = np.arange(256, dtype=np.uint8)
+    return tables
+
+
+_CHANNEL_BINS = _make_channel_bins()
+
+
+def channel_bins(bits: int) -> npt.NDArray[np.uint8]:
+    """Bin index of each 8-bit channel value, at ``bits`` bits per channel.
+
+    Bins are equal steps of the cube root of the channel's linear light
+    (Oklab's lightness of the gray with that value), not of the 8-bit
+    value: sRGB's own steps are far coarser to the eye in the dark than in
+    the light, so equal-value bins merged dark colors that Oklab tells apart.
+    Bins are intervals of values, and every bin lies inside one bin of any
+    lower depth (below 8 bits, the bin at ``bits - 1`` is the bin at
+    ``bits`` shifted right by one); 8 bits means one bin per value.
+
+    Returns
+    -------
+    (256,) uint8, non-decreasing, in [0, 2**bits)
+    """
+    return _CHANNEL_BINS[bits]
+
+
 def _bin_keys(pixels: npt.NDArray[np.uint8], bits: int) -> npt.NDArray[np.int64]:
-    shift = 8 - bits
-    p = pixels >> np.uint8(shift) if shift else pixels
+    p = _CHANNEL_BINS[bits][pixels]
     keys = p[:, 0].astype(np.int64) << (2 * bits)
     keys |= p[:, 1].astype(np.int64) << bits
     keys |= p[:, 2]
@@ -55,7 +89,7 @@ def _bin_keys(pixels: npt.NDArray[np.uint8], bits: int) -> npt.NDArray[np.int64]
 
 
 def color_histogram(pixels: npt.ArrayLike, bits: int = 5) -> ColorHistogram:
-    """Count colors in bins of ``bits`` bits per channel.
+    """Count colors in bins of ``bits`` bits per channel (see :func:`channel_bins`).
 
     Parameters
     ----------
