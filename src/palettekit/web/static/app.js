@@ -21,6 +21,7 @@
     k: $("#k"),
     kAuto: $("#k-auto"),
     kOutput: $("#k-output"),
+    excludeBackground: $("#exclude-background"),
     sort: $("#sort"),
     space: $("#space"),
     swatches: $("#swatches"),
@@ -43,6 +44,7 @@
 
   function optionFields() {
     const common = { sort: els.sort.value, space: els.space.value };
+    if (els.excludeBackground.checked) common.exclude_background = true;
     if (els.kAuto.checked) return { k: "auto", max_k: 16, ...common };
     return { k: Number(els.k.value), ...common };
   }
@@ -176,7 +178,8 @@
         hex.textContent = color.hex;
         const detail = document.createElement("span");
         detail.className = "swatch-detail";
-        detail.textContent = `rgb(${color.rgb.join(", ")}) · ${color.name}`;
+        detail.textContent = `rgb(${color.rgb.join(", ")}) · ${color.name}` +
+          (color.family ? ` · ${color.family}` : "");
         text.append(hex, detail);
 
         const share = document.createElement("span");
@@ -273,6 +276,16 @@
     return name.replace(/\.[A-Za-z0-9]{1,5}$/, "").replace(/[^\w.-]+/g, "_").slice(0, 60) || "palette";
   }
 
+  // Export formats served by POST /api/palette?format=..., and their file names.
+  const EXPORT_FILES = {
+    css: "palette.css",
+    gpl: "palette.gpl",
+    ase: "palette.ase",
+    svg: "swatches.svg",
+    tailwind: "tailwind-colors.json",
+    "css-gradient": "placeholder.css",
+  };
+
   async function download(kind, button) {
     if (!state.source || !state.paletteText) return;
     const name = baseName();
@@ -281,9 +294,9 @@
     try {
       if (kind === "json") {
         saveBlob(new Blob([state.paletteText], { type: "application/json" }), `${name}-palette.json`);
-      } else if (kind === "css" || kind === "gpl") {
+      } else if (kind in EXPORT_FILES) {
         const response = await post("/api/palette", { format: kind });
-        saveBlob(await response.blob(), `${name}-palette.${kind}`);
+        saveBlob(await response.blob(), `${name}-${EXPORT_FILES[kind]}`);
       } else if (kind === "bar") {
         const response = await post("/api/bar.png", { width: 1200, height: 160 });
         saveBlob(await response.blob(), `${name}-bar.png`);
@@ -408,6 +421,7 @@
   });
   els.sort.addEventListener("change", () => scheduleRefresh(0));
   els.space.addEventListener("change", () => scheduleRefresh(0));
+  els.excludeBackground.addEventListener("change", () => scheduleRefresh(0));
 
   els.preview.addEventListener("error", () => {
     if (state.source && state.source.kind === "url") els.preview.alt = "The browser could not show this image.";
