@@ -80,11 +80,26 @@ def channel_bins(bits: int) -> npt.NDArray[np.uint8]:
     return _CHANNEL_BINS[bits]
 
 
-def _bin_keys(pixels: npt.NDArray[np.uint8], bits: int) -> npt.NDArray[np.int64]:
-    p = _CHANNEL_BINS[bits][pixels]
-    keys = p[:, 0].astype(np.int64) << (2 * bits)
-    keys |= p[:, 1].astype(np.int64) << bits
-    keys |= p[:, 2]
+def _make_key_tables() -> dict[int, npt.NDArray[np.intp]]:
+    tables = {}
+    for bits, bins in _CHANNEL_BINS.items():
+        b = bins.astype(np.intp)
+        tables[bits] = np.stack([b << (2 * bits), b << bits, b])
+    return tables
+
+
+# Each channel value's share of the bin key, (3, 256) intp per depth: a key is
+# the sum of three table lookups (about twice as fast as binning the channels
+# and shifting them together).
+_KEY_TABLES = _make_key_tables()
+
+
+def _bin_keys(pixels: npt.NDArray[np.uint8], bits: int) -> npt.NDArray[np.intp]:
+    """(N,) bin key of each pixel of an (N, 3) uint8 array, in [0, 2**(3 * bits))."""
+    table = _KEY_TABLES[bits]
+    keys = table[0][pixels[:, 0]]
+    keys += table[1][pixels[:, 1]]
+    keys += table[2][pixels[:, 2]]
     return keys
 
 
