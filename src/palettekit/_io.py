@@ -105,7 +105,7 @@ def write_atomic(path: PathLike, data: str | bytes | bytearray | memoryview) -> 
     except BaseException:
         _remove_quietly(temp_path)
         raise
-    _sync_directory(directory)
+    sync_directory(directory)
 
 
 def _is_special(path: str) -> bool:
@@ -161,7 +161,7 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-def _sync_directory(directory: str) -> None:
+def sync_directory(directory: str) -> None:
     """Flush the directory entry of the rename (POSIX); a no-op where unsupported."""
     if os.name == "nt":
         return

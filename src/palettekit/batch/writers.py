@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import sync_directory
 from .errors import ResultsFileError, require
 from .sources import source_digest
 
@@ -440,19 +441,6 @@ _PART_PREFIX = "part-"
 _PART_SUFFIX = ".parquet"
 
 
-def _fsync_dir(path: str) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 class ParquetWriter(ResultsWriter):
     """A directory of Parquet parts, each finalized atomically (temp + rename)."""
 
@@ -542,7 +530,7 @@ class ParquetWriter(ResultsWriter):
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, final)
-            _fsync_dir(self.path)
+            sync_directory(self.path)
         except Exception as exc:  # OSError, or pyarrow's own errors for a full disk
             try:
                 os.unlink(temp)
