@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from palettekit.colorspace import srgb_to_oklab
 from palettekit.export_design import (
     TAILWIND_SHADE_LIGHTNESS,
-    integer_widths,
     to_ase,
     to_css_dominant,
     to_css_gradient,
@@ -35,6 +34,7 @@ from palettekit.export_design import (
 from palettekit.families import color_families
 from palettekit.names import nearest_css_names
 from palettekit.palette import Palette, Swatch
+from palettekit.render import bar_widths
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("PALETTEKIT_UPDATE_GOLDEN") == "1"
@@ -277,14 +277,20 @@ def test_empty_palette_is_refused(func) -> None:  # type: ignore[no-untyped-def]
     counts=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=40).filter(
         lambda c: sum(c) > 0
     ),
-    total=st.integers(min_value=0, max_value=5000),
+    total=st.integers(min_value=1, max_value=5000),
 )
-def test_integer_widths_are_exact_and_near_proportional(counts: list[int], total: int) -> None:
-    widths = integer_widths(counts, total)
+def test_svg_bar_widths_are_the_png_bars_exact_and_near_proportional(
+    counts: list[int], total: int
+) -> None:
+    palette = make_palette(
+        [(f"#{i:02x}{255 - i:02x}{(7 * i) % 256:02x}", c) for i, c in enumerate(counts)]
+    )
+    svg = to_svg_bar(palette, width=total, height=10)
+    widths = [int(w) for w in re.findall(r'<rect x="\d+" y="0" width="(\d+)"', svg)]
+    assert widths == bar_widths([s.share for s in palette], total)
     assert sum(widths) == total
-    exact = [c / sum(counts) * total for c in counts]
+    exact = [s.share / sum(x.share for x in palette) * total for s in palette]
     assert all(abs(w - e) < 1.0 for w, e in zip(widths, exact, strict=True))
-    assert all(w == 0 for w, c in zip(widths, counts, strict=True) if c == 0)
 
 
 def test_tailwind_more_swatches_than_steps_in_one_family() -> None:

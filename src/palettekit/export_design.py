@@ -49,6 +49,7 @@ import numpy as np
 
 from .families import FAMILIES, color_families
 from .palette import Swatch
+from .render import bar_widths
 from .roles import accent_index, dominant_index, text_color, theme_roles
 
 
@@ -66,7 +67,6 @@ __all__ = [
     "to_css_dominant",
     "to_tailwind",
     "to_roles",
-    "integer_widths",
     "TAILWIND_SHADE_LIGHTNESS",
 ]
 
@@ -131,35 +131,6 @@ def to_ase(palette: Sequence[Swatch], name: str = "palettekit") -> bytes:
     return header + b"".join(blocks)
 
 
-def integer_widths(counts: Sequence[float], total: int) -> list[int]:
-    """Split ``total`` units into parts proportional to ``counts``.
-
-    Largest-remainder rounding: each part is the floor of its exact size,
-    and the units left over go to the largest fractional parts (earlier
-    parts first on a tie). The parts sum exactly to ``total``.
-
-    Parameters
-    ----------
-    counts : sequence of float
-        Non-negative weights (pixel counts or shares), not all zero.
-    total : int
-        Units to split (pixels), >= 0.
-
-    Returns
-    -------
-    list of int
-        One part per count, in order.
-    """
-    weights = np.asarray(counts, dtype=np.float64)
-    exact = weights / weights.sum() * total
-    parts = np.floor(exact).astype(np.int64)
-    left = total - int(parts.sum())
-    order = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in order[:left]:
-        parts[i] += 1
-    return [int(p) for p in parts]
-
-
 def _percent(value: float) -> str:
     """Percentage with at most two decimals and no trailing zeros."""
     text = f"{value * 100.0:.2f}".rstrip("0").rstrip(".")
@@ -179,9 +150,9 @@ def to_svg_bar(
 ) -> str:
     """SVG palette bar: one rectangle per swatch, widths following the shares.
 
-    The widths are whole pixels that sum exactly to ``width``
-    (:func:`integer_widths` of the pixel counts), in palette order; a swatch
-    too small for a pixel gets a zero-width rectangle.
+    The widths are whole pixels that sum exactly to ``width``, in palette
+    order (:func:`palettekit.render.bar_widths`, so the SVG bar matches the
+    PNG one); a swatch too small for a pixel gets a zero-width rectangle.
 
     Parameters
     ----------
@@ -200,7 +171,7 @@ def to_svg_bar(
     swatches = _check(palette)
     if width < 1 or height < 1:
         raise ValueError(f"width and height must be >= 1, got {width}x{height}")
-    widths = integer_widths([s.count if s.count > 0 else s.share for s in swatches], width)
+    widths = bar_widths([s.share for s in swatches], width)
     lines = _svg_open(width, height, title)
     x = 0
     for swatch, w in zip(swatches, widths, strict=True):
