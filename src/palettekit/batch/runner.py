@@ -343,8 +343,29 @@ def _main_module_hidden() -> Iterator[None]:
             sys.modules["__main__"] = saved
 
 
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread for the duration (POSIX; a no-op elsewhere).
+
+    A worker process started meanwhile inherits the blocked signal, so a
+    Ctrl-C (sent to the whole process group) cannot interrupt it while it
+    starts, before ``_init_worker`` ignores SIGINT: it would print a
+    KeyboardInterrupt traceback. The parent receives a pending SIGINT as soon
+    as the block is lifted.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _submit(pool: Any, task: tuple[int, str]) -> Any:
-    with _main_module_hidden():  # submit() may start a worker process
+    # submit() may start a worker process
+    with _main_module_hidden(), _sigint_blocked():
         return pool.submit(_work, *task)
 
 
