@@ -105,6 +105,7 @@ PLUGIN_MODULES: tuple[str, ...] = ("palettekit.export_design",)
 
 CSV_COLUMNS = (
     "hex", "r", "g", "b", "share", "count", "name", "oklab_l", "oklab_a", "oklab_b",
+    "family", "name_distance",
 )  # fmt: skip
 """Header of :func:`to_csv`, in column order."""
 
@@ -565,7 +566,9 @@ def _json_pretty(value: Any, step: str, prefix: str) -> str:
 def to_csv(palette: PaletteLike) -> str:
     """The palette as CSV: a header row (:data:`CSV_COLUMNS`), then one row per color.
 
-    Columns: ``hex, r, g, b, share, count, name, oklab_l, oklab_a, oklab_b``.
+    Columns: ``hex, r, g, b, share, count, name, oklab_l, oklab_a, oklab_b,
+    family, name_distance`` (the basic color family for facets, and the Oklab
+    distance to the CSS name: empty when the name is not a CSS color name).
     Shares and Oklab values are written in full precision (Python's shortest
     round-trip form), rows in palette order, lines end with ``"\\n"``.
     """
@@ -582,6 +585,8 @@ def to_csv(palette: PaletteLike) -> str:
                 s.count,
                 s.name,
                 *(repr(float(v)) for v in s.oklab),
+                s.family,
+                "" if s.name_distance is None else repr(float(s.name_distance)),
             ]
         )
     return buffer.getvalue()
