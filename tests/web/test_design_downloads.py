@@ -34,7 +34,7 @@ def client():
         yield c
 
 
-@pytest.mark.parametrize("fmt", ["ase", "svg", "tailwind", "css-gradient"])
+@pytest.mark.parametrize("fmt", ["ase", "svg", "tailwind", "css-gradient", "roles"])
 def test_each_design_download_of_the_page_is_the_exporters_output(client, fmt):
     data = png_bytes()
     response = client.post(

@@ -284,6 +284,7 @@
     svg: "swatches.svg",
     tailwind: "tailwind-colors.json",
     "css-gradient": "placeholder.css",
+    roles: "theme-roles.json",
   };
 
   async function download(kind, button) {
