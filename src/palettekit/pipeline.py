@@ -47,9 +47,10 @@ _EXACT_BELOW_BINS = 256
 _COARSE_BINS = 1024
 # ... never coarser than this many bits per channel,
 _MIN_COARSE_BITS = 4
-# and refinement and polish run on levels of at most this many bins.
+# and refinement to convergence runs on levels of at most this many bins.
 _REFINE_BINS = 4096
-# Geometric-median polish steps after k-means (see cluster.weighted_kmedians).
+# Geometric-median polish steps on the full histogram after k-means (see
+# cluster.weighted_kmedians); 0 turns the polish off.
 _MEDIAN_ITER = 10
 
 
