@@ -350,40 +350,26 @@ def _cluster(
         len(pyramid) - 1,
     )
 
-    level, level_points = pyramid[-1]
-    result = weighted_kmeans(
-        level_points,
-        level.counts,
-        k,
-        n_init=options.n_init,
-        max_iter=options.max_iter,
-        tol=options.tol,
-        rng=rng,
-    )
-    for i in range(len(pyramid) - 2, work - 1, -1):
-        if result.centers.shape[0] < k:
-            break
-        level, level_points = pyramid[i]
-        result = weighted_kmeans(
+    def kmeans(
+        level: ColorHistogram, level_points: npt.NDArray[np.float64], **start: Any
+    ) -> KMeansResult:
+        return weighted_kmeans(
             level_points,
             level.counts,
             k,
-            init=result.centers,
             max_iter=options.max_iter,
             tol=options.tol,
             rng=rng,
+            **start,
         )
+
+    result = kmeans(*pyramid[-1], n_init=options.n_init)
+    for level, level_points in reversed(pyramid[work:-1]):
+        if result.centers.shape[0] < k:
+            break
+        result = kmeans(level, level_points, init=result.centers)
     if result.centers.shape[0] < k:  # a cluster ended empty on the way: start over, flat
-        work = 0
-        result = weighted_kmeans(
-            points,
-            histogram.counts,
-            k,
-            n_init=options.n_init,
-            max_iter=options.max_iter,
-            tol=options.tol,
-            rng=rng,
-        )
+        result = kmeans(histogram, points, n_init=options.n_init)
     if not _MEDIAN_ITER:
         return assign_to_centers(points, histogram.counts, result.centers)
     return weighted_kmedians(
