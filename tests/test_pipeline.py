@@ -486,3 +486,15 @@ def test_distortion_is_no_worse_than_sklearn_kmeans_on_all_pixels(name):
     # project's quality measure (README, bench/): mean Oklab distance from
     # each working pixel to its nearest palette color.
     assert _quality_ratio(name) <= 1.0
+
+
+def test_fewer_colors_warning_points_at_the_callers_line():
+    # extract() and palette_from_pixels() reach the warning through different
+    # depths; both must name this file, not a palettekit module.
+    image = np.zeros((4, 4, 3), dtype=np.uint8)
+    with pytest.warns(FewerColorsWarning) as caught:
+        palettekit.extract(image, k=3)
+    assert caught[0].filename == __file__
+    with pytest.warns(FewerColorsWarning) as caught:
+        palette_from_pixels(image.reshape(-1, 3), Options(k=3))
+    assert caught[0].filename == __file__

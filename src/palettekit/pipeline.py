@@ -10,6 +10,8 @@ source -load-> RGB(A) image at working size
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -52,6 +54,23 @@ _REFINE_BINS = 4096
 # Geometric-median polish steps on the full histogram after k-means (see
 # cluster.weighted_kmedians); 0 turns the polish off.
 _MEDIAN_ITER = 10
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _caller_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first frame outside palettekit.
+
+    extract(), extract_merged() and palette_from_pixels() reach the warning
+    through different depths; the user's line is what the warning should name.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 class _Timer:
@@ -291,7 +310,7 @@ def palette_from_histogram(
         )
         notes.append(message)
         if warn:
-            warnings.warn(message, FewerColorsWarning, stacklevel=3)
+            warnings.warn(message, FewerColorsWarning, stacklevel=_caller_stacklevel())
 
     full_meta: dict[str, Any] = dict(meta or {})
     full_meta.update(
