@@ -7,6 +7,7 @@ imported at module level.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -198,22 +199,14 @@ def run_batch(args: argparse.Namespace) -> int:
         progress.set_initial(already)
 
     try:
+        cluster: contextlib.AbstractContextManager[Any]
         if args.dask:
             from .dask_runner import dask_client
 
-            with dask_client(args.dask, workers=args.workers) as client:
-                summary = write_results(
-                    sources,
-                    args.output,
-                    options,
-                    resume=args.resume,
-                    overwrite=args.overwrite,
-                    fmt=args.results_format,
-                    client=client,
-                    progress=progress,
-                    on_resume=on_resume,
-                )
+            cluster = dask_client(args.dask, workers=args.workers)
         else:
+            cluster = contextlib.nullcontext(None)
+        with cluster as client:  # with a client, the local worker count is unused
             summary = write_results(
                 sources,
                 args.output,
@@ -222,6 +215,7 @@ def run_batch(args: argparse.Namespace) -> int:
                 resume=args.resume,
                 overwrite=args.overwrite,
                 fmt=args.results_format,
+                client=client,
                 progress=progress,
                 on_resume=on_resume,
             )
