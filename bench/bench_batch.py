@@ -162,20 +162,10 @@ def resume_under_sigkill(n_sources: int, kills: int, seed: int = 0) -> dict:
         out = Path(folder) / "r.jsonl"
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
         done_at_kill = []
+        batch = [sys.executable, "-m", "palettekit", "batch", str(images), "-o", str(out)]
+        batch += ["--progress", "none", "-k", "4"]
         for _ in range(kills):
-            argv = [
-                sys.executable,
-                "-m",
-                "palettekit",
-                "batch",
-                str(images),
-                "-o",
-                str(out),
-                "--progress",
-                "none",
-                "-k",
-                "4",
-            ] + (["--resume"] if out.exists() else [])
+            argv = batch + (["--resume"] if out.exists() else [])
             process = subprocess.Popen(
                 argv,
                 env=env,
@@ -194,21 +184,7 @@ def resume_under_sigkill(n_sources: int, kills: int, seed: int = 0) -> dict:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             done_at_kill.append(out.read_bytes().count(b"\n"))
-        argv = [
-            sys.executable,
-            "-m",
-            "palettekit",
-            "batch",
-            str(images),
-            "-o",
-            str(out),
-            "--progress",
-            "none",
-            "-k",
-            "4",
-            "--resume",
-        ]
-        final = subprocess.run(argv, env=env, capture_output=True)
+        final = subprocess.run(batch + ["--resume"], env=env, capture_output=True)
         records = list(read_records(out))
         indices = sorted(r["index"] for r in records)
     result = {
