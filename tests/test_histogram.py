@@ -229,3 +229,24 @@ def test_dark_values_get_finer_bins_than_light_ones():
     bins = channel_bins(5)
     assert len(set(bins[:16].tolist())) >= 5
     assert len(set(bins[-16:].tolist())) <= 2
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_channel_sums_are_exact_at_the_packing_limit(extra):
+    """Up to the limit two sums share one float64 (packed), above it each has
+    its own; both must be exact in the worst case (nearly every value 255)."""
+    from palettekit.histogram import _BLOCK, _PACKED_MAX_PIXELS
+
+    n = _PACKED_MAX_PIXELS + extra
+    assert n > 2 * _BLOCK  # several blocks either way
+    rng = np.random.default_rng(7)
+    # A few 250s (the same 5-bit bin as 255), so every channel's exact mean
+    # is known and differs from 255.
+    pixels = np.full((n, 3), 255, dtype=np.uint8)
+    pixels[rng.random((n, 3)) < 0.01] = 250
+    pixels[:5] = 0  # a second bin
+    hist = color_histogram(pixels, 5)
+    assert hist.counts.tolist() == [5, n - 5]
+    exact = pixels[5:].astype(np.int64).sum(axis=0)
+    assert hist.colors[0].tolist() == [0.0, 0.0, 0.0]
+    assert hist.colors[1].tolist() == (exact / (n - 5)).tolist()

@@ -30,7 +30,7 @@ __all__ = ["extract_merged", "merge_histograms", "HistogramSum"]
 def _keys_of(histogram: ColorHistogram) -> npt.NDArray[np.int64]:
     """Bin key of each occupied bin (its mean color lies inside the bin)."""
     fine = np.clip(np.floor(histogram.colors), 0, 255).astype(np.uint8)
-    return _bin_keys(fine, histogram.bits)
+    return _bin_keys(fine, histogram.bits).astype(np.int64)
 
 
 @dataclass
