@@ -130,6 +130,23 @@ def test_result_is_exactly_the_working_size(size, budget, fmt):
     assert loaded.original_size == size
 
 
+@pytest.mark.parametrize("display", [False, True])
+def test_reduction_samples_pixels_for_counting_and_averages_for_display(display):
+    # A fine checkerboard of two colors: sampling keeps exactly those two
+    # colors (counting needs real pixel colors); a box filter blends them
+    # (what a figure should show).
+    rows, cols = np.indices((300, 400))
+    board = np.where(((rows + cols) % 2 == 0)[..., None], [255, 0, 0], [0, 0, 255])
+    image = Image.fromarray(board.astype(np.uint8))
+    loaded = load_image(encode(image, "PNG"), Options(max_pixels=10_000), display=display)
+    assert loaded.image.size == working_size((400, 300), 10_000)
+    colors = {tuple(c) for c in np.asarray(loaded.image).reshape(-1, 3).tolist()}
+    if display:
+        assert (255, 0, 0) not in colors and (0, 0, 255) not in colors
+    else:
+        assert colors <= {(255, 0, 0), (0, 0, 255)} and len(colors) == 2
+
+
 def test_jpeg_is_drafted_to_the_smallest_dct_scale_covering_the_working_size(monkeypatch):
     drafted: list[tuple[int, int]] = []
     original = JpegImagePlugin.JpegImageFile.draft

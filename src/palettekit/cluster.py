@@ -16,10 +16,13 @@ import numpy.typing as npt
 __all__ = [
     "KMeansResult",
     "weighted_kmeans",
+    "best_start",
     "weighted_kmedians",
     "assign_to_centers",
     "squared_distances",
     "cross_products",
+    "row_norms",
+    "nearest",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -86,22 +89,47 @@ def _weight_sums(labels: npt.NDArray[np.intp], weights: FloatArray, n_clusters: 
     return np.bincount(labels, weights, n_clusters).astype(np.float64, copy=False)
 
 
-def squared_distances(points: FloatArray, centers: FloatArray) -> FloatArray:
+def row_norms(points: FloatArray) -> FloatArray:
+    """(M,) float64 squared Euclidean norm of each row of an (M, D) array.
+
+    ``einsum`` instead of ``(x * x).sum(axis=1)``: numpy's reductions over a
+    short last axis run row by row and cost several times more.
+    """
+    return np.einsum("ij,ij->i", points, points)
+
+
+def squared_distances(
+    points: FloatArray, centers: FloatArray, points_sq: FloatArray | None = None
+) -> FloatArray:
     """Squared Euclidean distances from every point to every center.
 
     Parameters
     ----------
     points : (M, D) float64
     centers : (C, D) float64
+    points_sq : (M,) float64, optional
+        ``row_norms(points)``, when the caller computes it once for many calls.
 
     Returns
     -------
     (M, C) float64, all >= 0
     """
     d2 = cross_products(points, centers.T * -2.0)
-    d2 += (points * points).sum(axis=1)[:, None]
-    d2 += (centers * centers).sum(axis=1)
+    d2 += (row_norms(points) if points_sq is None else points_sq)[:, None]
+    d2 += row_norms(centers)
     return np.maximum(d2, 0.0, out=d2)
+
+
+def nearest(d2: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Index and value of the smallest entry along the last axis of ``d2``.
+
+    ``argmin`` then a gather: ``min`` over a short last axis is several
+    times slower than both together.
+    """
+    labels = np.argmin(d2, axis=-1)
+    n_columns = d2.shape[-1]
+    flat_index = labels.ravel() + np.arange(0, labels.size * n_columns, n_columns)
+    return labels, d2.ravel()[flat_index].reshape(labels.shape)
 
 
 def _kmeans_plus_plus(
@@ -127,21 +155,32 @@ def _kmeans_plus_plus(
     first = np.minimum(first, n_points - 1)
     chosen = np.empty((n_starts, n_clusters), dtype=np.intp)
     chosen[:, 0] = first
-    closest = squared_distances(points, points[first]).T  # (R, M)
+    # Distances are laid out start-major, (R, M) and (R*T, M), so that no
+    # step needs a transposed copy.
+    points_sq = row_norms(points)
+    minus_two_points_t = np.ascontiguousarray(points.T * -2.0)  # (D, M)
+
+    def distances_from(rows: npt.NDArray[np.intp]) -> FloatArray:
+        d2 = cross_products(points[rows], minus_two_points_t)
+        d2 += points_sq[rows][:, None]
+        d2 += points_sq
+        return np.maximum(d2, 0.0, out=d2)
+
+    closest = distances_from(first)  # (R, M)
     row_offsets = (starts * n_points)[:, None]
+    last = n_points - 1
     for c in range(1, n_clusters):
-        cumulative = np.cumsum(closest * weights, axis=1)  # (R, M)
-        targets = rng.random((n_starts, n_trials)) * cumulative[:, -1:]
-        # One searchsorted over all starts: shift each start's cumulative sums
-        # past the previous start's total so the flattened array stays sorted.
-        shift = np.concatenate([[0.0], np.cumsum(cumulative[:-1, -1])])[:, None]
-        flat = np.searchsorted(
-            (cumulative + shift).ravel(), (targets + shift).ravel(), side="right"
-        )
-        candidates = np.minimum(flat.reshape(n_starts, n_trials) - row_offsets, n_points - 1)
+        # One cumulative sum over all starts, flattened: each start owns the
+        # interval between the previous start's total and its own, so one
+        # searchsorted draws every start's candidates.
+        cumulative = np.cumsum((closest * weights).ravel())
+        totals = cumulative[last::n_points]
+        bases = np.concatenate([[0.0], totals[:-1]])
+        targets = bases[:, None] + rng.random((n_starts, n_trials)) * (totals - bases)[:, None]
+        flat = np.searchsorted(cumulative, targets.ravel(), side="right")
+        candidates = np.minimum(flat.reshape(n_starts, n_trials) - row_offsets, last)
         np.maximum(candidates, 0, out=candidates)
-        d2 = squared_distances(points, points[candidates.ravel()])  # (M, R*T)
-        d2 = d2.T.reshape(n_starts, n_trials, n_points)
+        d2 = distances_from(candidates.ravel()).reshape(n_starts, n_trials, n_points)
         np.minimum(d2, closest[:, None, :], out=d2)
         best = np.argmin(d2 @ weights, axis=1)
         chosen[:, c] = candidates[starts, best]
@@ -175,30 +214,36 @@ def _lloyd(
         flat_centers = centers.reshape(size, dim)
         # argmin of |x - c|^2 over c needs only |c|^2 - 2 x.c; |x|^2 is common.
         score = cross_products(points, flat_centers.T * -2.0)
-        score += (flat_centers * flat_centers).sum(axis=1)
+        score += row_norms(flat_centers)
         score = score.reshape(n_points, n_starts, n_clusters)
         labels = np.argmin(score, axis=2)  # (M, R)
         flat = (labels + offsets).ravel()
         cluster_weights = np.bincount(flat, repeated_weights, size)
         sums = np.stack([np.bincount(flat, m, size) for m in repeated_moments], axis=1)
         nonempty = cluster_weights > 0
-        flat_new = centers.reshape(size, dim).copy()
-        flat_new[nonempty] = sums[nonempty] / cluster_weights[nonempty][:, None]
+        if nonempty.all():
+            flat_new = sums / cluster_weights[:, None]
+        else:
+            flat_new = centers.reshape(size, dim).copy()
+            flat_new[nonempty] = sums[nonempty] / cluster_weights[nonempty][:, None]
         new_centers = flat_new.reshape(n_starts, n_clusters, dim)
         if not nonempty.all():
             d2 = squared_distances(points, flat_centers).reshape(n_points, n_starts, n_clusters)
             _relocate_empty(
                 points, weights, d2, labels, new_centers, nonempty.reshape(n_starts, n_clusters)
             )
-        shift = ((new_centers - centers) ** 2).sum(axis=(1, 2))
-        centers = np.where(active[:, None, None], new_centers, centers)
+        moved = (new_centers - centers).reshape(n_starts, n_clusters * dim)
+        shift = np.einsum("ij,ij->i", moved, moved)
+        centers = (
+            new_centers if active.all() else np.where(active[:, None, None], new_centers, centers)
+        )
         active &= shift > tol
         if not active.any():
             break
     d2 = squared_distances(points, centers.reshape(size, dim)).reshape(
         n_points, n_starts, n_clusters
     )
-    inertia = weights @ d2.min(axis=2)
+    inertia = weights @ nearest(d2)[1]
     return centers, inertia, n_iter
 
 
@@ -239,6 +284,41 @@ def _assign(
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / cluster_weights[:, None]
     return labels, cluster_weights, means
+
+
+def _tolerance(x: FloatArray, w: FloatArray, tol: float) -> float:
+    """``tol`` times the weighted mean per-coordinate variance of the points."""
+    mean = (x * w[:, None]).sum(0) / w.sum()
+    return tol * float((((x - mean) ** 2) * w[:, None]).sum(0).mean() / w.sum())
+
+
+def best_start(
+    points: FloatArray,
+    weights: FloatArray,
+    n_clusters: int,
+    *,
+    n_init: int,
+    max_iter: int,
+    tol: float,
+    rng: np.random.Generator,
+    init: npt.ArrayLike | None = None,
+) -> tuple[FloatArray, int]:
+    """Centers of the best of ``n_init`` k-means starts, and its iterations.
+
+    The work of :func:`weighted_kmeans` without its final assignment, for a
+    caller that goes on iterating: greedy k-means++ starts (or ``init``),
+    ``max_iter`` Lloyd iterations on all of them together, the one with the
+    lowest inertia kept. ``points`` (M, D) and ``weights`` (M,) are
+    C-contiguous float64; returns (k, D) float64 (a center may have no point
+    when a cluster ended empty) and the iteration count.
+    """
+    tol_abs = _tolerance(points, weights, tol)
+    if init is None:
+        starts = _kmeans_plus_plus(points, weights, n_clusters, n_init, rng)
+    else:
+        starts = np.asarray(init, dtype=np.float64).reshape(1, n_clusters, points.shape[1])
+    centers, inertia, n_iter = _lloyd(points, weights, starts, max_iter, tol_abs)
+    return centers[int(np.argmin(inertia))], n_iter
 
 
 def weighted_kmeans(
@@ -283,21 +363,14 @@ def weighted_kmeans(
     """
     x = np.ascontiguousarray(points, dtype=np.float64)
     w = np.ascontiguousarray(sample_weight, dtype=np.float64)
-    mean = (x * w[:, None]).sum(0) / w.sum()
-    variance = float((((x - mean) ** 2) * w[:, None]).sum(0).mean() / w.sum())
-    tol_abs = tol * variance
-
-    if init is None:
-        starts = _kmeans_plus_plus(x, w, n_clusters, n_init, rng)
-    else:
-        starts = np.asarray(init, dtype=np.float64).reshape(1, n_clusters, x.shape[1])
-    centers, inertia, n_iter = _lloyd(x, w, starts, max_iter, tol_abs)
-    best = int(np.argmin(inertia))
+    best_centers, n_iter = best_start(
+        x, w, n_clusters, n_init=n_init, max_iter=max_iter, tol=tol, rng=rng, init=init
+    )
     # One last assignment so that each center is exactly the weighted mean of
     # the points labelled with it: shares and colors then describe the same
     # pixels. A center left with no point (possible only in a near-tie) is
     # dropped, never returned empty.
-    labels, cluster_weights, means = _assign(x, w, centers[best])
+    labels, cluster_weights, means = _assign(x, w, best_centers)
     keep = cluster_weights > 0
     if not keep.all():
         remap = np.cumsum(keep) - 1
@@ -354,18 +427,17 @@ def weighted_kmedians(
     w = np.ascontiguousarray(sample_weight, dtype=np.float64)
     centers = np.array(init, dtype=np.float64)
     n_clusters, dim = centers.shape
-    mean = (x * w[:, None]).sum(0) / w.sum()
-    variance = float((((x - mean) ** 2) * w[:, None]).sum(0).mean() / w.sum())
+    variance = _tolerance(x, w, 1.0)
     tol_abs = tol * variance
     # Distances below this are clamped so a point sitting on a center cannot
     # take all the weight (the usual guard of Weiszfeld's iteration).
     floor = 1e-6 * max(variance, 1e-12) ** 0.5
     index = np.arange(x.shape[0])
+    x_sq = row_norms(x)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is reported
-        d2 = squared_distances(x, centers)
-        labels = np.argmin(d2, axis=1)
-        inverse = w / np.maximum(np.sqrt(d2[index, labels]), floor)
+        labels, closest = nearest(squared_distances(x, centers, x_sq))
+        inverse = w / np.maximum(np.sqrt(closest), floor)
         denominator = np.bincount(labels, inverse, n_clusters)
         numerator = np.stack(
             [np.bincount(labels, inverse * x[:, d], n_clusters) for d in range(dim)], axis=1
@@ -377,7 +449,7 @@ def weighted_kmedians(
         centers = updated
         if shift <= tol_abs:
             break
-    d2 = squared_distances(x, centers)
+    d2 = squared_distances(x, centers, x_sq)
     labels = np.argmin(d2, axis=1)
     cluster_weights = _weight_sums(labels, w, n_clusters)
     keep = cluster_weights > 0

@@ -7,6 +7,7 @@ with 8 bits per channel the bins are exactly the image's distinct colors.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,8 +86,7 @@ def _make_key_tables() -> dict[int, npt.NDArray[np.unsignedinteger]]:
     for bits, bins in _CHANNEL_BINS.items():
         # The narrowest unsigned type that holds a key: np.take from a uint16
         # table is about three times as fast as from an intp one.
-        dtype = np.uint16 if 3 * bits <= 16 else np.uint32
-        b = bins.astype(dtype)
+        b: npt.NDArray[np.unsignedinteger] = bins.astype(np.uint16 if 3 * bits <= 16 else np.uint32)
         tables[bits] = np.stack([b << (2 * bits), b << bits, b])
     return tables
 
@@ -122,13 +122,33 @@ _BLOCK = 1 << 16
 _RED_SHIFT = float(1 << 26)
 _BLUE_SHIFT = float(1 << 18)
 _PACKED_MAX_PIXELS = (1 << 18) - 1
-_RED_WEIGHT = np.arange(256, dtype=np.float64) * _RED_SHIFT
-_BLUE_WEIGHT = np.arange(256, dtype=np.float64) * _BLUE_SHIFT + 1.0
 
 
-def _block_keys(block: npt.NDArray[np.uint8], bits: int) -> npt.NDArray[np.intp]:
-    keys = _bin_keys(block, bits)
-    return keys.astype(np.intp)
+@functools.cache
+def _red_green_keys(bits: int) -> npt.NDArray[np.unsignedinteger]:
+    """(65536,) red and green part of the bin key of ``red << 8 | green``:
+    one gather instead of two."""
+    table = _KEY_TABLES[bits]
+    return (table[0][:, None] | table[1][None, :]).ravel()
+
+
+# Pixels are reordered 8 ways within a block (pixel i, i + n/8, i + 2n/8, ...)
+# on the planar copy: neighbouring pixels mostly fall in the same bin, and
+# bincount is faster when consecutive updates go to different bins.
+_INTERLEAVE = 8
+
+
+def _planar(block: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """(3, n) contiguous channel planes of an (n, 3) block, pixels interleaved.
+
+    Gathers from a contiguous plane run about twice as fast as from every
+    third byte; the order of the pixels does not change the histogram.
+    """
+    n = block.shape[0]
+    if n % _INTERLEAVE:
+        return np.ascontiguousarray(block.T)
+    shuffled = block.reshape(_INTERLEAVE, n // _INTERLEAVE, 3).transpose(2, 1, 0)
+    return np.ascontiguousarray(shuffled).reshape(3, n)
 
 
 def _dense_counts(
@@ -138,28 +158,38 @@ def _dense_counts(
     every bin, occupied or not, ``n_bins = 2 ** (3 * bits)``. Exact: every
     count and sum is an integer well below 2**53."""
     n_bins = 1 << (3 * bits)
-    blocks = range(0, pixels.shape[0], _BLOCK)
-    if pixels.shape[0] > _PACKED_MAX_PIXELS:
+    table = _KEY_TABLES[bits]
+    packed = pixels.shape[0] <= _PACKED_MAX_PIXELS
+    if packed:
+        red_green = np.zeros(n_bins)
+        blue_count = np.zeros(n_bins)
+    else:
         counts = np.zeros(n_bins, dtype=np.int64)
         sums = np.zeros((3, n_bins))
-        for start in blocks:
-            block = pixels[start : start + _BLOCK]
-            keys = _block_keys(block, bits)
+    red_green_table = _red_green_keys(bits)
+    for start in range(0, pixels.shape[0], _BLOCK):
+        red, green, blue = _planar(pixels[start : start + _BLOCK])
+        pair = red.astype(np.uint16)
+        pair <<= 8
+        pair |= green
+        keys = np.take(red_green_table, pair)
+        keys |= np.take(table[2], blue)
+        keys = keys.astype(np.intp)
+        if packed:
+            weight = red.astype(np.float64)
+            weight *= _RED_SHIFT
+            weight += green
+            red_green += np.bincount(keys, weights=weight, minlength=n_bins)
+            weight = blue.astype(np.float64)
+            weight *= _BLUE_SHIFT
+            weight += 1.0
+            blue_count += np.bincount(keys, weights=weight, minlength=n_bins)
+        else:
             counts += np.bincount(keys, minlength=n_bins)
-            for channel in range(3):
-                sums[channel] += np.bincount(keys, weights=block[:, channel], minlength=n_bins)
+            for channel, values in enumerate((red, green, blue)):
+                sums[channel] += np.bincount(keys, weights=values, minlength=n_bins)
+    if not packed:
         return counts, sums.T
-    red_green = np.zeros(n_bins)
-    blue_count = np.zeros(n_bins)
-    for start in blocks:
-        block = pixels[start : start + _BLOCK]
-        keys = _block_keys(block, bits)
-        packed = np.take(_RED_WEIGHT, block[:, 0])
-        packed += block[:, 1]
-        red_green += np.bincount(keys, weights=packed, minlength=n_bins)
-        blue_count += np.bincount(
-            keys, weights=np.take(_BLUE_WEIGHT, block[:, 2]), minlength=n_bins
-        )
     sums = np.empty((n_bins, 3))
     sums[:, 0] = np.floor(red_green / _RED_SHIFT)
     sums[:, 1] = red_green - sums[:, 0] * _RED_SHIFT
@@ -206,9 +236,7 @@ def color_histogram(pixels: npt.ArrayLike, bits: int = 5) -> ColorHistogram:
         _, inverse, counts = np.unique(
             _bin_keys(pixels, bits), return_inverse=True, return_counts=True
         )
-        sums = np.stack(
-            [np.bincount(inverse, weights=pixels[:, c]) for c in range(3)], axis=1
-        )
+        sums = np.stack([np.bincount(inverse, weights=pixels[:, c]) for c in range(3)], axis=1)
     colors = sums / counts[:, None]
     return ColorHistogram(colors, counts.astype(np.int64), bits)
 
@@ -233,14 +261,17 @@ def coarsen(histogram: ColorHistogram, bits: int) -> ColorHistogram:
     colors = histogram.colors
     fine = np.floor(colors).astype(np.int64)
     np.clip(fine, 0, 255, out=fine)
-    keys = _bin_keys(fine.astype(np.uint8), bits)
-    unique, inverse = np.unique(keys, return_inverse=True)
-    counts = np.bincount(inverse, weights=histogram.counts, minlength=unique.shape[0])
+    keys = _bin_keys(fine.astype(np.uint8), bits).astype(np.intp)
+    if bits <= _DENSE_BITS_MAX:  # a dense bincount is cheaper than sorting
+        occupied = np.flatnonzero(np.bincount(keys, minlength=1 << (3 * bits)))
+        inverse = np.searchsorted(occupied, keys)
+    else:
+        occupied, inverse = np.unique(keys, return_inverse=True)
+    n_coarse = occupied.shape[0]
+    counts = np.bincount(inverse, weights=histogram.counts, minlength=n_coarse)
+    moments = colors * histogram.counts[:, None]
     sums = np.stack(
-        [
-            np.bincount(inverse, weights=histogram.counts * colors[:, c], minlength=unique.shape[0])
-            for c in range(3)
-        ],
+        [np.bincount(inverse, weights=moments[:, c], minlength=n_coarse) for c in range(3)],
         axis=1,
     )
     return ColorHistogram(sums / counts[:, None], np.rint(counts).astype(np.int64), bits)

@@ -7,8 +7,9 @@ The cost of an input is bounded before any math:
   ``2 * PIL.Image.MAX_IMAGE_PIXELS``, also applies);
 * only the first frame of an animation or multi-page file is decoded;
 * JPEGs are decoded at the smallest DCT scale (1/1, 1/2, 1/4, 1/8) that still
-  covers the working size, everything is then reduced with a box filter
-  (premultiplied by alpha, so transparent pixels' colors do not bleed);
+  covers the working size; everything is then reduced to it, by sampling the
+  nearest pixel (for counting colors) or with a box filter premultiplied by
+  alpha, so transparent pixels' colors do not bleed (for display);
 * bytes read from a file object are capped (``Options.max_bytes``); URLs are
   fetched with a total deadline and a byte cap (:mod:`palettekit.fetch`).
 
@@ -477,7 +478,13 @@ def _orientation(image: Image.Image) -> int:
 
 
 def _prepare(
-    image: Image.Image, label: str, options: Any, limit: int | None, *, owned: bool
+    image: Image.Image,
+    label: str,
+    options: Any,
+    limit: int | None,
+    *,
+    owned: bool,
+    display: bool = False,
 ) -> LoadedImage:
     """Opened (not decoded) image -> LoadedImage. Never changes a caller's image
     beyond loading its pixels; ``owned`` images may be drafted."""
@@ -497,7 +504,16 @@ def _prepare(
         profile = image.info.get("icc_profile")
         work = _to_work_mode(image)
         if work.size != target:
-            work = work.resize(target, Image.Resampling.BOX, box=box, reducing_gap=_REDUCING_GAP)
+            if display:
+                work = work.resize(
+                    target, Image.Resampling.BOX, box=box, reducing_gap=_REDUCING_GAP
+                )
+            else:
+                # For counting colors, an evenly spread sample of the pixels
+                # (nearest neighbour) is as good as their box averages,
+                # keeps only colors the image has, and costs 0.1 ms instead
+                # of 3 ms on a 960x640 JPEG draft.
+                work = work.resize(target, Image.Resampling.NEAREST, box=box)
     icc = "none"
     if profile:
         with _pillow(label, "apply color profile"):
@@ -526,16 +542,20 @@ def _prepare(
     )
 
 
-def _load_stream(stream: IO[bytes], label: str, options: Any, limit: int | None) -> LoadedImage:
+def _load_stream(
+    stream: IO[bytes], label: str, options: Any, limit: int | None, display: bool
+) -> LoadedImage:
     with _pillow(label, "read image header"):
         image = Image.open(stream)
     try:
-        return _prepare(image, label, options, limit, owned=True)
+        return _prepare(image, label, options, limit, owned=True, display=display)
     finally:
         image.close()
 
 
-def load_image(source: ImageSource, options: Any, max_pixels: int | None = None) -> LoadedImage:
+def load_image(
+    source: ImageSource, options: Any, max_pixels: int | None = None, *, display: bool = False
+) -> LoadedImage:
     """Read a source into an upright 8-bit sRGB(A) image at working size.
 
     Parameters
@@ -558,6 +578,10 @@ def load_image(source: ImageSource, options: Any, max_pixels: int | None = None)
         Reads ``max_pixels``, ``max_image_pixels``, ``max_bytes``, ``timeout``.
     max_pixels : int or None
         Overrides ``options.max_pixels`` (e.g. to load a display-size image).
+    display : bool
+        How the image is reduced to its working size: False (for counting
+        colors) samples the nearest pixel, True (for showing the image)
+        averages with a box filter.
 
     Returns
     -------
@@ -588,10 +612,10 @@ def load_image(source: ImageSource, options: Any, max_pixels: int | None = None)
     label = source_label(source)
     limit = options.max_pixels if max_pixels is None else max_pixels
     if isinstance(source, Image.Image):
-        return _prepare(source, label, options, limit, owned=False)
+        return _prepare(source, label, options, limit, owned=False, display=display)
     if isinstance(source, np.ndarray):
         image = _array_to_image(source, label, options.max_image_pixels)
-        return _prepare(image, label, options, limit, owned=True)
+        return _prepare(image, label, options, limit, owned=True, display=display)
     if isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
         if isinstance(text, bytes):
@@ -602,18 +626,18 @@ def load_image(source: ImageSource, options: Any, max_pixels: int | None = None)
             data = fetch_url(text, timeout=options.timeout, max_bytes=options.max_bytes)
             if not data:
                 raise UnsupportedImageError(f"{label}: empty response")
-            return _load_stream(io.BytesIO(data), label, options, limit)
+            return _load_stream(io.BytesIO(data), label, options, limit, display)
         with _open_path(text, label) as handle:
-            return _load_stream(handle, label, options, limit)
+            return _load_stream(handle, label, options, limit, display)
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
             raise UnsupportedImageError(f"{label}: empty data")
-        return _load_stream(io.BytesIO(source), label, options, limit)
+        return _load_stream(io.BytesIO(source), label, options, limit, display)
     if hasattr(source, "read"):
         data = _read_file_object(source, options.max_bytes, label)
         if not data:
             raise UnsupportedImageError(f"{label}: empty file object")
-        return _load_stream(io.BytesIO(data), label, options, limit)
+        return _load_stream(io.BytesIO(data), label, options, limit, display)
     raise OptionsError(
         f"cannot read an image from {type(source).__name__}: expected a path, URL, bytes, "
         "binary file object, PIL image or numpy array"

@@ -419,7 +419,7 @@ def figure(
 
     display_pixels = width * width
     decode_pixels = min(_FIGURE_OVERSAMPLE * display_pixels, max(display_pixels, 16_000_000))
-    loaded = load_image(image_source, options, max_pixels=decode_pixels)
+    loaded = load_image(image_source, options, max_pixels=decode_pixels, display=True)
     shown_size = _display_size(loaded.image.size, (width, width))
     shown = _on_background(loaded.image, card_color)
     if shown.size != shown_size:

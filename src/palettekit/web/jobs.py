@@ -193,5 +193,5 @@ def figure_job(
 
     palette = palette_job(data, label, options, cache)
     display_pixels = None if options.max_pixels is None else options.max_pixels * 4
-    loaded = load_image(named_bytes(data, label), options, max_pixels=display_pixels)
+    loaded = load_image(named_bytes(data, label), options, max_pixels=display_pixels, display=True)
     return png_bytes(figure(loaded.image, palette, **render))
