@@ -187,10 +187,14 @@ class Options:
     n_init : int
         Number of k-means++ starts; the one with the lowest inertia wins.
     max_iter : int
-        Maximum Lloyd iterations per start.
+        Cap on the Lloyd iterations of a start. The starts take at most 3 on
+        the coarse histogram before the median polish takes over (a lower
+        ``max_iter`` lowers that); the cap binds when the clustering is run
+        to convergence on the full histogram, after a cluster ended empty.
     tol : float
-        Convergence tolerance: a start stops when no center moves by more than
-        ``tol`` times the data's mean variance (as in scikit-learn).
+        Convergence tolerance: a start (or the median polish) stops when its
+        centers' summed squared movement falls to ``tol`` times the data's
+        mean variance (as in scikit-learn).
     max_pixels : int or None
         Working size: the image is reduced (keeping its aspect ratio) to at
         most this many pixels before counting colors. ``None`` keeps full
