@@ -884,6 +884,55 @@ def test_pillow_bomb_warning_does_not_leak():
     raises(ImageTooLargeError, png_claiming_size(10_000, 10_000), max_image_pixels=50_000_000)
 
 
+def test_overlapping_loads_on_threads_leave_the_warning_filters_as_they_were(monkeypatch):
+    # The order that broke a catch_warnings block: A starts, B starts, A ends,
+    # B ends. B then restored the filters it had saved, A's "ignore" among
+    # them, and Pillow's warnings stayed silenced in the whole process.
+    import threading
+    import warnings
+
+    from palettekit import load as load_module
+
+    before = list(warnings.filters)
+    a_inside, b_inside, a_done = threading.Event(), threading.Event(), threading.Event()
+    original = load_module._to_work_mode
+    errors: list[BaseException] = []
+
+    def paced(image):  # runs inside the silenced region of each load
+        if threading.current_thread().name == "A":
+            a_inside.set()
+            assert b_inside.wait(10)
+        else:
+            b_inside.set()
+            assert a_done.wait(10)
+        return original(image)
+
+    monkeypatch.setattr(load_module, "_to_work_mode", paced)
+    data = encode(Image.fromarray(quadrants(64, 48)), "PNG")
+
+    def run(after: threading.Event | None, done: threading.Event | None) -> None:
+        try:
+            if after is not None:
+                assert after.wait(10)
+            load(data)
+        except BaseException as exc:  # reported below, on the test's thread
+            errors.append(exc)
+        finally:
+            if done is not None:
+                done.set()
+
+    a = threading.Thread(target=run, args=(None, a_done), name="A")
+    b = threading.Thread(target=run, args=(a_inside, None), name="B")
+    a.start()
+    b.start()
+    a.join(20)
+    b.join(20)
+    assert not errors
+    assert not a.is_alive() and not b.is_alive()
+    assert warnings.filters == before
+    assert load_module._quiet_users == 0
+
+
 @pytest.mark.parametrize(
     "stream",
     [io.StringIO("not bytes"), "raises", "returns-none", "returns-int"],

@@ -29,6 +29,7 @@ import math
 import os
 import re
 import stat
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -178,19 +179,64 @@ def _upright(size: tuple[int, int], orientation: int) -> tuple[int, int]:
 # --- reading bytes -------------------------------------------------------------------
 
 
+# Pillow warns about its input (decompression bomb, corrupt EXIF, deprecated
+# formats); loading an image a user asked for should not print those. A
+# ``warnings.catch_warnings`` block cannot be used: it saves and restores the
+# whole, process-wide filter list, so two threads loading at once (the web
+# app does) can restore each other's state and leave "ignore" in place for
+# good. Instead one filter entry, recognisable by its identity, is inserted
+# while at least one load is in progress and removed by the last one out;
+# filters that anyone else adds meanwhile are left alone. While it is in
+# place, warnings raised from Pillow's modules (or by Pillow on behalf of
+# this one) are ignored in every thread.
+_QUIET_MODULES = re.compile(r"(PIL|palettekit\.load)(\.|$)")
+_QUIET_ENTRY = ("ignore", None, Warning, _QUIET_MODULES, 0)
+_quiet_lock = threading.Lock()
+_quiet_users = 0
+
+
+def _warning_filters() -> list[Any]:
+    return warnings.filters  # type: ignore[return-value]  # a list, typed as a Sequence
+
+
+def _filters_changed() -> None:
+    changed = getattr(warnings, "_filters_mutated", None)  # drops per-module caches
+    if changed is not None:
+        changed()
+
+
+@contextmanager
+def _quiet_pillow() -> Iterator[None]:
+    """Ignore Pillow's warnings for the duration, thread-safely (see above)."""
+    global _quiet_users
+    with _quiet_lock:
+        if _quiet_users == 0:
+            _warning_filters().insert(0, _QUIET_ENTRY)
+            _filters_changed()
+        _quiet_users += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_users -= 1
+            if _quiet_users == 0:
+                filters = _warning_filters()
+                for index, entry in enumerate(filters):
+                    if entry is _QUIET_ENTRY:
+                        del filters[index]
+                        _filters_changed()
+                        break
+
+
 @contextmanager
 def _pillow(label: str, doing: str) -> Iterator[None]:
     """Run Pillow code with its warnings silenced and its errors made ours.
 
-    Pillow warns about the input (decompression bomb, corrupt EXIF, deprecated
-    formats) and raises many exception types on corrupt data; each becomes a
+    Pillow raises many exception types on corrupt data; each becomes a
     :mod:`palettekit.errors` class whose message names the source.
-    ``warnings.catch_warnings`` is not thread-safe before Python 3.14, so the
-    silenced region is kept as small as possible.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet_pillow():
             yield
     except PaletteError:
         raise
@@ -466,8 +512,7 @@ def _srgb_profile() -> Any:
 def _orientation(image: Image.Image) -> int:
     """EXIF orientation 1..8 (1 when absent or unreadable)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet_pillow():
             value = image.getexif().get(_EXIF_ORIENTATION, 1)
     except Exception:  # unreadable EXIF is no reason to refuse the image
         return 1
