@@ -1,8 +1,9 @@
 """Load-stage timings: palettekit.load.load_image on the shared corpus.
 
-Compares, per image, the loader (JPEG draft + box reduce + ICC + EXIF) with a
-plain Pillow decode at full size followed by the same box resize, so the
-effect of decoding JPEGs at a reduced DCT scale is visible.
+Compares, per image, the loader (JPEG draft + reduction to the working size
+by nearest-pixel sampling + ICC + EXIF) with a plain Pillow decode at full
+size followed by a box resize to the same size, so the effect of decoding
+JPEGs at a reduced DCT scale is visible.
 
     python bench/bench_load.py [--repeat 5] [--corpus ../shared/corpus]
 
