@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .cluster import cross_products, squared_distances, weighted_kmeans
+from .cluster import cross_products, nearest, squared_distances, weighted_kmeans
 from .colorspace import clip_srgb, oklab_to_srgb, srgb_to_oklab, srgb_to_uint8
 from .histogram import ColorHistogram, coarsen
 
@@ -197,16 +197,16 @@ def _nearest_distances(
     """
     score = cross_products(points, -2.0 * centers.T)
     score += (centers * centers).sum(axis=1)
-    nearest = score.min(axis=1)
-    nearest += squared_norms
-    return np.sqrt(np.maximum(nearest, 0.0, out=nearest), out=nearest)
+    _, closest = nearest(score)
+    closest += squared_norms
+    return np.sqrt(np.maximum(closest, 0.0, out=closest), out=closest)
 
 
 def _next_center(
     points: FloatArray, weights: FloatArray, centers: FloatArray, rng: np.random.Generator
 ) -> FloatArray:
     """The best of ``2 + log(k)`` k-means++ candidates for one more center."""
-    closest = squared_distances(points, centers).min(axis=1)
+    _, closest = nearest(squared_distances(points, centers))
     cumulative = np.cumsum(closest * weights)
     n_trials = 2 + int(math.log(centers.shape[0] + 1))
     targets = rng.random(n_trials) * cumulative[-1]
@@ -346,13 +346,13 @@ def choose_k(
             reason = "jnd"
             break
         centers = candidate
-        nearest = _nearest_distances(full_points, full_norms, centers)
-        distortion = float((full_weights * nearest).sum() / total * 100.0)
+        distance = _nearest_distances(full_points, full_norms, centers)
+        distortion = float((full_weights * distance).sum() / total * 100.0)
         if pending is not None:
             # Gain on the histogram's peaks only: flat colors are peaks,
             # anti-aliased edges and photo noise spread thinly over many bins.
             gain = float(
-                (full_weights[peaks] * (pending_nearest[peaks] - nearest[peaks])).sum()
+                (full_weights[peaks] * (pending_nearest[peaks] - distance[peaks])).sum()
                 / total
                 * 100.0
             )
@@ -372,7 +372,7 @@ def choose_k(
             # The far share costs more; it is measured only when it decides.
             far_shares.append(None)
             continue
-        far = np.flatnonzero(nearest > far_distance)
+        far = np.flatnonzero(distance > far_distance)
         if far.size and centers.shape[0] > 1:
             blends = _blend_distances(full_srgb[far], full_points[far], centers)
             far = far[blends > blend_tolerance]
@@ -382,7 +382,7 @@ def choose_k(
             if k == max_k or not peaks.any():
                 reason = "budget"
                 break
-            pending, pending_nearest = centers, nearest
+            pending, pending_nearest = centers, distance
     return AutoKResult(
         k=int(chosen.shape[0]),
         reason=reason,

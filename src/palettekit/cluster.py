@@ -222,12 +222,11 @@ def _lloyd(
         sums = np.stack([np.bincount(flat, m, size) for m in repeated_moments], axis=1)
         nonempty = cluster_weights > 0
         if nonempty.all():
-            flat_new = sums / cluster_weights[:, None]
+            new_centers = (sums / cluster_weights[:, None]).reshape(n_starts, n_clusters, dim)
         else:
             flat_new = centers.reshape(size, dim).copy()
             flat_new[nonempty] = sums[nonempty] / cluster_weights[nonempty][:, None]
-        new_centers = flat_new.reshape(n_starts, n_clusters, dim)
-        if not nonempty.all():
+            new_centers = flat_new.reshape(n_starts, n_clusters, dim)
             d2 = squared_distances(points, flat_centers).reshape(n_points, n_starts, n_clusters)
             _relocate_empty(
                 points, weights, d2, labels, new_centers, nonempty.reshape(n_starts, n_clusters)
@@ -286,10 +285,11 @@ def _assign(
     return labels, cluster_weights, means
 
 
-def _tolerance(x: FloatArray, w: FloatArray, tol: float) -> float:
-    """``tol`` times the weighted mean per-coordinate variance of the points."""
+def _mean_variance(x: FloatArray, w: FloatArray) -> float:
+    """Weighted variance of the points, averaged over the coordinates; the
+    scale that ``tol`` is relative to."""
     mean = (x * w[:, None]).sum(0) / w.sum()
-    return tol * float((((x - mean) ** 2) * w[:, None]).sum(0).mean() / w.sum())
+    return float((((x - mean) ** 2) * w[:, None]).sum(0).mean() / w.sum())
 
 
 def best_start(
@@ -312,7 +312,7 @@ def best_start(
     C-contiguous float64; returns (k, D) float64 (a center may have no point
     when a cluster ended empty) and the iteration count.
     """
-    tol_abs = _tolerance(points, weights, tol)
+    tol_abs = tol * _mean_variance(points, weights)
     if init is None:
         starts = _kmeans_plus_plus(points, weights, n_clusters, n_init, rng)
     else:
@@ -427,7 +427,7 @@ def weighted_kmedians(
     w = np.ascontiguousarray(sample_weight, dtype=np.float64)
     centers = np.array(init, dtype=np.float64)
     n_clusters, dim = centers.shape
-    variance = _tolerance(x, w, 1.0)
+    variance = _mean_variance(x, w)
     tol_abs = tol * variance
     # Distances below this are clamped so a point sitting on a center cannot
     # take all the weight (the usual guard of Weiszfeld's iteration).
