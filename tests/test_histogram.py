@@ -232,11 +232,13 @@ def test_dark_values_get_finer_bins_than_light_ones():
 
 
 @pytest.mark.parametrize("extra", [0, 1])
-def test_channel_sums_are_exact_at_the_packing_limit(extra):
+def test_channel_sums_are_exact_at_the_packing_limit(extra, monkeypatch):
     """Up to the limit two sums share one float64 (packed), above it each has
     its own; both must be exact in the worst case (nearly every value 255)."""
+    from palettekit import histogram as histogram_module
     from palettekit.histogram import _BLOCK, _PACKED_MAX_PIXELS
 
+    monkeypatch.setattr(histogram_module, "_kernel", None)  # the numpy path packs
     n = _PACKED_MAX_PIXELS + extra
     assert n > 2 * _BLOCK  # several blocks either way
     rng = np.random.default_rng(7)
@@ -250,3 +252,75 @@ def test_channel_sums_are_exact_at_the_packing_limit(extra):
     exact = pixels[5:].astype(np.int64).sum(axis=0)
     assert hist.colors[0].tolist() == [0.0, 0.0, 0.0]
     assert hist.colors[1].tolist() == (exact / (n - 5)).tolist()
+
+
+# --- the optional compiled pass (src/palettekit/_histogram.c) ------------------------
+
+needs_kernel = pytest.mark.skipif(
+    __import__("palettekit.histogram", fromlist=["_kernel"])._kernel is None,
+    reason="the compiled histogram pass is not built (no C compiler)",
+)
+
+
+def _numpy_histogram(pixels: np.ndarray, bits: int) -> ColorHistogram:
+    from palettekit import histogram as histogram_module
+
+    kernel = histogram_module._kernel
+    histogram_module._kernel = None
+    try:
+        return color_histogram(pixels, bits)
+    finally:
+        histogram_module._kernel = kernel
+
+
+def _assert_identical(a: ColorHistogram, b: ColorHistogram) -> None:
+    assert a.bits == b.bits
+    assert a.counts.dtype == b.counts.dtype == np.int64
+    assert a.colors.dtype == b.colors.dtype == np.float64
+    assert np.array_equal(a.counts, b.counts)
+    assert np.array_equal(a.colors, b.colors)
+
+
+@needs_kernel
+@given(any_pixels, st.integers(1, 6))
+def test_compiled_pass_gives_exactly_the_numpy_histogram(pixels, bits):
+    _assert_identical(color_histogram(pixels, bits), _numpy_histogram(pixels, bits))
+
+
+@needs_kernel
+def test_compiled_pass_gives_exactly_the_numpy_histogram_of_a_photo():
+    from test_pipeline import photo_like
+
+    pixels = photo_like(3, height=500, width=600).reshape(-1, 3)  # 300k: unpacked numpy path
+    _assert_identical(color_histogram(pixels, 5), _numpy_histogram(pixels, 5))
+    part = pixels[:200_000]  # packed numpy path
+    _assert_identical(color_histogram(part, 5), _numpy_histogram(part, 5))
+
+
+@needs_kernel
+def test_compiled_pass_refuses_bad_buffers():
+    from palettekit.histogram import _kernel, _kernel_keys
+
+    keys = _kernel_keys(5)
+    out = np.zeros((1 << 15, 4), dtype=np.uint64)
+    with pytest.raises(ValueError, match="N \\* 3"):
+        _kernel.bin_sums(np.zeros(4, np.uint8), keys, out)
+    with pytest.raises(ValueError, match="3 \\* 256"):
+        _kernel.bin_sums(np.zeros(3, np.uint8), keys[:2], out)
+    with pytest.raises(ValueError, match="out of range"):
+        _kernel.bin_sums(np.full(3, 255, np.uint8), keys, out[:100])
+    with pytest.raises(TypeError):
+        _kernel.bin_sums(np.zeros(3, np.uint8), keys, out.tobytes())  # not writable
+
+
+def test_compiled_pass_is_built_in_ci():
+    # Locally a missing C compiler only costs speed; CI has one, so a silent
+    # build failure there must not go unnoticed.
+    import os
+    import shutil
+
+    from palettekit import histogram as histogram_module
+
+    if not os.environ.get("CI") or shutil.which("cc") is None:
+        pytest.skip("only checked in CI, where a C compiler is present")
+    assert histogram_module._kernel is not None

@@ -1,0 +1,98 @@
+/*
+ * Optional compiled kernel of palettekit.histogram: one pass over the pixels
+ * that counts each bin and sums its pixels' channels.
+ *
+ * The numpy code in histogram.py computes exactly the same integers (counts
+ * and sums are exact in both); this file only makes that pass about five
+ * times faster. It uses no numpy C API, only the buffer protocol, so it
+ * builds against any numpy. When it cannot be compiled (no C compiler), the
+ * package installs without it and histogram.py uses numpy alone.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * bin_sums(pixels, keys, out)
+ *
+ * pixels: C-contiguous buffer of N * 3 bytes (sRGB pixels, R G B).
+ * keys:   C-contiguous buffer of 3 * 256 uint32: the share of the bin key of
+ *         each value of each channel (histogram._KEY_TABLES, as uint32); a
+ *         pixel's key is the bitwise or of its three entries.
+ * out:    writable C-contiguous buffer of n_bins * 4 uint64, zeroed by the
+ *         caller: per bin, the pixel count and the sums of R, G and B.
+ *         Every key must be below n_bins.
+ */
+static PyObject *
+bin_sums(PyObject *self, PyObject *args)
+{
+    Py_buffer pixels, keys, out;
+    if (!PyArg_ParseTuple(args, "y*y*w*", &pixels, &keys, &out)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (pixels.len % 3 != 0) {
+        PyErr_SetString(PyExc_ValueError, "pixels must hold N * 3 bytes");
+        goto done;
+    }
+    if (keys.len != 3 * 256 * (Py_ssize_t)sizeof(uint32_t)) {
+        PyErr_SetString(PyExc_ValueError, "keys must hold 3 * 256 uint32");
+        goto done;
+    }
+    if (out.len % (4 * (Py_ssize_t)sizeof(uint64_t)) != 0) {
+        PyErr_SetString(PyExc_ValueError, "out must hold n_bins * 4 uint64");
+        goto done;
+    }
+    {
+        const uint8_t *p = (const uint8_t *)pixels.buf;
+        const uint32_t *red = (const uint32_t *)keys.buf;
+        const uint32_t *green = red + 256;
+        const uint32_t *blue = red + 512;
+        uint64_t *bins = (uint64_t *)out.buf;
+        const uint64_t n_bins = (uint64_t)(out.len / (4 * (Py_ssize_t)sizeof(uint64_t)));
+        const Py_ssize_t n = pixels.len / 3;
+        int bad = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n; i++, p += 3) {
+            const uint64_t key = red[p[0]] | green[p[1]] | blue[p[2]];
+            if (key >= n_bins) {
+                bad = 1;
+                break;
+            }
+            uint64_t *bin = bins + 4 * key;
+            bin[0] += 1;
+            bin[1] += p[0];
+            bin[2] += p[1];
+            bin[3] += p[2];
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "a key table entry is out of range");
+            goto done;
+        }
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    PyBuffer_Release(&pixels);
+    PyBuffer_Release(&keys);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"bin_sums", bin_sums, METH_VARARGS,
+     "bin_sums(pixels, keys, out): count and sum pixels per histogram bin."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "palettekit._histogram", NULL, -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__histogram(void)
+{
+    return PyModule_Create(&module);
+}

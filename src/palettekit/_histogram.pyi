@@ -1,0 +1,6 @@
+"""Type stub of the optional compiled pass (see _histogram.c)."""
+
+from typing import Any
+
+def bin_sums(pixels: Any, keys: Any, out: Any, /) -> None:
+    """Count and sum pixels per histogram bin (see _histogram.c)."""
