@@ -450,8 +450,15 @@ def environment() -> list[str]:
         except md.PackageNotFoundError:
             return "-"
 
+    try:
+        from palettekit import histogram as pk_histogram
+
+        counting = "compiled C" if pk_histogram._kernel is not None else "numpy (no C compiler)"
+    except Exception:
+        counting = "?"
     return [
         f"- machine: {os.cpu_count()} cores, {cpu}; {platform.system()} {platform.release()}",
+        f"- palettekit's histogram counting pass: {counting}",
         f"- Python {platform.python_version()}, numpy {v('numpy')}, Pillow {v('pillow')}, "
         f"scikit-learn {v('scikit-learn')}, opencv {v('opencv-python-headless')}",
         f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')} "
