@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import OptionsError
-from .histogram import ColorHistogram, _bin_keys, color_histogram
+from .histogram import ColorHistogram, bin_keys_of, color_histogram
 from .load import ImageSource, source_label
 from .options import Options
 from .palette import Palette
@@ -29,8 +29,7 @@ __all__ = ["extract_merged", "merge_histograms", "HistogramSum"]
 
 def _keys_of(histogram: ColorHistogram) -> npt.NDArray[np.int64]:
     """Bin key of each occupied bin (its mean color lies inside the bin)."""
-    fine = np.clip(np.floor(histogram.colors), 0, 255).astype(np.uint8)
-    return _bin_keys(fine, histogram.bits).astype(np.int64)
+    return bin_keys_of(histogram, histogram.bits).astype(np.int64)
 
 
 @dataclass

@@ -265,6 +265,13 @@ def color_histogram(pixels: npt.ArrayLike, bits: int = 5) -> ColorHistogram:
     return ColorHistogram(colors, counts.astype(np.int64), bits)
 
 
+def bin_keys_of(histogram: ColorHistogram, bits: int) -> npt.NDArray[np.intp]:
+    """(M,) intp key, at ``bits`` bits per channel (at most ``histogram.bits``),
+    of the bin holding each occupied bin: its mean color lies inside it."""
+    fine = np.clip(np.floor(histogram.colors), 0, 255).astype(np.uint8)
+    return _bin_keys(fine, bits).astype(np.intp)
+
+
 def coarsen(histogram: ColorHistogram, bits: int) -> ColorHistogram:
     """Merge the bins of a histogram into coarser bins of ``bits`` bits.
 
@@ -283,9 +290,7 @@ def coarsen(histogram: ColorHistogram, bits: int) -> ColorHistogram:
     if bits >= histogram.bits:
         return histogram
     colors = histogram.colors
-    fine = np.floor(colors).astype(np.int64)
-    np.clip(fine, 0, 255, out=fine)
-    keys = _bin_keys(fine.astype(np.uint8), bits).astype(np.intp)
+    keys = bin_keys_of(histogram, bits)
     if bits <= _DENSE_BITS_MAX:  # a dense bincount is cheaper than sorting
         occupied = np.flatnonzero(np.bincount(keys, minlength=1 << (3 * bits)))
         inverse = np.searchsorted(occupied, keys)
