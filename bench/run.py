@@ -50,6 +50,10 @@ PEERS = [t.key for t in TOOLS if t.key not in ("recipe", "recipe_fixed", "palett
 TARGET_VS_RECIPE = 0.98
 TARGET_VS_PEER = 1.0
 TARGET_CLI = 2.0
+# Issue 9: against Pylette's Oklab mode, medians over CQ100, at every k in KS.
+COVERAGE_PEER = "pylette_oklab"
+TARGET_MISSED_VS_PEER = 1.0
+TARGET_DISTORTION_VS_COVERAGE_PEER = 0.99
 TARGET_MEM_MB = 200.0
 
 # --quick subsets
@@ -274,6 +278,7 @@ def _quality_one(
         row: dict[str, float] = {}
         for k, pal in by_k.items():
             row[f"d{k}"] = metrics.distortion(ref, pal)
+            row[f"m{k}"] = metrics.missed_area(ref, pal)
             row[f"n{k}"] = float(len(pal))
             if k == DE_K:
                 row[f"de{k}"] = metrics.mean_ciede2000(ref, pal)
@@ -536,6 +541,35 @@ def build_report(ctx: dict) -> str:
                     _pf(r <= TARGET_VS_PEER, r),
                 )
             )
+        peer_q = {k: per_image(quality, COVERAGE_PEER, f"d{k}") for k in KS}
+        if COVERAGE_PEER in results and any(peer_q.values()):
+            label = results[COVERAGE_PEER].label
+            for k in KS:
+                r, n = common_ratio(d_pk[k], peer_q[k])
+                tgt.append(
+                    (
+                        f"distortion k={k} / {label} ({n} images)",
+                        fmt(r, 3),
+                        f"<= {TARGET_DISTORTION_VS_COVERAGE_PEER}",
+                        _pf(r <= TARGET_DISTORTION_VS_COVERAGE_PEER, r),
+                    )
+                )
+            for k in KS:
+                ours = per_image(quality, "palettekit", f"m{k}")
+                theirs = per_image(quality, COVERAGE_PEER, f"m{k}")
+                common = [i for i in ours if i in theirs]
+                if not common:
+                    continue
+                mo, mt = med(ours[i] for i in common), med(theirs[i] for i in common)
+                shown = f"{100 * mo:.2f}% vs {100 * mt:.2f}%"
+                tgt.append(
+                    (
+                        f"missed area k={k} / {label} ({len(common)} images, medians)",
+                        shown,
+                        f"<= {TARGET_MISSED_VS_PEER}x",
+                        _pf(mo <= TARGET_MISSED_VS_PEER * mt, mo / mt if mt else 0.0),
+                    )
+                )
     cli = ctx.get("cli")
     if cli and cli.get("ms"):
         labels = cli["labels"]
@@ -590,14 +624,14 @@ def build_report(ctx: dict) -> str:
     L.append("## Speed and quality")
     L.append("")
     L.append(
-        "| tool | version | ms small | ms large | distortion k=5 | k=8 | k=16 | ΔE00 k=8 | colors k=5/8/16 |"
+        "| tool | version | ms small | ms large | distortion k=5 | k=8 | k=16 | missed % k=5 | k=8 | k=16 | ΔE00 k=8 | colors k=5/8/16 |"
     )
-    L.append("|---|---|--:|--:|--:|--:|--:|--:|---|")
+    L.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
     for key, res in results.items():
         if res.is_floor:
             continue
         if res.status != "ok":
-            L.append(f"| {res.label} | {res.version} | {res.status} | | | | | | |")
+            L.append(f"| {res.label} | {res.version} | {res.status} | | | | | | | | | |")
             continue
         dag_s = "†" if len(plan.small_for.get(key, plan.small)) < len(plan.small) else ""
         dag_l = "†" if len(plan.large_for.get(key, plan.large)) < len(plan.large) else ""
@@ -608,6 +642,7 @@ def build_report(ctx: dict) -> str:
             else "skipped" + dag_l
         )
         ds = [fmt(med(per_image(quality, key, f"d{k}").values())) for k in KS]
+        ms = [fmt(100 * med(per_image(quality, key, f"m{k}").values())) for k in KS]
         de = fmt(med(per_image(quality, key, f"de{DE_K}").values()))
         ns = []
         for k in KS:
@@ -616,18 +651,19 @@ def build_report(ctx: dict) -> str:
         dq = dag_s if dag_s else ""
         L.append(
             f"| {res.label} | {res.version} | {s} | {lg} | {ds[0]}{dq} | {ds[1]}{dq} | {ds[2]}{dq} | "
-            f"{de}{dq} | {'/'.join(ns)} |"
+            f"{ms[0]}{dq} | {ms[1]}{dq} | {ms[2]}{dq} | {de}{dq} | {'/'.join(ns)} |"
         )
     floors = [r for r in results.values() if r.is_floor]
     for res in floors:
         L.append(
             f"| *{res.label}* | | {fmt_ms(med(res.small_ms.values()))} | {fmt_ms(med(res.large_ms.values()))} "
-            "| | | | | |"
+            "| | | | | | | | |"
         )
     L.append("")
     L.append(
         "ms = median wall time per image (k=5). distortion = 100 x mean Oklab distance from each pixel "
-        "to its nearest palette color, median over CQ100 images (lower is better). ΔE00 = mean CIEDE2000 "
+        "to its nearest palette color, median over CQ100 images (lower is better). missed = % of the "
+        "image in regions of clearly different colors the palette lacks (bench/metrics.py), median over CQ100. ΔE00 = mean CIEDE2000 "
         "to the nearest palette color (k=8), median over CQ100. colors = fewest colors the tool returned "
         "for k=5/8/16 on any image (a short palette is scored as returned). † = run on a subset, see notes."
     )

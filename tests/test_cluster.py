@@ -380,3 +380,20 @@ def test_kmedians_survives_points_sitting_on_centers():
     result = weighted_kmedians(points, np.ones(3), points[:2].copy(), max_iter=5)
     assert np.isfinite(result.centers).all()
     assert result.weights.sum() == 3.0
+
+
+def test_kmedians_far_penalty_brings_far_points_within_reach():
+    # 80% of the weight at 0 and 20% at 0.3: the plain geometric median
+    # stays at 0, leaving the 20% 0.3 away. With a penalty of 5 per unit of
+    # distance beyond 0.12, the cost falls as the center moves toward the
+    # small group, down to its minimum at 0.18 (slope 80 - 20 - 20*5 < 0
+    # before, 80 - 20 > 0 after); the reweighted steps circle that kink.
+    points = np.array([[0.0, 0.0, 0.0], [0.3, 0.0, 0.0]])
+    weights = np.array([80.0, 20.0])
+    init = np.array([[0.05, 0.0, 0.0]])
+    plain = weighted_kmedians(points, weights, init, max_iter=200, tol=0.0)
+    covering = weighted_kmedians(
+        points, weights, init, max_iter=200, tol=0.0, far_distance=0.12, far_penalty=5.0
+    )
+    assert plain.centers[0, 0] == pytest.approx(0.0, abs=1e-3)
+    assert 0.05 < covering.centers[0, 0] <= 0.18 + 1e-9

@@ -445,6 +445,7 @@ def _oklab_distortion(pixels_oklab: np.ndarray, centers_oklab) -> float:
 
 
 def _quality_ratio(name: str, k: int = 8) -> float:
+    """Our distortion / scikit-learn KMeans' on every working pixel, in Oklab."""
     from sklearn.cluster import KMeans
     from threadpoolctl import threadpool_limits
 
@@ -480,12 +481,50 @@ needs_cq100 = pytest.mark.skipif(not CQ100.is_dir(), reason="CQ100 corpus not pr
         "moroccan_babouches",
     ],
 )
-def test_distortion_is_no_worse_than_sklearn_kmeans_on_all_pixels(name):
+def test_distortion_is_within_one_percent_of_sklearn_kmeans_on_all_pixels(name):
     # Our palette comes from a 5-bit histogram and rounded 8-bit colors;
     # scikit-learn clusters every working pixel in Oklab. Distortion is the
     # project's quality measure (README, bench/): mean Oklab distance from
-    # each working pixel to its nearest palette color.
-    assert _quality_ratio(name) <= 1.0
+    # each working pixel to its nearest palette color. The polish weighs
+    # pixels left farther than 0.12 from every color more (pipeline._cluster),
+    # a deliberate trade of up to 1% of distortion for not leaving out a
+    # clearly different color (test_palette_keeps_small_distinct_colors).
+    assert _quality_ratio(name) <= 1.01
+
+
+def _missed_area(path: Path, palette: palettekit.Palette) -> float:
+    """bench/metrics.py's missed area: the share of the image (at <= 256 px)
+    in 8-connected regions of at least 0.2% whose pixels are all more than
+    0.12 (Oklab) from every palette color."""
+    from scipy import ndimage
+
+    with Image.open(path) as image:
+        small = image.convert("RGB")
+        small.thumbnail((256, 256), Image.Resampling.BOX)
+    pixels = srgb_to_oklab(np.asarray(small) / 255.0)
+    flat = pixels.reshape(-1, 3)
+    centers = np.array([s.oklab for s in palette])
+    missed = (squared_distances(flat, centers).min(axis=1) > 0.12**2).reshape(pixels.shape[:2])
+    labels, _ = ndimage.label(missed, structure=np.ones((3, 3), dtype=bool))
+    sizes = np.bincount(labels.ravel())[1:]
+    return float(sizes[sizes >= 0.002 * missed.size].sum()) / missed.size
+
+
+@needs_cq100
+@pytest.mark.parametrize(
+    ("name", "k", "most"),
+    [
+        # Missed area with the plain median polish: 8.7%, 11.6%, 3.6%.
+        ("macaws", 5, 0.04),
+        ("crepe_paper", 5, 0.04),
+        ("italian_hot_air_balloon", 8, 0.02),
+    ],
+)
+def test_palette_keeps_small_distinct_colors(name, k, most):
+    # A small area of a clearly different color must not be left to the
+    # nearest large area's color just because that lowers mean distortion.
+    path = CQ100 / f"{name}.png"
+    assert _missed_area(path, palettekit.extract(path, k=k)) <= most
 
 
 def test_fewer_colors_warning_points_at_the_callers_line():

@@ -393,6 +393,8 @@ def weighted_kmedians(
     *,
     max_iter: int = 10,
     tol: float = 1e-4,
+    far_distance: float | None = None,
+    far_penalty: float = 0.0,
 ) -> KMeansResult:
     """Polish centers toward the weighted geometric median of their clusters.
 
@@ -414,6 +416,15 @@ def weighted_kmedians(
     tol : float
         Stop when the summed squared movement of the centers falls to ``tol``
         times the weighted mean variance of the points or less.
+    far_distance : float, optional
+        With ``far_penalty``, the distance beyond which a point counts as
+        not represented by its center (in the points' units).
+    far_penalty : float
+        Extra cost per unit of distance beyond ``far_distance``: the step
+        minimises the sum of ``weight * (d + far_penalty * max(0, d -
+        far_distance))`` instead of the plain weighted distance, so a center
+        is drawn toward points its cluster leaves far away rather than let
+        them go. 0 (default) is the plain geometric median.
 
     Returns
     -------
@@ -437,7 +448,12 @@ def weighted_kmedians(
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is reported
         labels, closest = nearest(squared_distances(x, centers, x_sq))
-        inverse = w / np.maximum(np.sqrt(closest), floor)
+        distance = np.sqrt(closest)
+        inverse = w / np.maximum(distance, floor)
+        if far_penalty and far_distance is not None:
+            # The cost's slope is 1 + far_penalty beyond far_distance: those
+            # points weigh that much more in the Weiszfeld step.
+            inverse *= np.where(distance > far_distance, 1.0 + far_penalty, 1.0)
         denominator = np.bincount(labels, inverse, n_clusters)
         numerator = np.stack(
             [np.bincount(labels, inverse * x[:, d], n_clusters) for d in range(dim)], axis=1
