@@ -38,8 +38,10 @@ What the script adds
    * a name with both a blue word and a green word also says teal;
    * the last word, when it is not a basic color word, is the head noun of the
      name and says the families of ``HEAD_TERMS`` ("burnt sienna" says brown,
-     orange or red; "taupe" brown or gray); other words are modifiers
-     ("sea green" says green only).
+     orange or red; "taupe" brown or gray);
+   * a color noun before the head says its first (main) family only: "aqua
+     blue" says blue and teal, "olive brown" brown and green;
+   * other words are modifiers and say nothing ("dusty", "pale", "burnt").
 
 The output is sorted by name, one name per line: ``name<TAB>#rrggbb<TAB>families``
 (families separated by spaces, in FAMILIES order).
@@ -244,7 +246,8 @@ BASIC_WORDS = {
 }
 
 # Other color nouns, as the last word of a name: the families a person would
-# accept for them. Several families where usage spreads over them (taupe is a
+# accept for them, the main one first (used when the noun modifies another
+# color word). Several families where usage spreads over them (taupe is a
 # brownish gray, coral between pink, orange and red).
 HEAD_TERMS: dict[str, tuple[str, ...]] = {
     # reds
@@ -267,7 +270,7 @@ HEAD_TERMS: dict[str, tuple[str, ...]] = {
     "vermillion": ("red", "orange"),
     "wine": ("red", "purple"),
     "brick": ("red", "brown", "orange"),
-    "rust": ("red", "orange", "brown"),
+    "rust": ("orange", "red", "brown"),
     "russet": ("brown", "red", "orange"),
     "strawberry": ("red", "pink"),
     "raspberry": ("red", "pink", "purple"),
@@ -453,10 +456,10 @@ HEAD_TERMS: dict[str, tuple[str, ...]] = {
 # Words that only modify the color noun after them. Listed so that a new
 # word in the source fails loudly instead of being silently ignored.
 MODIFIERS = {
-    "acid", "almost", "army", "baby", "barbie", "battleship", "blood", "bottle",
+    "acid", "almost", "army", "baby", "barbie", "battleship", "bottle",
     "bright", "british", "bubble", "burnt", "cadet", "camouflage", "candy", "carolina",
     "clear", "cloudy", "cool", "dark", "darkish", "deep", "dirty", "dodger", "dried",
-    "duck", "dull", "dusky", "dusty", "easter", "egg", "electric", "engine", "faded",
+    "duck", "dull", "dusky", "dusty", "easter", "electric", "engine", "faded",
     "fire", "flat", "fluorescent", "foam", "french", "fresh", "frog", "grassy",
     "highlighter", "hospital", "hot", "hunter", "indian", "irish", "jungle", "kelly",
     "key", "lawn", "leafy", "light", "lighter", "lightish", "medium", "metallic",
@@ -518,7 +521,9 @@ def name_families(name: str) -> tuple[str, ...]:
             )
         said.update(HEAD_TERMS[head])
     for word in words[:-1]:
-        if word not in BASIC_WORDS and word not in HEAD_TERMS and word not in MODIFIERS:
+        if word in HEAD_TERMS:
+            said.add(HEAD_TERMS[word][0])
+        elif word not in BASIC_WORDS and word not in MODIFIERS:
             raise SystemExit(f"{name!r}: unknown word {word!r}; add it to MODIFIERS or HEAD_TERMS")
     return tuple(f for f in FAMILIES if f in said)
 
