@@ -12,7 +12,7 @@ Reports, on this machine:
   after (the table must not be read at import);
 - the cost of naming one palette (``nearest_names`` on the k colors of each
   CQ100 palette, median over images) beside the CSS lookup it replaced, and
-  of ``Swatch.to_dict`` for a whole palette;
+  of ``Palette.to_dict`` (families and CSS names of all colors at once);
 - over a grid of 262,144 sRGB colors: how often the overall nearest survey
   name already says the color's family, and the distance to the chosen name
   (with and without the family constraint).
@@ -96,12 +96,12 @@ def main() -> None:
             lab = np.array([s.oklab for s in palette])
             survey.append(best_ms(lambda lab=lab: nearest_names(lab)))
             css.append(best_ms(lambda lab=lab: nearest_css_names(lab)))
-            to_dict.append(best_ms(lambda p=palette: [s.to_dict() for s in p], repeat=50))
+            to_dict.append(best_ms(lambda p=palette: p.to_dict(), repeat=50))
         print(
             f"per palette (k={args.k}, {len(images)} CQ100 images, median): "
             f"survey names {statistics.median(survey):.3f} ms, "
             f"CSS names {statistics.median(css):.3f} ms, "
-            f"Swatch.to_dict for all {statistics.median(to_dict):.3f} ms"
+            f"Palette.to_dict {statistics.median(to_dict):.3f} ms"
         )
     else:
         print(f"no CQ100 images under {args.corpus}: per-palette cost skipped")

