@@ -6,14 +6,16 @@ import numpy as np
 import pytest
 from PIL import ImageColor
 
-from palettekit.colorspace import oklch_to_oklab, srgb_to_oklab
+from palettekit.colorspace import oklab_to_oklch, oklch_to_oklab, srgb_to_oklab
 from palettekit.families import (
     FAMILIES,
+    NEUTRAL_FAMILIES,
     ColorLabel,
     color_families,
     color_family,
     color_labels,
     family_indices,
+    is_neutral,
 )
 
 
@@ -157,6 +159,18 @@ def test_color_labels_give_name_family_and_css_name_with_distances() -> None:
 )
 def test_boundaries_taken_from_the_color_survey(color: str, family: str) -> None:
     assert color_family(css_oklab(color)) == family
+
+
+def test_is_neutral_agrees_with_the_families_on_a_dense_grid() -> None:
+    levels = np.arange(0, 256, 4)
+    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 3)
+    lab = srgb_to_oklab(grid / 255.0)
+    lch = oklab_to_oklch(lab)
+    neutral = {FAMILIES.index(f) for f in NEUTRAL_FAMILIES}
+    expected = np.isin(family_indices(lab), list(neutral))
+    got = np.array([is_neutral(float(lc[0]), float(lc[1])) for lc in lch])
+    np.testing.assert_array_equal(got, expected)
+    assert 0.02 < expected.mean() < 0.5  # both kinds are well represented
 
 
 def test_empty_input_and_bad_shape() -> None:

@@ -25,9 +25,6 @@ color survey) and ``name_distance`` the distance to it; in version 1 both
 were about the nearest CSS color, which moved to ``css_name`` and
 ``css_distance``."""
 
-# Families sorted after every other color by --sort hue, light to dark.
-_NEUTRAL_FAMILIES = frozenset({"white", "gray", "black"})
-
 
 @dataclass(frozen=True)
 class Swatch:
@@ -168,11 +165,13 @@ def _sort_key(order: str):  # type: ignore[no-untyped-def]
     if order == "lightness":
         return lambda s: (-s.lightness, -s.count, s.hex)
     # hue: chromatic colors by hue angle, then the white, gray and black
-    # families from light to dark (the family, so that a swatch shown as gray
+    # families from light to dark (by family, so that a swatch shown as gray
     # is always among the grays).
+    from .families import is_neutral
+
     return lambda s: (
         (1, -s.lightness, 0.0, s.hex)
-        if s.family in _NEUTRAL_FAMILIES
+        if is_neutral(s.lightness, s.chroma)
         else (0, s.hue, -s.lightness, s.hex)
     )
 
