@@ -1,6 +1,6 @@
 """Hand-built palettes and the golden-file check, for the output tests.
 
-The sample palette is written out literally (Oklab values and CSS names
+The sample palette is written out literally (Oklab values and survey names
 included), so golden files depend on the exporters only, never on
 clustering, color conversion or naming.
 
@@ -32,14 +32,14 @@ __all__ = [
 GOLDEN_DIR = Path(__file__).parent / "golden"
 UPDATE_ENV = "PALETTEKIT_UPDATE_GOLDEN"
 
-# (rgb, pixel count, Oklab rounded to 6 decimals, nearest CSS name)
+# (rgb, pixel count, Oklab rounded to 6 decimals, survey name as extract() gives it)
 _SAMPLE = [
-    ((43, 58, 79), 5000, (0.344855, -0.009551, -0.040919), "darkslategray"),
-    ((216, 200, 160), 2500, (0.835945, 0.001171, 0.056128), "burlywood"),
-    ((190, 30, 45), 1500, (0.517795, 0.17646, 0.076331), "firebrick"),
+    ((43, 58, 79), 5000, (0.344855, -0.009551, -0.040919), "dark blue grey"),
+    ((216, 200, 160), 2500, (0.835945, 0.001171, 0.056128), "very light brown"),
+    ((190, 30, 45), 1500, (0.517795, 0.17646, 0.076331), "lipstick red"),
     ((255, 255, 255), 900, (1.0, 0.0, 0.0), "white"),
     ((0, 0, 0), 99, (0.0, 0.0, 0.0), "black"),
-    ((12, 200, 99), 1, (0.729365, -0.169924, 0.094239), "limegreen"),
+    ((12, 200, 99), 1, (0.729365, -0.169924, 0.094239), "algae green"),
 ]
 SAMPLE_COUNTS = [count for _, count, _, _ in _SAMPLE]
 

@@ -180,6 +180,39 @@ def test_results_files_resume_without_duplicates(tmp_path: Path, suffix: str) ->
     assert [c["share"] for c in got] == [c["share"] for c in expected]
 
 
+def test_csv_keeps_names_with_spaces_and_reads_old_files(tmp_path: Path) -> None:
+    paths = write_images(tmp_path / "img", 2)
+    out = tmp_path / "r.csv"
+    write_results(paths, out, FAST, workers=0)
+    for record in read_records(out):
+        expected = palettekit.extract(record["source"], options=FAST).to_dict()["colors"]
+        assert [c["name"] for c in record["colors"]] == [c["name"] for c in expected]
+    # A survey name with a space, read back whole.
+    row = writers_module._csv_row(
+        {
+            "index": 0,
+            "source": "a.png",
+            "ok": True,
+            "colors": [
+                {"hex": "#677a04", "share": 0.75, "name": "olive green"},
+                {"hex": "#000000", "share": 0.25, "name": "black"},
+            ],
+        }
+    )
+    cells = dict(zip(writers_module.CSV_COLUMNS, map(str, row), strict=True))
+    assert cells["names"] == "olive green|black"
+    record = writers_module._record_from_csv(cells)
+    assert [c["name"] for c in record["colors"]] == ["olive green", "black"]
+    # Files written when names were single CSS words separated by spaces.
+    old = cells | {"names": "olive black"}
+    assert [c["name"] for c in writers_module._record_from_csv(old)["colors"]] == [
+        "olive",
+        "black",
+    ]
+    one = cells | {"hex": "#677a04", "shares": "1.0", "names": "olive green"}
+    assert [c["name"] for c in writers_module._record_from_csv(one)["colors"]] == ["olive green"]
+
+
 def test_jsonl_torn_last_line_is_cut_on_resume(tmp_path: Path) -> None:
     paths = write_images(tmp_path, 4)
     out = tmp_path / "r.jsonl"

@@ -171,7 +171,7 @@ def test_timings_go_into_json_or_onto_stderr(image, capsys):
 @pytest.mark.parametrize(
     ("suffix", "check"),
     [
-        (".json", lambda text: json.loads(text)["schema"] == "palettekit.palette/1"),
+        (".json", lambda text: json.loads(text)["schema"] == "palettekit.palette/2"),
         (".jsonl", lambda text: json.loads(text)["colors"] and text.count("\n") == 1),
         (".csv", lambda text: text.startswith("hex,r,g,b,share")),
         (".hex", lambda text: text == f"{hex_of(RED)}\n{hex_of(GREEN)}\n{hex_of(BLUE)}\n"),

@@ -122,11 +122,12 @@ def test_json_round_trip_and_schema(palette):
     text = to_json(palette)
     data = json.loads(text)
     assert list(data) == ["schema", "colors", "meta"]
-    assert data["schema"] == "palettekit.palette/1"
+    assert data["schema"] == "palettekit.palette/2"
     assert data == palette.to_dict()
     for color, s in zip(data["colors"], palette, strict=True):
         assert list(color) == [
             "hex", "rgb", "share", "count", "oklab", "name", "name_distance", "family",
+            "css_name", "css_distance",
         ]  # fmt: skip
         assert color["share"] == s.share  # floats come back bit for bit
         assert tuple(color["oklab"]) == s.oklab
@@ -234,8 +235,8 @@ def test_gpl_header_and_swatch_names(palette):
     assert lines[:3] == ["GIMP Palette", "Name: Summer", "Columns: 6"]
     assert lines[3].startswith("#") and "café terrace" in lines[3]
     entries = lines[4:]
-    assert entries[0] == " 43  58  79\t#2b3a4f 50.0% darkslategray"
-    assert entries[5] == " 12 200  99\t#0cc863 <0.1% limegreen"
+    assert entries[0] == " 43  58  79\t#2b3a4f 50.0% dark blue grey"
+    assert entries[5] == " 12 200  99\t#0cc863 <0.1% algae green"
     for line, s in zip(entries, palette, strict=True):
         values, label = line.split("\t")
         assert tuple(map(int, values.split())) == s.rgb
@@ -261,11 +262,16 @@ def test_css_custom_properties(palette):
     lines = to_css(palette).splitlines()
     assert lines[0] == "/* palettekit: 6 colors from photos/café terrace.jpg */"
     assert lines[1] == ":root {" and lines[-1] == "}"
-    pattern = re.compile(r"^  --color-(\d+): (#[0-9a-f]{6}); /\* (\S+) (\w+) \*/$")
+    pattern = re.compile(
+        r"^  --color-(\d+): (#[0-9a-f]{6}); /\* (\S+) ([a-z ]+?)(?: \(css ([a-z]+)\))? \*/$"
+    )
     for i, (line, s) in enumerate(zip(lines[2:-1], palette, strict=True), start=1):
         match = pattern.match(line)
         assert match, line
-        assert match.groups() == (str(i), s.hex, format_share(s.share), s.name)
+        css = None if s.css_name == s.name else s.css_name
+        assert match.groups() == (str(i), s.hex, format_share(s.share), s.name, css)
+    assert lines[5] == "  --color-4: #ffffff; /* 9.0% white */"
+    assert lines[2] == "  --color-1: #2b3a4f; /* 50.0% dark blue grey (css darkslategray) */"
 
 
 @pytest.mark.parametrize(("prefix", "first"), [("--brand", "--brand-1"), ("swatch", "--swatch-1")])
@@ -292,8 +298,15 @@ def test_text_table_is_plain_and_aligned(palette):
     assert lines[0] == "palettekit: 6 colors from photos/café terrace.jpg"
     starts = {line.index("#", 3) for line in lines[2:]}
     assert len(starts) == 1  # the hex column starts at the same place on every row
-    assert lines[1].split() == ["#", "hex", "share", "r", "g", "b", "name"]
-    assert lines[2].split() == ["1", "#2b3a4f", "50.0%", "43", "58", "79", "darkslategray"]
+    assert lines[1].split() == ["#", "hex", "share", "r", "g", "b", "family", "name", "css"]
+    # Survey names have spaces: every column still starts where its heading does.
+    header = lines[1]
+    family_at, name_at, css_at = (header.index(h) for h in ("family", "name", "css"))
+    for line, s in zip(lines[2:], palette, strict=True):
+        assert line[family_at:name_at].rstrip() == s.family
+        assert line[name_at:css_at].rstrip() == s.name
+        assert line[css_at:] == s.css_name
+    assert lines[2].split()[6:] == ["blue", "dark", "blue", "grey", "darkslategray"]
 
 
 def test_exports_accept_a_plain_list_of_swatches(palette):

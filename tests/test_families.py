@@ -6,14 +6,16 @@ import numpy as np
 import pytest
 from PIL import ImageColor
 
-from palettekit.colorspace import oklch_to_oklab, srgb_to_oklab
+from palettekit.colorspace import oklab_to_oklch, oklch_to_oklab, srgb_to_oklab
 from palettekit.families import (
     FAMILIES,
+    NEUTRAL_FAMILIES,
     ColorLabel,
     color_families,
     color_family,
     color_labels,
     family_indices,
+    is_neutral,
 )
 
 
@@ -128,11 +130,47 @@ def test_darkening_orange_turns_brown_and_dark_yellow_turns_olive_green() -> Non
     assert color_families(yellow) == ["yellow", "green"]
 
 
-def test_color_labels_give_css_name_and_distance() -> None:
+def test_color_labels_give_name_family_and_css_name_with_distances() -> None:
     labels = color_labels(np.stack([css_oklab("navy"), css_oklab("#000081")]))
-    assert labels[0] == ColorLabel("blue", "navy", pytest.approx(0.0, abs=1e-12))
+    assert labels[0] == ColorLabel(
+        "blue", "deep blue", pytest.approx(0.0237, abs=1e-4), "navy", pytest.approx(0.0, abs=1e-12)
+    )
     assert labels[1].css_name == "navy" and labels[1].family == "blue"
     assert 0.0 < labels[1].css_distance < 0.01
+    assert color_labels(np.zeros((0, 3))) == []
+
+
+@pytest.mark.parametrize(
+    ("color", "family"),
+    [
+        # Survey names (xkcd) the regions follow where the CSS colors say little.
+        ("#c04e01", "orange"),  # burnt orange
+        ("#dc4d01", "orange"),  # deep orange
+        ("#e17701", "orange"),  # pumpkin
+        ("chocolate", "brown"),  # C 0.155: still brown
+        ("sienna", "brown"),
+        ("#580f41", "purple"),  # plum
+        ("#6c3461", "purple"),  # grape
+        ("#960056", "red"),  # dark magenta, h 356: a wine red
+        ("#544635", "brown"),  # C 0.033 at L 0.40: tinted, not gray
+        ("#3d382c", "gray"),  # C 0.021 at L 0.34
+        ("slategray", "gray"),  # C 0.031 at L 0.59
+    ],
+)
+def test_boundaries_taken_from_the_color_survey(color: str, family: str) -> None:
+    assert color_family(css_oklab(color)) == family
+
+
+def test_is_neutral_agrees_with_the_families_on_a_dense_grid() -> None:
+    levels = np.arange(0, 256, 4)
+    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 3)
+    lab = srgb_to_oklab(grid / 255.0)
+    lch = oklab_to_oklch(lab)
+    neutral = {FAMILIES.index(f) for f in NEUTRAL_FAMILIES}
+    expected = np.isin(family_indices(lab), list(neutral))
+    got = np.array([is_neutral(float(lc[0]), float(lc[1])) for lc in lch])
+    np.testing.assert_array_equal(got, expected)
+    assert 0.02 < expected.mean() < 0.5  # both kinds are well represented
 
 
 def test_empty_input_and_bad_shape() -> None:

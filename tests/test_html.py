@@ -72,6 +72,8 @@ def test_shows_every_swatch():
         assert format_share(s.share) in text
         assert s.name in text
     assert any("6 colors from photos/café terrace.jpg" in t for t in text)
+    titles = [attrs["title"] for _, attrs in parsed.tags if "title" in attrs]
+    assert "#2b3a4f 50.0% dark blue grey · blue · CSS darkslategray" in titles
 
 
 def test_bar_follows_the_shares_in_order():

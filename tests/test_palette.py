@@ -12,13 +12,13 @@ import pytest
 
 from palettekit import OptionsError, Palette, Swatch
 from palettekit.colorspace import srgb_to_oklab
-from palettekit.names import css_color_names, nearest_css_names
+from palettekit.names import css_color_names, nearest_css_names, nearest_names
 from palettekit.palette import SCHEMA
 
 
 def make_swatch(rgb: tuple[int, int, int], count: int, total: int = 100) -> Swatch:
     oklab = np.round(srgb_to_oklab(np.array(rgb) / 255.0), 6)
-    name = nearest_css_names(oklab[None, :])[0][0]
+    name = nearest_names(oklab[None, :])[0][0]
     return Swatch(
         rgb=rgb,
         share=count / total,
@@ -78,15 +78,33 @@ def test_swatch_to_dict():
     data = RED.to_dict()
     assert list(data) == [
         "hex", "rgb", "share", "count", "oklab", "name", "name_distance", "family",
+        "css_name", "css_distance",
     ]  # fmt: skip
-    assert data["family"] == "red" and data["name_distance"] == pytest.approx(0.0, abs=1e-6)
     assert data["hex"] == "#ff0000"
     assert data["rgb"] == [255, 0, 0]
     assert data["share"] == 0.1
     assert data["count"] == 10
     assert data["oklab"] == list(RED.oklab)
-    assert data["name"] == "red"
+    # The survey's name, within a just-noticeable difference (0.02) of its color;
+    # the CSS name separately.
+    assert data["name"] == "fire engine red" and data["family"] == "red"
+    assert 0.0 < data["name_distance"] < 0.02
+    assert data["css_name"] == "red" and data["css_distance"] == 0.0
     assert json.loads(json.dumps(data)) == data
+
+
+def test_name_distance_is_the_distance_to_the_survey_color_of_the_name():
+    from palettekit.names import survey_names
+
+    table = survey_names()
+    olive = table.oklab[table.index["olive green"]]
+    swatch = dataclasses.replace(GREEN, name="olive green")
+    assert swatch.name_distance == round(math.dist(GREEN.oklab, olive), 6)
+    # A name of the caller's own has no survey color.
+    assert dataclasses.replace(GREEN, name="leaf of the fig tree").name_distance is None
+    # The CSS name does not depend on the name.
+    assert swatch.css_name == GREEN.css_name == "green"
+    assert swatch.css_distance == GREEN.css_distance == 0.0
 
 
 # --- Palette as a sequence -----------------------------------------------------------
@@ -219,6 +237,41 @@ def test_sorted_by_hue_puts_colors_by_angle_then_grays_light_to_dark():
     assert chromatic == sorted(chromatic)
 
 
+def test_sorted_by_hue_puts_every_gray_family_color_last():
+    # A warm gray with chroma 0.031 (gray family, chroma < 0.04) used to sort
+    # among the colors by its hue, between red and yellow.
+    warm_gray = make_swatch((142, 132, 112), 7)
+    assert warm_gray.family == "gray" and warm_gray.chroma > 0.03
+    ordered = Palette([*ALL, warm_gray]).sorted("hue")
+    assert ordered.hex == [
+        "#ff0000",
+        "#ffff00",
+        "#008000",
+        "#0000ff",
+        "#ffffff",
+        "#8e8470",
+        "#808080",
+        "#000000",
+    ]
+
+
+def test_sorted_by_hue_puts_neutral_families_last_on_a_grid_of_colors():
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        colors = rng.integers(0, 256, size=(12, 3))
+        # Some nearly neutral colors in every palette.
+        colors[:4] = rng.integers(90, 170, size=(4, 1)) + rng.integers(-6, 7, size=(4, 3))
+        swatches = [make_swatch((int(r), int(g), int(b)), 1) for r, g, b in colors]
+        ordered = Palette(swatches).sorted("hue")
+        neutral = [s.family in ("white", "gray", "black") for s in ordered]
+        # All the neutral ones at the end, light to dark; the others by hue.
+        assert neutral == sorted(neutral)
+        tail = [s.lightness for s, n in zip(ordered, neutral, strict=True) if n]
+        assert tail == sorted(tail, reverse=True)
+        head = [s.hue for s, n in zip(ordered, neutral, strict=True) if not n]
+        assert head == sorted(head)
+
+
 def test_sorted_returns_a_new_palette_with_the_same_meta():
     palette = make_palette()
     ordered = palette.sorted("lightness")
@@ -255,7 +308,7 @@ def test_to_dict_schema():
     palette = Palette(ALL, meta)
     data = palette.to_dict()
     assert list(data) == ["schema", "colors", "meta"]
-    assert data["schema"] == SCHEMA == "palettekit.palette/1"
+    assert data["schema"] == SCHEMA == "palettekit.palette/2"
     assert data["colors"] == [s.to_dict() for s in ALL]
     # Timings vary between runs: only on request.
     assert "timings" not in data["meta"]

@@ -433,9 +433,10 @@ Extract the dominant colors of each IMAGE (a path, an http(s) URL, or - for
 standard input) with their shares of the image.
 
 On a terminal each color shows as a swatch with its hex code, share and
-nearest CSS name; piped or redirected, the output is plain text (the 'text'
-format). Nothing is written unless every image succeeds, and every file is
-written atomically."""
+name (the name people use, from the xkcd color survey); piped or redirected,
+the output is plain text (the 'text' format, which adds the color family and
+the nearest CSS name). Nothing is written unless every image succeeds, and
+every file is written atomically."""
 
 _EXTRACT_EPILOG = """\
 several images:

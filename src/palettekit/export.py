@@ -3,7 +3,7 @@
 =========  ======================  =====================  ===================================
 name       suffixes                function               what
 =========  ======================  =====================  ===================================
-``json``   ``.json``               :func:`to_json`        the ``palettekit.palette/1`` schema
+``json``   ``.json``               :func:`to_json`        the ``palettekit.palette/2`` schema
 ``csv``    ``.csv``                :func:`to_csv`         one row per color, with a header
 ``hex``    ``.hex``                :func:`to_hex`         ``#rrggbb``, one per line
 ``gpl``    ``.gpl``                :func:`to_gpl`         GIMP palette (GIMP, Inkscape, Krita)
@@ -16,12 +16,12 @@ Every text exporter is deterministic: the same palette and options give the
 same string, byte for byte (no timestamps; ``to_json`` leaves the run-to-run
 timings out unless asked). Lines end with ``"\\n"`` and every text ends with one.
 
-The JSON schema ``palettekit.palette/1``
+The JSON schema ``palettekit.palette/2``
 ----------------------------------------
 :func:`to_json` writes :meth:`Palette.to_dict() <palettekit.Palette.to_dict>`::
 
     {
-      "schema": "palettekit.palette/1",
+      "schema": "palettekit.palette/2",
       "colors": [                      # in palette order (by share unless sorted otherwise)
         {
           "hex": "#2b3a4f",            # lowercase #rrggbb
@@ -29,16 +29,22 @@ The JSON schema ``palettekit.palette/1``
           "share": 0.3125,             # fraction of the opaque pixels, in [0, 1]; sum 1
           "count": 4096,               # those pixels at working size
           "oklab": [0.3402, -0.0077, -0.0398],   # L in [0, 1], 6 decimals
-          "name": "darkslategray",     # nearest CSS named color
-          "name_distance": 0.012345,   # Oklab distance to it (6 decimals)
-          "family": "blue"             # basic color family (palettekit.families)
+          "name": "dark blue grey",    # the name people use (xkcd color survey),
+                                       # among the names that say its family
+          "name_distance": 0.016088,   # Oklab distance to the survey color of
+                                       # that name (6 decimals; 0.02 ~ one JND)
+          "family": "blue",            # basic color family (palettekit.families)
+          "css_name": "darkslategray", # nearest CSS named color, any family
+          "css_distance": 0.070946     # Oklab distance to it (6 decimals)
         }
       ],
       "meta": {...}                    # how the palette was made: source, sizes, k,
     }                                  # seed, options, distortion, version, ...
 
-Keys appear in that order. Within schema version 1 keys are only ever added,
-never renamed, removed or given another meaning. Floats are written in
+Keys appear in that order. Within a schema version keys are only ever added,
+never renamed, removed or given another meaning. Version 2 gave ``name`` and
+``name_distance`` a new meaning (in version 1 they were the nearest CSS
+color, now ``css_name`` and ``css_distance``). Floats are written in
 Python's shortest round-trip form, so reading the file back gives the same
 numbers. ``meta["timings"]`` (milliseconds per stage) differs from run to
 run, so it is written only with ``timings=True``.
@@ -105,7 +111,7 @@ PLUGIN_MODULES: tuple[str, ...] = ("palettekit.export_design",)
 
 CSV_COLUMNS = (
     "hex", "r", "g", "b", "share", "count", "name", "oklab_l", "oklab_a", "oklab_b",
-    "family", "name_distance",
+    "family", "name_distance", "css_name", "css_distance",
 )  # fmt: skip
 """Header of :func:`to_csv`, in column order."""
 
@@ -488,7 +494,7 @@ def _json_default(value: Any) -> Any:
 
 
 def to_json(palette: PaletteLike, *, timings: bool = False, indent: int | None = 2) -> str:
-    """The palette as JSON in the ``palettekit.palette/1`` schema (see the module doc).
+    """The palette as JSON in the ``palettekit.palette/2`` schema (see the module doc).
 
     Parameters
     ----------
@@ -567,8 +573,10 @@ def to_csv(palette: PaletteLike) -> str:
     """The palette as CSV: a header row (:data:`CSV_COLUMNS`), then one row per color.
 
     Columns: ``hex, r, g, b, share, count, name, oklab_l, oklab_a, oklab_b,
-    family, name_distance`` (the basic color family for facets, and the Oklab
-    distance to the CSS name: empty when the name is not a CSS color name).
+    family, name_distance, css_name, css_distance``: the survey name, the
+    basic color family for facets, the Oklab distance to the survey color of
+    the name (empty when the name is not a survey name), and the nearest CSS
+    named color with its distance.
     Shares and Oklab values are written in full precision (Python's shortest
     round-trip form), rows in palette order, lines end with ``"\\n"``.
     """
@@ -587,6 +595,8 @@ def to_csv(palette: PaletteLike) -> str:
                 *(repr(float(v)) for v in s.oklab),
                 s.family,
                 "" if s.name_distance is None else repr(float(s.name_distance)),
+                s.css_name,
+                repr(float(s.css_distance)),
             ]
         )
     return buffer.getvalue()
@@ -612,7 +622,7 @@ def to_gpl(palette: PaletteLike, name: str = "palettekit") -> str:
     str
         ``GIMP Palette``, ``Name:``, ``Columns:`` (at most 16), a comment
         naming the source, then one line per color: ``R G B`` (right-aligned, as GIMP
-        writes them), a tab, and a name like ``#2b3a4f 31.2% darkslategray``.
+        writes them), a tab, and a name like ``#2b3a4f 31.2% dark blue grey``.
     """
     palette = _as_palette(palette)
     if not isinstance(name, str):
@@ -631,7 +641,7 @@ def to_gpl(palette: PaletteLike, name: str = "palettekit") -> str:
 
 
 def _swatch_label(swatch: Swatch) -> str:
-    """``"#2b3a4f 31.2% darkslategray"``."""
+    """``"#2b3a4f 31.2% dark blue grey"``."""
     return " ".join(part for part in (swatch.hex, format_share(swatch.share), swatch.name) if part)
 
 
@@ -656,7 +666,7 @@ def to_css(palette: PaletteLike, prefix: str = "--color") -> str:
 
             /* palettekit: 3 colors from photo.jpg */
             :root {
-              --color-1: #2b3a4f; /* 31.2% darkslategray */
+              --color-1: #2b3a4f; /* 31.2% dark blue grey (css darkslategray) */
               ...
             }
 
@@ -680,10 +690,18 @@ def to_css(palette: PaletteLike, prefix: str = "--color") -> str:
         heading += f" from {source}"
     lines = [f"/* {_css_comment(heading)} */", ":root {"]
     for i, s in enumerate(palette, start=1):
-        note = _css_comment(f"{format_share(s.share)} {s.name}".strip())
+        note = _css_comment(_css_note(s))
         lines.append(f"  {prop}-{i}: {s.hex}; /* {note} */")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _css_note(swatch: Swatch) -> str:
+    """``31.2% dark blue grey (css darkslategray)``: share, survey name, and
+    the nearest CSS named color for those who want a name CSS accepts (left
+    out when it is the same word, as for white)."""
+    note = " ".join(part for part in (format_share(swatch.share), swatch.name) if part)
+    return note if swatch.css_name == swatch.name else f"{note} (css {swatch.css_name})"
 
 
 def _css_comment(text: str) -> str:
@@ -697,8 +715,11 @@ def to_text(palette: PaletteLike) -> str:
     ::
 
         palettekit: 3 colors from photo.jpg
-         #  hex       share    r    g    b  name
-         1  #2b3a4f   31.2%   43   58   79  darkslategray
+        #  hex      share    r    g    b  family  name            css
+        1  #2b3a4f  31.2%   43   58   79  blue    dark blue grey  darkslategray
+
+    ``name`` is the name people use (the xkcd color survey), ``family`` its
+    basic color family, ``css`` the nearest CSS named color.
     """
     palette = _as_palette(palette)
     source = _source(palette)
@@ -706,12 +727,20 @@ def to_text(palette: PaletteLike) -> str:
     if source is not None:
         heading += f" from {source}"
     rows = [
-        (str(i), s.hex, format_share(s.share), *map(str, s.rgb), _one_line(s.name))
+        (
+            str(i),
+            s.hex,
+            format_share(s.share),
+            *map(str, s.rgb),
+            s.family,
+            _one_line(s.name),
+            s.css_name,
+        )
         for i, s in enumerate(palette, start=1)
     ]
-    header = ("#", "hex", "share", "r", "g", "b", "name")
+    header = ("#", "hex", "share", "r", "g", "b", "family", "name", "css")
     widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
-    right = (True, False, True, True, True, True, False)
+    right = (True, False, True, True, True, True, False, False, False)
     lines = [heading]
     for row in [header, *rows]:
         cells = [

@@ -13,6 +13,7 @@ from __future__ import annotations
 from html import escape
 
 from .export import PaletteLike, _as_palette, _source, format_share
+from .palette import Swatch
 
 __all__ = ["palette_to_html"]
 
@@ -50,9 +51,16 @@ def _bar(palette_shares: list[float], hexes: list[str], titles: list[str]) -> st
     )
 
 
+def _title(swatch: Swatch) -> str:
+    """``#2b3a4f 50.0% dark blue grey · blue · CSS darkslategray``."""
+    head = " ".join(p for p in (swatch.hex, format_share(swatch.share), swatch.name) if p)
+    return f"{head} · {swatch.family} · CSS {swatch.css_name}"
+
+
 def palette_to_html(palette: PaletteLike) -> str:
     """An HTML fragment showing the palette: the proportional bar, then one
-    card per swatch (color block, hex code, share, CSS name).
+    card per swatch (color block, hex code, share, name). Hovering a swatch
+    or a part of the bar shows its family and nearest CSS named color too.
 
     Parameters
     ----------
@@ -71,7 +79,7 @@ def palette_to_html(palette: PaletteLike) -> str:
     """
     palette = _as_palette(palette)
     swatches = list(palette)
-    titles = [" ".join(p for p in (s.hex, format_share(s.share), s.name) if p) for s in swatches]
+    titles = [_title(s) for s in swatches]
 
     caption = f"{len(swatches)} color{'' if len(swatches) == 1 else 's'}"
     source = _source(palette)

@@ -180,7 +180,7 @@ class Options:
         the tutorial recipe's space.
     sort : {"share", "lightness", "hue"}
         Order of the swatches: largest share first, lightest first, or by hue
-        angle (grays last).
+        angle (the white, gray and black families last, light to dark).
     seed : int
         Seed of the random generator used by k-means++ (>= 0). Same seed, same
         palette.

@@ -17,11 +17,13 @@ from .options import SORTS
 
 __all__ = ["Swatch", "Palette", "SCHEMA"]
 
-SCHEMA = "palettekit.palette/1"
-"""Identifier of the plain-data form of a palette (see :meth:`Palette.to_dict`)."""
+SCHEMA = "palettekit.palette/2"
+"""Identifier of the plain-data form of a palette (see :meth:`Palette.to_dict`).
 
-# Below this Oklch chroma a color counts as gray when sorting by hue.
-_ACHROMATIC_CHROMA = 0.02
+Version 2: ``name`` is the name people use (xkcd
+color survey) and ``name_distance`` the distance to it; in version 1 both
+were about the nearest CSS color, which moved to ``css_name`` and
+``css_distance``."""
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,15 @@ class Swatch:
     oklab : tuple of 3 float
         The color in Oklab (L in [0, 1]), rounded to 6 decimals.
     name : str
-        Nearest CSS named color (by distance in Oklab).
+        The name people use for the color: the nearest name of the xkcd
+        color survey that says the color's ``family`` (:mod:`palettekit.names`),
+        such as "olive green" or "dusty rose".
 
     Derived from those (properties, also in :meth:`to_dict`): ``hex``,
     ``lightness``, ``chroma``, ``hue``, ``family`` (one of twelve basic color
-    families, :mod:`palettekit.families`) and ``name_distance`` (Oklab
-    distance to the named color).
+    families, :mod:`palettekit.families`), ``name_distance`` (Oklab distance
+    to the survey color of ``name``), ``css_name`` (the nearest CSS named
+    color, for CSS users) and ``css_distance``.
     """
 
     rgb: tuple[int, int, int]
@@ -84,20 +89,35 @@ class Swatch:
 
     @property
     def name_distance(self) -> float | None:
-        """Euclidean Oklab distance to the CSS color ``name``, rounded to 6
-        decimals (about 0.02 is a just-noticeable difference); None if ``name``
-        is not a CSS color name."""
-        from .names import css_color_names
+        """Euclidean Oklab distance from this color to the color people gave
+        ``name`` in the survey, rounded to 6 decimals: how well the name fits
+        (about 0.02 is a just-noticeable difference). None if ``name`` is not
+        a survey name (a swatch built with a name of its own)."""
+        from .names import survey_names
 
-        names, _, table = css_color_names()
-        try:
-            index = names.index(self.name)
-        except ValueError:
+        table = survey_names()
+        index = table.index.get(self.name)
+        if index is None:
             return None
-        return round(math.dist(self.oklab, table[index]), 6)
+        return round(math.dist(self.oklab, table.oklab[index]), 6)
+
+    @property
+    def css_name(self) -> str:
+        """Nearest CSS named color (Euclidean distance in Oklab), whatever
+        its family: a name CSS accepts, such as "darkolivegreen"."""
+        return _css(self.oklab)[0]
+
+    @property
+    def css_distance(self) -> float:
+        """Euclidean Oklab distance to ``css_name``, rounded to 6 decimals."""
+        return _css(self.oklab)[1]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data: hex, rgb, share, count, oklab, name, name_distance, family."""
+        """Plain data: hex, rgb, share, count, oklab, name, name_distance,
+        family, css_name, css_distance."""
+        return self._to_dict(self.family, *_css(self.oklab))
+
+    def _to_dict(self, family: str, css_name: str, css_distance: float) -> dict[str, Any]:
         return {
             "hex": self.hex,
             "rgb": list(self.rgb),
@@ -106,8 +126,37 @@ class Swatch:
             "oklab": list(self.oklab),
             "name": self.name,
             "name_distance": self.name_distance,
-            "family": self.family,
+            "family": family,
+            "css_name": css_name,
+            "css_distance": css_distance,
         }
+
+
+def _color_dicts(swatches: Sequence[Swatch]) -> list[dict[str, Any]]:
+    """``[s.to_dict() for s in swatches]``, with the families and CSS names
+    found for all the colors at once (about 1 ms less for 8 colors)."""
+    if not swatches:
+        return []
+    import numpy as np
+
+    from .families import FAMILIES, family_indices
+    from .names import nearest_css_names
+
+    oklab = np.array([s.oklab for s in swatches], dtype=np.float64)
+    css_names, css_distances = nearest_css_names(oklab)
+    return [
+        s._to_dict(FAMILIES[f], css_name, round(float(css_distance), 6))
+        for s, f, css_name, css_distance in zip(
+            swatches, family_indices(oklab), css_names, css_distances, strict=True
+        )
+    ]
+
+
+def _css(oklab: tuple[float, float, float]) -> tuple[str, float]:
+    from .names import nearest_css_names
+
+    names, distances = nearest_css_names(oklab)
+    return names[0], round(float(distances[0]), 6)
 
 
 def _sort_key(order: str):  # type: ignore[no-untyped-def]
@@ -115,10 +164,14 @@ def _sort_key(order: str):  # type: ignore[no-untyped-def]
         return lambda s: (-s.count, -s.lightness, s.hex)
     if order == "lightness":
         return lambda s: (-s.lightness, -s.count, s.hex)
-    # hue: chromatic colors by hue angle, then grays from light to dark.
+    # hue: chromatic colors by hue angle, then the white, gray and black
+    # families from light to dark (by family, so that a swatch shown as gray
+    # is always among the grays).
+    from .families import is_neutral
+
     return lambda s: (
         (1, -s.lightness, 0.0, s.hex)
-        if s.chroma < _ACHROMATIC_CHROMA
+        if is_neutral(s.lightness, s.chroma)
         else (0, s.hue, -s.lightness, s.hex)
     )
 
@@ -205,7 +258,8 @@ class Palette(Sequence[Swatch]):
 
     def sorted(self, by: str = "share") -> Palette:
         """A copy sorted by "share" (largest first), "lightness" (lightest
-        first) or "hue" (by Oklch hue angle, grays last); case-insensitive,
+        first) or "hue" (by Oklch hue angle; the white, gray and black families last,
+        light to dark); case-insensitive,
         as :attr:`Options.sort <palettekit.Options>` is."""
         order = by.lower() if isinstance(by, str) else by
         if order not in SORTS:
@@ -213,7 +267,7 @@ class Palette(Sequence[Swatch]):
         return Palette(sorted(self._swatches, key=_sort_key(order)), self._meta)
 
     def to_dict(self, timings: bool = False) -> dict[str, Any]:
-        """Plain, JSON-ready data in the ``palettekit.palette/1`` schema.
+        """Plain, JSON-ready data in the ``palettekit.palette/2`` schema.
 
         Per-stage timings vary from run to run, so they are left out unless
         ``timings=True``; everything else is the same for the same input and
@@ -224,7 +278,7 @@ class Palette(Sequence[Swatch]):
             meta.pop("timings", None)
         return {
             "schema": SCHEMA,
-            "colors": [s.to_dict() for s in self._swatches],
+            "colors": _color_dicts(self._swatches),
             "meta": meta,
         }
 

@@ -34,7 +34,7 @@ from .cluster import (
 from .errors import EmptyImageError, FewerColorsWarning
 from .histogram import ColorHistogram, coarsen, color_histogram
 from .load import ImageSource, LoadedImage, load_image, source_label
-from .names import nearest_css_names
+from .names import nearest_names
 from .options import Options
 from .palette import Palette, Swatch, _sort_key
 from .pixels import OpaquePixels, opaque_pixels
@@ -296,7 +296,7 @@ def palette_from_histogram(
         if auto_k is not None:  # auto never returns two colors closer than a JND
             rgb8, pixel_counts = merge_close_rgb(rgb8, pixel_counts)
         oklab = np.round(colorspace.srgb_to_oklab(rgb8 / 255.0), 6)
-        names, _ = nearest_css_names(oklab)
+        names, _ = nearest_names(oklab)
         swatches = [
             Swatch(
                 rgb=(int(c[0]), int(c[1]), int(c[2])),

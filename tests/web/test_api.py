@@ -50,7 +50,7 @@ def test_palette_of_upload_is_the_cli_json(client, photo_png):
     assert response.headers["content-type"].startswith("application/json")
     assert response.text == to_json(expected_palette(photo_png, "photo.png", k=6))
     body = response.json()
-    assert body["schema"] == "palettekit.palette/1"
+    assert body["schema"] == "palettekit.palette/2"
     assert len(body["colors"]) == 6
     assert body["meta"]["source"] == "photo.png"
 

@@ -50,7 +50,7 @@ class BatchResult:
     source : str
         The source as given or found.
     palette : dict or None
-        ``Palette.to_dict()`` (schema ``palettekit.palette/1``, without
+        ``Palette.to_dict()`` (schema ``palettekit.palette/2``, without
         timings) of a successful extraction, else None.
     error_type : str or None
         Class name of the exception for a failed source (e.g.

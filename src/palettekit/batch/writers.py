@@ -12,7 +12,9 @@ exactly once.
   its newline, or unparsable lines at the end (zeros after a power loss), are
   cut off; a bad line followed by good ones is an error.
 - CSV (``.csv``): a header, then one row per source; the palette as
-  space-separated ``hex``, ``shares`` and ``names`` columns. Same tail repair.
+  space-separated ``hex`` and ``shares`` columns and a ``names`` column
+  separated by ``|`` (names such as "olive green" have spaces). Same tail
+  repair.
 - Parquet (``.parquet``): a *directory* of part files (a Parquet dataset, read
   with ``pyarrow.parquet.read_table(path)`` or ``pandas.read_parquet(path)``).
   Rows are buffered and written as a part when ``rows_per_part`` rows are
@@ -71,6 +73,9 @@ CSV_COLUMNS = (
     "error_type",
     "error",
 )
+
+NAME_SEPARATOR = "|"
+"""Separates the color names in the CSV ``names`` column."""
 
 _SYNC_SECONDS = 1.0
 
@@ -340,7 +345,7 @@ def _csv_row(record: dict[str, Any]) -> list[Any]:
         elif column == "shares":
             row.append(" ".join(repr(float(c["share"])) for c in colors))
         elif column == "names":
-            row.append(" ".join(c["name"] for c in colors))
+            row.append(NAME_SEPARATOR.join(c["name"] for c in colors))
         elif column in ("distortion", "seconds"):
             row.append(_fmt_float(record.get(column)))
         elif column == "ok":
@@ -563,6 +568,15 @@ def open_writer(
     return JsonlWriter(path)
 
 
+def _split_names(text: str, count: int) -> list[str]:
+    """The names of a CSV row's ``names`` cell. Files written before names
+    had spaces separate them by spaces: read those too."""
+    if NAME_SEPARATOR in text or count <= 1:
+        return text.split(NAME_SEPARATOR) if text else []
+    words = text.split()
+    return words if len(words) == count else [text]
+
+
 def _record_from_csv(row: dict[str, str]) -> dict[str, Any]:
     def as_int(text: str) -> int | None:
         return int(text) if text else None
@@ -572,7 +586,7 @@ def _record_from_csv(row: dict[str, str]) -> dict[str, Any]:
     if ok:
         hexes = row["hex"].split()
         shares = [float(s) for s in row["shares"].split()]
-        names = row["names"].split()
+        names = _split_names(row["names"], len(hexes))
         colors = [
             {
                 "hex": h,

@@ -609,9 +609,9 @@ def _error_responses() -> dict[int | str, Any]:
 
 _PALETTE_SCHEMA = {
     "type": "object",
-    "description": "The palettekit.palette/1 schema, as `palettekit --format json` writes it.",
+    "description": "The palettekit.palette/2 schema, as `palettekit --format json` writes it.",
     "properties": {
-        "schema": {"type": "string", "example": "palettekit.palette/1"},
+        "schema": {"type": "string", "example": "palettekit.palette/2"},
         "colors": {
             "type": "array",
             "items": {
@@ -632,7 +632,20 @@ _PALETTE_SCHEMA = {
                         "minItems": 3,
                         "maxItems": 3,
                     },
-                    "name": {"type": "string"},
+                    "name": {
+                        "type": "string",
+                        "example": "dark blue grey",
+                        "description": "The name people use (xkcd color survey); "
+                        "it always says the color's family.",
+                    },
+                    "name_distance": {"type": "number"},
+                    "family": {"type": "string", "example": "blue"},
+                    "css_name": {
+                        "type": "string",
+                        "example": "darkslategray",
+                        "description": "The nearest CSS named color.",
+                    },
+                    "css_distance": {"type": "number"},
                 },
             },
         },
@@ -662,7 +675,7 @@ def make_router(services: Services) -> APIRouter:
         summary="Palette of an image",
         description=(
             "Dominant colors of an image with their shares, "
-            "in the palettekit.palette/1 JSON schema "
+            "in the palettekit.palette/2 JSON schema "
             "(the CLI's `--format json`), or in another export format with `format`."
         ),
         responses={

@@ -178,8 +178,11 @@
         hex.textContent = color.hex;
         const detail = document.createElement("span");
         detail.className = "swatch-detail";
+        // The name people use, its family (the two always agree), and the
+        // nearest CSS named color for CSS users.
         detail.textContent = `rgb(${color.rgb.join(", ")}) · ${color.name}` +
-          (color.family ? ` · ${color.family}` : "");
+          (color.family ? ` · ${color.family}` : "") +
+          (color.css_name && color.css_name !== color.name ? ` · CSS ${color.css_name}` : "");
         text.append(hex, detail);
 
         const share = document.createElement("span");

@@ -1,0 +1,33 @@
+"""The page shows each swatch's name, its family and the nearest CSS name, and
+the name and family agree (issue 9: the page showed "brown · red")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# Importing test_e2e first skips this module where it skips (no chromium).
+from test_e2e import api_palette, browser, expect, page  # noqa: F401  (fixtures)
+
+from palettekit.families import FAMILIES
+from palettekit.names import survey_names
+
+MACAWS = Path(__file__).resolve().parents[2] / "examples" / "macaws.png"
+
+
+def test_swatches_show_agreeing_name_and_family_and_the_css_name(page, live_url):  # noqa: F811
+    photo = MACAWS.read_bytes()
+    page.goto(live_url)
+    page.set_input_files(
+        "#file-input", files=[{"name": "macaws.png", "mimeType": "image/png", "buffer": photo}]
+    )
+    expect(page.locator("#swatches .swatch")).to_have_count(5)
+    answer = api_palette(live_url, photo, "macaws.png", k=5, sort="share", space="oklab")
+    details = page.locator("#swatches .swatch-detail").all_inner_texts()
+    table = survey_names()
+    assert len(details) == len(answer["colors"]) == 5
+    for detail, color in zip(details, answer["colors"], strict=True):
+        css = "" if color["css_name"] == color["name"] else f" · CSS {color['css_name']}"
+        rgb = ", ".join(map(str, color["rgb"]))
+        assert detail == f"rgb({rgb}) · {color['name']} · {color['family']}{css}"
+        assert table.says_family[table.index[color["name"]], FAMILIES.index(color["family"])]
+    assert page.problems == []  # type: ignore[attr-defined]
