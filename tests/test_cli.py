@@ -388,33 +388,85 @@ def test_all_or_nothing_one_bad_image_writes_no_output(image, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stripes.png"]
 
 
-def test_output_into_a_missing_directory_fails_before_any_work(image, tmp_path, capsys):
-    code, _, err = run(["extract", image, "-o", tmp_path / "no" / "p.json"], capsys)
-    assert code == 1
-    assert_one_error_line(err, "no such directory")
+def test_missing_output_folders_are_created(image, second_image, tmp_path, capsys):
+    # the README's own example: --bar 'bars/{stem}.png'
+    bars = tmp_path / "out" / "bars"
+    code, _, err = run(
+        [
+            "extract",
+            image,
+            second_image,
+            "-k",
+            "3",
+            "--bar",
+            bars / "{stem}.png",
+            "-o",
+            tmp_path / "out" / "json" / "all.json",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in bars.iterdir()) == ["other.png", "stripes.png"]
+    assert (tmp_path / "out" / "json" / "all.json").is_file()
     code, _, err = run(["extract", image, "-o", tmp_path], capsys)  # a directory
     assert code == 1 or code == 2
     assert_one_error_line(err)
+    code, _, err = run(["extract", image, "-o", image / "p.json"], capsys)  # under a file
+    assert code == 1
+    assert_one_error_line(err, "is not a folder")
 
 
-def test_a_failing_write_names_the_file_and_the_files_already_written(
-    image, tmp_path, capsys, monkeypatch
-):
+def test_a_failed_run_removes_the_folders_it_created(image, tmp_path, capsys):
+    code, _, err = run(
+        [
+            "extract",
+            image,
+            "-k",
+            "3",
+            "--bar",
+            tmp_path / "new" / "deeper" / "bar.png",
+            "--figure",
+            "/proc/nowhere/card.png",
+        ],
+        capsys,
+    )
+    assert code == 1
+    assert_one_error_line(err, "/proc/nowhere/card.png: cannot write")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stripes.png"]
+
+
+def test_a_failing_write_leaves_every_output_unwritten(image, tmp_path, capsys, monkeypatch):
     import palettekit._io
 
-    real_write = palettekit._io.write_atomic
+    real_stage = palettekit._io._stage
 
-    def write_or_fail(path, data):
+    def stage_or_fail(path, data):
         if str(path).endswith("bar.png"):
             raise OSError(28, "No space left on device", str(path))
-        real_write(path, data)
+        return real_stage(path, data)
 
-    monkeypatch.setattr(palettekit._io, "write_atomic", write_or_fail)
+    monkeypatch.setattr(palettekit._io, "_stage", stage_or_fail)
     target, bar = tmp_path / "p.json", tmp_path / "bar.png"
+    target.write_text("old")
     code, out, err = run(["extract", image, "-k", "3", "-o", target, "--bar", bar], capsys)
     assert code == 1 and out == ""
-    assert_one_error_line(err, f"{bar}: cannot write: No space left on device", str(target))
-    assert target.exists() and not bar.exists()
+    assert_one_error_line(
+        err, f"{bar}: cannot write: No space left on device", "no file was written"
+    )
+    assert target.read_text() == "old" and not bar.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "stripes.png"]  # no temp file
+
+
+def test_an_unwritable_figure_leaves_the_palette_file_unwritten(image, tmp_path, capsys):
+    # the case: -o ok.gpl --figure /proc/x.png
+    target = tmp_path / "ok.gpl"
+    code, _, err = run(
+        ["extract", image, "-k", "3", "-o", target, "--figure", "/proc/x.png"], capsys
+    )
+    assert code == 1
+    assert_one_error_line(err, "/proc/x.png: cannot write")
+    assert not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stripes.png"]
 
 
 def test_fewer_colors_is_one_warning_line_and_quiet_silences_it(tmp_path, capsys):
@@ -821,9 +873,8 @@ def test_a_write_failing_half_way_leaves_no_partial_file(image, tmp_path):
     )
     err = done.stderr.decode()
     assert done.returncode == 1
-    assert_one_error_line(err, f"{card}: cannot write: File too large", f"written: {small}")
-    assert small.read_text() == f"{hex_of(RED)}\n{hex_of(GREEN)}\n{hex_of(BLUE)}\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.hex", "stripes.png"]
+    assert_one_error_line(err, f"{card}: cannot write: File too large", "no file was written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stripes.png"]
 
 
 def test_console_script_version_and_error():

@@ -434,8 +434,9 @@ standard input) with their shares of the image.
 
 On a terminal each color shows as a swatch with its hex code, share and
 nearest CSS name; piped or redirected, the output is plain text (the 'text'
-format). Nothing is written unless every image succeeds, and every file is
-written atomically."""
+format). Nothing is written unless every image succeeds and every output can
+be written: each file goes to a temporary name first and all are renamed into
+place together. Missing folders of output files are created."""
 
 _EXTRACT_EPILOG = """\
 several images:
@@ -939,15 +940,19 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _check_writable(outputs: list[_Output]) -> None:
-    """Fail early (exit 1) when an output's directory is missing or the path is a directory."""
+    """Fail early (exit 1) when an output path is a directory, or lies under a file.
+
+    Missing folders are fine: they are created when the files are written."""
     for output in outputs:
         if output.path is None:
             continue
         if os.path.isdir(output.path):
             raise _CliError(f"{output.path}: is a directory")
         directory = os.path.dirname(os.path.abspath(output.path))
+        while not os.path.exists(directory) and os.path.dirname(directory) != directory:
+            directory = os.path.dirname(directory)
         if not os.path.isdir(directory):
-            raise _CliError(f"{output.path}: no such directory: {directory}")
+            raise _CliError(f"{output.path}: {directory} is not a folder")
 
 
 def _isatty(stream: IO[Any]) -> bool:
@@ -1251,18 +1256,46 @@ def _print_timings(palette: Palette) -> None:
 
 
 def _write_files(files: list[tuple[str, str | bytes]]) -> None:
-    """Write each file atomically; on a failure say which file, and which were written."""
-    from ._io import write_atomic
+    """Write every file, or none: each goes to a temporary name first, and all are
+    renamed over their targets only once the last one is on disk. Missing
+    folders are created (and removed again if a file fails)."""
+    from ._io import write_all_atomic
 
-    written: list[str] = []
-    for path, payload in files:
+    created: list[str] = []
+    try:
+        for path, _ in files:
+            created.extend(_make_parents(path))
+        write_all_atomic(files)
+    except OSError as exc:
+        for directory in reversed(created):
+            try:
+                os.rmdir(directory)
+            except OSError:
+                pass
+        reason = exc.strerror or str(exc)
+        where = exc.filename if isinstance(exc.filename, str) else "output"
+        raise _CliError(f"{where}: cannot write: {reason}; no file was written") from None
+
+
+def _make_parents(path: str) -> list[str]:
+    """Create the missing folders above ``path``; return them, outermost first."""
+    missing: list[str] = []
+    directory = os.path.dirname(os.path.abspath(path))
+    while directory and not os.path.exists(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    missing.reverse()
+    for folder in missing:
         try:
-            write_atomic(path, payload)
+            os.mkdir(folder)
+        except FileExistsError:
+            continue
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            done = f" (already written: {', '.join(written)})" if written else ""
-            raise _CliError(f"{path}: cannot write: {reason}{done}") from None
-        written.append(path)
+            raise OSError(exc.errno, exc.strerror, path) from None
+    return missing
 
 
 def _write_stdout(payload: str | bytes) -> None:
