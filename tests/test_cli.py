@@ -490,6 +490,15 @@ def test_stdin_source(image, capsys, monkeypatch):
     assert_one_error_line(err, "only once")
 
 
+def test_max_bytes_applies_to_a_file_on_disk(image, capsys):
+    size = image.stat().st_size
+    code, out, err = run(["extract", image, "--max-bytes", str(size - 1)], capsys)
+    assert code == 1 and out == ""
+    assert_one_error_line(err, str(image), f"{size} bytes", "max_bytes")
+    code, _, err = run(["extract", image, "--max-bytes", str(size)], capsys)
+    assert code == 0, err
+
+
 def test_stdin_larger_than_max_bytes_is_refused(image, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(image.read_bytes())))
     code, _, err = run(["extract", "-", "--max-bytes", "10"], capsys)
@@ -712,6 +721,18 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(image, capsy
     code, _, err = run(["extract", image, "--debug"], capsys)
     assert code == 1
     assert "Traceback" in err and err.endswith("unexpected RuntimeError: boom second line\n")
+
+
+def test_debug_shows_the_traceback_of_input_errors_too(tmp_path, capsys):
+    missing = tmp_path / "missing.png"
+    code, _, err = run(["extract", missing], capsys)
+    assert code == 1
+    assert_one_error_line(err, f"{missing}: no such file")
+    for argv in (["--debug", "extract", missing], ["extract", missing, "--debug"]):
+        code, _, err = run(argv, capsys)
+        assert code == 1
+        assert "Traceback" in err and "ImageNotFoundError" in err, err
+        assert err.endswith(f"palettekit: error: {missing}: no such file\n")
 
 
 def test_keyboard_interrupt_exits_130_quietly(image, capsys, monkeypatch):

@@ -557,7 +557,7 @@ def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--debug",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="show the traceback of unexpected errors",
+        help="show the traceback of every error",
     )
     add_extract_options(parser)
     parser.set_defaults(run=run_extract)
@@ -620,7 +620,7 @@ def build_parser(*, adapters: bool = True) -> _Parser:
     parser.commands = {}
     parser.add_argument("--version", action="version", version=_version_text())
     parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of unexpected errors"
+        "--debug", action="store_true", help="show the traceback of every error"
     )
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="commands", required=True
@@ -722,25 +722,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except _CliError as exc:
+        _print_traceback(debug)
         _print_error(str(exc))
         return exc.code
     except (OptionsError, ExportError) as exc:
+        _print_traceback(debug)
         _print_error(str(exc))
         return EXIT_USAGE
     except PaletteError as exc:
+        _print_traceback(debug)
         _print_error(str(exc))
         return EXIT_ERROR
     except Exception as exc:
-        if debug:
-            import traceback
-
-            traceback.print_exc()
+        _print_traceback(debug)
         hint = "" if debug else " (run with --debug for the traceback)"
         message = (
             str(exc) if isinstance(exc, _Unexpected) else f"unexpected {type(exc).__name__}: {exc}"
         )
         _print_error(message + hint)
         return EXIT_ERROR
+
+
+def _print_traceback(debug: bool) -> None:
+    """With --debug, the traceback of the exception being handled, before its one line."""
+    if debug:
+        import traceback
+
+        traceback.print_exc()
 
 
 def _exit_status(exc: SystemExit) -> int:
