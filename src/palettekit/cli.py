@@ -619,9 +619,7 @@ def build_parser(*, adapters: bool = True) -> _Parser:
     parser.adapter_problems = []
     parser.commands = {}
     parser.add_argument("--version", action="version", version=_version_text())
-    parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of every error"
-    )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of every error")
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="commands", required=True
     )
