@@ -723,6 +723,30 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(image, capsy
     assert "Traceback" in err and err.endswith("unexpected RuntimeError: boom second line\n")
 
 
+def test_bad_k_mentions_auto_and_unknown_suffix_lists_jsonl(image, tmp_path, capsys):
+    code, _, err = run(["extract", image, "-k", "abc"], capsys)
+    assert code == 2
+    assert_one_error_line(err, "-k", "'auto'", "'abc'")
+    code, _, err = run(["extract", image, "-o", tmp_path / "p.foo"], capsys)
+    assert code == 2
+    assert_one_error_line(err, "unknown file suffix '.foo'", ".jsonl", ".json", ".gpl")
+
+
+def test_crop_beyond_the_image_warns(image, capsys):
+    with Image.open(image) as opened:
+        width, height = opened.size
+    code, _, err = run(
+        ["extract", image, "-k", "2", "--crop", f"0,0,{width + 10},{height}"], capsys
+    )
+    assert code == 0
+    assert err == (
+        f"palettekit: warning: {image}: crop 0,0,{width + 10},{height} reaches beyond the "
+        f"{width}x{height} image (right edge); only the part inside the image is used\n"
+    )
+    code, _, err = run(["extract", image, "-k", "2", "--crop", f"0,0,{width},{height}"], capsys)
+    assert code == 0 and err == ""
+
+
 def test_debug_shows_the_traceback_of_input_errors_too(tmp_path, capsys):
     missing = tmp_path / "missing.png"
     code, _, err = run(["extract", missing], capsys)
@@ -808,7 +832,11 @@ def test_module_run_missing_file_directory_non_image_bad_k(image, tmp_path):
     bad.write_bytes(b"\xff\xd8 truncated")
     for args, code, part in [
         ([str(tmp_path / "missing.png")], 1, "no such file"),
-        ([str(tmp_path)], 1, "directory"),
+        (
+            [str(tmp_path)],
+            1,
+            "is a directory; extract reads image files. For every image in it: palettekit batch",
+        ),
         ([str(bad)], 1, str(bad)),
         ([str(image), "-k", "0"], 2, "k must be between 1 and 256"),
         ([str(image), "--format", "xml"], 2, "unknown format"),

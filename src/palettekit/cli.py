@@ -343,6 +343,8 @@ def _option_type(field: str, convert: _Converter) -> _Converter:
             value = convert(text)
         except (ValueError, OverflowError):
             kind = "a number" if convert is _real else "an integer"
+            if convert is _k:
+                kind = "an integer from 1 to 256, or 'auto'"
             raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
         try:
             Options(**{field: value})
@@ -851,8 +853,16 @@ def _choose_format(fmt: str | None, output: str | None) -> str:
     pattern = output
     for placeholder in _PLACEHOLDERS:
         pattern = pattern.replace(placeholder, "x")
-    if os.path.splitext(pattern)[1].lower() in _JSONL_SUFFIXES:
+    suffix = os.path.splitext(pattern)[1].lower()
+    if suffix in _JSONL_SUFFIXES:
         return "jsonl"
+    suffixes = sorted({s for f in FORMATS.values() for s in f.suffixes} | set(_JSONL_SUFFIXES))
+    if suffix and suffix not in suffixes:
+        raise _CliError(
+            f"{output}: unknown file suffix {suffix!r} (known: {', '.join(suffixes)}); "
+            "or give --format",
+            EXIT_USAGE,
+        )
     try:
         return format_for_path(pattern)
     except ExportError as exc:
@@ -997,6 +1007,14 @@ def run_extract(args: argparse.Namespace) -> int:
     specs = list(args.sources)
     if specs.count(_STDIN) > 1:
         raise _CliError("standard input (-) can be read only once", EXIT_USAGE)
+    for spec in specs:
+        if spec != _STDIN and os.path.isdir(spec):
+            import shlex
+
+            raise _CliError(
+                f"{spec}: is a directory; extract reads image files. For every image in it: "
+                f"palettekit batch {shlex.quote(spec)} -o results.jsonl"
+            )
     inputs = [_Input(spec, index) for index, spec in enumerate(specs)]
     merge = bool(getattr(args, "merge", False))
     planned = [_merged_input(args, inputs)] if merge else inputs
