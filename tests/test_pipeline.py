@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import subprocess
@@ -498,3 +499,33 @@ def test_fewer_colors_warning_points_at_the_callers_line():
     with pytest.warns(FewerColorsWarning) as caught:
         palette_from_pixels(image.reshape(-1, 3), Options(k=3))
     assert caught[0].filename == __file__
+
+
+def test_a_cluster_lost_by_k_means_is_refilled_and_no_false_warning(monkeypatch):
+    # ball_caps.png at k=256 once gave 255 colors and "only 255 distinct colors"
+    # although it has 34,871: a cluster had ended empty.
+    import palettekit.pipeline as pipeline
+
+    real_cluster = pipeline._cluster
+
+    def lose_one(histogram, points, options):
+        result = real_cluster(histogram, points, options)
+        return dataclasses.replace(result, centers=result.centers[:-1], weights=result.weights[:-1])
+
+    monkeypatch.setattr(pipeline, "_cluster", lose_one)
+    image = photo_like(seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        palette = palettekit.extract(image, k=12)
+    assert len(palette) == 12 and palette.meta["warnings"] == ()
+    assert sum(s.count for s in palette) == palette.meta["opaque_pixels"]
+    assert len({s.hex for s in palette}) == 12
+
+
+def test_fewer_colors_warning_counts_the_image_colors():
+    image = np.zeros((4, 6, 3), dtype=np.uint8)
+    image[:, 2:4] = (200, 10, 10)
+    image[:, 4:] = (10, 10, 200)
+    with pytest.warns(FewerColorsWarning, match=r"only 3 distinct colors \(asked for k=5\)"):
+        palette = palettekit.extract(image, k=5)
+    assert len(palette) == 3
