@@ -529,3 +529,27 @@ def test_fewer_colors_warning_counts_the_image_colors():
     with pytest.warns(FewerColorsWarning, match=r"only 3 distinct colors \(asked for k=5\)"):
         palette = palettekit.extract(image, k=5)
     assert len(palette) == 3
+
+
+def test_every_kind_of_source_gives_the_same_palette_except_a_passed_jpeg(tmp_path):
+    # As the README says: one palette whatever the source, except a large JPEG
+    # passed as a PIL image, which is not decoded at reduced scale.
+    pixels = photo_like(seed=9, height=900, width=1200)
+    for fmt in ("PNG", "JPEG"):
+        path = tmp_path / f"photo.{fmt.lower()}"
+        Image.fromarray(pixels).save(path, fmt, quality=92)
+        data = path.read_bytes()
+        from_path = palettekit.extract(path, k=6, max_pixels=60_000).to_dict()["colors"]
+        for other in (data, io.BytesIO(data)):
+            assert palettekit.extract(other, k=6, max_pixels=60_000).to_dict()["colors"] == (
+                from_path
+            )
+        with Image.open(path) as opened:
+            from_image = palettekit.extract(opened, k=6, max_pixels=60_000).to_dict()["colors"]
+        if fmt == "PNG":
+            assert from_image == from_path
+        else:
+            assert from_image != from_path  # the documented difference exists ...
+            shares = sorted(c["share"] for c in from_path)
+            image_shares = sorted(c["share"] for c in from_image)
+            assert max(abs(a - b) for a, b in zip(shares, image_shares)) < 0.06  # ... and is small

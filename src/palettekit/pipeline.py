@@ -107,7 +107,12 @@ def extract(
     source
         A path (str or PathLike), an http(s) URL, bytes, a binary file object,
         a ``PIL.Image.Image``, or a numpy array (H, W, 3|4) of uint8 or float
-        in [0, 1].
+        in [0, 1]. The same image gives the same palette from every kind of
+        source, with one exception: a large JPEG read from a path, URL, bytes
+        or file is decoded at reduced scale (Pillow's ``draft``, several times
+        faster), while a PIL image passed in is used as it is, since palettekit
+        never changes a caller's image; their working pixels differ slightly,
+        and so may the colors and shares (by a point or two, see the README).
     k : int or "auto", optional
         Number of colors (default 5, or ``options.k``); "auto" chooses it
         (:mod:`palettekit.autok`).
