@@ -356,7 +356,7 @@ def _option_type(field: str, convert: _Converter) -> _Converter:
     return parse
 
 
-def add_extract_options(parser: argparse.ArgumentParser) -> None:
+def add_extract_options(parser: argparse.ArgumentParser, *, exclude: Sequence[str] = ()) -> None:
     """Add one flag per :class:`~palettekit.Options` field to ``parser``.
 
     The flags are ``-k/--num-colors``, ``--max-k``, ``--space``, ``--sort``,
@@ -367,13 +367,16 @@ def add_extract_options(parser: argparse.ArgumentParser) -> None:
     (a field added to Options later gets ``--field-name``), in an "extract
     options" group. Values are checked while parsing: a bad value is a usage
     error naming the flag. A flag the parser already has (an adapter's own
-    ``--max-image-pixels``, say) is left to the adapter. Read the result with
-    :func:`options_from_args`.
+    ``--max-image-pixels``, say) is left to the adapter, and the fields named
+    in ``exclude`` get no flag (an adapter that sets them itself). Read the
+    result with :func:`options_from_args`.
     """
     group = parser.add_argument_group(
         "extract options", "how palettes are computed (defaults as in palettekit.Options)"
     )
     for field in _option_fields():
+        if field in exclude:
+            continue
         flags, convert, metavar, help_text = _flag_spec(field)
         kwargs: dict[str, Any] = {
             "dest": _OPTION_DEST_PREFIX + field,
