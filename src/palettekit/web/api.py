@@ -488,6 +488,7 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
         raise api_error_for(exc) from None
     queue = services.cluster_queue
     remaining = deadline - time.monotonic()
+    result: str | bytes | tuple[bytes, str]
     try:
         if kind == "palette":
             result = await queue.run(
@@ -523,7 +524,7 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
                 f'attachment; filename="palette.{_SUFFIXES.get(fmt, "txt")}"'
             )
         return Response(result, media_type=media_type, headers=headers)
-    if kind == "preview":
+    if isinstance(result, tuple):  # the preview: the image and its type
         encoded, media_type = result
         suffix = "png" if media_type == "image/png" else "jpg"
         headers["Content-Disposition"] = f'inline; filename="preview.{suffix}"'
