@@ -537,7 +537,8 @@ def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--labels",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="hex codes on the bar (default: on in the figure, off on --bar)",
+        help="hex codes on the bar (default: on in the figure, where colors too narrow for "
+        "their code are listed in a legend under the bar; off on --bar)",
     )
     out.add_argument(
         "--css-prefix",
