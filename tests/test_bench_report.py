@@ -83,7 +83,7 @@ def test_quick_mode_does_not_judge_the_quality_targets_of_its_subset(bench_run):
     rows = target_rows(report(bench_run, quick=True))
     quality = {name: result for name, result in rows.items() if "fixed recipe" in name}
     assert len(quality) == 3
-    assert set(quality.values()) == {"not judged (--quick: 10 images)"}
+    assert set(quality.values()) == {"not judged (--quick subset)"}
     cli = [result for name, result in rows.items() if name.startswith("CLI")]
     assert cli == ["**FAIL**"]  # measured in full in both modes: judged
 
