@@ -350,6 +350,57 @@ def test_cli_batch_exit_codes_and_summary(
     assert "cannot read list file" in capsys.readouterr().err
 
 
+def test_cli_pattern_or_folder_naming_no_image_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    write_images(folder, 1)
+    pattern = str(tmp_path / "nothing" / "*.jpg")
+    out = tmp_path / "r.jsonl"
+    code = run_cli(["batch", pattern, "-o", str(out), "--workers", "0", "--progress", "none"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert f"palettekit: error: {pattern}: no image file found" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code = run_cli(
+        [
+            "batch",
+            str(folder),
+            str(empty),
+            "-o",
+            str(tmp_path / "r2.jsonl"),
+            "--workers",
+            "0",
+            "--progress",
+            "none",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 3, err  # like a missing file among good ones
+    assert "1 ok, 0 failed" in err and f"palettekit: error: {empty}: no image file found" in err
+
+
+def test_cli_progress_bar_without_tqdm_names_the_extra(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm raises ImportError
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    write_images(folder, 1)
+    out = tmp_path / "r.jsonl"
+    code = run_cli(["batch", str(folder), "-o", str(out), "--workers", "0", "--progress", "bar"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == (
+        "palettekit: error: --progress bar needs tqdm: pip install 'palettekit[batch]'\n"
+    )
+    assert not out.exists()
+
+
 def test_cli_bad_option_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = run_cli(["batch", "x.png", "-o", str(tmp_path / "r.jsonl"), "-k", "0"])
     err = capsys.readouterr().err

@@ -388,33 +388,85 @@ def test_all_or_nothing_one_bad_image_writes_no_output(image, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stripes.png"]
 
 
-def test_output_into_a_missing_directory_fails_before_any_work(image, tmp_path, capsys):
-    code, _, err = run(["extract", image, "-o", tmp_path / "no" / "p.json"], capsys)
-    assert code == 1
-    assert_one_error_line(err, "no such directory")
+def test_missing_output_folders_are_created(image, second_image, tmp_path, capsys):
+    # the README's own example: --bar 'bars/{stem}.png'
+    bars = tmp_path / "out" / "bars"
+    code, _, err = run(
+        [
+            "extract",
+            image,
+            second_image,
+            "-k",
+            "3",
+            "--bar",
+            bars / "{stem}.png",
+            "-o",
+            tmp_path / "out" / "json" / "all.json",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in bars.iterdir()) == ["other.png", "stripes.png"]
+    assert (tmp_path / "out" / "json" / "all.json").is_file()
     code, _, err = run(["extract", image, "-o", tmp_path], capsys)  # a directory
     assert code == 1 or code == 2
     assert_one_error_line(err)
+    code, _, err = run(["extract", image, "-o", image / "p.json"], capsys)  # under a file
+    assert code == 1
+    assert_one_error_line(err, "is not a folder")
 
 
-def test_a_failing_write_names_the_file_and_the_files_already_written(
-    image, tmp_path, capsys, monkeypatch
-):
+def test_a_failed_run_removes_the_folders_it_created(image, tmp_path, capsys):
+    code, _, err = run(
+        [
+            "extract",
+            image,
+            "-k",
+            "3",
+            "--bar",
+            tmp_path / "new" / "deeper" / "bar.png",
+            "--figure",
+            "/proc/nowhere/card.png",
+        ],
+        capsys,
+    )
+    assert code == 1
+    assert_one_error_line(err, "/proc/nowhere/card.png: cannot write")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stripes.png"]
+
+
+def test_a_failing_write_leaves_every_output_unwritten(image, tmp_path, capsys, monkeypatch):
     import palettekit._io
 
-    real_write = palettekit._io.write_atomic
+    real_stage = palettekit._io._stage
 
-    def write_or_fail(path, data):
+    def stage_or_fail(path, data):
         if str(path).endswith("bar.png"):
             raise OSError(28, "No space left on device", str(path))
-        real_write(path, data)
+        return real_stage(path, data)
 
-    monkeypatch.setattr(palettekit._io, "write_atomic", write_or_fail)
+    monkeypatch.setattr(palettekit._io, "_stage", stage_or_fail)
     target, bar = tmp_path / "p.json", tmp_path / "bar.png"
+    target.write_text("old")
     code, out, err = run(["extract", image, "-k", "3", "-o", target, "--bar", bar], capsys)
     assert code == 1 and out == ""
-    assert_one_error_line(err, f"{bar}: cannot write: No space left on device", str(target))
-    assert target.exists() and not bar.exists()
+    assert_one_error_line(
+        err, f"{bar}: cannot write: No space left on device", "no file was written"
+    )
+    assert target.read_text() == "old" and not bar.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "stripes.png"]  # no temp file
+
+
+def test_an_unwritable_figure_leaves_the_palette_file_unwritten(image, tmp_path, capsys):
+    # the case: -o ok.gpl --figure /proc/x.png
+    target = tmp_path / "ok.gpl"
+    code, _, err = run(
+        ["extract", image, "-k", "3", "-o", target, "--figure", "/proc/x.png"], capsys
+    )
+    assert code == 1
+    assert_one_error_line(err, "/proc/x.png: cannot write")
+    assert not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stripes.png"]
 
 
 def test_fewer_colors_is_one_warning_line_and_quiet_silences_it(tmp_path, capsys):
@@ -436,6 +488,15 @@ def test_stdin_source(image, capsys, monkeypatch):
     code, _, err = run(["extract", "-", "-"], capsys)
     assert code == 2
     assert_one_error_line(err, "only once")
+
+
+def test_max_bytes_applies_to_a_file_on_disk(image, capsys):
+    size = image.stat().st_size
+    code, out, err = run(["extract", image, "--max-bytes", str(size - 1)], capsys)
+    assert code == 1 and out == ""
+    assert_one_error_line(err, str(image), f"{size} bytes", "max_bytes")
+    code, _, err = run(["extract", image, "--max-bytes", str(size)], capsys)
+    assert code == 0, err
 
 
 def test_stdin_larger_than_max_bytes_is_refused(image, capsys, monkeypatch):
@@ -662,6 +723,42 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(image, capsy
     assert "Traceback" in err and err.endswith("unexpected RuntimeError: boom second line\n")
 
 
+def test_bad_k_mentions_auto_and_unknown_suffix_lists_jsonl(image, tmp_path, capsys):
+    code, _, err = run(["extract", image, "-k", "abc"], capsys)
+    assert code == 2
+    assert_one_error_line(err, "-k", "'auto'", "'abc'")
+    code, _, err = run(["extract", image, "-o", tmp_path / "p.foo"], capsys)
+    assert code == 2
+    assert_one_error_line(err, "unknown file suffix '.foo'", ".jsonl", ".json", ".gpl")
+
+
+def test_crop_beyond_the_image_warns(image, capsys):
+    with Image.open(image) as opened:
+        width, height = opened.size
+    code, _, err = run(
+        ["extract", image, "-k", "2", "--crop", f"0,0,{width + 10},{height}"], capsys
+    )
+    assert code == 0
+    assert err == (
+        f"palettekit: warning: {image}: crop 0,0,{width + 10},{height} reaches beyond the "
+        f"{width}x{height} image (right edge); only the part inside the image is used\n"
+    )
+    code, _, err = run(["extract", image, "-k", "2", "--crop", f"0,0,{width},{height}"], capsys)
+    assert code == 0 and err == ""
+
+
+def test_debug_shows_the_traceback_of_input_errors_too(tmp_path, capsys):
+    missing = tmp_path / "missing.png"
+    code, _, err = run(["extract", missing], capsys)
+    assert code == 1
+    assert_one_error_line(err, f"{missing}: no such file")
+    for argv in (["--debug", "extract", missing], ["extract", missing, "--debug"]):
+        code, _, err = run(argv, capsys)
+        assert code == 1
+        assert "Traceback" in err and "ImageNotFoundError" in err, err
+        assert err.endswith(f"palettekit: error: {missing}: no such file\n")
+
+
 def test_keyboard_interrupt_exits_130_quietly(image, capsys, monkeypatch):
     import palettekit.pipeline
 
@@ -735,7 +832,11 @@ def test_module_run_missing_file_directory_non_image_bad_k(image, tmp_path):
     bad.write_bytes(b"\xff\xd8 truncated")
     for args, code, part in [
         ([str(tmp_path / "missing.png")], 1, "no such file"),
-        ([str(tmp_path)], 1, "directory"),
+        (
+            [str(tmp_path)],
+            1,
+            "is a directory; extract reads image files. For every image in it: palettekit batch",
+        ),
         ([str(bad)], 1, str(bad)),
         ([str(image), "-k", "0"], 2, "k must be between 1 and 256"),
         ([str(image), "--format", "xml"], 2, "unknown format"),
@@ -821,9 +922,8 @@ def test_a_write_failing_half_way_leaves_no_partial_file(image, tmp_path):
     )
     err = done.stderr.decode()
     assert done.returncode == 1
-    assert_one_error_line(err, f"{card}: cannot write: File too large", f"written: {small}")
-    assert small.read_text() == f"{hex_of(RED)}\n{hex_of(GREEN)}\n{hex_of(BLUE)}\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.hex", "stripes.png"]
+    assert_one_error_line(err, f"{card}: cannot write: File too large", "no file was written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stripes.png"]
 
 
 def test_console_script_version_and_error():

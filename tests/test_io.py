@@ -247,3 +247,18 @@ def test_fifo_is_written_in_place_not_replaced(tmp_path):
     assert received == [b"through the pipe\n"]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert os.listdir(tmp_path) == ["pipe"]
+
+
+def test_write_all_atomic_writes_every_file_or_none(tmp_path):
+    from palettekit._io import write_all_atomic
+
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("old a")
+    write_all_atomic([(first, "new a"), (second, b"new b")])
+    assert first.read_text() == "new a" and second.read_bytes() == b"new b"
+
+    with pytest.raises(OSError) as caught:
+        write_all_atomic([(first, "newer a"), (tmp_path / "no" / "c.txt", "c")])
+    assert caught.value.filename == str(tmp_path / "no" / "c.txt")
+    assert first.read_text() == "new a"  # untouched: the second file failed before any rename
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]  # no temporary file

@@ -960,6 +960,23 @@ def test_file_object_over_max_bytes():
     assert (pixels(load(io.BytesIO(data), max_bytes=len(data))) == COLOR).all()
 
 
+@pytest.mark.parametrize("kind", ["path", "pathlike", "bytes", "bytearray", "memoryview"])
+def test_max_bytes_applies_to_files_and_bytes_too(tmp_path, kind):
+    data = encode(solid("RGB", (64, 64), COLOR), "BMP")
+    path = tmp_path / "solid.bmp"
+    path.write_bytes(data)
+    source = {
+        "path": str(path),
+        "pathlike": path,
+        "bytes": data,
+        "bytearray": bytearray(data),
+        "memoryview": memoryview(data),
+    }[kind]
+    error = raises(ImageTooLargeError, source, max_bytes=len(data) - 1)
+    assert f"{len(data)} bytes" in str(error) and "max_bytes" in str(error)
+    assert (pixels(load(source, max_bytes=len(data))) == COLOR).all()
+
+
 @pytest.mark.parametrize("source", [42, 3.5, None, ["a.png"], {"path": "a.png"}])
 def test_unsupported_source_types(source):
     raises(OptionsError, source)

@@ -171,6 +171,35 @@ def test_palette_cannot_be_changed():
     assert not hasattr(palette, "append")
 
 
+def test_meta_is_json_ready_and_stays_read_only_through_pickle_and_copy():
+    import copy
+    import json
+    import pickle
+
+    from palettekit import extract
+
+    palette = extract(np.full((4, 4, 3), 200, dtype=np.uint8), k=1, warn=False)
+    as_json = json.loads(json.dumps(palette.meta))
+    wanted = palette.to_dict(timings=True)["meta"]
+    assert as_json == wanted
+    for other in (pickle.loads(pickle.dumps(palette.meta)), copy.deepcopy(palette.meta)):
+        assert other == palette.meta
+        with pytest.raises(TypeError):
+            other["k"] = 3
+    for change in (
+        lambda m: m.update(k=3),
+        lambda m: m.pop("k"),
+        lambda m: m.setdefault("new", 1),
+        lambda m: m.clear(),
+        lambda m: m.popitem(),
+        lambda m: m.__delitem__("k"),
+        lambda m: m.__ior__({"k": 3}),
+    ):
+        with pytest.raises(TypeError):
+            change(palette.meta)
+    assert palette.meta["k"] == 1
+
+
 def test_palette_keeps_its_own_copy_of_the_swatch_list():
     swatches = [RED, GREEN]
     palette = Palette(swatches)

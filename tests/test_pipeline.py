@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import subprocess
@@ -537,3 +538,58 @@ def test_fewer_colors_warning_points_at_the_callers_line():
     with pytest.warns(FewerColorsWarning) as caught:
         palette_from_pixels(image.reshape(-1, 3), Options(k=3))
     assert caught[0].filename == __file__
+
+
+def test_a_cluster_lost_by_k_means_is_refilled_and_no_false_warning(monkeypatch):
+    # ball_caps.png at k=256 once gave 255 colors and "only 255 distinct colors"
+    # although it has 34,871: a cluster had ended empty.
+    import palettekit.pipeline as pipeline
+
+    real_cluster = pipeline._cluster
+
+    def lose_one(histogram, points, options):
+        result = real_cluster(histogram, points, options)
+        return dataclasses.replace(result, centers=result.centers[:-1], weights=result.weights[:-1])
+
+    monkeypatch.setattr(pipeline, "_cluster", lose_one)
+    image = photo_like(seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        palette = palettekit.extract(image, k=12)
+    assert len(palette) == 12 and palette.meta["warnings"] == ()
+    assert sum(s.count for s in palette) == palette.meta["opaque_pixels"]
+    assert len({s.hex for s in palette}) == 12
+
+
+def test_fewer_colors_warning_counts_the_image_colors():
+    image = np.zeros((4, 6, 3), dtype=np.uint8)
+    image[:, 2:4] = (200, 10, 10)
+    image[:, 4:] = (10, 10, 200)
+    with pytest.warns(FewerColorsWarning, match=r"only 3 distinct colors \(asked for k=5\)"):
+        palette = palettekit.extract(image, k=5)
+    assert len(palette) == 3
+
+
+def test_every_kind_of_source_gives_the_same_palette_except_a_passed_jpeg(tmp_path):
+    # As the README says: one palette whatever the source, except a large JPEG
+    # passed as a PIL image, which is not decoded at reduced scale.
+    pixels = photo_like(seed=9, height=900, width=1200)
+    for fmt in ("PNG", "JPEG"):
+        path = tmp_path / f"photo.{fmt.lower()}"
+        Image.fromarray(pixels).save(path, fmt, quality=92)
+        data = path.read_bytes()
+        from_path = palettekit.extract(path, k=6, max_pixels=60_000).to_dict()["colors"]
+        for other in (data, io.BytesIO(data)):
+            assert palettekit.extract(other, k=6, max_pixels=60_000).to_dict()["colors"] == (
+                from_path
+            )
+        with Image.open(path) as opened:
+            from_image = palettekit.extract(opened, k=6, max_pixels=60_000).to_dict()["colors"]
+        if fmt == "PNG":
+            assert from_image == from_path
+        else:
+            assert from_image != from_path  # the documented difference exists ...
+            shares = sorted(c["share"] for c in from_path)
+            image_shares = sorted(c["share"] for c in from_image)
+            moved = max(abs(a - b) for a, b in zip(shares, image_shares, strict=True))
+            assert moved < 0.06  # ... and is small

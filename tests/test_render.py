@@ -25,6 +25,7 @@ from palettekit import (
 from palettekit import _io as io_module
 from palettekit.render import (
     MAX_RENDER_PIXELS,
+    _bar,
     bar_widths,
     figure,
     palette_bar,
@@ -459,8 +460,12 @@ def test_figure_of_a_real_photo():
 
     source = "/work/shared/corpus/cq100/macaws.png"
     palette = palettekit.extract(source, k=6)
+    plain = figure(source, palette, labels=False)
+    assert plain.size == (632, 16 + 400 + 8 + 72 + 16)  # 768x512 shown at 600x400
     card = figure(source, palette)
-    assert card.size == (632, 16 + 400 + 8 + 72 + 16)  # 768x512 shown at 600x400
+    _, on_bar = _bar(list(palette), 600, 72, True)
+    legend = 0 if all(on_bar) else 8 + 22  # a gap, then one legend row of 14 px text
+    assert card.size == (632, 16 + 400 + 8 + 72 + legend + 16)
 
 
 def test_small_images_are_enlarged_with_crisp_pixels():
@@ -479,3 +484,46 @@ def test_a_one_pixel_margin_never_covers_the_bar():
     bar = np.asarray(card)[51:57, 1:101]
     assert column_runs(bar[0]) == [(RED, 50), (BLUE, 30), (GREEN, 20)]
     assert (bar == bar[:1]).all()
+
+
+# --- every color of the figure can be read ----------------------------------------------
+
+MACAWS_LIKE = (0.262, 0.163, 0.146, 0.116, 0.100, 0.093, 0.067, 0.053)
+
+
+def distinct_colors(count: int) -> list[tuple[int, int, int]]:
+    return [(20 + 19 * i, 200 - 15 * i, (90 * i) % 256) for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    "shares", [MACAWS_LIKE, (1 / 12,) * 12, (0.5, 0.2, 0.1, 0.06, 0.05, 0.04, 0.03, 0.02)]
+)
+def test_figure_shows_the_code_of_every_color_on_the_bar_or_in_a_legend(shares):
+    # Issue 12: the figure labelled 4 of 8 colors of the macaws at k=8, and none
+    # of an image at k=12, although labels are "on in the figure".
+    colors = distinct_colors(len(shares))
+    palette = Palette([swatch(c, s) for c, s in zip(colors, shares, strict=True)])
+    card = np.asarray(figure(halves((768, 512)), palette)).astype(int)
+    _, on_bar = _bar(list(palette), 600, 72, True)
+    bar_bottom = 16 + 400 + 8 + 72
+    legend = card[bar_bottom:-16, 16:-16]
+    legend_colors = {tuple(c) for c in legend.reshape(-1, 3)}
+    for color, labelled in zip(colors, on_bar, strict=True):
+        # an unlabelled color has its chip in the legend; a labelled one has none there
+        assert (color in legend_colors) == (not labelled), (color, labelled)
+    if all(on_bar):
+        assert card.shape[0] == bar_bottom + 16
+    # a swatch as wide as the narrowest one that fits its code in 11 px text is labelled
+    assert sum(on_bar) >= sum(1 for share in shares if share * 600 >= 56)
+
+
+def test_macaws_like_palette_labels_six_of_eight_on_the_bar():
+    palette = Palette([swatch(c, s) for c, s in zip(distinct_colors(8), MACAWS_LIKE, strict=True)])
+    _, on_bar = _bar(list(palette), 600, 72, True)
+    assert on_bar == [True] * 6 + [False] * 2
+
+
+def test_no_legend_without_labels_or_when_every_code_fits():
+    palette = Palette([swatch(c, s) for c, s in zip(distinct_colors(8), MACAWS_LIKE, strict=True)])
+    assert figure(halves((768, 512)), palette, labels=False).size == (632, 512)
+    assert figure(halves((768, 512)), three_colors()).size == (632, 512)

@@ -245,9 +245,18 @@ def test_cli_search_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture
     assert len(table) == 3
     assert run_cli(["search", str(out), "--like", paths[2], "--json", "--top", "4"]) == 0
     hits = json.loads(capsys.readouterr().out)
-    assert hits[0]["source"] == paths[2] and hits[0]["score"] == 0.0
+    assert hits[0]["source"] == paths[2] and hits[0]["distance"] == 0.0
+    assert "score" not in hits[0]  # a distance, lower is better: named as such
     assert [h["rank"] for h in hits] == [1, 2, 3, 4]
     code = run_cli(["search", str(tmp_path / "none.jsonl"), "--color", "#000000"])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("palettekit: error:") and err.count("\n") == 1
-    assert run_cli(["search", str(out), "--color", "not-a-color"]) == 1
+    assert run_cli(["search", str(out), "--color", "not-a-color"]) == 2  # a bad argument
+    err = capsys.readouterr().err
+    assert err.startswith("palettekit: error: argument --color: not a color: 'not-a-color'")
+    assert "CSS color name" in err and err.count("\n") == 1
+    # CSS names, as palettekit prints them, in any case; the same ranking as their hex code
+    assert run_cli(["search", str(out), "--color", "Gray", "--json"]) == 0
+    by_name = json.loads(capsys.readouterr().out)
+    assert run_cli(["search", str(out), "--color", "#808080", "--json"]) == 0
+    assert by_name == json.loads(capsys.readouterr().out)

@@ -33,9 +33,10 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Sequence
 from typing import Union
 
-__all__ = ["write_atomic"]
+__all__ = ["write_atomic", "write_all_atomic"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -68,20 +69,57 @@ def write_atomic(path: PathLike, data: str | bytes | bytearray | memoryview) -> 
         full ...). The error's ``filename`` is ``path``. The target is then
         untouched and no temporary file is left behind.
     """
-    if isinstance(data, str):
-        payload: bytes | bytearray | memoryview = data.encode("utf-8")
-    elif isinstance(data, (bytes, bytearray, memoryview)):
-        payload = data
-    else:
-        raise TypeError(f"data must be str or bytes, not {type(data).__name__}")
+    staged = _stage(path, data)
+    staged.commit()
 
+
+class _Staged:
+    """A file written to a temporary name beside its target, not yet renamed over it."""
+
+    def __init__(self, shown: str, target: str, temp_path: str | None, payload: bytes) -> None:
+        self.shown = shown
+        self.target = target
+        self.temp_path = temp_path  # None for a device or pipe, written at commit
+        self.payload = payload
+
+    def commit(self) -> None:
+        """Rename the temporary file over the target (or write a device in place)."""
+        if self.temp_path is None:
+            _write_through(self.target, self.payload, self.shown)
+            return
+        try:
+            os.replace(self.temp_path, self.target)
+        except OSError as exc:
+            self.discard()
+            raise _about(exc, self.shown) from None
+        except BaseException:
+            self.discard()
+            raise
+        sync_directory(os.path.dirname(os.path.abspath(self.target)))
+
+    def discard(self) -> None:
+        """Remove the temporary file; the target stays as it was."""
+        if self.temp_path is not None:
+            _remove_quietly(self.temp_path)
+
+
+def _payload(data: str | bytes | bytearray | memoryview) -> bytes:
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError(f"data must be str or bytes, not {type(data).__name__}")
+
+
+def _stage(path: PathLike, data: str | bytes | bytearray | memoryview) -> _Staged:
+    """Write ``data`` to a temporary file beside ``path``, flushed to disk (not renamed)."""
+    payload = _payload(data)
     shown = os.fspath(path)
     target = os.path.realpath(shown) if os.path.islink(shown) else shown
     if os.path.isdir(target):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
     if _is_special(target):
-        _write_through(target, payload, shown)
-        return
+        return _Staged(shown, target, None, payload)
     directory = os.path.dirname(os.path.abspath(target))
     existing_mode = _permission_bits(target)
 
@@ -99,13 +137,47 @@ def write_atomic(path: PathLike, data: str | bytes | bytearray | memoryview) -> 
                 os.fsync(stream.fileno())
             if existing_mode is not None and not hasattr(os, "fchmod"):
                 os.chmod(temp_path, existing_mode)
-            os.replace(temp_path, target)
         except OSError as exc:
             raise _about(exc, shown) from None
     except BaseException:
         _remove_quietly(temp_path)
         raise
-    sync_directory(directory)
+    return _Staged(shown, target, temp_path, payload)
+
+
+def write_all_atomic(
+    files: Sequence[tuple[PathLike, str | bytes | bytearray | memoryview]],
+) -> None:
+    """Write several files so that none changes unless every one could be written.
+
+    Each file is first written in full to a temporary name beside its target
+    (as :func:`write_atomic` does); only when all of them are on disk are
+    they renamed over their targets, one after the other. A failure while
+    writing removes every temporary file and leaves every target as it was.
+    A rename can fail only in rare cases (the directory was removed or made
+    read-only meanwhile); the error then names the file, the files renamed
+    before it keep their new content and the rest keep their old one.
+
+    Raises
+    ------
+    OSError
+        As :func:`write_atomic`; its ``filename`` is the target that failed.
+    """
+    staged: list[_Staged] = []
+    try:
+        for path, data in files:
+            staged.append(_stage(path, data))
+    except BaseException:
+        for item in staged:
+            item.discard()
+        raise
+    for position, item in enumerate(staged):
+        try:
+            item.commit()
+        except BaseException:
+            for rest in staged[position + 1 :]:
+                rest.discard()
+            raise
 
 
 def _is_special(path: str) -> bool:

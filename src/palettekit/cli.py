@@ -343,6 +343,8 @@ def _option_type(field: str, convert: _Converter) -> _Converter:
             value = convert(text)
         except (ValueError, OverflowError):
             kind = "a number" if convert is _real else "an integer"
+            if convert is _k:
+                kind = "an integer from 1 to 256, or 'auto'"
             raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
         try:
             Options(**{field: value})
@@ -354,7 +356,7 @@ def _option_type(field: str, convert: _Converter) -> _Converter:
     return parse
 
 
-def add_extract_options(parser: argparse.ArgumentParser) -> None:
+def add_extract_options(parser: argparse.ArgumentParser, *, exclude: Sequence[str] = ()) -> None:
     """Add one flag per :class:`~palettekit.Options` field to ``parser``.
 
     The flags are ``-k/--num-colors``, ``--max-k``, ``--space``, ``--sort``,
@@ -365,13 +367,16 @@ def add_extract_options(parser: argparse.ArgumentParser) -> None:
     (a field added to Options later gets ``--field-name``), in an "extract
     options" group. Values are checked while parsing: a bad value is a usage
     error naming the flag. A flag the parser already has (an adapter's own
-    ``--max-image-pixels``, say) is left to the adapter. Read the result with
-    :func:`options_from_args`.
+    ``--max-image-pixels``, say) is left to the adapter, and the fields named
+    in ``exclude`` get no flag (an adapter that sets them itself). Read the
+    result with :func:`options_from_args`.
     """
     group = parser.add_argument_group(
         "extract options", "how palettes are computed (defaults as in palettekit.Options)"
     )
     for field in _option_fields():
+        if field in exclude:
+            continue
         flags, convert, metavar, help_text = _flag_spec(field)
         kwargs: dict[str, Any] = {
             "dest": _OPTION_DEST_PREFIX + field,
@@ -435,8 +440,9 @@ standard input) with their shares of the image.
 On a terminal each color shows as a swatch with its hex code, share and
 name (the name people use, from the xkcd color survey); piped or redirected,
 the output is plain text (the 'text' format, which adds the color family and
-the nearest CSS name). Nothing is written unless every image succeeds, and
-every file is written atomically."""
+the nearest CSS name). Nothing is written unless every image succeeds and
+every output can be written: each file goes to a temporary name first and all
+are renamed into place together. Missing folders of output files are created."""
 
 _EXTRACT_EPILOG = """\
 several images:
@@ -532,7 +538,8 @@ def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--labels",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="hex codes on the bar (default: on in the figure, off on --bar)",
+        help="hex codes on the bar (default: on in the figure, where colors too narrow for "
+        "their code are listed in a legend under the bar; off on --bar)",
     )
     out.add_argument(
         "--css-prefix",
@@ -557,7 +564,7 @@ def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--debug",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="show the traceback of unexpected errors",
+        help="show the traceback of every error",
     )
     add_extract_options(parser)
     parser.set_defaults(run=run_extract)
@@ -619,9 +626,7 @@ def build_parser(*, adapters: bool = True) -> _Parser:
     parser.adapter_problems = []
     parser.commands = {}
     parser.add_argument("--version", action="version", version=_version_text())
-    parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of unexpected errors"
-    )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of every error")
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="commands", required=True
     )
@@ -722,25 +727,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except _CliError as exc:
+        _print_traceback(debug)
         _print_error(str(exc))
         return exc.code
     except (OptionsError, ExportError) as exc:
+        _print_traceback(debug)
         _print_error(str(exc))
         return EXIT_USAGE
     except PaletteError as exc:
+        _print_traceback(debug)
         _print_error(str(exc))
         return EXIT_ERROR
     except Exception as exc:
-        if debug:
-            import traceback
-
-            traceback.print_exc()
+        _print_traceback(debug)
         hint = "" if debug else " (run with --debug for the traceback)"
         message = (
             str(exc) if isinstance(exc, _Unexpected) else f"unexpected {type(exc).__name__}: {exc}"
         )
         _print_error(message + hint)
         return EXIT_ERROR
+
+
+def _print_traceback(debug: bool) -> None:
+    """With --debug, the traceback of the exception being handled, before its one line."""
+    if debug:
+        import traceback
+
+        traceback.print_exc()
 
 
 def _exit_status(exc: SystemExit) -> int:
@@ -845,8 +858,16 @@ def _choose_format(fmt: str | None, output: str | None) -> str:
     pattern = output
     for placeholder in _PLACEHOLDERS:
         pattern = pattern.replace(placeholder, "x")
-    if os.path.splitext(pattern)[1].lower() in _JSONL_SUFFIXES:
+    suffix = os.path.splitext(pattern)[1].lower()
+    if suffix in _JSONL_SUFFIXES:
         return "jsonl"
+    suffixes = sorted({s for f in FORMATS.values() for s in f.suffixes} | set(_JSONL_SUFFIXES))
+    if suffix and suffix not in suffixes:
+        raise _CliError(
+            f"{output}: unknown file suffix {suffix!r} (known: {', '.join(suffixes)}); "
+            "or give --format",
+            EXIT_USAGE,
+        )
     try:
         return format_for_path(pattern)
     except ExportError as exc:
@@ -940,15 +961,19 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _check_writable(outputs: list[_Output]) -> None:
-    """Fail early (exit 1) when an output's directory is missing or the path is a directory."""
+    """Fail early (exit 1) when an output path is a directory, or lies under a file.
+
+    Missing folders are fine: they are created when the files are written."""
     for output in outputs:
         if output.path is None:
             continue
         if os.path.isdir(output.path):
             raise _CliError(f"{output.path}: is a directory")
         directory = os.path.dirname(os.path.abspath(output.path))
+        while not os.path.exists(directory) and os.path.dirname(directory) != directory:
+            directory = os.path.dirname(directory)
         if not os.path.isdir(directory):
-            raise _CliError(f"{output.path}: no such directory: {directory}")
+            raise _CliError(f"{output.path}: {directory} is not a folder")
 
 
 def _isatty(stream: IO[Any]) -> bool:
@@ -987,6 +1012,14 @@ def run_extract(args: argparse.Namespace) -> int:
     specs = list(args.sources)
     if specs.count(_STDIN) > 1:
         raise _CliError("standard input (-) can be read only once", EXIT_USAGE)
+    for spec in specs:
+        if spec != _STDIN and os.path.isdir(spec):
+            import shlex
+
+            raise _CliError(
+                f"{spec}: is a directory; extract reads image files. For every image in it: "
+                f"palettekit batch {shlex.quote(spec)} -o results.jsonl"
+            )
     inputs = [_Input(spec, index) for index, spec in enumerate(specs)]
     merge = bool(getattr(args, "merge", False))
     planned = [_merged_input(args, inputs)] if merge else inputs
@@ -1252,18 +1285,46 @@ def _print_timings(palette: Palette) -> None:
 
 
 def _write_files(files: list[tuple[str, str | bytes]]) -> None:
-    """Write each file atomically; on a failure say which file, and which were written."""
-    from ._io import write_atomic
+    """Write every file, or none: each goes to a temporary name first, and all are
+    renamed over their targets only once the last one is on disk. Missing
+    folders are created (and removed again if a file fails)."""
+    from ._io import write_all_atomic
 
-    written: list[str] = []
-    for path, payload in files:
+    created: list[str] = []
+    try:
+        for path, _ in files:
+            created.extend(_make_parents(path))
+        write_all_atomic(files)
+    except OSError as exc:
+        for directory in reversed(created):
+            try:
+                os.rmdir(directory)
+            except OSError:
+                pass
+        reason = exc.strerror or str(exc)
+        where = exc.filename if isinstance(exc.filename, str) else "output"
+        raise _CliError(f"{where}: cannot write: {reason}; no file was written") from None
+
+
+def _make_parents(path: str) -> list[str]:
+    """Create the missing folders above ``path``; return them, outermost first."""
+    missing: list[str] = []
+    directory = os.path.dirname(os.path.abspath(path))
+    while directory and not os.path.exists(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    missing.reverse()
+    for folder in missing:
         try:
-            write_atomic(path, payload)
+            os.mkdir(folder)
+        except FileExistsError:
+            continue
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            done = f" (already written: {', '.join(written)})" if written else ""
-            raise _CliError(f"{path}: cannot write: {reason}{done}") from None
-        written.append(path)
+            raise OSError(exc.errno, exc.strerror, path) from None
+    return missing
 
 
 def _write_stdout(payload: str | bytes) -> None:

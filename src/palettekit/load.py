@@ -280,6 +280,14 @@ def _read_file_object(stream: Any, max_bytes: int, label: str) -> bytes:
         chunks.append(bytes(chunk))
 
 
+def _check_byte_count(size: int, max_bytes: int, label: str) -> None:
+    """The same byte limit for files and bytes as for downloads and file objects."""
+    if size > max_bytes:
+        raise ImageTooLargeError(
+            f"{label}: {size} bytes is more than the limit of {max_bytes} (option max_bytes)"
+        )
+
+
 def _open_path(text: str, label: str) -> IO[bytes]:
     """Open a regular, non-empty file for binary reading."""
     try:
@@ -642,7 +650,8 @@ def load_image(
         Empty file or data, not an image, not a regular file.
     ImageTooLargeError
         More pixels than ``max_image_pixels`` (checked from the header,
-        before decoding), more bytes than ``max_bytes``, or out of memory.
+        before decoding), more bytes than ``max_bytes`` (a file, bytes, a
+        file object or a download alike), or out of memory.
     FetchError, FetchTimeoutError
         A URL could not be fetched, or is not http(s).
     ImageLoadError
@@ -673,10 +682,12 @@ def load_image(
                 raise UnsupportedImageError(f"{label}: empty response")
             return _load_stream(io.BytesIO(data), label, options, limit, display)
         with _open_path(text, label) as handle:
+            _check_byte_count(os.fstat(handle.fileno()).st_size, options.max_bytes, label)
             return _load_stream(handle, label, options, limit, display)
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
             raise UnsupportedImageError(f"{label}: empty data")
+        _check_byte_count(memoryview(source).nbytes, options.max_bytes, label)
         return _load_stream(io.BytesIO(source), label, options, limit, display)
     if hasattr(source, "read"):
         data = _read_file_object(source, options.max_bytes, label)

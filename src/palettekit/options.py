@@ -211,7 +211,8 @@ class Options:
         Decompression-bomb guard: images whose header declares more pixels are
         refused before decoding.
     max_bytes : int
-        Largest number of bytes read from a URL or file object.
+        Largest image file, in bytes, whatever the source: a path, bytes, a
+        file object or a URL download.
     timeout : float
         Total deadline in seconds for fetching a URL, 0.001 to 86400.
     max_k : int

@@ -9,13 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, overload
 
 from .errors import OptionsError
 from .options import SORTS
 
-__all__ = ["Swatch", "Palette", "SCHEMA"]
+__all__ = ["Swatch", "Palette", "ReadOnlyDict", "SCHEMA"]
 
 SCHEMA = "palettekit.palette/2"
 """Identifier of the plain-data form of a palette (see :meth:`Palette.to_dict`).
@@ -176,9 +175,36 @@ def _sort_key(order: str):  # type: ignore[no-untyped-def]
     )
 
 
+class ReadOnlyDict(dict):  # type: ignore[type-arg]
+    """A dict that refuses changes (TypeError), so that ``json.dumps`` takes it as it is.
+
+    ``Palette.meta`` and the mappings inside it are of this type, and their
+    lists are tuples: ``json.dumps(palette.meta)`` works, and gives the same
+    values as ``palette.to_dict()["meta"]`` (which also leaves out timings
+    unless asked for).
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("palette meta is read-only; copy it with dict(...) to change it")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ReadOnlyDict, (dict(self),))
+
+    def __copy__(self) -> ReadOnlyDict:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> ReadOnlyDict:
+        return self
+
+
 def _freeze(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        return ReadOnlyDict({k: _freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return tuple(_freeze(v) for v in value)
     return value
@@ -233,7 +259,11 @@ class Palette(Sequence[Swatch]):
 
     @property
     def meta(self) -> Mapping[str, Any]:
-        """Read-only mapping: k, options, seed, sizes, distortion, timings, ..."""
+        """Read-only mapping: k, options, seed, sizes, distortion, timings, ...
+
+        A :class:`ReadOnlyDict` (a dict that refuses changes), JSON-ready:
+        ``json.dumps(palette.meta)`` works.
+        """
         return self._meta
 
     @property

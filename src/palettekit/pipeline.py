@@ -114,7 +114,12 @@ def extract(
     source
         A path (str or PathLike), an http(s) URL, bytes, a binary file object,
         a ``PIL.Image.Image``, or a numpy array (H, W, 3|4) of uint8 or float
-        in [0, 1].
+        in [0, 1]. The same image gives the same palette from every kind of
+        source, with one exception: a large JPEG read from a path, URL, bytes
+        or file is decoded at reduced scale (Pillow's ``draft``, several times
+        faster), while a PIL image passed in is used as it is, since palettekit
+        never changes a caller's image; their working pixels differ slightly,
+        and so may the colors and shares (by a point or two, see the README).
     k : int or "auto", optional
         Number of colors (default 5, or ``options.k``); "auto" chooses it
         (:mod:`palettekit.autok`).
@@ -289,6 +294,8 @@ def palette_from_histogram(
             result = _cluster(histogram, points, options_k)
             centers, counts = result.centers, result.weights
             inertia, n_iter = result.inertia, result.n_iter
+            if centers.shape[0] < k:  # a cluster ended empty: the image has more colors
+                centers, counts = _fill_to_k(points, histogram.counts, centers, k)
 
     with timer.stage("palette"):
         rgb8 = colorspace.srgb_to_uint8(colorspace.convert_to_srgb(centers, options.space))
@@ -316,10 +323,16 @@ def palette_from_histogram(
         distortion = _distortion(bins_oklab, histogram.counts, oklab)
 
     if len(swatches) < k and auto_k is None:
-        message = (
-            f"{label}: only {len(swatches)} distinct color{'s' if len(swatches) != 1 else ''} "
-            f"(asked for k={k})"
-        )
+        if n_distinct <= k and histogram.bits == 8:  # the bins are the image's exact colors
+            message = (
+                f"{label}: only {len(swatches)} distinct color{'s' if len(swatches) != 1 else ''} "
+                f"(asked for k={k})"
+            )
+        else:
+            message = (
+                f"{label}: {len(swatches)} colors instead of k={k}: some of the colors found "
+                "round to the same 8-bit color"
+            )
         notes.append(message)
         if warn:
             warnings.warn(message, FewerColorsWarning, stacklevel=_caller_stacklevel())
@@ -435,6 +448,41 @@ def _cluster(
     return weighted_kmedians(
         points, histogram.counts, result.centers, max_iter=_FULL_MEDIAN_ITER, tol=options.tol
     )
+
+
+def _fill_to_k(
+    points: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.int64],
+    centers: npt.NDArray[np.float64],
+    k: int,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Bring a clustering that lost a center back to ``k`` centers.
+
+    While there are fewer than ``k``, the bin whose pixels lie farthest from
+    every center (its pixel count times its squared distance) becomes a
+    center; then every bin is assigned to its nearest center. Needs at least
+    ``k`` distinct bins.
+
+    Returns
+    -------
+    centers : (k, 3) float64
+        In the space of ``points``.
+    counts : (k,) float64
+        Pixels of each center's bins, all > 0.
+    """
+    _, d2 = nearest(squared_distances(points, centers))
+    rows = [np.asarray(c, dtype=np.float64) for c in centers]
+    while len(rows) < k:
+        farthest = int(np.argmax(d2 * weights))
+        if d2[farthest] <= 0.0:
+            break
+        rows.append(points[farthest])
+        d2 = np.minimum(d2, squared_distances(points, points[farthest : farthest + 1])[:, 0])
+    filled = np.array(rows)
+    labels, _ = nearest(squared_distances(points, filled))
+    counts = np.bincount(labels, weights=weights, minlength=filled.shape[0]).astype(np.float64)
+    keep = counts > 0
+    return filled[keep], counts[keep]
 
 
 def _merge_identical(

@@ -183,6 +183,33 @@ def crop_box(
     return box
 
 
+def crop_beyond(crop: tuple[float, float, float, float], original: tuple[int, int]) -> str:
+    """Which sides of a crop box lie outside the image ("" when none does).
+
+    ``crop`` is as in :func:`crop_box`: ints are pixels of the upright
+    original, floats fractions of its size.
+    """
+    width: float
+    height: float
+    width, height = original if all(isinstance(v, int) for v in crop) else (1.0, 1.0)
+    left, top, right, bottom = crop
+    sides = [
+        name
+        for name, outside in (
+            ("left", left < 0),
+            ("top", top < 0),
+            ("right", right > width),
+            ("bottom", bottom > height),
+        )
+        if outside
+    ]
+    return ", ".join(f"{side} edge" for side in sides)
+
+
+def _crop_text(crop: tuple[float, float, float, float]) -> str:
+    return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in crop)
+
+
 def mask_array(
     mask_source: ImageSource, options: Any, loaded: LoadedImage
 ) -> npt.NDArray[np.bool_]:
@@ -350,6 +377,13 @@ def select_pixels(
     if options.crop is not None:
         crop = crop_box(options.crop, frames[0].original_size, frames[0].image.size)
         meta["crop"] = list(crop)
+        beyond = crop_beyond(options.crop, frames[0].original_size)
+        if beyond:
+            width, height = frames[0].original_size
+            notes.append(
+                f"{label}: crop {_crop_text(options.crop)} reaches beyond the {width}x{height} "
+                f"image ({beyond}); only the part inside the image is used"
+            )
     keep_user = None
     if mask is not None:
         keep_user = mask_array(mask, options, frames[0])

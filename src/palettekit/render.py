@@ -63,7 +63,12 @@ _LABEL_MIN_SHRINK = 0.7  # labels may shrink to this fraction of the ideal size 
 _LABEL_PAD = 4  # free pixels kept on each side of a label
 _TWO_LINE_HEIGHT = 3.4  # bar height / font size from which the share goes under the hex
 _TWO_LINE_MIN_FONT = 13  # ... if the share's smaller font stays readable
+_LABEL_SMALL_FONT = 11  # a swatch too narrow for the common size gets its code this small
 
+# Figure layout; the legend lists the colors whose code does not fit on the bar.
+_LEGEND_FONT_SHARE = 0.19  # legend font size / bar height
+_LEGEND_MIN_FONT = 11
+_LEGEND_MAX_FONT = 16
 # Figure layout.
 _FIGURE_WIDTH = 600
 _FIGURE_BAR_HEIGHT = 72
@@ -227,24 +232,31 @@ def _draw_labels(
     swatches: Sequence[Any],
     widths: Sequence[int],
     height: int,
-) -> None:
-    """Hex codes (and shares, in a tall bar) centered in each swatch that fits them."""
+) -> list[bool]:
+    """Hex codes (and shares, in a tall bar) centered in each swatch that fits them.
+
+    One common font size is chosen for the labels; a swatch too narrow for
+    it still gets its code in a smaller, still legible size
+    (``_LABEL_SMALL_FONT``) when that fits. Returns, per swatch, whether it
+    got a label.
+    """
+    labelled = [False] * len(swatches)
     ideal = min(round(height * _LABEL_FONT_SHARE), _LABEL_MAX_FONT)
     if ideal < _LABEL_MIN_FONT:
         if height < _LABEL_MIN_FONT + 2:
-            return  # no room for any text
+            return labelled  # no room for any text
         ideal = _LABEL_MIN_FONT
     size = _label_size(draw, swatches, widths, ideal)
     font = _font(size)
     small = _font(max(_LABEL_MIN_FONT, round(size * 0.85)))
+    narrow = _font(_LABEL_SMALL_FONT) if size > _LABEL_SMALL_FONT else None
     two_lines = size >= _TWO_LINE_MIN_FONT and height >= size * _TWO_LINE_HEIGHT
     x = 0
-    for swatch, width in zip(swatches, widths, strict=True):
+    for index, (swatch, width) in enumerate(zip(swatches, widths, strict=True)):
         room = width - 2 * _LABEL_PAD
-        hex_width, _ = _text_size(draw, swatch.hex, font)
-        if hex_width <= room:
-            color = text_color_for(swatch.rgb)
-            center = x + width / 2
+        color = text_color_for(swatch.rgb)
+        center = x + width / 2
+        if _text_size(draw, swatch.hex, font)[0] <= room:
             share = format_share(swatch.share)
             if two_lines and _text_size(draw, share, small)[0] <= room:
                 gap = size * 0.35
@@ -252,7 +264,12 @@ def _draw_labels(
                 draw.text((center, height / 2 + gap / 2), share, color, small, "ma")
             else:
                 draw.text((center, height / 2), swatch.hex, color, font, "mm")
+            labelled[index] = True
+        elif narrow is not None and _text_size(draw, swatch.hex, narrow)[0] <= room:
+            draw.text((center, height / 2), swatch.hex, color, narrow, "mm")
+            labelled[index] = True
         x += width
+    return labelled
 
 
 # --- the bar -------------------------------------------------------------------------
@@ -276,7 +293,9 @@ def palette_bar(
         The font size follows the height (a 72 px bar uses 20 px text) and
         shrinks by up to 30% to fit more swatches; a bar tall enough (about
         45 px and up) also shows each share under its code. A swatch too
-        narrow for its code stays unlabelled.
+        narrow for that size gets its code in 11 px text if that fits, and
+        stays unlabelled otherwise (:func:`figure` then lists it in a
+        legend under the bar).
 
     Returns
     -------
@@ -293,15 +312,21 @@ def palette_bar(
     ExportError
         The palette has no colors, all shares are 0, or a swatch is invalid.
     """
-    from PIL import Image, ImageDraw
-
     width = _check_size("width", width)
     height = _check_size("height", height)
     _check_area(width, height)
     labels = _check_flag("labels", labels)
-    swatches = list(_as_palette(palette))
-    widths = bar_widths([s.share for s in swatches], width)
+    bar, _ = _bar(list(_as_palette(palette)), width, height, labels)
+    return bar
 
+
+def _bar(
+    swatches: Sequence[Any], width: int, height: int, labels: bool
+) -> tuple[Image.Image, list[bool]]:
+    """The bar, and per swatch whether its code is written on it."""
+    from PIL import Image, ImageDraw
+
+    widths = bar_widths([s.share for s in swatches], width)
     bar = Image.new("RGB", (width, height), _WHITE)
     draw = ImageDraw.Draw(bar)
     x = 0
@@ -309,9 +334,8 @@ def palette_bar(
         if part:
             draw.rectangle((x, 0, x + part - 1, height - 1), fill=swatch.rgb)
         x += part
-    if labels:
-        _draw_labels(draw, swatches, widths, height)
-    return bar
+    labelled = _draw_labels(draw, swatches, widths, height) if labels else [False] * len(widths)
+    return bar, labelled
 
 
 # --- the figure ----------------------------------------------------------------------
@@ -354,7 +378,8 @@ def figure(
     """The image with its palette bar under it, on a plain card.
 
     Layout, top to bottom: ``margin``, the image, ``margin / 2``, the bar,
-    ``margin``, with ``margin`` on the left and right. The image is upright
+    the legend if there is one (see ``labels``), ``margin``, with ``margin``
+    on the left and right. The image is upright
     (EXIF orientation applied), composited on ``background`` if it has
     transparency, and scaled to fit a ``width`` x ``width`` box (a landscape
     photo is ``width`` wide; a small image is enlarged, with crisp pixels
@@ -377,7 +402,9 @@ def figure(
         Height of the bar in pixels, >= 1.
     labels : bool
         Hex codes (and shares, if the bar is tall enough) on the bar, as in
-        :func:`palette_bar`. On by default.
+        :func:`palette_bar`, and under the bar a legend with a chip, the hex
+        code and the share of every color whose code does not fit on it, so
+        that every color of the figure can be read. On by default.
     margin : int
         Space around the image and bar, in pixels, >= 0.
     background : str or sequence of 3 int
@@ -431,9 +458,18 @@ def figure(
 
     bar_width = max(shown_size[0], round(width * _FIGURE_MIN_BAR_SHARE))
     gap = margin // 2
-    card_size = (bar_width + 2 * margin, margin + shown_size[1] + gap + bar_height + margin)
+    _check_area(bar_width, bar_height)
+    bar, labelled = _bar(list(swatches), bar_width, bar_height, labels)
+    legend = None
+    if labels and not all(labelled):
+        unlabelled = [s for s, done in zip(swatches, labelled, strict=True) if not done]
+        legend = _legend(unlabelled, bar_width, bar_height, card_color)
+    legend_height = 0 if legend is None else max(gap, 6) + legend.size[1]
+    card_size = (
+        bar_width + 2 * margin,
+        margin + shown_size[1] + gap + bar_height + legend_height + margin,
+    )
     _check_area(*card_size)
-    bar = palette_bar(swatches, bar_width, bar_height, labels=labels)
 
     card = Image.new("RGB", card_size, card_color)
     image_at = (margin + (bar_width - shown_size[0]) // 2, margin)
@@ -446,7 +482,50 @@ def figure(
             draw.rectangle((left - 1, top - 1, left + w, top + h), outline=frame)
     card.paste(shown, image_at)
     card.paste(bar, bar_at)
+    if legend is not None:
+        card.paste(legend, (margin, bar_at[1] + bar_height + legend_height - legend.size[1]))
     return card
+
+
+def _legend(swatches: Sequence[Any], width: int, bar_height: int, background: RGB) -> Image.Image:
+    """A legend for the swatches whose code is not on the bar: for each, a chip
+    of its color, its hex code and its share, in palette order, in as many
+    rows of ``width`` pixels as needed."""
+    from PIL import Image, ImageDraw
+
+    size = min(_LEGEND_MAX_FONT, max(_LEGEND_MIN_FONT, round(bar_height * _LEGEND_FONT_SHARE)))
+    font = _font(size)
+    ink = text_color_for(background)
+    frame = _frame_color(background)
+    chip = size
+    line_height = round(size * 1.6)
+    spacing = round(size * 1.4)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    entries = []
+    for swatch in swatches:
+        text = f"{swatch.hex} {format_share(swatch.share)}"
+        entries.append(
+            (swatch, text, chip + round(size * 0.45) + _text_size(measure, text, font)[0])
+        )
+    rows: list[list[tuple[Any, str, int]]] = [[]]
+    used = 0
+    for entry in entries:
+        if rows[-1] and used + spacing + entry[2] > width:
+            rows.append([])
+            used = 0
+        used += (spacing if rows[-1] else 0) + entry[2]
+        rows[-1].append(entry)
+    legend = Image.new("RGB", (width, line_height * len(rows)), background)
+    draw = ImageDraw.Draw(legend)
+    for row_index, row in enumerate(rows):
+        middle = row_index * line_height + line_height / 2
+        x = 0
+        for swatch, text, entry_width in row:
+            top = round(middle - chip / 2)
+            draw.rectangle((x, top, x + chip - 1, top + chip - 1), fill=swatch.rgb, outline=frame)
+            draw.text((x + chip + round(size * 0.45), middle), text, ink, font, "lm")
+            x += entry_width + spacing
+    return legend
 
 
 # --- writing -------------------------------------------------------------------------

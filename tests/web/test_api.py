@@ -13,7 +13,15 @@ import zlib
 import numpy as np
 import pytest
 from PIL import Image
-from webutil import STRIPE_COLORS, STRIPE_SHARES, png_bytes, redirect_to, serve_bytes, slow_response
+from webutil import (
+    STRIPE_COLORS,
+    STRIPE_SHARES,
+    photo_like_image,
+    png_bytes,
+    redirect_to,
+    serve_bytes,
+    slow_response,
+)
 
 import palettekit
 from palettekit.web.jobs import named_bytes
@@ -565,8 +573,39 @@ def test_interactive_docs_are_served_locally(client):
         assert page.status_code == 200
         assert "cdn" not in page.text.lower()
         assert "/openapi.json" in page.text
+        # nothing from another host, even what a bundle asks for on its own
+        policy = page.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "img-src 'self' data:;" in policy
+        assert "http" not in policy
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
+
+
+def test_page_policy_lets_images_come_only_from_this_server(client):
+    policy = client.get("/").headers["content-security-policy"]
+    assert "img-src 'self' blob: data:;" in policy
+    assert "http:" not in policy and "https:" not in policy
+
+
+def test_preview_is_the_image_as_the_server_read_it(client, photo_png):
+    from PIL import Image
+
+    answer = client.post("/api/preview", files={"file": ("p.png", photo_png, "image/png")})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(answer.content)) as shown, Image.open(io.BytesIO(photo_png)) as sent:
+        assert shown.size == sent.size
+    transparent = Image.new("RGBA", (40, 30), (200, 10, 10, 0))
+    stream = io.BytesIO()
+    transparent.save(stream, "PNG")
+    answer = client.post(
+        "/api/preview", content=stream.getvalue(), headers={"content-type": "image/png"}
+    )
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    answer = client.post(
+        "/api/preview", files={"file": ("t.png", b"text, not an image", "image/png")}
+    )
+    assert answer.status_code == 415
 
 
 def test_page_and_assets_are_served_without_third_party_urls(client):
@@ -625,3 +664,81 @@ def test_non_images_and_bombs_are_refused_without_taking_a_worker(make_client, p
         bomb = client.post("/api/palette", files={"file": ("b.png", bomb_png(100_000, 100_000))})
         assert_error(bomb, 413, "too_large")
         assert_error(client.post("/api/palette", files={"file": ("p.png", photo_png)}), 503, "busy")
+
+
+def test_image_bytes_sent_as_curl_data_binary_sends_them(client):
+    # curl --data-binary @photo.jpg sends application/x-www-form-urlencoded; a JPEG
+    # then parsed as a form gave "Too many fields. Maximum number of fields is 32."
+    stream = io.BytesIO()
+    photo_like_image(480, 320, seed=4).convert("RGB").save(stream, "JPEG", quality=90)
+    jpeg = stream.getvalue()
+    assert jpeg.count(b"&") > 32  # the old answer's trigger
+    want = expected_palette(jpeg, "upload", k=4).to_dict()["colors"]
+    for headers in ({"content-type": "application/x-www-form-urlencoded"}, {}):
+        answer = client.post("/api/palette?k=4", content=jpeg, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["colors"] == want
+    # what is neither an image nor a form says how to send the bytes
+    error = assert_error(
+        client.post(
+            "/api/palette",
+            content=b"plain text, " * 10,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        ),
+        415,
+        "unsupported_media_type",
+    )
+    assert "Content-Type: image/jpeg" in error["message"]
+    error = assert_error(client.post("/api/palette", content=b"plain text"), 400, "bad_request")
+    assert "Content-Type: image/jpeg" in error["message"]
+    many = "&".join(f"f{i}=1" for i in range(40)).encode()
+    error = assert_error(
+        client.post(
+            "/api/palette",
+            content=many,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        ),
+        400,
+        "bad_request",
+    )
+    assert "Content-Type: image/jpeg" in error["message"]
+    # a real form still works
+    answer = client.post(
+        "/api/palette",
+        content=b"url=&k=3",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert_error(answer, 400, "bad_request")
+
+
+def test_palette_json_is_the_clis_but_for_the_documented_limits(client, tmp_path, photo_png):
+    # docs/web.md: byte for byte the CLI's --format json, except meta.options'
+    # max_image_pixels, max_bytes and timeout, which hold the server's limits.
+    import subprocess
+    import sys
+
+    path = tmp_path / "photo.png"
+    path.write_bytes(photo_png)
+    done = subprocess.run(
+        [sys.executable, "-m", "palettekit", "photo.png", "-k", "4", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=True,
+    )
+    answer = client.post(
+        "/api/palette", files={"file": ("photo.png", photo_png, "image/png")}, data={"k": "4"}
+    )
+    assert answer.status_code == 200
+    from_cli, from_api = json.loads(done.stdout), answer.json()
+    settings = Settings()
+    differ = {"max_image_pixels", "max_bytes", "timeout"}
+    cli_options, api_options = from_cli["meta"]["options"], from_api["meta"]["options"]
+    assert {name for name in cli_options if cli_options[name] != api_options[name]} == differ
+    assert (api_options["max_image_pixels"], api_options["max_bytes"], api_options["timeout"]) == (
+        settings.max_image_pixels,
+        settings.max_upload_bytes,
+        settings.fetch_timeout,
+    )
+    for name in differ:
+        api_options[name] = cli_options[name]
+    assert from_api == from_cli

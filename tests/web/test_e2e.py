@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from webutil import photo_like_image, png_bytes
+from webutil import photo_like_image, png_bytes, serve_bytes
+
+from palettekit.export import format_share
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,6 +44,14 @@ if os.environ.get("CI") != "true":
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 
+def running_live(**settings: object):  # type: ignore[no-untyped-def]
+    """A server of its own with these settings (a context manager yielding its URL)."""
+    from conftest import running_server
+    from palettekit.web.settings import Settings
+
+    return running_server(Settings(**settings))
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -57,21 +67,7 @@ def page(browser: Browser, live_url: str) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_url)
     page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "request",
-        lambda request: (
-            None
-            if request.url.startswith((live_url, "blob:", "data:"))
-            else problems.append(f"third-party request {request.url}")
-        ),
-    )
-    page.problems = problems  # type: ignore[attr-defined]
+    page.problems = watch_requests(page, live_url)  # type: ignore[attr-defined]
     yield page
     context.close()
 
@@ -100,6 +96,25 @@ def api_palette(live_url: str, data: bytes, name: str, **fields: object) -> dict
         return json.loads(response.read())
 
 
+def watch_requests(page: Page, live_url: str) -> list[str]:
+    """Problems seen on ``page``: console errors, page errors, requests to other hosts."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((live_url, "blob:", "data:"))
+            else problems.append(f"third-party request {request.url}")
+        ),
+    )
+    return problems
+
+
 def swatch_data(page: Page) -> list[tuple[str, float]]:
     pairs = page.eval_on_selector_all(
         "#swatches .swatch", "nodes => nodes.map(n => [n.dataset.hex, Number(n.dataset.share)])"
@@ -123,6 +138,13 @@ def test_upload_swatches_bar_k_copy_download(page: Page, live_url: str, tmp_path
     assert swatch_data(page) == want
     texts = page.locator("#swatches .swatch-hex").all_inner_texts()
     assert [t.split()[0] for t in texts] == [hex_code for hex_code, _ in want]
+    # shares written as the CLI writes them (one decimal)
+    shares = page.locator("#swatches .swatch-share").evaluate_all(
+        "nodes => nodes.map(n => n.firstChild.textContent)"
+    )
+    assert shares == [format_share(share) for _, share in want]
+    # the caption in plain words
+    expect(page.locator("#figure-caption")).to_have_text("240 × 160 pixels · 5 colors")
 
     # the bar: one segment per swatch, in order, widths following the shares
     segments = page.locator("#bar .bar-segment")
@@ -180,7 +202,10 @@ def test_upload_swatches_bar_k_copy_download(page: Page, live_url: str, tmp_path
 
 def test_phone_layout_and_errors(browser: Browser, live_url: str, tmp_path: Path):
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     )
     page = context.new_page()
     try:
@@ -201,6 +226,25 @@ def test_phone_layout_and_errors(browser: Browser, live_url: str, tmp_path: Path
         expect(page.locator("#error")).to_be_hidden()
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0
+        # the swatches come right after the image, before the settings
+        first_swatch = page.locator("#swatches .swatch").first.bounding_box()
+        slider = page.locator("#k").bounding_box()
+        bar = page.locator("#bar").bounding_box()
+        assert first_swatch and slider and bar
+        assert bar["y"] < first_swatch["y"] < slider["y"]
+        # every swatch's text is whole: no line cut short with an ellipsis
+        cut = page.locator("#swatches .swatch-detail").evaluate_all(
+            "nodes => nodes.filter(n => n.scrollWidth > n.clientWidth + 1).map(n => n.textContent)"
+        )
+        assert cut == []
+        # no Ctrl+V on a touch screen
+        expect(page.locator(".paste-hint")).to_be_hidden()
+        assert page.locator("#drop-hint").inner_text() == "or drop it here"
+        # the skip link is wholly off screen (its shadow too) until it has the focus
+        skip = page.locator(".skip-link")
+        box = skip.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 0
+        assert skip.evaluate("n => getComputedStyle(n).boxShadow") == "none"
         for selector in (
             "#choose-button",
             "#url-input",
@@ -300,3 +344,144 @@ def test_paste_drop_and_url_inputs(page: Page, live_url: str):
     expect(page.locator("#error")).to_contain_text("http:// or https://")
     problems = [p for p in page.problems if "400" not in p]  # type: ignore[attr-defined]
     assert problems == []
+
+
+def expect_no_result(page: Page, message: str) -> None:
+    """The error is shown, and nothing of an earlier image stays on screen or downloadable."""
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error")).to_contain_text(message)
+    expect(page.locator("#swatches .swatch")).to_have_count(0)
+    expect(page.locator("#bar .bar-segment")).to_have_count(0)
+    expect(page.locator("#figure")).to_be_hidden()
+    expect(page.locator("#figure-caption")).to_have_text("")
+    expect(page.locator("#downloads")).to_be_hidden()
+    for button in page.locator("[data-download]").all():
+        expect(button).to_be_disabled()
+    expect(page.locator("#empty-note")).to_be_visible()
+
+
+def test_a_failed_input_clears_the_previous_result(browser: Browser, tmp_path: Path):
+    # Issue 12: after a 415, a 502 or a 413, the previous image's swatches, bar
+    # and caption stayed, and JSON downloaded its palette under the new name.
+    import socket
+
+    photo = png_bytes(photo_like_image(120, 80, seed=21))
+    with socket.socket() as closed:  # a port nothing listens on: the fetch fails (502)
+        closed.bind(("127.0.0.1", 0))
+        dead_port = closed.getsockname()[1]
+    with running_live(allow_private_urls=True, max_upload_bytes=2 * 2**20) as url:
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        problems = watch_requests(page, url)
+        page.goto(url)
+        good = [{"name": "good.png", "mimeType": "image/png", "buffer": photo}]
+
+        def load_good() -> None:
+            page.set_input_files("#file-input", files=good)
+            expect(page.locator("#swatches .swatch")).to_have_count(5)
+            expect(page.locator("#error")).to_be_hidden()
+            for button in page.locator("[data-download]").all():
+                expect(button).to_be_enabled()
+
+        # 415: a text file renamed .jpg
+        load_good()
+        with page.expect_response(lambda r: r.url.endswith("/api/palette")) as answer:
+            page.set_input_files(
+                "#file-input",
+                files=[
+                    {"name": "text.jpg", "mimeType": "image/jpeg", "buffer": b"just text\n" * 50}
+                ],
+            )
+        assert answer.value.status == 415
+        expect_no_result(page, "not an image")
+
+        # 502: an address that cannot be fetched
+        load_good()
+        with page.expect_response(lambda r: r.url.endswith("/api/palette")) as answer:
+            page.fill("#url-input", f"http://127.0.0.1:{dead_port}/photo.jpg")
+            page.press("#url-input", "Enter")
+        assert answer.value.status == 502
+        expect_no_result(page, "127.0.0.1")
+
+        # 413: larger than the server takes; refused before the upload, with the limit
+        load_good()
+        page.set_input_files(
+            "#file-input",
+            files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (3 * 2**20)}],
+        )
+        expect_no_result(page, "this server takes images up to 2.0 MB")
+        # the server says the same if asked anyway
+        status = page.evaluate(
+            """async () => {
+                const body = new FormData();
+                body.append("file", new Blob([new Uint8Array(3 * 1048576)]), "huge.jpg");
+                return (await fetch("/api/palette", { method: "POST", body })).status;
+            }"""
+        )
+        assert status == 413
+
+        # a JSON download is impossible, and a good image brings everything back
+        downloads: list[object] = []
+        page.on("download", lambda download: downloads.append(download))
+        page.locator("[data-download=json]").dispatch_event("click")
+        page.wait_for_timeout(300)
+        assert downloads == []
+        load_good()
+        with page.expect_download() as download:
+            page.click("[data-download=json]")
+        saved = tmp_path / "palette.json"
+        download.value.save_as(saved)
+        assert download.value.suggested_filename == "good-palette.json"
+        assert len(json.loads(saved.read_text())["colors"]) == 5
+        context.close()
+    unexpected = [p for p in problems if not any(code in p for code in ("413", "415", "502"))]
+    assert unexpected == []
+
+
+def test_an_image_address_is_fetched_by_the_server_not_the_browser(browser: Browser, local_server):
+    photo = png_bytes(photo_like_image(90, 60, seed=5))
+    host = local_server({"/photo.png": serve_bytes(photo)})
+    with running_live(allow_private_urls=True) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        problems = watch_requests(page, url)  # a request to the image's host is a problem
+        page.goto(url)
+        page.fill("#url-input", host.url("/photo.png"))
+        page.press("#url-input", "Enter")
+        expect(page.locator("#swatches .swatch")).to_have_count(5)
+        page.wait_for_function(
+            "() => { const img = document.querySelector('#preview');"
+            " return img.src.startsWith('blob:') && img.complete && img.naturalWidth === 90; }"
+        )
+        context.close()
+    assert problems == []
+    assert set(host.hits) == {"/photo.png"}  # only the server fetched it
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_make_no_third_party_request(browser: Browser, live_url: str, path: str):
+    # ReDoc's bundle asks for its logo on a CDN: the docs' Content-Security-Policy
+    # must stop it inside the browser, before anything goes out.
+    context = browser.new_context()
+    page = context.new_page()
+    asked: list[str] = []
+    blocked: list[str] = []
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(live_url) else asked.append(request.url),
+    )
+    page.on(
+        "requestfailed",
+        lambda request: blocked.append(request.url) if request.failure == "csp" else None,
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_url + path)
+    expect(page.locator("body")).to_contain_text("Palette of an image", timeout=15_000)
+    page.wait_for_load_state("networkidle")
+    context.close()
+    let_through = [
+        url for url in asked if url not in blocked and not url.startswith(("blob:", "data:"))
+    ]
+    assert let_through == []
+    assert errors == []

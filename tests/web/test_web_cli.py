@@ -43,7 +43,7 @@ def test_serve_without_the_extra_prints_a_one_line_hint():
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == [
-        "palettekit: error: the web app needs its extra packages: pip install palettekit[web]"
+        "palettekit: error: the web app needs its extra packages: pip install 'palettekit[web]'"
     ]
 
 
@@ -167,3 +167,26 @@ def test_serve_with_bad_settings_is_a_usage_error(flags):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith("palettekit: error:")
     assert "Traceback" not in done.stderr
+
+
+def test_serve_help_has_one_flag_per_limit():
+    from palettekit.cli import build_parser
+    from palettekit.web.cli import settings_from_args
+
+    parser = build_parser()
+    serve = parser.commands["serve"]
+    flags = {flag for action in serve._actions for flag in action.option_strings}
+    assert "--max-upload-mb" in flags and "--max-bytes" not in flags  # one size limit
+    assert "--fetch-timeout" in flags and "--timeout" not in flags  # one download time limit
+    assert {"--k-limit", "--max-k", "--max-image-pixels"} <= flags
+    args = parser.parse_args(["serve", "--k-limit", "32", "--max-k", "9", "-k", "6"])
+    settings = settings_from_args(args)
+    assert settings.max_k == 32  # the cap on what requests may ask for
+    assert settings.options.max_k == 9 and settings.options.k == 6  # the defaults, as in extract
+    assert settings.base_options().max_k == 9
+    # --max-k means for serve what it means for extract
+    extract_help = next(
+        a.help for a in parser.commands["extract"]._actions if "--max-k" in a.option_strings
+    )
+    serve_help = next(a.help for a in serve._actions if "--max-k" in a.option_strings)
+    assert serve_help == extract_help

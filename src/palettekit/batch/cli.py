@@ -19,6 +19,9 @@ __all__ = ["add_parser", "run_batch", "run_search"]
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
+_NO_IMAGE_FOUND = ": no image file found"
+
+
 def _error(message: str) -> int:
     print(f"palettekit: error: {message}", file=sys.stderr, flush=True)
     return EXIT_ERROR
@@ -106,7 +109,10 @@ def add_parser(subparsers: Any) -> None:
     )
     query = search.add_mutually_exclusive_group(required=True)
     query.add_argument(
-        "--color", action="append", metavar="COLOR", help="query color #rrggbb (repeatable)"
+        "--color",
+        action="append",
+        metavar="COLOR",
+        help="query color: #rrggbb, #rgb or a CSS color name such as red or steelblue (repeatable)",
     )
     query.add_argument(
         "--like", metavar="IMAGE", help="an image (a source of RESULTS, or any image)"
@@ -228,8 +234,16 @@ def run_batch(args: argparse.Namespace) -> int:
     except (BatchError, PaletteError) as exc:
         return _error(str(exc))
     for note in report.notes():
-        _note(note)
+        if not note.endswith(_NO_IMAGE_FOUND):
+            _note(note)
     _note(summary.line())
+    if report.empty_specs:
+        # A directory or pattern that names no image fails like a missing file:
+        # the whole run if nothing else was there, else as a partial failure.
+        for spec in report.empty_specs:
+            _error(f"{spec}{_NO_IMAGE_FOUND}")
+        anything = summary.ok + summary.failed + summary.resumed_ok + summary.resumed_failed
+        return EXIT_PARTIAL if anything else EXIT_ERROR
     return summary.exit_code
 
 
@@ -256,6 +270,14 @@ def run_search(args: argparse.Namespace) -> int:
     sigma = DEFAULT_SIGMA if args.sigma is None else args.sigma
     if args.like is not None and (args.sigma is not None or args.match_all):
         return _error("--sigma and --all apply to --color searches only")
+    from .search import query_color
+
+    for color in args.color or ():
+        try:
+            query_color(color)
+        except PaletteError as exc:
+            _error(f"argument --color: {exc} (see 'palettekit search --help')")
+            return EXIT_USAGE
     try:
         index = open_index(
             args.results, index_path=args.index, rebuild=args.rebuild_index, log=_note
@@ -292,7 +314,8 @@ def run_search(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _error(f"{exc.strerror or exc}")
     if args.json:
-        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        hits_data = [h.to_dict(score_name) for h in hits]
+        print(json.dumps(hits_data, ensure_ascii=False, indent=2))
     else:
         print(_format_table(hits, score_name))
     return EXIT_OK

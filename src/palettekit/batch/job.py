@@ -134,10 +134,12 @@ class Progress:
 
                     mode = "bar"
                 except ImportError:
-                    self._say("install palettekit[batch] (tqdm) for a progress bar")
+                    self._say("for a progress bar: pip install 'palettekit[batch]' (tqdm)")
         self.mode = mode
         if mode == "bar":
-            from tqdm import tqdm
+            from .errors import require
+
+            tqdm = require("tqdm", "batch", "--progress bar").tqdm
 
             self._bar = tqdm(
                 total=None, initial=initial, file=self.stream, unit="img", dynamic_ncols=True

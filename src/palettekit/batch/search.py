@@ -417,12 +417,13 @@ class Hit:
     hex: tuple[str, ...]
     shares: tuple[float, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, score_name: str = "score") -> dict[str, Any]:
+        """Plain data; ``score_name`` names the score ("distance" for a palette search)."""
         return {
             "rank": self.rank,
             "index": self.index,
             "source": self.source,
-            "score": self.score,
+            score_name: self.score,
             "colors": [{"hex": h, "share": s} for h, s in zip(self.hex, self.shares, strict=False)],
         }
 
@@ -462,11 +463,36 @@ def _top(values: npt.NDArray[np.float64], top: int, *, largest: bool) -> npt.NDA
     return candidates[order[:top]].astype(np.int64)
 
 
-def _query_oklab(colors: Sequence[Any]) -> npt.NDArray[np.float32]:
-    from ..colorspace import srgb_to_oklab
+def query_color(value: Any) -> tuple[int, int, int]:
+    """A query color: ``"#rrggbb"``, ``"#rgb"``, a CSS color name (``"steelblue"``,
+    the names palettekit prints; any case) or an RGB triple.
+
+    Raises
+    ------
+    OptionsError
+        Not a color in one of those forms.
+    """
+    from ..errors import OptionsError
     from ..options import parse_color
 
-    rgb = np.array([parse_color(c) for c in colors], dtype=np.float64) / 255.0
+    if isinstance(value, str) and not value.strip().startswith("#"):
+        from PIL import ImageColor
+
+        name = value.strip().lower().replace(" ", "")
+        if name in ImageColor.colormap:
+            r, g, b = ImageColor.getrgb(name)[:3]
+            return (r, g, b)
+        raise OptionsError(
+            f"not a color: {value!r} (expected #rrggbb, #rgb or a CSS color name such as "
+            "red or steelblue)"
+        )
+    return parse_color(value)
+
+
+def _query_oklab(colors: Sequence[Any]) -> npt.NDArray[np.float32]:
+    from ..colorspace import srgb_to_oklab
+
+    rgb = np.array([query_color(c) for c in colors], dtype=np.float64) / 255.0
     return srgb_to_oklab(rgb).astype(np.float32)
 
 
@@ -549,7 +575,8 @@ def search_colors(
     Parameters
     ----------
     colors
-        One or more colors, ``"#rrggbb"``/``"#rgb"`` or RGB triples.
+        One or more colors, ``"#rrggbb"``/``"#rgb"``, CSS color names or RGB
+        triples (see :func:`query_color`).
     top : int
         Number of hits.
     sigma : float

@@ -1,4 +1,5 @@
-"""The HTTP API: ``POST /api/palette``, ``/api/bar.png``, ``/api/figure.png``; ``GET /api/config``.
+"""The HTTP API: ``POST /api/palette``, ``/api/bar.png``, ``/api/figure.png``, ``/api/preview``;
+``GET /api/config``.
 
 Every POST takes the image one of three ways:
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import logging
 import math
 import time
@@ -27,6 +29,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
 from .._version import __version__
@@ -42,7 +45,7 @@ from ..errors import (
     UnsupportedImageError,
 )
 from ..options import SORTS, SPACES, Options
-from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight
+from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight, preview_job
 from .safety import (
     AddressRefusedError,
     ApiError,
@@ -80,6 +83,11 @@ _INT_OPTIONS = {
 }
 _BOOL_OPTIONS = {"detect_background", "exclude_background"}
 _FLOAT_OPTIONS = {"tol"}
+# Every field a form may carry: the image's URL, the options, and the export
+# and rendering parameters.
+_FORM_FIELD_NAMES = frozenset(
+    {"url", "format", "width", "height", "bar_height", "labels", *CLIENT_OPTION_NAMES}
+)
 _FORM_MAX_FIELDS = 32
 _FORM_MAX_FIELD_BYTES = 8 * 1024
 _LABEL_MAX = 120
@@ -307,10 +315,24 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
     data: bytes | None = None
     label = "upload"
 
-    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        form = await request.form(
-            max_files=1, max_fields=_FORM_MAX_FIELDS, max_part_size=_FORM_MAX_FIELD_BYTES
-        )
+    if content_type == "application/x-www-form-urlencoded" and _looks_like_image(
+        await request.body()
+    ):
+        # curl --data-binary @photo.jpg sends this type unless told otherwise
+        data = await request.body()
+    elif content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            form = await request.form(
+                max_files=1, max_fields=_FORM_MAX_FIELDS, max_part_size=_FORM_MAX_FIELD_BYTES
+            )
+        except HTTPException as exc:
+            raise ApiError(
+                400,
+                "bad_request",
+                f"the {content_type} body cannot be read as a form ({exc.detail}). To send "
+                "the image bytes themselves, give their type: "
+                "curl -H 'Content-Type: image/jpeg' --data-binary @photo.jpg ...",
+            ) from None
         try:
             for name, value in form.multi_items():
                 if isinstance(value, UploadFile):
@@ -326,6 +348,17 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
                     fields[name] = value
         finally:
             await form.close()
+        if content_type == "application/x-www-form-urlencoded":
+            strangers = sorted(set(fields) - _FORM_FIELD_NAMES)
+            if strangers:
+                shown = ", ".join(repr(name[:20]) for name in strangers[:3])
+                raise ApiError(
+                    415,
+                    "unsupported_media_type",
+                    f"the body is neither an image nor a form of palettekit fields "
+                    f"(unknown: {shown}). To send the image bytes, give their type: "
+                    "curl -H 'Content-Type: image/jpeg' --data-binary @photo.jpg ...",
+                )
     elif content_type == "application/json" or content_type.endswith("+json"):
         import json
 
@@ -343,12 +376,15 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
     elif content_type.startswith("image/") or content_type == "application/octet-stream":
         data = await request.body()
     elif not content_type:
-        raise ApiError(
-            400,
-            "bad_request",
-            "no image: send multipart/form-data with a 'file' field, "
-            "JSON with a 'url', or the image bytes",
-        )
+        data = await request.body()
+        if not _looks_like_image(data):
+            raise ApiError(
+                400,
+                "bad_request",
+                "no image: send multipart/form-data with a 'file' field, JSON with a 'url', "
+                "or the image bytes with their type "
+                "(curl -H 'Content-Type: image/jpeg' --data-binary @photo.jpg ...)",
+            )
     else:
         raise ApiError(
             415,
@@ -378,6 +414,19 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
     if not data:
         raise ApiError(415, "unsupported_media_type", "the uploaded file is empty")
     return ImageRequest(data=data, url=None, label=label, fields=fields, typed=typed)
+
+
+def _looks_like_image(body: bytes) -> bool:
+    """True if Pillow recognises ``body`` as an image from its header (no decoding)."""
+    if not body:
+        return False
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(body)):
+            return True
+    except Exception:  # noqa: BLE001 - anything Pillow cannot open is not an image here
+        return False
 
 
 async def _image_bytes(image: ImageRequest, services: Services, deadline: float) -> bytes:
@@ -424,6 +473,8 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
             params: dict[str, Any] = {}
         elif kind == "bar":
             params = _render_params(fields, ("width", "height"), settings.max_render_width)
+        elif kind == "preview":
+            params = {}
         else:
             params = _render_params(fields, ("width", "bar_height"), settings.max_render_width)
         options = options_from_fields(fields, settings, image.typed)
@@ -437,6 +488,7 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
         raise api_error_for(exc) from None
     queue = services.cluster_queue
     remaining = deadline - time.monotonic()
+    result: str | bytes | tuple[bytes, str]
     try:
         if kind == "palette":
             result = await queue.run(
@@ -446,6 +498,8 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
             result = await queue.run(
                 bar_job, data, image.label, options, params, services.cache, timeout=remaining
             )
+        elif kind == "preview":
+            result = await queue.run(preview_job, data, image.label, options, timeout=remaining)
         else:
             result = await queue.run(
                 figure_job, data, image.label, options, params, services.cache, timeout=remaining
@@ -470,6 +524,11 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
                 f'attachment; filename="palette.{_SUFFIXES.get(fmt, "txt")}"'
             )
         return Response(result, media_type=media_type, headers=headers)
+    if isinstance(result, tuple):  # the preview: the image and its type
+        encoded, media_type = result
+        suffix = "png" if media_type == "image/png" else "jpg"
+        headers["Content-Disposition"] = f'inline; filename="preview.{suffix}"'
+        return Response(encoded, media_type=media_type, headers=headers)
     headers["Content-Disposition"] = f'inline; filename="palette-{kind}.png"'
     return Response(result, media_type="image/png", headers=headers)
 
@@ -726,6 +785,23 @@ def make_router(services: Services) -> APIRouter:
     )
     async def figure(request: Request) -> Response:
         return await _serve(request, services, "figure")
+
+    @router.post(
+        "/preview",
+        summary="The image as the server read it",
+        description=(
+            "The image, upright and in sRGB, reduced to at most 2 megapixels: JPEG, or PNG "
+            "when it has transparency. The page shows this copy for an image URL, so the "
+            "browser never contacts the image's host."
+        ),
+        responses={
+            200: {"description": "The image.", "content": {"image/jpeg": {}, "image/png": {}}},
+            **_error_responses(),
+        },
+        openapi_extra={"requestBody": _request_body(settings, {})},
+    )
+    async def preview(request: Request) -> Response:
+        return await _serve(request, services, "preview")
 
     @router.get("/config", summary="Limits and defaults of this server")
     async def config() -> JSONResponse:

@@ -37,10 +37,20 @@ STATIC_DIR = Path(str(resources.files("palettekit.web") / "static"))
 _MULTIPART_OVERHEAD = 64 * 1024
 
 _PAGE_CSP = (
-    "default-src 'self'; img-src 'self' blob: data: http: https:; style-src 'self'; "
+    "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
     "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
+
+# The API docs pages: Swagger UI and ReDoc start from inline scripts and styles
+# and ReDoc runs a worker from a blob, but nothing may come from another host
+# (ReDoc's bundle would load its logo from a CDN).
+_DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'; "
+    "font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+_HIDE_REDOC_LOGO = "<style>img[alt='redocly logo']{display:none}</style>"
 
 _HTTP_ERROR_TYPES = {
     400: "bad_request",
@@ -168,7 +178,8 @@ def _add_docs(app: FastAPI) -> None:
     if assets is None:
         note = (
             "<!doctype html><title>palettekit API</title><p>Interactive docs need the "
-            "<code>fastapi-offline</code> package (<code>pip install palettekit[web]</code>). "
+            "<code>fastapi-offline</code> package "
+            "(<code>pip install 'palettekit[web]'</code>). "
             'The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</p>'
         )
 
@@ -184,22 +195,27 @@ def _add_docs(app: FastAPI) -> None:
 
     app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
 
+    docs_headers = {"Content-Security-Policy": _DOCS_CSP}
+
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="palettekit API",
             swagger_js_url="/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/docs-assets/swagger-ui.css",
             swagger_favicon_url="/favicon.ico",
         )
+        return HTMLResponse(bytes(page.body), headers=docs_headers)
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url="/openapi.json",
             title="palettekit API",
             redoc_js_url="/docs-assets/redoc.standalone.js",
             redoc_favicon_url="/favicon.ico",
             with_google_fonts=False,
         )
+        html = bytes(page.body).decode("utf-8").replace("</head>", _HIDE_REDOC_LOGO + "</head>", 1)
+        return HTMLResponse(html, headers=docs_headers)

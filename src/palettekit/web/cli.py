@@ -24,7 +24,11 @@ __all__ = [
     "missing_web_packages",
 ]
 
-_INSTALL_HINT = "the web app needs its extra packages: pip install palettekit[web]"
+_INSTALL_HINT = "the web app needs its extra packages: pip install 'palettekit[web]'"
+
+# Extract options the server sets from its own limits (--max-upload-mb,
+# --fetch-timeout, the server's --max-image-pixels): no second flag for them.
+_SERVER_SET_OPTIONS = ("max_bytes", "timeout", "max_image_pixels")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -34,8 +38,14 @@ def add_parser(subparsers: Any) -> None:
         help="start the web app and HTTP API",
         description=(
             "Serve the palettekit page and HTTP API (POST /api/palette, /api/bar.png, "
-            "/api/figure.png; docs at /docs). Binds to 127.0.0.1 unless told otherwise. "
-            "The extract options below set the defaults that requests may override."
+            "/api/figure.png, /api/preview; docs at /docs). Binds to 127.0.0.1 unless told "
+            "otherwise. The extract options below set the defaults that requests may "
+            "override; the server's limits cap what they may ask for."
+        ),
+        epilog=(
+            "limits: one size limit (--max-upload-mb, for uploads and fetched URLs alike), "
+            "one pixel limit (--max-image-pixels), and two time limits: --fetch-timeout "
+            "for downloading a URL, --request-timeout for a whole request."
         ),
     )
     net = parser.add_argument_group("server")
@@ -53,7 +63,7 @@ def add_parser(subparsers: Any) -> None:
         type=float,
         default=20.0,
         metavar="MB",
-        help="largest upload or fetched image, in MiB (default: %(default)g)",
+        help="largest image, uploaded or fetched from a URL, in MiB (default: %(default)g)",
     )
     net.add_argument(
         "--max-image-pixels",
@@ -63,11 +73,13 @@ def add_parser(subparsers: Any) -> None:
         help="refuse images whose header declares more pixels (default: %(default)d)",
     )
     net.add_argument(
-        "--max-k",
+        "--k-limit",
+        dest="k_limit",
         type=int,
         default=Settings.max_k,
         metavar="K",
-        help="largest k a request may ask for (default: %(default)d)",
+        help="largest k, and largest max_k, a request may ask for (default: %(default)d); "
+        "--max-k below is the default max_k of k=auto, as in extract",
     )
     net.add_argument(
         "--workers",
@@ -86,7 +98,7 @@ def add_parser(subparsers: Any) -> None:
         type=float,
         default=Settings.request_timeout,
         metavar="SECONDS",
-        help="time limit of one request (default: %(default)g)",
+        help="time limit of a whole request: upload, download, work (default: %(default)g)",
     )
     net.add_argument(
         "--fetch-timeout",
@@ -105,7 +117,7 @@ def add_parser(subparsers: Any) -> None:
 
     from ..cli import add_extract_options
 
-    add_extract_options(parser)
+    add_extract_options(parser, exclude=_SERVER_SET_OPTIONS)
     parser.set_defaults(run=run)
 
 
@@ -144,7 +156,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         allow_private_urls=args.allow_private_urls,
         max_upload_bytes=max(1, int(args.max_upload_mb * MIB)),
         max_image_pixels=args.max_image_pixels,
-        max_k=args.max_k,
+        max_k=args.k_limit,
         workers=args.workers,
         queue_size=args.queue_size,
         request_timeout=args.request_timeout,

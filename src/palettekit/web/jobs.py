@@ -26,8 +26,13 @@ __all__ = [
     "export_job",
     "bar_job",
     "figure_job",
+    "preview_job",
+    "PREVIEW_PIXELS",
     "named_bytes",
 ]
+
+PREVIEW_PIXELS = 2_000_000
+"""Largest size of the image ``POST /api/preview`` sends back, in pixels."""
 
 
 def named_bytes(data: bytes, label: str) -> io.BytesIO:
@@ -195,3 +200,24 @@ def figure_job(
     display_pixels = None if options.max_pixels is None else options.max_pixels * 4
     loaded = load_image(named_bytes(data, label), options, max_pixels=display_pixels, display=True)
     return png_bytes(figure(loaded.image, palette, **render))
+
+
+def preview_job(data: bytes, label: str, options: Options) -> tuple[bytes, str]:
+    """The image as the server read it, for the page to show: upright, sRGB, at most
+    :data:`PREVIEW_PIXELS` pixels (box-filtered), as JPEG, or PNG when it has
+    transparency.
+
+    Returns
+    -------
+    (bytes, str)
+        The encoded image and its media type.
+    """
+    from ..load import load_image
+
+    loaded = load_image(named_bytes(data, label), options, max_pixels=PREVIEW_PIXELS, display=True)
+    stream = io.BytesIO()
+    if loaded.image.mode == "RGBA":
+        loaded.image.save(stream, "PNG", compress_level=3)
+        return stream.getvalue(), "image/png"
+    loaded.image.save(stream, "JPEG", quality=88)
+    return stream.getvalue(), "image/jpeg"

@@ -27,6 +27,8 @@
     swatches: $("#swatches"),
     emptyNote: $("#empty-note"),
     downloads: $("#downloads"),
+    downloadButtons: Array.from(document.querySelectorAll("[data-download]")),
+    pasteKey: $("#paste-key"),
     toast: $("#toast"),
   };
 
@@ -38,6 +40,7 @@
     controller: null,    // AbortController of the request in flight
     debounce: null,
     generation: 0,
+    maxUploadBytes: null, // the server's upload limit, from /api/config
   };
 
   // ------------------------------------------------------------------ requests
@@ -66,7 +69,13 @@
 
   async function post(path, extraFields, signal) {
     const request = buildRequest(extraFields);
-    const response = await fetch(path, { method: "POST", signal, ...request });
+    let response;
+    try {
+      response = await fetch(path, { method: "POST", signal, ...request });
+    } catch (error) {
+      if (error.name === "AbortError") throw error;
+      throw new Error("The server could not be reached, or it closed the connection.");
+    }
     if (!response.ok) {
       let message = `The server answered ${response.status}.`;
       try {
@@ -89,6 +98,7 @@
     state.controller = controller;
     const generation = ++state.generation;
     setBusy(true);
+    setDownloadsEnabled(false);
     showError(null);
     setStatus("Finding the colors…");
     const started = performance.now();
@@ -99,14 +109,14 @@
       state.paletteText = text;
       state.palette = JSON.parse(text);
       render(state.palette);
+      setDownloadsEnabled(true);
       if (els.kAuto.checked) els.kOutput.textContent = String(state.palette.colors.length);
       const ms = Math.round(performance.now() - started);
       setStatus(`${state.palette.colors.length} colors in ${ms} ms.`);
     } catch (error) {
       if (error.name === "AbortError") return;
       if (generation !== state.generation) return;
-      setStatus("");
-      showError(error.message);
+      failed(error.message);
     } finally {
       if (generation === state.generation) setBusy(false);
     }
@@ -119,11 +129,13 @@
 
   // ------------------------------------------------------------------ rendering
 
+  // The share as palettekit.export.format_share writes it (CLI, text export):
+  // one decimal, and a non-zero share never shows as 0.0% or 100.0%.
   function formatShare(share) {
-    const percent = share * 100;
-    if (percent >= 10) return `${percent.toFixed(1)}%`;
-    if (percent >= 0.1) return `${percent.toFixed(2)}%`;
-    return "<0.1%";
+    const text = (share * 100).toFixed(1);
+    if (share > 0 && text === "0.0") return "<0.1%";
+    if (share < 1 && text === "100.0") return ">99.9%";
+    return `${text}%`;
   }
 
   function inkFor(color) {
@@ -199,19 +211,76 @@
       })
     );
 
-    const meta = palette.meta || {};
-    const parts = [];
-    if (Array.isArray(meta.original_size)) parts.push(`${meta.original_size[0]}×${meta.original_size[1]} px`);
-    if (meta.histogram_bins != null) parts.push(`${meta.histogram_bins.toLocaleString()} color bins`);
-    if (meta.space) parts.push(`k-means in ${meta.space}`);
-    if (Array.isArray(meta.warnings) && meta.warnings.length) parts.push(meta.warnings.join("; "));
-    els.caption.textContent = parts.join(" · ");
+    els.caption.textContent = describe(palette);
 
     els.figure.hidden = false;
     document.body.dataset.loaded = "true";
     els.chooseButton.textContent = "Choose another image";
     els.emptyNote.hidden = true;
     els.downloads.hidden = false;
+  }
+
+  // For an image address, the page shows the copy the server fetched, so the
+  // browser itself never contacts the image's host.
+  async function showServerCopy(source) {
+    try {
+      const response = await post("/api/preview", {});
+      const blob = await response.blob();
+      if (state.source !== source) return;
+      if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
+      state.previewUrl = URL.createObjectURL(blob);
+      els.preview.src = state.previewUrl;
+    } catch (_) {
+      // The palette request reports the problem.
+    }
+  }
+
+  // A caption in plain words: the image's size, how many colors, what was left out.
+  function describe(palette) {
+    const meta = palette.meta || {};
+    const parts = [];
+    if (Array.isArray(meta.original_size)) parts.push(`${meta.original_size[0]} × ${meta.original_size[1]} pixels`);
+    const count = palette.colors.length;
+    let colors = `${count} color${count === 1 ? "" : "s"}`;
+    if (meta.auto_k) colors += " (chosen for this image)";
+    parts.push(colors);
+    if (meta.transparent_share > 0) parts.push(`${formatShare(meta.transparent_share)} transparent, left out`);
+    const background = meta.background;
+    if (background && background.excluded && background.hex) {
+      parts.push(`backdrop ${background.hex} left out`);
+    }
+    if (Array.isArray(meta.warnings) && meta.warnings.length) {
+      // The API's notes start with the image's name; the page shows the image already.
+      parts.push(meta.warnings.map((note) => note.replace(/^[^:]*: /, "")).join("; "));
+    }
+    return parts.join(" · ");
+  }
+
+  // A failed input: no result may stay on screen or be downloadable as if it were this one.
+  function failed(message) {
+    if (state.controller) state.controller.abort();
+    clearTimeout(state.debounce);
+    state.generation += 1;
+    state.palette = null;
+    state.paletteText = null;
+    els.swatches.replaceChildren();
+    els.bar.replaceChildren();
+    els.bar.setAttribute("aria-label", "Palette bar");
+    els.caption.textContent = "";
+    els.figure.hidden = true;
+    els.preview.removeAttribute("src");
+    els.downloads.hidden = true;
+    setDownloadsEnabled(false);
+    els.emptyNote.textContent = "No palette: the image could not be used.";
+    els.emptyNote.hidden = false;
+    delete document.body.dataset.loaded;
+    setBusy(false);
+    setStatus("");
+    showError(message);
+  }
+
+  function setDownloadsEnabled(enabled) {
+    for (const button of els.downloadButtons) button.disabled = !enabled;
   }
 
   // ------------------------------------------------------------------ copy
@@ -291,7 +360,7 @@
   };
 
   async function download(kind, button) {
-    if (!state.source || !state.paletteText) return;
+    if (!state.source || !state.paletteText || button.disabled) return;
     const name = baseName();
     button.disabled = true;
     showError(null);
@@ -311,16 +380,26 @@
     } catch (error) {
       showError(error.message);
     } finally {
-      button.disabled = false;
+      button.disabled = !state.paletteText;
     }
   }
 
   // ------------------------------------------------------------------ inputs
 
+  function megabytes(bytes) {
+    return `${(bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0)} MB`;
+  }
+
   function useFile(blob, name) {
     if (!blob) return;
     if (blob.type && !blob.type.startsWith("image/")) {
-      showError(`${name || "That file"} is not an image (${blob.type}).`);
+      state.source = null;
+      failed(`${name || "That file"} is not an image (${blob.type}).`);
+      return;
+    }
+    if (state.maxUploadBytes && blob.size > state.maxUploadBytes) {
+      state.source = null;
+      failed(`${name || "That file"} is ${megabytes(blob.size)}; this server takes images up to ${megabytes(state.maxUploadBytes)}.`);
       return;
     }
     if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
@@ -334,22 +413,26 @@
   function useUrl(url) {
     const text = url.trim();
     if (!/^https?:\/\/\S+$/i.test(text)) {
-      showError("Enter an address starting with http:// or https://");
+      state.source = null;
+      failed("Enter an address starting with http:// or https://");
       els.urlInput.focus();
       return;
     }
     if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
     state.previewUrl = null;
-    state.source = { kind: "url", url: text };
-    els.preview.src = text;
+    const source = { kind: "url", url: text };
+    state.source = source;
+    els.preview.removeAttribute("src");
     els.preview.alt = `The image at ${text}`;
     els.urlInput.value = text;
     refresh();
+    showServerCopy(source);
   }
 
   function setBusy(busy) {
     els.veil.hidden = !busy;
     els.figure.setAttribute("aria-busy", busy ? "true" : "false");
+    els.swatches.setAttribute("aria-busy", busy ? "true" : "false");
   }
 
   function setStatus(text) { els.status.textContent = text; }
@@ -428,17 +511,20 @@
   els.excludeBackground.addEventListener("change", () => scheduleRefresh(0));
 
   els.preview.addEventListener("error", () => {
-    if (state.source && state.source.kind === "url") els.preview.alt = "The browser could not show this image.";
+    if (els.preview.getAttribute("src")) els.preview.alt = "The browser could not show this image.";
   });
 
   for (const button of document.querySelectorAll("[data-download]")) {
     button.addEventListener("click", () => download(button.dataset.download, button));
   }
 
+  if (els.pasteKey && /Mac|iPhone|iPad/.test(navigator.platform || "")) els.pasteKey.textContent = "⌘";
+
   els.kOutput.textContent = els.k.value;
   fetch("/api/config")
     .then((response) => (response.ok ? response.json() : null))
     .then((config) => {
+      if (config && config.limits && config.limits.max_upload_bytes) state.maxUploadBytes = config.limits.max_upload_bytes;
       if (!config || !config.defaults || state.source) return;
       const defaults = config.defaults;
       if (defaults.k >= 1 && defaults.k <= 16) { els.k.value = String(defaults.k); els.kOutput.textContent = els.k.value; }
