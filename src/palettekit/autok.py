@@ -75,6 +75,7 @@ __all__ = [
     "DEFAULT_MAX_K",
     "AutoKResult",
     "choose_k",
+    "flat_graphic_k",
     "merge_close_colors",
     "merge_close_rgb",
     "min_pairwise_distance",
@@ -135,8 +136,9 @@ class AutoKResult:
     reason : str
         Why the search stopped: "budget" (k meets the budget), "jnd" (k + 1
         colors would put two closer than :data:`JND`), "distinct" (the image
-        has only k distinct colors) or "max_k" (no k up to max_k meets the
-        budget).
+        has only k distinct colors), "max_k" (no k up to max_k meets the
+        budget) or "flat" (a flat graphic with k flat colors, see
+        :mod:`palettekit.flat`: no search).
     distortions : tuple of float
         Mean distortion (Oklab distance x 100) of the search palette for
         k = 1, 2, ... up to the last k evaluated.
@@ -389,6 +391,36 @@ def choose_k(
         distortions=tuple(distortions),
         far_shares=tuple(far_shares),
         centers=chosen,
+        max_k=max_k,
+    )
+
+
+def flat_graphic_k(
+    histogram: ColorHistogram, *, max_k: int = DEFAULT_MAX_K, seed: int = 0
+) -> AutoKResult:
+    """k for a flat graphic: the number of its flat colors.
+
+    Parameters
+    ----------
+    histogram : ColorHistogram
+        One bin per flat color (:func:`palettekit.flat.snap_histogram`), M >= 1.
+    max_k, seed
+        As for :func:`choose_k`.
+
+    Returns
+    -------
+    AutoKResult
+        k = M with reason "flat" (no distortion curve: nothing is searched);
+        if M > ``max_k``, :func:`choose_k` on the flat colors.
+    """
+    if len(histogram) > max_k:
+        return choose_k(histogram, max_k=max_k, seed=seed)
+    return AutoKResult(
+        k=len(histogram),
+        reason="flat",
+        distortions=(),
+        far_shares=(),
+        centers=srgb_to_oklab(histogram.colors / 255.0),
         max_k=max_k,
     )
 
