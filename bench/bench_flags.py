@@ -19,6 +19,7 @@ against n, and every failure. Requirement (issue 9): both rates 100 %.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import time
@@ -27,6 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
@@ -62,14 +64,19 @@ def missing_colors(flag: flagset.Flag, palette_rgb: list[tuple[int, int, int]]) 
     return missing
 
 
-def evaluate(flag: flagset.Flag, kind: str) -> dict:
+def evaluate(flag: flagset.Flag, kind: str, jpeg_quality: int | None = None) -> dict:
     image = flagset.render(flag.svg)
+    source: np.ndarray | bytes = image
+    if jpeg_quality is not None:  # a .jpg file, as a user would have it
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, "JPEG", quality=jpeg_quality)
+        source = buffer.getvalue()
     options = {} if kind == "palette" else {"kind": kind}
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        at_n = palettekit.extract(image, k=flag.n_colors, **options)
-        auto = palettekit.extract(image, k="auto", **options)
+        at_n = palettekit.extract(source, k=flag.n_colors, **options)
+        auto = palettekit.extract(source, k="auto", **options)
     elapsed = (time.perf_counter() - start) * 1000.0
     at_n_rgb = [swatch.rgb for swatch in at_n.swatches]
     missing = missing_colors(flag, at_n_rgb)
@@ -89,7 +96,9 @@ def evaluate(flag: flagset.Flag, kind: str) -> dict:
     }
 
 
-def report(results: list[dict], flags: list[flagset.Flag], kind: str) -> str:
+def report(
+    results: list[dict], flags: list[flagset.Flag], kind: str, jpeg_quality: int | None = None
+) -> str:
     excluded = [f for f in flags if f.excluded]
     reasons = Counter(reason for f in excluded for reason in f.excluded)
     n = len(results)
@@ -99,7 +108,9 @@ def report(results: list[dict], flags: list[flagset.Flag], kind: str) -> str:
         f"# Flags: designed colors found (kind={kind})",
         "",
         f"flag-icons {flagset.FLAG_ICONS_VERSION}, {len(flags)} flags, rendered at "
-        f"{flagset.RENDER_SIZE[0]}x{flagset.RENDER_SIZE[1]} with cairosvg; "
+        f"{flagset.RENDER_SIZE[0]}x{flagset.RENDER_SIZE[1]} with cairosvg"
+        + (f", saved as JPEG at quality {jpeg_quality}" if jpeg_quality else "")
+        + "; "
         f"{n} in the benchmark, {len(excluded)} excluded ("
         + ", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items()))
         + "; a flag can have several reasons).",
@@ -171,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", help="where npm pack puts the package")
     parser.add_argument("--kind", default="palette", help="palettekit kind (default palette)")
     parser.add_argument("--codes", help="comma-separated flag codes (default: all)")
+    parser.add_argument(
+        "--jpeg", type=int, metavar="QUALITY", help="save each render as JPEG first (Pillow)"
+    )
     parser.add_argument("--out", help="write the Markdown report here")
     parser.add_argument("--json", help="write per-flag results here")
     args = parser.parse_args(argv)
@@ -185,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     for flag in flags:
         if flag.excluded:
             continue
-        results.append(evaluate(flag, args.kind))
-    text = report(results, flags, args.kind)
+        results.append(evaluate(flag, args.kind, args.jpeg))
+    text = report(results, flags, args.kind, args.jpeg)
     print(text)
     if args.out:
         Path(args.out).write_text(text)

@@ -151,3 +151,17 @@ def test_a_thin_line_color_comes_back_when_k_asks_for_it() -> None:
     gold = palettekit.colorspace.srgb_to_oklab(np.array(GOLD) / 255.0)
     nearest = min(np.linalg.norm(np.array(s.oklab) - gold) for s in palette)
     assert nearest < 0.1
+
+
+def test_lossy_sources_take_the_general_path() -> None:
+    import io
+
+    image = flag_with_star(0.01)
+    encoded = {}
+    for name in ("PNG", "JPEG"):
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, name, quality=95)
+        encoded[name] = buffer.getvalue()
+    assert "flat_graphic" in palettekit.extract(encoded["PNG"], k=4).meta
+    # JPEG's block artefacts repeat along straight edges: not flat colors.
+    assert "flat_graphic" not in palettekit.extract(encoded["JPEG"], k=4).meta

@@ -33,6 +33,11 @@ Recognition (:func:`detect_flat_graphic`), on the pixel grid:
   color. Those far pixels would be detail that the flat colors do not
   account for: a photo on a white page, a shaded or many-colored emblem.
 
+Images decoded from a lossy format (:data:`LOSSY_FORMATS`: JPEG and the
+like) are not examined: their block artefacts repeat along straight edges
+and form patches of colors nobody drew, while small shapes lose their exact
+color. They go through the general clustering, as photos do.
+
 Transparent pixels (alpha below the threshold) are neither colors nor
 patches. The region path of :func:`palettekit.extract` (crop, mask,
 frames, background) does not use this detection.
@@ -51,6 +56,7 @@ from .colorspace import srgb_to_oklab
 from .histogram import ColorHistogram
 
 __all__ = [
+    "LOSSY_FORMATS",
     "AREA_SHARE",
     "SAME_COLOR",
     "MAX_DETAIL_SHARE",
@@ -58,6 +64,10 @@ __all__ = [
     "detect_flat_graphic",
     "snap_histogram",
 ]
+
+LOSSY_FORMATS = frozenset({"JPEG", "MPO", "JPEG2000", "WEBP", "AVIF", "HEIF"})
+"""Pillow format names of sources that are never treated as flat graphics
+(WebP may be lossless, but Pillow does not say which)."""
 
 AREA_SHARE = 0.003
 """Smallest share of the pixels a flat color holds (within a level per channel)."""

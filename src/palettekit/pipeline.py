@@ -32,7 +32,7 @@ from .cluster import (
     weighted_kmedians,
 )
 from .errors import EmptyImageError, FewerColorsWarning
-from .flat import FlatGraphic, detect_flat_graphic, snap_histogram
+from .flat import LOSSY_FORMATS, FlatGraphic, detect_flat_graphic, snap_histogram
 from .histogram import ColorHistogram, coarsen, color_histogram
 from .load import ImageSource, LoadedImage, load_image, source_label
 from .names import nearest_css_names
@@ -158,10 +158,12 @@ def extract(
         return _palette_from_selection(selection, opts, timer=timer, label=label, warn=warn)
     loaded, pixels = load_opaque_pixels(source, opts, timer=timer, label=label)
     meta = _source_meta(label, loaded, pixels.total, pixels.rgb, pixels.transparent_share)
-    with timer.stage("flat"):
-        flat = detect_flat_graphic(
-            loaded.image, opts.alpha_threshold, opts.composite_on, rgb=pixels.rgb
-        )
+    flat = None
+    if loaded.format not in LOSSY_FORMATS:
+        with timer.stage("flat"):
+            flat = detect_flat_graphic(
+                loaded.image, opts.alpha_threshold, opts.composite_on, rgb=pixels.rgb
+            )
     return palette_from_pixels(
         pixels.rgb, opts, meta=meta, timer=timer, label=label, warn=warn, flat=flat
     )
