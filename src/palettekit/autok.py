@@ -72,6 +72,7 @@ __all__ = [
     "MIN_GAIN",
     "MIN_GAIN_ABSOLUTE",
     "PEAK_SHARE",
+    "SAME_LEVELS",
     "DEFAULT_MAX_K",
     "AutoKResult",
     "choose_k",
@@ -470,14 +471,40 @@ def merge_close_colors(
     return lab, w
 
 
+SAME_LEVELS = 2
+"""8-bit colors within this many levels on every channel are one color."""
+
+
+def _merge_level_twins(
+    colors: npt.NDArray[np.uint8], weights: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Merge colors within SAME_LEVELS on every channel into the fuller one."""
+    colors, weights = colors.copy(), weights.copy()
+    while colors.shape[0] > 1:
+        spread = np.abs(colors[:, None, :].astype(np.int16) - colors[None, :, :]).max(axis=2)
+        np.fill_diagonal(spread, SAME_LEVELS + 1)
+        i, j = np.unravel_index(int(np.argmin(spread)), spread.shape)
+        if spread[i, j] > SAME_LEVELS:
+            break
+        keep, drop = (i, j) if weights[i] >= weights[j] else (j, i)
+        weights[keep] += weights[drop]
+        colors = np.delete(colors, drop, axis=0)
+        weights = np.delete(weights, drop)
+    return colors, weights
+
+
 def merge_close_rgb(
     rgb8: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64], min_distance: float = JND
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
     """Merge 8-bit palette colors closer than ``min_distance`` in Oklab.
 
-    Like :func:`merge_close_colors`, then rounds the merged colors to 8 bits
-    and repeats until no two colors of the rounded palette are that close
-    (rounding can move a color by up to about 0.004).
+    First, colors within :data:`SAME_LEVELS` levels of each other on every
+    channel become the one with more pixels: no one tells them apart, but
+    Oklab's cube root puts the darkest of them far apart (#000000 and
+    #010101 are 0.067 apart, three JNDs; JPEG leaves such blacks side by
+    side). Then like :func:`merge_close_colors`, rounding the merged colors
+    to 8 bits and repeating until no two colors of the rounded palette are
+    that close (rounding can move a color by up to about 0.004).
 
     Parameters
     ----------
@@ -496,6 +523,7 @@ def merge_close_rgb(
     """
     colors = np.asarray(rgb8, dtype=np.uint8).reshape(-1, 3)
     weights = np.asarray(counts, dtype=np.int64).reshape(-1)
+    colors, weights = _merge_level_twins(colors, weights)
     while colors.shape[0] > 1:
         lab = srgb_to_oklab(colors / 255.0)
         if min_pairwise_distance(lab) >= min_distance:
