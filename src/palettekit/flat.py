@@ -10,23 +10,29 @@ and its flat colors are taken as they are.
 
 Recognition (:func:`detect_flat_graphic`), on the pixel grid:
 
+* **sampled check**: at least :data:`MIN_EQUAL_NEIGHBOURS` of about a
+  thousand sampled pixels equal their right-hand neighbour exactly. Photos
+  fail it in tens of microseconds, before any full-grid work.
 * **patches**: a pixel is in a patch when it and the three others of some
-  2 x 2 block containing it have exactly the same color. Edges are one
-  mix wide, so they are not patches; photos, noise and JPEG artefacts
-  leave almost none. A cheap sampled check (exactly equal horizontal
-  neighbours, :data:`MIN_EQUAL_NEIGHBOURS`) rejects photos before any
-  full-grid work.
+  2 x 2 block containing it have exactly the same color; at least
+  :data:`MIN_FLAT_SHARE` of the pixels must be. Edges are one mix wide, so
+  they are not patches.
 * **flat colors**: the colors held by at least :data:`AREA_SHARE` (0.3 %,
-  the visible-area rule of issue 9) of the pixels, counting with each color
-  its variants within one level per channel (renderers and encoders leave
-  such +-1 variants), unless such a color has few patch pixels (under
-  half of its pixels) and lies within :data:`BLEND_TOLERANCE` of an sRGB mix
-  of two larger flat colors: that is a straight edge rendered at the same
-  offset along its whole length (a row of identical mixes), not a color.
-  Colors closer than :data:`SAME_COLOR` (0.04 in Oklab, two
-  just-noticeable differences) to a larger flat color are the same color
-  written twice (``#000000`` and ``#000001``): one palette color stands for
-  both.
+  the visible-area rule of issue 9) of the pixels, each counted with its
+  variants within one level per channel (renderers and encoders leave such
+  variants) and with the colors closer than :data:`SAME_COLOR` (0.04 in
+  Oklab, two just-noticeable differences) to it: the same color written
+  twice (``#000000`` and ``#000001``), one palette color stands for both.
+  A color with few patch pixels (under half of its pixels: a line, or a
+  row of edge pixels) is not a flat color when
+
+  - it lies within :data:`BLEND_TOLERANCE` of an sRGB mix of two larger
+    flat colors: a straight edge rendered at the same offset along its
+    whole length, a row of identical mixes; or
+  - it holds less than :data:`MIN_SPIKE_SHARE` of the pixels around it
+    (within :data:`SAME_COLOR`, leaving out its own edges towards larger
+    flat colors): one of the graded shades of anti-aliased thin lines (a
+    line drawing in black over white comes out in many grays).
 * **flat graphic**: the flat colors hold at least :data:`MIN_FLAT_SHARE`
   of the pixels, and at most :data:`MAX_DETAIL_SHARE` (1 %) of the pixels
   are farther than :data:`EDGE_REACH` (2) pixels from every pixel of a flat
@@ -97,7 +103,8 @@ graded run of anti-aliased shades (the middle of thin lines), not a
 color."""
 
 MIN_FLAT_SHARE = 0.75
-"""Smallest share of the pixels the flat colors hold exactly."""
+"""Smallest share of the pixels that are in patches, and that the flat colors
+hold (within a level)."""
 
 MIN_EQUAL_NEIGHBOURS = 0.5
 """Sampled check: smallest share of pixels equal to their right neighbour."""
@@ -188,16 +195,13 @@ def _dilate(mask: npt.NDArray[np.bool_], reach: int) -> npt.NDArray[np.bool_]:
     return grown
 
 
-def _mix_distance(
-    colors: Uint8Array, pairs: Uint8Array, *, first_only: bool = False
-) -> npt.NDArray[np.float64]:
-    """Oklab distance (C,) from each color to the nearest sRGB mix of two of ``pairs``
-    (with ``first_only``, of the first of ``pairs`` and another)."""
+def _mix_distance(colors: Uint8Array, pairs: Uint8Array) -> npt.NDArray[np.float64]:
+    """Oklab distance (C,) from each color to the nearest sRGB mix of two of ``pairs``."""
     srgb = colors.astype(np.float64) / 255.0
     oklab = srgb_to_oklab(srgb)
     ends = pairs.astype(np.float64) / 255.0
     best = np.full(srgb.shape[0], np.inf)
-    for i in range(1 if first_only else ends.shape[0]):
+    for i in range(ends.shape[0]):
         for j in range(i + 1, ends.shape[0]):
             step = ends[j] - ends[i]
             length2 = float(step @ step)
