@@ -14,6 +14,7 @@ from palettekit.autok import (
     MAX_MEAN_DISTORTION,
     choose_k,
     merge_close_colors,
+    merge_close_rgb,
     min_pairwise_distance,
 )
 from palettekit.colorspace import srgb_to_oklab
@@ -197,6 +198,16 @@ def test_merge_close_colors_leaves_distinct_colors_alone() -> None:
     np.testing.assert_array_equal(weights, [1.0, 2.0])
     with pytest.raises(ValueError, match="weights"):
         merge_close_colors(lab, [1.0])
+
+
+def test_merge_close_rgb_merges_blacks_a_level_apart() -> None:
+    # #000000 and #010101 are 0.067 apart in Oklab (its cube root stretches
+    # the darkest levels), yet no one tells them apart: one color, the fuller.
+    rgb = np.array([[1, 1, 1], [200, 0, 0], [0, 0, 0], [40, 40, 40]], dtype=np.uint8)
+    assert min_pairwise_distance(srgb_to_oklab(rgb[[0, 2]] / 255.0)) > 3 * JND
+    merged, counts = merge_close_rgb(rgb, np.array([3, 5, 10, 2]))
+    np.testing.assert_array_equal(merged, [[200, 0, 0], [0, 0, 0], [40, 40, 40]])
+    np.testing.assert_array_equal(counts, [5, 13, 2])
 
 
 def test_min_pairwise_distance() -> None:

@@ -230,7 +230,9 @@ def test_auto_k_through_extract() -> None:
     assert len(palette) == 3
     assert palette.meta["k"] == 3 and palette.meta["options"]["k"] == "auto"
     assert palette.meta["auto_k"]["k"] == 3
-    assert len(palette.meta["auto_k"]["distortion_curve"]) == 4  # with the look-ahead
+    # A flat graphic: its flat colors are counted, no search (palettekit.flat).
+    assert palette.meta["auto_k"]["reason"] == "flat"
+    assert len(palette.meta["flat_graphic"]["colors"]) == 3
     # Same palette as asking for that k.
     assert palette == palettekit.extract(image, k=3)
 

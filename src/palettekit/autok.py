@@ -72,9 +72,11 @@ __all__ = [
     "MIN_GAIN",
     "MIN_GAIN_ABSOLUTE",
     "PEAK_SHARE",
+    "SAME_LEVELS",
     "DEFAULT_MAX_K",
     "AutoKResult",
     "choose_k",
+    "flat_graphic_k",
     "merge_close_colors",
     "merge_close_rgb",
     "min_pairwise_distance",
@@ -135,8 +137,9 @@ class AutoKResult:
     reason : str
         Why the search stopped: "budget" (k meets the budget), "jnd" (k + 1
         colors would put two closer than :data:`JND`), "distinct" (the image
-        has only k distinct colors) or "max_k" (no k up to max_k meets the
-        budget).
+        has only k distinct colors), "max_k" (no k up to max_k meets the
+        budget) or "flat" (a flat graphic with k flat colors, see
+        :mod:`palettekit.flat`: no search).
     distortions : tuple of float
         Mean distortion (Oklab distance x 100) of the search palette for
         k = 1, 2, ... up to the last k evaluated.
@@ -393,6 +396,36 @@ def choose_k(
     )
 
 
+def flat_graphic_k(
+    histogram: ColorHistogram, *, max_k: int = DEFAULT_MAX_K, seed: int = 0
+) -> AutoKResult:
+    """k for a flat graphic: the number of its flat colors.
+
+    Parameters
+    ----------
+    histogram : ColorHistogram
+        One bin per flat color (:func:`palettekit.flat.snap_histogram`), M >= 1.
+    max_k, seed
+        As for :func:`choose_k`.
+
+    Returns
+    -------
+    AutoKResult
+        k = M with reason "flat" (no distortion curve: nothing is searched);
+        if M > ``max_k``, :func:`choose_k` on the flat colors.
+    """
+    if len(histogram) > max_k:
+        return choose_k(histogram, max_k=max_k, seed=seed)
+    return AutoKResult(
+        k=len(histogram),
+        reason="flat",
+        distortions=(),
+        far_shares=(),
+        centers=srgb_to_oklab(histogram.colors / 255.0),
+        max_k=max_k,
+    )
+
+
 def merge_close_colors(
     oklab: npt.ArrayLike, weights: npt.ArrayLike, min_distance: float = JND
 ) -> tuple[FloatArray, FloatArray]:
@@ -438,14 +471,40 @@ def merge_close_colors(
     return lab, w
 
 
+SAME_LEVELS = 2
+"""8-bit colors within this many levels on every channel are one color."""
+
+
+def _merge_level_twins(
+    colors: npt.NDArray[np.uint8], weights: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Merge colors within SAME_LEVELS on every channel into the fuller one."""
+    colors, weights = colors.copy(), weights.copy()
+    while colors.shape[0] > 1:
+        spread = np.abs(colors[:, None, :].astype(np.int16) - colors[None, :, :]).max(axis=2)
+        np.fill_diagonal(spread, SAME_LEVELS + 1)
+        i, j = np.unravel_index(int(np.argmin(spread)), spread.shape)
+        if spread[i, j] > SAME_LEVELS:
+            break
+        keep, drop = (i, j) if weights[i] >= weights[j] else (j, i)
+        weights[keep] += weights[drop]
+        colors = np.delete(colors, drop, axis=0)
+        weights = np.delete(weights, drop)
+    return colors, weights
+
+
 def merge_close_rgb(
     rgb8: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64], min_distance: float = JND
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
     """Merge 8-bit palette colors closer than ``min_distance`` in Oklab.
 
-    Like :func:`merge_close_colors`, then rounds the merged colors to 8 bits
-    and repeats until no two colors of the rounded palette are that close
-    (rounding can move a color by up to about 0.004).
+    First, colors within :data:`SAME_LEVELS` levels of each other on every
+    channel become the one with more pixels: no one tells them apart, but
+    Oklab's cube root puts the darkest of them far apart (#000000 and
+    #010101 are 0.067 apart, three JNDs; JPEG leaves such blacks side by
+    side). Then like :func:`merge_close_colors`, rounding the merged colors
+    to 8 bits and repeating until no two colors of the rounded palette are
+    that close (rounding can move a color by up to about 0.004).
 
     Parameters
     ----------
@@ -464,6 +523,7 @@ def merge_close_rgb(
     """
     colors = np.asarray(rgb8, dtype=np.uint8).reshape(-1, 3)
     weights = np.asarray(counts, dtype=np.int64).reshape(-1)
+    colors, weights = _merge_level_twins(colors, weights)
     while colors.shape[0] > 1:
         lab = srgb_to_oklab(colors / 255.0)
         if min_pairwise_distance(lab) >= min_distance:

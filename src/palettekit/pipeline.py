@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from . import colorspace, region
 from ._version import __version__
-from .autok import choose_k, merge_close_rgb
+from .autok import choose_k, flat_graphic_k, merge_close_rgb
 from .cluster import (
     KMeansResult,
     best_start,
@@ -32,6 +32,7 @@ from .cluster import (
     weighted_kmedians,
 )
 from .errors import EmptyImageError, FewerColorsWarning
+from .flat import LOSSY_FORMATS, FlatGraphic, detect_flat_graphic, snap_histogram
 from .histogram import ColorHistogram, coarsen, color_histogram
 from .load import ImageSource, LoadedImage, load_image, source_label
 from .names import nearest_names
@@ -169,7 +170,15 @@ def extract(
         return _palette_from_selection(selection, opts, timer=timer, label=label, warn=warn)
     loaded, pixels = load_opaque_pixels(source, opts, timer=timer, label=label)
     meta = _source_meta(label, loaded, pixels.total, pixels.rgb, pixels.transparent_share)
-    return palette_from_pixels(pixels.rgb, opts, meta=meta, timer=timer, label=label, warn=warn)
+    flat = None
+    if loaded.format not in LOSSY_FORMATS:
+        with timer.stage("flat"):
+            flat = detect_flat_graphic(
+                loaded.image, opts.alpha_threshold, opts.composite_on, rgb=pixels.rgb
+            )
+    return palette_from_pixels(
+        pixels.rgb, opts, meta=meta, timer=timer, label=label, warn=warn, flat=flat
+    )
 
 
 def load_opaque_pixels(
@@ -245,15 +254,25 @@ def palette_from_pixels(
     timer: _Timer | None = None,
     label: str = "image",
     warn: bool = True,
+    flat: FlatGraphic | None = None,
 ) -> Palette:
-    """Palette of a list of sRGB pixels (N, 3) uint8 in [0, 255], N >= 1."""
+    """Palette of a list of sRGB pixels (N, 3) uint8 in [0, 255], N >= 1.
+
+    ``flat``: the pixels' image is a flat graphic with these colors
+    (:mod:`palettekit.flat`); every pixel is then counted for its nearest
+    flat color (or extra color, when k asks for more) before clustering.
+    """
     timer = timer or _Timer()
     with timer.stage("histogram"):
-        histogram = color_histogram(rgb, options.histogram_bits)
-        if len(histogram) <= _EXACT_BELOW_BINS and histogram.bits < 8:
-            histogram = color_histogram(rgb, 8)
+        if flat is not None:
+            k_asked = None if options.k == "auto" else int(options.k)
+            histogram = snap_histogram(color_histogram(rgb, 8), flat, k_asked)
+        else:
+            histogram = color_histogram(rgb, options.histogram_bits)
+            if len(histogram) <= _EXACT_BELOW_BINS and histogram.bits < 8:
+                histogram = color_histogram(rgb, 8)
     return palette_from_histogram(
-        histogram, options, meta=meta, timer=timer, label=label, warn=warn
+        histogram, options, meta=meta, timer=timer, label=label, warn=warn, flat=flat
     )
 
 
@@ -265,8 +284,13 @@ def palette_from_histogram(
     timer: _Timer | None = None,
     label: str = "image",
     warn: bool = True,
+    flat: FlatGraphic | None = None,
 ) -> Palette:
-    """Palette of a color histogram (bins' mean sRGB colors and pixel counts)."""
+    """Palette of a color histogram (bins' mean sRGB colors and pixel counts).
+
+    ``flat``: the histogram holds the colors of a flat graphic (see
+    :func:`palette_from_pixels`); ``k="auto"`` then counts them.
+    """
     timer = timer or _Timer()
     total = histogram.total
     if total == 0:
@@ -276,7 +300,10 @@ def palette_from_histogram(
     auto_k = None
     if options.k == "auto":
         with timer.stage("auto_k"):
-            auto_k = choose_k(histogram, max_k=options.max_k, seed=options.seed)
+            if flat is not None:
+                auto_k = flat_graphic_k(histogram, max_k=options.max_k, seed=options.seed)
+            else:
+                auto_k = choose_k(histogram, max_k=options.max_k, seed=options.seed)
         k = auto_k.k
         options_k = options.replace(k=k)
     else:
@@ -357,6 +384,8 @@ def palette_from_histogram(
     )
     if auto_k is not None:
         full_meta["auto_k"] = auto_k.to_meta()
+    if flat is not None:
+        full_meta["flat_graphic"] = flat.to_meta()
     return Palette(swatches, full_meta)
 
 

@@ -1,0 +1,456 @@
+"""Flat graphics: flags, logos, icons, charts -- images drawn in a few flat colors.
+
+A flat graphic's colors are the colors that fill areas; every other pixel is
+an anti-aliased edge (a mix of two neighbouring colors) or part of a line
+too thin to be a color of its own. Clustering such an image the way one
+clusters a photo spends palette colors on the mixes: at k = the number of
+flat colors a 1% star can lose its swatch to a band of edge pixels, and
+``k="auto"`` counts edge mixes as colors. So the image is recognised first
+and its flat colors are taken as they are.
+
+Recognition (:func:`detect_flat_graphic`), on the pixel grid:
+
+* **sampled check**: at least :data:`MIN_EQUAL_NEIGHBOURS` of about a
+  thousand sampled pixels equal their right-hand neighbour exactly. Photos
+  fail it in tens of microseconds, before any full-grid work.
+* **patches**: a pixel is in a patch when it and the three others of some
+  2 x 2 block containing it have exactly the same color; at least
+  :data:`MIN_FLAT_SHARE` of the pixels must be. Edges are one mix wide, so
+  they are not patches.
+* **flat colors**: the colors held by at least :data:`AREA_SHARE` (0.3 %,
+  the visible-area rule of issue 9) of the pixels, each counted with its
+  variants within one level per channel (renderers and encoders leave such
+  variants) and with the colors closer than :data:`SAME_COLOR` (0.04 in
+  Oklab, two just-noticeable differences) to it: the same color written
+  twice (``#000000`` and ``#000001``), one palette color stands for both.
+  A color with few patch pixels (under half of its pixels: a line, or a
+  row of edge pixels) is not a flat color when
+
+  - it lies within :data:`BLEND_TOLERANCE` of an sRGB mix of two larger
+    flat colors: a straight edge rendered at the same offset along its
+    whole length, a row of identical mixes; or
+  - it holds less than :data:`MIN_SPIKE_SHARE` of the pixels around it
+    (within :data:`SAME_COLOR`, leaving out its own edges towards larger
+    flat colors): one of the graded shades of anti-aliased thin lines (a
+    line drawing in black over white comes out in many grays).
+* **flat graphic**: the flat colors hold at least :data:`MIN_FLAT_SHARE`
+  of the pixels, and at most :data:`MAX_DETAIL_SHARE` (1 %) of the pixels
+  are farther than :data:`EDGE_REACH` (2) pixels from every pixel of a flat
+  color. Those far pixels would be detail that the flat colors do not
+  account for: a photo on a white page, a shaded or many-colored emblem.
+
+Images decoded from a lossy format (:data:`LOSSY_FORMATS`: JPEG and the
+like) are not examined: their block artefacts repeat along straight edges
+and form patches of colors nobody drew, while small shapes lose their exact
+color. They go through the general clustering, as photos do.
+
+Transparent pixels (alpha below the threshold) are neither colors nor
+patches. The region path of :func:`palettekit.extract` (crop, mask,
+frames, background) does not use this detection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from .colorspace import srgb_to_oklab
+from .histogram import ColorHistogram
+
+__all__ = [
+    "LOSSY_FORMATS",
+    "AREA_SHARE",
+    "SAME_COLOR",
+    "MAX_DETAIL_SHARE",
+    "FlatGraphic",
+    "detect_flat_graphic",
+    "snap_histogram",
+]
+
+LOSSY_FORMATS = frozenset({"JPEG", "MPO", "JPEG2000", "WEBP", "AVIF", "HEIF"})
+"""Pillow format names of sources that are never treated as flat graphics
+(WebP may be lossless, but Pillow does not say which)."""
+
+AREA_SHARE = 0.003
+"""Smallest share of the pixels a flat color holds (within a level per channel)."""
+
+SAME_COLOR = 0.04
+"""Oklab distance under which two flat colors are one."""
+
+BLEND_TOLERANCE = 0.012
+"""Oklab distance within which a color counts as an sRGB mix of two others.
+Renderers mix edge pixels in sRGB, so an edge is a mix to within rounding;
+tighter than :data:`palettekit.autok.BLEND_TOLERANCE`, which also allows
+for photo noise, so that a designed color that merely lies near the line
+between two others (a brown between a red and a gold) is kept."""
+
+EDGE_REACH = 2
+"""Pixels within this many pixels (8-connected steps) of a flat color are
+its edges."""
+
+MAX_DETAIL_SHARE = 0.01
+"""Largest share of pixels farther than :data:`EDGE_REACH` from every flat
+color."""
+
+MIN_SPIKE_SHARE = 2 / 3
+"""A color with few patch pixels must hold at least this share of the pixels
+within :data:`SAME_COLOR` of it that are not its own edges; less is a
+graded run of anti-aliased shades (the middle of thin lines), not a
+color."""
+
+MIN_FLAT_SHARE = 0.75
+"""Smallest share of the pixels that are in patches, and that the flat colors
+hold (within a level)."""
+
+MIN_EQUAL_NEIGHBOURS = 0.5
+"""Sampled check: smallest share of pixels equal to their right neighbour."""
+
+_SAMPLES = 1024
+# Lloyd steps for the extra colors of snap_histogram.
+_EXTRA_ITER = 3
+# A shade is a color's edge when it lies at least this far (as a fraction of
+# the way) from the color towards a kept color.
+_EDGE_STEP = 0.05
+# A flat color is counted with its variants within this many levels per
+# channel, gathered around seeds holding at least this fraction of AREA_SHARE.
+_LEVELS = 1
+_SEED_FRACTION = 1 / 64
+_TRANSPARENT = np.uint32(1 << 24)  # key of a transparent pixel: no color
+
+Uint8Array = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class FlatGraphic:
+    """The flat colors of an image recognised as a flat graphic.
+
+    Attributes
+    ----------
+    colors : (F, 3) uint8
+        The flat colors, sRGB in [0, 255], most pixels first; F >= 1.
+    counts : (F,) int64
+        Pixels of exactly each color (with the colors merged into it).
+    flat_share : float
+        Share of the opaque pixels that are exactly a flat color, in [0, 1].
+    detail_share : float
+        Share of the opaque pixels farther than :data:`EDGE_REACH` from every
+        flat color, in [0, 1].
+    """
+
+    colors: Uint8Array
+    counts: npt.NDArray[np.int64]
+    flat_share: float
+    detail_share: float
+
+    def __len__(self) -> int:
+        return int(self.colors.shape[0])
+
+    def to_meta(self) -> dict[str, Any]:
+        """Plain, JSON-ready summary for ``Palette.meta["flat_graphic"]``."""
+        return {
+            "colors": ["#{:02x}{:02x}{:02x}".format(*map(int, rgb)) for rgb in self.colors],
+            "flat_share": round(self.flat_share, 6),
+            "detail_share": round(self.detail_share, 6),
+        }
+
+
+def _keys(image: Uint8Array, alpha_threshold: int) -> npt.NDArray[np.uint32]:
+    """(H, W) 24-bit color key of each pixel; transparent pixels get 2**24."""
+    rgb = image[..., :3].astype(np.uint32)
+    keys = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    if image.shape[2] == 4:
+        keys[image[..., 3] < alpha_threshold] = _TRANSPARENT
+    return keys.astype(np.uint32, copy=False)
+
+
+def _patch_mask(keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    """(H, W) True where the pixel is in a 2 x 2 block of one opaque color."""
+    top_left = keys[:-1, :-1]
+    block = (top_left == keys[1:, :-1]) & (top_left == keys[:-1, 1:])
+    block &= top_left == keys[1:, 1:]
+    block &= top_left != _TRANSPARENT
+    mask = np.zeros(keys.shape, dtype=bool)
+    mask[:-1, :-1] |= block
+    mask[1:, :-1] |= block
+    mask[:-1, 1:] |= block
+    mask[1:, 1:] |= block
+    return mask
+
+
+def _dilate(mask: npt.NDArray[np.bool_], reach: int) -> npt.NDArray[np.bool_]:
+    """Grow a mask by ``reach`` pixels in each of the 8 directions."""
+    grown = mask.copy()
+    for _ in range(reach):
+        step = grown.copy()
+        step[1:, :] |= grown[:-1, :]
+        step[:-1, :] |= grown[1:, :]
+        across = step.copy()
+        across[:, 1:] |= step[:, :-1]
+        across[:, :-1] |= step[:, 1:]
+        grown = across
+    return grown
+
+
+def _mix_distance(colors: Uint8Array, pairs: Uint8Array) -> npt.NDArray[np.float64]:
+    """Oklab distance (C,) from each color to the nearest sRGB mix of two of ``pairs``."""
+    srgb = colors.astype(np.float64) / 255.0
+    oklab = srgb_to_oklab(srgb)
+    ends = pairs.astype(np.float64) / 255.0
+    best = np.full(srgb.shape[0], np.inf)
+    for i in range(ends.shape[0]):
+        for j in range(i + 1, ends.shape[0]):
+            step = ends[j] - ends[i]
+            length2 = float(step @ step)
+            if length2 == 0.0:
+                continue
+            t = np.clip(((srgb - ends[i]) * step).sum(axis=1) / length2, 0.0, 1.0)
+            mixed = srgb_to_oklab(ends[i] + t[:, None] * step)
+            np.minimum(best, np.linalg.norm(oklab - mixed, axis=1), out=best)
+    return best
+
+
+def _spike_share(
+    srgb: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.int64],
+    channels: npt.NDArray[np.int16],
+    first: int,
+    kept: Uint8Array,
+) -> float:
+    """How sharply a color stands out from the shades around it.
+
+    Among the pixels within :data:`SAME_COLOR` of the color, leaving out its
+    own edges (sRGB mixes of it with a kept color, at least
+    :data:`_EDGE_STEP` of the way to that color), the share of those within
+    a level of it. Shades on the far side of the color (deeper than it, as
+    the middles of thin lines are) are not its edges and lower the share.
+    """
+    lab = srgb_to_oklab(srgb)
+    core = np.abs(channels - channels[first]).max(axis=1) <= _LEVELS
+    around = np.flatnonzero((np.linalg.norm(lab - lab[first], axis=1) < SAME_COLOR) & ~core)
+    if around.size and kept.shape[0]:
+        start = srgb[first]
+        shades, shade_lab = srgb[around], lab[around]
+        edge = np.zeros(around.size, dtype=bool)
+        for end in kept.astype(np.float64) / 255.0:
+            step = end - start
+            length2 = float(step @ step)
+            if length2 == 0.0:
+                continue
+            t = ((shades - start) * step).sum(axis=1) / length2
+            mixed = srgb_to_oklab(start + np.clip(t, 0.0, 1.0)[:, None] * step)
+            edge |= (t >= _EDGE_STEP) & (
+                np.linalg.norm(shade_lab - mixed, axis=1) <= BLEND_TOLERANCE
+            )
+        around = around[~edge]
+    core_count = float(counts[core].sum())
+    return core_count / (core_count + float(counts[around].sum()))
+
+
+def _looks_flat(rgb: Uint8Array) -> bool:
+    """Sampled check: do many pixels equal their right-hand neighbour?
+
+    About :data:`_SAMPLES` evenly spaced pairs of consecutive pixels (the
+    pixels are in row order); tens of microseconds on any image, so photos
+    pay almost nothing for the detection.
+    """
+    n = rgb.shape[0]
+    if n < 2:
+        return False
+    step = max(1, (n - 1) // _SAMPLES)
+    left, right = rgb[: n - 1 : step], rgb[1::step]
+    m = min(left.shape[0], right.shape[0])
+    left, right = left[:m], right[:m]
+    equal = (left[:, 0] == right[:, 0]) & (left[:, 1] == right[:, 1]) & (left[:, 2] == right[:, 2])
+    return np.count_nonzero(equal) >= MIN_EQUAL_NEIGHBOURS * m
+
+
+def detect_flat_graphic(
+    image: npt.ArrayLike | Image.Image,
+    alpha_threshold: int = 128,
+    composite_on: tuple[int, int, int] | None = None,
+    *,
+    rgb: Uint8Array | None = None,
+) -> FlatGraphic | None:
+    """Recognise a flat graphic and find its flat colors (rules in the module doc).
+
+    Parameters
+    ----------
+    image : (H, W, 3) or (H, W, 4) uint8, or a PIL image of mode RGB or RGBA
+        sRGB(A) in [0, 255], straight alpha (converted to an array only
+        after the sampled check passes).
+    alpha_threshold : int
+        Pixels with alpha below this are transparent.
+    composite_on : tuple of 3 ints or None
+        If given, pixels are blended over this sRGB color first (as
+        :func:`palettekit.pixels.opaque_pixels` does) and none is transparent.
+    rgb : (N, 3) uint8, optional
+        The image's opaque pixels in row order, if already at hand: the
+        sampled check runs on them before the image is converted.
+
+    Returns
+    -------
+    FlatGraphic or None
+        None when the image is not a flat graphic.
+    """
+    if rgb is not None and not _looks_flat(rgb):
+        return None
+    array = np.asarray(image, dtype=np.uint8)
+    if array.ndim != 3 or array.shape[2] not in (3, 4) or min(array.shape[:2]) < 2:
+        return None
+    if array.shape[2] == 4 and composite_on is not None:
+        from .pixels import opaque_pixels
+
+        composited = opaque_pixels(array, alpha_threshold, composite_on).rgb
+        array = composited.reshape(array.shape[0], array.shape[1], 3)
+    keys = _keys(array, alpha_threshold)
+    opaque = keys != _TRANSPARENT
+    n_opaque = int(np.count_nonzero(opaque))
+    if n_opaque == 0:
+        return None
+    patches = _patch_mask(keys)
+    if np.count_nonzero(patches) < MIN_FLAT_SHARE * n_opaque:
+        return None
+
+    unique, counts = np.unique(keys[opaque], return_counts=True)
+    in_patch, patch_counts_of = np.unique(keys[patches], return_counts=True)
+    patch_counts = np.zeros(unique.size, dtype=np.int64)
+    patch_counts[np.searchsorted(unique, in_patch)] = patch_counts_of
+    channels = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], axis=1)
+    channels = channels.astype(np.int16)
+    srgb = channels / 255.0
+
+    # Seeds, most pixels first, gather the colors within a level of them
+    # (renderers and encoders leave +-1 variants of one color); a seed within
+    # SAME_COLOR of a larger color's first seed joins that color.
+    owner = np.full(unique.size, -1)
+    seeds = np.flatnonzero(counts >= _SEED_FRACTION * AREA_SHARE * n_opaque)
+    seeds = seeds[np.argsort(-counts[seeds], kind="stable")]
+    first_seeds: list[int] = []
+    first_lab: list[npt.NDArray[np.float64]] = []
+    for seed in seeds:
+        if owner[seed] >= 0:
+            continue
+        lab = srgb_to_oklab(srgb[seed])
+        color = len(first_seeds)
+        if first_lab:
+            distances = np.linalg.norm(np.asarray(first_lab) - lab, axis=1)
+            if distances.min() < SAME_COLOR:
+                color = int(np.argmin(distances))
+        if color == len(first_seeds):
+            first_seeds.append(int(seed))
+            first_lab.append(lab)
+        close = (np.abs(channels - channels[seed]).max(axis=1) <= _LEVELS) & (owner < 0)
+        owner[close] = color
+    grouped = owner >= 0
+    color_counts = np.bincount(owner[grouped], weights=counts[grouped])
+    color_patches = np.bincount(owner[grouped], weights=patch_counts[grouped])
+    candidates = np.flatnonzero(color_counts >= AREA_SHARE * n_opaque)
+    if candidates.size == 0:
+        return None
+    candidates = candidates[np.argsort(-color_counts[candidates], kind="stable")]
+
+    # Largest first: a color with few patch pixels (a line, or a row of
+    # edge pixels) is dropped when it is a mix of two larger kept colors, or
+    # when it does not stand out from the shades around it (the middle of
+    # anti-aliased thin lines).
+    kept: list[int] = []
+    for color in candidates.tolist():
+        first = first_seeds[color]
+        if kept and color_patches[color] < 0.5 * color_counts[color]:
+            kept_rgb = channels[[first_seeds[c] for c in kept]].astype(np.uint8)
+            own = channels[first : first + 1].astype(np.uint8)
+            if len(kept) >= 2 and _mix_distance(own, kept_rgb)[0] <= BLEND_TOLERANCE:
+                continue
+            if _spike_share(srgb, counts, channels, first, kept_rgb) < MIN_SPIKE_SHARE:
+                continue
+        kept.append(color)
+
+    flat_keys = unique[np.isin(owner, kept)]
+    is_flat = np.isin(keys, flat_keys)
+    flat_share = float(np.count_nonzero(is_flat)) / n_opaque
+    if flat_share < MIN_FLAT_SHARE:
+        return None
+    near = _dilate(is_flat, EDGE_REACH)
+    detail_share = float(np.count_nonzero(opaque & ~near)) / n_opaque
+    if detail_share > MAX_DETAIL_SHARE:
+        return None
+    return FlatGraphic(
+        colors=channels[[first_seeds[c] for c in kept]].astype(np.uint8),
+        counts=np.rint(color_counts[kept]).astype(np.int64),
+        flat_share=flat_share,
+        detail_share=detail_share,
+    )
+
+
+def snap_histogram(
+    histogram: ColorHistogram, flat: FlatGraphic, k: int | None = None
+) -> ColorHistogram:
+    """The histogram with every bin counted for its nearest color (Oklab).
+
+    The colors are the flat colors and, when ``k`` asks for more, ``k - F``
+    more: each time the bin that holds the most pixels times their distance
+    to the colors so far (the graphic's small details and thin lines before
+    its edge shades), then a few Lloyd steps move those extra colors (the
+    flat ones stay), and each extra color becomes the fullest bin of its
+    cluster, a color that occurs in the image.
+
+    Parameters
+    ----------
+    histogram : ColorHistogram
+        Bins' mean sRGB colors (M, 3) in [0, 255] and counts (M,).
+    flat : FlatGraphic
+    k : int, optional
+        The number of colors asked for; None or at most F: the flat colors.
+
+    Returns
+    -------
+    ColorHistogram
+        One bin per color that receives pixels, its color exactly that
+        color, flat colors first in their order; 8 bits; same total.
+    """
+    bins = srgb_to_oklab(histogram.colors / 255.0)
+    weights = histogram.counts.astype(np.float64)
+    colors = flat.colors.astype(np.float64)
+    centers = srgb_to_oklab(colors / 255.0)
+    n_flat = centers.shape[0]
+    n_extra = 0 if k is None else min(k - n_flat, histogram.counts.shape[0] - n_flat)
+    if n_extra > 0:
+        extra: list[int] = []
+        nearest = ((bins[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+        for _ in range(n_extra):
+            pick = int(np.argmax(weights * np.sqrt(nearest)))
+            if nearest[pick] == 0.0:
+                break
+            extra.append(pick)
+            np.minimum(nearest, ((bins - bins[pick]) ** 2).sum(axis=1), out=nearest)
+        moving = bins[extra]
+        for _ in range(_EXTRA_ITER):
+            owner = np.argmin(
+                ((bins[:, None, :] - np.vstack([centers, moving])[None]) ** 2).sum(axis=2), axis=1
+            )
+            for j in range(len(extra)):
+                members = owner == n_flat + j
+                if members.any():
+                    moving[j] = (bins[members] * weights[members, None]).sum(axis=0) / weights[
+                        members
+                    ].sum()
+        owner = np.argmin(
+            ((bins[:, None, :] - np.vstack([centers, moving])[None]) ** 2).sum(axis=2), axis=1
+        )
+        fullest = [
+            int(np.flatnonzero(owner == n_flat + j)[np.argmax(weights[owner == n_flat + j])])
+            if (owner == n_flat + j).any()
+            else extra[j]
+            for j in range(len(extra))
+        ]
+        colors = np.vstack([colors, np.rint(histogram.colors[fullest])])
+        centers = np.vstack([centers, bins[fullest]])
+    d2 = ((bins[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    owner = np.argmin(d2, axis=1)
+    counts = np.rint(np.bincount(owner, weights=weights, minlength=centers.shape[0]))
+    used = counts > 0
+    return ColorHistogram(colors=colors[used], counts=counts[used].astype(np.int64), bits=8)
