@@ -296,6 +296,13 @@ _OPTION_FLAGS: dict[str, tuple[tuple[str, ...], _Converter | None, str | None, s
         "largest file or download read, in bytes; K, M, G suffixes are binary "
         f"(default {_DEFAULTS.max_bytes // (1024 * 1024)}M)",
     ),
+    "max_decode_bytes": (
+        ("--max-decode-bytes",),
+        _bytes,
+        "N",
+        "refuse images whose decoding would take more memory, estimated from the header; "
+        f"K, M, G suffixes are binary (default {_DEFAULTS.max_decode_bytes:,})",
+    ),
     "timeout": (
         ("--timeout",),
         _real,
