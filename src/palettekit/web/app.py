@@ -23,7 +23,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from .api import Services, api_error_for, make_router
-from .safety import ApiError, BodyLimitMiddleware, SecurityHeadersMiddleware
+from .safety import (
+    ApiError,
+    BodyLimitMiddleware,
+    ConcurrencyLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from .settings import Settings
 
 __all__ = ["create_app", "STATIC_DIR"]
@@ -108,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
         upload_limit=settings.max_upload_bytes,
     )
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.limit_concurrency)
     return app
 
 

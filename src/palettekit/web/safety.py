@@ -7,6 +7,8 @@
 - :func:`check_url`: scheme and host of a URL input, before any connection;
 - :class:`BodyLimitMiddleware`: a cap on the request body, enforced while it
   streams in (413 before the rest is read);
+- :class:`ConcurrencyLimitMiddleware`: a cap on requests in progress (JSON
+  503 beyond it; idle connections do not count, the health check is exempt);
 - :class:`WorkQueue`: a bounded thread pool; full means 503 at once, slow
   means 504, and the event loop never runs the work itself.
 
@@ -35,6 +37,7 @@ __all__ = [
     "check_url",
     "BodyLimitMiddleware",
     "SecurityHeadersMiddleware",
+    "ConcurrencyLimitMiddleware",
     "WorkQueue",
     "error_body",
     "megabytes",
@@ -304,6 +307,42 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ConcurrencyLimitMiddleware:
+    """Answer 503 (JSON, ``Retry-After``) while ``limit`` requests are in progress.
+
+    Counts HTTP requests from their head to their answer, not connections:
+    a client that connects and sends nothing costs no slot (the server's
+    head deadline closes it). ``GET /api/health`` is always answered, so a
+    monitor sees a busy server as busy, not as dead.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+        self.in_progress = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") == "/api/health":
+            await self.app(scope, receive, send)
+            return
+        if self.in_progress >= self.limit:
+            await _send_error(
+                send,
+                ApiError(
+                    503,
+                    "busy",
+                    f"the server is busy ({self.limit} requests in progress); try again shortly",
+                    headers={"Retry-After": "1", "Connection": "close"},
+                ),
+            )
+            return
+        self.in_progress += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_progress -= 1
 
 
 # --------------------------------------------------------------------------- work queue
