@@ -38,12 +38,14 @@ def named_bytes(data: bytes, label: str) -> io.BytesIO:
 
 
 def preflight(data: bytes, label: str, options: Options) -> None:
-    """Refuse, from the header alone, what is not an image or declares too many pixels.
+    """Refuse, from the header alone, what is not an image or declares too many
+    pixels or too much decoding memory.
 
-    Cheap (Pillow reads the header only), so the server runs it before a
-    request takes a worker: a flood of non-images and decompression bombs
-    never queues. Everything it lets through is still fully checked by
-    :func:`palettekit.extract`.
+    Runs first in every job, on a worker thread: reading a header is cheap
+    for honest files but not for all (Pillow parses JPEG markers and PNG
+    chunks in Python, and a file can hold millions of them), so it never
+    runs on the event loop. Everything it lets through is still fully
+    checked by :func:`palettekit.extract`.
 
     Raises
     ------
@@ -55,6 +57,7 @@ def preflight(data: bytes, label: str, options: Options) -> None:
     from PIL import Image, UnidentifiedImageError
 
     from ..errors import ImageLoadError, ImageTooLargeError, UnsupportedImageError
+    from ..load import check_decode_bytes
 
     # No warnings.catch_warnings() here: it swaps process-wide state and this
     # runs beside worker threads. Pillow's DecompressionBombWarning is only
@@ -72,11 +75,13 @@ def preflight(data: bytes, label: str, options: Options) -> None:
         raise ImageLoadError(f"{label}: cannot read header ({exc})") from None
     with image:
         width, height = image.size
-    if width * height > options.max_image_pixels:
-        raise ImageTooLargeError(
-            f"{label}: {width}x{height} = {width * height} pixels exceeds the limit of "
-            f"{options.max_image_pixels}"
-        )
+        if width * height > options.max_image_pixels:
+            raise ImageTooLargeError(
+                f"{label}: {width}x{height} = {width * height} pixels exceeds the limit of "
+                f"{options.max_image_pixels}"
+            )
+        if image.format != "JPEG":  # a JPEG is judged at the scale it is drafted to, later
+            check_decode_bytes(image, label, options.max_decode_bytes)
 
 
 class PaletteCache:
@@ -136,6 +141,7 @@ def palette_job(
         cached = cache.get(key)
         if cached is not None:
             return cached
+    preflight(data, label, options)
     palette = extract(named_bytes(data, label), options=options, warn=False)
     if cache is not None and key is not None:
         cache.put(key, palette)
