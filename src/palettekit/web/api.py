@@ -42,7 +42,7 @@ from ..errors import (
     UnsupportedImageError,
 )
 from ..options import SORTS, SPACES, Options
-from .jobs import PaletteCache, bar_job, export_job, figure_job
+from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight
 from .safety import (
     AddressRefusedError,
     ApiError,
@@ -96,12 +96,18 @@ _SUFFIXES = {"json": "json", "css": "css", "csv": "csv", "gpl": "gpl", "png": "p
 
 @dataclass
 class Services:
-    """What the routes share: settings, work queues and the palette cache."""
+    """What the routes share: settings, work queues and the palette cache.
+
+    ``header_queue`` runs the header check (:func:`~palettekit.web.jobs.preflight`)
+    off the event loop, ``cluster_queue`` the decoding and clustering,
+    ``fetch_queue`` URL downloads.
+    """
 
     settings: Settings
     cluster_queue: WorkQueue
     fetch_queue: WorkQueue
     cache: PaletteCache
+    header_queue: WorkQueue
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -110,11 +116,13 @@ class Services:
             cluster_queue=WorkQueue("cluster", settings.workers, settings.queue_size),
             fetch_queue=WorkQueue("fetch", settings.fetch_workers, 0),
             cache=PaletteCache(),
+            header_queue=WorkQueue("header check", settings.workers, settings.queue_size),
         )
 
     def shutdown(self) -> None:
         self.cluster_queue.shutdown()
         self.fetch_queue.shutdown()
+        self.header_queue.shutdown()
 
 
 # --------------------------------------------------------------------------- errors
@@ -433,8 +441,14 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
     data = await _image_bytes(image, services, deadline)
     # Nothing that reads the image runs on the event loop, not even the header
     # check: Pillow parses a JPEG's markers or a PNG's chunks in Python, and a
-    # 19 MB file of 5 million COM markers took 4 s to open. The jobs check
-    # the header first, on a worker thread, after taking a slot.
+    # 19 MB file of 5 million COM markers took 4 s to open. The check has its
+    # own pool, so non-images and bombs are refused without a clustering slot.
+    try:
+        await services.header_queue.run(
+            preflight, data, image.label, options, timeout=deadline - time.monotonic()
+        )
+    except PaletteError as exc:
+        raise api_error_for(exc) from None
     queue = services.cluster_queue
     remaining = deadline - time.monotonic()
     try:

@@ -41,11 +41,12 @@ def preflight(data: bytes, label: str, options: Options) -> None:
     """Refuse, from the header alone, what is not an image or declares too many
     pixels or too much decoding memory.
 
-    Runs first in every job, on a worker thread: reading a header is cheap
-    for honest files but not for all (Pillow parses JPEG markers and PNG
-    chunks in Python, and a file can hold millions of them), so it never
-    runs on the event loop. Everything it lets through is still fully
-    checked by :func:`palettekit.extract`.
+    The server runs it on its own small thread pool before a request takes
+    a clustering worker, so a flood of non-images and decompression bombs
+    never queues for one; and never on the event loop: reading a header is
+    cheap for honest files but not for all (Pillow parses JPEG markers and
+    PNG chunks in Python, and a file can hold millions of them). Everything
+    it lets through is still fully checked by :func:`palettekit.extract`.
 
     Raises
     ------
@@ -141,7 +142,6 @@ def palette_job(
         cached = cache.get(key)
         if cached is not None:
             return cached
-    preflight(data, label, options)
     palette = extract(named_bytes(data, label), options=options, warn=False)
     if cache is not None and key is not None:
         cache.put(key, palette)
