@@ -808,7 +808,8 @@ def load_image(
 
         Animations and multi-page files give their first frame.
     options : Options
-        Reads ``max_pixels``, ``max_image_pixels``, ``max_bytes``, ``timeout``.
+        Reads ``max_pixels``, ``max_image_pixels``, ``max_decode_bytes``,
+        ``max_bytes``, ``timeout``, ``block_private_urls``.
     max_pixels : int or None
         Overrides ``options.max_pixels`` (e.g. to load a display-size image).
     display : bool
@@ -854,9 +855,9 @@ def load_image(
         if isinstance(text, bytes):
             text = os.fsdecode(text)
         if _URL_RE.match(text) and not os.path.exists(text):
-            from .fetch import fetch_url
+            from .fetch import fetch_with_options
 
-            data = fetch_url(text, timeout=options.timeout, max_bytes=options.max_bytes)
+            data = fetch_with_options(text, options)
             if not data:
                 raise UnsupportedImageError(f"{label}: empty response")
             return _load_stream(io.BytesIO(data), label, options, limit, display)

@@ -222,6 +222,13 @@ class Options:
         they are decoded at.
     timeout : float
         Total deadline in seconds for fetching a URL, 0.001 to 86400.
+    block_private_urls : bool
+        Refuse URL sources (and redirects) whose host resolves to a
+        loopback, private, link-local or otherwise non-public address, as
+        the web server does. Off by default: the library and the CLI fetch
+        any URL, ``http://localhost/`` and intranet hosts included, which is
+        right for a local tool; turn it on in a service that passes URLs
+        from its users to palettekit.
     max_k : int
         Largest k that ``k="auto"`` may choose, 1 to 256 (default 12).
     detect_background : bool
@@ -262,6 +269,7 @@ class Options:
     exclude_background: bool = False
     crop: tuple[int, int, int, int] | tuple[float, float, float, float] | None = None
     frames: str | int = "first"
+    block_private_urls: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -294,6 +302,7 @@ class Options:
         if self.crop is not None:
             set_(self, "crop", _check_crop(self.crop))
         set_(self, "frames", _check_frames(self.frames))
+        set_(self, "block_private_urls", _check_bool("block_private_urls", self.block_private_urls))
 
     @classmethod
     def from_kwargs(cls, base: Options | None = None, **kwargs: Any) -> Options:

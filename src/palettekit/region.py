@@ -239,9 +239,9 @@ def _source_bytes(source: ImageSource, options: Any, label: str) -> bytes:
     if isinstance(source, (str, os.PathLike)):
         text = os.fsdecode(os.fspath(source))
         if _is_url(text) and not os.path.exists(text):
-            from .fetch import fetch_url
+            from .fetch import fetch_with_options
 
-            return fetch_url(text, timeout=options.timeout, max_bytes=options.max_bytes)
+            return fetch_with_options(text, options)
         return _read_path(text, options.max_bytes, label)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)

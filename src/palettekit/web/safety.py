@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from ..errors import FetchError
+from ..fetch import AddressRefusedError, address_refusal, block_private_addresses
 
 __all__ = [
     "ApiError",
@@ -84,88 +84,18 @@ def error_body(type: str, message: str) -> bytes:
 # --------------------------------------------------------------------------- SSRF
 
 
-class AddressRefusedError(FetchError):
-    """A URL input led to an address the server may not connect to."""
-
-
-def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address carried inside an IPv6 one (mapped, 6to4, Teredo), if any."""
-    if not isinstance(address, ipaddress.IPv6Address):
-        return None
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address.teredo is not None:
-        return address.teredo[1]  # the client's address
-    return None
-
-
-def _refusal_of(address: IPAddress) -> str | None:
-    if address.is_unspecified:
-        return "unspecified"
-    if address.is_loopback:
-        return "loopback"
-    if address.is_link_local:
-        return "link-local"
-    if address.is_multicast:
-        return "multicast"
-    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
-        return "site-local"
-    if address.is_reserved:
-        return "reserved"
-    if address.is_private:
-        return "private"
-    if not address.is_global:
-        return "not globally routable"
-    return None
-
-
-def address_refusal(address: IPAddress) -> str | None:
-    """Why a URL input may not connect to ``address``, or None if it may.
-
-    Refuses loopback, private (RFC 1918, unique-local ``fc00::/7``),
-    link-local, multicast, unspecified, reserved and every other address that
-    is not globally routable (carrier-grade NAT, documentation ranges ...),
-    for IPv4 and IPv6 alike. An IPv6 address that carries an IPv4 one
-    (IPv4-mapped ``::ffff:a.b.c.d``, 6to4, Teredo) is judged by that IPv4
-    address too.
-
-    Returns
-    -------
-    str or None
-        A short reason such as ``"loopback"``, or None for a public address.
-    """
-    embedded = _embedded_ipv4(address)
-    if embedded is not None:
-        reason = _refusal_of(embedded)
-        if reason is not None:
-            return f"{reason} (IPv4 inside IPv6)"
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            # ::ffff:0:0/96 is "reserved" in IPv6 terms only: judge the IPv4 address alone
-            return None
-    return _refusal_of(address)
-
-
 def make_address_check(allow_private: bool) -> Callable[[IPAddress], None] | None:
     """The ``check_address`` hook for :func:`palettekit.fetch.fetch_url`.
 
     Returns None (no check) when private addresses are allowed; otherwise a
-    function raising :class:`~palettekit.errors.FetchError` for any address
-    :func:`address_refusal` refuses.
+    function raising :class:`~palettekit.fetch.AddressRefusedError` for any
+    address :func:`address_refusal` refuses.
     """
     if allow_private:
         return None
-
-    def check_address(address: IPAddress) -> None:
-        reason = address_refusal(address)
-        if reason is not None:
-            raise AddressRefusedError(
-                f"refused to connect to {address}: {reason} address "
-                "(start the server with --allow-private-urls for intranet use)"
-            )
-
-    return check_address
+    return block_private_addresses(
+        "start the server with --allow-private-urls for intranet use"
+    )
 
 
 def check_url(url: object, allow_private: bool) -> str:
