@@ -625,3 +625,35 @@ def test_non_images_and_bombs_are_refused_without_taking_a_worker(make_client, p
         bomb = client.post("/api/palette", files={"file": ("b.png", bomb_png(100_000, 100_000))})
         assert_error(bomb, 413, "too_large")
         assert_error(client.post("/api/palette", files={"file": ("p.png", photo_png)}), 503, "busy")
+
+
+def test_slow_url_reports_the_fetch_timeout_not_the_request_timeout(make_client, local_server):
+    """Issue 11.8: the fetch's own TimeoutError was caught as the request's and relabelled."""
+    release = threading.Event()
+    server = local_server({"/slow.png": slow_response(5.0, release)})
+    client = make_client(allow_private_urls=True, fetch_timeout=0.4, request_timeout=30)
+    try:
+        response = client.post("/api/palette", json={"url": server.url("/slow.png")})
+    finally:
+        release.set()
+    assert_error(response, 504, "timeout")
+    message = response.json()["error"]["message"]
+    assert "within 0.4 s" in message, message
+    assert "30" not in message and "29." not in message
+
+
+def test_deeply_nested_json_is_a_400(client, caplog):
+    """Issue 11.7: a JSON body nested 100,000 deep was a 500 with tracebacks in the log."""
+    for depth in (100_000, 20_000):
+        body = "[" * depth + "]" * depth
+        response = client.post(
+            "/api/palette", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code in (400, 413), response.text
+        assert response.json()["error"]["type"] in ("bad_request", "too_large")
+    nested = '{"url": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    response = client.post(
+        "/api/palette", content=nested, headers={"content-type": "application/json"}
+    )
+    assert_error(response, 400, "bad_request")
+    assert "Traceback" not in caplog.text and "internal" not in caplog.text

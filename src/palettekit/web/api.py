@@ -60,7 +60,7 @@ log = logging.getLogger("palettekit.web")
 ERROR_STATUSES: dict[int, str] = {
     400: "bad options, bad URL, refused URL address, or a malformed request",
     408: "the request body arrived too slowly",
-    413: "the upload, the image's pixel count or the fetched body exceeds a limit",
+    413: "the upload, a JSON body, the image's pixel count or decoding memory, or the fetched body exceeds a limit",
     415: "not an image (or a request body type the API does not take)",
     422: "an image that cannot be decoded, or with no opaque pixel",
     502: "the URL could not be fetched (HTTP error, network error)",
@@ -82,6 +82,7 @@ _BOOL_OPTIONS = {"detect_background", "exclude_background"}
 _FLOAT_OPTIONS = {"tol"}
 _FORM_MAX_FIELDS = 32
 _FORM_MAX_FIELD_BYTES = 8 * 1024
+_JSON_MAX_BYTES = 64 * 1024
 _LABEL_MAX = 120
 
 _MEDIA_TYPES = {
@@ -338,10 +339,19 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
         import json
 
         body = await request.body()
+        if len(body) > _JSON_MAX_BYTES:
+            raise ApiError(
+                413,
+                "too_large",
+                f"a JSON body carries a URL and options: at most {_JSON_MAX_BYTES} bytes, "
+                f"got {len(body)} (send an image as multipart/form-data or image/*)",
+            )
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ApiError(400, "bad_request", "the JSON body is nested too deeply") from None
         if not isinstance(payload, dict):
             raise ApiError(
                 400, "bad_request", 'the JSON body must be an object such as {"url": "https://..."}'

@@ -333,10 +333,15 @@ class WorkQueue:
             self._release(None)
             raise
         future.add_done_callback(self._release)
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), max(timeout, 0.001))
-        except asyncio.TimeoutError:
-            raise ApiError(504, "timeout", f"the request took longer than {timeout:g} s") from None
+        waiting = asyncio.wrap_future(future)
+        # asyncio.wait, not wait_for: a job's own TimeoutError (a fetch's
+        # FetchTimeoutError is one) must reach the caller as it is, not be
+        # taken for the job running out of time.
+        done, _ = await asyncio.wait({waiting}, timeout=max(timeout, 0.001))
+        if not done:
+            waiting.cancel()
+            raise ApiError(504, "timeout", f"the request took longer than {timeout:g} s")
+        return waiting.result()
 
     def shutdown(self) -> None:
         """Stop taking jobs; drop the waiting ones, let the running ones end."""
