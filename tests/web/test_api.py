@@ -657,3 +657,22 @@ def test_deeply_nested_json_is_a_400(client, caplog):
     )
     assert_error(response, 400, "bad_request")
     assert "Traceback" not in caplog.text and "internal" not in caplog.text
+
+
+@pytest.mark.parametrize("path", ["/api/palette/", "/api/health/", "/static"])
+def test_redirects_do_not_echo_the_host_header(client, path):
+    """Issue 11.9: 'Host: evil.example' came back as 'location: http://evil.example/...'."""
+    response = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code in (307, 308)
+    location = response.headers["location"]
+    assert location.startswith("/") and not location.startswith("//")
+    assert "evil.example" not in location
+
+
+def test_docs_pages_forbid_framing_and_third_party_loads(client):
+    for path in ("/docs", "/redoc"):
+        response = client.get(path)
+        policy = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "img-src 'self' data:" in policy
+        assert "https:" not in policy and "unsafe-eval" not in policy
+        assert response.headers["x-frame-options"] == "DENY"

@@ -60,7 +60,8 @@ log = logging.getLogger("palettekit.web")
 ERROR_STATUSES: dict[int, str] = {
     400: "bad options, bad URL, refused URL address, or a malformed request",
     408: "the request body arrived too slowly",
-    413: "the upload, a JSON body, the image's pixel count or decoding memory, or the fetched body exceeds a limit",
+    413: "the upload, a JSON body, the image's pixels or decoding memory, or a fetched body "
+    "exceeds a limit",
     415: "not an image (or a request body type the API does not take)",
     422: "an image that cannot be decoded, or with no opaque pixel",
     502: "the URL could not be fetched (HTTP error, network error)",

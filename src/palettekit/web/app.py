@@ -9,9 +9,12 @@ Run it with ``palettekit serve`` or any ASGI server.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
 from pathlib import Path
 
@@ -46,6 +49,8 @@ _PAGE_CSP = (
     "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
+
+_FRAME_HEADERS = {"X-Frame-Options": "DENY"}
 
 _HTTP_ERROR_TYPES = {
     400: "bad_request",
@@ -178,34 +183,69 @@ def _add_docs(app: FastAPI) -> None:
             'The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</p>'
         )
 
+        note_page = _docs_page(HTMLResponse(note))
+
         @app.get("/docs", include_in_schema=False)
         async def docs_note() -> HTMLResponse:
-            return HTMLResponse(note)
+            return note_page()
 
         @app.get("/redoc", include_in_schema=False)
         async def redoc_note() -> HTMLResponse:
-            return HTMLResponse(note)
+            return note_page()
 
         return
 
     app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+    swagger = _docs_page(
+        get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="palettekit API",
             swagger_js_url="/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/docs-assets/swagger-ui.css",
             swagger_favicon_url="/favicon.ico",
         )
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        return get_redoc_html(
+    )
+    redoc_page = _docs_page(
+        get_redoc_html(
             openapi_url="/openapi.json",
             title="palettekit API",
             redoc_js_url="/docs-assets/redoc.standalone.js",
             redoc_favicon_url="/favicon.ico",
             with_google_fonts=False,
         )
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return swagger()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return redoc_page()
+
+
+def _docs_page(page: HTMLResponse) -> Callable[[], HTMLResponse]:
+    """A docs page served with a Content-Security-Policy and frame protection.
+
+    The policy lets the page's own inline script run (by its hash) and
+    nothing from another origin: ReDoc's "powered by" logo on a CDN is not
+    fetched (img-src 'self' data:), and no site may frame the page.
+    """
+    html = bytes(page.body)
+    scripts = " ".join(
+        [
+            "'self'",
+            *(
+                "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+                for script in re.findall(rb"<script>(.*?)</script>", html, flags=re.DOTALL)
+            ),
+        ]
+    )
+    csp = (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+        "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+    headers = {"Content-Security-Policy": csp, **_FRAME_HEADERS}
+    return lambda: HTMLResponse(html, headers=headers)

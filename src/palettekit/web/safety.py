@@ -93,9 +93,7 @@ def make_address_check(allow_private: bool) -> Callable[[IPAddress], None] | Non
     """
     if allow_private:
         return None
-    return block_private_addresses(
-        "start the server with --allow-private-urls for intranet use"
-    )
+    return block_private_addresses("start the server with --allow-private-urls for intranet use")
 
 
 def check_url(url: object, allow_private: bool) -> str:
@@ -217,7 +215,16 @@ async def _send_error(send: Send, error: ApiError) -> None:
 
 
 class SecurityHeadersMiddleware:
-    """Add ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` to answers."""
+    """Add ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` to
+    answers, and make redirects to this server relative.
+
+    Starlette builds a redirect (``/api/palette/`` -> ``/api/palette``,
+    ``/static`` -> ``/static/``) from the request's ``Host`` header, so a
+    client could make the server answer ``Location: http://evil.example/...``
+    (and a cache in front could keep it). A ``Location`` whose host is the
+    request's own ``Host`` becomes a path: the browser resolves it against
+    the address it actually used.
+    """
 
     _HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
 
@@ -228,12 +235,20 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        host = b""
+        for name, value in scope.get("headers", ()):
+            if name == b"host":
+                host = value.lower()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", ())}
+                headers = [
+                    (name, _relative_location(value, host) if name == b"location" else value)
+                    for name, value in message.get("headers", ())
+                ]
+                present = {name.lower() for name, _ in headers}
                 extra = [(name, value) for name, value in self._HEADERS if name not in present]
-                message["headers"] = [*message.get("headers", ()), *extra]
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -273,6 +288,20 @@ class ConcurrencyLimitMiddleware:
             await self.app(scope, receive, send)
         finally:
             self.in_progress -= 1
+
+
+def _relative_location(location: bytes, host: bytes) -> bytes:
+    """``location`` without scheme and host when its host is ``host`` (the request's)."""
+    try:
+        parts = urllib.parse.urlsplit(location.decode("latin-1"))
+    except ValueError:
+        return location
+    if not parts.scheme or parts.netloc.lower().encode("latin-1") != host:
+        return location
+    relative = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    if relative.startswith("//"):  # never a scheme-relative URL to another host
+        relative = "/" + relative.lstrip("/")
+    return relative.encode("latin-1")
 
 
 # --------------------------------------------------------------------------- work queue
