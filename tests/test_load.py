@@ -468,9 +468,7 @@ def test_mode_i_and_int32_array_agree(value):
     assert pixels(load(encode(image, "TIFF")))[0, 0].tolist() == [value] * 3
 
 
-@pytest.mark.parametrize(
-    "values", [[np.nan] * 4, [np.nan, 0.5, 1.0, 0.0], [np.inf, 0.5, 0.5, 0.5]]
-)
+@pytest.mark.parametrize("values", [[np.nan] * 4, [np.nan, 0.5, 1.0, 0.0], [np.inf, 0.5, 0.5, 0.5]])
 def test_float_image_with_nan_is_refused_like_a_float_array(values):
     array = np.array([values], np.float32)
     raises(OptionsError, array)
@@ -1128,3 +1126,39 @@ def test_wide_images_are_reduced_in_their_own_mode_before_conversion(monkeypatch
     loaded = load(data, max_pixels=2400)
     assert loaded.image.size == (60, 40)
     assert seen and max(w * h for w, h in seen) <= 2400
+
+
+# --- metadata floods (issue 11.3) ---------------------------------------------------------
+
+
+def _com_flood(markers: int) -> bytes:
+    jpeg = encode(Image.new("RGB", (16, 16), COLOR), "JPEG")
+    return jpeg[:2] + b"\xff\xfe\x00\x02" * markers + jpeg[2:]
+
+
+def _chunk_flood(chunks: int) -> bytes:
+    import zlib
+
+    png = encode(Image.new("RGB", (16, 16), COLOR), "PNG")
+    chunk = (0).to_bytes(4, "big") + b"tEXt" + zlib.crc32(b"tEXt").to_bytes(4, "big")
+    return png[:33] + chunk * chunks + png[33:]
+
+
+@pytest.mark.parametrize("flood", [_com_flood, _chunk_flood])
+def test_metadata_flood_is_refused_before_pillow_parses_it(flood, monkeypatch):
+    from palettekit.load import MAX_HEADER_SEGMENTS
+
+    first = pixels(load(flood(100)))[0, 0, :3].astype(int)  # a hundred: fine
+    assert np.abs(first - np.array(COLOR)).max() <= 3
+    opened: list[object] = []
+    original = Image.open
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(a) or original(*a, **k))
+    error = raises(ImageLoadError, flood(MAX_HEADER_SEGMENTS + 1))
+    assert "before the image data" in str(error)
+    assert opened == []  # refused by counting lengths, without Pillow
+
+
+def test_metadata_flood_of_the_issue_is_refused(tmp_path):
+    path = tmp_path / "com.jpg"
+    path.write_bytes(_com_flood(19 * 2**20 // 4))
+    raises(ImageLoadError, str(path))

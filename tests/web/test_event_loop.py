@@ -49,12 +49,12 @@ def test_image_header_is_read_off_the_event_loop(client, stripes_png, opens_on_l
 
 @pytest.mark.parametrize(
     ("data", "status"),
-    [(b"not an image at all", 415), (None, 200)],
+    [(b"not an image at all", 415), (2_000, 200), (20_000, 422)],
 )
 def test_refusals_and_marker_floods_are_read_off_the_event_loop(
     client, opens_on_loop, data, status
 ):
-    body = _com_flood_jpeg(20_000) if data is None else data
+    body = _com_flood_jpeg(data) if isinstance(data, int) else data
     response = client.post("/api/palette", content=body, headers={"content-type": "image/jpeg"})
     assert response.status_code == status, response.text
     assert opens_on_loop and not any(opens_on_loop)
@@ -70,3 +70,18 @@ def test_decompression_bomb_still_refused_before_decoding(client):
     )
     assert response.status_code == 413
     assert response.json()["error"]["type"] == "too_large"
+
+
+def test_marker_flood_is_refused_by_the_header_check_without_a_clustering_worker(make_client):
+    """With the only clustering worker busy, a 5-million-marker JPEG still gets its 422."""
+    from test_api import only_worker_busy
+
+    client = make_client(workers=1, queue_size=0)
+    with only_worker_busy(client):
+        response = client.post(
+            "/api/palette",
+            content=_com_flood_jpeg(5_000_000),
+            headers={"content-type": "image/jpeg"},
+        )
+    assert response.status_code == 422, response.text
+    assert "before the image data" in response.json()["error"]["message"]

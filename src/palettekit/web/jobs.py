@@ -58,14 +58,16 @@ def preflight(data: bytes, label: str, options: Options) -> None:
     from PIL import Image, UnidentifiedImageError
 
     from ..errors import ImageLoadError, ImageTooLargeError, UnsupportedImageError
-    from ..load import check_decode_bytes
+    from ..load import check_decode_bytes, check_header_segments
 
     # No warnings.catch_warnings() here: it swaps process-wide state and this
     # runs beside worker threads. Pillow's DecompressionBombWarning is only
     # seen as an exception when the filters say "error"; either way the size
     # check below decides.
+    stream = io.BytesIO(data)
+    check_header_segments(stream, label)
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(stream)
     except UnidentifiedImageError:
         raise UnsupportedImageError(
             f"{label}: not an image, or a format Pillow cannot read"
