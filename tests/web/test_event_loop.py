@@ -30,6 +30,23 @@ def opens_on_loop(monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(Image, "open", recording_open)
+    from palettekit import load
+
+    original_check = load.check_header_segments
+
+    def recording_check(*args, **kwargs):
+        recording_open_probe()
+        return original_check(*args, **kwargs)
+
+    def recording_open_probe():
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            on_loop.append(False)
+        else:
+            on_loop.append(True)
+
+    monkeypatch.setattr(load, "check_header_segments", recording_check)
     return on_loop
 
 
