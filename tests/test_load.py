@@ -1162,3 +1162,11 @@ def test_metadata_flood_of_the_issue_is_refused(tmp_path):
     path = tmp_path / "com.jpg"
     path.write_bytes(_com_flood(19 * 2**20 // 4))
     raises(ImageLoadError, str(path))
+
+
+def test_metadata_flood_is_refused_on_the_frames_path_too():
+    import palettekit
+    from palettekit.load import MAX_HEADER_SEGMENTS
+
+    with pytest.raises(ImageLoadError, match="before the image data"):
+        palettekit.extract(_chunk_flood(MAX_HEADER_SEGMENTS + 1), frames="all")

@@ -46,7 +46,6 @@ AddressCheck = Callable[["IPAddress"], None]
 """Called with the peer address of each connection; raises FetchError to refuse it."""
 
 
-
 class AddressRefusedError(FetchError):
     """A URL led to an address the address check refuses (loopback, private ...)."""
 
@@ -123,9 +122,7 @@ def block_private_addresses(hint: str = "option block_private_urls") -> AddressC
     def check_address(address: IPAddress) -> None:
         reason = address_refusal(address)
         if reason is not None:
-            raise AddressRefusedError(
-                f"refused to connect to {address}: {reason} address ({hint})"
-            )
+            raise AddressRefusedError(f"refused to connect to {address}: {reason} address ({hint})")
 
     return check_address
 

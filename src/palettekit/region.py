@@ -50,7 +50,7 @@ from .errors import (
     PaletteError,
     UnsupportedImageError,
 )
-from .load import ImageSource, LoadedImage, load_image
+from .load import ImageSource, LoadedImage, check_header_segments, load_image
 from .options import MAX_FRAMES
 from .pixels import opaque_pixels
 
@@ -267,8 +267,10 @@ def _source_bytes(source: ImageSource, options: Any, label: str) -> bytes:
 
 
 def _open_frames(data: bytes, label: str) -> Image.Image:
+    stream = io.BytesIO(data)
+    check_header_segments(stream, label)  # a metadata flood is refused before Pillow parses it
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(stream)
         _ = image.n_frames if hasattr(image, "n_frames") else 1
         return image
     except Image.DecompressionBombError:
