@@ -63,6 +63,19 @@ _MAKE = textwrap.dedent(
     """
 )
 
+_MAKE_ANIMATION = textwrap.dedent(
+    """
+    import sys
+    from PIL import Image
+
+    path, side = sys.argv[1], int(sys.argv[2])
+    frames = [Image.new("P", (side, side), 0) for _ in range(3)]
+    for number, frame in enumerate(frames):
+        frame.putpalette([(50 * (number + 1) + j) % 256 for j in range(768)])
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100)
+    """
+)
+
 _MEASURE = textwrap.dedent(
     """
     import json, resource, sys
@@ -70,7 +83,7 @@ _MEASURE = textwrap.dedent(
     from palettekit.errors import PaletteError
 
     try:
-        palette = palettekit.extract(sys.argv[1], k=3)
+        palette = palettekit.extract(sys.argv[1], k=3, frames=sys.argv[2])
         outcome = [color.hex for color in palette]
     except PaletteError as exc:
         outcome = f"{type(exc).__name__}: {exc}"
@@ -98,9 +111,9 @@ def _make(directory: Path, mode: str, fmt: str, name: str, side: int) -> Path:
     return path
 
 
-def _measure(path: Path) -> dict:
+def _measure(path: Path, frames: str = "first") -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(path)],
+        [sys.executable, "-c", _MEASURE, str(path), frames],
         check=True,
         capture_output=True,
         text=True,
@@ -143,3 +156,20 @@ def test_webp_at_the_pixel_limit_is_refused_before_decoding(wide_images):
     assert result["outcome"].startswith("ImageTooLargeError: ")
     assert "max_decode_bytes" in result["outcome"]
     assert result["peak_kib"] < 100 * 1024
+
+
+@pytest.mark.parametrize(("side", "frames_used"), [(3950, 3), (6000, 1)])
+def test_animation_frames_stay_under_the_bound(tmp_path, side, frames_used):
+    """Later GIF frames are drawn on RGB(A) canvases (12.5 bytes a pixel): the frames
+    path uses them only while they fit ``max_decode_bytes``, else the first alone."""
+    path = tmp_path / "anim.gif"
+    subprocess.run(
+        [sys.executable, "-c", _MAKE_ANIMATION, str(path), str(side)],
+        check=True,
+        env=_env(),
+        timeout=300,
+    )
+    result = _measure(path, frames="all")
+    assert isinstance(result["outcome"], list), result["outcome"]
+    assert len(result["outcome"]) == frames_used
+    assert result["peak_kib"] < PEAK_LIMIT_KIB, f"{result['peak_kib'] / 1024:.0f} MiB"

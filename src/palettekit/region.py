@@ -50,7 +50,13 @@ from .errors import (
     PaletteError,
     UnsupportedImageError,
 )
-from .load import ImageSource, LoadedImage, check_header_segments, load_image
+from .load import (
+    ImageSource,
+    LoadedImage,
+    check_header_segments,
+    frame_decode_bytes,
+    load_image,
+)
 from .options import MAX_FRAMES
 from .pixels import opaque_pixels
 
@@ -295,10 +301,18 @@ def _load_frames(
     try:
         n_frames = int(getattr(image, "n_frames", 1))
         width, height = image.size
-        # Frames are decoded in sequence: bound the pixels decoded in total.
+        # Frames are decoded in sequence: bound the pixels decoded in total,
+        # and use only the first when a later one would not fit the memory bound.
         decodable = max(1, options.max_image_pixels // max(1, width * height))
+        too_big = n_frames > 1 and frame_decode_bytes(image) > options.max_decode_bytes
+        if too_big:
+            decodable = 1
+            notes.append(
+                f"{label}: only the first of {n_frames} frames used (a later frame of "
+                f"{width}x{height} would take more memory than max_decode_bytes)"
+            )
         indices = frame_indices(min(n_frames, decodable), options.frames)
-        if decodable < n_frames and options.frames != "first":
+        if decodable < n_frames and options.frames != "first" and not too_big:
             notes.append(
                 f"{label}: frames sampled from the first {decodable} of {n_frames} "
                 "(max_image_pixels bounds the frames decoded)"
