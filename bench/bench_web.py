@@ -44,6 +44,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -55,16 +56,63 @@ import numpy as np
 from PIL import Image
 
 SERVER_CODE = """
-import sys
-from palettekit.web.cli import bind_socket, serve
+import asyncio, sys, time
+import uvicorn
+from palettekit.web.app import create_app
+from palettekit.web.cli import _raise_open_file_limit, bind_socket, uvicorn_config
 from palettekit.web.settings import Settings
 settings = Settings(workers={workers}, queue_size={queue_size}, request_timeout={request_timeout},
                     fetch_timeout=2.0, max_upload_bytes={max_upload_bytes},
                     header_timeout={header_timeout})
 sock = bind_socket("127.0.0.1", 0)
-print(sock.getsockname()[1], flush=True)
-serve(settings, sock, log_level="warning")
+_raise_open_file_limit(settings.max_connections + 256)
+server = uvicorn.Server(uvicorn_config(create_app(settings), settings, log_level="warning"))
+
+async def watch_the_loop(path):
+    # How late a 10 ms sleep wakes up is how long the event loop could not
+    # run it; the loop thread's CPU time over the same interval says how much
+    # of that the loop itself was busy (the rest: waiting for the GIL or for
+    # a core on a loaded machine).
+    with open(path, "w") as out:
+        while True:
+            started, cpu = time.perf_counter(), time.thread_time()
+            await asyncio.sleep(0.01)
+            late = time.perf_counter() - started - 0.01
+            busy = time.thread_time() - cpu
+            if late > 0.005:
+                out.write(f"{{time.time():.3f}} {{late * 1000:.1f}} {{busy * 1000:.1f}}\\n")
+                out.flush()
+
+async def main():
+    watcher = asyncio.ensure_future(watch_the_loop({lag_file!r}))
+    print(sock.getsockname()[1], flush=True)
+    await server.serve(sockets=[sock])
+    watcher.cancel()
+
+asyncio.run(main())
 """
+
+
+def loop_stalls(path: str, start: float, end: float) -> dict[str, object]:
+    """Event-loop stalls the server recorded between two wall-clock times: how
+    late its 10 ms timer fired (wall), and how much of that the loop thread
+    was running (busy: work done on the loop itself)."""
+    wall, busy = [], []
+    try:
+        with open(path) as lines:
+            for line in lines:
+                when, late_ms, busy_ms = line.split()
+                if start <= float(when) <= end + 0.5:
+                    wall.append(float(late_ms))
+                    busy.append(float(busy_ms))
+    except (OSError, ValueError):
+        return {"recorded": False}
+    return {
+        "late_over_5ms": len(wall),
+        "late_max_ms": max(wall, default=0.0),
+        "busy_over_50ms": sum(1 for value in busy if value > 50),
+        "busy_max_ms": max(busy, default=0.0),
+    }
 
 
 # --------------------------------------------------------------------------- payloads
@@ -343,6 +391,7 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
         request_timeout=args.request_timeout,
         max_upload_bytes=args.max_upload_mb * 1024 * 1024,
         header_timeout=args.header_timeout,
+        lag_file=args.lag_file,
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -540,13 +589,22 @@ def _memory(pid: int) -> dict[str, float]:
 
 def run_attacks(args: argparse.Namespace, port: int, pid: int) -> list[dict[str, object]]:
     max_upload = args.max_upload_mb * 1024 * 1024
-    return [
-        attack_wide_samples(port, pid, copies=args.attack_copies),
-        attack_idle_connections(
+    attacks = [
+        lambda: attack_wide_samples(port, pid, copies=args.attack_copies),
+        lambda: attack_idle_connections(
             port, pid, idle=500, slow=50, hold=max(2 * args.header_timeout, 2.0)
         ),
-        attack_marker_floods(port, pid, copies=args.attack_copies, max_upload_bytes=max_upload),
+        lambda: attack_marker_floods(
+            port, pid, copies=args.attack_copies, max_upload_bytes=max_upload
+        ),
     ]
+    results = []
+    for attack in attacks:
+        started = time.time()
+        result = attack()
+        result["event_loop_stalls"] = loop_stalls(args.lag_file, started, time.time())
+        results.append(result)
+    return results
 
 
 # --------------------------------------------------------------------------- run
@@ -581,12 +639,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 tally.add(Result(name, status, time.perf_counter() - started, expected))
 
         started = time.perf_counter()
+        mixed_from = time.time()
         threads = [threading.Thread(target=client, daemon=True) for _ in range(args.clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        mixed_stalls = loop_stalls(args.lag_file, mixed_from, time.time())
         memory_end = rss_kib(process.pid)
         attacks = [] if args.no_attacks else run_attacks(args, port, process.pid)
 
@@ -600,6 +660,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        try:
+            os.unlink(args.lag_file)
+        except OSError:
+            pass
 
     results = tally.results
     by_kind: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
@@ -638,6 +702,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "end": round(memory_end["VmRSS"] / 1024, 1),
             "peak": round(memory_end["VmHWM"] / 1024, 1),
         },
+        "event_loop_stalls": mixed_stalls,
         "attacks": attacks,
         "still_answering": {"alive": alive, "health": health, "good_request": final},
         "settings": {
@@ -662,10 +727,12 @@ def report(summary: dict[str, object]) -> str:
         lines.append(f"  {name:28s} {counts}")
     lines.append(f"good latency (s): {summary['good_latency_s']}")
     lines.append(f"server RSS (MiB): {summary['server_rss_mib']}")
+    lines.append(f"event-loop stalls: {summary['event_loop_stalls']}")
     lines.append(f"unexpected statuses: {summary['unexpected'] or 'none'}")
     for attack in summary.get("attacks") or []:  # type: ignore[attr-defined]
         lines.append(f"attack: {attack['attack']}")
-        for key in ("statuses", "opened", "closed_by_server", "health", "server_rss_mib"):
+        keys = ("statuses", "opened", "closed_by_server", "health", "event_loop_stalls")
+        for key in (*keys, "server_rss_mib"):
             if key in attack:
                 lines.append(f"  {key}: {attack[key]}")
     lines.append(f"at the end: {summary['still_answering']}")
@@ -699,6 +766,11 @@ def main(argv: list[str] | None = None) -> int:
         help="concurrent uploads of each wide-sample and marker-flood file (default: %(default)d)",
     )
     parser.add_argument("--no-attacks", action="store_true", help="skip the issue-11 attacks")
+    parser.add_argument(
+        "--lag-file",
+        default=os.path.join(tempfile.gettempdir(), f"bench_web_lag_{os.getpid()}.txt"),
+        help="where the server writes its event-loop stalls",
+    )
     parser.add_argument(
         "--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus")
     )
