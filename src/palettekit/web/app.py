@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
         upload_limit=settings.max_upload_bytes,
+        budget=settings.uploads_in_flight * (settings.max_upload_bytes + _MULTIPART_OVERHEAD),
     )
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.limit_concurrency)
     return app

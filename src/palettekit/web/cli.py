@@ -113,6 +113,14 @@ def add_parser(subparsers: Any) -> None:
         "(default: %(default)d)",
     )
     net.add_argument(
+        "--uploads-in-flight",
+        type=int,
+        default=Settings.uploads_in_flight,
+        metavar="N",
+        help="request bodies held at once, in uploads of the largest size; beyond, 503 "
+        "(default: %(default)d)",
+    )
+    net.add_argument(
         "--log-level",
         default="info",
         choices=("critical", "error", "warning", "info", "debug"),
@@ -168,6 +176,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         fetch_timeout=args.fetch_timeout,
         header_timeout=args.header_timeout,
         max_connections=args.max_connections,
+        uploads_in_flight=args.uploads_in_flight,
         options=options_from_args(args),
     )
 

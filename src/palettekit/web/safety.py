@@ -151,12 +151,27 @@ class BodyLimitMiddleware:
     reading the body; a body that streams past the cap (chunked, or lying
     about its length) makes ``receive`` raise :class:`ApiError` (413) in the
     handler that reads it, so at most ``max_bytes`` plus one chunk is ever read.
+
+    ``budget`` bounds the bodies of all requests in progress together: each
+    request reserves its ``Content-Length`` (``max_bytes`` when it declares
+    none) until it is answered, and one that does not fit is answered 503
+    with ``Retry-After`` before any of its body is read. Bodies are held
+    while they are read and checked, so without it memory would grow with
+    the number of concurrent uploads rather than with the workers.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_limit: int | None = None):
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_limit: int | None = None,
+        budget: int | None = None,
+    ):
         self.app = app
         self.max_bytes = max_bytes
         self.upload_limit = max_bytes if upload_limit is None else upload_limit
+        self.budget = budget
+        self.reserved = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -172,6 +187,29 @@ class BodyLimitMiddleware:
         if declared is not None and declared > self.max_bytes:
             await _send_error(send, self._too_large())
             return
+        has_body = declared is not None or any(
+            name == b"transfer-encoding" for name, _ in scope.get("headers", ())
+        )
+        reservation = (self.max_bytes if declared is None else declared) if has_body else 0
+        if self.budget is not None and reservation and self.reserved + reservation > self.budget:
+            await _send_error(
+                send,
+                ApiError(
+                    503,
+                    "busy",
+                    f"the server is receiving {megabytes(self.reserved)} of uploads already; "
+                    "try again shortly",
+                    headers={"Retry-After": "1", "Connection": "close"},
+                ),
+            )
+            return
+        self.reserved += reservation
+        try:
+            await self._limited(scope, receive, send)
+        finally:
+            self.reserved -= reservation
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
 
         async def limited_receive() -> Message:

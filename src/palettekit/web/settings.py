@@ -75,6 +75,11 @@ class Settings:
         Requests in progress at once (uploading, queued or running) before
         new ones are answered 503; ``GET /api/health`` is never refused.
         Idle connections do not count.
+    uploads_in_flight : int
+        Request bodies held at once, counted in uploads of the largest size:
+        the bodies of all requests in progress together may take at most
+        this times ``max_upload_bytes``; a request that does not fit gets 503
+        before its body is read.
     header_timeout : float
         Seconds a connection has to send a complete request head, from
         connecting or from the end of its previous answer; then it is closed.
@@ -102,6 +107,7 @@ class Settings:
     request_timeout: float = 30.0
     fetch_timeout: float = 10.0
     limit_concurrency: int = 128
+    uploads_in_flight: int = 8
     header_timeout: float = 5.0
     max_connections: int = 1000
     options: Options = dataclasses.field(default_factory=Options)
@@ -119,6 +125,7 @@ class Settings:
             "fetch_workers",
             "limit_concurrency",
             "max_connections",
+            "uploads_in_flight",
         )
         for name in positive_ints:
             value = getattr(self, name)
