@@ -11,8 +11,21 @@ target is that server; nothing leaves the machine), then reports:
 - the server's memory: RSS at start, at the end, and its peak (VmHWM);
 - whether the server still answers ``/api/health`` and a good request at the end.
 
+Then three attacks of issue 11, one after the other, each bounded in count
+and time, while a prober asks ``/api/health`` every 50 ms; for each the
+report gives the attack's statuses, the health latency during it (p50, p95,
+max, failures) and the server's memory (RSS after, peak so far):
+
+- wide samples: concurrent uploads of small files that decode big (a
+  7000x7000 float TIFF of 312 KB, a 16-bit PNG, a lossless WebP);
+- idle connections: 500 sockets that send nothing and 50 that send their
+  head a byte at a time, held for twice the server's head deadline;
+- marker floods: 19 MB JPEGs of 5 million COM markers and a PNG of 1.6
+  million tiny chunks, whose headers take Pillow seconds to parse.
+
 The run is bounded twice: ``--requests`` in all, and ``--max-seconds`` of
-wall time, after which the clients stop sending.
+wall time, after which the clients stop sending; the attacks add at most
+about a minute (``--no-attacks`` leaves them out).
 
     python bench/bench_web.py                    # 300 requests, 6 clients (~30 s on 2 cores)
     python bench/bench_web.py --requests 60 --clients 3 --json out.json
@@ -31,6 +44,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -42,15 +56,63 @@ import numpy as np
 from PIL import Image
 
 SERVER_CODE = """
-import sys
-from palettekit.web.cli import bind_socket, serve
+import asyncio, sys, time
+import uvicorn
+from palettekit.web.app import create_app
+from palettekit.web.cli import _raise_open_file_limit, bind_socket, uvicorn_config
 from palettekit.web.settings import Settings
 settings = Settings(workers={workers}, queue_size={queue_size}, request_timeout={request_timeout},
-                    fetch_timeout=2.0, max_upload_bytes={max_upload_bytes})
+                    fetch_timeout=2.0, max_upload_bytes={max_upload_bytes},
+                    header_timeout={header_timeout})
 sock = bind_socket("127.0.0.1", 0)
-print(sock.getsockname()[1], flush=True)
-serve(settings, sock, log_level="warning")
+_raise_open_file_limit(settings.max_connections + 256)
+server = uvicorn.Server(uvicorn_config(create_app(settings), settings, log_level="warning"))
+
+async def watch_the_loop(path):
+    # How late a 10 ms sleep wakes up is how long the event loop could not
+    # run it; the loop thread's CPU time over the same interval says how much
+    # of that the loop itself was busy (the rest: waiting for the GIL or for
+    # a core on a loaded machine).
+    with open(path, "w") as out:
+        while True:
+            started, cpu = time.perf_counter(), time.thread_time()
+            await asyncio.sleep(0.01)
+            late = time.perf_counter() - started - 0.01
+            busy = time.thread_time() - cpu
+            if late > 0.005:
+                out.write(f"{{time.time():.3f}} {{late * 1000:.1f}} {{busy * 1000:.1f}}\\n")
+                out.flush()
+
+async def main():
+    watcher = asyncio.ensure_future(watch_the_loop({lag_file!r}))
+    print(sock.getsockname()[1], flush=True)
+    await server.serve(sockets=[sock])
+    watcher.cancel()
+
+asyncio.run(main())
 """
+
+
+def loop_stalls(path: str, start: float, end: float) -> dict[str, object]:
+    """Event-loop stalls the server recorded between two wall-clock times: how
+    late its 10 ms timer fired (wall), and how much of that the loop thread
+    was running (busy: work done on the loop itself)."""
+    wall, busy = [], []
+    try:
+        with open(path) as lines:
+            for line in lines:
+                when, late_ms, busy_ms = line.split()
+                if start <= float(when) <= end + 0.5:
+                    wall.append(float(late_ms))
+                    busy.append(float(busy_ms))
+    except (OSError, ValueError):
+        return {"recorded": False}
+    return {
+        "late_over_5ms": len(wall),
+        "late_max_ms": max(wall, default=0.0),
+        "busy_over_50ms": sum(1 for value in busy if value > 50),
+        "busy_max_ms": max(busy, default=0.0),
+    }
 
 
 # --------------------------------------------------------------------------- payloads
@@ -328,6 +390,8 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
         queue_size=args.queue_size,
         request_timeout=args.request_timeout,
         max_upload_bytes=args.max_upload_mb * 1024 * 1024,
+        header_timeout=args.header_timeout,
+        lag_file=args.lag_file,
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -344,6 +408,203 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
             raise SystemExit("bench_web: the server did not start")
         time.sleep(0.05)
     return process, port
+
+
+# --------------------------------------------------------------------------- attacks
+
+
+class HealthProbe:
+    """Asks ``/api/health`` every ``interval`` seconds on a new connection; keeps latencies."""
+
+    def __init__(self, port: int, interval: float = 0.05):
+        self.port = port
+        self.interval = interval
+        self.latencies: list[float] = []
+        self.failures = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            status = get(self.port, "/api/health")
+            if status == 200:
+                self.latencies.append(time.perf_counter() - started)
+            else:
+                self.failures += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> HealthProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(15)
+
+    def summary(self) -> dict[str, object]:
+        values = sorted(self.latencies)
+        if not values:
+            return {"answered": 0, "failures": self.failures}
+
+        def ms(q: float) -> float:
+            return round(1000 * values[min(len(values) - 1, int(q * len(values)))], 1)
+
+        return {
+            "answered": len(values),
+            "failures": self.failures,
+            "p50_ms": ms(0.5),
+            "p95_ms": ms(0.95),
+            "max_ms": round(1000 * values[-1], 1),
+        }
+
+
+def _image_file(image: Image.Image, fmt: str, **params: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **params)
+    return buffer.getvalue()
+
+
+def wide_sample_files() -> dict[str, bytes]:
+    """Small files that decode big (issue 11.1)."""
+    side = 7000
+    return {
+        "float TIFF 7000x7000": _image_file(
+            Image.new("F", (side, side), 0.5), "TIFF", compression="tiff_deflate"
+        ),
+        "16-bit PNG 7000x7000": _image_file(Image.new("I;16", (side, side), 30000), "PNG"),
+        "lossless WebP 7000x7000": _image_file(
+            Image.new("RGB", (side, side), (10, 20, 30)), "WEBP", lossless=True
+        ),
+    }
+
+
+def marker_flood_files(max_upload_bytes: int) -> dict[str, bytes]:
+    """Files whose header takes Pillow seconds to parse (issue 11.3)."""
+    jpeg = _image_file(Image.new("RGB", (16, 16), (200, 30, 30)), "JPEG")
+    room = max(0, min(19 * 2**20, max_upload_bytes - 64 * 1024) - len(jpeg))
+    com_flood = jpeg[:2] + b"\xff\xfe\x00\x02" * (room // 4) + jpeg[2:]
+    png = _image_file(Image.new("RGB", (16, 16), (30, 200, 30)), "PNG")
+    chunk = (0).to_bytes(4, "big") + b"tEXt" + zlib.crc32(b"tEXt").to_bytes(4, "big")
+    count = min(1_600_000, max(0, max_upload_bytes - 64 * 1024 - len(png)) // len(chunk))
+    ihdr_end = 8 + 25  # signature, then the IHDR chunk
+    chunk_flood = png[:ihdr_end] + chunk * count + png[ihdr_end:]
+    return {"COM-marker JPEG (19 MB)": com_flood, "tiny-chunk PNG": chunk_flood}
+
+
+def _upload_all(port: int, items: list[tuple[str, bytes]], timeout: float) -> dict[str, dict]:
+    counts: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
+    lock = threading.Lock()
+
+    def one(name: str, data: bytes) -> None:
+        status = post(port, "/api/palette", data, "application/octet-stream", timeout=timeout)
+        with lock:
+            counts[name][status] += 1
+
+    threads = [threading.Thread(target=one, args=item, daemon=True) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout + 5)
+    return {name: dict(sorted(counter.items())) for name, counter in sorted(counts.items())}
+
+
+def attack_wide_samples(port: int, pid: int, copies: int) -> dict[str, object]:
+    files = wide_sample_files()
+    items = [(name, data) for name, data in files.items() for _ in range(copies)]
+    with HealthProbe(port) as probe:
+        statuses = _upload_all(port, items, timeout=60)
+    return {
+        "attack": f"{copies} concurrent uploads of each: "
+        + ", ".join(f"{name} ({len(data) // 1024} KB)" for name, data in files.items()),
+        "statuses": statuses,
+        "health": probe.summary(),
+        "server_rss_mib": _memory(pid),
+    }
+
+
+def attack_idle_connections(
+    port: int, pid: int, idle: int, slow: int, hold: float
+) -> dict[str, object]:
+    sockets: list[socket.socket] = []
+    closed_by_server = 0
+    head = b"GET /api/health HTTP/1.1\r\nHost: bench\r\nX-Slow: " + b"a" * 4000
+    try:
+        with HealthProbe(port) as probe:
+            for _ in range(idle + slow):
+                try:
+                    sockets.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                except OSError:
+                    break
+            for sock in sockets:
+                sock.setblocking(False)
+            end = time.monotonic() + hold
+            position = 0
+            while time.monotonic() < end:
+                for sock in sockets[idle:]:  # the slow ones: one more byte each
+                    try:
+                        sock.send(head[position : position + 1])
+                    except OSError:
+                        pass
+                position = min(position + 1, len(head) - 1)
+                time.sleep(0.2)
+            for sock in sockets:
+                try:
+                    if sock.recv(1) == b"":
+                        closed_by_server += 1
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    closed_by_server += 1
+    finally:
+        for sock in sockets:
+            sock.close()
+    return {
+        "attack": f"{idle} idle and {slow} slow-header connections held {hold:g} s",
+        "opened": len(sockets),
+        "closed_by_server": closed_by_server,
+        "health": probe.summary(),
+        "server_rss_mib": _memory(pid),
+    }
+
+
+def attack_marker_floods(port: int, pid: int, copies: int, max_upload_bytes: int) -> dict:
+    files = marker_flood_files(max_upload_bytes)
+    items = [(name, data) for name, data in files.items() for _ in range(copies)]
+    with HealthProbe(port) as probe:
+        statuses = _upload_all(port, items, timeout=60)
+    return {
+        "attack": f"{copies} concurrent uploads of each: "
+        + ", ".join(f"{name} ({len(data) // 2**20} MB)" for name, data in files.items()),
+        "statuses": statuses,
+        "health": probe.summary(),
+        "server_rss_mib": _memory(pid),
+    }
+
+
+def _memory(pid: int) -> dict[str, float]:
+    values = rss_kib(pid)
+    return {"now": round(values["VmRSS"] / 1024, 1), "peak": round(values["VmHWM"] / 1024, 1)}
+
+
+def run_attacks(args: argparse.Namespace, port: int, pid: int) -> list[dict[str, object]]:
+    max_upload = args.max_upload_mb * 1024 * 1024
+    attacks = [
+        lambda: attack_wide_samples(port, pid, copies=args.attack_copies),
+        lambda: attack_idle_connections(
+            port, pid, idle=500, slow=50, hold=max(2 * args.header_timeout, 2.0)
+        ),
+        lambda: attack_marker_floods(
+            port, pid, copies=args.attack_copies, max_upload_bytes=max_upload
+        ),
+    ]
+    results = []
+    for attack in attacks:
+        started = time.time()
+        result = attack()
+        result["event_loop_stalls"] = loop_stalls(args.lag_file, started, time.time())
+        results.append(result)
+    return results
 
 
 # --------------------------------------------------------------------------- run
@@ -378,13 +639,16 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 tally.add(Result(name, status, time.perf_counter() - started, expected))
 
         started = time.perf_counter()
+        mixed_from = time.time()
         threads = [threading.Thread(target=client, daemon=True) for _ in range(args.clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        mixed_stalls = loop_stalls(args.lag_file, mixed_from, time.time())
         memory_end = rss_kib(process.pid)
+        attacks = [] if args.no_attacks else run_attacks(args, port, process.pid)
 
         health = get(port, "/api/health")
         body, kind = multipart({"k": "5"}, "final.png", payloads.small_png)
@@ -396,6 +660,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        try:
+            os.unlink(args.lag_file)
+        except OSError:
+            pass
 
     results = tally.results
     by_kind: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
@@ -434,12 +702,15 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "end": round(memory_end["VmRSS"] / 1024, 1),
             "peak": round(memory_end["VmHWM"] / 1024, 1),
         },
+        "event_loop_stalls": mixed_stalls,
+        "attacks": attacks,
         "still_answering": {"alive": alive, "health": health, "good_request": final},
         "settings": {
             "workers": args.workers,
             "queue_size": args.queue_size,
             "clients": args.clients,
             "max_upload_mb": args.max_upload_mb,
+            "header_timeout": args.header_timeout,
         },
     }
 
@@ -456,7 +727,14 @@ def report(summary: dict[str, object]) -> str:
         lines.append(f"  {name:28s} {counts}")
     lines.append(f"good latency (s): {summary['good_latency_s']}")
     lines.append(f"server RSS (MiB): {summary['server_rss_mib']}")
+    lines.append(f"event-loop stalls: {summary['event_loop_stalls']}")
     lines.append(f"unexpected statuses: {summary['unexpected'] or 'none'}")
+    for attack in summary.get("attacks") or []:  # type: ignore[attr-defined]
+        lines.append(f"attack: {attack['attack']}")
+        keys = ("statuses", "opened", "closed_by_server", "health", "event_loop_stalls")
+        for key in (*keys, "server_rss_mib"):
+            if key in attack:
+                lines.append(f"  {key}: {attack[key]}")
     lines.append(f"at the end: {summary['still_answering']}")
     return "\n".join(lines)
 
@@ -478,6 +756,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queue-size", type=int, default=8, help="server queue size")
     parser.add_argument("--request-timeout", type=float, default=30.0)
     parser.add_argument("--max-upload-mb", type=int, default=20)
+    parser.add_argument(
+        "--header-timeout", type=float, default=5.0, help="server head deadline (s)"
+    )
+    parser.add_argument(
+        "--attack-copies",
+        type=int,
+        default=4,
+        help="concurrent uploads of each wide-sample and marker-flood file (default: %(default)d)",
+    )
+    parser.add_argument("--no-attacks", action="store_true", help="skip the issue-11 attacks")
+    parser.add_argument(
+        "--lag-file",
+        default=os.path.join(tempfile.gettempdir(), f"bench_web_lag_{os.getpid()}.txt"),
+        help="where the server writes its event-loop stalls",
+    )
     parser.add_argument(
         "--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus")
     )

@@ -589,6 +589,8 @@ FLAG_VALUES = {
     "composite_on": (["--composite-on", "#fff"], (255, 255, 255)),
     "max_image_pixels": (["--max-image-pixels", "2M"], 2_000_000),
     "max_bytes": (["--max-bytes", "1M"], 1024 * 1024),
+    "max_decode_bytes": (["--max-decode-bytes", "300M"], 300 * 1024 * 1024),
+    "block_private_urls": (["--block-private-urls"], True),
     "timeout": (["--timeout", "2.5"], 2.5),
     "max_k": (["--max-k", "20"], 20),
     "detect_background": (["--detect-background"], True),

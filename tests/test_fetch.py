@@ -377,3 +377,43 @@ def test_many_fetches_leave_no_threads_or_sockets(server):
         else:
             fails(FetchError, server.url("/404"))
     wait_for_no_fetch_threads()
+
+
+# --- the address guard for library users (issue 11.12) -----------------------------------
+
+
+def test_library_fetches_loopback_by_default_and_refuses_it_on_request(server):
+    import palettekit
+    from palettekit.errors import FetchError as LibraryFetchError
+    from palettekit.fetch import AddressRefusedError
+
+    url = server.url("/image.png")
+    assert palettekit.extract(url, k=1)  # a local tool: any URL, loopback included
+    assert server.requests == ["/image.png"]
+    with pytest.raises(AddressRefusedError, match="loopback address .option block_private_urls"):
+        palettekit.extract(url, k=1, block_private_urls=True)
+    with pytest.raises(LibraryFetchError):
+        palettekit.extract(url.replace("127.0.0.1", "localhost"), k=1, block_private_urls=True)
+    assert server.requests == ["/image.png"]  # the refused fetches sent nothing
+
+
+def test_cli_block_private_urls_flag(server):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "palettekit",
+            "extract",
+            server.url("/image.png"),
+            "--block-private-urls",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert len(done.stderr.strip().splitlines()) == 1 and "loopback" in done.stderr
+    assert server.requests == []

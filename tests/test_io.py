@@ -6,6 +6,8 @@ import errno
 import os
 import stat
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -262,3 +264,69 @@ def test_write_all_atomic_writes_every_file_or_none(tmp_path):
     assert caught.value.filename == str(tmp_path / "no" / "c.txt")
     assert first.read_text() == "new a"  # untouched: the second file failed before any rename
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]  # no temporary file
+
+
+# --- leftovers of killed writers (issue 11.10) -------------------------------------------
+
+_HOLD_TEMP = """
+import sys, time
+from palettekit._io import _create_temp
+fd, path = _create_temp(sys.argv[1], sys.argv[2])
+print(path, flush=True)
+time.sleep(120)
+"""
+
+
+def _age(path, seconds=60.0):
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="kill -9")
+def test_temp_file_of_a_killed_writer_is_removed_by_the_next_write(tmp_path):
+    import signal
+    import subprocess
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src")
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_TEMP, str(tmp_path), "out.json"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert writer.stdout is not None
+        leftover = Path(writer.stdout.readline().strip())
+        assert leftover.exists()
+        _age(leftover)
+        write_atomic(tmp_path / "out.json", "{}")  # the writer is alive: its file stays
+        assert leftover.exists()
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(10)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait(10)
+        if writer.stdout is not None:
+            writer.stdout.close()
+    write_atomic(tmp_path / "out.json", "{}")
+    assert not leftover.exists()
+    assert sorted(os.listdir(tmp_path)) == ["out.json"]
+
+
+def test_only_our_own_stale_temp_files_of_that_target_are_removed(tmp_path):
+    ours = tmp_path / ".out.json.0123456789abcdef.tmp"
+    fresh = tmp_path / ".out.json.fedcba9876543210.tmp"  # may be a writer that just began
+    others = [
+        tmp_path / ".other.json.0123456789abcdef.tmp",
+        tmp_path / ".out.json.notes.tmp",
+        tmp_path / "out.json.0123456789abcdef.tmp",
+    ]
+    for path in (ours, fresh, *others):
+        path.write_text("x")
+    for path in (ours, *others):
+        _age(path)
+    write_atomic(tmp_path / "out.json", "{}")
+    assert not ours.exists()
+    assert fresh.exists() and all(path.exists() for path in others)

@@ -445,7 +445,6 @@ def test_48_and_64_bit_png(channels, expected):
         ([0.0, 0.5, 1.0], [0, 128, 255]),
         ([0.0, 100.0, 255.0], [0, 100, 255]),
         ([-5.0, 0.0, 5.0], [0, 128, 255]),
-        ([np.nan, 0.5, 1.0], [0, 128, 255]),
     ],
 )
 def test_float_tiff(values, expected):
@@ -453,6 +452,37 @@ def test_float_tiff(values, expected):
     assert image.mode == "F"
     data = encode(image, "TIFF")
     assert pixels(load(data))[0, :, 0].tolist() == expected
+
+
+# A PIL image and its numpy array are read alike (issue 11): same colors where
+# both are accepted, refused alike where the array is refused.
+
+
+@pytest.mark.parametrize("value", [0, 100, 255])
+def test_mode_i_and_int32_array_agree(value):
+    array = np.full((4, 4), value, np.int32)
+    image = Image.fromarray(array)
+    assert image.mode == "I"
+    assert pixels(load(image)).tolist() == pixels(load(array)).tolist()
+    assert pixels(load(image))[0, 0].tolist() == [value] * 3
+    assert pixels(load(encode(image, "TIFF")))[0, 0].tolist() == [value] * 3
+
+
+@pytest.mark.parametrize("values", [[np.nan] * 4, [np.nan, 0.5, 1.0, 0.0], [np.inf, 0.5, 0.5, 0.5]])
+def test_float_image_with_nan_is_refused_like_a_float_array(values):
+    array = np.array([values], np.float32)
+    raises(OptionsError, array)
+    image = Image.fromarray(array)
+    assert image.mode == "F"
+    for source in (image, encode(image, "TIFF")):
+        error = raises(UnsupportedImageError, source)
+        assert "NaN or infinity" in str(error)
+
+
+@pytest.mark.parametrize("values", [[0.0, 0.25, 1.0], [0.1, 0.2, 0.3]])
+def test_float_image_and_float_array_agree(values):
+    array = np.array([values], np.float32)
+    assert pixels(load(Image.fromarray(array))).tolist() == pixels(load(array)).tolist()
 
 
 # --- CMYK -------------------------------------------------------------------------------
@@ -898,14 +928,14 @@ def test_overlapping_loads_on_threads_leave_the_warning_filters_as_they_were(mon
     original = load_module._to_work_mode
     errors: list[BaseException] = []
 
-    def paced(image):  # runs inside the silenced region of each load
+    def paced(image, *rest):  # runs inside the silenced region of each load
         if threading.current_thread().name == "A":
             a_inside.set()
             assert b_inside.wait(10)
         else:
             b_inside.set()
             assert a_done.wait(10)
-        return original(image)
+        return original(image, *rest)
 
     monkeypatch.setattr(load_module, "_to_work_mode", paced)
     data = encode(Image.fromarray(quadrants(64, 48)), "PNG")
@@ -1066,3 +1096,94 @@ def test_a_loaded_image_loads_again_unchanged(tmp_path):
     assert first.image.size == (20, 40)
     again = load_image(first.image, Options())
     assert again.image.size == (20, 40)
+
+
+# --- the decode memory bound (issue 11) -------------------------------------------------
+
+
+def test_decode_memory_bound_refuses_before_decoding():
+    # The header claims 4000 x 4000 RGB: 64 MB once decoded, over a 10 MB bound.
+    error = raises(ImageTooLargeError, png_claiming_size(4000, 4000), max_decode_bytes=10_000_000)
+    assert "max_decode_bytes" in str(error) and "4000x4000" in str(error)
+
+
+def test_decode_memory_bound_counts_bytes_per_sample():
+    gray = encode(Image.new("L", (1000, 1000), 9), "PNG")  # 1 MB decoded
+    floats = encode(Image.new("F", (1000, 1000), 0.5), "TIFF")  # 4 MB decoded
+    assert load(gray, max_decode_bytes=2_000_000).original_size == (1000, 1000)
+    raises(ImageTooLargeError, floats, max_decode_bytes=2_000_000)
+
+
+def test_decode_memory_bound_judges_a_jpeg_at_its_draft_scale():
+    data = encode(Image.new("RGB", (2000, 2000), COLOR), "JPEG")  # 16 MB at full scale
+    loaded = load(data, max_pixels=10_000, max_decode_bytes=2_000_000)  # 1/8: 250 KB
+    assert loaded.original_size == (2000, 2000)
+    raises(ImageTooLargeError, data, max_pixels=4_000_000, max_decode_bytes=2_000_000)
+
+
+def test_decode_memory_bound_does_not_refuse_a_callers_image_in_memory():
+    image = Image.new("RGBA", (1000, 1000), (*COLOR, 255))  # already decoded: nothing to bound
+    assert load(image, max_decode_bytes=1000).image.mode == "RGBA"
+
+
+def test_wide_images_are_reduced_in_their_own_mode_before_conversion(monkeypatch):
+    # The conversion out of "PA" (and "F", "I", "P" with alpha ...) sees the
+    # reduced image only, never a full-size copy.
+    seen: list[tuple[int, int]] = []
+    original = Image.Image.convert
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.size)
+        return original(self, *args, **kwargs)
+
+    image = Image.new("PA", (600, 400), (1, 255))
+    image.putpalette(list(COLOR) * 256)
+    data = encode(image, "TIFF")
+    monkeypatch.setattr(Image.Image, "convert", spy)
+    loaded = load(data, max_pixels=2400)
+    assert loaded.image.size == (60, 40)
+    assert seen and max(w * h for w, h in seen) <= 2400
+
+
+# --- metadata floods (issue 11.3) ---------------------------------------------------------
+
+
+def _com_flood(markers: int) -> bytes:
+    jpeg = encode(Image.new("RGB", (16, 16), COLOR), "JPEG")
+    return jpeg[:2] + b"\xff\xfe\x00\x02" * markers + jpeg[2:]
+
+
+def _chunk_flood(chunks: int) -> bytes:
+    import zlib
+
+    png = encode(Image.new("RGB", (16, 16), COLOR), "PNG")
+    chunk = (0).to_bytes(4, "big") + b"tEXt" + zlib.crc32(b"tEXt").to_bytes(4, "big")
+    return png[:33] + chunk * chunks + png[33:]
+
+
+@pytest.mark.parametrize("flood", [_com_flood, _chunk_flood])
+def test_metadata_flood_is_refused_before_pillow_parses_it(flood, monkeypatch):
+    from palettekit.load import MAX_HEADER_SEGMENTS
+
+    first = pixels(load(flood(100)))[0, 0, :3].astype(int)  # a hundred: fine
+    assert np.abs(first - np.array(COLOR)).max() <= 3
+    opened: list[object] = []
+    original = Image.open
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(a) or original(*a, **k))
+    error = raises(ImageLoadError, flood(MAX_HEADER_SEGMENTS + 1))
+    assert "before the image data" in str(error)
+    assert opened == []  # refused by counting lengths, without Pillow
+
+
+def test_metadata_flood_of_the_issue_is_refused(tmp_path):
+    path = tmp_path / "com.jpg"
+    path.write_bytes(_com_flood(19 * 2**20 // 4))
+    raises(ImageLoadError, str(path))
+
+
+def test_metadata_flood_is_refused_on_the_frames_path_too():
+    import palettekit
+    from palettekit.load import MAX_HEADER_SEGMENTS
+
+    with pytest.raises(ImageLoadError, match="before the image data"):
+        palettekit.extract(_chunk_flood(MAX_HEADER_SEGMENTS + 1), frames="all")

@@ -25,14 +25,23 @@ Decisions, so callers know what to expect:
 * **Failure.** On any error, including KeyboardInterrupt, the temporary file
   is removed and the target is left as it was. OS errors name the target
   path, not the temporary one, so they make clear one-line messages.
+* **Leftovers.** A process killed mid-write (``kill -9``, a power loss)
+  cannot remove its temporary file. Each writer holds an advisory lock on
+  its temporary file while it writes, which the kernel drops when the
+  process dies; so the next write to the same target removes the temporary
+  files of our pattern (``.<name>.<16 hex digits>.tmp``) that nobody holds
+  and that are more than :data:`STALE_SECONDS` old. Where advisory locks do
+  not exist (Windows), only the age decides, and it is an hour.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import stat
+import time
 from collections.abc import Sequence
 from typing import Union
 
@@ -45,6 +54,11 @@ _NEW_FILE_MODE = 0o666
 # Attempts at a fresh temporary name (each has 64 random bits; one suffices).
 _NAME_ATTEMPTS = 16
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+STALE_SECONDS = 2.0
+"""Age after which an unlocked temporary file of ours is a leftover (the lock is
+taken right after the file is created: this covers that instant)."""
+_STALE_SECONDS_WITHOUT_LOCKS = 3600.0
 
 
 def write_atomic(path: PathLike, data: str | bytes | bytearray | memoryview) -> None:
@@ -123,6 +137,7 @@ def _stage(path: PathLike, data: str | bytes | bytearray | memoryview) -> _Stage
     directory = os.path.dirname(os.path.abspath(target))
     existing_mode = _permission_bits(target)
 
+    _remove_stale_temps(directory, os.path.basename(target))
     try:
         fd, temp_path = _create_temp(directory, os.path.basename(target))
     except OSError as exc:
@@ -209,14 +224,63 @@ def _permission_bits(path: str) -> int | None:
 
 
 def _create_temp(directory: str, base: str) -> tuple[int, str]:
-    """Open a new, hidden file next to the target; the kernel applies the umask."""
+    """Open a new, hidden file next to the target, locked (see "Leftovers");
+    the kernel applies the umask."""
     for _ in range(_NAME_ATTEMPTS):
         temp_path = os.path.join(directory, f".{base}.{secrets.token_hex(8)}.tmp")
         try:
-            return os.open(temp_path, _OPEN_FLAGS, _NEW_FILE_MODE), temp_path
+            fd = os.open(temp_path, _OPEN_FLAGS, _NEW_FILE_MODE)
         except FileExistsError:
             continue
+        _try_lock(fd)
+        return fd, temp_path
     raise FileExistsError(errno.EEXIST, "no free temporary file name", directory)
+
+
+def _try_lock(fd: int) -> bool | None:
+    """An exclusive advisory lock on ``fd`` without waiting: True if taken, False
+    if another process holds it, None where there are no such locks."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # a file system without locks
+        return None
+    return True
+
+
+def _remove_stale_temps(directory: str, base: str) -> None:
+    """Remove the temporary files a killed writer of ``base`` left (see "Leftovers")."""
+    pattern = re.compile(re.escape(f".{base}.") + r"[0-9a-f]{16}\.tmp")
+    prefix = f".{base}."
+    try:
+        entries = [e for e in os.scandir(directory) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < STALE_SECONDS:
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            continue
+        try:
+            locked = _try_lock(fd)
+            old = now - info.st_mtime >= _STALE_SECONDS_WITHOUT_LOCKS
+            if locked or (locked is None and old):
+                os.unlink(entry.path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _about(exc: OSError, path: str) -> OSError:

@@ -296,6 +296,20 @@ _OPTION_FLAGS: dict[str, tuple[tuple[str, ...], _Converter | None, str | None, s
         "largest file or download read, in bytes; K, M, G suffixes are binary "
         f"(default {_DEFAULTS.max_bytes // (1024 * 1024)}M)",
     ),
+    "max_decode_bytes": (
+        ("--max-decode-bytes",),
+        _bytes,
+        "N",
+        "refuse images whose decoding would take more memory, estimated from the header; "
+        f"K, M, G suffixes are binary (default {_DEFAULTS.max_decode_bytes:,})",
+    ),
+    "block_private_urls": (
+        ("--block-private-urls",),
+        None,
+        None,
+        "refuse URL inputs that resolve to loopback, private or link-local addresses "
+        "(by default any URL is fetched, localhost included)",
+    ),
     "timeout": (
         ("--timeout",),
         _real,
@@ -1032,9 +1046,9 @@ def run_extract(args: argparse.Namespace) -> int:
         if item.spec == _STDIN:
             item.data = _read_stdin(options.max_bytes)
         elif item.is_url and args.figure is not None:
-            from .fetch import fetch_url
+            from .fetch import fetch_with_options
 
-            item.data = fetch_url(item.spec, timeout=options.timeout, max_bytes=options.max_bytes)
+            item.data = fetch_with_options(item.spec, options)
     palettes = (
         [_extract_merged(inputs, options, quiet=args.quiet)]
         if merge

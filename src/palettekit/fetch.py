@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .errors import FetchError, FetchTimeoutError, ImageTooLargeError, PaletteError
 
-__all__ = ["fetch_url", "display_url", "MAX_REDIRECTS", "AddressCheck"]
+__all__ = [
+    "fetch_url",
+    "display_url",
+    "MAX_REDIRECTS",
+    "AddressCheck",
+    "AddressRefusedError",
+    "address_refusal",
+    "block_private_addresses",
+    "fetch_with_options",
+]
 
 MAX_REDIRECTS = 5
 """Most redirects followed before giving up."""
@@ -35,6 +44,88 @@ if TYPE_CHECKING:  # socket and ipaddress are imported on first fetch
 
 AddressCheck = Callable[["IPAddress"], None]
 """Called with the peer address of each connection; raises FetchError to refuse it."""
+
+
+class AddressRefusedError(FetchError):
+    """A URL led to an address the address check refuses (loopback, private ...)."""
+
+
+def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address carried inside an IPv6 one (mapped, 6to4, Teredo), if any."""
+    import ipaddress
+
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]  # the client's address
+    return None
+
+
+def _refusal_of(address: IPAddress) -> str | None:
+    import ipaddress
+
+    if address.is_unspecified:
+        return "unspecified"
+    if address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link-local"
+    if address.is_multicast:
+        return "multicast"
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
+        return "site-local"
+    if address.is_reserved:
+        return "reserved"
+    if address.is_private:
+        return "private"
+    if not address.is_global:
+        return "not globally routable"
+    return None
+
+
+def address_refusal(address: IPAddress) -> str | None:
+    """Why a fetch guarded against private addresses may not connect to ``address``.
+
+    Refuses loopback, private (RFC 1918, unique-local ``fc00::/7``),
+    link-local, multicast, unspecified, reserved and every other address that
+    is not globally routable (carrier-grade NAT, documentation ranges ...),
+    for IPv4 and IPv6 alike. An IPv6 address that carries an IPv4 one
+    (IPv4-mapped ``::ffff:a.b.c.d``, 6to4, Teredo) is judged by that IPv4
+    address too.
+
+    Returns
+    -------
+    str or None
+        A short reason such as ``"loopback"``, or None for a public address.
+    """
+    import ipaddress
+
+    embedded = _embedded_ipv4(address)
+    if embedded is not None:
+        reason = _refusal_of(embedded)
+        if reason is not None:
+            return f"{reason} (IPv4 inside IPv6)"
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            # ::ffff:0:0/96 is "reserved" in IPv6 terms only: judge the IPv4 address alone
+            return None
+    return _refusal_of(address)
+
+
+def block_private_addresses(hint: str = "option block_private_urls") -> AddressCheck:
+    """An address check (for ``fetch_url(check_address=...)``) that refuses
+    every address :func:`address_refusal` refuses, with ``hint`` in the message."""
+
+    def check_address(address: IPAddress) -> None:
+        reason = address_refusal(address)
+        if reason is not None:
+            raise AddressRefusedError(f"refused to connect to {address}: {reason} address ({hint})")
+
+    return check_address
+
 
 _SCHEMES = ("http", "https")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -150,36 +241,73 @@ class _Download:
             raise self.timeout_error()
         return left
 
+    def _judge(self, address: IPAddress) -> None:
+        """The address check, its refusal renamed to start with the source's label."""
+        if self.check_address is None:
+            return
+        try:
+            self.check_address(address)
+        except FetchError as exc:  # name the source, keep the class
+            text = _one_line(str(exc), 300)
+            if text.startswith(self.label):
+                raise
+            try:
+                renamed = type(exc)(f"{self.label}: {text}")
+            except Exception:
+                renamed = FetchError(f"{self.label}: {text}")
+            raise renamed from None
+
     def _connect(
         self, address: tuple[str, int], timeout: float | None = None, source_address: Any = None
     ) -> socket.socket:
-        """socket.create_connection, then the address check, before any byte is sent."""
+        """Resolve, check every address, then connect to an allowed one only.
+
+        No packet goes to a refused address, so a refusal looks the same
+        whether anything listens there or not (no port-scan oracle), and the
+        address connected to is the one checked (no second lookup for a
+        rebinding name to answer differently).
+        """
         import ipaddress
         import socket
 
-        sock = socket.create_connection(address, self._remaining(), source_address)
-        try:
-            with self._lock:
-                self._sock = sock
-            if self._aborted:
-                raise self.timeout_error()
-            if self.check_address is not None:
-                peer = ipaddress.ip_address(sock.getpeername()[0])
-                try:
-                    self.check_address(peer)
-                except FetchError as exc:  # name the source, keep the class
-                    text = _one_line(str(exc), 300)
-                    if text.startswith(self.label):
-                        raise
-                    try:
-                        renamed = type(exc)(f"{self.label}: {text}")
-                    except Exception:
-                        renamed = FetchError(f"{self.label}: {text}")
-                    raise renamed from None
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        host, port = address
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        allowed = []
+        refusal: BaseException | None = None
+        for family, kind, proto, _, sockaddr in infos:
+            try:
+                self._judge(ipaddress.ip_address(sockaddr[0]))
+            except FetchError as exc:
+                refusal = refusal or exc
+                continue
+            allowed.append((family, kind, proto, sockaddr))
+        if not allowed:
+            if refusal is not None:
+                raise refusal
+            raise OSError(f"no address found for {host}")
+        last_error: OSError | None = None
+        for family, kind, proto, sockaddr in allowed:
+            sock = socket.socket(family, kind, proto)
+            try:
+                with self._lock:
+                    self._sock = sock
+                if self._aborted:
+                    raise self.timeout_error()
+                sock.settimeout(self._remaining())
+                if source_address is not None:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)  # the address judged above, not a new lookup
+                return sock
+            except OSError as exc:
+                sock.close()
+                if isinstance(exc, PaletteError) or self._aborted:
+                    raise
+                last_error = exc
+            except BaseException:
+                sock.close()
+                raise
+        assert last_error is not None
+        raise last_error
 
     def _fetch(self) -> bytes:
         import http.client
@@ -321,11 +449,12 @@ def fetch_url(
         Largest body accepted (>= 1): a larger ``Content-Length`` is refused
         before reading, and reading stops one byte past the cap.
     check_address : callable, optional
-        Called (in the worker thread) with the ``ipaddress`` peer address of
-        every connection made, the first and each redirect's, after the TCP
-        connection opens and before any byte is sent. Raise
+        Called (in the worker thread) with each ``ipaddress`` address the
+        host of the URL, and of each redirect, resolves to, before any
+        connection: only allowed addresses are connected to. Raise
         :class:`~palettekit.errors.FetchError` to refuse; any exception it
         raises aborts the fetch and reaches the caller.
+        :func:`block_private_addresses` is the check the web server uses.
 
     Returns
     -------
@@ -359,3 +488,10 @@ def fetch_url(
         raise download.error
     assert download.data is not None
     return download.data
+
+
+def fetch_with_options(url: str, options: Any) -> bytes:
+    """:func:`fetch_url` with the limits of an :class:`~palettekit.options.Options`:
+    ``timeout``, ``max_bytes``, and the address guard when ``block_private_urls``."""
+    check = block_private_addresses() if options.block_private_urls else None
+    return fetch_url(url, timeout=options.timeout, max_bytes=options.max_bytes, check_address=check)

@@ -5,6 +5,13 @@ The cost of an input is bounded before any math:
 * the pixel count is checked from the header, before decoding
   (``Options.max_image_pixels``; Pillow's own decompression-bomb guard,
   ``2 * PIL.Image.MAX_IMAGE_PIXELS``, also applies);
+* so is the memory decoding will take (``Options.max_decode_bytes``),
+  estimated from the size, the mode the decoder fills (1 to 4 bytes a
+  pixel), the file's strip or tile buffer and the decoder's own copies
+  (WebP: about 16 bytes a pixel);
+* an image is reduced to its working size in the mode it was decoded in,
+  before any conversion: a float, 32-bit or palette image never gets a
+  second full-size copy in another mode;
 * only the first frame of an animation or multi-page file is decoded;
 * JPEGs are decoded at the smallest DCT scale (1/1, 1/2, 1/4, 1/8) that still
   covers the working size; everything is then reduced to it, by sampling the
@@ -379,40 +386,100 @@ def _check_pixel_count(width: int, height: int, limit: int, label: str) -> None:
         )
 
 
-def _gray_to_l(image: Image.Image) -> Image.Image:
+_STATS_BAND_PIXELS = 1 << 16
+"""Pixels per band when a wide-sample image's statistics are gathered (256 KB a band)."""
+
+
+@dataclass(frozen=True)
+class _GrayRange:
+    """Smallest and largest sample of a wide gray image ("I;16*", "I" or "F")."""
+
+    low: float
+    high: float
+
+
+def _gray_range(image: Image.Image, label: str) -> _GrayRange:
+    """The range of a decoded "I;16*", "I" or "F" image, read in bands.
+
+    A whole-image ``np.asarray`` would copy the image (4 bytes a pixel, and
+    the int64/float64 arithmetic on it 8 more); bands of about a million
+    pixels keep the extra memory at a few MB.
+
+    Raises
+    ------
+    UnsupportedImageError
+        A float image with a NaN or infinite sample (refused like a float
+        array with one, so that an image and its array agree).
+    """
+    width, height = image.size
+    rows = max(1, _STATS_BAND_PIXELS // max(1, width))
+    low, high = math.inf, -math.inf
+    for top in range(0, height, rows):
+        band = np.asarray(image.crop((0, top, width, min(height, top + rows))))
+        if image.mode == "F" and not np.isfinite(band).all():
+            raise UnsupportedImageError(
+                f"{label}: float image contains NaN or infinity "
+                "(only finite samples can be read as colors)"
+            )
+        low = min(low, float(band.min()))
+        high = max(high, float(band.max()))
+    return _GrayRange(low, high)
+
+
+def _gray_to_l(image: Image.Image, levels: _GrayRange) -> Image.Image:
     """A high bit depth gray image ("I;16*", "I", "F") -> "L", scaled, not clipped.
 
-    Integer modes are 16-bit ([0, 65535] -> [0, 255]) unless values fall
-    outside that range, which are then stretched from their minimum to
-    maximum. Float images in [0, 1] are scaled by 255, in [0, 255] kept,
-    anything else stretched; NaN becomes 0.
+    The rules are those of arrays (see :func:`_array_to_uint8`), extended to
+    values an array would be refused for:
+
+    * "I;16*": 16-bit, [0, 65535] -> [0, 255];
+    * "I" (32-bit integers): values in [0, 255] are kept as they are (an
+      int32 array gives the same colors); values in [0, 65535] are read as
+      16-bit; anything else is stretched from its minimum to its maximum;
+    * "F": values in [0, 1] are scaled by 255 (a float array gives the same
+      colors), in [0, 255] kept, anything else stretched.
+
+    ``levels`` is the range of the whole image, so that a reduced image is
+    scaled exactly as its original would be. Works on the (small) reduced
+    image: one float64 copy of it at most.
     """
     values = np.asarray(image)
+    lo, hi = levels.low, levels.high
+    # One float64 or int64 copy, changed in place: temporaries of a
+    # megapixel image cost 8 MB each.
     if image.mode == "F":
-        data = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-        lo, hi = float(data.min()), float(data.max())
+        data = values.astype(np.float64)
         if lo >= 0.0 and hi <= 1.0:
-            scaled = data * 255.0
-        elif lo >= 0.0 and hi <= 255.0:
-            scaled = data
-        else:
-            scaled = (data - lo) * (255.0 / (hi - lo))
-        return Image.fromarray(np.floor(np.clip(scaled, 0, 255) + 0.5).astype(np.uint8))
+            data *= 255.0
+        elif lo < 0.0 or hi > 255.0:
+            data -= lo
+            data *= 255.0 / max(hi - lo, 1e-300)
+        np.clip(data, 0, 255, out=data)
+        data += 0.5
+        np.floor(data, out=data)
+        return Image.fromarray(data.astype(np.uint8))
     wide = values.astype(np.int64)
-    lo, hi = int(wide.min()), int(wide.max())
-    if lo < 0 or hi > 65535:
-        span = max(hi - lo, 1)
-        gray = ((wide - lo) * 255 + span // 2) // span
+    if image.mode == "I" and lo >= 0 and hi <= 255:
+        pass
+    elif lo < 0 or hi > 65535:
+        span = max(int(hi) - int(lo), 1)
+        wide -= int(lo)
+        wide *= 255
+        wide += span // 2
+        wide //= span
     else:
-        gray = (wide * 255 + 32767) // 65535
-    return Image.fromarray(gray.astype(np.uint8))
+        wide *= 255
+        wide += 32767
+        wide //= 65535
+    return Image.fromarray(wide.astype(np.uint8))
 
 
-def _to_work_mode(image: Image.Image) -> Image.Image:
+def _to_work_mode(image: Image.Image, levels: _GrayRange | None = None) -> Image.Image:
     """Any Pillow mode -> one of "RGB", "RGBA", "L", "LA", "CMYK" (8 bits).
 
     Palette and single-color transparency (PNG tRNS, GIF) become an alpha
-    channel. May return ``image`` itself.
+    channel. May return ``image`` itself. ``levels``: the range of the
+    original of a reduced "I*" or "F" image (measured on ``image`` if None).
     """
     mode = image.mode
     if mode in ("RGB", "L") and "transparency" in image.info:
@@ -426,7 +493,7 @@ def _to_work_mode(image: Image.Image) -> Image.Image:
     if mode == "La":
         return image.convert("LA")
     if mode.startswith("I") or mode == "F":
-        return _gray_to_l(image)
+        return _gray_to_l(image, levels or _gray_range(image, "image"))
     # PA, RGBa, RGBX, YCbCr, LAB, HSV, ...
     return image.convert("RGBA" if mode in ("PA", "RGBa") else "RGB")
 
@@ -527,6 +594,148 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
+# --- what decoding will cost ---------------------------------------------------------
+
+_WEBP_BYTES_PER_PIXEL = 16
+"""Peak bytes a pixel while Pillow decodes a WebP: libwebp's animation decoder
+keeps two RGBA canvases, hands over a copy, which Pillow copies into the
+image (measured: 765 MB for a 7000x7000 lossless WebP). Pillow offers no
+reduced-size WebP decode, so WebPs are bounded by this estimate instead."""
+
+_TIFF_ROWS_PER_STRIP = 278
+_TIFF_BITS_PER_SAMPLE = 258
+_TIFF_TILE_WIDTH = 322
+_TIFF_TILE_LENGTH = 323
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    """Bytes Pillow stores a pixel of ``mode`` in (1, 2 or 4)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4
+
+
+def _tiff_buffer_bytes(image: Image.Image) -> int:
+    """Bytes of the one strip or tile libtiff decodes into before Pillow unpacks it."""
+    tags = getattr(image, "tag_v2", None)
+    if tags is None:
+        return 0
+    width, height = image.size
+    try:
+        bits = tags.get(_TIFF_BITS_PER_SAMPLE, (8,))
+        bits_per_pixel = sum(bits) if isinstance(bits, tuple) else int(bits) * len(image.getbands())
+        if _TIFF_TILE_WIDTH in tags and _TIFF_TILE_LENGTH in tags:
+            columns, rows = int(tags[_TIFF_TILE_WIDTH]), int(tags[_TIFF_TILE_LENGTH])
+        else:
+            columns, rows = width, int(tags.get(_TIFF_ROWS_PER_STRIP, height))
+    except (TypeError, ValueError):  # a broken tag: assume one strip of the whole image
+        return width * height * 16
+    return max(0, min(rows, height)) * max(0, columns) * max(1, bits_per_pixel) // 8
+
+
+def decode_bytes(image: Image.Image) -> int:
+    """Estimated peak bytes of decoding an opened, not yet loaded, image.
+
+    The size (after any JPEG draft) times the bytes a pixel of the mode
+    Pillow decodes into, plus a TIFF's strip or tile buffer; a WebP costs
+    about :data:`_WEBP_BYTES_PER_PIXEL` a pixel. Conversions afterwards work
+    on the reduced image and add little.
+    """
+    width, height = image.size
+    pixels = width * height
+    if image.format == "WEBP":
+        return pixels * _WEBP_BYTES_PER_PIXEL
+    cost = pixels * _bytes_per_pixel(image.mode)
+    if image.format == "TIFF":
+        cost += _tiff_buffer_bytes(image)
+    if image.format in _COMPOSITED_FORMATS and _frame_index(image) > 0:
+        cost += pixels * _COMPOSITE_BYTES_PER_PIXEL
+    return cost
+
+
+_COMPOSITED_FORMATS = ("GIF", "PNG", "FLI")
+_COMPOSITE_BYTES_PER_PIXEL = 9
+"""A frame after the first of a GIF, APNG or FLI animation is drawn onto the
+previous one: Pillow keeps that canvas, makes a new one in RGB(A) and decodes the
+frame itself into a third (measured: 12.5 bytes a pixel in all;
+a 6000x6000 three-frame GIF peaked at 496 MB)."""
+
+
+def _frame_index(image: Image.Image) -> int:
+    try:
+        return int(image.tell())
+    except Exception:  # an image without frames
+        return 0
+
+
+def frame_decode_bytes(image: Image.Image) -> int:
+    """Estimated peak bytes of decoding a frame after the first of ``image``
+    (an opened animation), for choosing how many frames to use."""
+    width, height = image.size
+    if image.format == "WEBP":
+        return width * height * _WEBP_BYTES_PER_PIXEL
+    extra = _COMPOSITE_BYTES_PER_PIXEL if image.format in _COMPOSITED_FORMATS else 0
+    return width * height * (4 + extra)
+
+
+def check_decode_bytes(image: Image.Image, label: str, limit: int) -> None:
+    """Refuse an image whose decoding would take more than ``limit`` bytes.
+
+    Raises
+    ------
+    ImageTooLargeError
+        ``decode_bytes(image) > limit``.
+    """
+    needed = decode_bytes(image)
+    if needed > limit:
+        width, height = image.size
+        raise ImageTooLargeError(
+            f"{label}: decoding this {width}x{height} {image.format or ''} image in mode "
+            f"{image.mode} would take about {_megabytes(needed)}, more than the limit of "
+            f"{_megabytes(limit)} (option max_decode_bytes)".replace("  ", " ")
+        )
+
+
+def _not_decoded(image: Image.Image) -> bool:
+    """Whether ``load()`` still has to decode ``image`` (an opened file or a new
+    frame), as opposed to an image whose pixels are already in memory."""
+    return bool(getattr(image, "tile", None)) or getattr(image, "_im", False) is None
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:.0f} MB" if count >= 10**6 else f"{count} bytes"
+
+
+def _reduced_first(
+    image: Image.Image, target: tuple[int, int], box: Any, display: bool
+) -> tuple[Image.Image, Any]:
+    """Reduce a decoded image in its own mode before it is converted.
+
+    Conversions out of "P", "PA", "I", "F", "I;16", "RGB" with a tRNS color
+    and the like allocate a full-size copy in the new mode (and the gray
+    scaling used to allocate several). A nearest-pixel reduction first makes
+    every conversion work on the small image. For counting colors the image
+    goes straight to ``target``; for display to an intermediate size of four
+    times its pixels, so that the box filter that follows still averages.
+
+    Returns the (possibly) reduced image and the box for the next resize
+    (None once the draft box has been used).
+    """
+    needs_conversion = image.mode not in _WORK_MODES or "transparency" in image.info
+    if not needs_conversion or image.size == target:
+        return image, box
+    width, height = image.size
+    if display:
+        step = working_size((width, height), target[0] * target[1] * 4)
+        if step == (width, height):
+            return image, box
+    else:
+        step = target
+    return image.resize(step, Image.Resampling.NEAREST, box=box), None
+
+
 # --- the one decoding path -----------------------------------------------------------
 
 
@@ -552,10 +761,16 @@ def _prepare(
             drafted = image.draft(image.mode, target)
             if drafted is not None:
                 box = drafted[1]
+        if _not_decoded(image):
+            check_decode_bytes(image, label, options.max_decode_bytes)
         image.load()
         orientation = _orientation(image)
         profile = image.info.get("icc_profile")
-        work = _to_work_mode(image)
+        levels = None
+        if image.mode.startswith("I") or image.mode == "F":
+            levels = _gray_range(image, label)  # of the whole image, before reducing
+        reduced, box = _reduced_first(image, target, box, display)
+        work = _to_work_mode(reduced, levels)
         if work.size != target:
             if display:
                 work = work.resize(
@@ -595,9 +810,93 @@ def _prepare(
     )
 
 
+MAX_HEADER_SEGMENTS = 4096
+"""Most JPEG marker segments or PNG chunks before the image data. Real files
+have tens (a few hundred with a long ICC profile or much text); Pillow parses
+each in Python, so a 19 MB file of 5 million empty COM markers took it 4 s
+and 500 MB to open."""
+
+
+def _count_segments(stream: IO[bytes], label: str) -> None:
+    """Refuse a JPEG or PNG with more than :data:`MAX_HEADER_SEGMENTS` segments
+    before its image data, walking their lengths only (no parsing). Leaves the
+    stream where it was."""
+    start = stream.tell()
+    try:
+        signature = stream.read(8)
+        if signature[:2] == b"\xff\xd8":
+            count = _jpeg_segments(stream, start + 2)
+            kind = "JPEG marker segments"
+        elif signature == b"\x89PNG\r\n\x1a\n":
+            count = _png_chunks(stream, start + 8)
+            kind = "PNG chunks"
+        else:
+            return
+    finally:
+        stream.seek(start)
+    if count > MAX_HEADER_SEGMENTS:
+        raise ImageLoadError(
+            f"{label}: more than {MAX_HEADER_SEGMENTS} {kind} before the image data; "
+            "refused before parsing (a metadata flood, not a real image)"
+        )
+
+
+def _jpeg_segments(stream: IO[bytes], position: int) -> int:
+    """Marker segments from ``position`` to the first start-of-scan (at most the limit + 1)."""
+    count = 0
+    stream.seek(position)
+    while count <= MAX_HEADER_SEGMENTS:
+        head = stream.read(4)
+        if len(head) < 2 or head[0] != 0xFF:
+            return count  # not at a marker: Pillow will judge the file
+        marker = head[1]
+        if marker == 0xFF:  # fill byte
+            stream.seek(stream.tell() - 3)
+            continue
+        count += 1
+        if marker == 0xDA or 0xD0 <= marker <= 0xD9 or marker == 0x01:
+            return count  # start of scan, or a marker without a length
+        if len(head) < 4:
+            return count
+        length = int.from_bytes(head[2:4], "big")
+        stream.seek(stream.tell() + length - 2)
+    return count
+
+
+def _png_chunks(stream: IO[bytes], position: int) -> int:
+    """Chunks from ``position`` to the first IDAT (at most the limit + 1)."""
+    count = 0
+    stream.seek(position)
+    while count <= MAX_HEADER_SEGMENTS:
+        head = stream.read(8)
+        if len(head) < 8 or head[4:8] in (b"IDAT", b"IEND"):
+            return count
+        count += 1
+        stream.seek(stream.tell() + int.from_bytes(head[:4], "big") + 4)
+    return count
+
+
+def check_header_segments(stream: IO[bytes], label: str) -> None:
+    """Public form of the metadata-flood check, for a seekable binary stream.
+
+    Raises
+    ------
+    ImageLoadError
+        A JPEG or PNG with more than :data:`MAX_HEADER_SEGMENTS` segments
+        before its image data.
+    """
+    try:
+        _count_segments(stream, label)
+    except PaletteError:
+        raise
+    except (OSError, ValueError):  # unseekable or broken: Pillow decides
+        return
+
+
 def _load_stream(
     stream: IO[bytes], label: str, options: Any, limit: int | None, display: bool
 ) -> LoadedImage:
+    check_header_segments(stream, label)
     with _pillow(label, "read image header"):
         image = Image.open(stream)
     try:
@@ -628,7 +927,8 @@ def load_image(
 
         Animations and multi-page files give their first frame.
     options : Options
-        Reads ``max_pixels``, ``max_image_pixels``, ``max_bytes``, ``timeout``.
+        Reads ``max_pixels``, ``max_image_pixels``, ``max_decode_bytes``,
+        ``max_bytes``, ``timeout``, ``block_private_urls``.
     max_pixels : int or None
         Overrides ``options.max_pixels`` (e.g. to load a display-size image).
     display : bool
@@ -675,9 +975,9 @@ def load_image(
         if isinstance(text, bytes):
             text = os.fsdecode(text)
         if _URL_RE.match(text) and not os.path.exists(text):
-            from .fetch import fetch_url
+            from .fetch import fetch_with_options
 
-            data = fetch_url(text, timeout=options.timeout, max_bytes=options.max_bytes)
+            data = fetch_with_options(text, options)
             if not data:
                 raise UnsupportedImageError(f"{label}: empty response")
             return _load_stream(io.BytesIO(data), label, options, limit, display)

@@ -213,8 +213,23 @@ class Options:
     max_bytes : int
         Largest image file, in bytes, whatever the source: a path, bytes, a
         file object or a URL download.
+    max_decode_bytes : int
+        Memory bound of decoding one image: an image whose decoding is
+        estimated, from its header, to take more bytes is refused before
+        decoding. The default, 204 MB, admits 50 megapixels at 4 bytes a
+        pixel (RGBA, CMYK, float, 32-bit) plus the decoder's buffers, 100
+        megapixels of 16-bit gray, 12.7 megapixels of WebP; with it one
+        extract peaks under 250 MiB. JPEGs are judged at the reduced scale
+        they are decoded at.
     timeout : float
         Total deadline in seconds for fetching a URL, 0.001 to 86400.
+    block_private_urls : bool
+        Refuse URL sources (and redirects) whose host resolves to a
+        loopback, private, link-local or otherwise non-public address, as
+        the web server does. Off by default: the library and the CLI fetch
+        any URL, ``http://localhost/`` and intranet hosts included, which is
+        right for a local tool; turn it on in a service that passes URLs
+        from its users to palettekit.
     max_k : int
         Largest k that ``k="auto"`` may choose, 1 to 256 (default 12).
     detect_background : bool
@@ -248,12 +263,14 @@ class Options:
     composite_on: tuple[int, int, int] | None = None
     max_image_pixels: int = 150_000_000
     max_bytes: int = 100 * 1024 * 1024
+    max_decode_bytes: int = 204_000_000
     timeout: float = 20.0
     max_k: int = 12
     detect_background: bool = False
     exclude_background: bool = False
     crop: tuple[int, int, int, int] | tuple[float, float, float, float] | None = None
     frames: str | int = "first"
+    block_private_urls: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -278,6 +295,7 @@ class Options:
                 raise OptionsError(f"composite_on: {exc}") from None
         set_(self, "max_image_pixels", _check_int("max_image_pixels", self.max_image_pixels, 1))
         set_(self, "max_bytes", _check_int("max_bytes", self.max_bytes, 1))
+        set_(self, "max_decode_bytes", _check_int("max_decode_bytes", self.max_decode_bytes, 1))
         set_(self, "timeout", _check_float("timeout", self.timeout, 0.001, MAX_TIMEOUT))
         set_(self, "max_k", _check_int("max_k", self.max_k, 1, 256))
         set_(self, "detect_background", _check_bool("detect_background", self.detect_background))
@@ -285,6 +303,7 @@ class Options:
         if self.crop is not None:
             set_(self, "crop", _check_crop(self.crop))
         set_(self, "frames", _check_frames(self.frames))
+        set_(self, "block_private_urls", _check_bool("block_private_urls", self.block_private_urls))
 
     @classmethod
     def from_kwargs(cls, base: Options | None = None, **kwargs: Any) -> Options:

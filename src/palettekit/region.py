@@ -50,7 +50,13 @@ from .errors import (
     PaletteError,
     UnsupportedImageError,
 )
-from .load import ImageSource, LoadedImage, load_image
+from .load import (
+    ImageSource,
+    LoadedImage,
+    check_header_segments,
+    frame_decode_bytes,
+    load_image,
+)
 from .options import MAX_FRAMES
 from .pixels import opaque_pixels
 
@@ -266,9 +272,9 @@ def _source_bytes(source: ImageSource, options: Any, label: str) -> bytes:
     if isinstance(source, (str, os.PathLike)):
         text = os.fsdecode(os.fspath(source))
         if _is_url(text) and not os.path.exists(text):
-            from .fetch import fetch_url
+            from .fetch import fetch_with_options
 
-            return fetch_url(text, timeout=options.timeout, max_bytes=options.max_bytes)
+            return fetch_with_options(text, options)
         return _read_path(text, options.max_bytes, label)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
@@ -294,8 +300,10 @@ def _source_bytes(source: ImageSource, options: Any, label: str) -> bytes:
 
 
 def _open_frames(data: bytes, label: str) -> Image.Image:
+    stream = io.BytesIO(data)
+    check_header_segments(stream, label)  # a metadata flood is refused before Pillow parses it
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(stream)
         _ = image.n_frames if hasattr(image, "n_frames") else 1
         return image
     except Image.DecompressionBombError:
@@ -320,10 +328,18 @@ def _load_frames(
     try:
         n_frames = int(getattr(image, "n_frames", 1))
         width, height = image.size
-        # Frames are decoded in sequence: bound the pixels decoded in total.
+        # Frames are decoded in sequence: bound the pixels decoded in total,
+        # and use only the first when a later one would not fit the memory bound.
         decodable = max(1, options.max_image_pixels // max(1, width * height))
+        too_big = n_frames > 1 and frame_decode_bytes(image) > options.max_decode_bytes
+        if too_big:
+            decodable = 1
+            notes.append(
+                f"{label}: only the first of {n_frames} frames used (a later frame of "
+                f"{width}x{height} would take more memory than max_decode_bytes)"
+            )
         indices = frame_indices(min(n_frames, decodable), options.frames)
-        if decodable < n_frames and options.frames != "first":
+        if decodable < n_frames and options.frames != "first" and not too_big:
             notes.append(
                 f"{label}: frames sampled from the first {decodable} of {n_frames} "
                 "(max_image_pixels bounds the frames decoded)"

@@ -18,7 +18,7 @@ if os.environ.get("CI") != "true":  # locally the web extra may be absent; in CI
 
 from webutil import LocalServer, Route, photo_like_image, png_bytes, stripes_image  # noqa: E402
 
-from palettekit.web.cli import bind_socket  # noqa: E402
+from palettekit.web.cli import bind_socket, uvicorn_config  # noqa: E402
 from palettekit.web.settings import Settings  # noqa: E402
 
 
@@ -106,7 +106,7 @@ def running_server(settings: Settings) -> Iterator[str]:
     from palettekit.web.app import create_app
 
     sock = bind_socket("127.0.0.1", 0)
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    config = uvicorn_config(create_app(settings), settings, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -742,3 +742,54 @@ def test_palette_json_is_the_clis_but_for_the_documented_limits(client, tmp_path
     for name in differ:
         api_options[name] = cli_options[name]
     assert from_api == from_cli
+
+
+def test_slow_url_reports_the_fetch_timeout_not_the_request_timeout(make_client, local_server):
+    """Issue 11.8: the fetch's own TimeoutError was caught as the request's and relabelled."""
+    release = threading.Event()
+    server = local_server({"/slow.png": slow_response(5.0, release)})
+    client = make_client(allow_private_urls=True, fetch_timeout=0.4, request_timeout=30)
+    try:
+        response = client.post("/api/palette", json={"url": server.url("/slow.png")})
+    finally:
+        release.set()
+    assert_error(response, 504, "timeout")
+    message = response.json()["error"]["message"]
+    assert "within 0.4 s" in message, message
+    assert "30" not in message and "29." not in message
+
+
+def test_deeply_nested_json_is_a_400(client, caplog):
+    """Issue 11.7: a JSON body nested 100,000 deep was a 500 with tracebacks in the log."""
+    for depth in (100_000, 20_000):
+        body = "[" * depth + "]" * depth
+        response = client.post(
+            "/api/palette", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code in (400, 413), response.text
+        assert response.json()["error"]["type"] in ("bad_request", "too_large")
+    nested = '{"url": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    response = client.post(
+        "/api/palette", content=nested, headers={"content-type": "application/json"}
+    )
+    assert_error(response, 400, "bad_request")
+    assert "Traceback" not in caplog.text and "internal" not in caplog.text
+
+
+@pytest.mark.parametrize("path", ["/api/palette/", "/api/health/", "/static"])
+def test_redirects_do_not_echo_the_host_header(client, path):
+    """Issue 11.9: 'Host: evil.example' came back as 'location: http://evil.example/...'."""
+    response = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code in (307, 308)
+    location = response.headers["location"]
+    assert location.startswith("/") and not location.startswith("//")
+    assert "evil.example" not in location
+
+
+def test_docs_pages_forbid_framing_and_third_party_loads(client):
+    for path in ("/docs", "/redoc"):
+        response = client.get(path)
+        policy = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "img-src 'self' data:" in policy
+        assert "https:" not in policy and "unsafe-eval" not in policy
+        assert response.headers["x-frame-options"] == "DENY"

@@ -485,3 +485,35 @@ def test_api_docs_make_no_third_party_request(browser: Browser, live_url: str, p
     ]
     assert let_through == []
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("path", "rendered"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")]
+)
+def test_docs_pages_render_under_their_csp_and_fetch_nothing_from_elsewhere(
+    page: Page, live_url: str, path: str, rendered: str
+):
+    """Issue 11.9: the docs pages had no CSP or frame protection, and /redoc fetched
+    Redocly's logo from a CDN. Under the policy the page still renders, its own
+    inline script runs, and the logo is never requested."""
+    failures: dict[str, str] = {}
+    page.on("requestfailed", lambda request: failures.update({request.url: request.failure or ""}))
+    responses: list[str] = []
+    page.on("response", lambda answer: responses.append(answer.url))
+    response = page.goto(live_url + path)
+    assert response is not None and response.status == 200
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    expect(page.locator(rendered).first).to_contain_text("palettekit", timeout=20_000)
+    page.wait_for_timeout(500)
+    # Chromium reports a request the policy blocks as a request that failed
+    # with "csp": it never leaves the browser.
+    assert not [url for url in responses if not url.startswith((live_url, "blob:", "data:"))]
+    for problem in page.problems:  # type: ignore[attr-defined]
+        if problem.startswith("third-party request "):
+            url = problem.removeprefix("third-party request ")
+            assert "csp" in failures.get(url, "").lower(), (url, failures.get(url))
+    # Only the blocked logo may be reported; the page's own script is not blocked.
+    others = [p for p in page.problems if "cdn.redoc.ly" not in p]  # type: ignore[attr-defined]
+    assert others == [], others

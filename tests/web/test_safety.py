@@ -8,6 +8,7 @@ import socket
 import pytest
 from webutil import redirect_to, serve_bytes
 
+from palettekit import fetch as fetch_module
 from palettekit.errors import FetchError
 from palettekit.web import safety
 from palettekit.web.safety import (
@@ -185,6 +186,7 @@ def test_every_redirect_hop_is_checked(make_client, local_server, photo_png, mon
             return None
         return real_refusal(address)
 
+    monkeypatch.setattr(fetch_module, "address_refusal", refusal_letting_one_in)
     monkeypatch.setattr(safety, "address_refusal", refusal_letting_one_in)
     response = make_client().post("/api/palette", json={"url": outer.url("/start")})
     assert response.status_code == 400, response.text
@@ -228,3 +230,60 @@ def test_redirect_loop_is_refused(make_client, local_server):
     )
     assert response.status_code == 502, response.text
     assert len(server.hits) <= 6
+
+
+# --- no port-scan oracle (issue 11.6) ----------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_refused_target_answers_the_same_whether_its_port_is_open_or_closed(make_client):
+    client = make_client()
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(8)
+        listening.setblocking(False)
+        open_port = listening.getsockname()[1]
+        closed_port = _free_port()
+        answers = []
+        for port in (open_port, closed_port):
+            response = client.post("/api/palette", json={"url": f"http://localhost:{port}/"})
+            answers.append((response.status_code, response.json()["error"]["type"]))
+        with pytest.raises(BlockingIOError):
+            listening.accept()  # nothing ever connected to the open port
+    assert answers == [(400, "url_refused"), (400, "url_refused")]
+
+
+def test_redirect_to_an_internal_port_is_refused_the_same_open_or_closed(
+    make_client, local_server, monkeypatch
+):
+    """127.0.0.1 is let in (the 'public' start); 127.0.0.2 is internal."""
+    real_refusal = fetch_module.address_refusal
+
+    def refusal_letting_one_in(address):
+        if address == ipaddress.ip_address("127.0.0.1"):
+            return None
+        return real_refusal(address)
+
+    monkeypatch.setattr(fetch_module, "address_refusal", refusal_letting_one_in)
+    monkeypatch.setattr(safety, "address_refusal", refusal_letting_one_in)
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.2", 0))
+        listening.listen(8)
+        listening.setblocking(False)
+        open_port = listening.getsockname()[1]
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.2", 0))
+            closed_port = probe.getsockname()[1]
+        answers = []
+        for port in (open_port, closed_port):
+            start = local_server({"/go": redirect_to(f"http://127.0.0.2:{port}/")})
+            response = make_client().post("/api/palette", json={"url": start.url("/go")})
+            answers.append((response.status_code, response.json()["error"]["type"]))
+        with pytest.raises(BlockingIOError):
+            listening.accept()
+    assert answers == [(400, "url_refused"), (400, "url_refused")]

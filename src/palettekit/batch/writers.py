@@ -15,6 +15,8 @@ exactly once.
   space-separated ``hex`` and ``shares`` columns and a ``names`` column
   separated by ``|`` (names such as "olive green" have spaces). Same tail
   repair.
+- One run at a time: each writer locks its output (:mod:`.lock`) before it
+  touches it, and a second run on the same output is refused at once.
 - Parquet (``.parquet``): a *directory* of part files (a Parquet dataset, read
   with ``pyarrow.parquet.read_table(path)`` or ``pandas.read_parquet(path)``).
   Rows are buffered and written as a part when ``rows_per_part`` rows are
@@ -39,6 +41,7 @@ import numpy as np
 
 from .._io import sync_directory
 from .errors import ResultsFileError, require
+from .lock import OutputLock
 from .sources import source_digest
 
 __all__ = [
@@ -156,9 +159,38 @@ class ResultsWriter:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
+        self._lock: OutputLock | None = None
 
     def open(self, *, resume: bool = False, overwrite: bool = False) -> ResumeState:
+        """Lock the output, then create, replace or continue it.
+
+        Raises
+        ------
+        ResultsFileError
+            Another run is writing the output, or it cannot be written or
+            resumed.
+        """
+        self._take_lock()
+        try:
+            return self._open(resume=resume, overwrite=overwrite)
+        except BaseException:
+            self._drop_lock()
+            raise
+
+    def _open(self, *, resume: bool, overwrite: bool) -> ResumeState:
         raise NotImplementedError
+
+    def _take_lock(self) -> None:
+        parent = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(parent):
+            raise ResultsFileError(f"cannot write {self.path}: no such directory {parent}")
+        if self._lock is None:
+            self._lock = OutputLock.acquire(self.path)
+
+    def _drop_lock(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
 
     def write(self, record: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -197,7 +229,7 @@ class _AppendFile(ResultsWriter):
         self._size = 0  # bytes of complete records on disk
         self._last_sync = 0.0
 
-    def open(self, *, resume: bool = False, overwrite: bool = False) -> ResumeState:
+    def _open(self, *, resume: bool, overwrite: bool) -> ResumeState:
         continuing = _check_target(self.path, resume, overwrite)
         state = ResumeState()
         if continuing and os.path.isdir(self.path):
@@ -260,6 +292,7 @@ class _AppendFile(ResultsWriter):
 
     def close(self) -> None:
         if self._fd is None:
+            self._drop_lock()
             return
         fd, self._fd = self._fd, None
         try:
@@ -269,6 +302,7 @@ class _AppendFile(ResultsWriter):
         except OSError:
             pass
         os.close(fd)
+        self._drop_lock()
 
 
 def _truncate(path: str, size: int) -> int:
@@ -292,6 +326,45 @@ def _complete_lines(path: str) -> Iterator[tuple[int, bytes]]:
             yield offset, line
 
 
+_BLANK_BYTES = b"\0 \t\r\n"
+_MAX_TORN_BYTES = 4 * 1024 * 1024
+"""Longest tail a resume may cut: a torn record is one record, never megabytes."""
+
+
+def _check_cut(path: str, good_end: int, looks_like_record: Any, where: str) -> None:
+    """Refuse to resume unless everything after ``good_end`` is a torn record.
+
+    What a crash can leave after the last complete record: part of one
+    record (written by a single ``write``, so without its newline), NUL
+    bytes (a power loss), or both. Anything else means the file is not (or
+    no longer only) a results file, and it is left as it is.
+    """
+    size = os.path.getsize(path)
+    if size - good_end > _MAX_TORN_BYTES:
+        raise ResultsFileError(
+            f"{path}: {where}: {size - good_end} bytes after the last results record; "
+            "refusing to resume a file that is not a palettekit results file (left unchanged)"
+        )
+    with open(path, "rb") as handle:
+        handle.seek(good_end)
+        cut = handle.read()
+    head = cut.rstrip(_BLANK_BYTES)
+    if not head.strip(_BLANK_BYTES):
+        return  # nothing, or only what a power loss leaves
+    if b"\n" in head or not looks_like_record(head.lstrip(b"\0")):
+        raise ResultsFileError(
+            f"{path}: {where} is not a palettekit results record; refusing to resume "
+            "(only a torn last record is repaired; the file is left unchanged)"
+        )
+
+
+_JSONL_RECORD_START = b'{"index":'
+
+
+def _jsonl_record_start(head: bytes) -> bool:
+    return head.startswith(_JSONL_RECORD_START) or _JSONL_RECORD_START.startswith(head)
+
+
 class JsonlWriter(_AppendFile):
     """JSON Lines results: one compact JSON object per line, UTF-8."""
 
@@ -303,7 +376,9 @@ class JsonlWriter(_AppendFile):
         state = ResumeState()
         good_end = 0
         bad_line: int | None = None
+        lines = 0
         for number, (end, line) in enumerate(_complete_lines(self.path), start=1):
+            lines = number
             record = _parse_json_record(line)
             if record is None:
                 if bad_line is None:
@@ -316,6 +391,8 @@ class JsonlWriter(_AppendFile):
                 )
             state.add(record["source"], bool(record.get("ok")))
             good_end = end
+        where = f"line {bad_line if bad_line is not None else lines + 1}"
+        _check_cut(self.path, good_end, _jsonl_record_start, where)
         state.repaired_bytes = _truncate(self.path, good_end)
         return state
 
@@ -387,8 +464,18 @@ class CsvWriter(_AppendFile):
                     )
                 state.add(row[1], row[2] == "true")
                 good_end = end
+        if good_end == 0:  # not even the header: only a torn header may be cut
+            _check_cut(self.path, 0, self.header.startswith, "the first line")
+        else:
+            _check_cut(self.path, good_end, _csv_row_start, "the text after the last good row")
         state.repaired_bytes = _truncate(self.path, good_end)
         return state
+
+
+def _csv_row_start(head: bytes) -> bool:
+    """Whether ``head`` can be the start of a results row: the index, then a comma."""
+    digits = len(head) - len(head.lstrip(b"0123456789"))
+    return digits > 0 and (digits == len(head) or head[digits : digits + 1] == b",")
 
 
 def _csv_rows_with_offsets(path: str) -> Iterator[tuple[int, list[str]]]:
@@ -465,9 +552,9 @@ class ParquetWriter(ResultsWriter):
         self._rows: list[dict[str, Any]] = []
         self._first_row_at = 0.0
         self._next_part = 0
-        self._open = False
+        self._is_open = False
 
-    def open(self, *, resume: bool = False, overwrite: bool = False) -> ResumeState:
+    def _open(self, *, resume: bool, overwrite: bool) -> ResumeState:
         continuing = _check_target(self.path, resume, overwrite)
         state = ResumeState()
         try:
@@ -498,7 +585,7 @@ class ParquetWriter(ResultsWriter):
             ):
                 state.add(source, bool(ok))
             self._next_part = max(self._next_part, number + 1)
-        self._open = True
+        self._is_open = True
         return state
 
     def _parts(self) -> list[tuple[int, str]]:
@@ -511,7 +598,7 @@ class ParquetWriter(ResultsWriter):
         return out
 
     def write(self, record: dict[str, Any]) -> None:
-        assert self._open, "open() first"
+        assert self._is_open, "open() first"
         if not self._rows:
             self._first_row_at = time.monotonic()
         self._rows.append(record)
@@ -549,9 +636,12 @@ class ParquetWriter(ResultsWriter):
         self._rows = []
 
     def close(self) -> None:
-        if self._open:
-            self.flush()
-            self._open = False
+        try:
+            if self._is_open:
+                self._is_open = False
+                self.flush()
+        finally:
+            self._drop_lock()
 
 
 def open_writer(

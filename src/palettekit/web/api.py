@@ -63,7 +63,8 @@ log = logging.getLogger("palettekit.web")
 ERROR_STATUSES: dict[int, str] = {
     400: "bad options, bad URL, refused URL address, or a malformed request",
     408: "the request body arrived too slowly",
-    413: "the upload, the image's pixel count or the fetched body exceeds a limit",
+    413: "the upload, a JSON body, the image's pixels or decoding memory, or a fetched body "
+    "exceeds a limit",
     415: "not an image (or a request body type the API does not take)",
     422: "an image that cannot be decoded, or with no opaque pixel",
     502: "the URL could not be fetched (HTTP error, network error)",
@@ -90,6 +91,7 @@ _FORM_FIELD_NAMES = frozenset(
 )
 _FORM_MAX_FIELDS = 32
 _FORM_MAX_FIELD_BYTES = 8 * 1024
+_JSON_MAX_BYTES = 64 * 1024
 _LABEL_MAX = 120
 
 _MEDIA_TYPES = {
@@ -104,12 +106,18 @@ _SUFFIXES = {"json": "json", "css": "css", "csv": "csv", "gpl": "gpl", "png": "p
 
 @dataclass
 class Services:
-    """What the routes share: settings, work queues and the palette cache."""
+    """What the routes share: settings, work queues and the palette cache.
+
+    ``header_queue`` runs the header check (:func:`~palettekit.web.jobs.preflight`)
+    off the event loop, ``cluster_queue`` the decoding and clustering,
+    ``fetch_queue`` URL downloads.
+    """
 
     settings: Settings
     cluster_queue: WorkQueue
     fetch_queue: WorkQueue
     cache: PaletteCache
+    header_queue: WorkQueue
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -118,11 +126,13 @@ class Services:
             cluster_queue=WorkQueue("cluster", settings.workers, settings.queue_size),
             fetch_queue=WorkQueue("fetch", settings.fetch_workers, 0),
             cache=PaletteCache(),
+            header_queue=WorkQueue("header check", settings.workers, settings.queue_size),
         )
 
     def shutdown(self) -> None:
         self.cluster_queue.shutdown()
         self.fetch_queue.shutdown()
+        self.header_queue.shutdown()
 
 
 # --------------------------------------------------------------------------- errors
@@ -363,10 +373,19 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
         import json
 
         body = await request.body()
+        if len(body) > _JSON_MAX_BYTES:
+            raise ApiError(
+                413,
+                "too_large",
+                f"a JSON body carries a URL and options: at most {_JSON_MAX_BYTES} bytes, "
+                f"got {len(body)} (send an image as multipart/form-data or image/*)",
+            )
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ApiError(400, "bad_request", "the JSON body is nested too deeply") from None
         if not isinstance(payload, dict):
             raise ApiError(
                 400, "bad_request", 'the JSON body must be an object such as {"url": "https://..."}'
@@ -482,8 +501,14 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
         raise api_error_for(exc) from None
 
     data = await _image_bytes(image, services, deadline)
+    # Nothing that reads the image runs on the event loop, not even the header
+    # check: Pillow parses a JPEG's markers or a PNG's chunks in Python, and a
+    # 19 MB file of 5 million COM markers took 4 s to open. The check has its
+    # own pool, so non-images and bombs are refused without a clustering slot.
     try:
-        preflight(data, image.label, options)
+        await services.header_queue.run(
+            preflight, data, image.label, options, timeout=deadline - time.monotonic()
+        )
     except PaletteError as exc:
         raise api_error_for(exc) from None
     queue = services.cluster_queue

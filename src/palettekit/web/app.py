@@ -9,9 +9,12 @@ Run it with ``palettekit serve`` or any ASGI server.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
 from pathlib import Path
 
@@ -23,7 +26,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from .api import Services, api_error_for, make_router
-from .safety import ApiError, BodyLimitMiddleware, SecurityHeadersMiddleware
+from .safety import (
+    ApiError,
+    BodyLimitMiddleware,
+    ConcurrencyLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from .settings import Settings
 
 __all__ = ["create_app", "STATIC_DIR"]
@@ -42,15 +50,7 @@ _PAGE_CSP = (
     "frame-ancestors 'none'"
 )
 
-# The API docs pages: Swagger UI and ReDoc start from inline scripts and styles
-# and ReDoc runs a worker from a blob, but nothing may come from another host
-# (ReDoc's bundle would load its logo from a CDN).
-_DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'; "
-    "font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-_HIDE_REDOC_LOGO = "<style>img[alt='redocly logo']{display:none}</style>"
+_FRAME_HEADERS = {"X-Frame-Options": "DENY"}
 
 _HTTP_ERROR_TYPES = {
     400: "bad_request",
@@ -117,7 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
         upload_limit=settings.max_upload_bytes,
+        budget=settings.uploads_in_flight * (settings.max_upload_bytes + _MULTIPART_OVERHEAD),
     )
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.limit_concurrency)
     return app
 
 
@@ -183,39 +185,71 @@ def _add_docs(app: FastAPI) -> None:
             'The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</p>'
         )
 
+        note_page = _docs_page(HTMLResponse(note))
+
         @app.get("/docs", include_in_schema=False)
         async def docs_note() -> HTMLResponse:
-            return HTMLResponse(note)
+            return note_page()
 
         @app.get("/redoc", include_in_schema=False)
         async def redoc_note() -> HTMLResponse:
-            return HTMLResponse(note)
+            return note_page()
 
         return
 
     app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
 
-    docs_headers = {"Content-Security-Policy": _DOCS_CSP}
-
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        page = get_swagger_ui_html(
+    swagger = _docs_page(
+        get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="palettekit API",
             swagger_js_url="/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/docs-assets/swagger-ui.css",
             swagger_favicon_url="/favicon.ico",
         )
-        return HTMLResponse(bytes(page.body), headers=docs_headers)
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        page = get_redoc_html(
+    )
+    redoc_page = _docs_page(
+        get_redoc_html(
             openapi_url="/openapi.json",
             title="palettekit API",
             redoc_js_url="/docs-assets/redoc.standalone.js",
             redoc_favicon_url="/favicon.ico",
             with_google_fonts=False,
-        )
-        html = bytes(page.body).decode("utf-8").replace("</head>", _HIDE_REDOC_LOGO + "</head>", 1)
-        return HTMLResponse(html, headers=docs_headers)
+        ),
+        # The blocked "powered by" logo would show as a broken image.
+        extra_head=b"<style>img[alt='redocly logo']{display:none}</style>",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return swagger()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return redoc_page()
+
+
+def _docs_page(page: HTMLResponse, extra_head: bytes = b"") -> Callable[[], HTMLResponse]:
+    """A docs page served with a Content-Security-Policy and frame protection.
+
+    The policy lets the page's own inline script run (by its hash) and
+    nothing from another origin: ReDoc's "powered by" logo on a CDN is not
+    fetched (img-src 'self' data:), and no site may frame the page.
+    """
+    html = bytes(page.body).replace(b"</head>", extra_head + b"</head>", 1)
+    scripts = " ".join(
+        [
+            "'self'",
+            *(
+                "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+                for script in re.findall(rb"<script>(.*?)</script>", html, flags=re.DOTALL)
+            ),
+        ]
+    )
+    csp = (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+        "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+    headers = {"Content-Security-Policy": csp, **_FRAME_HEADERS}
+    return lambda: HTMLResponse(html, headers=headers)

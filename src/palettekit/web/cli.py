@@ -22,6 +22,7 @@ __all__ = [
     "bind_socket",
     "serve",
     "missing_web_packages",
+    "uvicorn_config",
 ]
 
 _INSTALL_HINT = "the web app needs its extra packages: pip install 'palettekit[web]'"
@@ -108,6 +109,30 @@ def add_parser(subparsers: Any) -> None:
         help="time limit for downloading a URL input (default: %(default)g)",
     )
     net.add_argument(
+        "--header-timeout",
+        type=float,
+        default=Settings.header_timeout,
+        metavar="SECONDS",
+        help="close a connection that has not sent a complete request head within this "
+        "time (default: %(default)g)",
+    )
+    net.add_argument(
+        "--max-connections",
+        type=int,
+        default=Settings.max_connections,
+        metavar="N",
+        help="open connections at most; beyond it the longest-idle one is closed "
+        "(default: %(default)d)",
+    )
+    net.add_argument(
+        "--uploads-in-flight",
+        type=int,
+        default=Settings.uploads_in_flight,
+        metavar="N",
+        help="request bodies held at once, in uploads of the largest size; beyond, 503 "
+        "(default: %(default)d)",
+    )
+    net.add_argument(
         "--log-level",
         default="info",
         choices=("critical", "error", "warning", "info", "debug"),
@@ -161,6 +186,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         queue_size=args.queue_size,
         request_timeout=args.request_timeout,
         fetch_timeout=args.fetch_timeout,
+        header_timeout=args.header_timeout,
+        max_connections=args.max_connections,
+        uploads_in_flight=args.uploads_in_flight,
         options=options_from_args(args),
     )
 
@@ -212,15 +240,58 @@ def serve(
 
     from .app import create_app
 
-    config = uvicorn.Config(
-        create_app(settings),
-        log_level=log_level,
-        access_log=access_log,
-        limit_concurrency=settings.limit_concurrency,
-        timeout_keep_alive=5,
-        server_header=False,
+    _raise_open_file_limit(settings.max_connections + 256)
+    config = uvicorn_config(
+        create_app(settings), settings, log_level=log_level, access_log=access_log
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def uvicorn_config(
+    app: Any, settings: Settings, *, log_level: str = "info", access_log: bool = False
+) -> Any:
+    """The ``uvicorn.Config`` that ``palettekit serve`` runs ``app`` with.
+
+    h11 with a head deadline (``settings.header_timeout``), a connection cap
+    (``settings.max_connections``), a 16 KB limit on a request head and JSON
+    protocol errors (:mod:`palettekit.web.protocol`); requests in progress
+    are capped by the app itself, since uvicorn's ``limit_concurrency``
+    counts idle connections too.
+    """
+    import uvicorn
+
+    from .protocol import guarded_protocol
+
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=access_log,
+        limit_concurrency=None,
+        timeout_keep_alive=5,
+        server_header=False,
+        http=guarded_protocol(settings.header_timeout, settings.max_connections),
+        h11_max_incomplete_event_size=_MAX_HEAD_BYTES,
+    )
+
+
+_MAX_HEAD_BYTES = 16 * 1024
+"""Largest request head (request line and headers) accepted; larger is a 400."""
+
+
+def _raise_open_file_limit(wanted: int) -> None:
+    """Raise the soft limit on open files towards ``wanted`` (never above the hard limit),
+    so that ``max_connections`` sockets can be open at once."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (OSError, ValueError):
+            pass
 
 
 def run(args: argparse.Namespace) -> int:

@@ -43,12 +43,15 @@ def named_bytes(data: bytes, label: str) -> io.BytesIO:
 
 
 def preflight(data: bytes, label: str, options: Options) -> None:
-    """Refuse, from the header alone, what is not an image or declares too many pixels.
+    """Refuse, from the header alone, what is not an image or declares too many
+    pixels or too much decoding memory.
 
-    Cheap (Pillow reads the header only), so the server runs it before a
-    request takes a worker: a flood of non-images and decompression bombs
-    never queues. Everything it lets through is still fully checked by
-    :func:`palettekit.extract`.
+    The server runs it on its own small thread pool before a request takes
+    a clustering worker, so a flood of non-images and decompression bombs
+    never queues for one; and never on the event loop: reading a header is
+    cheap for honest files but not for all (Pillow parses JPEG markers and
+    PNG chunks in Python, and a file can hold millions of them). Everything
+    it lets through is still fully checked by :func:`palettekit.extract`.
 
     Raises
     ------
@@ -60,13 +63,16 @@ def preflight(data: bytes, label: str, options: Options) -> None:
     from PIL import Image, UnidentifiedImageError
 
     from ..errors import ImageLoadError, ImageTooLargeError, UnsupportedImageError
+    from ..load import check_decode_bytes, check_header_segments
 
     # No warnings.catch_warnings() here: it swaps process-wide state and this
     # runs beside worker threads. Pillow's DecompressionBombWarning is only
     # seen as an exception when the filters say "error"; either way the size
     # check below decides.
+    stream = io.BytesIO(data)
+    check_header_segments(stream, label)
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(stream)
     except UnidentifiedImageError:
         raise UnsupportedImageError(
             f"{label}: not an image, or a format Pillow cannot read"
@@ -77,11 +83,13 @@ def preflight(data: bytes, label: str, options: Options) -> None:
         raise ImageLoadError(f"{label}: cannot read header ({exc})") from None
     with image:
         width, height = image.size
-    if width * height > options.max_image_pixels:
-        raise ImageTooLargeError(
-            f"{label}: {width}x{height} = {width * height} pixels exceeds the limit of "
-            f"{options.max_image_pixels}"
-        )
+        if width * height > options.max_image_pixels:
+            raise ImageTooLargeError(
+                f"{label}: {width}x{height} = {width * height} pixels exceeds the limit of "
+                f"{options.max_image_pixels}"
+            )
+        if image.format != "JPEG":  # a JPEG is judged at the scale it is drafted to, later
+            check_decode_bytes(image, label, options.max_decode_bytes)
 
 
 class PaletteCache:

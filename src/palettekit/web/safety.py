@@ -7,6 +7,8 @@
 - :func:`check_url`: scheme and host of a URL input, before any connection;
 - :class:`BodyLimitMiddleware`: a cap on the request body, enforced while it
   streams in (413 before the rest is read);
+- :class:`ConcurrencyLimitMiddleware`: a cap on requests in progress (JSON
+  503 beyond it; idle connections do not count, the health check is exempt);
 - :class:`WorkQueue`: a bounded thread pool; full means 503 at once, slow
   means 504, and the event loop never runs the work itself.
 
@@ -24,7 +26,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from ..errors import FetchError
+from ..fetch import AddressRefusedError, address_refusal, block_private_addresses
 
 __all__ = [
     "ApiError",
@@ -35,6 +37,7 @@ __all__ = [
     "check_url",
     "BodyLimitMiddleware",
     "SecurityHeadersMiddleware",
+    "ConcurrencyLimitMiddleware",
     "WorkQueue",
     "error_body",
     "megabytes",
@@ -81,88 +84,16 @@ def error_body(type: str, message: str) -> bytes:
 # --------------------------------------------------------------------------- SSRF
 
 
-class AddressRefusedError(FetchError):
-    """A URL input led to an address the server may not connect to."""
-
-
-def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address carried inside an IPv6 one (mapped, 6to4, Teredo), if any."""
-    if not isinstance(address, ipaddress.IPv6Address):
-        return None
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address.teredo is not None:
-        return address.teredo[1]  # the client's address
-    return None
-
-
-def _refusal_of(address: IPAddress) -> str | None:
-    if address.is_unspecified:
-        return "unspecified"
-    if address.is_loopback:
-        return "loopback"
-    if address.is_link_local:
-        return "link-local"
-    if address.is_multicast:
-        return "multicast"
-    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
-        return "site-local"
-    if address.is_reserved:
-        return "reserved"
-    if address.is_private:
-        return "private"
-    if not address.is_global:
-        return "not globally routable"
-    return None
-
-
-def address_refusal(address: IPAddress) -> str | None:
-    """Why a URL input may not connect to ``address``, or None if it may.
-
-    Refuses loopback, private (RFC 1918, unique-local ``fc00::/7``),
-    link-local, multicast, unspecified, reserved and every other address that
-    is not globally routable (carrier-grade NAT, documentation ranges ...),
-    for IPv4 and IPv6 alike. An IPv6 address that carries an IPv4 one
-    (IPv4-mapped ``::ffff:a.b.c.d``, 6to4, Teredo) is judged by that IPv4
-    address too.
-
-    Returns
-    -------
-    str or None
-        A short reason such as ``"loopback"``, or None for a public address.
-    """
-    embedded = _embedded_ipv4(address)
-    if embedded is not None:
-        reason = _refusal_of(embedded)
-        if reason is not None:
-            return f"{reason} (IPv4 inside IPv6)"
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            # ::ffff:0:0/96 is "reserved" in IPv6 terms only: judge the IPv4 address alone
-            return None
-    return _refusal_of(address)
-
-
 def make_address_check(allow_private: bool) -> Callable[[IPAddress], None] | None:
     """The ``check_address`` hook for :func:`palettekit.fetch.fetch_url`.
 
     Returns None (no check) when private addresses are allowed; otherwise a
-    function raising :class:`~palettekit.errors.FetchError` for any address
-    :func:`address_refusal` refuses.
+    function raising :class:`~palettekit.fetch.AddressRefusedError` for any
+    address :func:`address_refusal` refuses.
     """
     if allow_private:
         return None
-
-    def check_address(address: IPAddress) -> None:
-        reason = address_refusal(address)
-        if reason is not None:
-            raise AddressRefusedError(
-                f"refused to connect to {address}: {reason} address "
-                "(start the server with --allow-private-urls for intranet use)"
-            )
-
-    return check_address
+    return block_private_addresses("start the server with --allow-private-urls for intranet use")
 
 
 def check_url(url: object, allow_private: bool) -> str:
@@ -220,12 +151,27 @@ class BodyLimitMiddleware:
     reading the body; a body that streams past the cap (chunked, or lying
     about its length) makes ``receive`` raise :class:`ApiError` (413) in the
     handler that reads it, so at most ``max_bytes`` plus one chunk is ever read.
+
+    ``budget`` bounds the bodies of all requests in progress together: each
+    request reserves its ``Content-Length`` (``max_bytes`` when it declares
+    none) until it is answered, and one that does not fit is answered 503
+    with ``Retry-After`` before any of its body is read. Bodies are held
+    while they are read and checked, so without it memory would grow with
+    the number of concurrent uploads rather than with the workers.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_limit: int | None = None):
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_limit: int | None = None,
+        budget: int | None = None,
+    ):
         self.app = app
         self.max_bytes = max_bytes
         self.upload_limit = max_bytes if upload_limit is None else upload_limit
+        self.budget = budget
+        self.reserved = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -241,6 +187,29 @@ class BodyLimitMiddleware:
         if declared is not None and declared > self.max_bytes:
             await _send_error(send, self._too_large())
             return
+        has_body = declared is not None or any(
+            name == b"transfer-encoding" for name, _ in scope.get("headers", ())
+        )
+        reservation = (self.max_bytes if declared is None else declared) if has_body else 0
+        if self.budget is not None and reservation and self.reserved + reservation > self.budget:
+            await _send_error(
+                send,
+                ApiError(
+                    503,
+                    "busy",
+                    f"the server is receiving {megabytes(self.reserved)} of uploads already; "
+                    "try again shortly",
+                    headers={"Retry-After": "1", "Connection": "close"},
+                ),
+            )
+            return
+        self.reserved += reservation
+        try:
+            await self._limited(scope, receive, send)
+        finally:
+            self.reserved -= reservation
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
 
         async def limited_receive() -> Message:
@@ -284,7 +253,16 @@ async def _send_error(send: Send, error: ApiError) -> None:
 
 
 class SecurityHeadersMiddleware:
-    """Add ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` to answers."""
+    """Add ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` to
+    answers, and make redirects to this server relative.
+
+    Starlette builds a redirect (``/api/palette/`` -> ``/api/palette``,
+    ``/static`` -> ``/static/``) from the request's ``Host`` header, so a
+    client could make the server answer ``Location: http://evil.example/...``
+    (and a cache in front could keep it). A ``Location`` whose host is the
+    request's own ``Host`` becomes a path: the browser resolves it against
+    the address it actually used.
+    """
 
     _HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
 
@@ -295,15 +273,73 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        host = b""
+        for name, value in scope.get("headers", ()):
+            if name == b"host":
+                host = value.lower()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", ())}
+                headers = [
+                    (name, _relative_location(value, host) if name == b"location" else value)
+                    for name, value in message.get("headers", ())
+                ]
+                present = {name.lower() for name, _ in headers}
                 extra = [(name, value) for name, value in self._HEADERS if name not in present]
-                message["headers"] = [*message.get("headers", ()), *extra]
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ConcurrencyLimitMiddleware:
+    """Answer 503 (JSON, ``Retry-After``) while ``limit`` requests are in progress.
+
+    Counts HTTP requests from their head to their answer, not connections:
+    a client that connects and sends nothing costs no slot (the server's
+    head deadline closes it). ``GET /api/health`` is always answered, so a
+    monitor sees a busy server as busy, not as dead.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+        self.in_progress = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") == "/api/health":
+            await self.app(scope, receive, send)
+            return
+        if self.in_progress >= self.limit:
+            await _send_error(
+                send,
+                ApiError(
+                    503,
+                    "busy",
+                    f"the server is busy ({self.limit} requests in progress); try again shortly",
+                    headers={"Retry-After": "1", "Connection": "close"},
+                ),
+            )
+            return
+        self.in_progress += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_progress -= 1
+
+
+def _relative_location(location: bytes, host: bytes) -> bytes:
+    """``location`` without scheme and host when its host is ``host`` (the request's)."""
+    try:
+        parts = urllib.parse.urlsplit(location.decode("latin-1"))
+    except ValueError:
+        return location
+    if not parts.scheme or parts.netloc.lower().encode("latin-1") != host:
+        return location
+    relative = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    if relative.startswith("//"):  # never a scheme-relative URL to another host
+        relative = "/" + relative.lstrip("/")
+    return relative.encode("latin-1")
 
 
 # --------------------------------------------------------------------------- work queue
@@ -364,10 +400,15 @@ class WorkQueue:
             self._release(None)
             raise
         future.add_done_callback(self._release)
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), max(timeout, 0.001))
-        except asyncio.TimeoutError:
-            raise ApiError(504, "timeout", f"the request took longer than {timeout:g} s") from None
+        waiting = asyncio.wrap_future(future)
+        # asyncio.wait, not wait_for: a job's own TimeoutError (a fetch's
+        # FetchTimeoutError is one) must reach the caller as it is, not be
+        # taken for the job running out of time.
+        done, _ = await asyncio.wait({waiting}, timeout=max(timeout, 0.001))
+        if not done:
+            waiting.cancel()
+            raise ApiError(504, "timeout", f"the request took longer than {timeout:g} s")
+        return waiting.result()
 
     def shutdown(self) -> None:
         """Stop taking jobs; drop the waiting ones, let the running ones end."""

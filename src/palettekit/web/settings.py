@@ -72,7 +72,20 @@ class Settings:
     fetch_timeout : float
         Total deadline in seconds for downloading a URL input (504 when passed).
     limit_concurrency : int
-        Open connections uvicorn serves at once before answering 503.
+        Requests in progress at once (uploading, queued or running) before
+        new ones are answered 503; ``GET /api/health`` is never refused.
+        Idle connections do not count.
+    uploads_in_flight : int
+        Request bodies held at once, counted in uploads of the largest size:
+        the bodies of all requests in progress together may take at most
+        this times ``max_upload_bytes``; a request that does not fit gets 503
+        before its body is read.
+    header_timeout : float
+        Seconds a connection has to send a complete request head, from
+        connecting or from the end of its previous answer; then it is closed.
+    max_connections : int
+        Open connections at most; beyond it the one that has waited longest
+        for its request head is closed (never one with a request in progress).
     options : Options
         Default extraction options; requests override the fields in
         :data:`CLIENT_OPTION_NAMES`.
@@ -94,6 +107,9 @@ class Settings:
     request_timeout: float = 30.0
     fetch_timeout: float = 10.0
     limit_concurrency: int = 128
+    uploads_in_flight: int = 8
+    header_timeout: float = 5.0
+    max_connections: int = 1000
     options: Options = dataclasses.field(default_factory=Options)
 
     def __post_init__(self) -> None:
@@ -108,6 +124,8 @@ class Settings:
             "workers",
             "fetch_workers",
             "limit_concurrency",
+            "max_connections",
+            "uploads_in_flight",
         )
         for name in positive_ints:
             value = getattr(self, name)
@@ -127,7 +145,7 @@ class Settings:
             or self.queue_size < 0
         ):
             raise OptionsError(f"queue_size must be an integer >= 0, got {self.queue_size!r}")
-        for name in ("request_timeout", "fetch_timeout"):
+        for name in ("request_timeout", "fetch_timeout", "header_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise OptionsError(f"{name} must be a positive number of seconds, got {value!r}")
