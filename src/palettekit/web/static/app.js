@@ -22,6 +22,9 @@
     kAuto: $("#k-auto"),
     kOutput: $("#k-output"),
     excludeBackground: $("#exclude-background"),
+    kindPalette: $("#kind-palette"),
+    kindTheme: $("#kind-theme"),
+    resultTitle: $("#result-title"),
     sort: $("#sort"),
     space: $("#space"),
     swatches: $("#swatches"),
@@ -42,8 +45,21 @@
 
   // ------------------------------------------------------------------ requests
 
+  function selectedKind() {
+    return els.kindTheme.checked ? "theme" : "palette";
+  }
+
+  function showKind() {
+    const theme = selectedKind() === "theme";
+    // themes are chosen in Oklab: the clustering space applies to palettes only
+    els.space.disabled = theme;
+    els.resultTitle.textContent = theme ? "Theme" : "Palette";
+  }
+
   function optionFields() {
-    const common = { sort: els.sort.value, space: els.space.value };
+    const kind = selectedKind();
+    const common = { kind, sort: els.sort.value };
+    if (kind === "palette") common.space = els.space.value;
     if (els.excludeBackground.checked) common.exclude_background = true;
     if (els.kAuto.checked) return { k: "auto", max_k: 16, ...common };
     return { k: Number(els.k.value), ...common };
@@ -200,7 +216,8 @@
     const parts = [];
     if (Array.isArray(meta.original_size)) parts.push(`${meta.original_size[0]}×${meta.original_size[1]} px`);
     if (meta.histogram_bins != null) parts.push(`${meta.histogram_bins.toLocaleString()} color bins`);
-    if (meta.space) parts.push(`k-means in ${meta.space}`);
+    if (meta.kind === "theme") parts.push("theme: colors picked from the image");
+    else if (meta.space) parts.push(`k-means in ${meta.space}`);
     if (Array.isArray(meta.warnings) && meta.warnings.length) parts.push(meta.warnings.join("; "));
     els.caption.textContent = parts.join(" · ");
 
@@ -420,6 +437,9 @@
     if (!els.kAuto.checked) els.kOutput.textContent = els.k.value;
     scheduleRefresh(0);
   });
+  for (const radio of [els.kindPalette, els.kindTheme]) {
+    radio.addEventListener("change", () => { showKind(); scheduleRefresh(0); });
+  }
   els.sort.addEventListener("change", () => scheduleRefresh(0));
   els.space.addEventListener("change", () => scheduleRefresh(0));
   els.excludeBackground.addEventListener("change", () => scheduleRefresh(0));
@@ -433,6 +453,7 @@
   }
 
   els.kOutput.textContent = els.k.value;
+  showKind();
   fetch("/api/config")
     .then((response) => (response.ok ? response.json() : null))
     .then((config) => {
@@ -441,6 +462,8 @@
       if (defaults.k >= 1 && defaults.k <= 16) { els.k.value = String(defaults.k); els.kOutput.textContent = els.k.value; }
       if (defaults.sort) els.sort.value = defaults.sort;
       if (defaults.space) els.space.value = defaults.space;
+      if (defaults.kind === "theme") els.kindTheme.checked = true;
+      showKind();
     })
     .catch(() => { /* defaults in the page stay */ });
 })();
