@@ -103,3 +103,61 @@ def mean_ciede2000(ref: Reference, palette: Sequence[Sequence[int]]) -> float:
         de = ciede2000(x[:, None, :], pal_lab[None, :, :]).min(axis=1)
         total += float(de @ ref.weights[s : s + _CHUNK])
     return total / ref.pixels
+
+
+# --- missed area (issue 9) ----------------------------------------------------------
+
+MISSED_SIDE = 256
+MISSED_DISTANCE = 0.12
+MISSED_MIN_REGION = 0.002
+_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+@dataclass
+class MissedReference:
+    """An image prepared for :func:`missed_area`: reduced, opaque mask, Oklab pixels."""
+
+    oklab: np.ndarray  # (H, W, 3)
+    opaque: np.ndarray  # (H, W) bool
+    size: tuple[int, int]
+
+
+def load_missed_reference(path: str, max_side: int = MISSED_SIDE) -> MissedReference:
+    """The image reduced to at most ``max_side`` px on its longest side (BOX filter)."""
+    with Image.open(path) as im:
+        im.load()
+        img = im.convert("RGBA")
+    w, h = img.size
+    if max(w, h) > max_side:
+        scale = max_side / max(w, h)
+        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
+    arr = np.asarray(img)
+    oklab = srgb8_to_oklab(arr[..., :3].reshape(-1, 3)).reshape(arr.shape[0], arr.shape[1], 3)
+    return MissedReference(oklab=oklab, opaque=arr[..., 3] >= 128, size=img.size)
+
+
+def missed_area(ref: MissedReference, palette: Sequence[Sequence[int]]) -> float:
+    """Share of the image in large regions of clearly different colors the palette lacks.
+
+    A pixel (opaque: alpha >= 128) is *missed* when its nearest palette color
+    is more than 0.12 away in Oklab. Missed pixels are grouped into
+    8-connected regions; regions under 0.2 % of the image are ignored
+    (speckle, edges). The result is the share of the image's pixels in the
+    remaining regions, in [0, 1].
+    """
+    from scipy import ndimage
+
+    pal = _palette_array(palette)
+    if len(pal) == 0:
+        return float("nan")
+    pal_ok = srgb8_to_oklab(pal)
+    flat = ref.oklab.reshape(-1, 3)
+    d2 = ((flat[:, None, :] - pal_ok[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+    missed = (d2 > MISSED_DISTANCE**2).reshape(ref.opaque.shape) & ref.opaque
+    labels, n = ndimage.label(missed, structure=_EIGHT_CONNECTED)
+    if n == 0:
+        return 0.0
+    sizes = np.bincount(labels.ravel())[1:]
+    total = ref.opaque.size
+    big = sizes[sizes >= MISSED_MIN_REGION * total]
+    return float(big.sum() / total)

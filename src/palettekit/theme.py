@@ -9,41 +9,63 @@ dull area.
 
 Method
 ------
-Everything runs on the color histogram the pipeline already counted (mean
-sRGB color and pixel count of each occupied bin), so a theme costs about as
-much as a palette.
+Everything runs on the color histogram the pipeline already counted (the
+mean sRGB color and pixel count of each occupied bin) and on a 96-pixel
+thumbnail for the spatial term, so a theme costs about as much as a palette.
 
-1. **Candidates** are real colors: the mean colors of histogram bins whose
-   *support* -- the share of the image's pixels within :data:`REAL_RADIUS`
-   (0.02 in Oklab, a just-noticeable difference) of that color -- is at least
-   :data:`MIN_SUPPORT`. A theme color is therefore never an average of two
-   colors of the image: the eyedropper would find it.
-2. **Salience** weighs each pixel: ``1 + CHROMA_SALIENCE * min(chroma,
-   CHROMA_FULL) / CHROMA_FULL`` -- a saturated pixel counts up to
-   ``1 + CHROMA_SALIENCE`` times a gray one -- times, when the pipeline has the
-   image, a spatial term (:func:`spatial_saliency`): how much the pixel's
-   color differs from its surroundings, and how near it is to the center.
-3. **Coverage**: a pixel is covered by a theme color in proportion to how
-   close it is, ``max(0, COVER_DISTANCE - distance)``; beyond
+1. **Real colors.** The candidates are the mean colors of the best-populated
+   histogram bins (each holding at least 0.05 % of the pixels), rounded to
+   8 bits. One is chosen only if its *support* -- the share of the image's
+   pixels within :data:`REAL_RADIUS` (0.02 in Oklab, a just-noticeable
+   difference) of it, counted on the histogram -- is at least
+   :data:`MIN_SUPPORT` (0.2 %). A theme color is never an average of two
+   colors of the image: an eyedropper finds it.
+2. **Salience of the pixels.** Each bin of pixels weighs its share of the
+   image to the power :data:`AREA_EXPONENT` (0.5: a large area counts, less
+   than in proportion), times ``1 + CHROMA_SALIENCE * chroma`` (chroma up to
+   :data:`CHROMA_FULL`, so a saturated pixel counts three times a gray one),
+   times, when the pipeline has the image, the spatial saliency of its
+   color (:func:`spatial_saliency`: how much it differs from its
+   surroundings, and how near the center it lies).
+3. **Coverage.** A pixel is covered by a theme color in proportion to how
+   close it is, ``max(0, COVER_DISTANCE - distance)`` with lightness
+   differences counted at :data:`LIGHTNESS_WEIGHT` (so that shades of one
+   hue cover each other more than different hues do); beyond
    :data:`COVER_DISTANCE` (0.12, about six just-noticeable differences:
-   another color, not another shade) not at all. Colors are chosen greedily,
-   each time the candidate that adds the most salience-weighted coverage,
-   times a small bonus for its own chroma (so that of two candidates for the
-   same area, the vivid one wins), among the candidates at least
-   :data:`MIN_DISTANCE` (0.08) from every color chosen so far.
+   another color, not another shade) not at all.
+4. **Greedy choice.** Colors are added one at a time. Each candidate's
+   *gain* is the salience-weighted coverage it adds; its score is
+   ``gain ** GAIN_EXPONENT`` (0.35: area and salience matter, less than in
+   proportion) times two bonuses: its own chroma (up to ``1 +
+   VIVID_BONUS``), and *novelty* (up to ``1 + NEW_FAMILY_BONUS``) when it is
+   a hue the theme does not have yet (30 degrees from every chosen hue, or
+   markedly more vivid than the chosen color of that hue) or a neutral of a
+   lightness it does not have yet -- the diversity of names people use.
+   While some candidate would newly cover :data:`LARGE_AREA` (10 %) of the
+   image, only such candidates compete: a large distinct area of the image
+   is never left out for an accent. Candidates closer than
+   :data:`MIN_DISTANCE` (0.08) to a chosen color are out.
+5. **The vivid version.** The winner stands for an area of the image; the
+   color reported for it is the most chromatic common color of that area:
+   among candidates within 0.06 of it, within 20 degrees of its hue, with at
+   least 70 % of its gain and half of its support (a color of the area, not
+   the fringe of compression noise around it). For a neutral, the most
+   common neutral of the area.
 
 Coverage with a cap is what makes the theme diverse: once a color is chosen,
-the pixels near it add nothing more, so a second shade of the same large area
-loses to a smaller area of another color. When no candidate is left at
+the pixels near it add nothing more, so a second shade of the same area
+loses to a smaller area of another color. When no real candidate is left at
 :data:`MIN_DISTANCE` from the chosen ones, the theme has fewer than k colors.
 
 Compared with the anchors: Material Color Utilities' ``Score`` ranks
-quantized colors by chroma and by the proportion of the image in their hue
-range, and de-duplicates by hue; it drops near-grays entirely, so a theme of
-a black-and-white photo is empty. Lin & Hanrahan (CHI 2013) fit a model of
-people's themes on saliency, coverage, diversity and color-name features;
-the three first are here, as a fixed greedy objective rather than a learned
-one.
+quantized colors by chroma and by the share of the image in their hue range,
+and de-duplicates by hue; it drops near-grays entirely (a black-and-white
+photo has no theme) and has no notion of where a color is. Lin & Hanrahan
+(CHI 2013) fit a model of people's themes on saliency, coverage, diversity
+and color-name features; the first three are here as a fixed greedy
+objective, and hue and lightness novelty stand in for color names.
+``bench/bench_theme.py`` measures what the choice costs and gains against
+the default palette.
 """
 
 from __future__ import annotations
@@ -56,8 +78,7 @@ import numpy.typing as npt
 
 from .cluster import row_norms, squared_distances
 from .colorspace import srgb_to_oklab
-from .families import family_indices
-from .histogram import ColorHistogram, bin_keys_of, coarsen
+from .histogram import ColorHistogram, bin_keys_of, channel_bins, coarsen
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -67,8 +88,11 @@ __all__ = [
     "REAL_RADIUS",
     "MIN_SUPPORT",
     "COVER_DISTANCE",
+    "LARGE_AREA",
+    "SaliencyMap",
     "ThemeResult",
     "select_theme",
+    "spatial_saliency",
 ]
 
 MIN_DISTANCE = 0.08
@@ -78,59 +102,77 @@ REAL_RADIUS = 0.02
 """Oklab radius within which pixels count as the same color as a candidate."""
 
 MIN_SUPPORT = 0.002
-"""Smallest share of the image's pixels within :data:`REAL_RADIUS` of a
-candidate (estimated on the histogram's bins; the promise checked on the
-pixels is a quarter of it, 0.05 %)."""
+"""Smallest share of the image's pixels within :data:`REAL_RADIUS` of a theme
+color, as counted on the histogram's bins (what is promised on the pixels is
+a quarter of it, 0.05 %; bins spread their pixels around their mean)."""
 
 COVER_DISTANCE = 0.12
 """Oklab distance from which a pixel is not covered at all by a theme color."""
 
+LIGHTNESS_WEIGHT = 0.5
+"""Coverage and spatial contrast count lightness differences at this weight."""
+
 CHROMA_FULL = 0.15
-"""Oklab chroma from which a pixel counts as fully saturated."""
+"""Oklab chroma from which a color counts as fully saturated."""
 
 CHROMA_SALIENCE = 2.0
 """A fully saturated pixel weighs ``1 + CHROMA_SALIENCE`` times a gray one."""
 
 AREA_EXPONENT = 0.5
-"""Each coverage bin weighs its share of the pixels to this power: a large
-area counts, but less than in proportion to its size."""
-
-LIGHTNESS_WEIGHT = 0.5
-"""Coverage distances count lightness differences at this weight: shades of
-one hue cover each other more than different hues do."""
-
-NEW_FAMILY_BONUS = 1.0
-NEUTRAL_SHARE = 0.3
-"""A candidate of a color family (:mod:`palettekit.families`) the theme does
-not have yet has its gain multiplied by ``1 + NEW_FAMILY_BONUS``."""
-
-VIVID_BONUS = 1.0
-"""A fully saturated candidate's coverage gain is multiplied by ``1 + VIVID_BONUS``."""
+"""Each coverage bin weighs its share of the pixels to this power."""
 
 GAIN_EXPONENT = 0.35
-"""Candidates are ranked by their coverage gain to this power times their
-bonuses: the bonuses count as much as a doubling of the gain would when 0.5."""
+"""Candidates are ranked by their coverage gain to this power times their bonuses."""
+
+VIVID_BONUS = 1.0
+"""A fully saturated candidate's score is multiplied by ``1 + VIVID_BONUS``."""
+
+NEW_FAMILY_BONUS = 1.0
+"""A candidate of a hue (or a neutral of a lightness) the theme does not have
+yet has its score multiplied by up to ``1 + NEW_FAMILY_BONUS`` (in proportion
+to its chroma; :data:`NEUTRAL_SHARE` of it for a neutral)."""
+
+NEUTRAL_SHARE = 0.3
+"""Share of :data:`NEW_FAMILY_BONUS` a new neutral gets."""
+
+NEUTRAL_CHROMA = 0.04
+"""Colors below this Oklab chroma are neutrals (grays, whites, blacks)."""
+
+HUE_SPREAD = 30.0
+"""Degrees of hue from every chosen hue from which a hue is new."""
+
+VIVID_STEP = 1.6
+"""A candidate this many times as chromatic as the chosen color of its hue is
+still new (a vivid orange after a tan)."""
+
+NEUTRAL_SPREAD = 0.25
+"""Oklab lightness from every chosen neutral from which a neutral is new."""
+
+LARGE_AREA = 0.10
+"""While some candidate would newly cover this share of the image (closeness
+weighted), only such candidates compete."""
 
 VIVID_REACH = 0.06
-"""Once the best candidate is found, the most chromatic candidate within this
-Oklab distance of it whose gain is at least :data:`VIVID_KEEP` times the best
-gain takes its place: the vivid version of the same area."""
+"""The vivid version of a chosen color lies within this Oklab distance of it,"""
+
+VIVID_HUE = 20.0
+"""within this many degrees of its hue,"""
 
 VIVID_KEEP = 0.7
+"""with at least this fraction of its coverage gain,"""
 
 VIVID_SUPPORT = 0.5
-"""... and whose support is at least this fraction of the best's: a common
-color of the area, not the fringe of compression noise around it."""
+"""and at least this fraction of its support."""
 
 # Coverage is measured on the histogram coarsened to at most this many bins,
 _COVER_BINS = 1024
-# never coarser than this many bits per channel;
+# never coarser than this many bits per channel.
 _COVER_MIN_BITS = 4
-# and at most this many candidates (the best supported) are considered.
+# At most this many candidates, the best-populated bins,
 _MAX_CANDIDATES = 256
-# A candidate bin holds at least this share of the pixels itself,
+# each holding at least this share of the pixels itself;
 _MIN_BIN_SHARE = 0.0005
-# and supports are computed for this many candidates at a time.
+# supports are computed for this many candidates at a time.
 _SUPPORT_BATCH = 16
 
 # Spatial saliency is computed on the image reduced to at most this many
@@ -145,6 +187,9 @@ _SALIENCY_BITS = 4
 FloatArray = npt.NDArray[np.float64]
 
 
+# --- spatial saliency -----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SaliencyMap:
     """Mean spatial saliency of the pixels in each color bin.
@@ -156,8 +201,8 @@ class SaliencyMap:
     keys : (B,) intp
         Sorted keys of the bins that hold pixels of the reduced image.
     values : (B,) float64
-        Mean saliency of those pixels, >= 0; the pixel-weighted mean over
-        the image is 1.
+        Mean saliency of those pixels, >= 0; the mean over the image's
+        pixels is 1.
     """
 
     bits: int
@@ -165,7 +210,10 @@ class SaliencyMap:
     values: FloatArray
 
     def lookup(self, histogram: ColorHistogram) -> FloatArray:
-        """(M,) saliency of each bin of ``histogram`` (1 where the map has no pixel)."""
+        """(M,) saliency of each bin of ``histogram`` (1 where the map has no pixel).
+
+        ``histogram.bits`` must be at least :attr:`bits`.
+        """
         keys = bin_keys_of(histogram, self.bits)
         index = np.minimum(np.searchsorted(self.keys, keys), self.keys.shape[0] - 1)
         found = self.keys[index] == keys
@@ -195,21 +243,23 @@ def spatial_saliency(image: Image.Image, alpha_threshold: int = 128) -> Saliency
     """How much each color stands out where it occurs in the image.
 
     On the image reduced to at most 96 px on its longest side (box filter),
-    each pixel's saliency is its Oklab distance to the mean color of the
-    square around it (a quarter of the longest side): a color that differs
-    from its surroundings -- an object on a background, an accent -- scores
-    high; a large even area or a blurred background scores low. It is
-    multiplied by a gentle center weighting (1 at the center, 0.5 in the
-    corners), since the subject of a photo is usually there. The map holds
-    the mean saliency of the pixels of each color bin, normalised so that
-    the mean over the image's pixels is 1.
+    each pixel's saliency is its Oklab distance (lightness at
+    :data:`LIGHTNESS_WEIGHT`) to the mean color of the square around it, a
+    quarter of the longest side wide: a color that differs from its
+    surroundings -- an object on a background, an accent -- scores high; a
+    large even area or a blurred background scores low. It is multiplied by
+    a gentle center weighting (1 at the center, 0.5 in the corners), since
+    the subject of a photo is usually there. The map holds the mean saliency
+    of the pixels of each color bin, normalised so that the mean over the
+    image's pixels is 1.
 
     Parameters
     ----------
     image : PIL.Image.Image
-        The image at working size, mode RGB or RGBA.
+        The image at working size, mode RGB or RGBA (other modes are
+        converted).
     alpha_threshold : int
-        Pixels with alpha below this are left out.
+        Pixels with alpha below this (0 to 255) are left out.
     """
     from PIL import Image as PILImage
 
@@ -219,7 +269,9 @@ def spatial_saliency(image: Image.Image, alpha_threshold: int = 128) -> Saliency
         scale = _SALIENCY_SIDE / longest
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         small = image.resize(size, PILImage.Resampling.BOX)
-    array = np.asarray(small.convert("RGBA") if small.mode != "RGB" else small)
+    if small.mode not in ("RGB", "RGBA"):
+        small = small.convert("RGBA")
+    array = np.asarray(small)
     rgb = np.ascontiguousarray(array[..., :3])
     height, width = rgb.shape[:2]
     lab = srgb_to_oklab(rgb.reshape(-1, 3) / 255.0).reshape(height, width, 3)
@@ -228,21 +280,27 @@ def spatial_saliency(image: Image.Image, alpha_threshold: int = 128) -> Saliency
     contrast = np.sqrt(((lab - _box_mean(lab, radius)) ** 2).sum(axis=2))
     ys = (np.arange(height) + 0.5) / height - 0.5
     xs = (np.arange(width) + 0.5) / width - 0.5
-    center = 1.0 - (ys[:, None] ** 2 + xs[None, :] ** 2)  # 1 at the center, 0.5 in corners
+    center = 1.0 - (ys[:, None] ** 2 + xs[None, :] ** 2)
     saliency = (contrast * center).ravel()
     pixels = rgb.reshape(-1, 3)
     if array.shape[2] == 4:
         opaque = array[..., 3].ravel() >= alpha_threshold
         saliency, pixels = saliency[opaque], pixels[opaque]
-    if saliency.shape[0] == 0 or saliency.sum() <= 0.0:
+    if saliency.shape[0] == 0 or saliency.sum() <= 0.0:  # empty, or one flat color
         return SaliencyMap(_SALIENCY_BITS, np.zeros(1, dtype=np.intp), np.ones(1))
     saliency = saliency / saliency.mean()
-    keys = bin_keys_of(
-        ColorHistogram(pixels.astype(np.float64), np.ones(1, np.int64), 8), _SALIENCY_BITS
+    bins = channel_bins(_SALIENCY_BITS).astype(np.intp)
+    keys = (
+        (bins[pixels[:, 0]] << (2 * _SALIENCY_BITS))
+        | (bins[pixels[:, 1]] << _SALIENCY_BITS)
+        | bins[pixels[:, 2]]
     )
     unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     values = np.bincount(inverse, weights=saliency) / counts
     return SaliencyMap(_SALIENCY_BITS, unique.astype(np.intp), values)
+
+
+# --- the choice -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -252,11 +310,11 @@ class ThemeResult:
     Attributes
     ----------
     srgb : (n, 3) float64
-        The theme colors in sRGB, in [0, 255]: means of single histogram bins.
+        The theme colors in sRGB, integers in [0, 255], 1 <= n <= k.
     oklab : (n, 3) float64
         The same colors in Oklab.
     candidates : int
-        Number of real colors the theme was chosen from.
+        Number of histogram bins the theme was chosen from.
     """
 
     srgb: FloatArray
@@ -268,13 +326,17 @@ def _chroma(oklab: FloatArray) -> FloatArray:
     return np.hypot(oklab[:, 1], oklab[:, 2])
 
 
+def _hue_turn(hue: FloatArray, reference: float) -> FloatArray:
+    """(C,) absolute difference in radians, in [0, pi], of each hue from ``reference``."""
+    return np.abs(np.angle(np.exp(1j * (hue - reference))))
+
+
 def _support(
     candidates: FloatArray, points: FloatArray, points_sq: FloatArray, weights: FloatArray
 ) -> FloatArray:
-    """(C,) share of ``weights`` whose point lies within :data:`REAL_RADIUS` of each candidate."""
+    """(C,) sum of ``weights`` whose point lies within :data:`REAL_RADIUS` of each candidate."""
     d2 = squared_distances(points, candidates, points_sq)  # (M, C)
-    near = d2 <= REAL_RADIUS * REAL_RADIUS
-    return np.asarray(weights @ near, dtype=np.float64)
+    return np.asarray(weights @ (d2 <= REAL_RADIUS * REAL_RADIUS), dtype=np.float64)
 
 
 def select_theme(
@@ -294,109 +356,136 @@ def select_theme(
         Number of colors wanted, >= 1.
     saliency : SaliencyMap, optional
         Spatial saliency of the image's colors (:func:`spatial_saliency`);
-        without it every pixel counts by its chroma alone.
+        without it pixels count by their share and chroma alone.
     oklab : (M, 3) float64, optional
         The bins' colors in Oklab, if the caller has them.
 
     Returns
     -------
     ThemeResult
-        Between 1 and k colors, in the order they were chosen (the first
-        adds the most coverage), pairwise at least :data:`MIN_DISTANCE`
-        apart.
+        Between 1 and k colors in the order they were chosen, pairwise at
+        least :data:`MIN_DISTANCE` apart. Deterministic: no randomness, ties
+        go to the lower bin.
     """
     colors = histogram.colors
     counts = histogram.counts.astype(np.float64)
-    total = counts.sum()
-    share = counts / total
+    share = counts / counts.sum()
     lab = srgb_to_oklab(colors / 255.0) if oklab is None else oklab
     lab_sq = row_norms(lab)
 
-    # 1. candidates: the best-populated bins; whether enough pixels lie near
-    # a candidate (its support) is checked when it is about to be chosen
-    order = np.argsort(-counts, kind="stable")[:_MAX_CANDIDATES]
-    order = order[share[order] >= _MIN_BIN_SHARE]
-    if order.shape[0] == 0:
-        order = np.argsort(-counts, kind="stable")[:1]
-    order.sort()  # bin order: deterministic ties
-    # the colors as they will be reported, in 8-bit sRGB
-    cand_rgb = np.clip(np.rint(colors[order]), 0.0, 255.0)
+    # 1. coverage bins: the histogram coarsened to about a thousand bins
+    level = histogram
+    while len(level) > _COVER_BINS and level.bits > _COVER_MIN_BITS:
+        level = coarsen(level, level.bits - 1)
+    if level is histogram:
+        cover_lab, cover_share = lab, share
+    else:
+        cover_lab = srgb_to_oklab(level.colors / 255.0)
+        cover_share = level.counts / counts.sum()
+
+    # 2. candidates, as 8-bit colors: the best-populated bins of the histogram
+    # and of the coverage level (a color spread thin over many fine bins,
+    # as a gradient is, still has a well-populated coarse bin); whether
+    # enough pixels lie near a candidate is checked when it is about to be chosen
+    pools = []
+    for pool_colors, pool_share in ((colors, share), (level.colors, cover_share)):
+        best_populated = np.argsort(-pool_share, kind="stable")[:_MAX_CANDIDATES]
+        best_populated = best_populated[pool_share[best_populated] >= _MIN_BIN_SHARE]
+        pools.append(pool_colors[np.sort(best_populated)])
+        if level is histogram:
+            break
+    cand_rgb = np.clip(np.rint(np.concatenate(pools)), 0.0, 255.0)
+    if cand_rgb.shape[0] == 0:  # no bin holds 0.05 % of the pixels: the largest
+        cand_rgb = np.clip(np.rint(colors[np.argmax(counts)][None, :]), 0.0, 255.0)
+    cand_rgb = np.unique(cand_rgb, axis=0)  # sorted: deterministic ties
     cand_lab = srgb_to_oklab(cand_rgb / 255.0)
-    support = np.full(order.shape[0], np.nan)
+    n_cand = cand_rgb.shape[0]
+    support = np.full(n_cand, np.nan)
 
     def check_support(indices: npt.NDArray[np.intp]) -> None:
         todo = indices[np.isnan(support[indices])]
         if todo.shape[0]:
             support[todo] = _support(cand_lab[todo], lab, lab_sq, share)
 
-    # 2. coverage bins and their salience
-    level = histogram
-    while len(level) > _COVER_BINS and level.bits > _COVER_MIN_BITS:
-        level = coarsen(level, level.bits - 1)
-    if level is histogram:
-        cover_lab, cover_w = lab, share
-    else:
-        cover_lab = srgb_to_oklab(level.colors / 255.0)
-        cover_w = level.counts / total
-    cover_sal = np.ones(len(level)) if saliency is None else saliency.lookup(level)
-    chroma_w = 1.0 + CHROMA_SALIENCE * np.minimum(_chroma(cover_lab), CHROMA_FULL) / CHROMA_FULL
-    weight = cover_w**AREA_EXPONENT * chroma_w * cover_sal
+    spatial = np.ones(len(level)) if saliency is None else saliency.lookup(level)
+    chroma_weight = (
+        1.0 + CHROMA_SALIENCE * np.minimum(_chroma(cover_lab), CHROMA_FULL) / CHROMA_FULL
+    )
+    weight = (cover_share**AREA_EXPONENT * chroma_weight * spatial).astype(np.float32)
+    area = cover_share.astype(np.float32)
 
-    # 3. greedy coverage
+    # 3. closeness of every candidate to every coverage bin, (C, Mc) float32;
+    # each step reuses one buffer of that size (fresh pages cost more than
+    # the arithmetic)
     scale = np.array([LIGHTNESS_WEIGHT, 1.0, 1.0])
-    # (C, Mc) float32; the steps reuse one buffer of that size (fresh pages
-    # cost more than the arithmetic)
     closeness = squared_distances(cand_lab * scale, cover_lab * scale).astype(np.float32)
     np.sqrt(closeness, out=closeness)
     np.subtract(np.float32(COVER_DISTANCE), closeness, out=closeness)
     np.maximum(closeness, np.float32(0.0), out=closeness)
     buffer = np.empty_like(closeness)
-    weight32 = weight.astype(np.float32)
+
     cand_chroma = _chroma(cand_lab)
-    vivid = 1.0 + VIVID_BONUS * np.minimum(cand_chroma, CHROMA_FULL) / CHROMA_FULL
-    families = family_indices(cand_lab)
-    new_family = np.ones(order.shape[0], dtype=bool)
-    family_bonus = NEW_FAMILY_BONUS * (
-        NEUTRAL_SHARE + (1 - NEUTRAL_SHARE) * np.minimum(cand_chroma, CHROMA_FULL) / CHROMA_FULL
-    )
+    chroma_share = np.minimum(cand_chroma, CHROMA_FULL) / CHROMA_FULL
+    vivid = 1.0 + VIVID_BONUS * chroma_share
+    chromatic = cand_chroma >= NEUTRAL_CHROMA
+    hue = np.arctan2(cand_lab[:, 2], cand_lab[:, 1])
+    novelty = NEW_FAMILY_BONUS * np.where(chromatic, chroma_share, NEUTRAL_SHARE)
+    new = np.ones(n_cand, dtype=bool)
+
+    # 4. greedy choice
     covered = np.zeros(cover_lab.shape[0], dtype=np.float32)
-    allowed = np.ones(order.shape[0], dtype=bool)
+    allowed = np.ones(n_cand, dtype=bool)
     chosen: list[int] = []
-    for _ in range(k):
-        if not allowed.any():
-            break
+    while len(chosen) < k and allowed.any():
         np.subtract(closeness, covered, out=buffer)
         np.maximum(buffer, np.float32(0.0), out=buffer)
         # einsum, not `@`: a threaded BLAS matrix-vector product costs more
         # on a busy machine than the arithmetic (see cluster.cross_products)
-        gain = np.einsum("ij,j->i", buffer, weight32).astype(np.float64)
-        bonus = vivid * (1.0 + family_bonus * new_family)
-        score = np.where(allowed, np.maximum(gain, 0.0) ** GAIN_EXPONENT * bonus, -np.inf)
-        ranked = np.argsort(-score, kind="stable")[: int(allowed.sum())]
+        gain = np.einsum("ij,j->i", buffer, weight).astype(np.float64)
+        new_area = np.einsum("ij,j->i", buffer, area).astype(np.float64) / COVER_DISTANCE
+        competing = allowed & (new_area >= LARGE_AREA)
+        if not competing.any():
+            competing = allowed
+        score = np.where(competing, gain**GAIN_EXPONENT * vivid * (1.0 + novelty * new), -np.inf)
+        ranked = np.argsort(-score, kind="stable")[: int(competing.sum())]
         best = -1
         for start in range(0, ranked.shape[0], _SUPPORT_BATCH):
             batch = ranked[start : start + _SUPPORT_BATCH]
             check_support(batch)
-            real = batch[support[batch] >= MIN_SUPPORT]
-            allowed[batch[support[batch] < MIN_SUPPORT]] = False
-            if real.shape[0]:
-                best = int(real[0])
+            real = support[batch] >= MIN_SUPPORT
+            allowed[batch[~real]] = False
+            if real.any():
+                best = int(batch[np.argmax(real)])
                 break
-        if best < 0 or (chosen and gain[best] <= 0.0):
+        if best < 0:
+            continue  # every competing candidate was not real: rank the others
+        if chosen and gain[best] <= 0.0:
             break
-        # the most vivid real color of nearly the same coverage nearby
+
+        # 5. the vivid version of the area it stands for
         near = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
-        near &= (gain >= VIVID_KEEP * gain[best]) & (families == families[best])
+        near &= gain >= VIVID_KEEP * gain[best]
+        if chromatic[best]:
+            near &= chromatic & (_hue_turn(hue, hue[best]) <= np.radians(VIVID_HUE))
+        else:
+            near &= ~chromatic
         near_index = np.flatnonzero(near)
         check_support(near_index)
-        near_index = near_index[support[near_index] >= MIN_SUPPORT]
-        best = int(near_index[np.argmax(support[near_index] * vivid[near_index] ** 2)])
+        near_index = near_index[support[near_index] >= VIVID_SUPPORT * support[best]]
+        if near_index.shape[0]:  # best itself is always there
+            ranking = cand_chroma if chromatic[best] else support
+            best = int(near_index[np.argmax(ranking[near_index])])
+
         chosen.append(best)
         np.maximum(covered, closeness[best], out=covered)
-        new_family &= families != families[best]
-        d2 = row_norms(cand_lab - cand_lab[best])
-        allowed &= d2 >= MIN_DISTANCE * MIN_DISTANCE
+        if chromatic[best]:
+            new &= (
+                ~chromatic
+                | (_hue_turn(hue, hue[best]) >= np.radians(HUE_SPREAD))
+                | (cand_chroma >= VIVID_STEP * cand_chroma[best])
+            )
+        else:
+            new &= chromatic | (np.abs(cand_lab[:, 0] - cand_lab[best, 0]) >= NEUTRAL_SPREAD)
+        allowed &= row_norms(cand_lab - cand_lab[best]) >= MIN_DISTANCE * MIN_DISTANCE
     picked = np.asarray(chosen, dtype=np.intp)
-    return ThemeResult(
-        srgb=cand_rgb[picked], oklab=cand_lab[picked], candidates=int(order.shape[0])
-    )
+    return ThemeResult(srgb=cand_rgb[picked], oklab=cand_lab[picked], candidates=n_cand)
