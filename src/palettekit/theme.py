@@ -168,12 +168,14 @@ VIVID_SUPPORT = 0.5
 _COVER_BINS = 1024
 # never coarser than this many bits per channel.
 _COVER_MIN_BITS = 4
+# Coverage bins holding less than this share of the pixels are left out.
+_MIN_COVER_SHARE = 1e-4
 # At most this many candidates, the best-populated bins,
 _MAX_CANDIDATES = 256
 # each holding at least this share of the pixels itself;
 _MIN_BIN_SHARE = 0.0005
-# supports are computed for this many candidates at a time.
-_SUPPORT_BATCH = 16
+# Supports are computed for this many candidates at a time.
+_SUPPORT_BATCH = 64
 
 # Spatial saliency is computed on the image reduced to at most this many
 # pixels on its longest side,
@@ -331,12 +333,41 @@ def _hue_turn(hue: FloatArray, reference: float) -> FloatArray:
     return np.abs(np.angle(np.exp(1j * (hue - reference))))
 
 
-def _support(
-    candidates: FloatArray, points: FloatArray, points_sq: FloatArray, weights: FloatArray
-) -> FloatArray:
-    """(C,) sum of ``weights`` whose point lies within :data:`REAL_RADIUS` of each candidate."""
-    d2 = squared_distances(points, candidates, points_sq)  # (M, C)
-    return np.asarray(weights @ (d2 <= REAL_RADIUS * REAL_RADIUS), dtype=np.float64)
+def _support(cand_lab: FloatArray, lab: FloatArray, share: FloatArray) -> FloatArray:
+    """(C,) sum of ``share`` over the bins whose color lies within
+    :data:`REAL_RADIUS` of each candidate (all in Oklab).
+
+    Only bins whose lightness is within the radius can be, so each candidate
+    is compared with that slice of the bins sorted by lightness.
+    """
+    by_lightness = np.argsort(lab[:, 0], kind="stable")
+    # one contiguous array per coordinate: gathers and sums over a short
+    # last axis cost several times more
+    lightness, green_red, blue_yellow = (
+        np.ascontiguousarray(lab[by_lightness, i]) for i in range(3)
+    )
+    sorted_share = share[by_lightness]
+    low = np.searchsorted(lightness, cand_lab[:, 0] - REAL_RADIUS, side="left")
+    high = np.searchsorted(lightness, cand_lab[:, 0] + REAL_RADIUS, side="right")
+    lengths = high - low
+    out = np.zeros(cand_lab.shape[0])
+    for start in range(0, cand_lab.shape[0], _SUPPORT_BATCH):
+        stop = min(start + _SUPPORT_BATCH, cand_lab.shape[0])
+        n = lengths[start:stop]
+        total = int(n.sum())
+        if total == 0:
+            continue
+        owner = np.repeat(np.arange(start, stop), n)  # the candidate of each pair
+        first = np.repeat(low[start:stop] - np.cumsum(n) + n, n)
+        index = first + np.arange(total)  # the bin of each pair
+        d2 = np.square(lightness[index] - cand_lab[owner, 0])
+        d2 += np.square(green_red[index] - cand_lab[owner, 1])
+        d2 += np.square(blue_yellow[index] - cand_lab[owner, 2])
+        near = d2 <= REAL_RADIUS * REAL_RADIUS
+        out[start:stop] = np.bincount(
+            owner[near] - start, weights=sorted_share[index[near]], minlength=stop - start
+        )
+    return out
 
 
 def select_theme(
@@ -371,7 +402,6 @@ def select_theme(
     counts = histogram.counts.astype(np.float64)
     share = counts / counts.sum()
     lab = srgb_to_oklab(colors / 255.0) if oklab is None else oklab
-    lab_sq = row_norms(lab)
 
     # 1. coverage bins: the histogram coarsened to about a thousand bins
     level = histogram
@@ -399,20 +429,26 @@ def select_theme(
         cand_rgb = np.clip(np.rint(colors[np.argmax(counts)][None, :]), 0.0, 255.0)
     cand_rgb = np.unique(cand_rgb, axis=0)  # sorted: deterministic ties
     cand_lab = srgb_to_oklab(cand_rgb / 255.0)
+    n_considered = cand_rgb.shape[0]
+    support = _support(cand_lab, lab, share)
+    real = support >= MIN_SUPPORT
+    if not real.any():  # a few scattered pixels: the best supported color
+        real = support == support.max()
+    cand_rgb, cand_lab, support = cand_rgb[real], cand_lab[real], support[real]
     n_cand = cand_rgb.shape[0]
-    support = np.full(n_cand, np.nan)
-
-    def check_support(indices: npt.NDArray[np.intp]) -> None:
-        todo = indices[np.isnan(support[indices])]
-        if todo.shape[0]:
-            support[todo] = _support(cand_lab[todo], lab, lab_sq, share)
 
     spatial = np.ones(len(level)) if saliency is None else saliency.lookup(level)
     chroma_weight = (
         1.0 + CHROMA_SALIENCE * np.minimum(_chroma(cover_lab), CHROMA_FULL) / CHROMA_FULL
     )
-    weight = (cover_share**AREA_EXPONENT * chroma_weight * spatial).astype(np.float32)
-    area = cover_share.astype(np.float32)
+    weight = cover_share**AREA_EXPONENT * chroma_weight * spatial
+    # bins of a few stray pixels (noise, edges) are left out of the coverage
+    kept = cover_share >= _MIN_COVER_SHARE
+    if not kept.any():
+        kept[:] = True
+    cover_lab = cover_lab[kept]
+    weight = weight[kept].astype(np.float32)
+    area = cover_share[kept].astype(np.float32)
 
     # 3. closeness of every candidate to every coverage bin, (C, Mc) float32;
     # each step reuses one buffer of that size (fresh pages cost more than
@@ -447,18 +483,7 @@ def select_theme(
         if not competing.any():
             competing = allowed
         score = np.where(competing, gain**GAIN_EXPONENT * vivid * (1.0 + novelty * new), -np.inf)
-        ranked = np.argsort(-score, kind="stable")[: int(competing.sum())]
-        best = -1
-        for start in range(0, ranked.shape[0], _SUPPORT_BATCH):
-            batch = ranked[start : start + _SUPPORT_BATCH]
-            check_support(batch)
-            real = support[batch] >= MIN_SUPPORT
-            allowed[batch[~real]] = False
-            if real.any():
-                best = int(batch[np.argmax(real)])
-                break
-        if best < 0:
-            continue  # every competing candidate was not real: rank the others
+        best = int(np.argmax(score))
         if chosen and gain[best] <= 0.0:
             break
 
@@ -470,7 +495,6 @@ def select_theme(
         else:
             near &= ~chromatic
         near_index = np.flatnonzero(near)
-        check_support(near_index)
         near_index = near_index[support[near_index] >= VIVID_SUPPORT * support[best]]
         if near_index.shape[0]:  # best itself is always there
             ranking = cand_chroma if chromatic[best] else support
@@ -488,4 +512,4 @@ def select_theme(
             new &= chromatic | (np.abs(cand_lab[:, 0] - cand_lab[best, 0]) >= NEUTRAL_SPREAD)
         allowed &= row_norms(cand_lab - cand_lab[best]) >= MIN_DISTANCE * MIN_DISTANCE
     picked = np.asarray(chosen, dtype=np.intp)
-    return ThemeResult(srgb=cand_rgb[picked], oklab=cand_lab[picked], candidates=n_cand)
+    return ThemeResult(srgb=cand_rgb[picked], oklab=cand_lab[picked], candidates=n_considered)
