@@ -25,7 +25,7 @@ _CAPTION_HEIGHT = 34
 _GAP = 8
 
 
-def side_by_side(image: str, k: int, width: int = 560) -> Image.Image:
+def side_by_side(image: str, k: int, width: int = 640) -> Image.Image:
     panels = []
     for kind, caption in (
         ("palette", f"palette (default): k-means, k={k}"),

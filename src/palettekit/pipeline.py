@@ -315,8 +315,9 @@ def palette_from_histogram(
             rgb8, pixel_counts = merge_close_rgb(rgb8, pixel_counts)
 
     with timer.stage("palette"):
-        keep = pixel_counts > 0
-        if not keep.all():  # a theme color no pixel is nearest to (ties only)
+        if options.kind == "theme" and not (pixel_counts > 0).all():
+            # a theme color no pixel is nearest to (exact ties only)
+            keep = pixel_counts > 0
             rgb8, pixel_counts = rgb8[keep], pixel_counts[keep]
         oklab = np.round(colorspace.srgb_to_oklab(rgb8 / 255.0), 6)
         names, _ = nearest_css_names(oklab)

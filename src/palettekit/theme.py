@@ -22,9 +22,10 @@ thumbnail for the spatial term, so a theme costs about as much as a palette.
    colors of the image: an eyedropper finds it.
 2. **Salience of the pixels.** Each bin of pixels weighs its share of the
    image to the power :data:`AREA_EXPONENT` (0.5: a large area counts, less
-   than in proportion), times ``1 + CHROMA_SALIENCE * chroma`` (chroma up to
-   :data:`CHROMA_FULL`, so a saturated pixel counts three times a gray one),
-   times, when the pipeline has the image, the spatial saliency of its
+   than in proportion), times ``1 + CHROMA_SALIENCE * vividness`` (chroma up
+   to :data:`CHROMA_FULL`, scaled down below lightness :data:`LUMINOUS`: a
+   saturated color in the light counts three times a gray one, its deep
+   shadow less), times, when the pipeline has the image, the spatial saliency of its
    color (:func:`spatial_saliency`: how much it differs from its
    surroundings, and how near the center it lies).
 3. **Coverage.** A pixel is covered by a theme color in proportion to how
@@ -36,7 +37,7 @@ thumbnail for the spatial term, so a theme costs about as much as a palette.
 4. **Greedy choice.** Colors are added one at a time. Each candidate's
    *gain* is the salience-weighted coverage it adds; its score is
    ``gain ** GAIN_EXPONENT`` (0.35: area and salience matter, less than in
-   proportion) times two bonuses: its own chroma (up to ``1 +
+   proportion) times two bonuses: its own vividness (up to ``1 +
    VIVID_BONUS``), and *novelty* (up to ``1 + NEW_FAMILY_BONUS``) when it is
    a hue the theme does not have yet (30 degrees from every chosen hue, or
    markedly more vivid than the chosen color of that hue) or a neutral of a
@@ -115,6 +116,9 @@ LIGHTNESS_WEIGHT = 0.5
 CHROMA_FULL = 0.15
 """Oklab chroma from which a color counts as fully saturated."""
 
+LUMINOUS = 0.65
+"""Oklab lightness from which a color counts as fully luminous."""
+
 CHROMA_SALIENCE = 2.0
 """A fully saturated pixel weighs ``1 + CHROMA_SALIENCE`` times a gray one."""
 
@@ -125,7 +129,7 @@ GAIN_EXPONENT = 0.35
 """Candidates are ranked by their coverage gain to this power times their bonuses."""
 
 VIVID_BONUS = 1.0
-"""A fully saturated candidate's score is multiplied by ``1 + VIVID_BONUS``."""
+"""A fully vivid candidate's score is multiplied by ``1 + VIVID_BONUS``."""
 
 NEW_FAMILY_BONUS = 1.0
 """A candidate of a hue (or a neutral of a lightness) the theme does not have
@@ -328,6 +332,14 @@ def _chroma(oklab: FloatArray) -> FloatArray:
     return np.hypot(oklab[:, 1], oklab[:, 2])
 
 
+def _vividness(oklab: FloatArray) -> FloatArray:
+    """(C,) how vivid each color looks, in [0, 1]: its chroma up to
+    :data:`CHROMA_FULL`, scaled down below :data:`LUMINOUS` lightness (a deep
+    shadow of a color catches the eye less than the color in the light)."""
+    chroma = np.minimum(_chroma(oklab), CHROMA_FULL) / CHROMA_FULL
+    return chroma * np.minimum(1.0, oklab[:, 0] / LUMINOUS)
+
+
 def _hue_turn(hue: FloatArray, reference: float) -> FloatArray:
     """(C,) absolute difference in radians, in [0, pi], of each hue from ``reference``."""
     return np.abs(np.angle(np.exp(1j * (hue - reference))))
@@ -438,9 +450,7 @@ def select_theme(
     n_cand = cand_rgb.shape[0]
 
     spatial = np.ones(len(level)) if saliency is None else saliency.lookup(level)
-    chroma_weight = (
-        1.0 + CHROMA_SALIENCE * np.minimum(_chroma(cover_lab), CHROMA_FULL) / CHROMA_FULL
-    )
+    chroma_weight = 1.0 + CHROMA_SALIENCE * _vividness(cover_lab)
     weight = cover_share**AREA_EXPONENT * chroma_weight * spatial
     # bins of a few stray pixels (noise, edges) are left out of the coverage
     kept = cover_share >= _MIN_COVER_SHARE
@@ -461,7 +471,7 @@ def select_theme(
     buffer = np.empty_like(closeness)
 
     cand_chroma = _chroma(cand_lab)
-    chroma_share = np.minimum(cand_chroma, CHROMA_FULL) / CHROMA_FULL
+    chroma_share = _vividness(cand_lab)
     vivid = 1.0 + VIVID_BONUS * chroma_share
     chromatic = cand_chroma >= NEUTRAL_CHROMA
     hue = np.arctan2(cand_lab[:, 2], cand_lab[:, 1])
