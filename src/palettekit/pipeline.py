@@ -5,6 +5,8 @@ source -load-> RGB(A) image at working size
        -histogram-> mean colors of occupied bins (M, 3) + counts (M,)
        -colorspace-> bins in the clustering space (M, 3) float
        -cluster-> weighted k-means centers (k, 3) + weights (k,)
+          (kind="theme": -theme-> up to k real colors of the image, chosen by
+          palettekit.theme, each weighted by the pixels nearest to it)
        -palette-> Palette of Swatches, sorted, with meta
 """
 

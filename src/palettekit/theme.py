@@ -47,7 +47,7 @@ thumbnail for the spatial term, so a theme costs about as much as a palette.
    is never left out for an accent. Candidates closer than
    :data:`MIN_DISTANCE` (0.08) to a chosen color are out.
 5. **The vivid version.** The winner stands for an area of the image; the
-   color reported for it is the most chromatic common color of that area:
+   color reported for it is the most vivid common color of that area:
    among candidates within 0.06 of it, within 20 degrees of its hue, with at
    least 70 % of its gain and half of its support (a color of the area, not
    the fringe of compression noise around it). For a neutral, the most
@@ -427,8 +427,8 @@ def select_theme(
 
     # 2. candidates, as 8-bit colors: the best-populated bins of the histogram
     # and of the coverage level (a color spread thin over many fine bins,
-    # as a gradient is, still has a well-populated coarse bin); whether
-    # enough pixels lie near a candidate is checked when it is about to be chosen
+    # as a gradient is, still has a well-populated coarse bin), kept when
+    # enough pixels lie near them
     pools = []
     for pool_colors, pool_share in ((colors, share), (level.colors, cover_share)):
         best_populated = np.argsort(-pool_share, kind="stable")[:_MAX_CANDIDATES]
@@ -444,7 +444,7 @@ def select_theme(
     n_considered = cand_rgb.shape[0]
     support = _support(cand_lab, lab, share)
     real = support >= MIN_SUPPORT
-    if not real.any():  # a few scattered pixels: the best supported color
+    if not real.any():  # no color repeats (noise): only the best supported one
         real = support == support.max()
     cand_rgb, cand_lab, support = cand_rgb[real], cand_lab[real], support[real]
     n_cand = cand_rgb.shape[0]
@@ -471,11 +471,11 @@ def select_theme(
     buffer = np.empty_like(closeness)
 
     cand_chroma = _chroma(cand_lab)
-    chroma_share = _vividness(cand_lab)
-    vivid = 1.0 + VIVID_BONUS * chroma_share
+    vividness = _vividness(cand_lab)
+    vivid = 1.0 + VIVID_BONUS * vividness
     chromatic = cand_chroma >= NEUTRAL_CHROMA
     hue = np.arctan2(cand_lab[:, 2], cand_lab[:, 1])
-    novelty = NEW_FAMILY_BONUS * np.where(chromatic, chroma_share, NEUTRAL_SHARE)
+    novelty = NEW_FAMILY_BONUS * np.where(chromatic, vividness, NEUTRAL_SHARE)
     new = np.ones(n_cand, dtype=bool)
 
     # 4. greedy choice
@@ -507,7 +507,7 @@ def select_theme(
         near_index = np.flatnonzero(near)
         near_index = near_index[support[near_index] >= VIVID_SUPPORT * support[best]]
         if near_index.shape[0]:  # best itself is always there
-            ranking = cand_chroma if chromatic[best] else support
+            ranking = vividness if chromatic[best] else support
             best = int(near_index[np.argmax(ranking[near_index])])
 
         chosen.append(best)
