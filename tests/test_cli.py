@@ -578,6 +578,7 @@ def test_unreachable_url_is_one_error_line(capsys):
 FLAG_VALUES = {
     "k": (["-k", "auto"], "auto"),
     "space": (["--space", "CIELAB"], "cielab"),
+    "kind": (["--kind", "theme"], "theme"),
     "sort": (["--sort", "hue"], "hue"),
     "seed": (["--seed", "42"], 42),
     "n_init": (["--n-init", "3"], 3),

@@ -33,7 +33,7 @@ from typing import IO, Any, NoReturn
 
 from . import __version__
 from .errors import ExportError, ImageTooLargeError, OptionsError, PaletteError
-from .options import SORTS, SPACES, Options
+from .options import KINDS, SORTS, SPACES, Options
 from .palette import Palette
 
 __all__ = [
@@ -191,6 +191,14 @@ _OPTION_FLAGS: dict[str, tuple[tuple[str, ...], _Converter | None, str | None, s
         "K",
         f"largest number of colors -k auto may choose, 1-256 (default {_DEFAULTS.max_k})",
     ),
+    "kind": (
+        ("--kind",),
+        _lower,
+        None,
+        "what the colors are: 'palette', the k colors that represent the pixels best "
+        "(k-means), or 'theme', the k distinct colors a person would pick, each one "
+        f"that occurs in the image, vivid and salient ones first (default {_DEFAULTS.kind})",
+    ),
     "space": (
         ("--space",),
         _lower,
@@ -318,7 +326,7 @@ _OPTION_FLAGS: dict[str, tuple[tuple[str, ...], _Converter | None, str | None, s
     ),
 }
 
-_CHOICES = {"space": SPACES, "sort": SORTS}
+_CHOICES = {"kind": KINDS, "space": SPACES, "sort": SORTS}
 
 
 def _option_fields() -> list[str]:
@@ -373,7 +381,7 @@ def _option_type(field: str, convert: _Converter) -> _Converter:
 def add_extract_options(parser: argparse.ArgumentParser, *, exclude: Sequence[str] = ()) -> None:
     """Add one flag per :class:`~palettekit.Options` field to ``parser``.
 
-    The flags are ``-k/--num-colors``, ``--max-k``, ``--space``, ``--sort``,
+    The flags are ``-k/--num-colors``, ``--kind``, ``--max-k``, ``--space``, ``--sort``,
     ``--seed``, ``--n-init``, ``--max-iter``, ``--tol``, ``--max-pixels``,
     ``--histogram-bits``, ``--alpha-threshold``, ``--composite-on``,
     ``--[no-]detect-background``, ``--[no-]exclude-background``, ``--crop``,
@@ -1274,7 +1282,8 @@ def _summary(palette: Palette) -> str:
     """``photo.jpg: 5 colors (k=5), 577x433 px of 768x512, distortion 2.31``."""
     meta = palette.meta
     count = len(palette)
-    parts = [f"{count} color{'s' if count != 1 else ''} (k={meta.get('k', count)})"]
+    noun = ("theme " if meta.get("kind") == "theme" else "") + ("color" if count == 1 else "colors")
+    parts = [f"{count} {noun} (k={meta.get('k', count)})"]
     working, original = meta.get("working_size"), meta.get("original_size")
     if working and original:
         size = f"{working[0]}x{working[1]} px"

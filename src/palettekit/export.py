@@ -645,8 +645,12 @@ def _swatch_label(swatch: Swatch) -> str:
     return " ".join(part for part in (swatch.hex, format_share(swatch.share), swatch.name) if part)
 
 
-def _count(n: int) -> str:
-    return f"{n} color" if n == 1 else f"{n} colors"
+def _count(n: int, palette: Palette | None = None) -> str:
+    """``"3 colors"``, or ``"3 theme colors"`` for a theme (``meta["kind"]``)."""
+    noun = "color" if n == 1 else "colors"
+    if palette is not None and palette.meta.get("kind") == "theme":
+        noun = "theme " + noun
+    return f"{n} {noun}"
 
 
 def to_css(palette: PaletteLike, prefix: str = "--color") -> str:
@@ -685,7 +689,7 @@ def to_css(palette: PaletteLike, prefix: str = "--color") -> str:
             f"(letters, digits, - and _), got {prefix!r}"
         )
     source = _source(palette)
-    heading = f"palettekit: {_count(len(palette))}"
+    heading = f"palettekit: {_count(len(palette), palette)}"
     if source is not None:
         heading += f" from {source}"
     lines = [f"/* {_css_comment(heading)} */", ":root {"]
@@ -723,7 +727,7 @@ def to_text(palette: PaletteLike) -> str:
     """
     palette = _as_palette(palette)
     source = _source(palette)
-    heading = f"palettekit: {_count(len(palette))}"
+    heading = f"palettekit: {_count(len(palette), palette)}"
     if source is not None:
         heading += f" from {source}"
     rows = [

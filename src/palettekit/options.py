@@ -16,13 +16,16 @@ from typing import Any
 
 from .errors import OptionsError
 
-__all__ = ["Options", "SPACES", "SORTS", "parse_color"]
+__all__ = ["Options", "SPACES", "SORTS", "KINDS", "parse_color"]
 
 SPACES = ("oklab", "cielab", "srgb")
 """Color spaces k-means can run in."""
 
 SORTS = ("share", "lightness", "hue")
 """Orders a palette can be sorted in."""
+
+KINDS = ("palette", "theme")
+"""Kinds of color sets :func:`palettekit.extract` makes (see ``Options.kind``)."""
 
 MAX_TIMEOUT = 86_400.0
 """Largest ``timeout`` in seconds (one day); far larger values overflow the
@@ -175,8 +178,17 @@ class Options:
         Number of colors asked for, 1 to 256. Fewer come back when the image
         has fewer distinct colors. "auto" chooses k for the image, up to
         ``max_k`` (see :mod:`palettekit.autok`).
+    kind : {"palette", "theme"}
+        What the colors are. "palette" (default): the k colors that represent
+        the image's pixels best, cluster centers found by k-means, each
+        with the share of the pixels it stands for. "theme": the k colors a
+        person would pick, each a color that really occurs in the image,
+        pairwise distinct (at least 0.08 apart in Oklab), with vivid and
+        salient colors preferred over large dull areas
+        (:mod:`palettekit.theme`); shares count the pixels nearest to each.
     space : {"oklab", "cielab", "srgb"}
-        Color space k-means runs in. Oklab (default) is perceptual; "srgb" is
+        Color space k-means runs in (palettes only; themes are chosen in
+        Oklab). Oklab (default) is perceptual; "srgb" is
         the tutorial recipe's space.
     sort : {"share", "lightness", "hue"}
         Order of the swatches: largest share first, lightest first, or by hue
@@ -251,6 +263,7 @@ class Options:
     """
 
     k: int | str = 5
+    kind: str = "palette"
     space: str = "oklab"
     sort: str = "share"
     seed: int = 0
@@ -278,6 +291,7 @@ class Options:
             set_(self, "k", "auto")
         else:
             set_(self, "k", _check_int("k", self.k, 1, 256))
+        set_(self, "kind", _check_choice("kind", self.kind, KINDS))
         set_(self, "space", _check_choice("space", self.space, SPACES))
         set_(self, "sort", _check_choice("sort", self.sort, SORTS))
         set_(self, "seed", _check_int("seed", self.seed, 0, 2**63 - 1))

@@ -5,6 +5,8 @@ source -load-> RGB(A) image at working size
        -histogram-> mean colors of occupied bins (M, 3) + counts (M,)
        -colorspace-> bins in the clustering space (M, 3) float
        -cluster-> weighted k-means centers (k, 3) + weights (k,)
+          (kind="theme": -theme-> up to k real colors of the image, chosen by
+          palettekit.theme, each weighted by the pixels nearest to it)
        -palette-> Palette of Swatches, sorted, with meta
 """
 
@@ -39,6 +41,8 @@ from .names import nearest_names
 from .options import Options
 from .palette import Palette, Swatch, _sort_key
 from .pixels import OpaquePixels, opaque_pixels
+from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
+from .theme import SaliencyMap, select_theme, spatial_saliency
 
 __all__ = ["extract", "palette_from_pixels", "palette_from_histogram"]
 
@@ -176,8 +180,19 @@ def extract(
             flat = detect_flat_graphic(
                 loaded.image, opts.alpha_threshold, opts.composite_on, rgb=pixels.rgb
             )
+    saliency = None
+    if opts.kind == "theme":
+        with timer.stage("saliency"):
+            saliency = spatial_saliency(loaded.image, opts.alpha_threshold)
     return palette_from_pixels(
-        pixels.rgb, opts, meta=meta, timer=timer, label=label, warn=warn, flat=flat
+        pixels.rgb,
+        opts,
+        meta=meta,
+        timer=timer,
+        label=label,
+        warn=warn,
+        flat=flat,
+        saliency=saliency,
     )
 
 
@@ -255,12 +270,15 @@ def palette_from_pixels(
     label: str = "image",
     warn: bool = True,
     flat: FlatGraphic | None = None,
+    saliency: SaliencyMap | None = None,
 ) -> Palette:
     """Palette of a list of sRGB pixels (N, 3) uint8 in [0, 255], N >= 1.
 
     ``flat``: the pixels' image is a flat graphic with these colors
     (:mod:`palettekit.flat`); every pixel is then counted for its nearest
     flat color (or extra color, when k asks for more) before clustering.
+    ``saliency`` (themes only) says which colors stand out where they occur
+    (:func:`palettekit.theme.spatial_saliency`).
     """
     timer = timer or _Timer()
     with timer.stage("histogram"):
@@ -272,7 +290,14 @@ def palette_from_pixels(
             if len(histogram) <= _EXACT_BELOW_BINS and histogram.bits < 8:
                 histogram = color_histogram(rgb, 8)
     return palette_from_histogram(
-        histogram, options, meta=meta, timer=timer, label=label, warn=warn, flat=flat
+        histogram,
+        options,
+        meta=meta,
+        timer=timer,
+        label=label,
+        warn=warn,
+        flat=flat,
+        saliency=saliency,
     )
 
 
@@ -285,11 +310,14 @@ def palette_from_histogram(
     label: str = "image",
     warn: bool = True,
     flat: FlatGraphic | None = None,
+    saliency: SaliencyMap | None = None,
 ) -> Palette:
     """Palette of a color histogram (bins' mean sRGB colors and pixel counts).
 
     ``flat``: the histogram holds the colors of a flat graphic (see
     :func:`palette_from_pixels`); ``k="auto"`` then counts them.
+    ``saliency`` (themes only) says which colors stand out where they occur
+    (:func:`palettekit.theme.spatial_saliency`).
     """
     timer = timer or _Timer()
     total = histogram.total
@@ -313,22 +341,37 @@ def palette_from_histogram(
     with timer.stage("colorspace"):
         points = colorspace.convert(histogram.colors / 255.0, options.space)
 
-    with timer.stage("cluster"):
-        if n_distinct <= k:
-            centers, counts = points, histogram.counts.astype(np.float64)
+    theme_meta: dict[str, Any] | None = None
+    if options.kind == "theme":
+        with timer.stage("theme"):
+            bins_oklab = points if options.space == "oklab" else None
+            chosen = select_theme(histogram, k, saliency=saliency, oklab=bins_oklab)
+            rgb8 = colorspace.srgb_to_uint8(chosen.srgb / 255.0)
+            rgb8, _ = _merge_identical(rgb8, np.zeros(rgb8.shape[0], dtype=np.int64))
+            pixel_counts = _nearest_counts(histogram, bins_oklab, rgb8)
             inertia, n_iter = 0.0, 0
-        else:
-            result = _cluster(histogram, points, options_k)
-            centers, counts = result.centers, result.weights
-            inertia, n_iter = result.inertia, result.n_iter
-            if centers.shape[0] < k:  # a cluster ended empty: the image has more colors
-                centers, counts = _fill_to_k(points, histogram.counts, centers, k)
-
-    with timer.stage("palette"):
+            theme_meta = {"candidates": chosen.candidates}
+    else:
+        with timer.stage("cluster"):
+            if n_distinct <= k:
+                centers, counts = points, histogram.counts.astype(np.float64)
+                inertia, n_iter = 0.0, 0
+            else:
+                result = _cluster(histogram, points, options_k)
+                centers, counts = result.centers, result.weights
+                inertia, n_iter = result.inertia, result.n_iter
+                if centers.shape[0] < k:  # a cluster ended empty: the image has more colors
+                    centers, counts = _fill_to_k(points, histogram.counts, centers, k)
         rgb8 = colorspace.srgb_to_uint8(colorspace.convert_to_srgb(centers, options.space))
         rgb8, pixel_counts = _merge_identical(rgb8, np.rint(counts).astype(np.int64))
         if auto_k is not None:  # auto never returns two colors closer than a JND
             rgb8, pixel_counts = merge_close_rgb(rgb8, pixel_counts)
+
+    with timer.stage("palette"):
+        if options.kind == "theme" and not (pixel_counts > 0).all():
+            # a theme color no pixel is nearest to (exact ties only)
+            keep = pixel_counts > 0
+            rgb8, pixel_counts = rgb8[keep], pixel_counts[keep]
         oklab = np.round(colorspace.srgb_to_oklab(rgb8 / 255.0), 6)
         names, _ = nearest_names(oklab)
         swatches = [
@@ -350,11 +393,14 @@ def palette_from_histogram(
         distortion = _distortion(bins_oklab, histogram.counts, oklab)
 
     if len(swatches) < k and auto_k is None:
-        if n_distinct <= k and histogram.bits == 8:  # the bins are the image's exact colors
+        plural = "s" if len(swatches) != 1 else ""
+        if options.kind == "theme":
             message = (
-                f"{label}: only {len(swatches)} distinct color{'s' if len(swatches) != 1 else ''} "
-                f"(asked for k={k})"
+                f"{label}: only {len(swatches)} distinct color{plural} for a theme "
+                f"(at least {THEME_MIN_DISTANCE} apart in Oklab; asked for k={k})"
             )
+        elif n_distinct <= k and histogram.bits == 8:  # the bins are the image's exact colors
+            message = f"{label}: only {len(swatches)} distinct color{plural} (asked for k={k})"
         else:
             message = (
                 f"{label}: {len(swatches)} colors instead of k={k}: some of the colors found "
@@ -367,6 +413,7 @@ def palette_from_histogram(
     full_meta: dict[str, Any] = dict(meta or {})
     full_meta.update(
         {
+            "kind": options.kind,
             "k": k,
             "k_returned": len(swatches),
             "seed": options.seed,
@@ -386,6 +433,8 @@ def palette_from_histogram(
         full_meta["auto_k"] = auto_k.to_meta()
     if flat is not None:
         full_meta["flat_graphic"] = flat.to_meta()
+    if theme_meta is not None:
+        full_meta["theme"] = theme_meta
     return Palette(swatches, full_meta)
 
 
@@ -523,6 +572,18 @@ def _merge_identical(
     if unique.shape[0] == keys.shape[0]:
         return rgb8, counts
     return rgb8[first], np.bincount(inverse, weights=counts).astype(np.int64)
+
+
+def _nearest_counts(
+    histogram: ColorHistogram,
+    bins_oklab: npt.NDArray[np.float64] | None,
+    rgb8: npt.NDArray[np.uint8],
+) -> npt.NDArray[np.int64]:
+    """(n,) int64 pixels of the histogram whose nearest color (in Oklab) is each of ``rgb8``."""
+    if bins_oklab is None:
+        bins_oklab = colorspace.srgb_to_oklab(histogram.colors / 255.0)
+    labels, _ = nearest(squared_distances(bins_oklab, colorspace.srgb_to_oklab(rgb8 / 255.0)))
+    return np.bincount(labels, weights=histogram.counts, minlength=rgb8.shape[0]).astype(np.int64)
 
 
 def _distortion(

@@ -793,3 +793,32 @@ def test_docs_pages_forbid_framing_and_third_party_loads(client):
         assert "frame-ancestors 'none'" in policy and "img-src 'self' data:" in policy
         assert "https:" not in policy and "unsafe-eval" not in policy
         assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_kind_theme_field_in_form_query_and_schema(client, photo_png):
+    from palettekit.export import to_json
+
+    response = client.post(
+        "/api/palette", files={"file": ("photo.png", photo_png)}, data={"k": "5", "kind": "theme"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.text == to_json(expected_palette(photo_png, "photo.png", k=5, kind="theme"))
+    assert response.json()["meta"]["kind"] == "theme"
+    by_query = client.post("/api/palette?kind=theme&k=5", files={"file": ("photo.png", photo_png)})
+    assert by_query.json()["colors"] == response.json()["colors"]
+    figure = client.post(
+        "/api/figure.png", files={"file": ("photo.png", photo_png)}, data={"kind": "theme"}
+    )
+    assert figure.status_code == 200 and figure.headers["content-type"] == "image/png"
+    error = assert_error(
+        client.post("/api/palette", files={"file": ("p.png", photo_png)}, data={"kind": "mood"}),
+        400,
+        "bad_options",
+    )
+    assert "kind must be one of palette, theme" in error["message"]
+    document = client.get("/openapi.json").json()
+    body = document["paths"]["/api/palette"]["post"]["requestBody"]["content"]
+    kind_schema = body["multipart/form-data"]["schema"]["properties"]["kind"]
+    assert kind_schema["enum"] == ["palette", "theme"] and kind_schema["default"] == "palette"
+    assert body["application/json"]["schema"]["properties"]["kind"]["enum"] == ["palette", "theme"]
+    assert client.get("/api/config").json()["defaults"]["kind"] == "palette"

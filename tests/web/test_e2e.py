@@ -200,6 +200,49 @@ def test_upload_swatches_bar_k_copy_download(page: Page, live_url: str, tmp_path
     assert page.problems == []  # type: ignore[attr-defined]
 
 
+def test_theme_toggle_shows_the_theme_and_keyboard_switches_it(
+    page: Page, live_url: str, tmp_path: Path
+):
+    photo = png_bytes(photo_like_image(240, 160, seed=11))
+    page.goto(live_url)
+    expect(page.locator("#kind-palette")).to_be_checked()
+    expect(page.locator("#result-title")).to_have_text("Palette")
+    page.set_input_files(
+        "#file-input", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": photo}]
+    )
+    expect(page.locator("#swatches .swatch")).to_have_count(5)
+
+    with page.expect_response(lambda response: response.url.endswith("/api/palette")):
+        page.click("label:has(#kind-theme)")
+    expect(page.locator("#figure")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#kind-theme")).to_be_checked()
+    expect(page.locator("#result-title")).to_have_text("Theme")
+    expect(page.locator("#space")).to_be_disabled()  # themes are chosen in Oklab
+    expect(page.locator("#figure-caption")).to_contain_text("theme")
+    answer = api_palette(live_url, photo, "photo.png", k=5, sort="share", kind="theme")
+    assert answer["meta"]["kind"] == "theme"
+    assert swatch_data(page) == [(c["hex"], c["share"]) for c in answer["colors"]]
+
+    # downloads follow the kind shown
+    with page.expect_download() as json_download:
+        page.click("[data-download=json]")
+    json_path = tmp_path / "theme.json"
+    json_download.value.save_as(json_path)
+    assert json.loads(json_path.read_text())["meta"]["kind"] == "theme"
+
+    # arrow keys move between the two kinds, as in any radio group
+    page.focus("#kind-theme")
+    with page.expect_response(lambda response: response.url.endswith("/api/palette")):
+        page.keyboard.press("ArrowLeft")
+    expect(page.locator("#kind-palette")).to_be_checked()
+    expect(page.locator("#result-title")).to_have_text("Palette")
+    expect(page.locator("#space")).to_be_enabled()
+    expect(page.locator("#figure")).to_have_attribute("aria-busy", "false")
+    palette = api_palette(live_url, photo, "photo.png", k=5, sort="share", space="oklab")
+    assert swatch_data(page) == [(c["hex"], c["share"]) for c in palette["colors"]]
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
 def test_phone_layout_and_errors(browser: Browser, live_url: str, tmp_path: Path):
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
@@ -275,6 +318,7 @@ def test_keyboard_reaches_every_control(page: Page, live_url: str):
     for wanted in (
         "choose-button",
         "url-input",
+        "kind-palette",
         "k",
         "k-auto",
         "sort",

@@ -44,7 +44,7 @@ from ..errors import (
     PaletteError,
     UnsupportedImageError,
 )
-from ..options import SORTS, SPACES, Options
+from ..options import KINDS, SORTS, SPACES, Options
 from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight, preview_job
 from .safety import (
     AddressRefusedError,
@@ -572,11 +572,22 @@ def _option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
             "default": defaults.k,
             "description": 'Number of colors, or "auto" to choose it for the image (up to max_k).',
         },
+        "kind": {
+            "type": "string",
+            "enum": list(KINDS),
+            "default": defaults.kind,
+            "description": (
+                'What the colors are: "palette", the k colors that represent the image\'s '
+                'pixels best (k-means, with their shares); "theme", the k distinct colors a '
+                "person would pick, each one that occurs in the image, vivid and salient "
+                "colors first (shares count the pixels nearest to each)."
+            ),
+        },
         "space": {
             "type": "string",
             "enum": list(SPACES),
             "default": defaults.space,
-            "description": "Color space k-means runs in.",
+            "description": 'Color space k-means runs in (kind "palette" only).',
         },
         "sort": {
             "type": "string",

@@ -17,6 +17,7 @@ MIB = 1024 * 1024
 
 CLIENT_OPTION_NAMES = (
     "k",
+    "kind",
     "space",
     "sort",
     "seed",

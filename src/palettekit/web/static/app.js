@@ -22,6 +22,9 @@
     kAuto: $("#k-auto"),
     kOutput: $("#k-output"),
     excludeBackground: $("#exclude-background"),
+    kindPalette: $("#kind-palette"),
+    kindTheme: $("#kind-theme"),
+    resultTitle: $("#result-title"),
     sort: $("#sort"),
     space: $("#space"),
     swatches: $("#swatches"),
@@ -45,8 +48,21 @@
 
   // ------------------------------------------------------------------ requests
 
+  function selectedKind() {
+    return els.kindTheme.checked ? "theme" : "palette";
+  }
+
+  function showKind() {
+    const theme = selectedKind() === "theme";
+    // themes are chosen in Oklab: the clustering space applies to palettes only
+    els.space.disabled = theme;
+    els.resultTitle.textContent = theme ? "Theme" : "Palette";
+  }
+
   function optionFields() {
-    const common = { sort: els.sort.value, space: els.space.value };
+    const kind = selectedKind();
+    const common = { kind, sort: els.sort.value };
+    if (kind === "palette") common.space = els.space.value;
     if (els.excludeBackground.checked) common.exclude_background = true;
     if (els.kAuto.checked) return { k: "auto", max_k: 16, ...common };
     return { k: Number(els.k.value), ...common };
@@ -241,7 +257,8 @@
     const parts = [];
     if (Array.isArray(meta.original_size)) parts.push(`${meta.original_size[0]} × ${meta.original_size[1]} pixels`);
     const count = palette.colors.length;
-    let colors = `${count} color${count === 1 ? "" : "s"}`;
+    let colors = `${count} ${meta.kind === "theme" ? "theme " : ""}color${count === 1 ? "" : "s"}`;
+    if (meta.kind === "theme") colors += " picked from the image";
     if (meta.auto_k) colors += " (chosen for this image)";
     parts.push(colors);
     if (meta.transparent_share > 0) parts.push(`${formatShare(meta.transparent_share)} transparent, left out`);
@@ -506,6 +523,9 @@
     if (!els.kAuto.checked) els.kOutput.textContent = els.k.value;
     scheduleRefresh(0);
   });
+  for (const radio of [els.kindPalette, els.kindTheme]) {
+    radio.addEventListener("change", () => { showKind(); scheduleRefresh(0); });
+  }
   els.sort.addEventListener("change", () => scheduleRefresh(0));
   els.space.addEventListener("change", () => scheduleRefresh(0));
   els.excludeBackground.addEventListener("change", () => scheduleRefresh(0));
@@ -521,6 +541,7 @@
   if (els.pasteKey && /Mac|iPhone|iPad/.test(navigator.platform || "")) els.pasteKey.textContent = "⌘";
 
   els.kOutput.textContent = els.k.value;
+  showKind();
   fetch("/api/config")
     .then((response) => (response.ok ? response.json() : null))
     .then((config) => {
@@ -530,6 +551,8 @@
       if (defaults.k >= 1 && defaults.k <= 16) { els.k.value = String(defaults.k); els.kOutput.textContent = els.k.value; }
       if (defaults.sort) els.sort.value = defaults.sort;
       if (defaults.space) els.space.value = defaults.space;
+      if (defaults.kind === "theme") els.kindTheme.checked = true;
+      showKind();
     })
     .catch(() => { /* defaults in the page stay */ });
 })();

@@ -1,0 +1,204 @@
+# ruff: noqa: E501  (report text lines)
+"""Themes (kind="theme") against the default palette and a peer, on CQ100.
+
+    python bench/bench_theme.py --corpus ../shared/corpus [--quick] [--out bench/results_theme.md]
+
+For every CQ100 image and k in (5, 8) it runs ``palettekit.extract(path, k)``
+(the default palette), ``palettekit.extract(path, k, kind="theme")`` and, when
+installed, Pylette's Oklab mode, and reports medians over images of:
+
+* **missed area** (bench/metrics.py): the share of the image in large regions
+  (>= 0.2 % of the image, 8-connected) of pixels farther than 0.12 in Oklab
+  from every color, on the image reduced to <= 256 px;
+* **distortion**: mean Oklab distance x 100 from a pixel to its nearest color
+  (bench/metrics.py, full 768x512 image);
+* **real colors**: the share of images where every color has at least 0.05 %
+  of the image's pixels within 0.02 in Oklab (a color an eyedropper finds);
+* **distinct**: the share of images where no two colors are closer than 0.08
+  in Oklab, and the median smallest distance between two colors;
+* **mean chroma** of the colors (Oklab), how vivid the set is.
+
+Then the time of a theme against the default palette on the same image: for
+each image, ``--runs`` interleaved calls of each kind (k=5), the median of
+each, and their ratio; the report gives the median and the largest ratio,
+on CQ100 and on the 3840x2560 JPEGs. The requirement is at most 2x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(BENCH_DIR.parent / "src"))
+
+import metrics  # noqa: E402
+from colorspace import srgb8_to_oklab  # noqa: E402
+
+import palettekit  # noqa: E402
+
+KS = (5, 8)
+REAL_RADIUS = 0.02
+REAL_MIN_SHARE = 0.0005
+MIN_DISTANCE = 0.08
+
+
+def _support(ref: metrics.Reference, color: tuple[int, int, int]) -> float:
+    lab = srgb8_to_oklab(np.asarray([color], dtype=np.float64))[0]
+    d2 = ((ref.oklab - lab) ** 2).sum(axis=1)
+    return float(ref.weights[d2 <= REAL_RADIUS**2].sum() / ref.pixels)
+
+
+def _min_distance(colors: list[tuple[int, int, int]]) -> float:
+    if len(colors) < 2:
+        return float("inf")
+    lab = srgb8_to_oklab(np.asarray(colors, dtype=np.float64))
+    d = np.sqrt(((lab[:, None] - lab[None]) ** 2).sum(axis=2))
+    np.fill_diagonal(d, np.inf)
+    return float(d.min())
+
+
+def _chroma(colors: list[tuple[int, int, int]]) -> float:
+    lab = srgb8_to_oklab(np.asarray(colors, dtype=np.float64))
+    return float(np.hypot(lab[:, 1], lab[:, 2]).mean())
+
+
+def _runners(peers: bool) -> dict[str, object]:
+    def palette(path: str, k: int) -> list[tuple[int, int, int]]:
+        return [s.rgb for s in palettekit.extract(path, k=k, warn=False)]
+
+    def theme(path: str, k: int) -> list[tuple[int, int, int]]:
+        return [s.rgb for s in palettekit.extract(path, k=k, kind="theme", warn=False)]
+
+    runners: dict[str, object] = {"palettekit palette": palette, "palettekit theme": theme}
+    if peers:
+        from tools import TOOLS_BY_KEY
+
+        try:
+            runners["Pylette OKLab"] = TOOLS_BY_KEY["pylette_oklab"].load()
+        except Exception as exc:  # noqa: BLE001 - a missing peer is reported, not fatal
+            print(f"Pylette OKLab not available: {exc}", file=sys.stderr)
+    return runners
+
+
+def quality(paths: list[Path], peers: bool) -> list[str]:
+    runners = _runners(peers)
+    rows: dict[tuple[str, int], dict[str, list[float]]] = {}
+    for i, path in enumerate(paths, 1):
+        print(f"[{i}/{len(paths)}] {path.name}", file=sys.stderr, flush=True)
+        ref = metrics.load_reference(str(path))
+        for name, run in runners.items():
+            for k in KS:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    colors = [tuple(int(v) for v in c[:3]) for c in run(str(path), k)][:k]  # type: ignore[operator]
+                row = rows.setdefault((name, k), {})
+                row.setdefault("missed", []).append(100 * metrics.missed_area(ref, colors))
+                row.setdefault("distortion", []).append(metrics.distortion(ref, colors))
+                row.setdefault("real", []).append(
+                    float(min(_support(ref, c) for c in colors) >= REAL_MIN_SHARE)
+                )
+                gap = _min_distance(colors)
+                row.setdefault("distinct", []).append(float(gap >= MIN_DISTANCE))
+                row.setdefault("gap", []).append(gap)
+                row.setdefault("chroma", []).append(_chroma(colors))
+                row.setdefault("count", []).append(len(colors))
+    lines = [
+        f"## Quality on CQ100 ({len(paths)} images), medians over images",
+        "",
+        "| tool | k | missed area % | distortion | all colors real | no pair < 0.08 | smallest gap | mean chroma | colors |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for k in KS:
+        for name in runners:
+            r = rows[(name, k)]
+            lines.append(
+                f"| {name} | {k} | {statistics.median(r['missed']):.2f} "
+                f"(mean {statistics.fmean(r['missed']):.2f}) | {statistics.median(r['distortion']):.2f} "
+                f"| {100 * statistics.fmean(r['real']):.0f}% | {100 * statistics.fmean(r['distinct']):.0f}% "
+                f"| {statistics.median(r['gap']):.3f} | {statistics.median(r['chroma']):.3f} "
+                f"| {statistics.median(r['count']):.0f} (min {min(r['count'])}) |"
+            )
+    return lines
+
+
+def timing(paths: list[Path], runs: int, label: str) -> list[str]:
+    ratios, palette_ms, theme_ms = [], [], []
+    for path in paths:
+        source = str(path)
+        palettekit.extract(source, k=5)  # warm caches and imports
+        palettekit.extract(source, k=5, kind="theme")
+        times: dict[str, list[float]] = {"palette": [], "theme": []}
+        for r in range(runs):
+            order = ("palette", "theme") if r % 2 == 0 else ("theme", "palette")
+            for kind in order:
+                start = time.perf_counter()
+                palettekit.extract(source, k=5, kind=kind, warn=False)
+                times[kind].append((time.perf_counter() - start) * 1000)
+        p, t = statistics.median(times["palette"]), statistics.median(times["theme"])
+        palette_ms.append(p)
+        theme_ms.append(t)
+        ratios.append(t / p)
+    worst = max(range(len(paths)), key=lambda i: ratios[i])
+    over = sum(r > 2.0 for r in ratios)
+    return [
+        f"| {label} ({len(paths)} images) | {statistics.median(palette_ms):.1f} | "
+        f"{statistics.median(theme_ms):.1f} | {statistics.median(ratios):.2f}x | "
+        f"{max(ratios):.2f}x ({paths[worst].name}) | {over} |"
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", default=str(BENCH_DIR.parent.parent / "shared" / "corpus"))
+    parser.add_argument("--quick", action="store_true", help="10 CQ100 images, 2 large photos")
+    parser.add_argument("--runs", type=int, default=7, help="timed calls of each kind per image")
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--timing-only", action="store_true", help="skip the quality table")
+    parser.add_argument("--out", help="also write the report here (Markdown)")
+    args = parser.parse_args()
+
+    corpus = Path(args.corpus)
+    small = sorted((corpus / "cq100").glob("*.png"))
+    large = sorted((corpus / "unsplash" / "3840x2560").glob("*.jpg"))
+    if args.quick:
+        small = small[:: max(1, len(small) // 10)][:10]
+        large = large[:2]
+    if not small:
+        sys.exit(f"no CQ100 images under {corpus}")
+
+    lines = [
+        "# Themes vs palettes (bench/bench_theme.py)",
+        "",
+        f"palettekit {palettekit.__version__}; {'quick' if args.quick else 'full'} run.",
+        "",
+    ]
+    if not args.timing_only:
+        lines += quality(small, peers=not args.no_peers)
+    if not args.no_timing:
+        lines += [
+            "",
+            f"## Time of a theme vs the default palette (k=5, medians of {args.runs} interleaved calls per image)",
+            "",
+            "| images | palette ms (median) | theme ms (median) | theme / palette (median) | largest ratio | images over 2x |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += timing(small, args.runs, "CQ100 768x512")
+        if large:
+            lines += timing(large, args.runs, "Unsplash 3840x2560 JPEG")
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if args.out:
+        Path(args.out).write_text(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""kind="theme": k distinct real colors a person would pick (issue 9, part 2)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import palettekit
+from flag_images import flags, srgb_hex_to_array
+from palettekit import FewerColorsWarning, Options, OptionsError
+from palettekit.colorspace import oklab_to_oklch, srgb_to_oklab
+from palettekit.histogram import color_histogram
+from palettekit.theme import MIN_DISTANCE, select_theme, spatial_saliency
+
+ROOT = Path(__file__).resolve().parent.parent
+MACAWS = ROOT / "examples" / "macaws.png"
+KINGFISHER = ROOT / "examples" / "kingfisher.png"
+CQ100 = ROOT.parent / "shared" / "corpus" / "cq100"
+needs_corpus = pytest.mark.skipif(not CQ100.is_dir(), reason="corpus not present")
+
+# Every fifth CQ100 photo: varied subjects, a test that stays quick.
+CQ100_SAMPLE = (
+    "adirondack_chairs",
+    "common_jezebel",
+    "fruit_stand",
+    "king_penguin",
+    "mangoes",
+    "peacock",
+    "rescue_helicopter",
+    "spices",
+    "umbrellas",
+    "wool_carder_bee",
+)
+
+
+def theme(source, k=5, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewerColorsWarning)
+        return palettekit.extract(source, k=k, kind="theme", **kwargs)
+
+
+def image_oklab(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct colors of the image's pixels (full size) in Oklab, and their counts."""
+    rgb = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3)
+    colors, counts = np.unique(rgb, axis=0, return_counts=True)
+    return srgb_to_oklab(colors / 255.0), counts
+
+
+def pairwise_min(oklab: np.ndarray) -> float:
+    d = np.sqrt(((oklab[:, None] - oklab[None]) ** 2).sum(axis=2))
+    np.fill_diagonal(d, np.inf)
+    return float(d.min())
+
+
+def swatch_oklab(palette) -> np.ndarray:
+    """Oklab of the swatches' 8-bit colors, recomputed (not the rounded meta values)."""
+    return srgb_to_oklab(np.array([s.rgb for s in palette], dtype=np.float64) / 255.0)
+
+
+# --- the requirements of the issue -------------------------------------------------
+
+
+def assert_real_and_distinct(path: Path, k: int) -> None:
+    lab, counts = image_oklab(path)
+    palette = theme(path, k=k)
+    ok = swatch_oklab(palette)
+    for swatch, color in zip(palette, ok, strict=True):
+        near = np.sqrt(((lab - color) ** 2).sum(axis=1)) <= 0.02
+        share = counts[near].sum() / counts.sum()
+        assert share >= 0.0005, (path.name, k, swatch.hex, share)
+    if len(palette) > 1:
+        assert pairwise_min(ok) >= MIN_DISTANCE, (path.name, k, [s.hex for s in palette])
+
+
+@pytest.mark.parametrize("k", [5, 8])
+@pytest.mark.parametrize("path", [MACAWS, KINGFISHER], ids=["macaws", "kingfisher"])
+def test_every_theme_color_is_real_and_no_two_are_close_on_the_examples(path, k):
+    assert_real_and_distinct(path, k)
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", CQ100_SAMPLE)
+def test_every_theme_color_is_real_and_no_two_are_close_on_photos(name):
+    for k in (5, 8):
+        assert_real_and_distinct(CQ100 / f"{name}.png", k)
+
+
+def test_an_average_of_two_colors_is_never_a_theme_color():
+    # Half red, half blue, finely interleaved: k-means at k=1 gives purple,
+    # which is not in the image; a theme gives one of the two real colors.
+    image = np.zeros((64, 64, 3), dtype=np.uint8)
+    image[::2] = (220, 30, 40)
+    image[1::2] = (30, 60, 220)
+    (swatch,) = theme(image, k=1)
+    assert swatch.rgb in ((220, 30, 40), (30, 60, 220))
+    assert swatch.share == 1.0
+
+
+def test_fewer_distinct_colors_than_k_gives_fewer_colors_and_the_warning():
+    image = np.zeros((40, 60, 3), dtype=np.uint8)
+    image[:, :20] = (200, 30, 30)
+    image[:, 20:40] = (30, 160, 60)
+    image[:, 40:] = (40, 50, 200)
+    with pytest.warns(FewerColorsWarning, match="only 3 distinct colors for a theme"):
+        palette = palettekit.extract(image, k=5, kind="theme")
+    assert sorted(s.rgb for s in palette) == sorted([(200, 30, 30), (30, 160, 60), (40, 50, 200)])
+    assert palette.meta["k_returned"] == 3
+    assert palette.meta["warnings"]
+
+
+def test_colors_closer_than_the_minimum_count_as_one_for_a_theme():
+    # Two blues 0.05 apart and a red: a theme has two colors, not three.
+    blue = np.array([[40, 60, 200]], dtype=np.float64)
+    lighter = np.array([[60, 85, 215]], dtype=np.float64)
+    gap = np.sqrt(((srgb_to_oklab(blue / 255) - srgb_to_oklab(lighter / 255)) ** 2).sum())
+    assert 0.03 < gap < MIN_DISTANCE
+    image = np.zeros((30, 90, 3), dtype=np.uint8)
+    image[:, :30] = blue[0]
+    image[:, 30:60] = lighter[0]
+    image[:, 60:] = (210, 40, 40)
+    with pytest.warns(FewerColorsWarning):
+        palette = palettekit.extract(image, k=3, kind="theme")
+    assert len(palette) == 2
+    assert (210, 40, 40) in [s.rgb for s in palette]
+
+
+def hue_ranges(palette) -> list[tuple[float, float, float]]:
+    return [tuple(v) for v in oklab_to_oklch(swatch_oklab(palette))]
+
+
+def test_macaws_theme_has_yellow_red_blue_teal_and_green():
+    palette = theme(MACAWS, k=5)
+    lch = hue_ranges(palette)
+
+    def has(low: float, high: float, min_chroma: float) -> bool:
+        return any(low <= h < high and c >= min_chroma for _, c, h in lch)
+
+    names = [s.hex for s in palette]
+    assert has(75, 110, 0.10), ("yellow", names)  # the chest
+    assert has(10, 45, 0.10), ("red", names)  # the scarlet macaw
+    assert has(180, 260, 0.04), ("blue-teal", names)  # the wings
+    assert has(115, 170, 0.06), ("green", names)  # the leaves and the heads
+
+
+def test_a_theme_is_more_vivid_than_the_palette_on_the_examples():
+    for path in (MACAWS, KINGFISHER):
+        chroma = {}
+        for kind in ("palette", "theme"):
+            palette = palettekit.extract(path, k=5, kind=kind)
+            chroma[kind] = np.mean([c for _, c, _ in hue_ranges(palette)])
+        assert chroma["theme"] > 1.2 * chroma["palette"], (path.name, chroma)
+
+
+# --- flat graphics -----------------------------------------------------------------
+
+
+FLAGS = flags()
+
+
+def designed_colors_found(palette, designed: tuple[str, ...]) -> float:
+    """Largest Oklab distance from a designed color to the nearest palette color."""
+    want = srgb_to_oklab(srgb_hex_to_array(designed) / 255.0)
+    got = swatch_oklab(palette)
+    return float(np.sqrt(((want[:, None] - got[None]) ** 2).sum(axis=2)).min(axis=1).max())
+
+
+@pytest.mark.parametrize("flag", FLAGS, ids=[f.name for f in FLAGS])
+def test_flags_every_designed_color_is_found_even_a_one_percent_star(flag):
+    palette = theme(flag.image, k=len(flag.colors))
+    assert len(palette) == len(flag.colors)
+    assert designed_colors_found(palette, flag.colors) <= 0.04, [s.hex for s in palette]
+
+
+@pytest.mark.parametrize("flag", FLAGS, ids=[f.name for f in FLAGS])
+def test_flags_saved_as_jpeg_still_give_every_designed_color(flag):
+    buffer = io.BytesIO()
+    Image.fromarray(flag.image).save(buffer, "JPEG", quality=85)
+    palette = theme(buffer.getvalue(), k=len(flag.colors))
+    assert designed_colors_found(palette, flag.colors) <= 0.04, [s.hex for s in palette]
+
+
+@pytest.mark.parametrize("flag", FLAGS, ids=[f.name for f in FLAGS])
+def test_flags_k_auto_theme_has_exactly_the_designed_colors(flag):
+    palette = palettekit.extract(flag.image, k="auto", kind="theme")
+    assert len(palette) == len(flag.colors), [s.hex for s in palette]
+    assert designed_colors_found(palette, flag.colors) <= 0.04
+
+
+# --- auto, determinism, shares, meta -----------------------------------------------
+
+
+def test_k_auto_works_with_themes_on_a_photo():
+    palette = palettekit.extract(MACAWS, k="auto", kind="theme")
+    assert 1 <= len(palette) <= Options().max_k
+    assert palette.meta["kind"] == "theme"
+    assert palette.meta["auto_k"]["k"] == palette.meta["k"]
+    assert len(palette) <= palette.meta["k"]
+    if len(palette) > 1:
+        assert pairwise_min(swatch_oklab(palette)) >= MIN_DISTANCE
+
+
+def test_themes_are_deterministic_and_independent_of_the_seed():
+    first = palettekit.extract(MACAWS, k=6, kind="theme")
+    again = palettekit.extract(MACAWS, k=6, kind="theme")
+    other_seed = palettekit.extract(MACAWS, k=6, kind="theme", seed=123)
+    assert first.to_dict()["colors"] == again.to_dict()["colors"]
+    assert [s.rgb for s in first] == [s.rgb for s in other_seed]
+
+
+def test_a_theme_is_the_same_in_a_separate_process():
+    code = (
+        "import json, palettekit; "
+        f"theme = palettekit.extract({str(MACAWS)!r}, k=5, kind='theme'); "
+        "print(json.dumps([s.hex for s in theme]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == [s.hex for s in palettekit.extract(MACAWS, k=5, kind="theme")]
+
+
+def test_shares_count_the_pixels_nearest_to_each_theme_color():
+    image = np.zeros((50, 100, 3), dtype=np.uint8)
+    image[:, :70] = (30, 90, 40)  # 70 % green
+    image[:, 70:95] = (240, 240, 235)  # 25 % white
+    image[:, 95:] = (230, 200, 20)  # 5 % yellow
+    image[10, 10] = (35, 95, 45)  # one near-green pixel, counted with the green
+    palette = theme(image, k=3)
+    shares = {s.rgb: s.share for s in palette}
+    assert shares == {(30, 90, 40): 0.7, (240, 240, 235): 0.25, (230, 200, 20): 0.05}
+    assert sum(s.count for s in palette) == image.shape[0] * image.shape[1]
+
+
+def test_theme_meta_and_options_round_trip():
+    palette = theme(MACAWS, k=5)
+    meta = palette.meta
+    assert meta["kind"] == "theme"
+    assert meta["options"]["kind"] == "theme"
+    assert meta["theme"]["candidates"] >= len(palette)
+    assert "theme" in meta["timings"] and "saliency" in meta["timings"]
+    assert Options.from_dict(meta["options"]).kind == "theme"
+    assert palettekit.extract(MACAWS, k=5).meta["kind"] == "palette"
+
+
+def test_kind_is_validated():
+    assert Options(kind="THEME").kind == "theme"
+    with pytest.raises(OptionsError, match="kind must be one of palette, theme"):
+        Options(kind="mood")
+    with pytest.raises(OptionsError):
+        palettekit.extract(MACAWS, kind=3)
+
+
+def test_themes_work_on_every_route_through_the_pipeline(tmp_path):
+    # transparency, a crop, a mask-free region, several images merged, sorting
+    rgba = np.zeros((40, 40, 4), dtype=np.uint8)
+    rgba[:, :20] = (200, 40, 40, 255)
+    rgba[:, 20:] = (40, 40, 200, 255)
+    rgba[:10] = 0  # a transparent band
+    palette = theme(rgba, k=4)
+    assert {s.rgb for s in palette} == {(200, 40, 40), (40, 40, 200)}
+    assert palette.meta["transparent_share"] == pytest.approx(0.25)
+    cropped = theme(MACAWS, k=4, crop=(0.0, 0.3, 0.45, 1.0))  # the blue-and-yellow macaw
+    assert cropped.meta["kind"] == "theme" and len(cropped) == 4
+    merged = palettekit.extract_merged([MACAWS, KINGFISHER], k=6, kind="theme")
+    assert merged.meta["kind"] == "theme" and len(merged) == 6
+    by_hue = theme(MACAWS, k=5, sort="hue")
+    assert sorted(s.hex for s in by_hue) == sorted(s.hex for s in theme(MACAWS, k=5))
+
+
+def test_select_theme_without_saliency_and_a_single_color():
+    histogram = color_histogram(np.full((10, 3), (12, 200, 99), dtype=np.uint8), 5)
+    result = select_theme(histogram, 3)
+    assert result.srgb.shape == (1, 3)
+    assert tuple(int(v) for v in result.srgb[0]) == (12, 200, 99)
+
+
+def test_spatial_saliency_prefers_an_object_to_its_background():
+    image = np.full((200, 300, 3), (90, 110, 90), dtype=np.uint8)  # a dull backdrop
+    image[80:120, 130:170] = (230, 60, 30)  # an object in the middle
+    saliency = spatial_saliency(Image.fromarray(image))
+    both = color_histogram(np.array([[90, 110, 90], [230, 60, 30]], dtype=np.uint8), 8)
+    backdrop, thing = saliency.lookup(both)
+    assert thing > 3 * backdrop
+    flat = spatial_saliency(Image.fromarray(np.zeros((20, 20, 3), dtype=np.uint8)))
+    assert flat.lookup(both).tolist() == [1.0, 1.0]
+
+
+def test_cli_kind_theme(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "palettekit", str(MACAWS), "--kind", "theme", "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["meta"]["kind"] == "theme"
+    assert [c["hex"] for c in data["colors"]] == [s.hex for s in theme(MACAWS, k=5)]
+    text = subprocess.run(
+        [sys.executable, "-m", "palettekit", str(MACAWS), "--kind", "theme"],
+        capture_output=True,
+        text=True,
+    )
+    assert "5 theme colors" in text.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "palettekit", str(MACAWS), "--kind", "mood"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0
+    assert "Traceback" not in bad.stderr and "kind" in bad.stderr
