@@ -9,6 +9,11 @@ SVG. For every flag with n designed colors:
   (of the color or of a spelling merged into it, e.g. #000001 for #000000);
 * at k="auto", exactly n colors come back.
 
+A theme's colors are at least THEME_MIN_DISTANCE (0.08) apart by
+definition, so for kind="theme" designed colors closer than that (Rwanda's
+two yellows, 0.062 apart) are one color: each such group must be found, and
+k="auto" must count the groups.
+
 bench/bench_flags.py runs the same check on every flag of the package.
 """
 
@@ -24,6 +29,7 @@ import pytest
 
 import palettekit
 from palettekit.colorspace import srgb_to_oklab
+from palettekit.theme import MIN_DISTANCE as THEME_MIN_DISTANCE
 
 FLAGS_DIR = Path(__file__).parent / "data" / "flags"
 FOUND_DISTANCE = 0.04
@@ -31,6 +37,7 @@ FOUND_DISTANCE = 0.04
 # Extra keyword arguments of extract() for each kind of palette checked.
 KINDS = [
     pytest.param({}, id="palette"),
+    pytest.param({"kind": "theme"}, id="theme"),
 ]
 
 
@@ -73,17 +80,40 @@ def _oklab(colors: list[tuple[int, int, int]]) -> np.ndarray:
     return srgb_to_oklab(np.array(colors, dtype=np.float64).reshape(-1, 3) / 255.0)
 
 
-def _missing(flag: dict[str, Any], palette: palettekit.Palette) -> list[str]:
-    """Designed colors of ``flag`` with no palette color within FOUND_DISTANCE."""
+def _designed_groups(flag: dict[str, Any], kind_options: dict[str, Any]) -> list[list[int]]:
+    """Indices of the designed colors that count as one color for this kind.
+
+    Each color alone for palettes; for themes, colors linked by steps closer
+    than THEME_MIN_DISTANCE form one group.
+    """
+    n = len(flag["designed"])
+    group = list(range(n))
+    if kind_options.get("kind") == "theme":
+        lab = _oklab([_hex_to_rgb(c) for c in flag["designed"]])
+        close = np.linalg.norm(lab[:, None, :] - lab[None, :, :], axis=2) < THEME_MIN_DISTANCE
+        for i in range(n):
+            for j in range(i + 1, n):
+                if close[i, j] and group[j] != group[i]:
+                    old = group[j]
+                    group = [group[i] if g == old else g for g in group]
+    return [[i for i in range(n) if group[i] == g] for g in sorted(set(group))]
+
+
+def _missing(
+    flag: dict[str, Any], palette: palettekit.Palette, kind_options: dict[str, Any]
+) -> list[str]:
+    """Designed colors (groups) of ``flag`` with no palette color within FOUND_DISTANCE."""
     palette_lab = _oklab([swatch.rgb for swatch in palette.swatches])
     missing = []
-    for color, share, aliases in zip(
-        flag["designed"], flag["shares"], flag["aliases"], strict=True
-    ):
-        spellings = _oklab([_hex_to_rgb(c) for c in [color, *aliases]])
+    for members in _designed_groups(flag, kind_options):
+        spellings = _oklab(
+            [_hex_to_rgb(c) for i in members for c in [flag["designed"][i], *flag["aliases"][i]]]
+        )
         distance = np.linalg.norm(spellings[:, None, :] - palette_lab[None, :, :], axis=2).min()
         if distance > FOUND_DISTANCE:
-            missing.append(f"{color} ({share:.1%} of the flag, nearest {distance:.3f})")
+            colors = "/".join(flag["designed"][i] for i in members)
+            share = sum(flag["shares"][i] for i in members)
+            missing.append(f"{colors} ({share:.1%} of the flag, nearest {distance:.3f})")
     return missing
 
 
@@ -104,8 +134,8 @@ def _describe(palette: palettekit.Palette) -> str:
 def test_every_designed_color_is_found_at_k_designed(
     flag: dict[str, Any], kind_options: dict[str, Any]
 ) -> None:
-    palette = _extract(flag, len(flag["designed"]), kind_options)
-    missing = _missing(flag, palette)
+    palette = _extract(flag, len(_designed_groups(flag, kind_options)), kind_options)
+    missing = _missing(flag, palette, kind_options)
     assert not missing, f"{flag['name']}: missed {', '.join(missing)}; palette {_describe(palette)}"
 
 
@@ -115,7 +145,7 @@ def test_auto_k_counts_the_designed_colors(
     flag: dict[str, Any], kind_options: dict[str, Any]
 ) -> None:
     palette = _extract(flag, "auto", kind_options)
-    assert len(palette.swatches) == len(flag["designed"]), (
+    assert len(palette.swatches) == len(_designed_groups(flag, kind_options)), (
         f"{flag['name']}: {len(palette.swatches)} colors ({_describe(palette)}), "
         f"designed {' '.join(flag['designed'])}"
     )
