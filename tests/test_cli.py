@@ -264,7 +264,7 @@ def test_one_palette_formats_need_a_name_pattern_for_several_images(
 
 
 def test_merge_gives_one_palette_for_all_images(image, second_image, tmp_path, capsys):
-    from palettekit.collection import extract_merged
+    from palettekit import extract_merged
 
     code, out, err = run(
         ["extract", image, second_image, "--merge", "-k", "4", "-f", "json"], capsys

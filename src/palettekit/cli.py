@@ -1127,8 +1127,8 @@ def _merged_input(args: argparse.Namespace, inputs: list[_Input]) -> _Input:
 
 
 def _extract_merged(inputs: list[_Input], options: Options, *, quiet: bool) -> Palette:
-    """One palette for all inputs (palettekit.collection.extract_merged)."""
-    from .collection import extract_merged
+    """One palette for all inputs (palettekit.extract_merged)."""
+    from .pipeline import extract_merged
 
     label = inputs[0].label if len(inputs) == 1 else f"<{len(inputs)} images>"
     return _reporting(

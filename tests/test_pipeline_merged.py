@@ -1,4 +1,4 @@
-"""One palette for a set of images, from their summed color histograms."""
+"""extract_merged: one palette for a set of images, from their summed color histograms."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 import palettekit
 from batch_helpers import CORPUS, block_image, write_images
-from palettekit.collection import extract_merged, merge_histograms
 from palettekit.errors import ImageNotFoundError, OptionsError
-from palettekit.histogram import color_histogram
+from palettekit.histogram import color_histogram, merge_histograms
+from palettekit.pipeline import extract_merged
 
 
 def test_merge_of_one_image_is_its_palette(tmp_path: Path) -> None:
@@ -101,3 +101,34 @@ def test_cli_extract_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["extract", "--merge", paths[0], str(tmp_path / "nope.png")]) == 1
     assert "nope.png" in capsys.readouterr().err
     assert main(["extract", "--merge", *paths, "--figure", str(tmp_path / "f.png")]) == 2
+
+
+def _halves() -> np.ndarray:
+    image = np.zeros((40, 100, 3), np.uint8)
+    image[:, :50] = (230, 20, 20)
+    image[:, 50:] = (20, 20, 230)
+    return image
+
+
+def test_merge_honours_the_crop() -> None:
+    image = _halves()
+    merged = extract_merged([image, image], k=1, crop=(0, 0, 50, 40))
+    assert list(merged.hex) == ["#e61414"]
+    assert merged.meta["pixels"] == 2 * 50 * 40
+    assert tuple(merged.meta["options"]["crop"]) == (0, 0, 50, 40)
+    single = palettekit.extract(image, k=1, crop=(0, 0, 50, 40))
+    assert merged.hex == single.hex and merged.shares == single.shares
+
+
+def test_cli_merge_honours_the_crop(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from palettekit.cli import main
+
+    paths = []
+    for name in ("a.png", "b.png"):
+        Image.fromarray(_halves()).save(tmp_path / name)
+        paths.append(str(tmp_path / name))
+    out = tmp_path / "merged.hex"
+    assert main([*paths, "--merge", "--crop", "0,0,50,100", "-k", "2", "-o", str(out)]) == 0
+    assert out.read_text().split() == ["#e61414"]
