@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from batch_helpers import child_env, cli_command, write_images
-from palettekit.batch.errors import ResultsFileError
 from palettekit.batch.lock import OutputLock, lock_path
 from palettekit.batch.writers import open_writer
+from palettekit.errors import ResultsFileError
 
 FORMATS = [
     "jsonl",

@@ -20,7 +20,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .errors import FetchError, FetchTimeoutError, ImageTooLargeError, PaletteError
+from .errors import (
+    AddressRefusedError,
+    FetchError,
+    FetchTimeoutError,
+    ImageTooLargeError,
+    PaletteError,
+)
 
 __all__ = [
     "fetch_url",
@@ -44,10 +50,6 @@ if TYPE_CHECKING:  # socket and ipaddress are imported on first fetch
 
 AddressCheck = Callable[["IPAddress"], None]
 """Called with the peer address of each connection; raises FetchError to refuse it."""
-
-
-class AddressRefusedError(FetchError):
-    """A URL led to an address the address check refuses (loopback, private ...)."""
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:

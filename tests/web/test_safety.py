@@ -9,11 +9,9 @@ import pytest
 from webutil import redirect_to, serve_bytes
 
 from palettekit import fetch as fetch_module
-from palettekit.errors import FetchError
+from palettekit.errors import AddressRefusedError, ApiError, FetchError
 from palettekit.web import safety
 from palettekit.web.safety import (
-    AddressRefusedError,
-    ApiError,
     address_refusal,
     check_url,
     make_address_check,

@@ -162,9 +162,8 @@ def _count_in_background(specs: list[str], progress: Any) -> None:
 
 def run_batch(args: argparse.Namespace) -> int:
     """``palettekit batch``: returns the exit code."""
-    from ..errors import PaletteError
-    from .errors import BatchError
-    from .job import BatchInterrupted, Progress, write_results
+    from ..errors import BatchError, BatchInterrupted, PaletteError
+    from .job import Progress, write_results
     from .sources import ExpansionReport, expand_sources
 
     _, options_from_args = _extract_option_helpers()

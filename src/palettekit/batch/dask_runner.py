@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..errors import BatchError, require_extra
 from ..options import Options
-from .errors import BatchError, require
 from .runner import BatchResult, _Orderer, default_workers, extract_one
 
 __all__ = ["iter_results_dask", "dask_client"]
@@ -56,7 +56,7 @@ def iter_results_dask(
     A task whose worker died repeatedly (Dask's ``KilledWorker``) or that
     failed inside Dask gets a failed result; it never stops the run.
     """
-    distributed = require("distributed", "dask", "--dask")
+    distributed = require_extra("distributed", "dask", "--dask")
     if max_in_flight is None:
         try:
             threads = sum(client.nthreads().values())
@@ -109,7 +109,7 @@ def dask_client(address: str, *, workers: int | None = None) -> Iterator[Any]:
     The LocalCluster has ``workers`` (default: all cores) single-threaded
     worker processes and no dashboard; it is closed on exit.
     """
-    distributed = require("distributed", "dask", "--dask")
+    distributed = require_extra("distributed", "dask", "--dask")
     if address == "local":
         cluster = distributed.LocalCluster(
             n_workers=workers or default_workers(),

@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import BatchInterrupted
 from ..options import Options
 from .runner import iter_results
 from .sources import source_digest
 from .writers import open_writer
 
-__all__ = ["BatchSummary", "BatchInterrupted", "write_results", "Progress"]
+__all__ = ["BatchSummary", "write_results", "Progress"]
 
 
 @dataclass
@@ -75,14 +76,6 @@ class BatchSummary:
         return text
 
 
-class BatchInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped a batch; everything finished was kept. ``.summary`` has the counts."""
-
-    def __init__(self, summary: BatchSummary) -> None:
-        super().__init__(summary.line())
-        self.summary = summary
-
-
 def _format_eta(seconds: float) -> str:
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
@@ -137,9 +130,9 @@ class Progress:
                     self._say("for a progress bar: pip install 'palettekit[batch]' (tqdm)")
         self.mode = mode
         if mode == "bar":
-            from .errors import require
+            from ..errors import require_extra
 
-            tqdm = require("tqdm", "batch", "--progress bar").tqdm
+            tqdm = require_extra("tqdm", "batch", "--progress bar").tqdm
 
             self._bar = tqdm(
                 total=None, initial=initial, file=self.stream, unit="img", dynamic_ncols=True

@@ -77,7 +77,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import ResultsFileError
+from ..errors import ResultsFileError
 from .writers import format_for_path, read_records
 
 __all__ = [

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
-from .errors import ListFileError
+from ..errors import ListFileError
 
 __all__ = [
     "IMAGE_SUFFIXES",

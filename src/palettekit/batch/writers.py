@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from .._io import sync_directory
-from .errors import ResultsFileError, require
+from ..errors import ResultsFileError, require_extra
 from .lock import OutputLock
 from .sources import source_digest
 
@@ -544,8 +544,8 @@ class ParquetWriter(ResultsWriter):
         part_seconds: float = 30.0,
     ) -> None:
         super().__init__(path)
-        self._pa = require("pyarrow", "parquet", "Parquet results")
-        self._pq = require("pyarrow.parquet", "parquet", "Parquet results")
+        self._pa = require_extra("pyarrow", "parquet", "Parquet results")
+        self._pq = require_extra("pyarrow.parquet", "parquet", "Parquet results")
         self._schema = _parquet_schema(self._pa)
         self.rows_per_part = rows_per_part
         self.part_seconds = part_seconds
@@ -736,7 +736,7 @@ def read_records(path: str | os.PathLike[str], fmt: str | None = None) -> Iterat
                     raise ResultsFileError(f"{path}: malformed row")
                 yield _record_from_csv(dict(zip(CSV_COLUMNS, row, strict=False)))
         else:
-            pq = require("pyarrow.parquet", "parquet", "reading Parquet results")
+            pq = require_extra("pyarrow.parquet", "parquet", "reading Parquet results")
             writer = ParquetWriter.__new__(ParquetWriter)
             writer.path = path
             for _, part in writer._parts():

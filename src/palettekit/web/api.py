@@ -34,6 +34,8 @@ from starlette.requests import ClientDisconnect
 
 from .._version import __version__
 from ..errors import (
+    AddressRefusedError,
+    ApiError,
     EmptyImageError,
     ExportError,
     FetchError,
@@ -47,8 +49,6 @@ from ..errors import (
 from ..options import KINDS, SORTS, SPACES, Options
 from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight, preview_job
 from .safety import (
-    AddressRefusedError,
-    ApiError,
     WorkQueue,
     check_url,
     make_address_check,

@@ -26,11 +26,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from ..fetch import AddressRefusedError, address_refusal, block_private_addresses
+from ..errors import ApiError
+from ..fetch import address_refusal, block_private_addresses
 
 __all__ = [
-    "ApiError",
-    "AddressRefusedError",
     "IPAddress",
     "address_refusal",
     "make_address_check",
@@ -53,29 +52,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class ApiError(Exception):
-    """An error answered to the client as ``{"error": {"type", "message"}}``.
-
-    Parameters
-    ----------
-    status : int
-        HTTP status code.
-    type : str
-        Short machine-readable kind ("bad_options", "too_large", ...).
-    message : str
-        One line for a person.
-    headers : dict, optional
-        Extra response headers (``Retry-After`` on 503).
-    """
-
-    def __init__(self, status: int, type: str, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.type = type
-        self.message = message
-        self.headers = headers or {}
-
-
 def error_body(type: str, message: str) -> bytes:
     """The JSON body of an error answer."""
     return json.dumps({"error": {"type": type, "message": message}}, ensure_ascii=False).encode()
@@ -88,7 +64,7 @@ def make_address_check(allow_private: bool) -> Callable[[IPAddress], None] | Non
     """The ``check_address`` hook for :func:`palettekit.fetch.fetch_url`.
 
     Returns None (no check) when private addresses are allowed; otherwise a
-    function raising :class:`~palettekit.fetch.AddressRefusedError` for any
+    function raising :class:`~palettekit.errors.AddressRefusedError` for any
     address :func:`address_refusal` refuses.
     """
     if allow_private:
