@@ -35,6 +35,8 @@ from . import __version__
 from .errors import ExportError, ImageTooLargeError, OptionsError, PaletteError
 from .options import KINDS, SORTS, SPACES, Options
 from .palette import Palette
+from .sources import is_url
+from .text import one_line
 
 __all__ = [
     "main",
@@ -85,17 +87,12 @@ _BLOCK = " " * 6
 # --- small helpers ---------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    """Text on one line: line breaks and other control characters become spaces."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
-
-
 def _print_error(message: str) -> None:
-    print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr, flush=True)
+    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def _print_warning(message: str) -> None:
-    print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr, flush=True)
+    print(f"{PROG}: warning: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 class _CliError(Exception):
@@ -119,7 +116,7 @@ class _Parser(argparse.ArgumentParser):
             extra = f" ({'; '.join(notes)})"
         self.exit(
             EXIT_USAGE,
-            f"{PROG}: error: {_one_line(message)}{extra} (see '{self.prog} --help')\n",
+            f"{PROG}: error: {one_line(message)}{extra} (see '{self.prog} --help')\n",
         )
 
 
@@ -686,7 +683,7 @@ def _add_adapters(subparsers: Any) -> list[str]:
                 raise RuntimeError(f"command {', '.join(sorted(taken))} already exists")
             register(subparsers)
         except Exception as exc:
-            problems.append(f"{name} not loaded: {_one_line(f'{type(exc).__name__}: {exc}')}")
+            problems.append(f"{name} not loaded: {one_line(f'{type(exc).__name__}: {exc}')}")
     return problems
 
 
@@ -807,7 +804,7 @@ class _Input:
         self.spec = spec
         self.index = index
         self.data: bytes | None = None  # read once: standard input, or a URL for --figure
-        self.is_url = spec.lower().startswith(("http://", "https://")) and not os.path.exists(spec)
+        self.is_url = is_url(spec) and not os.path.exists(spec)
         if spec == _STDIN:
             self.label = _STDIN_LABEL
         else:
@@ -1242,7 +1239,7 @@ def _export_many(
         return "\n".join(texts)
     if fmt == "hex":
         return "\n".join(
-            f"# {_one_line(label)}\n{t}" for label, t in zip(labels, texts, strict=True)
+            f"# {one_line(label)}\n{t}" for label, t in zip(labels, texts, strict=True)
         )
     if fmt == "csv":
         return _csv_with_source(texts, labels)
@@ -1274,7 +1271,7 @@ def _terminal_text(palette: Palette) -> str:
     for swatch, share in zip(palette, shares, strict=True):
         r, g, b = swatch.rgb
         block = f"\x1b[48;2;{r};{g};{b}m{_BLOCK}{_RESET}"
-        lines.append(f"{block}  {swatch.hex}  {share.rjust(width)}  {_one_line(swatch.name)}")
+        lines.append(f"{block}  {swatch.hex}  {share.rjust(width)}  {one_line(swatch.name)}")
     return "\n".join(lines) + "\n"
 
 
@@ -1295,7 +1292,7 @@ def _summary(palette: Palette) -> str:
         parts.append(f"{transparent:.0%} transparent")
     if meta.get("distortion") is not None:
         parts.append(f"distortion {meta['distortion']:.2f}")
-    source = _one_line(str(meta.get("source", "image")))
+    source = one_line(str(meta.get("source", "image")))
     return f"{source}: {', '.join(parts)}"
 
 
@@ -1303,7 +1300,7 @@ def _print_timings(palette: Palette) -> None:
     timings = palette.meta.get("timings") or {}
     stages = ", ".join(f"{name} {ms:.1f} ms" for name, ms in timings.items())
     total = sum(timings.values())
-    source = _one_line(str(palette.meta.get("source", "image")))
+    source = one_line(str(palette.meta.get("source", "image")))
     print(f"{PROG}: timings: {source}: {stages}, total {total:.1f} ms", file=sys.stderr, flush=True)
 
 

@@ -79,6 +79,7 @@ from typing import Any
 from ._io import write_atomic
 from .errors import ExportError, OptionsError
 from .palette import Palette, Swatch
+from .text import one_line
 
 __all__ = [
     "ExportFormat",
@@ -118,7 +119,6 @@ CSV_COLUMNS = (
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
 _SUFFIX_RE = re.compile(r"^\.[a-z0-9][a-z0-9_.+-]*$")
 _CSS_PROPERTY_RE = re.compile(r"^--[A-Za-z0-9_-]+$")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 # GIMP lays a palette out in rows of this many colors at most.
 _GPL_MAX_COLUMNS = 16
@@ -420,14 +420,6 @@ def format_share(share: float) -> str:
     return f"{text}%"
 
 
-def _one_line(text: str, limit: int | None = None) -> str:
-    """Text with control characters and line breaks replaced by spaces."""
-    flat = _CONTROL_RE.sub(" ", text).strip()
-    if limit is not None and len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return flat
-
-
 def _as_palette(palette: PaletteLike) -> Palette:
     """The palette, checked; sequences of swatches become a Palette without meta.
 
@@ -479,7 +471,7 @@ def _swatch_problem(swatch: object) -> str | None:
 
 def _source(palette: Palette) -> str | None:
     source = palette.meta.get("source")
-    return _one_line(source, 200) if isinstance(source, str) and source.strip() else None
+    return one_line(source, 200) if isinstance(source, str) and source.strip() else None
 
 
 def _json_default(value: Any) -> Any:
@@ -627,7 +619,7 @@ def to_gpl(palette: PaletteLike, name: str = "palettekit") -> str:
     palette = _as_palette(palette)
     if not isinstance(name, str):
         raise OptionsError(f"name must be a str, got {name!r}")
-    title = _one_line(name, _GPL_MAX_NAME) or "palettekit"
+    title = one_line(name, _GPL_MAX_NAME) or "palettekit"
     columns = min(max(len(palette), 1), _GPL_MAX_COLUMNS)
     source = _source(palette)
     # One comment line only: Pillow's reader allows 3 lines of header after
@@ -737,7 +729,7 @@ def to_text(palette: PaletteLike) -> str:
             format_share(s.share),
             *map(str, s.rgb),
             s.family,
-            _one_line(s.name),
+            one_line(s.name),
             s.css_name,
         )
         for i, s in enumerate(palette, start=1)

@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,10 +42,8 @@ from .background import Background, detect_background
 from .errors import (
     EmptyImageError,
     ImageLoadError,
-    ImageNotFoundError,
     ImageTooLargeError,
     OptionsError,
-    PaletteError,
     UnsupportedImageError,
 )
 from .load import (
@@ -59,6 +55,7 @@ from .load import (
 )
 from .options import MAX_FRAMES
 from .pixels import opaque_pixels
+from .sources import source_bytes
 
 __all__ = [
     "MAX_FRAMES",
@@ -72,8 +69,6 @@ __all__ = [
 
 
 _MIN_FRAME_PIXELS = 4096
-_READ_CHUNK = 1 << 20
-_URL_PREFIXES = ("http://", "https://")
 
 
 @dataclass
@@ -241,64 +236,6 @@ def mask_array(
     return np.asarray(keep, dtype=bool)
 
 
-def _is_url(text: str) -> bool:
-    return text[:8].lower().startswith(_URL_PREFIXES)
-
-
-def _read_path(text: str, max_bytes: int, label: str) -> bytes:
-    try:
-        info = os.stat(text)
-        if stat.S_ISDIR(info.st_mode):
-            raise ImageNotFoundError(f"{label}: is a directory, not an image file")
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsupportedImageError(f"{label}: not a regular file")
-        if info.st_size > max_bytes:
-            raise ImageTooLargeError(f"{label}: more than {max_bytes} bytes (option max_bytes)")
-        with open(text, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise ImageNotFoundError(f"{label}: no such file") from None
-    except PaletteError:
-        raise
-    except OSError as exc:
-        raise ImageLoadError(f"{label}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > max_bytes:
-        raise ImageTooLargeError(f"{label}: more than {max_bytes} bytes (option max_bytes)")
-    return data
-
-
-def _source_bytes(source: ImageSource, options: Any, label: str) -> bytes:
-    """The encoded bytes of a path, URL, bytes-like or file-object source."""
-    if isinstance(source, (str, os.PathLike)):
-        text = os.fsdecode(os.fspath(source))
-        if _is_url(text) and not os.path.exists(text):
-            from .fetch import fetch_with_options
-
-            return fetch_with_options(text, options)
-        return _read_path(text, options.max_bytes, label)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source)
-    if hasattr(source, "read"):
-        chunks: list[bytes] = []
-        size = 0
-        while True:  # a pipe or socket may return less than asked for
-            try:
-                chunk = source.read(min(_READ_CHUNK, options.max_bytes + 1 - size))
-            except Exception as exc:  # the caller's object may raise anything
-                raise ImageLoadError(f"{label}: reading failed ({exc})") from None
-            if not isinstance(chunk, (bytes, bytearray, memoryview)):
-                raise ImageLoadError(f"{label}: file object did not return bytes")
-            if not chunk:
-                return b"".join(chunks)
-            size += len(chunk)
-            if size > options.max_bytes:
-                raise ImageTooLargeError(
-                    f"{label}: more than {options.max_bytes} bytes (option max_bytes)"
-                )
-            chunks.append(bytes(chunk))
-    raise OptionsError(f"cannot read frames from {type(source).__name__}")
-
-
 def _open_frames(data: bytes, label: str) -> Image.Image:
     stream = io.BytesIO(data)
     check_header_segments(stream, label)  # a metadata flood is refused before Pillow parses it
@@ -321,7 +258,7 @@ def _load_frames(
     if options.frames == "first" or isinstance(source, np.ndarray):
         return [load_image(source, options)], {}, []
     owned = not isinstance(source, Image.Image)
-    image = _open_frames(_source_bytes(source, options, label), label) if owned else source
+    image = _open_frames(source_bytes(source, options, label), label) if owned else source
     assert isinstance(image, Image.Image)
     start_frame = image.tell() if not owned else 0
     notes: list[str] = []

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..options import Options
+from ..sources import is_url
+from ..text import one_line
 
 __all__ = ["BatchResult", "iter_results", "extract_one", "default_workers"]
 
@@ -103,12 +105,8 @@ class BatchResult:
         }
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
 def _file_bytes(source: str) -> int | None:
-    if source.lower().startswith(("http://", "https://")):
+    if is_url(source):
         return None
     try:
         return os.stat(source).st_size
@@ -134,7 +132,7 @@ def extract_one(index: int, source: str, options: Options) -> BatchResult:
             index, source, data, seconds=time.perf_counter() - start, file_bytes=_file_bytes(source)
         )
     except Exception as exc:  # one bad source must not stop the run
-        message = _one_line(str(exc)) or type(exc).__name__
+        message = one_line(str(exc)) or type(exc).__name__
         return BatchResult(
             index,
             source,
