@@ -1263,7 +1263,7 @@ def _csv_with_source(texts: list[str], labels: list[str]) -> str:
 
 def _terminal_text(palette: Palette) -> str:
     """A summary line, then one line per color: a truecolor swatch, hex, share, name."""
-    from .export import format_share
+    from .text import format_share
 
     shares = [format_share(s.share) for s in palette]
     width = max(len(text) for text in shares)

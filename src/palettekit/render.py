@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ExportError, OptionsError
-from .export import PaletteLike, _as_palette, format_share
 from .options import Options, parse_color
+from .palette import PaletteLike, as_palette
 from .roles import relative_luminance
+from .text import format_share
 
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw, ImageFont
@@ -306,7 +307,7 @@ def palette_bar(
     height = _check_size("height", height)
     _check_area(width, height)
     labels = _check_flag("labels", labels)
-    bar, _ = _bar(list(_as_palette(palette)), width, height, labels)
+    bar, _ = _bar(list(as_palette(palette)), width, height, labels)
     return bar
 
 
@@ -428,7 +429,7 @@ def figure(
     margin = _check_size("margin", margin, low=0)
     labels = _check_flag("labels", labels)
     card_color = parse_color(background)
-    swatches = _as_palette(palette)
+    swatches = as_palette(palette)
     if options is None:
         options = Options()
     elif not isinstance(options, Options):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["one_line", "reason_of"]
+__all__ = ["one_line", "reason_of", "format_share"]
 
 
 def one_line(text: str, limit: int | None = None, *, escape: bool = False) -> str:
@@ -42,3 +42,17 @@ def reason_of(exc: BaseException) -> str:
     return one_line(
         f"{type(exc).__name__}: {text}" if text else type(exc).__name__, 200, escape=True
     )
+
+
+def format_share(share: float) -> str:
+    """A share as a percentage with one decimal: ``0.3123 -> "31.2%"``.
+
+    Non-zero shares never print as 0.0% or 100.0%: they show as ``"<0.1%"``
+    and ``">99.9%"``.
+    """
+    text = f"{share * 100.0:.1f}"
+    if share > 0 and text == "0.0":
+        return "<0.1%"
+    if share < 1 and text == "100.0":
+        return ">99.9%"
+    return f"{text}%"
