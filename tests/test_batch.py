@@ -24,7 +24,7 @@ from palettekit.batch import (
     write_results,
 )
 from palettekit.batch import writers as writers_module
-from palettekit.batch.runner import BatchResult, _Orderer
+from palettekit.batch.results import BatchResult, ResultOrderer
 from palettekit.options import Options
 
 FAST = Options(k=3, n_init=2)
@@ -101,7 +101,7 @@ def test_expansion_is_lazy() -> None:
 
 
 def test_orderer_releases_results_in_submission_order() -> None:
-    orderer = _Orderer(ordered=True)
+    orderer = ResultOrderer(ordered=True)
     for i in (0, 1, 5):
         orderer.submit(i)
     result = lambda i: BatchResult(i, str(i), None)  # noqa: E731

@@ -18,7 +18,8 @@ from ..errors import (
     ResultsFileError,
 )
 from .job import BatchSummary, Progress, write_results
-from .runner import BatchResult, iter_results
+from .results import BatchResult
+from .runner import iter_results
 from .sources import ExpansionReport, expand_sources
 from .writers import read_records
 
