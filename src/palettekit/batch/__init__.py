@@ -17,7 +17,7 @@ from ..errors import (
     MissingExtraError,
     ResultsFileError,
 )
-from .job import BatchSummary, Progress, write_results
+from .write import BatchSummary, Progress, write_results
 from .results import BatchResult
 from .runner import iter_results
 from .sources import ExpansionReport, expand_sources

@@ -163,7 +163,7 @@ def _count_in_background(specs: list[str], progress: Any) -> None:
 def run_batch(args: argparse.Namespace) -> int:
     """``palettekit batch``: returns the exit code."""
     from ..errors import BatchError, BatchInterrupted, PaletteError
-    from .job import Progress, write_results
+    from .write import Progress, write_results
     from .sources import ExpansionReport, expand_sources
 
     _, options_from_args = _extract_option_helpers()
