@@ -821,7 +821,7 @@ def test_broken_adapters_are_left_out_and_never_break_extract(adapter_modules, i
 
 
 def test_the_project_adapters_register(capsys):
-    assert {"palettekit.batch.cli", "palettekit.web.cli"} <= set(cli.ADAPTER_MODULES)
+    assert {"palettekit.cli.batch", "palettekit.cli.serve"} <= set(cli.ADAPTER_MODULES)
     parser = cli.build_parser()
     assert parser.adapter_problems == []
     assert {"extract", "batch", "search", "serve"} <= set(parser.commands)

@@ -188,8 +188,12 @@ CORE_LAYERS = {
     "histogram": {"colorspace"},  # bins spaced by lightness
     "cluster": set(),
     "pixels": set(),
-    "names": {"colorspace"},
-    "palette": {"errors", "options"},
+    "families": {"colorspace"},
+    "names": {"colorspace", "families"},
+    "text": set(),
+    "errors": set(),
+    "sources": {"errors", "text"},
+    "palette": {"errors", "options", "text"},
 }
 
 

@@ -13,11 +13,12 @@ api
     The ``/api`` routes: palette JSON and exports, bar and figure PNGs.
 app
     :func:`~palettekit.web.app.create_app`, the FastAPI application factory.
-cli
-    ``palettekit serve``.
+server
+    The listening socket and uvicorn's configuration (``palettekit serve``,
+    whose flags are in :mod:`palettekit.cli.serve`).
 
 This package imports nothing heavy on its own; FastAPI is imported by
-``app`` and ``api`` only, so ``palettekit.web.cli`` stays cheap to load.
+``app`` and ``api`` only, so ``palettekit.web.server`` stays cheap to load.
 """
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ def add_parser(subparsers: Any) -> None:
 
 def _count_in_background(specs: list[str], progress: Any) -> None:
     """Set the progress total once a second expansion has counted the sources."""
-    from .sources import expand_sources
+    from ..batch.sources import expand_sources
 
     def count() -> None:
         try:
@@ -162,9 +162,9 @@ def _count_in_background(specs: list[str], progress: Any) -> None:
 
 def run_batch(args: argparse.Namespace) -> int:
     """``palettekit batch``: returns the exit code."""
+    from ..batch.sources import ExpansionReport, expand_sources
+    from ..batch.write import Progress, write_results
     from ..errors import BatchError, BatchInterrupted, PaletteError
-    from .write import Progress, write_results
-    from .sources import ExpansionReport, expand_sources
 
     _, options_from_args = _extract_option_helpers()
     try:
@@ -206,7 +206,7 @@ def run_batch(args: argparse.Namespace) -> int:
     try:
         cluster: contextlib.AbstractContextManager[Any]
         if args.dask:
-            from .dask_runner import dask_client
+            from ..batch.dask_runner import dask_client
 
             cluster = dask_client(args.dask, workers=args.workers)
         else:
@@ -261,15 +261,15 @@ def run_search(args: argparse.Namespace) -> int:
     """``palettekit search``: returns the exit code."""
     import numpy as np
 
+    from ..batch.search import DEFAULT_SIGMA, open_index, search_colors, search_like
     from ..errors import PaletteError
-    from .search import DEFAULT_SIGMA, open_index, search_colors, search_like
 
     if args.top < 1:
         return _error(f"--top must be >= 1, got {args.top}")
     sigma = DEFAULT_SIGMA if args.sigma is None else args.sigma
     if args.like is not None and (args.sigma is not None or args.match_all):
         return _error("--sigma and --all apply to --color searches only")
-    from .search import query_color
+    from ..batch.search import query_color
 
     for color in args.color or ():
         try:

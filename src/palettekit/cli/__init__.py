@@ -31,12 +31,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any, NoReturn
 
-from . import __version__
-from .errors import ExportError, ImageTooLargeError, OptionsError, PaletteError
-from .options import KINDS, SORTS, SPACES, Options
-from .palette import Palette
-from .sources import is_url
-from .text import one_line
+from .. import __version__
+from ..errors import ExportError, ImageTooLargeError, OptionsError, PaletteError
+from ..options import KINDS, SORTS, SPACES, Options
+from ..palette import Palette
+from ..sources import is_url
+from ..text import one_line
 
 __all__ = [
     "main",
@@ -53,7 +53,7 @@ __all__ = [
     "EXIT_BROKEN_PIPE",
 ]
 
-ADAPTER_MODULES: tuple[str, ...] = ("palettekit.batch.cli", "palettekit.web.cli")
+ADAPTER_MODULES: tuple[str, ...] = ("palettekit.cli.batch", "palettekit.cli.serve")
 """Modules that add subcommands. Each defines ``add_parser(subparsers)``, which
 registers its subparsers with ``set_defaults(run=fn)``, ``fn(args) -> int``.
 Modules that do not exist are skipped; one that fails to import or register is
@@ -606,7 +606,7 @@ def _integer_type(flag: str, low: int, high: int) -> Callable[[str], int]:
 
 def _bar_size(text: str) -> tuple[int, int]:
     """``"300x50"`` -> (300, 50), checked against the renderer's limits."""
-    from .render import MAX_RENDER_PIXELS, MAX_RENDER_SIDE
+    from ..render import MAX_RENDER_PIXELS, MAX_RENDER_SIDE
 
     parts = text.strip().lower().split("x")
     try:
@@ -808,7 +808,7 @@ class _Input:
         if spec == _STDIN:
             self.label = _STDIN_LABEL
         else:
-            from .load import source_label
+            from ..load import source_label
 
             self.label = source_label(spec)
         self.stem = _stem(spec, self.is_url)
@@ -865,7 +865,7 @@ def _expand(pattern: str, item: _Input) -> str:
 
 def _choose_format(fmt: str | None, output: str | None) -> str:
     """The export format: --format, else the suffix of -o, else text."""
-    from .export import FORMATS, format_for_path
+    from ..export import FORMATS, format_for_path
 
     if fmt is not None:
         if fmt != "jsonl" and fmt not in FORMATS:
@@ -894,7 +894,7 @@ def _choose_format(fmt: str | None, output: str | None) -> str:
 
 
 def _is_binary(fmt: str) -> bool:
-    from .export import FORMATS
+    from ..export import FORMATS
 
     return fmt != "jsonl" and FORMATS[fmt].binary
 
@@ -966,7 +966,7 @@ def _plan(
 
 
 def _suffix_of(fmt: str) -> str:
-    from .export import FORMATS
+    from ..export import FORMATS
 
     suffixes = FORMATS[fmt].suffixes if fmt in FORMATS else ()
     return suffixes[0].lstrip(".") if suffixes else fmt
@@ -1051,7 +1051,7 @@ def run_extract(args: argparse.Namespace) -> int:
         if item.spec == _STDIN:
             item.data = _read_stdin(options.max_bytes)
         elif item.is_url and args.figure is not None:
-            from .fetch import fetch_with_options
+            from ..fetch import fetch_with_options
 
             item.data = fetch_with_options(item.spec, options)
     palettes = (
@@ -1102,7 +1102,7 @@ def _read_stdin(max_bytes: int) -> bytes:
 
 def _extract_one(item: _Input, options: Options, mask: str | None, *, quiet: bool) -> Palette:
     """The palette of one input; its warnings and notes printed as one line each."""
-    from .pipeline import extract
+    from ..pipeline import extract
 
     palette = _reporting(
         item.label, quiet, lambda: extract(item.source(), options=options, warn=False, mask=mask)
@@ -1125,7 +1125,7 @@ def _merged_input(args: argparse.Namespace, inputs: list[_Input]) -> _Input:
 
 def _extract_merged(inputs: list[_Input], options: Options, *, quiet: bool) -> Palette:
     """One palette for all inputs (palettekit.extract_merged)."""
-    from .pipeline import extract_merged
+    from ..pipeline import extract_merged
 
     label = inputs[0].label if len(inputs) == 1 else f"<{len(inputs)} images>"
     return _reporting(
@@ -1178,12 +1178,12 @@ def _render(
     """The bytes or text of one output."""
     chosen = [palettes[i] for i in output.indices]
     if output.kind == "bar":
-        from .render import palette_bar, png_bytes
+        from ..render import palette_bar, png_bytes
 
         width, height = args.bar_size
         return png_bytes(palette_bar(chosen[0], width, height, labels=bool(args.labels)))
     if output.kind == "figure":
-        from .render import figure, png_bytes
+        from ..render import figure, png_bytes
 
         item = inputs[output.indices[0]]
         labels = True if args.labels is None else args.labels
@@ -1202,7 +1202,7 @@ def _render(
 
 
 def _export_one(fmt: str, palette: Palette, stem: str, args: argparse.Namespace) -> str | bytes:
-    from .export import export, to_json
+    from ..export import export, to_json
 
     if fmt == "jsonl":
         return to_json(palette, timings=args.timings, indent=None)
@@ -1263,7 +1263,7 @@ def _csv_with_source(texts: list[str], labels: list[str]) -> str:
 
 def _terminal_text(palette: Palette) -> str:
     """A summary line, then one line per color: a truecolor swatch, hex, share, name."""
-    from .text import format_share
+    from ..text import format_share
 
     shares = [format_share(s.share) for s in palette]
     width = max(len(text) for text in shares)
@@ -1308,7 +1308,7 @@ def _write_files(files: list[tuple[str, str | bytes]]) -> None:
     """Write every file, or none: each goes to a temporary name first, and all are
     renamed over their targets only once the last one is on disk. Missing
     folders are created (and removed again if a file fails)."""
-    from ._io import write_all_atomic
+    from .._io import write_all_atomic
 
     created: list[str] = []
     try:
