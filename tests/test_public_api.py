@@ -191,7 +191,6 @@ CORE_LAYERS = {
     "families": {"colorspace"},
     "names": {"colorspace", "families"},
     "text": set(),
-    "errors": set(),
     "sources": {"errors", "text"},
     "palette": {"errors", "options", "text"},
 }
