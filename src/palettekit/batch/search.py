@@ -78,7 +78,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ResultsFileError
-from .writers import format_for_path, read_records
+from .writers import read_records, results_format_of
 
 __all__ = [
     "ColorIndex",
@@ -378,7 +378,7 @@ def open_index(
             return index
     if log is not None:
         log(f"building the search index {target} from {path}")
-    format_for_path(path, fmt)
+    results_format_of(path, fmt)
     index = build_index(path, fmt)
     try:
         index.save(target)

@@ -45,19 +45,19 @@ from .lock import OutputLock
 from .sources import source_digest
 
 __all__ = [
-    "FORMATS",
+    "RESULTS_FORMATS",
     "CSV_COLUMNS",
     "ResumeState",
     "ResultsWriter",
     "JsonlWriter",
     "CsvWriter",
     "ParquetWriter",
-    "format_for_path",
+    "results_format_of",
     "open_writer",
     "read_records",
 ]
 
-FORMATS = ("jsonl", "csv", "parquet")
+RESULTS_FORMATS = ("jsonl", "csv", "parquet")
 
 CSV_COLUMNS = (
     "index",
@@ -83,11 +83,13 @@ NAME_SEPARATOR = "|"
 _SYNC_SECONDS = 1.0
 
 
-def format_for_path(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+def results_format_of(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     """Results format: ``fmt`` if given, else by suffix (JSON Lines by default)."""
     if fmt is not None:
-        if fmt not in FORMATS:
-            raise ResultsFileError(f"unknown results format {fmt!r} (use {', '.join(FORMATS)})")
+        if fmt not in RESULTS_FORMATS:
+            raise ResultsFileError(
+                f"unknown results format {fmt!r} (use {', '.join(RESULTS_FORMATS)})"
+            )
         return fmt
     suffix = os.path.splitext(os.fspath(path).rstrip("/" + os.sep))[1].lower()
     if suffix == ".csv":
@@ -650,7 +652,7 @@ def open_writer(
     **kwargs: Any,
 ) -> ResultsWriter:
     """A writer for ``path`` in ``fmt`` (default: by suffix)."""
-    kind = format_for_path(path, fmt)
+    kind = results_format_of(path, fmt)
     if kind == "csv":
         return CsvWriter(path)
     if kind == "parquet":
@@ -714,7 +716,7 @@ def read_records(path: str | os.PathLike[str], fmt: str | None = None) -> Iterat
         The file cannot be read or is not a results file.
     """
     path = os.fspath(path)
-    kind = format_for_path(path, fmt)
+    kind = results_format_of(path, fmt)
     if not os.path.exists(path):
         raise ResultsFileError(f"{path}: no such results file")
     try:
