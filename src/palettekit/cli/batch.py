@@ -261,15 +261,15 @@ def run_search(args: argparse.Namespace) -> int:
     """``palettekit search``: returns the exit code."""
     import numpy as np
 
-    from ..batch.search import DEFAULT_SIGMA, open_index, search_colors, search_like
     from ..errors import PaletteError
+    from ..search import DEFAULT_SIGMA, open_index, search_colors, search_like
 
     if args.top < 1:
         return _error(f"--top must be >= 1, got {args.top}")
     sigma = DEFAULT_SIGMA if args.sigma is None else args.sigma
     if args.like is not None and (args.sigma is not None or args.match_all):
         return _error("--sigma and --all apply to --color searches only")
-    from ..batch.search import query_color
+    from ..search import query_color
 
     for color in args.color or ():
         try:

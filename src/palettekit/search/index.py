@@ -60,7 +60,7 @@ slow for a million images, so the ranking uses
 
 Against an exact EMD (a linear program) on random palettes the greedy cost
 is on average a few per cent above it, with a rank correlation above 0.95
-(see tests/test_search.py and bench/bench_search.py).
+(see tests/search/test_index.py and bench/bench_search.py).
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..batch.writers import read_records, results_format_of
 from ..errors import ResultsFileError
-from .writers import read_records, results_format_of
 
 __all__ = [
     "ColorIndex",

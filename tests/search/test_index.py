@@ -11,7 +11,10 @@ import pytest
 
 from batch_helpers import run_cli, write_images
 from palettekit.batch import read_records, write_results
-from palettekit.batch.search import (
+from palettekit.colorspace import srgb_to_oklab
+from palettekit.errors import OptionsError
+from palettekit.options import Options
+from palettekit.search.index import (
     ColorIndex,
     build_index,
     coverage,
@@ -22,9 +25,6 @@ from palettekit.batch.search import (
     search_colors,
     search_like,
 )
-from palettekit.colorspace import srgb_to_oklab
-from palettekit.errors import OptionsError
-from palettekit.options import Options
 
 
 def _record(index: int, colors: list[tuple[str, float]]) -> dict:
