@@ -33,10 +33,11 @@ from typing import IO, Any, NoReturn
 
 from .. import __version__
 from ..errors import ExportError, ImageTooLargeError, OptionsError, PaletteError
-from ..options import KINDS, SORTS, SPACES, Options
+from ..options import Options, parse_integer, parse_lower
 from ..palette import Palette
 from ..sources import is_url
 from ..text import one_line
+from .flags import add_extract_options, options_from_args
 
 __all__ = [
     "main",
@@ -68,9 +69,6 @@ EXIT_BROKEN_PIPE = 141
 
 PROG = "palettekit"
 
-_OPTION_DEST_PREFIX = "option_"
-"""Destinations of the shared extract flags in the argparse namespace
-(``args.option_k`` ...), apart from any flag an adapter defines itself."""
 
 # Formats that can hold several palettes in one stream or file.
 _MULTI_FORMATS = ("text", "json", "jsonl", "csv", "hex")
@@ -121,317 +119,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --- the shared extract options --------------------------------------------------------
-
-
-def _integer(text: str) -> int:
-    return int(text.strip())
-
-
-def _count(text: str, unit: int) -> int:
-    """An integer with an optional suffix K, M or G (times ``unit``, ``unit**2`` ...)."""
-    cleaned = text.strip()
-    scale = 1
-    if cleaned and cleaned[-1].upper() in "KMG":
-        scale = unit ** ("KMG".index(cleaned[-1].upper()) + 1)
-        cleaned = cleaned[:-1]
-    return int(cleaned) * scale
-
-
-def _k(text: str) -> int | str:
-    cleaned = text.strip().lower()
-    return "auto" if cleaned == "auto" else int(cleaned)
-
-
-def _pixels(text: str) -> int:
-    return _count(text, 1000)
-
-
-def _pixels_or_none(text: str) -> int | None:
-    return None if text.strip().lower() == "none" else _count(text, 1000)
-
-
-def _bytes(text: str) -> int:
-    return _count(text, 1024)
-
-
-def _real(text: str) -> float:
-    return float(text.strip())
-
-
-def _lower(text: str) -> str:
-    return text.strip().lower()
-
-
-def _text(text: str) -> str:
-    return text.strip()
-
-
-def _color_or_none(text: str) -> str | None:
-    return None if text.strip().lower() == "none" else text.strip()
-
-
-_DEFAULTS = Options()
-
-_Converter = Callable[[str], Any]
-
-# field -> (flags, converter or None for an on/off flag, metavar, help).
-_OPTION_FLAGS: dict[str, tuple[tuple[str, ...], _Converter | None, str | None, str]] = {
-    "k": (
-        ("-k", "--num-colors"),
-        _k,
-        "K",
-        f"number of colors, 1-256, or 'auto' to choose it per image (default {_DEFAULTS.k})",
-    ),
-    "max_k": (
-        ("--max-k",),
-        _integer,
-        "K",
-        f"largest number of colors -k auto may choose, 1-256 (default {_DEFAULTS.max_k})",
-    ),
-    "kind": (
-        ("--kind",),
-        _lower,
-        None,
-        "what the colors are: 'palette', the k colors that represent the pixels best "
-        "(k-means), or 'theme', the k distinct colors a person would pick, each one "
-        f"that occurs in the image, vivid and salient ones first (default {_DEFAULTS.kind})",
-    ),
-    "space": (
-        ("--space",),
-        _lower,
-        None,
-        f"color space k-means runs in (default {_DEFAULTS.space})",
-    ),
-    "sort": (
-        ("--sort",),
-        _lower,
-        None,
-        "order of the colors: largest share first, lightest first, or by hue with grays "
-        f"last (default {_DEFAULTS.sort})",
-    ),
-    "seed": (
-        ("--seed",),
-        _integer,
-        "N",
-        f"seed of the k-means++ starts; same seed, same palette (default {_DEFAULTS.seed})",
-    ),
-    "n_init": (
-        ("--n-init",),
-        _integer,
-        "N",
-        f"k-means++ starts; the best is kept (default {_DEFAULTS.n_init})",
-    ),
-    "max_iter": (
-        ("--max-iter",),
-        _integer,
-        "N",
-        f"most Lloyd iterations per start (default {_DEFAULTS.max_iter})",
-    ),
-    "tol": (
-        ("--tol",),
-        _real,
-        "X",
-        f"convergence tolerance, relative to the data's variance (default {_DEFAULTS.tol:g})",
-    ),
-    "max_pixels": (
-        ("--max-pixels",),
-        _pixels_or_none,
-        "N|none",
-        "working size: reduce the image to at most N pixels before counting colors "
-        f"(250k, 1M ...); 'none' keeps full resolution (default {_DEFAULTS.max_pixels})",
-    ),
-    "histogram_bits": (
-        ("--histogram-bits",),
-        _integer,
-        "B",
-        f"bits per channel of the color histogram, 1-8; 8 counts exact colors "
-        f"(default {_DEFAULTS.histogram_bits})",
-    ),
-    "alpha_threshold": (
-        ("--alpha-threshold",),
-        _integer,
-        "A",
-        "pixels with alpha below A (0-255) are transparent and ignored "
-        f"(default {_DEFAULTS.alpha_threshold})",
-    ),
-    "composite_on": (
-        ("--composite-on",),
-        _color_or_none,
-        "COLOR",
-        "composite transparent pixels onto this color ('#rrggbb') instead of ignoring "
-        "them (default: ignore)",
-    ),
-    "detect_background": (
-        ("--detect-background",),
-        None,
-        None,
-        "look for a flat backdrop along the image border and report it (json: meta.background)",
-    ),
-    "exclude_background": (
-        ("--exclude-background",),
-        None,
-        None,
-        "leave the backdrop's pixels out of the palette (implies --detect-background)",
-    ),
-    "crop": (
-        ("--crop",),
-        _text,
-        "L,T,R,B",
-        "use only this box: pixels (0,0,640,480) or fractions (0.1,0,0.9,1 or "
-        "10%%,0%%,90%%,100%%); right and bottom exclusive",
-    ),
-    "frames": (
-        ("--frames",),
-        _lower,
-        "first|all|N",
-        "frames of an animation: the first, all (at most 64) or N sampled evenly "
-        f"(default {_DEFAULTS.frames})",
-    ),
-    "max_image_pixels": (
-        ("--max-image-pixels",),
-        _pixels,
-        "N",
-        "refuse images whose header declares more pixels, before decoding "
-        f"(default {_DEFAULTS.max_image_pixels:,})",
-    ),
-    "max_bytes": (
-        ("--max-bytes",),
-        _bytes,
-        "N",
-        "largest file or download read, in bytes; K, M, G suffixes are binary "
-        f"(default {_DEFAULTS.max_bytes // (1024 * 1024)}M)",
-    ),
-    "max_decode_bytes": (
-        ("--max-decode-bytes",),
-        _bytes,
-        "N",
-        "refuse images whose decoding would take more memory, estimated from the header; "
-        f"K, M, G suffixes are binary (default {_DEFAULTS.max_decode_bytes:,})",
-    ),
-    "block_private_urls": (
-        ("--block-private-urls",),
-        None,
-        None,
-        "refuse URL inputs that resolve to loopback, private or link-local addresses "
-        "(by default any URL is fetched, localhost included)",
-    ),
-    "timeout": (
-        ("--timeout",),
-        _real,
-        "SECONDS",
-        f"total time limit for downloading a URL (default {_DEFAULTS.timeout:g})",
-    ),
-}
-
-_CHOICES = {"kind": KINDS, "space": SPACES, "sort": SORTS}
-
-
-def _option_fields() -> list[str]:
-    import dataclasses
-
-    return [f.name for f in dataclasses.fields(Options)]
-
-
-def _flag_spec(field: str) -> tuple[tuple[str, ...], _Converter | None, str | None, str]:
-    """The flag of an Options field; a field added without a table entry still gets one."""
-    if field in _OPTION_FLAGS:
-        return _OPTION_FLAGS[field]
-    default = getattr(_DEFAULTS, field)
-    convert: _Converter | None
-    if isinstance(default, bool):
-        convert = None
-    elif isinstance(default, int):
-        convert = _integer
-    elif isinstance(default, float):
-        convert = _real
-    else:
-        convert = _text
-    return (
-        ("--" + field.replace("_", "-"),),
-        convert,
-        None if convert is None else field.upper(),
-        f"Options.{field} (default {default!r})".replace("%", "%%"),
-    )
-
-
-def _option_type(field: str, convert: _Converter) -> _Converter:
-    """An argparse ``type`` that converts a flag's text and validates it as ``Options`` does."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = convert(text)
-        except (ValueError, OverflowError):
-            kind = "a number" if convert is _real else "an integer"
-            if convert is _k:
-                kind = "an integer from 1 to 256, or 'auto'"
-            raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
-        try:
-            Options(**{field: value})
-        except OptionsError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-        return value
-
-    parse.__name__ = field
-    return parse
-
-
-def add_extract_options(parser: argparse.ArgumentParser, *, exclude: Sequence[str] = ()) -> None:
-    """Add one flag per :class:`~palettekit.Options` field to ``parser``.
-
-    The flags are ``-k/--num-colors``, ``--kind``, ``--max-k``, ``--space``, ``--sort``,
-    ``--seed``, ``--n-init``, ``--max-iter``, ``--tol``, ``--max-pixels``,
-    ``--histogram-bits``, ``--alpha-threshold``, ``--composite-on``,
-    ``--[no-]detect-background``, ``--[no-]exclude-background``, ``--crop``,
-    ``--frames``, ``--max-image-pixels``, ``--max-bytes`` and ``--timeout``
-    (a field added to Options later gets ``--field-name``), in an "extract
-    options" group. Values are checked while parsing: a bad value is a usage
-    error naming the flag. A flag the parser already has (an adapter's own
-    ``--max-image-pixels``, say) is left to the adapter, and the fields named
-    in ``exclude`` get no flag (an adapter that sets them itself). Read the
-    result with :func:`options_from_args`.
-    """
-    group = parser.add_argument_group(
-        "extract options", "how palettes are computed (defaults as in palettekit.Options)"
-    )
-    for field in _option_fields():
-        if field in exclude:
-            continue
-        flags, convert, metavar, help_text = _flag_spec(field)
-        kwargs: dict[str, Any] = {
-            "dest": _OPTION_DEST_PREFIX + field,
-            "default": argparse.SUPPRESS,
-            "help": help_text,
-        }
-        if convert is None:
-            kwargs["action"] = argparse.BooleanOptionalAction
-        else:
-            kwargs["type"] = _option_type(field, convert)
-            if field in _CHOICES:
-                kwargs["choices"] = _CHOICES[field]
-            else:
-                kwargs["metavar"] = metavar
-        try:
-            group.add_argument(*flags, **kwargs)
-        except argparse.ArgumentError:  # the adapter defines this flag itself
-            continue
-
-
-def options_from_args(args: argparse.Namespace, base: Options | None = None) -> Options:
-    """The :class:`~palettekit.Options` given by the flags of :func:`add_extract_options`.
-
-    Flags not given keep the value of ``base`` (default: ``Options()``).
-
-    Raises
-    ------
-    OptionsError
-        A value is invalid (only possible for a namespace not made by parsing).
-    """
-    given = {
-        field: getattr(args, _OPTION_DEST_PREFIX + field)
-        for field in _option_fields()
-        if hasattr(args, _OPTION_DEST_PREFIX + field)
-    }
-    return Options.from_kwargs(base, **given)
 
 
 # --- the parser ------------------------------------------------------------------------
@@ -525,7 +212,7 @@ def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
         "-f",
         "--format",
         metavar="FORMAT",
-        type=_lower,
+        type=parse_lower,
         help="text (default), json, jsonl, csv, hex, gpl, css, png (the bar), ase, svg, "
         "tailwind ... (every registered export format)",
     )
@@ -593,7 +280,7 @@ def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
 def _integer_type(flag: str, low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
-            value = _integer(text)
+            value = parse_integer(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if not low <= value <= high:

@@ -31,15 +31,9 @@ def _note(message: str) -> None:
     print(f"palettekit: {message}", file=sys.stderr, flush=True)
 
 
-def _extract_option_helpers():  # type: ignore[no-untyped-def]
-    from palettekit.cli import add_extract_options, options_from_args
-
-    return add_extract_options, options_from_args
-
-
 def add_parser(subparsers: Any) -> None:
     """Register the ``batch`` and ``search`` subcommands."""
-    add_extract_options, _ = _extract_option_helpers()
+    from .flags import add_extract_options
 
     batch = subparsers.add_parser(
         "batch",
@@ -165,8 +159,8 @@ def run_batch(args: argparse.Namespace) -> int:
     from ..batch.sources import ExpansionReport, expand_sources
     from ..batch.write import Progress, write_results
     from ..errors import BatchError, BatchInterrupted, PaletteError
+    from .flags import options_from_args
 
-    _, options_from_args = _extract_option_helpers()
     try:
         options = options_from_args(args)
     except PaletteError as exc:

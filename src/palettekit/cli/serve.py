@@ -130,7 +130,7 @@ def add_parser(subparsers: Any) -> None:
     )
     net.add_argument("--access-log", action="store_true", help="log every request")
 
-    from . import add_extract_options
+    from .flags import add_extract_options
 
     add_extract_options(parser, exclude=_SERVER_SET_OPTIONS)
     parser.set_defaults(run=run)
@@ -145,7 +145,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         A value out of range.
     """
     from ..errors import OptionsError
-    from . import options_from_args
+    from .flags import options_from_args
 
     if not args.max_upload_mb > 0:
         raise OptionsError(f"--max-upload-mb must be > 0, got {args.max_upload_mb:g}")
