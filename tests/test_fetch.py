@@ -379,7 +379,7 @@ def test_many_fetches_leave_no_threads_or_sockets(server):
     wait_for_no_fetch_threads()
 
 
-# --- the address guard for library users (issue 11.12) -----------------------------------
+# --- the address guard for library users -----------------------------------
 
 
 def test_library_fetches_loopback_by_default_and_refuses_it_on_request(server):

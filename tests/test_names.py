@@ -178,7 +178,7 @@ def test_import_does_not_read_the_table():
 @pytest.mark.parametrize(
     ("hex_code", "name", "family", "css_name"),
     [
-        # Issue 9: the CSS names were midnightblue, rosybrown, seagreen, darkslategray.
+        # The CSS names were midnightblue, rosybrown, seagreen, darkslategray.
         ("#1a1a14", "almost black", "black", "midnightblue"),
         ("#979697", "grey", "gray", "rosybrown"),
         ("#657f49", "military green", "green", "seagreen"),

@@ -56,9 +56,9 @@ Adding a format
     register_format("swatchbook", to_swatchbook, suffixes=(".sbz",), binary=True)
 
 Modules named in ``PLUGIN_MODULES`` are imported the first time the registry
-is read, so exporters defined outside this module (issue 5's design-tool
-formats) can register themselves at import without this module importing
-them up front.
+is read, so exporters defined outside this module (the design-tool formats
+of :mod:`palettekit.export_design`) can register themselves at import
+without this module importing them up front.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One batch run per output (issue 11.4): a second run is refused at once, naming
+"""One batch run per output: a second run is refused at once, naming
 the first; the lock goes with its run however that run ends, kill -9 included."""
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def test_failed_open_releases_the_lock(tmp_path):
     lock.release()
 
 
-# --- resume refuses what is not a results file (issue 11.5) -----------------------------
+# --- resume refuses what is not a results file -----------------------------
 
 
 def test_resume_refuses_a_file_that_is_not_a_results_file(tmp_path):

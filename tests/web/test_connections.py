@@ -1,4 +1,4 @@
-"""Idle and slow-header connections cannot lock clients out (issue 11.2), and the
+"""Idle and slow-header connections cannot lock clients out, and the
 protocol's own errors are JSON (11.9). Against a real ``palettekit serve`` on
 127.0.0.1 with a short head deadline."""
 

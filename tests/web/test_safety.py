@@ -230,7 +230,7 @@ def test_redirect_loop_is_refused(make_client, local_server):
     assert len(server.hits) <= 6
 
 
-# --- no port-scan oracle (issue 11.6) ----------------------------------------------------
+# --- no port-scan oracle ----------------------------------------------------
 
 
 def _free_port() -> int:

@@ -800,7 +800,7 @@ def _extract_one(item: _Input, options: Options, mask: str | None, *, quiet: boo
 
 
 def _merged_input(args: argparse.Namespace, inputs: list[_Input]) -> _Input:
-    """``--merge`` (added by helper batch): one pseudo-input naming the set of images."""
+    """``--merge``: one pseudo-input naming the set of images."""
     if args.figure is not None or args.mask is not None:
         raise _CliError("--merge cannot be combined with --figure or --mask", EXIT_USAGE)
     merged = _Input(inputs[0].spec, 0)
