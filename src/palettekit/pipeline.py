@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import colorspace, region
+from . import colorspace, select
 from ._version import __version__
 from .autok import choose_k, flat_graphic_k, merge_close_rgb
 from .cluster import (
@@ -145,7 +145,7 @@ def extract(
     mask : optional
         An image of the source's size (path, PIL image, bool array, ...);
         only pixels where it is light and opaque are used
-        (:mod:`palettekit.region`).
+        (:mod:`palettekit.select`).
     **kwargs
         Any field of :class:`Options` (``space``, ``sort``, ``seed``,
         ``max_pixels``, ``alpha_threshold``, ``composite_on``, ...).
@@ -240,7 +240,7 @@ def pixels_of(
 ) -> SourcePixels:
     """Load one source and choose its pixels: the first two steps of every palette.
 
-    Frames, crop, mask and background are applied by :mod:`palettekit.region`
+    Frames, crop, mask and background are applied by :mod:`palettekit.select`
     when asked for; otherwise the whole image at working size is used.
 
     Raises
@@ -250,9 +250,9 @@ def pixels_of(
     EmptyImageError
         No opaque pixel is left.
     """
-    if region.needs_selection(opts, mask):
+    if select.needs_selection(opts, mask):
         with timer.stage("select"):
-            selection = region.select_pixels(source, opts, mask=mask, label=label)
+            selection = select.select_pixels(source, opts, mask=mask, label=label)
         if selection.rgb.shape[0] == 0:
             raise EmptyImageError(
                 f"{label}: no opaque pixel in the selected region (alpha below "

@@ -13,7 +13,7 @@ import palettekit
 from palettekit.autok import JND, min_pairwise_distance
 from palettekit.errors import EmptyImageError, OptionsError
 from palettekit.options import Options
-from palettekit.region import crop_box, frame_indices, needs_selection
+from palettekit.select import crop_box, frame_indices, needs_selection
 from synthetic_shots import product_shot, scene_without_backdrop
 
 
