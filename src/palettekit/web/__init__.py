@@ -4,8 +4,12 @@ Modules
 -------
 settings
     :class:`~palettekit.web.settings.Settings`, the server's limits (light, no web imports).
-safety
-    SSRF guard for URL inputs, request body cap, bounded work queues.
+urls
+    The SSRF guard for URL inputs.
+middleware
+    Raw ASGI middleware: request body cap, requests in progress, security headers.
+queue
+    Bounded work queues (503 when full, 504 when slow).
 jobs
     The work of one request on a worker thread: extract, export, render; a
     header preflight; a small palette cache.

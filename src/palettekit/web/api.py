@@ -49,13 +49,10 @@ from ..errors import (
 )
 from ..options import Options, option_specs
 from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight, preview_job
-from .safety import (
-    WorkQueue,
-    check_url,
-    make_address_check,
-    megabytes,
-)
+from .middleware import megabytes
+from .queue import WorkQueue
 from .settings import Settings
+from .urls import check_url, make_address_check
 
 __all__ = ["Services", "make_router", "api_error_for", "options_from_fields", "ERROR_STATUSES"]
 

@@ -1,123 +1,50 @@
-"""What keeps the web app standing when strangers send it input.
+"""Raw ASGI middleware that keeps the web app standing when strangers send it input.
 
-- :func:`address_refusal` / :func:`make_address_check`: the SSRF guard for URL
-  inputs, handed to :func:`palettekit.fetch.fetch_url` as ``check_address`` so
-  that it judges the address actually connected to, on the first request and
-  on every redirect;
-- :func:`check_url`: scheme and host of a URL input, before any connection;
 - :class:`BodyLimitMiddleware`: a cap on the request body, enforced while it
   streams in (413 before the rest is read);
 - :class:`ConcurrencyLimitMiddleware`: a cap on requests in progress (JSON
   503 beyond it; idle connections do not count, the health check is exempt);
-- :class:`WorkQueue`: a bounded thread pool; full means 503 at once, slow
-  means 504, and the event loop never runs the work itself.
+- :class:`SecurityHeadersMiddleware`: security headers on every answer.
 
 Nothing here imports FastAPI or Starlette: the middleware speaks raw ASGI.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import json
-import threading
 import urllib.parse
 from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from ..errors import ApiError
-from ..fetch import address_refusal, block_private_addresses
 
 __all__ = [
-    "IPAddress",
-    "address_refusal",
-    "make_address_check",
-    "check_url",
     "BodyLimitMiddleware",
     "SecurityHeadersMiddleware",
     "ConcurrencyLimitMiddleware",
-    "WorkQueue",
     "error_body",
     "megabytes",
 ]
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-T = TypeVar("T")
 
 Scope = MutableMapping[str, Any]
+
+
 Message = MutableMapping[str, Any]
+
+
 Receive = Callable[[], Awaitable[Message]]
+
+
 Send = Callable[[Message], Awaitable[None]]
+
+
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def error_body(type: str, message: str) -> bytes:
     """The JSON body of an error answer."""
     return json.dumps({"error": {"type": type, "message": message}}, ensure_ascii=False).encode()
-
-
-# --------------------------------------------------------------------------- SSRF
-
-
-def make_address_check(allow_private: bool) -> Callable[[IPAddress], None] | None:
-    """The ``check_address`` hook for :func:`palettekit.fetch.fetch_url`.
-
-    Returns None (no check) when private addresses are allowed; otherwise a
-    function raising :class:`~palettekit.errors.AddressRefusedError` for any
-    address :func:`address_refusal` refuses.
-    """
-    if allow_private:
-        return None
-    return block_private_addresses("start the server with --allow-private-urls for intranet use")
-
-
-def check_url(url: object, allow_private: bool) -> str:
-    """Validate a URL input before any connection; return it stripped.
-
-    Only http and https, with a host; a host given as an IP literal is judged
-    at once (a name is judged by the address it resolves to, at connection).
-
-    Raises
-    ------
-    ApiError
-        400 ``bad_url`` or ``url_refused``.
-    """
-    if not isinstance(url, str) or not url.strip():
-        raise ApiError(400, "bad_url", "url must be a non-empty string")
-    url = url.strip()
-    if len(url) > 2048:
-        raise ApiError(400, "bad_url", "url is longer than 2048 characters")
-    try:
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise ApiError(400, "bad_url", f"not a valid URL: {exc}") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ApiError(
-            400, "bad_url", f"only http and https URLs are accepted, not {parts.scheme or 'none'!r}"
-        )
-    if not host:
-        raise ApiError(400, "bad_url", "the URL has no host")
-    if not allow_private:
-        try:
-            literal: IPAddress | None = ipaddress.ip_address(host)
-        except ValueError:
-            literal = None
-        if literal is not None:
-            reason = address_refusal(literal)
-            if reason is not None:
-                raise ApiError(
-                    400,
-                    "url_refused",
-                    f"refused to connect to {literal}: {reason} address "
-                    "(start the server with --allow-private-urls for intranet use)",
-                )
-    return url
-
-
-# --------------------------------------------------------------------------- body cap
 
 
 class BodyLimitMiddleware:
@@ -316,76 +243,3 @@ def _relative_location(location: bytes, host: bytes) -> bytes:
     if relative.startswith("//"):  # never a scheme-relative URL to another host
         relative = "/" + relative.lstrip("/")
     return relative.encode("latin-1")
-
-
-# --------------------------------------------------------------------------- work queue
-
-
-class WorkQueue:
-    """A thread pool with a bounded number of jobs in progress.
-
-    At most ``workers`` jobs run and ``queue_size`` wait; :meth:`run` refuses
-    a job beyond that with 503 at once instead of queueing it. A job that does
-    not finish within its timeout is answered 504; its thread cannot be
-    stopped, so it keeps its slot until it ends, which keeps the bound honest
-    under a flood of slow jobs.
-    """
-
-    def __init__(self, name: str, workers: int, queue_size: int):
-        self.name = name
-        self.capacity = workers + queue_size
-        self._executor = ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix=f"palettekit-{name}"
-        )
-        self._slots = threading.BoundedSemaphore(self.capacity)
-        self._lock = threading.Lock()
-        self._in_progress = 0
-
-    @property
-    def in_progress(self) -> int:
-        """Jobs running or waiting now."""
-        return self._in_progress
-
-    def _release(self, _future: object) -> None:
-        with self._lock:
-            self._in_progress -= 1
-        self._slots.release()
-
-    async def run(self, func: Callable[..., T], *args: Any, timeout: float) -> T:
-        """Run ``func(*args)`` on a worker thread and await its result.
-
-        Raises
-        ------
-        ApiError
-            503 ``busy`` when the queue is full; 504 ``timeout`` when the job
-            takes longer than ``timeout`` seconds.
-        """
-        if not self._slots.acquire(blocking=False):
-            raise ApiError(
-                503,
-                "busy",
-                f"the server is busy ({self.capacity} {self.name} jobs in progress); "
-                "try again shortly",
-                headers={"Retry-After": "1"},
-            )
-        with self._lock:
-            self._in_progress += 1
-        try:
-            future = self._executor.submit(func, *args)
-        except BaseException:
-            self._release(None)
-            raise
-        future.add_done_callback(self._release)
-        waiting = asyncio.wrap_future(future)
-        # asyncio.wait, not wait_for: a job's own TimeoutError (a fetch's
-        # FetchTimeoutError is one) must reach the caller as it is, not be
-        # taken for the job running out of time.
-        done, _ = await asyncio.wait({waiting}, timeout=max(timeout, 0.001))
-        if not done:
-            waiting.cancel()
-            raise ApiError(504, "timeout", f"the request took longer than {timeout:g} s")
-        return waiting.result()
-
-    def shutdown(self) -> None:
-        """Stop taking jobs; drop the waiting ones, let the running ones end."""
-        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -10,8 +10,8 @@ from webutil import redirect_to, serve_bytes
 
 from palettekit import fetch as fetch_module
 from palettekit.errors import AddressRefusedError, ApiError, FetchError
-from palettekit.web import safety
-from palettekit.web.safety import (
+from palettekit.web import urls
+from palettekit.web.urls import (
     address_refusal,
     check_url,
     make_address_check,
@@ -177,7 +177,7 @@ def test_every_redirect_hop_is_checked(make_client, local_server, photo_png, mon
     """A policy that lets 127.0.0.1 in but not 127.0.0.2: the redirect to .2 is refused."""
     inner = local_server({"/p.png": serve_bytes(photo_png)}, host="127.0.0.2")
     outer = local_server({"/start": redirect_to(inner.url("/p.png"))}, host="127.0.0.1")
-    real_refusal = safety.address_refusal
+    real_refusal = urls.address_refusal
 
     def refusal_letting_one_in(address):
         if address == ipaddress.ip_address("127.0.0.1"):
@@ -185,7 +185,7 @@ def test_every_redirect_hop_is_checked(make_client, local_server, photo_png, mon
         return real_refusal(address)
 
     monkeypatch.setattr(fetch_module, "address_refusal", refusal_letting_one_in)
-    monkeypatch.setattr(safety, "address_refusal", refusal_letting_one_in)
+    monkeypatch.setattr(urls, "address_refusal", refusal_letting_one_in)
     response = make_client().post("/api/palette", json={"url": outer.url("/start")})
     assert response.status_code == 400, response.text
     assert response.json()["error"]["type"] == "url_refused"
@@ -268,7 +268,7 @@ def test_redirect_to_an_internal_port_is_refused_the_same_open_or_closed(
         return real_refusal(address)
 
     monkeypatch.setattr(fetch_module, "address_refusal", refusal_letting_one_in)
-    monkeypatch.setattr(safety, "address_refusal", refusal_letting_one_in)
+    monkeypatch.setattr(urls, "address_refusal", refusal_letting_one_in)
     with socket.socket() as listening:
         listening.bind(("127.0.0.2", 0))
         listening.listen(8)
