@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from palettekit.batch.search import (  # noqa: E402
+from palettekit.search.index import (  # noqa: E402
     ColorIndex,
     emd_lower_bound,
     greedy_emd,

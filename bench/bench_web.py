@@ -59,13 +59,13 @@ SERVER_CODE = """
 import asyncio, sys, time
 import uvicorn
 from palettekit.web.app import create_app
-from palettekit.web.cli import _raise_open_file_limit, bind_socket, uvicorn_config
+from palettekit.web.server import bind_socket, raise_open_file_limit, uvicorn_config
 from palettekit.web.settings import Settings
 settings = Settings(workers={workers}, queue_size={queue_size}, request_timeout={request_timeout},
                     fetch_timeout=2.0, max_upload_bytes={max_upload_bytes},
                     header_timeout={header_timeout})
 sock = bind_socket("127.0.0.1", 0)
-_raise_open_file_limit(settings.max_connections + 256)
+raise_open_file_limit(settings.max_connections + 256)
 server = uvicorn.Server(uvicorn_config(create_app(settings), settings, log_level="warning"))
 
 async def watch_the_loop(path):

@@ -1,4 +1,4 @@
-"""Helpers shared by the batch, search and collection tests: small synthetic images."""
+"""Helpers shared by the batch, search and merge tests: small synthetic images."""
 
 from __future__ import annotations
 

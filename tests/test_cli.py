@@ -264,7 +264,7 @@ def test_one_palette_formats_need_a_name_pattern_for_several_images(
 
 
 def test_merge_gives_one_palette_for_all_images(image, second_image, tmp_path, capsys):
-    from palettekit.collection import extract_merged
+    from palettekit import extract_merged
 
     code, out, err = run(
         ["extract", image, second_image, "--merge", "-k", "4", "-f", "json"], capsys
@@ -821,7 +821,7 @@ def test_broken_adapters_are_left_out_and_never_break_extract(adapter_modules, i
 
 
 def test_the_project_adapters_register(capsys):
-    assert {"palettekit.batch.cli", "palettekit.web.cli"} <= set(cli.ADAPTER_MODULES)
+    assert {"palettekit.cli.batch", "palettekit.cli.serve"} <= set(cli.ADAPTER_MODULES)
     parser = cli.build_parser()
     assert parser.adapter_problems == []
     assert {"extract", "batch", "search", "serve"} <= set(parser.commands)

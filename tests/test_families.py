@@ -10,10 +10,8 @@ from palettekit.colorspace import oklab_to_oklch, oklch_to_oklab, srgb_to_oklab
 from palettekit.families import (
     FAMILIES,
     NEUTRAL_FAMILIES,
-    ColorLabel,
     color_families,
     color_family,
-    color_labels,
     family_indices,
     is_neutral,
 )
@@ -128,16 +126,6 @@ def test_darkening_orange_turns_brown_and_dark_yellow_turns_olive_green() -> Non
     assert color_families(orange) == ["orange", "brown"]
     yellow = oklch_to_oklab(np.array([[0.9, 0.17, 108.0], [0.55, 0.12, 108.0]]))
     assert color_families(yellow) == ["yellow", "green"]
-
-
-def test_color_labels_give_name_family_and_css_name_with_distances() -> None:
-    labels = color_labels(np.stack([css_oklab("navy"), css_oklab("#000081")]))
-    assert labels[0] == ColorLabel(
-        "blue", "deep blue", pytest.approx(0.0237, abs=1e-4), "navy", pytest.approx(0.0, abs=1e-12)
-    )
-    assert labels[1].css_name == "navy" and labels[1].family == "blue"
-    assert 0.0 < labels[1].css_distance < 0.01
-    assert color_labels(np.zeros((0, 3))) == []
 
 
 @pytest.mark.parametrize(

@@ -379,13 +379,13 @@ def test_many_fetches_leave_no_threads_or_sockets(server):
     wait_for_no_fetch_threads()
 
 
-# --- the address guard for library users (issue 11.12) -----------------------------------
+# --- the address guard for library users -----------------------------------
 
 
 def test_library_fetches_loopback_by_default_and_refuses_it_on_request(server):
     import palettekit
+    from palettekit.errors import AddressRefusedError
     from palettekit.errors import FetchError as LibraryFetchError
-    from palettekit.fetch import AddressRefusedError
 
     url = server.url("/image.png")
     assert palettekit.extract(url, k=1)  # a local tool: any URL, loopback included

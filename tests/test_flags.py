@@ -1,4 +1,4 @@
-"""Flat graphics with known colors: every designed color is found (issue 9).
+"""Flat graphics with known colors: every designed color is found.
 
 The flags in tests/data/flags were rendered from the flag-icons SVGs (MIT,
 attribution in flags.json and LICENSE there) by bench/make_flag_tests.py,

@@ -1,4 +1,4 @@
-"""palettekit.html.palette_to_html: content, escaping, self-containment, theme neutrality."""
+"""palettekit.html (Palette._repr_html_): content, escaping, self-containment, theme neutrality."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ import pytest
 
 from output_samples import sample_palette, swatch
 from palettekit import ExportError, Palette
-from palettekit.export import format_share
-from palettekit.html import palette_to_html
+from palettekit.palette import as_palette
+from palettekit.text import format_share
+
+
+def palette_to_html(palette) -> str:  # type: ignore[no-untyped-def]
+    """What Jupyter shows: ``_repr_html_`` of the palette (a list of swatches made one)."""
+    return as_palette(palette)._repr_html_()
+
 
 VOID = {"br", "img", "hr", "meta", "link", "input"}
 

@@ -266,7 +266,7 @@ def test_write_all_atomic_writes_every_file_or_none(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]  # no temporary file
 
 
-# --- leftovers of killed writers (issue 11.10) -------------------------------------------
+# --- leftovers of killed writers -------------------------------------------
 
 _HOLD_TEMP = """
 import sys, time

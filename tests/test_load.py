@@ -454,7 +454,7 @@ def test_float_tiff(values, expected):
     assert pixels(load(data))[0, :, 0].tolist() == expected
 
 
-# A PIL image and its numpy array are read alike (issue 11): same colors where
+# A PIL image and its numpy array are read alike: same colors where
 # both are accepted, refused alike where the array is refused.
 
 
@@ -1098,7 +1098,7 @@ def test_a_loaded_image_loads_again_unchanged(tmp_path):
     assert again.image.size == (20, 40)
 
 
-# --- the decode memory bound (issue 11) -------------------------------------------------
+# --- the decode memory bound -------------------------------------------------
 
 
 def test_decode_memory_bound_refuses_before_decoding():
@@ -1145,7 +1145,7 @@ def test_wide_images_are_reduced_in_their_own_mode_before_conversion(monkeypatch
     assert seen and max(w * h for w, h in seen) <= 2400
 
 
-# --- metadata floods (issue 11.3) ---------------------------------------------------------
+# --- metadata floods ---------------------------------------------------------
 
 
 def _com_flood(markers: int) -> bytes:

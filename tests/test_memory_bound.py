@@ -6,8 +6,7 @@ there is no /proc): a memory bound, not a timing. The images are at the web
 server's pixel limit (50 megapixels), in the modes whose samples are wider
 than a byte or that need a conversion (float, 32-bit and 16-bit gray,
 palette with alpha, gray with alpha, RGBA, CMYK), in PNG, TIFF and WebP.
-They compress to a few hundred KB: the "small file, huge memory" inputs of
-issue 11.
+They compress to a few hundred KB: the "small file, huge memory" inputs.
 """
 
 from __future__ import annotations

@@ -15,8 +15,14 @@ import pytest
 
 import palettekit
 from palettekit.colorspace import srgb_to_oklab
-from palettekit.families import FAMILIES, color_families, color_labels, family_indices
-from palettekit.names import nearest_names, parse_survey_names, survey_names
+from palettekit.families import FAMILIES, color_families, family_indices
+from palettekit.names import (
+    ColorLabel,
+    color_labels,
+    nearest_names,
+    parse_survey_names,
+    survey_names,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "tools" / "make_color_names.py"
@@ -172,7 +178,7 @@ def test_import_does_not_read_the_table():
 @pytest.mark.parametrize(
     ("hex_code", "name", "family", "css_name"),
     [
-        # Issue 9: the CSS names were midnightblue, rosybrown, seagreen, darkslategray.
+        # The CSS names were midnightblue, rosybrown, seagreen, darkslategray.
         ("#1a1a14", "almost black", "black", "midnightblue"),
         ("#979697", "grey", "gray", "rosybrown"),
         ("#657f49", "military green", "green", "seagreen"),
@@ -252,3 +258,19 @@ def test_swatches_of_an_extracted_palette_have_agreeing_names(tmp_path):
         assert swatch.name_distance is not None and swatch.name_distance < 0.1
         assert re.fullmatch(r"[a-z]+", swatch.css_name)
         assert color_families(np.array([swatch.oklab]))[0] == swatch.family
+
+
+def _css_oklab(name: str) -> np.ndarray:
+    from PIL import ImageColor
+
+    return srgb_to_oklab(np.array(ImageColor.getrgb(name)[:3]) / 255.0)
+
+
+def test_color_labels_give_name_family_and_css_name_with_distances() -> None:
+    labels = color_labels(np.stack([_css_oklab("navy"), _css_oklab("#000081")]))
+    assert labels[0] == ColorLabel(
+        "blue", "deep blue", pytest.approx(0.0237, abs=1e-4), "navy", pytest.approx(0.0, abs=1e-12)
+    )
+    assert labels[1].css_name == "navy" and labels[1].family == "blue"
+    assert 0.0 < labels[1].css_distance < 0.01
+    assert color_labels(np.zeros((0, 3))) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -322,3 +323,73 @@ def test_any_value_for_any_option_is_accepted_or_an_options_error(name, value):
         # Whatever was accepted is normalised to plain, JSON-ready data.
         data = options.to_dict()
         assert Options.from_dict(json.loads(json.dumps(data))) == options
+
+
+# --- a new field with its spec reaches the CLI, the web request and the OpenAPI schema ---
+
+
+def _extended_options():  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from palettekit.options import OptionSpec, option
+
+    @dataclasses.dataclass(frozen=True)
+    class Extended(Options):
+        vibrance: float = option(
+            0.5,
+            OptionSpec(
+                help="how vivid the colors are, 0-1 (default {default})",
+                web=True,
+                schema={"minimum": 0, "maximum": 1, "description": "How vivid."},
+            ),
+        )
+
+    return Extended
+
+
+def test_a_new_field_becomes_a_cli_flag() -> None:
+    import argparse
+
+    from palettekit.cli.flags import add_extract_options, options_from_args
+
+    extended = _extended_options()
+    parser = argparse.ArgumentParser()
+    add_extract_options(parser, options_class=extended)
+    assert "--vibrance VIBRANCE" in parser.format_help()
+    assert "how vivid the colors are, 0-1 (default 0.5)" in " ".join(parser.format_help().split())
+    options = options_from_args(parser.parse_args(["--vibrance", "0.75", "-k", "3"]), extended())
+    assert isinstance(options, extended)
+    assert (options.vibrance, options.k) == (0.75, 3)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--vibrance", "much"])
+
+
+def test_a_new_field_becomes_a_web_field_and_an_openapi_property() -> None:
+    if os.environ.get("CI") != "true":
+        pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from palettekit.web.api import options_from_fields
+    from palettekit.web.app import create_app
+    from palettekit.web.settings import Settings
+
+    extended = _extended_options()
+    settings = Settings(options=extended())
+    assert "vibrance" in settings.client_option_names
+    from_form = options_from_fields({"vibrance": " 0.25 ", "k": "4"}, settings)
+    assert (from_form.vibrance, from_form.k) == (0.25, 4)
+    from_json = options_from_fields({"vibrance": 1.0}, settings, frozenset({"vibrance"}))
+    assert from_json.vibrance == 1.0
+    with TestClient(create_app(settings)) as client:
+        document = client.get("/openapi.json").json()
+        config = client.get("/api/config").json()
+    body = document["paths"]["/api/palette"]["post"]["requestBody"]["content"]
+    for media_type in ("multipart/form-data", "application/json"):
+        assert body[media_type]["schema"]["properties"]["vibrance"] == {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "How vivid.",
+            "default": 0.5,
+        }
+    assert config["defaults"]["vibrance"] == 0.5

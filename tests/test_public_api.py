@@ -72,6 +72,24 @@ EXPECTED_BASES = {
 }
 
 
+# The batch and web adapters' errors: in the same tree, not in palettekit.__all__.
+ADAPTER_BASES = {
+    "AddressRefusedError": (errors.FetchError,),
+    "BatchError": (errors.PaletteError,),
+    "ListFileError": (errors.BatchError, OSError),
+    "ResultsFileError": (errors.BatchError, OSError),
+    "MissingExtraError": (errors.BatchError, ImportError),
+    "ApiError": (errors.PaletteError,),
+    "BatchInterrupted": (KeyboardInterrupt,),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADAPTER_BASES))
+def test_adapter_exception_bases_are_as_pinned(name):
+    assert getattr(errors, name).__bases__ == ADAPTER_BASES[name]
+    assert name not in palettekit.__all__
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED_BASES))
 def test_exception_bases_are_as_pinned(name):
     assert getattr(errors, name).__bases__ == EXPECTED_BASES[name]
@@ -88,7 +106,8 @@ def _documented_tree() -> dict[str, tuple[str, ...]]:
 
 def test_the_docstring_tree_matches_the_classes():
     documented = _documented_tree()
-    assert set(documented) == set(errors.__all__) == set(EXPECTED_BASES)
+    classes = {name for name in errors.__all__ if isinstance(getattr(errors, name), type)}
+    assert set(documented) == classes == set(EXPECTED_BASES) | set(ADAPTER_BASES)
     for name, bases in documented.items():
         assert tuple(base.__name__ for base in getattr(errors, name).__bases__) == bases, name
 
@@ -169,8 +188,11 @@ CORE_LAYERS = {
     "histogram": {"colorspace"},  # bins spaced by lightness
     "cluster": set(),
     "pixels": set(),
-    "names": {"colorspace"},
-    "palette": {"errors", "options"},
+    "families": {"colorspace"},
+    "names": {"colorspace", "families"},
+    "text": set(),
+    "sources": {"errors", "text"},
+    "palette": {"errors", "options", "text"},
 }
 
 

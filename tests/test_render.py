@@ -499,7 +499,7 @@ def distinct_colors(count: int) -> list[tuple[int, int, int]]:
     "shares", [MACAWS_LIKE, (1 / 12,) * 12, (0.5, 0.2, 0.1, 0.06, 0.05, 0.04, 0.03, 0.02)]
 )
 def test_figure_shows_the_code_of_every_color_on_the_bar_or_in_a_legend(shares):
-    # Issue 12: the figure labelled 4 of 8 colors of the macaws at k=8, and none
+    # The figure labelled 4 of 8 colors of the macaws at k=8, and none
     # of an image at k=12, although labels are "on in the figure".
     colors = distinct_colors(len(shares))
     palette = Palette([swatch(c, s) for c, s in zip(colors, shares, strict=True)])

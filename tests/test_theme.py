@@ -1,4 +1,4 @@
-"""kind="theme": k distinct real colors a person would pick (issue 9, part 2)."""
+"""kind="theme": k distinct real colors a person would pick."""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ Public names are listed in ``__all__``; everything else is private.
 """
 
 from ._version import __version__
-from .collection import extract_merged
 from .errors import (
     EmptyImageError,
     ExportError,
@@ -26,7 +25,7 @@ from .errors import (
 )
 from .options import Options
 from .palette import Palette, Swatch
-from .pipeline import extract
+from .pipeline import extract, extract_merged
 
 __all__ = [
     "__version__",

@@ -1,8 +1,9 @@
-"""Exceptions and warnings raised by palettekit.
+"""Exceptions and warnings raised by palettekit: the whole tree, in one place.
 
 Every error palettekit raises on purpose derives from :class:`PaletteError`,
 and each concrete class also inherits the builtin exception it means, so
-callers may catch either::
+callers may catch either. The first twelve names are the public API
+(``palettekit.__all__``); the batch and web adapters add theirs below::
 
     PaletteError(Exception)
     ├── OptionsError(PaletteError, ValueError)          bad option value or name
@@ -13,7 +14,17 @@ callers may catch either::
         ├── UnsupportedImageError(ImageLoadError)       not an image Pillow reads
         ├── ImageTooLargeError(ImageLoadError)          pixel, frame or byte limit
         └── FetchError(ImageLoadError)                  URL could not be fetched
-            └── FetchTimeoutError(FetchError, TimeoutError)
+            ├── FetchTimeoutError(FetchError, TimeoutError)
+            └── AddressRefusedError(FetchError)         URL led to a refused address
+    ├── BatchError(PaletteError)                        palettekit.batch, palettekit.search
+    │   ├── ListFileError(BatchError, OSError)          an @list file cannot be read
+    │   ├── ResultsFileError(BatchError, OSError)       a results file cannot be written,
+    │   │                                               read or resumed
+    │   └── MissingExtraError(BatchError, ImportError)  an optional extra is not installed
+    └── ApiError(PaletteError)                          an HTTP error answer of palettekit.web
+
+    BatchInterrupted(KeyboardInterrupt)   Ctrl-C stopped a batch (an interruption, not an
+                                          error: ``except Exception`` must not catch it)
 
 Warnings (never errors) for valid but degenerate results::
 
@@ -22,6 +33,8 @@ Warnings (never errors) for valid but degenerate results::
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "PaletteError",
@@ -36,6 +49,14 @@ __all__ = [
     "FetchTimeoutError",
     "PaletteWarning",
     "FewerColorsWarning",
+    "AddressRefusedError",
+    "BatchError",
+    "ListFileError",
+    "ResultsFileError",
+    "MissingExtraError",
+    "ApiError",
+    "BatchInterrupted",
+    "require_extra",
 ]
 
 
@@ -78,6 +99,83 @@ class FetchError(ImageLoadError):
 
 class FetchTimeoutError(FetchError, TimeoutError):
     """Fetching a URL took longer than the allowed total time."""
+
+
+class AddressRefusedError(FetchError):
+    """A URL led to an address the address check refuses (loopback, private ...)."""
+
+
+class BatchError(PaletteError):
+    """Base class of the errors of :mod:`palettekit.batch` and :mod:`palettekit.search`."""
+
+
+class ListFileError(BatchError, OSError):
+    """A list file given as ``@path`` cannot be read."""
+
+
+class ResultsFileError(BatchError, OSError):
+    """A results file cannot be written, read, or continued with ``--resume``."""
+
+
+class MissingExtraError(BatchError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+
+class ApiError(PaletteError):
+    """An error answered to an HTTP client as ``{"error": {"type", "message"}}``.
+
+    Parameters
+    ----------
+    status : int
+        HTTP status code.
+    type : str
+        Short machine-readable kind ("bad_options", "too_large", ...).
+    message : str
+        One line for a person.
+    headers : dict, optional
+        Extra response headers (``Retry-After`` on 503).
+    """
+
+    def __init__(self, status: int, type: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.type = type
+        self.message = message
+        self.headers = headers or {}
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a batch; everything finished was kept.
+
+    ``.summary`` is the run's :class:`palettekit.batch.BatchSummary` (counts,
+    output); the message is its one-line summary.
+    """
+
+    def __init__(self, summary: Any) -> None:
+        super().__init__(summary.line())
+        self.summary = summary
+
+
+def require_extra(module: str, extra: str, purpose: str) -> Any:
+    """Import ``module``, or raise :class:`MissingExtraError` naming the extra to install.
+
+    Parameters
+    ----------
+    module : str
+        Dotted module name (``"pyarrow.parquet"``).
+    extra : str
+        The palettekit extra that installs it (``"parquet"``).
+    purpose : str
+        What needs it, for the message (``"Parquet results"``).
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(
+            f"{purpose} needs {module.split('.')[0]}: pip install 'palettekit[{extra}]'"
+        ) from None
 
 
 class PaletteWarning(UserWarning):

@@ -56,9 +56,9 @@ Adding a format
     register_format("swatchbook", to_swatchbook, suffixes=(".sbz",), binary=True)
 
 Modules named in ``PLUGIN_MODULES`` are imported the first time the registry
-is read, so exporters defined outside this module (issue 5's design-tool
-formats) can register themselves at import without this module importing
-them up front.
+is read, so exporters defined outside this module (the design-tool formats
+of :mod:`palettekit.export_design`) can register themselves at import
+without this module importing them up front.
 """
 
 from __future__ import annotations
@@ -68,7 +68,6 @@ import importlib
 import inspect
 import io
 import json
-import math
 import os
 import re
 import threading
@@ -78,7 +77,8 @@ from typing import Any
 
 from ._io import write_atomic
 from .errors import ExportError, OptionsError
-from .palette import Palette, Swatch
+from .palette import Palette, PaletteLike, Swatch, as_palette, source_of
+from .text import format_share, one_line
 
 __all__ = [
     "ExportFormat",
@@ -99,9 +99,6 @@ __all__ = [
     "format_share",
 ]
 
-PaletteLike = Palette | Sequence[Swatch]
-"""A :class:`Palette`, or any sequence of :class:`Swatch` (meta then empty)."""
-
 Exporter = Callable[..., str | bytes]
 """``func(palette, **options) -> str`` (text formats) or ``bytes`` (binary)."""
 
@@ -118,7 +115,6 @@ CSV_COLUMNS = (
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
 _SUFFIX_RE = re.compile(r"^\.[a-z0-9][a-z0-9_.+-]*$")
 _CSS_PROPERTY_RE = re.compile(r"^--[A-Za-z0-9_-]+$")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 # GIMP lays a palette out in rows of this many colors at most.
 _GPL_MAX_COLUMNS = 16
@@ -406,82 +402,6 @@ def save(
 # --- shared helpers ----------------------------------------------------------------
 
 
-def format_share(share: float) -> str:
-    """A share as a percentage with one decimal: ``0.3123 -> "31.2%"``.
-
-    Non-zero shares never print as 0.0% or 100.0%: they show as ``"<0.1%"``
-    and ``">99.9%"``.
-    """
-    text = f"{share * 100.0:.1f}"
-    if share > 0 and text == "0.0":
-        return "<0.1%"
-    if share < 1 and text == "100.0":
-        return ">99.9%"
-    return f"{text}%"
-
-
-def _one_line(text: str, limit: int | None = None) -> str:
-    """Text with control characters and line breaks replaced by spaces."""
-    flat = _CONTROL_RE.sub(" ", text).strip()
-    if limit is not None and len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return flat
-
-
-def _as_palette(palette: PaletteLike) -> Palette:
-    """The palette, checked; sequences of swatches become a Palette without meta.
-
-    Raises
-    ------
-    ExportError
-        Not a palette or sequence of swatches, or a swatch with values no
-        exporter can write (rgb outside [0, 255], a share or Oklab value that
-        is not a finite number ...).
-    """
-    if not isinstance(palette, Palette):
-        if isinstance(palette, (str, bytes)) or not isinstance(palette, Sequence):
-            raise ExportError(f"not a palette: {type(palette).__name__}")
-        palette = Palette(palette)
-    for position, swatch in enumerate(palette, start=1):
-        problem = _swatch_problem(swatch)
-        if problem:
-            raise ExportError(f"cannot export color {position}: {problem}")
-    return palette
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_finite(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _swatch_problem(swatch: object) -> str | None:
-    if not isinstance(swatch, Swatch):
-        return f"not a Swatch but {type(swatch).__name__}"
-    rgb = swatch.rgb
-    if not (
-        isinstance(rgb, tuple) and len(rgb) == 3 and all(_is_int(c) and 0 <= c <= 255 for c in rgb)
-    ):
-        return f"rgb must be three ints in [0, 255], got {rgb!r}"
-    if not (_is_finite(swatch.share) and swatch.share >= 0):
-        return f"share must be a finite number >= 0, got {swatch.share!r}"
-    if not (_is_int(swatch.count) and swatch.count >= 0):
-        return f"count must be an int >= 0, got {swatch.count!r}"
-    oklab = swatch.oklab
-    if not (isinstance(oklab, tuple) and len(oklab) == 3 and all(map(_is_finite, oklab))):
-        return f"oklab must be three finite numbers, got {oklab!r}"
-    if not isinstance(swatch.name, str):
-        return f"name must be a str, got {swatch.name!r}"
-    return None
-
-
-def _source(palette: Palette) -> str | None:
-    source = palette.meta.get("source")
-    return _one_line(source, 200) if isinstance(source, str) and source.strip() else None
-
-
 def _json_default(value: Any) -> Any:
     """numpy scalars and arrays in a hand-built ``meta`` become plain data."""
     tolist = getattr(value, "tolist", None)
@@ -516,8 +436,9 @@ def to_json(palette: PaletteLike, *, timings: bool = False, indent: int | None =
         A value JSON cannot hold (NaN or infinity in ``meta``, an object
         that is not plain data).
     """
-    palette = _as_palette(palette)
-    if indent is not None and not (_is_int(indent) and 0 <= indent <= 16):
+    palette = as_palette(palette)
+    is_int = isinstance(indent, int) and not isinstance(indent, bool)
+    if indent is not None and not (is_int and 0 <= indent <= 16):
         raise OptionsError(f"indent must be an int in [0, 16] or None, got {indent!r}")
     data = palette.to_dict(timings=timings)
     try:
@@ -580,7 +501,7 @@ def to_csv(palette: PaletteLike) -> str:
     Shares and Oklab values are written in full precision (Python's shortest
     round-trip form), rows in palette order, lines end with ``"\\n"``.
     """
-    palette = _as_palette(palette)
+    palette = as_palette(palette)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -604,7 +525,7 @@ def to_csv(palette: PaletteLike) -> str:
 
 def to_hex(palette: PaletteLike) -> str:
     """Lowercase ``#rrggbb`` codes, one per line, in palette order."""
-    palette = _as_palette(palette)
+    palette = as_palette(palette)
     return "".join(f"{s.hex}\n" for s in palette)
 
 
@@ -624,12 +545,12 @@ def to_gpl(palette: PaletteLike, name: str = "palettekit") -> str:
         naming the source, then one line per color: ``R G B`` (right-aligned, as GIMP
         writes them), a tab, and a name like ``#2b3a4f 31.2% dark blue grey``.
     """
-    palette = _as_palette(palette)
+    palette = as_palette(palette)
     if not isinstance(name, str):
         raise OptionsError(f"name must be a str, got {name!r}")
-    title = _one_line(name, _GPL_MAX_NAME) or "palettekit"
+    title = one_line(name, _GPL_MAX_NAME) or "palettekit"
     columns = min(max(len(palette), 1), _GPL_MAX_COLUMNS)
-    source = _source(palette)
+    source = source_of(palette)
     # One comment line only: Pillow's reader allows 3 lines of header after
     # "GIMP Palette", and reads 256 colors after them.
     comment = f"# {_count(len(palette))} from {source}" if source is not None else "#"
@@ -679,7 +600,7 @@ def to_css(palette: PaletteLike, prefix: str = "--color") -> str:
     OptionsError
         ``prefix`` is not a valid custom property name.
     """
-    palette = _as_palette(palette)
+    palette = as_palette(palette)
     if not isinstance(prefix, str):
         raise OptionsError(f"prefix must be a str, got {prefix!r}")
     prop = prefix if prefix.startswith("--") else "--" + prefix
@@ -688,7 +609,7 @@ def to_css(palette: PaletteLike, prefix: str = "--color") -> str:
             f"prefix must be a CSS custom property name like --color "
             f"(letters, digits, - and _), got {prefix!r}"
         )
-    source = _source(palette)
+    source = source_of(palette)
     heading = f"palettekit: {_count(len(palette), palette)}"
     if source is not None:
         heading += f" from {source}"
@@ -725,8 +646,8 @@ def to_text(palette: PaletteLike) -> str:
     ``name`` is the name people use (the xkcd color survey), ``family`` its
     basic color family, ``css`` the nearest CSS named color.
     """
-    palette = _as_palette(palette)
-    source = _source(palette)
+    palette = as_palette(palette)
+    source = source_of(palette)
     heading = f"palettekit: {_count(len(palette), palette)}"
     if source is not None:
         heading += f" from {source}"
@@ -737,7 +658,7 @@ def to_text(palette: PaletteLike) -> str:
             format_share(s.share),
             *map(str, s.rgb),
             s.family,
-            _one_line(s.name),
+            one_line(s.name),
             s.css_name,
         )
         for i, s in enumerate(palette, start=1)

@@ -67,23 +67,18 @@ that say its family, so the two never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
 from .colorspace import oklab_to_oklch
-from .names import nearest_css_names, nearest_names
 
 __all__ = [
     "FAMILIES",
     "NEUTRAL_FAMILIES",
     "is_neutral",
-    "ColorLabel",
     "family_indices",
     "color_families",
     "color_family",
-    "color_labels",
 ]
 
 FAMILIES = (
@@ -129,33 +124,6 @@ ORANGE_MIN_CHROMA = 0.10
 VIVID_ORANGE_MIN_LIGHTNESS = 0.55
 VIVID_ORANGE_MIN_CHROMA = 0.16
 TAN_MAX_CHROMA = 0.08
-
-
-@dataclass(frozen=True)
-class ColorLabel:
-    """Words for one color.
-
-    Attributes
-    ----------
-    family : str
-        One of :data:`FAMILIES`.
-    name : str
-        Name people use: the nearest xkcd survey name that says ``family``
-        (:func:`palettekit.names.nearest_names`).
-    name_distance : float
-        Oklab distance to the survey color of ``name``, >= 0 (about 0.02 is
-        a just-noticeable difference).
-    css_name : str
-        Nearest CSS named color (Euclidean distance in Oklab), whatever its family.
-    css_distance : float
-        Oklab distance to that CSS color, >= 0 (0 for an exact match).
-    """
-
-    family: str
-    name: str
-    name_distance: float
-    css_name: str
-    css_distance: float
 
 
 def _as_oklab(oklab: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -265,27 +233,3 @@ def color_families(oklab: npt.ArrayLike) -> list[str]:
 def color_family(oklab: npt.ArrayLike) -> str:
     """Basic color family of one color given as an Oklab triple."""
     return color_families(np.asarray(oklab, dtype=np.float64).reshape(1, 3))[0]
-
-
-def color_labels(oklab: npt.ArrayLike) -> list[ColorLabel]:
-    """Family, survey name and nearest CSS name, with distances, for each color.
-
-    Parameters
-    ----------
-    oklab : (N, 3) float
-        Colors in Oklab, L in [0, 1]. N may be 0.
-
-    Returns
-    -------
-    list of N ColorLabel
-    """
-    lab = _as_oklab(oklab)
-    index = family_indices(lab)
-    names, name_distances = nearest_names(lab, index)
-    css_names, css_distances = nearest_css_names(lab)
-    return [
-        ColorLabel(FAMILIES[f], name, float(distance), css_name, float(css_distance))
-        for f, name, distance, css_name, css_distance in zip(
-            index, names, name_distances, css_names, css_distances, strict=True
-        )
-    ]

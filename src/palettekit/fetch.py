@@ -20,7 +20,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .errors import FetchError, FetchTimeoutError, ImageTooLargeError, PaletteError
+from .errors import (
+    AddressRefusedError,
+    FetchError,
+    FetchTimeoutError,
+    ImageTooLargeError,
+    PaletteError,
+)
+from .text import one_line
 
 __all__ = [
     "fetch_url",
@@ -44,10 +51,6 @@ if TYPE_CHECKING:  # socket and ipaddress are imported on first fetch
 
 AddressCheck = Callable[["IPAddress"], None]
 """Called with the peer address of each connection; raises FetchError to refuse it."""
-
-
-class AddressRefusedError(FetchError):
-    """A URL led to an address the address check refuses (loopback, private ...)."""
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
@@ -134,17 +137,6 @@ _CHUNK = 64 * 1024
 _SAFE_IN_TARGET = "/?&=%:@!$'()*+,;~-._[]"
 
 
-def _one_line(text: str, max_chars: int = 160) -> str:
-    """``text`` with control characters escaped, shortened in the middle."""
-    cleaned = "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
-    if len(cleaned) > max_chars:
-        keep = (max_chars - 1) // 2
-        cleaned = f"{cleaned[:keep]}…{cleaned[-keep:]}"
-    return cleaned
-
-
 def display_url(url: str) -> str:
     """``url`` for messages and metadata: without user name and password, on
     one line (control characters escaped), long ones shortened in the middle."""
@@ -155,7 +147,7 @@ def display_url(url: str) -> str:
             url = urllib.parse.urlunsplit(parts._replace(netloc=f"***@{host}"))
     except ValueError:
         pass
-    return _one_line(url)
+    return one_line(url, 160, escape=True)
 
 
 def _check_scheme(url: str, label: str, *, redirect: bool = False) -> urllib.parse.SplitResult:
@@ -248,7 +240,7 @@ class _Download:
         try:
             self.check_address(address)
         except FetchError as exc:  # name the source, keep the class
-            text = _one_line(str(exc), 300)
+            text = one_line(str(exc), 300, escape=True)
             if text.startswith(self.label):
                 raise
             try:
@@ -415,16 +407,17 @@ class _Download:
             return FetchError(f"{label}: connection refused")
         if isinstance(exc, socket.gaierror):
             return FetchError(
-                f"{label}: cannot resolve host ({_one_line(str(exc.strerror or exc))})"
+                f"{label}: cannot resolve host "
+                f"({one_line(str(exc.strerror or exc), 160, escape=True)})"
             )
         if isinstance(exc, http.client.HTTPException):
             text = str(exc)
             name = type(exc).__name__
-            reason = _one_line(f"{name}: {text}" if text else name, 200)
+            reason = one_line(f"{name}: {text}" if text else name, 200, escape=True)
             return FetchError(f"{label}: bad HTTP response ({reason})")
         if isinstance(exc, (OSError, ValueError)):  # ssl.SSLError is an OSError
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            return FetchError(f"{label}: {_one_line(reason, 200)}")
+            return FetchError(f"{label}: {one_line(reason, 200, escape=True)}")
         return exc  # a bug, or the address check's own exception: re-raised as is
 
 

@@ -18,7 +18,7 @@ Recognition (:func:`detect_flat_graphic`), on the pixel grid:
   :data:`MIN_FLAT_SHARE` of the pixels must be. Edges are one mix wide, so
   they are not patches.
 * **flat colors**: the colors held by at least :data:`AREA_SHARE` (0.3 %,
-  the visible-area rule of issue 9) of the pixels, each counted with its
+  the share at which a color counts as visible) of the pixels, each counted with its
   variants within one level per channel (renderers and encoders leave such
   variants) and with the colors closer than :data:`SAME_COLOR` (0.04 in
   Oklab, two just-noticeable differences) to it: the same color written

@@ -8,6 +8,7 @@ with 8 bits per channel the bins are exactly the image's distinct colors.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -16,7 +17,14 @@ import numpy.typing as npt
 
 from .colorspace import srgb_to_linear
 
-__all__ = ["ColorHistogram", "color_histogram", "coarsen", "channel_bins"]
+__all__ = [
+    "ColorHistogram",
+    "color_histogram",
+    "coarsen",
+    "channel_bins",
+    "HistogramSum",
+    "merge_histograms",
+]
 
 # Above this many bins a dense bincount costs more than sorting the keys.
 _DENSE_BITS_MAX = 6
@@ -304,3 +312,84 @@ def coarsen(histogram: ColorHistogram, bits: int) -> ColorHistogram:
         axis=1,
     )
     return ColorHistogram(sums / counts[:, None], np.rint(counts).astype(np.int64), bits)
+
+
+def _keys_of(histogram: ColorHistogram) -> npt.NDArray[np.int64]:
+    """Bin key of each occupied bin (its mean color lies inside the bin)."""
+    return bin_keys_of(histogram, histogram.bits).astype(np.int64)
+
+
+@dataclass
+class HistogramSum:
+    """Running sum of histograms of the same ``bits`` (bins keyed by grid cell).
+
+    Memory is bounded by the number of distinct occupied bins (at most
+    ``2 ** (3 * bits)``), whatever the number of images added.
+    """
+
+    bits: int
+    keys: npt.NDArray[np.int64] | None = None
+    counts: npt.NDArray[np.int64] | None = None
+    sums: npt.NDArray[np.float64] | None = None  # (M, 3) sum of colors x counts
+    first: ColorHistogram | None = None  # kept bit-exact while only one was added
+    added: int = 0
+
+    def add(self, histogram: ColorHistogram) -> None:
+        """Add the bins of one image (``histogram.bits`` must equal ``bits``)."""
+        if histogram.bits != self.bits:
+            raise ValueError(f"histogram has {histogram.bits} bits, expected {self.bits}")
+        self.added += 1
+        if self.added == 1:
+            self.first = histogram
+        keys = _keys_of(histogram)
+        sums = histogram.colors * histogram.counts[:, None]
+        if self.keys is None:
+            self.keys, self.counts, self.sums = keys, histogram.counts.copy(), sums
+            return
+        assert self.counts is not None and self.sums is not None
+        all_keys = np.concatenate([self.keys, keys])
+        unique, inverse = np.unique(all_keys, return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate([self.counts, histogram.counts]))
+        all_sums = np.concatenate([self.sums, sums])
+        self.sums = np.stack(
+            [
+                np.bincount(inverse, weights=all_sums[:, c], minlength=unique.shape[0])
+                for c in range(3)
+            ],
+            axis=1,
+        )
+        self.keys, self.counts = unique, np.rint(counts).astype(np.int64)
+
+    def histogram(self) -> ColorHistogram:
+        """The combined histogram (bins in increasing key order)."""
+        if self.added == 1 and self.first is not None:
+            return self.first
+        if self.keys is None or self.counts is None or self.sums is None:
+            return ColorHistogram(np.zeros((0, 3)), np.zeros(0, dtype=np.int64), self.bits)
+        return ColorHistogram(self.sums / self.counts[:, None], self.counts, self.bits)
+
+    def __len__(self) -> int:
+        return 0 if self.keys is None else int(self.keys.shape[0])
+
+
+def merge_histograms(histograms: Iterable[ColorHistogram]) -> ColorHistogram:
+    """Sum histograms of equal ``bits``: counts add, bin colors are count-weighted means.
+
+    Parameters
+    ----------
+    histograms
+        One or more :class:`ColorHistogram` with the same ``bits``.
+
+    Returns
+    -------
+    ColorHistogram
+        Bins in increasing bin order; ``total`` is the sum of the totals.
+    """
+    total: HistogramSum | None = None
+    for histogram in histograms:
+        if total is None:
+            total = HistogramSum(histogram.bits)
+        total.add(histogram)
+    if total is None:
+        raise ValueError("no histogram to merge")
+    return total.histogram()

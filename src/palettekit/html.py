@@ -1,5 +1,9 @@
 """A palette as a self-contained HTML fragment, for Jupyter's ``_repr_html_``.
 
+:meth:`palettekit.Palette._repr_html_` checks the palette and calls
+:func:`swatches_to_html`; this module imports nothing of palettekit's but
+text helpers, so the value objects may use it without an import loop.
+
 The fragment uses inline ``style`` attributes only (no ``<style>`` element,
 no script, no external resource), so notebook viewers that sanitize HTML
 still show it. Text inherits the notebook's color and secondary text is
@@ -10,12 +14,16 @@ edge on either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
-from .export import PaletteLike, _as_palette, _source, format_share
-from .palette import Swatch
+from .text import format_share
 
-__all__ = ["palette_to_html"]
+if TYPE_CHECKING:
+    from .palette import Swatch
+
+__all__ = ["swatches_to_html"]
 
 _FONT = "system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 _MONO = "ui-monospace,SFMono-Regular,Menlo,Consolas,'Liberation Mono',monospace"
@@ -57,32 +65,28 @@ def _title(swatch: Swatch) -> str:
     return f"{head} · {swatch.family} · CSS {swatch.css_name}"
 
 
-def palette_to_html(palette: PaletteLike) -> str:
-    """An HTML fragment showing the palette: the proportional bar, then one
+def swatches_to_html(swatches: Sequence[Swatch], source: str | None = None) -> str:
+    """An HTML fragment showing a palette: the proportional bar, then one
     card per swatch (color block, hex code, share, name). Hovering a swatch
     or a part of the bar shows its family and nearest CSS named color too.
 
     Parameters
     ----------
-    palette : Palette or sequence of Swatch
+    swatches : sequence of Swatch
+        Valid swatches (:func:`palettekit.palette.as_palette` checks them).
+    source : str or None
+        The palette's source on one line, shown in the caption.
 
     Returns
     -------
     str
         One ``<div>`` with inline styles; every text from the palette
-        (names, ``meta["source"]``) is HTML-escaped.
-
-    Raises
-    ------
-    ExportError
-        A swatch with values that cannot be shown (see :mod:`palettekit.export`).
+        (names, ``source``) is HTML-escaped.
     """
-    palette = _as_palette(palette)
-    swatches = list(palette)
+    swatches = list(swatches)
     titles = [_title(s) for s in swatches]
 
     caption = f"{len(swatches)} color{'' if len(swatches) == 1 else 's'}"
-    source = _source(palette)
     if source is not None:
         caption += f" from {source}"
 

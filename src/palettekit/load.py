@@ -35,7 +35,6 @@ import io
 import math
 import os
 import re
-import stat
 import threading
 import warnings
 from collections.abc import Iterator
@@ -50,13 +49,14 @@ from PIL import Image, UnidentifiedImageError
 from .errors import (
     EmptyImageError,
     ImageLoadError,
-    ImageNotFoundError,
     ImageTooLargeError,
     OptionsError,
     PaletteError,
     UnsupportedImageError,
 )
-from .fetch import _one_line, display_url
+from .fetch import display_url
+from .sources import check_byte_count, is_url, open_path, read_file_object
+from .text import one_line, reason_of
 
 __all__ = ["ImageSource", "LoadedImage", "load_image", "working_size", "source_label"]
 
@@ -77,8 +77,6 @@ _TRANSPOSE_FOR_ORIENTATION = {
 }
 """EXIF orientation -> the transpose that makes the stored image upright."""
 
-_READ_CHUNK = 1 << 20
-_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://|^data:", re.IGNORECASE)
 
 # Pillow's reduce step before the final box filter: reduce by an integer
 # factor while the result stays at least this many times the target size.
@@ -133,7 +131,7 @@ def source_label(source: object) -> str:
         text = os.fspath(source)
         if isinstance(text, bytes):
             text = os.fsdecode(text)
-        return display_url(text) if _URL_RE.match(text) else _one_line(text)
+        return display_url(text) if is_url(text) else one_line(text, 160, escape=True)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return f"<{len(source)} bytes>"
     if isinstance(source, Image.Image):
@@ -142,13 +140,8 @@ def source_label(source: object) -> str:
         return f"<array {'x'.join(map(str, source.shape))} {source.dtype}>"
     name = getattr(source, "name", None)
     if isinstance(name, str):
-        return _one_line(name)
+        return one_line(name, 160, escape=True)
     return f"<{type(source).__name__}>"
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    return _one_line(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, 200)
 
 
 # --- sizes ---------------------------------------------------------------------------
@@ -250,7 +243,7 @@ def _pillow(label: str, doing: str) -> Iterator[None]:
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(
             f"{label}: refused before decoding by Pillow's decompression-bomb guard "
-            f"({_reason(exc)})"
+            f"({reason_of(exc)})"
         ) from None
     except UnidentifiedImageError:
         raise UnsupportedImageError(
@@ -259,67 +252,7 @@ def _pillow(label: str, doing: str) -> Iterator[None]:
     except MemoryError:
         raise ImageTooLargeError(f"{label}: not enough memory to {doing}") from None
     except Exception as exc:  # corrupt data makes Pillow raise almost anything
-        raise ImageLoadError(f"{label}: cannot {doing} ({_reason(exc)})") from None
-
-
-def _read_file_object(stream: Any, max_bytes: int, label: str) -> bytes:
-    """Every byte of a caller's binary file object, at most ``max_bytes``."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        try:
-            chunk = stream.read(min(_READ_CHUNK, max_bytes + 1 - size))
-        except Exception as exc:  # the caller's object may raise anything
-            raise ImageLoadError(f"{label}: reading failed ({_reason(exc)})") from None
-        if isinstance(chunk, str):
-            raise ImageLoadError(
-                f"{label}: file object is in text mode (read() returned str); open it with 'rb'"
-            )
-        if chunk is None:
-            raise ImageLoadError(f"{label}: file object returned None (non-blocking stream?)")
-        if not isinstance(chunk, (bytes, bytearray, memoryview)):
-            raise ImageLoadError(f"{label}: file object returned {type(chunk).__name__}, not bytes")
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > max_bytes:
-            raise ImageTooLargeError(f"{label}: more than {max_bytes} bytes (option max_bytes)")
-        chunks.append(bytes(chunk))
-
-
-def _check_byte_count(size: int, max_bytes: int, label: str) -> None:
-    """The same byte limit for files and bytes as for downloads and file objects."""
-    if size > max_bytes:
-        raise ImageTooLargeError(
-            f"{label}: {size} bytes is more than the limit of {max_bytes} (option max_bytes)"
-        )
-
-
-def _open_path(text: str, label: str) -> IO[bytes]:
-    """Open a regular, non-empty file for binary reading."""
-    try:
-        kind = os.stat(text).st_mode
-        # A FIFO would block until a writer comes, a device may never end:
-        # only regular files are opened.
-        handle = open(text, "rb") if stat.S_ISREG(kind) else None  # noqa: SIM115
-    except (FileNotFoundError, NotADirectoryError):
-        raise ImageNotFoundError(f"{label}: no such file") from None
-    except PermissionError:
-        raise ImageLoadError(f"{label}: permission denied") from None
-    except (OSError, ValueError) as exc:
-        raise ImageLoadError(f"{label}: cannot open ({_reason(exc)})") from None
-    if handle is None:
-        if stat.S_ISDIR(kind):
-            raise ImageNotFoundError(f"{label}: is a directory, not an image file")
-        raise UnsupportedImageError(f"{label}: not a regular file")
-    try:
-        empty = os.fstat(handle.fileno()).st_size == 0
-    except OSError:
-        empty = False
-    if empty:
-        handle.close()
-        raise UnsupportedImageError(f"{label}: empty file")
-    return handle
+        raise ImageLoadError(f"{label}: cannot {doing} ({reason_of(exc)})") from None
 
 
 # --- numpy arrays --------------------------------------------------------------------
@@ -974,23 +907,23 @@ def load_image(
         text = os.fspath(source)
         if isinstance(text, bytes):
             text = os.fsdecode(text)
-        if _URL_RE.match(text) and not os.path.exists(text):
+        if is_url(text) and not os.path.exists(text):
             from .fetch import fetch_with_options
 
             data = fetch_with_options(text, options)
             if not data:
                 raise UnsupportedImageError(f"{label}: empty response")
             return _load_stream(io.BytesIO(data), label, options, limit, display)
-        with _open_path(text, label) as handle:
-            _check_byte_count(os.fstat(handle.fileno()).st_size, options.max_bytes, label)
+        with open_path(text, label) as handle:
+            check_byte_count(os.fstat(handle.fileno()).st_size, options.max_bytes, label)
             return _load_stream(handle, label, options, limit, display)
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
             raise UnsupportedImageError(f"{label}: empty data")
-        _check_byte_count(memoryview(source).nbytes, options.max_bytes, label)
+        check_byte_count(memoryview(source).nbytes, options.max_bytes, label)
         return _load_stream(io.BytesIO(source), label, options, limit, display)
     if hasattr(source, "read"):
-        data = _read_file_object(source, options.max_bytes, label)
+        data = read_file_object(source, options.max_bytes, label)
         if not data:
             raise UnsupportedImageError(f"{label}: empty file object")
         return _load_stream(io.BytesIO(data), label, options, limit, display)

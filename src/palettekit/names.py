@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .colorspace import srgb_to_oklab
+from .families import FAMILIES, family_indices
 
 __all__ = [
     "SurveyNames",
@@ -46,6 +47,8 @@ __all__ = [
     "nearest_names",
     "css_color_names",
     "nearest_css_names",
+    "ColorLabel",
+    "color_labels",
 ]
 
 SURVEY_DATA = "xkcd_names.tsv"
@@ -112,7 +115,6 @@ def parse_survey_names(text: str) -> SurveyNames:
     RuntimeError
         A line does not have that form.
     """
-    from .families import FAMILIES
 
     position = {family: i for i, family in enumerate(FAMILIES)}
     names: list[str] = []
@@ -175,7 +177,6 @@ def nearest_names(
     ValueError
         ``families`` does not have one entry per color.
     """
-    from .families import family_indices
 
     lab = np.asarray(oklab, dtype=np.float64).reshape(-1, 3)
     family = family_indices(lab) if families is None else np.asarray(families, dtype=np.intp)
@@ -244,3 +245,54 @@ def nearest_css_names(oklab: npt.ArrayLike) -> tuple[list[str], npt.NDArray[np.f
     d2 = ((lab[:, None, :] - table[None, :, :]) ** 2).sum(-1)
     index = np.argmin(d2, axis=1)
     return [names[i] for i in index], np.sqrt(d2[np.arange(lab.shape[0]), index])
+
+
+@dataclass(frozen=True)
+class ColorLabel:
+    """Words for one color.
+
+    Attributes
+    ----------
+    family : str
+        One of :data:`palettekit.families.FAMILIES`.
+    name : str
+        Name people use: the nearest xkcd survey name that says ``family``
+        (:func:`palettekit.names.nearest_names`).
+    name_distance : float
+        Oklab distance to the survey color of ``name``, >= 0 (about 0.02 is
+        a just-noticeable difference).
+    css_name : str
+        Nearest CSS named color (Euclidean distance in Oklab), whatever its family.
+    css_distance : float
+        Oklab distance to that CSS color, >= 0 (0 for an exact match).
+    """
+
+    family: str
+    name: str
+    name_distance: float
+    css_name: str
+    css_distance: float
+
+
+def color_labels(oklab: npt.ArrayLike) -> list[ColorLabel]:
+    """Family, survey name and nearest CSS name, with distances, for each color.
+
+    Parameters
+    ----------
+    oklab : (N, 3) float
+        Colors in Oklab, L in [0, 1]. N may be 0.
+
+    Returns
+    -------
+    list of N ColorLabel
+    """
+    index = family_indices(oklab)
+    lab = np.asarray(oklab, dtype=np.float64)
+    names, name_distances = nearest_names(lab, index)
+    css_names, css_distances = nearest_css_names(lab)
+    return [
+        ColorLabel(FAMILIES[f], name, float(distance), css_name, float(css_distance))
+        for f, name, distance, css_name, css_distance in zip(
+            index, names, name_distances, css_names, css_distances, strict=True
+        )
+    ]

@@ -11,12 +11,22 @@ import dataclasses
 import math
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import OptionsError
 
-__all__ = ["Options", "SPACES", "SORTS", "KINDS", "parse_color"]
+__all__ = [
+    "Options",
+    "OptionSpec",
+    "option",
+    "option_specs",
+    "web_option_names",
+    "SPACES",
+    "SORTS",
+    "KINDS",
+    "parse_color",
+]
 
 SPACES = ("oklab", "cielab", "srgb")
 """Color spaces k-means can run in."""
@@ -168,6 +178,135 @@ def _check_frames(value: object) -> str | int:
     return _check_int("frames", value, 1, MAX_FRAMES)
 
 
+# --- reading an option from text (the command line) --------------------------------
+
+
+def parse_integer(text: str) -> int:
+    """``" 12 "`` -> 12."""
+    return int(text.strip())
+
+
+def parse_count(text: str, unit: int) -> int:
+    """An integer with an optional suffix K, M or G (times ``unit``, ``unit**2`` ...)."""
+    cleaned = text.strip()
+    scale = 1
+    if cleaned and cleaned[-1].upper() in "KMG":
+        scale = unit ** ("KMG".index(cleaned[-1].upper()) + 1)
+        cleaned = cleaned[:-1]
+    return int(cleaned) * scale
+
+
+def parse_k(text: str) -> int | str:
+    """An integer, or ``"auto"``."""
+    cleaned = text.strip().lower()
+    return "auto" if cleaned == "auto" else int(cleaned)
+
+
+def parse_pixels(text: str) -> int:
+    """A pixel count; K, M, G are powers of 1000 (``250k``)."""
+    return parse_count(text, 1000)
+
+
+def parse_pixels_or_none(text: str) -> int | None:
+    """A pixel count, or ``none``."""
+    return None if text.strip().lower() == "none" else parse_count(text, 1000)
+
+
+def parse_bytes(text: str) -> int:
+    """A byte count; K, M, G are powers of 1024 (``100M``)."""
+    return parse_count(text, 1024)
+
+
+def parse_real(text: str) -> float:
+    """A number."""
+    return float(text.strip())
+
+
+def parse_lower(text: str) -> str:
+    """A word, lowercased."""
+    return text.strip().lower()
+
+
+def parse_text(text: str) -> str:
+    """Text without surrounding spaces."""
+    return text.strip()
+
+
+def parse_text_or_none(text: str) -> str | None:
+    """Text, or ``none``."""
+    return None if text.strip().lower() == "none" else text.strip()
+
+
+@dataclasses.dataclass(frozen=True)
+class OptionSpec:
+    """How one :class:`Options` field is offered to people: its flag, help and web schema.
+
+    The command line's flags (:mod:`palettekit.cli.flags`), the web API's
+    request fields and its OpenAPI schema (:mod:`palettekit.web.api`) are
+    generated from these, so a field added with its spec needs no other edit.
+
+    Attributes
+    ----------
+    help : str
+        Help of the command-line flag; ``{default}`` is replaced by the
+        default value (``{default:g}``, ``{default:,}`` ... work) and
+        ``{default_mib}`` by it in MiB. ``%`` must be written ``%%``.
+    flags : tuple of str
+        The flags; by default ``--field-name``.
+    metavar : str, optional
+        Placeholder of the value in the help; by default ``FIELD_NAME``.
+    parse : callable, optional
+        ``parse(text) -> value`` for the command line; by default it follows
+        the type of the default (int, float, text; a bool is an on/off flag).
+        :class:`Options` validates the value afterwards.
+    choices : tuple of str, optional
+        The accepted words, shown in the help and as the schema's ``enum``.
+    web : bool
+        A web request may set it. Limits of bytes, pixels, frames and time
+        stay the server's.
+    schema : mapping
+        OpenAPI keywords of the web field (``description``, ``example``,
+        ``minimum``, ``maximum``, or a whole ``oneOf``); ``type``,
+        ``default`` and ``enum`` are added from the field.
+    """
+
+    help: str
+    flags: tuple[str, ...] = ()
+    metavar: str | None = None
+    parse: Callable[[str], Any] | None = None
+    choices: tuple[str, ...] | None = None
+    web: bool = False
+    schema: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+_SPEC_KEY = "palettekit"
+
+
+def option(default: Any, spec: OptionSpec) -> Any:
+    """A dataclass field of :class:`Options` (or a subclass) with its :class:`OptionSpec`."""
+    return dataclasses.field(default=default, metadata={_SPEC_KEY: spec})
+
+
+def option_specs(cls: type[Options] | None = None) -> dict[str, tuple[Any, OptionSpec]]:
+    """Every field of ``cls`` (default :class:`Options`) with its default and spec, in order.
+
+    A field declared without a spec gets a plain one: ``--field-name``, its
+    default in the help, not settable from the web.
+    """
+    out: dict[str, tuple[Any, OptionSpec]] = {}
+    for f in dataclasses.fields(cls or Options):
+        spec = f.metadata.get(_SPEC_KEY)
+        if spec is None:
+            spec = OptionSpec(help=f"Options.{f.name} (default {f.default!r})".replace("%", "%%"))
+        out[f.name] = (f.default, spec)
+    return out
+
+
+def web_option_names(cls: type[Options] | None = None) -> tuple[str, ...]:
+    """Names of the fields of ``cls`` a web request may set, in field order."""
+    return tuple(name for name, (_, spec) in option_specs(cls).items() if spec.web)
+
+
 @dataclasses.dataclass(frozen=True)
 class Options:
     """How to extract a palette. Immutable; validated on construction.
@@ -262,28 +401,238 @@ class Options:
         sampled evenly) or N sampled evenly (1 to 64).
     """
 
-    k: int | str = 5
-    kind: str = "palette"
-    space: str = "oklab"
-    sort: str = "share"
-    seed: int = 0
-    n_init: int = 8
-    max_iter: int = 100
-    tol: float = 1e-4
-    max_pixels: int | None = 250_000
-    histogram_bits: int = 5
-    alpha_threshold: int = 128
-    composite_on: tuple[int, int, int] | None = None
-    max_image_pixels: int = 150_000_000
-    max_bytes: int = 100 * 1024 * 1024
-    max_decode_bytes: int = 204_000_000
-    timeout: float = 20.0
-    max_k: int = 12
-    detect_background: bool = False
-    exclude_background: bool = False
-    crop: tuple[int, int, int, int] | tuple[float, float, float, float] | None = None
-    frames: str | int = "first"
-    block_private_urls: bool = False
+    k: int | str = option(
+        5,
+        OptionSpec(
+            flags=("-k", "--num-colors"),
+            parse=parse_k,
+            metavar="K",
+            help="number of colors, 1-256, or 'auto' to choose it per image (default {default})",
+            web=True,
+            schema={
+                "oneOf": [
+                    {"type": "integer", "minimum": 1, "maximum": 256},
+                    {"type": "string", "enum": ["auto"]},
+                ],
+                "description": 'Number of colors, or "auto" to choose it for the image '
+                "(up to max_k).",
+            },
+        ),
+    )
+    kind: str = option(
+        "palette",
+        OptionSpec(
+            parse=parse_lower,
+            choices=KINDS,
+            help="what the colors are: 'palette', the k colors that represent the pixels best "
+            "(k-means), or 'theme', the k distinct colors a person would pick, each one "
+            "that occurs in the image, vivid and salient ones first (default {default})",
+            web=True,
+            schema={
+                "description": (
+                    'What the colors are: "palette", the k colors that represent the image\'s '
+                    'pixels best (k-means, with their shares); "theme", the k distinct colors a '
+                    "person would pick, each one that occurs in the image, vivid and salient "
+                    "colors first (shares count the pixels nearest to each)."
+                )
+            },
+        ),
+    )
+    space: str = option(
+        "oklab",
+        OptionSpec(
+            parse=parse_lower,
+            choices=SPACES,
+            help="color space k-means runs in (default {default})",
+            web=True,
+            schema={"description": 'Color space k-means runs in (kind "palette" only).'},
+        ),
+    )
+    sort: str = option(
+        "share",
+        OptionSpec(
+            parse=parse_lower,
+            choices=SORTS,
+            help="order of the colors: largest share first, lightest first, or by hue with "
+            "grays last (default {default})",
+            web=True,
+            schema={"description": "Order of the swatches."},
+        ),
+    )
+    seed: int = option(
+        0,
+        OptionSpec(
+            metavar="N",
+            help="seed of the k-means++ starts; same seed, same palette (default {default})",
+            web=True,
+            schema={"minimum": 0},
+        ),
+    )
+    n_init: int = option(
+        8,
+        OptionSpec(
+            metavar="N",
+            help="k-means++ starts; the best is kept (default {default})",
+            web=True,
+            schema={"minimum": 1, "maximum": 1000},
+        ),
+    )
+    max_iter: int = option(
+        100,
+        OptionSpec(
+            metavar="N",
+            help="most Lloyd iterations per start (default {default})",
+            web=True,
+            schema={"minimum": 1, "maximum": 100_000},
+        ),
+    )
+    tol: float = option(
+        1e-4,
+        OptionSpec(
+            metavar="X",
+            help="convergence tolerance, relative to the data's variance (default {default:g})",
+            web=True,
+            schema={"minimum": 0},
+        ),
+    )
+    max_pixels: int | None = option(
+        250_000,
+        OptionSpec(
+            parse=parse_pixels_or_none,
+            metavar="N|none",
+            help="working size: reduce the image to at most N pixels before counting colors "
+            "(250k, 1M ...); 'none' keeps full resolution (default {default})",
+            web=True,
+            schema={"minimum": 1, "description": "Working size in pixels."},
+        ),
+    )
+    histogram_bits: int = option(
+        5,
+        OptionSpec(
+            metavar="B",
+            help="bits per channel of the color histogram, 1-8; 8 counts exact colors "
+            "(default {default})",
+            web=True,
+            schema={"minimum": 1, "maximum": 8},
+        ),
+    )
+    alpha_threshold: int = option(
+        128,
+        OptionSpec(
+            metavar="A",
+            help="pixels with alpha below A (0-255) are transparent and ignored "
+            "(default {default})",
+            web=True,
+            schema={"minimum": 0, "maximum": 255},
+        ),
+    )
+    composite_on: tuple[int, int, int] | None = option(
+        None,
+        OptionSpec(
+            parse=parse_text_or_none,
+            metavar="COLOR",
+            help="composite transparent pixels onto this color ('#rrggbb') instead of ignoring "
+            "them (default: ignore)",
+            web=True,
+            schema={
+                "example": "#ffffff",
+                "description": "Composite transparent pixels onto this color instead of "
+                "dropping them.",
+            },
+        ),
+    )
+    max_image_pixels: int = option(
+        150_000_000,
+        OptionSpec(
+            parse=parse_pixels,
+            metavar="N",
+            help="refuse images whose header declares more pixels, before decoding "
+            "(default {default:,})",
+        ),
+    )
+    max_bytes: int = option(
+        100 * 1024 * 1024,
+        OptionSpec(
+            parse=parse_bytes,
+            metavar="N",
+            help="largest file or download read, in bytes; K, M, G suffixes are binary "
+            "(default {default_mib}M)",
+        ),
+    )
+    max_decode_bytes: int = option(
+        204_000_000,
+        OptionSpec(
+            parse=parse_bytes,
+            metavar="N",
+            help="refuse images whose decoding would take more memory, estimated from the "
+            "header; K, M, G suffixes are binary (default {default:,})",
+        ),
+    )
+    timeout: float = option(
+        20.0,
+        OptionSpec(
+            metavar="SECONDS",
+            help="total time limit for downloading a URL (default {default:g})",
+        ),
+    )
+    max_k: int = option(
+        12,
+        OptionSpec(
+            metavar="K",
+            help="largest number of colors -k auto may choose, 1-256 (default {default})",
+            web=True,
+            schema={
+                "minimum": 1,
+                "maximum": 256,
+                "description": 'Largest k that k="auto" may choose.',
+            },
+        ),
+    )
+    detect_background: bool = option(
+        False,
+        OptionSpec(
+            help="look for a flat backdrop along the image border and report it "
+            "(json: meta.background)",
+            web=True,
+        ),
+    )
+    exclude_background: bool = option(
+        False,
+        OptionSpec(
+            help="leave the backdrop's pixels out of the palette (implies --detect-background)",
+            web=True,
+        ),
+    )
+    crop: tuple[int, int, int, int] | tuple[float, float, float, float] | None = option(
+        None,
+        OptionSpec(
+            parse=parse_text,
+            metavar="L,T,R,B",
+            help="use only this box: pixels (0,0,640,480) or fractions (0.1,0,0.9,1 or "
+            "10%%,0%%,90%%,100%%); right and bottom exclusive",
+            web=True,
+            schema={
+                "example": "10%,10%,90%,90%",
+                "description": "Region to analyse: left,top,right,bottom in pixels or fractions.",
+            },
+        ),
+    )
+    frames: str | int = option(
+        "first",
+        OptionSpec(
+            parse=parse_lower,
+            metavar="first|all|N",
+            help="frames of an animation: the first, all (at most 64) or N sampled evenly "
+            "(default {default})",
+        ),
+    )
+    block_private_urls: bool = option(
+        False,
+        OptionSpec(
+            help="refuse URL inputs that resolve to loopback, private or link-local addresses "
+            "(by default any URL is fetched, localhost included)",
+        ),
+    )
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -341,7 +690,7 @@ class Options:
 
     def replace(self, **changes: Any) -> Options:
         """Return a copy with some options changed (validated)."""
-        return Options.from_kwargs(self, **changes)
+        return type(self).from_kwargs(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready dict of every option (colors as lists)."""

@@ -11,10 +11,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
-from .errors import OptionsError
+from .errors import ExportError, OptionsError
 from .options import SORTS
+from .text import one_line
 
-__all__ = ["Swatch", "Palette", "ReadOnlyDict", "SCHEMA"]
+__all__ = [
+    "Swatch",
+    "Palette",
+    "PaletteLike",
+    "ReadOnlyDict",
+    "SCHEMA",
+    "as_palette",
+    "swatch_problem",
+    "source_of",
+]
 
 SCHEMA = "palettekit.palette/2"
 """Identifier of the plain-data form of a palette (see :meth:`Palette.to_dict`).
@@ -313,6 +323,74 @@ class Palette(Sequence[Swatch]):
         }
 
     def _repr_html_(self) -> str:
-        from .html import palette_to_html
+        """The palette as an HTML fragment, for Jupyter (:mod:`palettekit.html`).
 
-        return palette_to_html(self)
+        Raises
+        ------
+        ExportError
+            A swatch with values that cannot be shown (see :func:`swatch_problem`).
+        """
+        from .html import swatches_to_html
+
+        checked = as_palette(self)
+        return swatches_to_html(list(checked), source_of(checked))
+
+
+PaletteLike = Palette | Sequence[Swatch]
+"""A :class:`Palette`, or any sequence of :class:`Swatch` (meta then empty)."""
+
+
+def as_palette(palette: PaletteLike) -> Palette:
+    """The palette, checked; sequences of swatches become a Palette without meta.
+
+    Raises
+    ------
+    ExportError
+        Not a palette or sequence of swatches, or a swatch with values no
+        exporter can write (rgb outside [0, 255], a share or Oklab value that
+        is not a finite number ...).
+    """
+    if not isinstance(palette, Palette):
+        if isinstance(palette, (str, bytes)) or not isinstance(palette, Sequence):
+            raise ExportError(f"not a palette: {type(palette).__name__}")
+        palette = Palette(palette)
+    for position, swatch in enumerate(palette, start=1):
+        problem = swatch_problem(swatch)
+        if problem:
+            raise ExportError(f"cannot export color {position}: {problem}")
+    return palette
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def swatch_problem(swatch: object) -> str | None:
+    """Why no exporter can write ``swatch`` (one line), or None if it is a valid Swatch."""
+    if not isinstance(swatch, Swatch):
+        return f"not a Swatch but {type(swatch).__name__}"
+    rgb = swatch.rgb
+    if not (
+        isinstance(rgb, tuple) and len(rgb) == 3 and all(_is_int(c) and 0 <= c <= 255 for c in rgb)
+    ):
+        return f"rgb must be three ints in [0, 255], got {rgb!r}"
+    if not (_is_finite(swatch.share) and swatch.share >= 0):
+        return f"share must be a finite number >= 0, got {swatch.share!r}"
+    if not (_is_int(swatch.count) and swatch.count >= 0):
+        return f"count must be an int >= 0, got {swatch.count!r}"
+    oklab = swatch.oklab
+    if not (isinstance(oklab, tuple) and len(oklab) == 3 and all(map(_is_finite, oklab))):
+        return f"oklab must be three finite numbers, got {oklab!r}"
+    if not isinstance(swatch.name, str):
+        return f"name must be a str, got {swatch.name!r}"
+    return None
+
+
+def source_of(palette: Palette) -> str | None:
+    """``meta["source"]`` on one line (at most 200 characters), or None if there is none."""
+    source = palette.meta.get("source")
+    return one_line(source, 200) if isinstance(source, str) and source.strip() else None

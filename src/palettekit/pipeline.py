@@ -16,14 +16,15 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from . import colorspace, region
+from . import colorspace, select
 from ._version import __version__
 from .autok import choose_k, flat_graphic_k, merge_close_rgb
 from .cluster import (
@@ -33,18 +34,25 @@ from .cluster import (
     squared_distances,
     weighted_kmedians,
 )
-from .errors import EmptyImageError, FewerColorsWarning
+from .errors import EmptyImageError, FewerColorsWarning, OptionsError
 from .flat import LOSSY_FORMATS, FlatGraphic, detect_flat_graphic, snap_histogram
-from .histogram import ColorHistogram, coarsen, color_histogram
+from .histogram import ColorHistogram, HistogramSum, coarsen, color_histogram
 from .load import ImageSource, LoadedImage, load_image, source_label
 from .names import nearest_names
 from .options import Options
 from .palette import Palette, Swatch, _sort_key
-from .pixels import OpaquePixels, opaque_pixels
+from .pixels import opaque_pixels
 from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
 from .theme import SaliencyMap, select_theme, spatial_saliency
 
-__all__ = ["extract", "palette_from_pixels", "palette_from_histogram"]
+__all__ = [
+    "extract",
+    "extract_merged",
+    "pixels_of",
+    "SourcePixels",
+    "palette_from_pixels",
+    "palette_from_histogram",
+]
 
 # With at most this many occupied bins the image is graphics-like: count its
 # exact colors instead, so that few-color images keep their colors exactly.
@@ -137,7 +145,7 @@ def extract(
     mask : optional
         An image of the source's size (path, PIL image, bool array, ...);
         only pixels where it is light and opaque are used
-        (:mod:`palettekit.region`).
+        (:mod:`palettekit.select`).
     **kwargs
         Any field of :class:`Options` (``space``, ``sort``, ``seed``,
         ``max_pixels``, ``alpha_threshold``, ``composite_on``, ...).
@@ -167,45 +175,94 @@ def extract(
     timer = _Timer()
     label = source_label(source)
 
-    if region.needs_selection(opts, mask):
-        # Frames, crop, mask or background: region.py loads and selects.
-        with timer.stage("select"):
-            selection = region.select_pixels(source, opts, mask=mask, label=label)
-        return _palette_from_selection(selection, opts, timer=timer, label=label, warn=warn)
-    loaded, pixels = load_opaque_pixels(source, opts, timer=timer, label=label)
-    meta = _source_meta(label, loaded, pixels.total, pixels.rgb, pixels.transparent_share)
+    source_pixels = pixels_of(source, opts, timer=timer, label=label, mask=mask)
     flat = None
-    if loaded.format not in LOSSY_FORMATS:
+    saliency = None
+    loaded = source_pixels.loaded
+    if loaded is not None and loaded.format not in LOSSY_FORMATS:
         with timer.stage("flat"):
             flat = detect_flat_graphic(
-                loaded.image, opts.alpha_threshold, opts.composite_on, rgb=pixels.rgb
+                loaded.image, opts.alpha_threshold, opts.composite_on, rgb=source_pixels.rgb
             )
-    saliency = None
-    if opts.kind == "theme":
+    if loaded is not None and opts.kind == "theme":
         with timer.stage("saliency"):
             saliency = spatial_saliency(loaded.image, opts.alpha_threshold)
-    return palette_from_pixels(
-        pixels.rgb,
+    palette = palette_from_pixels(
+        source_pixels.rgb,
         opts,
-        meta=meta,
+        meta=source_pixels.meta,
         timer=timer,
         label=label,
         warn=warn,
         flat=flat,
         saliency=saliency,
     )
+    return _with_notes(palette, source_pixels.notes)
 
 
-def load_opaque_pixels(
-    source: ImageSource, opts: Options, *, timer: _Timer, label: str
-) -> tuple[LoadedImage, OpaquePixels]:
-    """Load a source at working size and keep its opaque pixels.
+@dataclass
+class SourcePixels:
+    """The pixels of one source that its palette is made from.
+
+    Attributes
+    ----------
+    rgb : (N, 3) uint8
+        Opaque sRGB pixels in [0, 255], N >= 1.
+    meta : dict
+        Keys for ``Palette.meta`` describing the source and the selection
+        (source, format, sizes, pixels, opaque_pixels, transparent_share,
+        and frames, crop, mask, background when asked for).
+    notes : list of str
+        Notes of the selection for ``meta["warnings"]``.
+    loaded : LoadedImage or None
+        The whole image at working size, when every pixel of it is used (no
+        frames, crop, mask or background asked for); ``None`` otherwise.
+    """
+
+    rgb: npt.NDArray[np.uint8]
+    meta: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    loaded: LoadedImage | None = None
+
+    @property
+    def total(self) -> int:
+        """Pixels considered, transparent ones included."""
+        return int(self.meta["pixels"])
+
+
+def pixels_of(
+    source: ImageSource,
+    opts: Options,
+    *,
+    timer: _Timer,
+    label: str,
+    mask: ImageSource | None = None,
+) -> SourcePixels:
+    """Load one source and choose its pixels: the first two steps of every palette.
+
+    Frames, crop, mask and background are applied by :mod:`palettekit.select`
+    when asked for; otherwise the whole image at working size is used.
 
     Raises
     ------
+    ImageLoadError
+        The source cannot be read.
     EmptyImageError
-        Every pixel is transparent.
+        No opaque pixel is left.
     """
+    if select.needs_selection(opts, mask):
+        with timer.stage("select"):
+            selection = select.select_pixels(source, opts, mask=mask, label=label)
+        if selection.rgb.shape[0] == 0:
+            raise EmptyImageError(
+                f"{label}: no opaque pixel in the selected region (alpha below "
+                f"{opts.alpha_threshold}, or outside the crop or mask)"
+            )
+        meta = _source_meta(
+            label, selection.first, selection.total, selection.rgb, selection.transparent_share
+        )
+        meta.update(selection.meta)
+        return SourcePixels(selection.rgb, meta, list(selection.notes))
     with timer.stage("load"):
         loaded = load_image(source, opts)
     with timer.stage("pixels"):
@@ -215,7 +272,8 @@ def load_opaque_pixels(
             f"{label}: every pixel is transparent (alpha below {opts.alpha_threshold}); "
             "lower alpha_threshold or use composite_on"
         )
-    return loaded, pixels
+    meta = _source_meta(label, loaded, pixels.total, pixels.rgb, pixels.transparent_share)
+    return SourcePixels(pixels.rgb, meta, [], loaded)
 
 
 def _source_meta(
@@ -238,27 +296,97 @@ def _source_meta(
     }
 
 
-def _palette_from_selection(
-    selection: region.Selection, opts: Options, *, timer: _Timer, label: str, warn: bool
-) -> Palette:
-    """The end of :func:`extract` for pixels chosen by :mod:`palettekit.region`."""
-    if selection.rgb.shape[0] == 0:
-        raise EmptyImageError(
-            f"{label}: no opaque pixel in the selected region (alpha below "
-            f"{opts.alpha_threshold}, or outside the crop or mask)"
-        )
-    meta = _source_meta(
-        label, selection.first, selection.total, selection.rgb, selection.transparent_share
-    )
-    meta.update(selection.meta)
-    palette = palette_from_pixels(
-        selection.rgb, opts, meta=meta, timer=timer, label=label, warn=warn
-    )
-    if not selection.notes:
+def _with_notes(palette: Palette, notes: list[str]) -> Palette:
+    """``palette`` with ``notes`` put first in ``meta["warnings"]``."""
+    if not notes:
         return palette
-    full_meta = dict(palette.meta)
-    full_meta["warnings"] = list(selection.notes) + list(palette.meta["warnings"])
-    return Palette(palette.swatches, full_meta)
+    meta = dict(palette.meta)
+    meta["warnings"] = list(notes) + list(palette.meta["warnings"])
+    return Palette(palette.swatches, meta)
+
+
+def extract_merged(
+    sources: Iterable[ImageSource],
+    k: int | None = None,
+    *,
+    options: Options | None = None,
+    warn: bool = True,
+    **kwargs: Any,
+) -> Palette:
+    """Dominant colors of a set of images taken together.
+
+    The palette is computed from the sum of the images' color histograms, not
+    by averaging their palettes: an image counts in proportion to its
+    (working-size) pixels, and colors shared by several images add up. Each
+    image's pixels are chosen exactly as :func:`extract` chooses them (working
+    size, alpha, frames, crop, background), so the merge of a single image is
+    that image's palette.
+
+    Parameters
+    ----------
+    sources
+        Image sources as accepted by :func:`palettekit.extract` (paths, URLs,
+        bytes, file objects, PIL images, arrays). Read one at a time.
+    k, options, warn, **kwargs
+        As for :func:`palettekit.extract`.
+
+    Returns
+    -------
+    Palette
+        Shares are fractions of all the images' opaque pixels together.
+        ``meta`` has ``sources`` (labels), ``images``, ``pixels``,
+        ``opaque_pixels``, ``transparent_share``, plus the usual keys.
+
+    Raises
+    ------
+    OptionsError
+        No source given, or a bad option.
+    ImageLoadError, EmptyImageError
+        An image cannot be read or has no opaque pixel (the message names it).
+    """
+    if k is not None:
+        kwargs["k"] = k
+    opts = Options.from_kwargs(options, **kwargs)
+    timer = _Timer()
+    coarse = HistogramSum(opts.histogram_bits)
+    exact = HistogramSum(8)
+    exact_possible = True  # every image so far has few enough bins to count exactly
+    labels: list[str] = []
+    notes: list[str] = []
+    pixels_total = 0
+    opaque_total = 0
+    for source in sources:
+        label = source_label(source)
+        source_pixels = pixels_of(source, opts, timer=timer, label=label)
+        rgb = source_pixels.rgb
+        with timer.stage("histogram"):
+            coarse.add(color_histogram(rgb, opts.histogram_bits))
+            if exact_possible and opts.histogram_bits < 8:
+                if len(coarse) <= _EXACT_BELOW_BINS:
+                    exact.add(color_histogram(rgb, 8))
+                else:
+                    exact_possible = False
+                    exact = HistogramSum(8)
+        labels.append(label)
+        notes.extend(source_pixels.notes)
+        pixels_total += source_pixels.total
+        opaque_total += int(rgb.shape[0])
+    if not labels:
+        raise OptionsError("extract_merged needs at least one image source")
+    combined = coarse.histogram()
+    if exact_possible and opts.histogram_bits < 8 and len(combined) <= _EXACT_BELOW_BINS:
+        combined = exact.histogram()  # few colors overall: keep them exactly, as extract does
+    meta: dict[str, Any] = {
+        "source": labels[0] if len(labels) == 1 else f"<{len(labels)} images>",
+        "sources": labels,
+        "images": len(labels),
+        "pixels": pixels_total,
+        "opaque_pixels": opaque_total,
+        "transparent_share": (pixels_total - opaque_total) / pixels_total if pixels_total else 0.0,
+    }
+    label = meta["source"]
+    palette = palette_from_histogram(combined, opts, meta=meta, timer=timer, label=label, warn=warn)
+    return _with_notes(palette, notes)
 
 
 def palette_from_pixels(

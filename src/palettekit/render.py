@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ExportError, OptionsError
-from .export import PaletteLike, _as_palette, format_share
 from .options import Options, parse_color
+from .palette import PaletteLike, as_palette
+from .roles import relative_luminance
+from .text import format_share
 
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw, ImageFont
@@ -162,17 +164,6 @@ def bar_widths(shares: Sequence[float], width: int) -> list[int]:
 # --- text on colors ------------------------------------------------------------------
 
 
-def _relative_luminance(rgb: Sequence[int]) -> float:
-    """WCAG 2 relative luminance of an sRGB color in [0, 255], in [0, 1]."""
-
-    def linear(channel: int) -> float:
-        c = channel / 255.0
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (linear(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def text_color_for(rgb: Sequence[int]) -> RGB:
     """Black or white, whichever has the higher WCAG contrast ratio on ``rgb``.
 
@@ -186,7 +177,7 @@ def text_color_for(rgb: Sequence[int]) -> RGB:
     tuple of 3 int
         ``(0, 0, 0)`` or ``(255, 255, 255)``; black on a tie.
     """
-    luminance = _relative_luminance(rgb)
+    luminance = float(relative_luminance(rgb))
     on_black = (luminance + 0.05) / 0.05
     on_white = 1.05 / (luminance + 0.05)
     return _BLACK if on_black >= on_white else _WHITE
@@ -316,7 +307,7 @@ def palette_bar(
     height = _check_size("height", height)
     _check_area(width, height)
     labels = _check_flag("labels", labels)
-    bar, _ = _bar(list(_as_palette(palette)), width, height, labels)
+    bar, _ = _bar(list(as_palette(palette)), width, height, labels)
     return bar
 
 
@@ -359,7 +350,7 @@ def _on_background(image: Image.Image, background: RGB) -> Image.Image:
 
 def _frame_color(background: RGB) -> RGB:
     """A hairline color just distinct from the background (darker, or lighter on dark)."""
-    if _relative_luminance(background) > 0.2:
+    if float(relative_luminance(background)) > 0.2:
         return tuple(round(c * (1 - _FRAME_DARKEN)) for c in background)  # type: ignore[return-value]
     return tuple(round(c + (255 - c) * _FRAME_DARKEN) for c in background)  # type: ignore[return-value]
 
@@ -438,7 +429,7 @@ def figure(
     margin = _check_size("margin", margin, low=0)
     labels = _check_flag("labels", labels)
     card_color = parse_color(background)
-    swatches = _as_palette(palette)
+    swatches = as_palette(palette)
     if options is None:
         options = Options()
     elif not isinstance(options, Options):

@@ -18,7 +18,7 @@ if os.environ.get("CI") != "true":  # locally the web extra may be absent; in CI
 
 from webutil import LocalServer, Route, photo_like_image, png_bytes, stripes_image  # noqa: E402
 
-from palettekit.web.cli import bind_socket, uvicorn_config  # noqa: E402
+from palettekit.web.server import bind_socket, uvicorn_config  # noqa: E402
 from palettekit.web.settings import Settings  # noqa: E402
 
 

@@ -745,7 +745,7 @@ def test_palette_json_is_the_clis_but_for_the_documented_limits(client, tmp_path
 
 
 def test_slow_url_reports_the_fetch_timeout_not_the_request_timeout(make_client, local_server):
-    """Issue 11.8: the fetch's own TimeoutError was caught as the request's and relabelled."""
+    """The fetch's own TimeoutError was caught as the request's and relabelled."""
     release = threading.Event()
     server = local_server({"/slow.png": slow_response(5.0, release)})
     client = make_client(allow_private_urls=True, fetch_timeout=0.4, request_timeout=30)
@@ -760,7 +760,7 @@ def test_slow_url_reports_the_fetch_timeout_not_the_request_timeout(make_client,
 
 
 def test_deeply_nested_json_is_a_400(client, caplog):
-    """Issue 11.7: a JSON body nested 100,000 deep was a 500 with tracebacks in the log."""
+    """A JSON body nested 100,000 deep was a 500 with tracebacks in the log."""
     for depth in (100_000, 20_000):
         body = "[" * depth + "]" * depth
         response = client.post(
@@ -778,7 +778,7 @@ def test_deeply_nested_json_is_a_400(client, caplog):
 
 @pytest.mark.parametrize("path", ["/api/palette/", "/api/health/", "/static"])
 def test_redirects_do_not_echo_the_host_header(client, path):
-    """Issue 11.9: 'Host: evil.example' came back as 'location: http://evil.example/...'."""
+    """'Host: evil.example' came back as 'location: http://evil.example/...'."""
     response = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
     assert response.status_code in (307, 308)
     location = response.headers["location"]

@@ -1,4 +1,4 @@
-"""Idle and slow-header connections cannot lock clients out (issue 11.2), and the
+"""Idle and slow-header connections cannot lock clients out, and the
 protocol's own errors are JSON (11.9). Against a real ``palettekit serve`` on
 127.0.0.1 with a short head deadline."""
 
@@ -127,7 +127,7 @@ def test_oversized_head_gets_a_json_400(server):
 def test_requests_in_progress_are_capped_with_a_json_503_health_exempt():
     import asyncio
 
-    from palettekit.web.safety import ConcurrencyLimitMiddleware
+    from palettekit.web.middleware import ConcurrencyLimitMiddleware
 
     release = asyncio.Event()
 
@@ -169,7 +169,7 @@ def test_bodies_in_flight_are_bounded_with_a_json_503():
     """Upload bodies are held while they are read: their total is bounded, not just each."""
     import asyncio
 
-    from palettekit.web.safety import BodyLimitMiddleware
+    from palettekit.web.middleware import BodyLimitMiddleware
 
     release = asyncio.Event()
 

@@ -1,4 +1,4 @@
-"""The page's design-tool downloads (issue 5 in the web app) come from the API."""
+"""The page's design-tool downloads come from the API."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from webutil import photo_like_image, png_bytes, serve_bytes
 
-from palettekit.export import format_share
+from palettekit.text import format_share
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -405,7 +405,7 @@ def expect_no_result(page: Page, message: str) -> None:
 
 
 def test_a_failed_input_clears_the_previous_result(browser: Browser, tmp_path: Path):
-    # Issue 12: after a 415, a 502 or a 413, the previous image's swatches, bar
+    # After a 415, a 502 or a 413, the previous image's swatches, bar
     # and caption stayed, and JSON downloaded its palette under the new name.
     import socket
 
@@ -537,7 +537,7 @@ def test_api_docs_make_no_third_party_request(browser: Browser, live_url: str, p
 def test_docs_pages_render_under_their_csp_and_fetch_nothing_from_elsewhere(
     page: Page, live_url: str, path: str, rendered: str
 ):
-    """Issue 11.9: the docs pages had no CSP or frame protection, and /redoc fetched
+    """The docs pages had no CSP or frame protection, and /redoc fetched
     Redocly's logo from a CDN. Under the policy the page still renders, its own
     inline script runs, and the logo is never requested."""
     failures: dict[str, str] = {}

@@ -1,5 +1,5 @@
 """The page shows each swatch's name, its family and the nearest CSS name, and
-the name and family agree (issue 9: the page showed "brown · red")."""
+the name and family agree (the page showed "brown · red")."""
 
 from __future__ import annotations
 

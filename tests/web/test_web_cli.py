@@ -13,7 +13,7 @@ import pytest
 
 from palettekit.errors import OptionsError
 from palettekit.options import Options
-from palettekit.web.cli import bind_socket
+from palettekit.web.server import bind_socket
 from palettekit.web.settings import Settings
 
 
@@ -23,7 +23,7 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_module_imports_no_web_framework():
     done = run_python(
-        "import sys, palettekit.web.cli, palettekit.web.settings\n"
+        "import sys, palettekit.cli.serve, palettekit.web.server, palettekit.web.settings\n"
         "names = ('fastapi', 'starlette', 'uvicorn', 'pydantic')\n"
         "heavy = sorted(m for m in names if m in sys.modules)\n"
         "print(','.join(heavy))"
@@ -37,7 +37,7 @@ def test_serve_without_the_extra_prints_a_one_line_hint():
         "import sys\n"
         "for name in ('fastapi', 'uvicorn', 'python_multipart', 'multipart'):\n"
         "    sys.modules[name] = None\n"
-        "from palettekit.web.cli import run\n"
+        "from palettekit.cli.serve import run\n"
         "sys.exit(run(None))"
     )
     assert done.returncode == 1
@@ -171,7 +171,7 @@ def test_serve_with_bad_settings_is_a_usage_error(flags):
 
 def test_serve_help_has_one_flag_per_limit():
     from palettekit.cli import build_parser
-    from palettekit.web.cli import settings_from_args
+    from palettekit.cli.serve import settings_from_args
 
     parser = build_parser()
     serve = parser.commands["serve"]

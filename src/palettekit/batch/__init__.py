@@ -10,10 +10,17 @@ for Parquet results, ``palettekit[dask]`` for a Dask cluster).
 >>> summary = write_results(expand_sources(["photos/"]), "results.jsonl")  # doctest: +SKIP
 """
 
-from .errors import BatchError, ListFileError, MissingExtraError, ResultsFileError
-from .job import BatchInterrupted, BatchSummary, Progress, write_results
-from .runner import BatchResult, iter_results
+from ..errors import (
+    BatchError,
+    BatchInterrupted,
+    ListFileError,
+    MissingExtraError,
+    ResultsFileError,
+)
+from .results import BatchResult
+from .runner import iter_results
 from .sources import ExpansionReport, expand_sources
+from .write import BatchSummary, Progress, write_results
 from .writers import read_records
 
 __all__ = [

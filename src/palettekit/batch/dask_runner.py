@@ -1,6 +1,6 @@
 """Run a batch on a Dask distributed cluster (``palettekit[dask]``).
 
-The same work as the local pool (:func:`palettekit.batch.runner.extract_one`
+The same work as the local pool (:func:`palettekit.batch.results.extract_one`
 per source), submitted as one task per source with at most ``max_in_flight``
 tasks outstanding, so the stream of sources is never materialised. Results,
 record format, resume and error semantics are those of a local run.
@@ -31,9 +31,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..errors import BatchError, require_extra
 from ..options import Options
-from .errors import BatchError, require
-from .runner import BatchResult, _Orderer, default_workers, extract_one
+from .results import BatchResult, ResultOrderer, default_workers, extract_one
 
 __all__ = ["iter_results_dask", "dask_client"]
 
@@ -56,7 +56,7 @@ def iter_results_dask(
     A task whose worker died repeatedly (Dask's ``KilledWorker``) or that
     failed inside Dask gets a failed result; it never stops the run.
     """
-    distributed = require("distributed", "dask", "--dask")
+    distributed = require_extra("distributed", "dask", "--dask")
     if max_in_flight is None:
         try:
             threads = sum(client.nthreads().values())
@@ -64,7 +64,7 @@ def iter_results_dask(
             threads = default_workers()
         max_in_flight = 4 * max(1, threads) + 4
     run_id = uuid.uuid4().hex[:12]
-    orderer = _Orderer(ordered)
+    orderer = ResultOrderer(ordered)
     tasks: dict[str, tuple[int, str]] = {}
     completed = distributed.as_completed()
     exhausted = False
@@ -109,7 +109,7 @@ def dask_client(address: str, *, workers: int | None = None) -> Iterator[Any]:
     The LocalCluster has ``workers`` (default: all cores) single-threaded
     worker processes and no dashboard; it is closed on exit.
     """
-    distributed = require("distributed", "dask", "--dask")
+    distributed = require_extra("distributed", "dask", "--dask")
     if address == "local":
         cluster = distributed.LocalCluster(
             n_workers=workers or default_workers(),

@@ -24,7 +24,7 @@ import socket
 import sys
 from typing import Any
 
-from .errors import ResultsFileError
+from ..errors import ResultsFileError
 
 __all__ = ["OutputLock", "lock_path"]
 

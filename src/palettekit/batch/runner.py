@@ -17,14 +17,19 @@ from __future__ import annotations
 import os
 import signal
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from ..options import Options
+from .results import (
+    BatchResult,
+    ResultOrderer,
+    default_workers,
+    extract_one,
+    source_file_bytes,
+)
 
 __all__ = ["BatchResult", "iter_results", "extract_one", "default_workers"]
 
@@ -36,118 +41,6 @@ THREAD_LIMIT_VARS = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """The outcome for one source of a batch.
-
-    Attributes
-    ----------
-    index : int
-        Position of the source in the input stream (0-based, duplicates
-        dropped).
-    source : str
-        The source as given or found.
-    palette : dict or None
-        ``Palette.to_dict()`` (schema ``palettekit.palette/2``, without
-        timings) of a successful extraction, else None.
-    error_type : str or None
-        Class name of the exception for a failed source (e.g.
-        ``"ImageNotFoundError"``), else None.
-    error : str or None
-        One-line message of that exception, else None.
-    seconds : float
-        Wall time spent on this source in the worker, >= 0.
-    file_bytes : int or None
-        Size in bytes of a local file source, None for URLs or missing files.
-    """
-
-    index: int
-    source: str
-    palette: dict[str, Any] | None
-    error_type: str | None = None
-    error: str | None = None
-    seconds: float = 0.0
-    file_bytes: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when a palette was extracted."""
-        return self.palette is not None
-
-    def to_record(self) -> dict[str, Any]:
-        """The flat row written to results files (same keys for every row).
-
-        Keys: index, source, ok, width, height, bytes, k, k_returned,
-        colors (list of {hex, rgb, share, count, oklab, name}), distortion,
-        warnings, seconds, error_type, error.
-        """
-        meta: dict[str, Any] = self.palette["meta"] if self.palette else {}
-        size = meta.get("original_size") or [None, None]
-        return {
-            "index": self.index,
-            "source": self.source,
-            "ok": self.ok,
-            "width": size[0],
-            "height": size[1],
-            "bytes": self.file_bytes,
-            "k": meta.get("k"),
-            "k_returned": meta.get("k_returned"),
-            "colors": self.palette["colors"] if self.palette else None,
-            "distortion": meta.get("distortion"),
-            "warnings": list(meta.get("warnings", [])) if self.palette else None,
-            "seconds": round(self.seconds, 6),
-            "error_type": self.error_type,
-            "error": self.error,
-        }
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def _file_bytes(source: str) -> int | None:
-    if source.lower().startswith(("http://", "https://")):
-        return None
-    try:
-        return os.stat(source).st_size
-    except (OSError, ValueError):
-        return None
-
-
-def extract_one(index: int, source: str, options: Options) -> BatchResult:
-    """Extract one source, turning any exception into a failed result.
-
-    Pure with respect to the process: warnings are recorded in the palette's
-    meta, never emitted.
-    """
-    from ..pipeline import extract
-
-    start = time.perf_counter()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            palette = extract(source, options=options, warn=False)
-        data = palette.to_dict()
-        return BatchResult(
-            index, source, data, seconds=time.perf_counter() - start, file_bytes=_file_bytes(source)
-        )
-    except Exception as exc:  # one bad source must not stop the run
-        message = _one_line(str(exc)) or type(exc).__name__
-        return BatchResult(
-            index,
-            source,
-            None,
-            error_type=type(exc).__name__,
-            error=message,
-            seconds=time.perf_counter() - start,
-            file_bytes=_file_bytes(source),
-        )
-    except MemoryError:
-        return BatchResult(
-            index, source, None, "MemoryError", "out of memory", time.perf_counter() - start
-        )
 
 
 # --- worker process side --------------------------------------------------------
@@ -183,14 +76,6 @@ def _work(index: int, source: str) -> BatchResult:
 # --- parent side ------------------------------------------------------------------
 
 
-def default_workers() -> int:
-    """Number of cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 @contextmanager
 def single_threaded_children() -> Iterator[None]:
     """Set the BLAS/OpenMP thread caps to 1 for processes started inside.
@@ -218,7 +103,7 @@ def _crashed(index: int, source: str, *, detail: str) -> BatchResult:
         None,
         error_type="WorkerCrashError",
         error=f"the worker process died while extracting this source ({detail})",
-        file_bytes=_file_bytes(source),
+        file_bytes=source_file_bytes(source),
     )
 
 
@@ -293,32 +178,6 @@ def _indexed(
         if skip is not None and skip(text):
             continue
         yield index, text
-
-
-class _Orderer:
-    """Hands results back in submission order when asked to."""
-
-    def __init__(self, ordered: bool) -> None:
-        self.ordered = ordered
-        self.submitted: deque[int] = deque()
-        self.waiting: dict[int, BatchResult] = {}
-
-    def submit(self, index: int) -> None:
-        if self.ordered:
-            self.submitted.append(index)
-
-    def done(self, result: BatchResult) -> list[BatchResult]:
-        if not self.ordered:
-            return [result]
-        self.waiting[result.index] = result
-        out = []
-        while self.submitted and self.submitted[0] in self.waiting:
-            out.append(self.waiting.pop(self.submitted.popleft()))
-        return out
-
-    @property
-    def held(self) -> int:
-        return len(self.waiting)
 
 
 @contextmanager
@@ -407,7 +266,7 @@ def _pool_results(
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    orderer = _Orderer(ordered)
+    orderer = ResultOrderer(ordered)
     pending: dict[Any, tuple[int, str]] = {}
     suspects: deque[tuple[int, str]] = deque()  # rerun one at a time after a crash
     alone = False  # the one pending task is a suspect running by itself

@@ -24,14 +24,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
-from .errors import ListFileError
+from ..errors import ListFileError
+from ..sources import is_url
 
 __all__ = [
     "IMAGE_SUFFIXES",
     "ExpansionReport",
     "expand_sources",
     "source_digest",
-    "is_url",
 ]
 
 IMAGE_SUFFIXES = frozenset(
@@ -41,12 +41,6 @@ IMAGE_SUFFIXES = frozenset(
 """File suffixes (lowercase) taken as images when walking a directory."""
 
 _MAGIC = re.compile(r"[*?\[]")
-
-
-def is_url(text: str) -> bool:
-    """True for an http(s) URL."""
-    head = text[:8].lower()
-    return head.startswith("http://") or head.startswith("https://")
 
 
 def source_digest(source: str) -> int:

@@ -40,24 +40,24 @@ from typing import Any
 import numpy as np
 
 from .._io import sync_directory
-from .errors import ResultsFileError, require
+from ..errors import ResultsFileError, require_extra
 from .lock import OutputLock
 from .sources import source_digest
 
 __all__ = [
-    "FORMATS",
+    "RESULTS_FORMATS",
     "CSV_COLUMNS",
     "ResumeState",
     "ResultsWriter",
     "JsonlWriter",
     "CsvWriter",
     "ParquetWriter",
-    "format_for_path",
+    "results_format_of",
     "open_writer",
     "read_records",
 ]
 
-FORMATS = ("jsonl", "csv", "parquet")
+RESULTS_FORMATS = ("jsonl", "csv", "parquet")
 
 CSV_COLUMNS = (
     "index",
@@ -83,11 +83,13 @@ NAME_SEPARATOR = "|"
 _SYNC_SECONDS = 1.0
 
 
-def format_for_path(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+def results_format_of(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     """Results format: ``fmt`` if given, else by suffix (JSON Lines by default)."""
     if fmt is not None:
-        if fmt not in FORMATS:
-            raise ResultsFileError(f"unknown results format {fmt!r} (use {', '.join(FORMATS)})")
+        if fmt not in RESULTS_FORMATS:
+            raise ResultsFileError(
+                f"unknown results format {fmt!r} (use {', '.join(RESULTS_FORMATS)})"
+            )
         return fmt
     suffix = os.path.splitext(os.fspath(path).rstrip("/" + os.sep))[1].lower()
     if suffix == ".csv":
@@ -544,8 +546,8 @@ class ParquetWriter(ResultsWriter):
         part_seconds: float = 30.0,
     ) -> None:
         super().__init__(path)
-        self._pa = require("pyarrow", "parquet", "Parquet results")
-        self._pq = require("pyarrow.parquet", "parquet", "Parquet results")
+        self._pa = require_extra("pyarrow", "parquet", "Parquet results")
+        self._pq = require_extra("pyarrow.parquet", "parquet", "Parquet results")
         self._schema = _parquet_schema(self._pa)
         self.rows_per_part = rows_per_part
         self.part_seconds = part_seconds
@@ -650,7 +652,7 @@ def open_writer(
     **kwargs: Any,
 ) -> ResultsWriter:
     """A writer for ``path`` in ``fmt`` (default: by suffix)."""
-    kind = format_for_path(path, fmt)
+    kind = results_format_of(path, fmt)
     if kind == "csv":
         return CsvWriter(path)
     if kind == "parquet":
@@ -714,7 +716,7 @@ def read_records(path: str | os.PathLike[str], fmt: str | None = None) -> Iterat
         The file cannot be read or is not a results file.
     """
     path = os.fspath(path)
-    kind = format_for_path(path, fmt)
+    kind = results_format_of(path, fmt)
     if not os.path.exists(path):
         raise ResultsFileError(f"{path}: no such results file")
     try:
@@ -736,7 +738,7 @@ def read_records(path: str | os.PathLike[str], fmt: str | None = None) -> Iterat
                     raise ResultsFileError(f"{path}: malformed row")
                 yield _record_from_csv(dict(zip(CSV_COLUMNS, row, strict=False)))
         else:
-            pq = require("pyarrow.parquet", "parquet", "reading Parquet results")
+            pq = require_extra("pyarrow.parquet", "parquet", "reading Parquet results")
             writer = ParquetWriter.__new__(ParquetWriter)
             writer.path = path
             for _, part in writer._parts():

@@ -4,8 +4,12 @@ Modules
 -------
 settings
     :class:`~palettekit.web.settings.Settings`, the server's limits (light, no web imports).
-safety
-    SSRF guard for URL inputs, request body cap, bounded work queues.
+urls
+    The SSRF guard for URL inputs.
+middleware
+    Raw ASGI middleware: request body cap, requests in progress, security headers.
+queue
+    Bounded work queues (503 when full, 504 when slow).
 jobs
     The work of one request on a worker thread: extract, export, render; a
     header preflight; a small palette cache.
@@ -13,11 +17,12 @@ api
     The ``/api`` routes: palette JSON and exports, bar and figure PNGs.
 app
     :func:`~palettekit.web.app.create_app`, the FastAPI application factory.
-cli
-    ``palettekit serve``.
+server
+    The listening socket and uvicorn's configuration (``palettekit serve``,
+    whose flags are in :mod:`palettekit.cli.serve`).
 
 This package imports nothing heavy on its own; FastAPI is imported by
-``app`` and ``api`` only, so ``palettekit.web.cli`` stays cheap to load.
+``app`` and ``api`` only, so ``palettekit.web.server`` stays cheap to load.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ listed in :data:`ERROR_STATUSES`.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import io
 import logging
@@ -34,6 +35,8 @@ from starlette.requests import ClientDisconnect
 
 from .._version import __version__
 from ..errors import (
+    AddressRefusedError,
+    ApiError,
     EmptyImageError,
     ExportError,
     FetchError,
@@ -44,17 +47,12 @@ from ..errors import (
     PaletteError,
     UnsupportedImageError,
 )
-from ..options import KINDS, SORTS, SPACES, Options
+from ..options import Options, option_specs
 from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight, preview_job
-from .safety import (
-    AddressRefusedError,
-    ApiError,
-    WorkQueue,
-    check_url,
-    make_address_check,
-    megabytes,
-)
-from .settings import CLIENT_OPTION_NAMES, Settings
+from .middleware import megabytes
+from .queue import WorkQueue
+from .settings import Settings
+from .urls import check_url, make_address_check
 
 __all__ = ["Services", "make_router", "api_error_for", "options_from_fields", "ERROR_STATUSES"]
 
@@ -72,23 +70,9 @@ ERROR_STATUSES: dict[int, str] = {
     504: "the URL or the work took longer than the server's time limit",
 }
 
-_INT_OPTIONS = {
-    "k",
-    "seed",
-    "n_init",
-    "max_iter",
-    "max_pixels",
-    "histogram_bits",
-    "alpha_threshold",
-    "max_k",
-}
-_BOOL_OPTIONS = {"detect_background", "exclude_background"}
-_FLOAT_OPTIONS = {"tol"}
 # Every field a form may carry: the image's URL, the options, and the export
 # and rendering parameters.
-_FORM_FIELD_NAMES = frozenset(
-    {"url", "format", "width", "height", "bar_height", "labels", *CLIENT_OPTION_NAMES}
-)
+_REQUEST_FIELD_NAMES = frozenset({"url", "format", "width", "height", "bar_height", "labels"})
 _FORM_MAX_FIELDS = 32
 _FORM_MAX_FIELD_BYTES = 8 * 1024
 _JSON_MAX_BYTES = 64 * 1024
@@ -172,23 +156,26 @@ def api_error_for(exc: BaseException) -> ApiError:
 # --------------------------------------------------------------------------- fields
 
 
-def _coerce_option(name: str, value: Any) -> Any:
-    """Turn a form or query string into the option's type (JSON values pass as they are)."""
+def _coerce_option(name: str, default: Any, value: Any) -> Any:
+    """Turn a form or query string into the option's type (JSON values pass as they are).
+
+    The type follows the field's default: on/off, integer, number, or text
+    (with "" and "none" meaning None where the default is None). Text that is
+    not a number is left for :class:`Options` to refuse, with its message.
+    """
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if name == "k" and text.lower() == "auto":
-        return "auto"
-    if name in _BOOL_OPTIONS:
+    if isinstance(default, bool):
         return _parse_bool(name, text)
-    if name == "crop" and text.lower() in ("", "none"):
+    if default is None and text.lower() in ("", "none"):
         return None
-    if name in _INT_OPTIONS:
+    if isinstance(default, int):
         try:
             return int(text)
         except ValueError:
-            raise OptionsError(f"{name} must be an integer, got {value!r}") from None
-    if name in _FLOAT_OPTIONS:
+            return value
+    if isinstance(default, float):
         try:
             number = float(text)
         except ValueError:
@@ -196,8 +183,6 @@ def _coerce_option(name: str, value: Any) -> Any:
         if not math.isfinite(number):
             raise OptionsError(f"{name} must be a finite number, got {value!r}")
         return number
-    if name == "composite_on" and text.lower() in ("", "none"):
-        return None
     return text
 
 
@@ -209,7 +194,7 @@ def options_from_fields(
     Parameters
     ----------
     fields : dict
-        Option names (a subset of :data:`CLIENT_OPTION_NAMES`) to values:
+        Option names (web-settable fields of the settings' options class) to values:
         strings from a form or query (converted to the option's type), or
         JSON values (taken as they are).
     settings : Settings
@@ -223,29 +208,27 @@ def options_from_fields(
         Unknown or server-controlled option, bad value, or a value above the
         server's cap.
     """
-    unknown = sorted(set(fields) - set(CLIENT_OPTION_NAMES))
+    accepted = settings.client_option_names
+    unknown = sorted(set(fields) - set(accepted))
     if unknown:
         raise OptionsError(
             f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
-            f"(accepted: {', '.join(CLIENT_OPTION_NAMES)})"
+            f"(accepted: {', '.join(accepted)})"
         )
+    defaults = {
+        name: default for name, (default, _) in option_specs(type(settings.options)).items()
+    }
     values = {
-        name: value if name in typed else _coerce_option(name, value)
+        name: value if name in typed else _coerce_option(name, defaults[name], value)
         for name, value in fields.items()
     }
     if "max_pixels" in values and values["max_pixels"] is None:
         raise OptionsError(
             f"max_pixels must be an integer up to {settings.max_work_pixels} on this server"
         )
-    options = Options.from_kwargs(settings.base_options(), **values)
-    caps = (
-        ("k", settings.max_k),
-        ("max_k", settings.max_k),
-        ("n_init", settings.max_n_init),
-        ("max_iter", settings.max_max_iter),
-        ("max_pixels", settings.max_work_pixels),
-    )
-    for name, cap in caps:
+    base = settings.base_options()
+    options = type(base).from_kwargs(base, **values)
+    for name, cap in _caps(settings).items():
         value = getattr(options, name)
         if isinstance(value, int) and value > cap:
             raise OptionsError(f"{name} must be at most {cap} on this server, got {value}")
@@ -359,7 +342,9 @@ async def _read_request(request: Request, settings: Settings) -> ImageRequest:
         finally:
             await form.close()
         if content_type == "application/x-www-form-urlencoded":
-            strangers = sorted(set(fields) - _FORM_FIELD_NAMES)
+            strangers = sorted(
+                set(fields) - _REQUEST_FIELD_NAMES - set(settings.client_option_names)
+            )
             if strangers:
                 shown = ", ".join(repr(name[:20]) for name in strangers[:3])
                 raise ApiError(
@@ -561,93 +546,47 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
 # --------------------------------------------------------------------------- OpenAPI
 
 
-def _option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
-    defaults = settings.base_options()
+def _caps(settings: Settings) -> dict[str, int]:
+    """The server's caps on options a request may set (below the options' own bounds)."""
     return {
-        "k": {
-            "oneOf": [
-                {"type": "integer", "minimum": 1, "maximum": settings.max_k},
-                {"type": "string", "enum": ["auto"]},
-            ],
-            "default": defaults.k,
-            "description": 'Number of colors, or "auto" to choose it for the image (up to max_k).',
-        },
-        "kind": {
-            "type": "string",
-            "enum": list(KINDS),
-            "default": defaults.kind,
-            "description": (
-                'What the colors are: "palette", the k colors that represent the image\'s '
-                'pixels best (k-means, with their shares); "theme", the k distinct colors a '
-                "person would pick, each one that occurs in the image, vivid and salient "
-                "colors first (shares count the pixels nearest to each)."
-            ),
-        },
-        "space": {
-            "type": "string",
-            "enum": list(SPACES),
-            "default": defaults.space,
-            "description": 'Color space k-means runs in (kind "palette" only).',
-        },
-        "sort": {
-            "type": "string",
-            "enum": list(SORTS),
-            "default": defaults.sort,
-            "description": "Order of the swatches.",
-        },
-        "seed": {"type": "integer", "minimum": 0, "default": defaults.seed},
-        "n_init": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": settings.max_n_init,
-            "default": defaults.n_init,
-        },
-        "max_iter": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": settings.max_max_iter,
-            "default": defaults.max_iter,
-        },
-        "tol": {"type": "number", "minimum": 0, "default": defaults.tol},
-        "max_pixels": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": settings.max_work_pixels,
-            "default": defaults.max_pixels,
-            "description": "Working size in pixels.",
-        },
-        "histogram_bits": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 8,
-            "default": defaults.histogram_bits,
-        },
-        "alpha_threshold": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 255,
-            "default": defaults.alpha_threshold,
-        },
-        "max_k": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": settings.max_k,
-            "default": defaults.max_k,
-            "description": 'Largest k that k="auto" may choose.',
-        },
-        "detect_background": {"type": "boolean", "default": defaults.detect_background},
-        "exclude_background": {"type": "boolean", "default": defaults.exclude_background},
-        "crop": {
-            "type": "string",
-            "example": "10%,10%,90%,90%",
-            "description": "Region to analyse: left,top,right,bottom in pixels or fractions.",
-        },
-        "composite_on": {
-            "type": "string",
-            "example": "#ffffff",
-            "description": "Composite transparent pixels onto this color instead of dropping them.",
-        },
+        "k": settings.max_k,
+        "max_k": settings.max_k,
+        "n_init": settings.max_n_init,
+        "max_iter": settings.max_max_iter,
+        "max_pixels": settings.max_work_pixels,
     }
+
+
+def _option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
+    """OpenAPI schema of every web-settable option, from its field's spec and default."""
+    defaults = settings.base_options()
+    caps = _caps(settings)
+    schemas: dict[str, dict[str, Any]] = {}
+    for name, (default, spec) in option_specs(type(settings.options)).items():
+        if not spec.web:
+            continue
+        schema: dict[str, Any] = {}
+        if "oneOf" not in spec.schema:
+            if isinstance(default, bool):
+                schema["type"] = "boolean"
+            elif isinstance(default, int):
+                schema["type"] = "integer"
+            elif isinstance(default, float):
+                schema["type"] = "number"
+            else:
+                schema["type"] = "string"
+        if spec.choices:
+            schema["enum"] = list(spec.choices)
+        schema.update(copy.deepcopy(dict(spec.schema)))
+        if name in caps:
+            numeric = [s for s in schema.get("oneOf", [schema]) if "maximum" in s or "minimum" in s]
+            for part in numeric:
+                part["maximum"] = caps[name]
+        value = getattr(defaults, name)
+        if value is not None:
+            schema["default"] = value
+        schemas[name] = schema
+    return schemas
 
 
 def _request_body(settings: Settings, extra: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -845,7 +784,8 @@ def make_router(services: Services) -> APIRouter:
             {
                 "version": __version__,
                 "defaults": {
-                    name: settings.base_options().to_dict()[name] for name in CLIENT_OPTION_NAMES
+                    name: settings.base_options().to_dict()[name]
+                    for name in settings.client_option_names
                 },
                 "limits": {
                     "max_upload_bytes": settings.max_upload_bytes,

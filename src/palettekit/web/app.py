@@ -25,9 +25,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
+from ..errors import ApiError
 from .api import Services, api_error_for, make_router
-from .safety import (
-    ApiError,
+from .middleware import (
     BodyLimitMiddleware,
     ConcurrencyLimitMiddleware,
     SecurityHeadersMiddleware,

@@ -17,7 +17,7 @@ client get a plain-text 503. This protocol adds:
   malformed request or a head above ``h11_max_incomplete_event_size``).
 
 Requests in progress are bounded by the app itself
-(:class:`~palettekit.web.safety.ConcurrencyLimitMiddleware`, JSON 503), not
+(:class:`~palettekit.web.middleware.ConcurrencyLimitMiddleware`, JSON 503), not
 by uvicorn's ``limit_concurrency``, which counts idle connections too.
 
 Imported only by ``palettekit serve`` (it needs uvicorn and h11).
@@ -32,7 +32,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .safety import error_body
+from .middleware import error_body
 
 __all__ = ["guarded_protocol"]
 

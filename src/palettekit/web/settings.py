@@ -9,31 +9,15 @@ from __future__ import annotations
 import dataclasses
 
 from ..errors import OptionsError
-from ..options import Options
+from ..options import Options, web_option_names
 
 __all__ = ["Settings", "CLIENT_OPTION_NAMES", "MIB"]
 
 MIB = 1024 * 1024
 
-CLIENT_OPTION_NAMES = (
-    "k",
-    "kind",
-    "space",
-    "sort",
-    "seed",
-    "n_init",
-    "max_iter",
-    "tol",
-    "max_pixels",
-    "histogram_bits",
-    "alpha_threshold",
-    "composite_on",
-    "max_k",
-    "detect_background",
-    "exclude_background",
-    "crop",
-)
-"""Options a request may set. The byte, pixel, frame and time limits stay the server's."""
+CLIENT_OPTION_NAMES = web_option_names(Options)
+"""Options a request may set (``web=True`` in their spec); the byte, pixel, frame and
+time limits stay the server's."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,8 +72,9 @@ class Settings:
         Open connections at most; beyond it the one that has waited longest
         for its request head is closed (never one with a request in progress).
     options : Options
-        Default extraction options; requests override the fields in
-        :data:`CLIENT_OPTION_NAMES`.
+        Default extraction options; requests override the fields their
+        class marks as web-settable (:data:`CLIENT_OPTION_NAMES` for
+        ``Options``).
     """
 
     host: str = "127.0.0.1"
@@ -152,6 +137,11 @@ class Settings:
                 raise OptionsError(f"{name} must be a positive number of seconds, got {value!r}")
         if not isinstance(self.options, Options):
             raise OptionsError(f"options must be an Options, got {type(self.options).__name__}")
+
+    @property
+    def client_option_names(self) -> tuple[str, ...]:
+        """Options a request may set: the web-settable fields of ``options``' class."""
+        return web_option_names(type(self.options))
 
     def base_options(self) -> Options:
         """The default options with the server's byte, pixel and time limits applied."""

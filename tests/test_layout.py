@@ -1,0 +1,159 @@
+"""The package's layout: imports point one way, and each piece of knowledge has one home.
+
+Imports inside functions count as much as those at the top of a module: a
+lazy import is still a dependency, and a loop of them is still a loop.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import palettekit
+
+PACKAGE = Path(palettekit.__file__).resolve().parent
+ADAPTERS = ("palettekit.batch", "palettekit.search", "palettekit.web")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    return "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _imports(module: str) -> set[str]:
+    """palettekit modules ``module`` imports anywhere (TYPE_CHECKING blocks aside)."""
+    path = MODULES[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and _is_type_checking(node)
+        for inner in ast.walk(node)
+    }
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                root = ".".join(base + ([node.module] if node.module else []))
+            else:
+                root = node.module or ""
+            targets = [f"{root}.{alias.name}" for alias in node.names] + [root]
+        for target in targets:
+            while target and target not in MODULES:
+                target = target.rpartition(".")[0]
+            if target and target not in (module, "palettekit"):
+                found.add(target)
+    return found
+
+
+GRAPH = {module: _imports(module) for module in MODULES}
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(GRAPH[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(GRAPH):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_the_graph_sees_imports() -> None:
+    # The walk must find what is there, or the tests below prove nothing.
+    assert "palettekit.pipeline" in GRAPH["palettekit"]
+    assert "palettekit.errors" in GRAPH["palettekit.options"]
+    assert "palettekit.cli.flags" in GRAPH["palettekit.cli.batch"]
+    assert "palettekit.pipeline" in GRAPH["palettekit.cli"]  # a lazy import, inside a function
+
+
+def test_no_import_cycles() -> None:
+    assert _cycles() == []
+
+
+def test_adapters_never_import_the_cli() -> None:
+    offenders = {
+        module: sorted(
+            dep for dep in deps if dep == "palettekit.cli" or dep.startswith("palettekit.cli.")
+        )
+        for module, deps in GRAPH.items()
+        if module.startswith(ADAPTERS)
+    }
+    assert {m: d for m, d in offenders.items() if d} == {}
+
+
+def _definitions(names: set[str]) -> dict[str, list[str]]:
+    """Where each of ``names`` is defined (def, class or assignment) in the package."""
+    found: dict[str, list[str]] = {name: [] for name in names}
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            defined: list[str] = []
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined = [node.name]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defined = [t.id for t in targets if isinstance(t, ast.Name)]
+            for name in defined:
+                if name in found:
+                    found[name].append(module)
+    return found
+
+
+def test_one_definition_each() -> None:
+    homes = {
+        "one_line": "palettekit.text",
+        "is_url": "palettekit.sources",
+        "relative_luminance": "palettekit.roles",
+        "contrast_ratio": "palettekit.roles",
+        "format_share": "palettekit.text",
+        "FORMATS": "palettekit.export",
+        "format_for_path": "palettekit.export",
+    }
+    spellings = {f"_{name}" for name in homes} | {"_URL_RE", "_READ_CHUNK", "READ_CHUNK"}
+    found = _definitions(set(homes) | spellings)
+    for name, home in homes.items():
+        assert found[name] == [home], f"{name} defined in {found[name]}"
+        assert found[f"_{name}"] == [], f"_{name} defined in {found[f'_{name}']}"
+    assert found["_URL_RE"] == ["palettekit.sources"]
+    assert found["READ_CHUNK"] == ["palettekit.sources"] and found["_READ_CHUNK"] == []
