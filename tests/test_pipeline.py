@@ -146,6 +146,13 @@ def test_pixel_order_does_not_matter(image, k, random):
     shuffled = flat[order].reshape(image.shape)
     a = _extract(image, k=k)
     b = _extract(shuffled, k=k)
+    if "flat_graphic" in a.meta or "flat_graphic" in b.meta:
+        # A flat graphic is recognised by its layout (palettekit.flat: patches
+        # of one exact color), which shuffling destroys; when k covers the
+        # image's colors, both are the image's own colors and counts.
+        if k >= np.unique(flat, axis=0).shape[0]:
+            assert {s.hex: s.count for s in a} == {s.hex: s.count for s in b}
+        return
     assert a == b
     assert _canonical_json(a) == _canonical_json(b)
 
