@@ -150,6 +150,29 @@ def test_macaws_theme_has_yellow_red_blue_teal_and_green():
     assert has(115, 170, 0.06), ("green", names)  # the leaves and the heads
 
 
+# What a person names first in these photos, by color family; each list
+# was missing at least one family before the same-hue penalty, the smaller
+# large-area rule and the typical vivid version (the chilies had no blue
+# bowl and no orange, the girls no blue scarf, the kingfisher only the cyan
+# highlight of its back, the eggs no yellow, the cars no yellow car).
+PERSON_SEES = {
+    "chili_peppers": {"red", "orange", "green", "blue"},
+    "schoolgirls": {"red", "orange", "blue"},
+    "kingfisher": {"blue", "yellow"},
+    "easter_eggs": {"blue", "green", "orange", "yellow"},
+    "vintage_cars": {"yellow", "green", "gray"},
+}
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", sorted(PERSON_SEES))
+def test_a_theme_has_the_color_families_a_person_sees(name):
+    palette = theme(CQ100 / f"{name}.png", k=5)
+    families = {s.family for s in palette}
+    missing = PERSON_SEES[name] - families
+    assert not missing, (missing, [(s.hex, s.family) for s in palette])
+
+
 def test_a_theme_is_more_vivid_than_the_palette_on_the_examples():
     for path in (MACAWS, KINGFISHER):
         chroma = {}

@@ -18,7 +18,7 @@ thumbnail for the spatial term, so a theme costs about as much as a palette.
    8 bits. One is chosen only if its *support* -- the share of the image's
    pixels within :data:`REAL_RADIUS` (0.02 in Oklab, a just-noticeable
    difference) of it, counted on the histogram -- is at least
-   :data:`MIN_SUPPORT` (0.2 %). A theme color is never an average of two
+   :data:`MIN_SUPPORT` (0.1 %). A theme color is never an average of two
    colors of the image: an eyedropper finds it.
 2. **Salience of the pixels.** Each bin of pixels weighs its share of the
    image to the power :data:`AREA_EXPONENT` (0.5: a large area counts, less
@@ -41,13 +41,20 @@ thumbnail for the spatial term, so a theme costs about as much as a palette.
    VIVID_BONUS``), and *novelty* (up to ``1 + NEW_FAMILY_BONUS``) when it is
    a hue the theme does not have yet (30 degrees from every chosen hue, or
    markedly more vivid than the chosen color of that hue) or a neutral of a
-   lightness it does not have yet -- the diversity of names people use.
-   While some candidate would newly cover :data:`LARGE_AREA` (10 %) of the
-   image, only such candidates compete: a large distinct area of the image
-   is never left out for an accent. Candidates closer than
+   lightness it does not have yet -- the diversity of names people use; a
+   candidate of a hue already chosen loses a share of its score
+   (:data:`SAME_HUE_FACTOR`) for each color of that hue in the theme.
+   The first color is one of the largest areas (:data:`FIRST_AREA_SHARE`);
+   after it, while some candidate would newly cover :data:`LARGE_AREA`
+   (15 %) of the image, only such candidates compete: a large distinct area
+   of the image is never left out for an accent, while smaller dull areas
+   (a wall, a shadow) compete with the accents on salience. Candidates closer than
    :data:`MIN_DISTANCE` (0.08) to a chosen color are out.
-5. **The vivid version.** The winner stands for an area of the image; the
-   color reported for it is the most vivid common color of that area:
+5. **The vivid version.** The winner stands for an area of the image: first
+   the most common color within 0.06 of it, when that has
+   :data:`COMMON_RATIO` times its support (a faint tint of noise beside a
+   large flat white is not the white); the color reported for it is the
+   most vivid common color of that area:
    among candidates within 0.06 of it, within 20 degrees of its hue, with at
    least 70 % of its gain and half of its support (a color of the area, not
    the fringe of compression noise around it). For a neutral, the most
@@ -102,15 +109,17 @@ MIN_DISTANCE = 0.08
 REAL_RADIUS = 0.02
 """Oklab radius within which pixels count as the same color as a candidate."""
 
-MIN_SUPPORT = 0.002
+MIN_SUPPORT = 0.001
 """Smallest share of the image's pixels within :data:`REAL_RADIUS` of a theme
 color, as counted on the histogram's bins (what is promised on the pixels is
-a quarter of it, 0.05 %; bins spread their pixels around their mean)."""
+half of it, 0.05 %; bins spread their pixels around their mean). Lower, and
+a color spread over a gradient -- a kingfisher's wing -- has no candidate
+left but its clipped highlight."""
 
 COVER_DISTANCE = 0.12
 """Oklab distance from which a pixel is not covered at all by a theme color."""
 
-LIGHTNESS_WEIGHT = 0.5
+LIGHTNESS_WEIGHT = 0.7
 """Coverage and spatial contrast count lightness differences at this weight."""
 
 CHROMA_FULL = 0.15
@@ -136,8 +145,22 @@ NEW_FAMILY_BONUS = 1.0
 yet has its score multiplied by up to ``1 + NEW_FAMILY_BONUS`` (in proportion
 to its chroma; :data:`NEUTRAL_SHARE` of it for a neutral)."""
 
+NOVELTY_FLOOR = 0.7
+"""A chromatic candidate of a new hue gets at least this share of
+:data:`NEW_FAMILY_BONUS`, however muted: a macaw's dusty blue-teal is a
+color of its own to a person, not a grayish shade."""
+
 NEUTRAL_SHARE = 0.3
 """Share of :data:`NEW_FAMILY_BONUS` a new neutral gets."""
+
+SAME_HUE_SPREAD = 15.0
+"""Degrees of hue within which a candidate has the same hue as a chosen color."""
+
+SAME_HUE_FACTOR = 0.7
+"""Each chosen chromatic color multiplies the score of the candidates within
+:data:`SAME_HUE_SPREAD` of its hue by this: a second red must beat the other hues
+by more (three reds for a crowd in red scarves leave out their purple and
+yellow)."""
 
 NEUTRAL_CHROMA = 0.04
 """Colors below this Oklab chroma are neutrals (grays, whites, blacks)."""
@@ -152,7 +175,7 @@ still new (a vivid orange after a tan)."""
 NEUTRAL_SPREAD = 0.25
 """Oklab lightness from every chosen neutral from which a neutral is new."""
 
-LARGE_AREA = 0.10
+LARGE_AREA = 0.15
 """While some candidate would newly cover this share of the image (closeness
 weighted), only such candidates compete."""
 
@@ -167,6 +190,20 @@ VIVID_KEEP = 0.7
 
 VIVID_SUPPORT = 0.5
 """and at least this fraction of its support."""
+
+FIRST_AREA_SHARE = 0.7
+"""The first color stands for one of the largest areas: only candidates that
+would cover at least this fraction of what the best-covering one covers
+compete for it (the street under the umbrellas, the grass under the frog)."""
+
+TYPICAL_EXPONENT = 0.25
+"""Among those, the vivid version maximises vividness times support to this
+power: the red of a car's body, not the pink of its highlight."""
+
+COMMON_RATIO = 4.0
+"""A winner stands for the most common color within :data:`VIVID_REACH` of it
+when that color has this many times its support."""
+
 
 # Coverage is measured on the histogram coarsened to at most this many bins,
 _COVER_BINS = 1024
@@ -475,7 +512,10 @@ def select_theme(
     vivid = 1.0 + VIVID_BONUS * vividness
     chromatic = cand_chroma >= NEUTRAL_CHROMA
     hue = np.arctan2(cand_lab[:, 2], cand_lab[:, 1])
-    novelty = NEW_FAMILY_BONUS * np.where(chromatic, vividness, NEUTRAL_SHARE)
+    novelty = NEW_FAMILY_BONUS * np.where(
+        chromatic, np.maximum(vividness, NOVELTY_FLOOR), NEUTRAL_SHARE
+    )
+    same_hue = np.ones(n_cand)
     new = np.ones(n_cand, dtype=bool)
 
     # 4. greedy choice
@@ -490,14 +530,23 @@ def select_theme(
         gain = np.einsum("ij,j->i", buffer, weight).astype(np.float64)
         new_area = np.einsum("ij,j->i", buffer, area).astype(np.float64) / COVER_DISTANCE
         competing = allowed & (new_area >= LARGE_AREA)
+        if not chosen and FIRST_AREA_SHARE > 0.0:
+            competing |= allowed & (new_area >= FIRST_AREA_SHARE * new_area[allowed].max())
         if not competing.any():
             competing = allowed
-        score = np.where(competing, gain**GAIN_EXPONENT * vivid * (1.0 + novelty * new), -np.inf)
+        bonus = vivid * (1.0 + novelty * new) * same_hue
+        score = np.where(competing, gain**GAIN_EXPONENT * bonus, -np.inf)
         best = int(np.argmax(score))
         if chosen and gain[best] <= 0.0:
             break
 
-        # 5. the vivid version of the area it stands for
+        # 5. the common color of the area the winner stands for (a faint
+        # tint of compression noise beside a large flat white scores a
+        # little more vivid than the white itself), then its vivid version
+        around = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
+        common = int(np.argmax(np.where(around, support, -1.0)))
+        if support[common] >= COMMON_RATIO * support[best]:
+            best = common
         near = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
         near &= gain >= VIVID_KEEP * gain[best]
         if chromatic[best]:
@@ -507,12 +556,15 @@ def select_theme(
         near_index = np.flatnonzero(near)
         near_index = near_index[support[near_index] >= VIVID_SUPPORT * support[best]]
         if near_index.shape[0]:  # best itself is always there
-            ranking = vividness if chromatic[best] else support
+            ranking = vividness * support**TYPICAL_EXPONENT if chromatic[best] else support
             best = int(near_index[np.argmax(ranking[near_index])])
 
         chosen.append(best)
         np.maximum(covered, closeness[best], out=covered)
         if chromatic[best]:
+            same_hue[chromatic & (_hue_turn(hue, hue[best]) < np.radians(SAME_HUE_SPREAD))] *= (
+                SAME_HUE_FACTOR
+            )
             new &= (
                 ~chromatic
                 | (_hue_turn(hue, hue[best]) >= np.radians(HUE_SPREAD))
