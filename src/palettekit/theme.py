@@ -45,10 +45,12 @@ thumbnail for the spatial term, so a theme costs about as much as a palette.
    candidate of a hue already chosen loses a share of its score
    (:data:`SAME_HUE_FACTOR`) for each color of that hue in the theme.
    The first color is one of the largest areas (:data:`FIRST_AREA_SHARE`);
-   after it, while some candidate would newly cover :data:`LARGE_AREA`
-   (15 %) of the image, only such candidates compete: a large distinct area
-   of the image is never left out for an accent, while smaller dull areas
-   (a wall, a shadow) compete with the accents on salience. Candidates closer than
+   after it, while some candidate of a hue not chosen yet would newly cover
+   :data:`LARGE_AREA` (15 %) of the image, only such candidates compete: a
+   large distinct area of the image is never left out for an accent, while
+   smaller dull areas (a wall, a shadow) and second shades of a large area
+   (the darker half of a blurred background) compete with the accents on
+   salience. Candidates closer than
    :data:`MIN_DISTANCE` (0.08) to a chosen color are out.
 5. **The vivid version.** The winner stands for an area of the image: first
    the most common color within 0.06 of it, when that has
@@ -176,8 +178,8 @@ NEUTRAL_SPREAD = 0.25
 """Oklab lightness from every chosen neutral from which a neutral is new."""
 
 LARGE_AREA = 0.15
-"""While some candidate would newly cover this share of the image (closeness
-weighted), only such candidates compete."""
+"""While some candidate of a hue not chosen yet would newly cover this share
+of the image (closeness weighted), only such candidates compete."""
 
 VIVID_REACH = 0.06
 """The vivid version of a chosen color lies within this Oklab distance of it,"""
@@ -529,7 +531,8 @@ def select_theme(
         # on a busy machine than the arithmetic (see cluster.cross_products)
         gain = np.einsum("ij,j->i", buffer, weight).astype(np.float64)
         new_area = np.einsum("ij,j->i", buffer, area).astype(np.float64) / COVER_DISTANCE
-        competing = allowed & (new_area >= LARGE_AREA)
+        # a large area of a hue already chosen is a second shade, not a new area
+        competing = allowed & (new_area >= LARGE_AREA) & (same_hue >= 1.0)
         if not chosen and FIRST_AREA_SHARE > 0.0:
             competing |= allowed & (new_area >= FIRST_AREA_SHARE * new_area[allowed].max())
         if not competing.any():
