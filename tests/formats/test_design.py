@@ -1,8 +1,8 @@
-"""Design-tool exports: ASE parsed back, SVG parsed back, CSS, Tailwind; goldens.
+"""palettekit.formats.design: ASE parsed back, SVG parsed back, CSS, Tailwind; goldens.
 
 Golden files live in tests/golden/ with the prefix ``design_``. After an
 intended change of output, regenerate them with
-``PALETTEKIT_UPDATE_GOLDEN=1 python -m pytest tests/test_export_design.py``
+``PALETTEKIT_UPDATE_GOLDEN=1 python -m pytest tests/formats/test_design.py``
 and review the diff.
 """
 
@@ -21,7 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from palettekit.colorspace import srgb_to_oklab
-from palettekit.export_design import (
+from palettekit.families import color_families
+from palettekit.formats.design import (
     TAILWIND_SHADE_LIGHTNESS,
     to_ase,
     to_css_dominant,
@@ -31,12 +32,11 @@ from palettekit.export_design import (
     to_svg_swatches,
     to_tailwind,
 )
-from palettekit.families import color_families
 from palettekit.names import nearest_css_names
 from palettekit.palette import Palette, Swatch
 from palettekit.render import bar_widths
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parent.parent / "golden"
 UPDATE = os.environ.get("PALETTEKIT_UPDATE_GOLDEN") == "1"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -311,26 +311,30 @@ def test_tailwind_more_swatches_than_steps_in_one_family() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fmt", "func", "suffix"),
+    ("fmt", "func", "suffix", "media_type"),
     [
-        ("ase", to_ase, ".ase"),
-        ("svg", to_svg_swatches, ".svg"),
-        ("svg-bar", to_svg_bar, None),
-        ("css-gradient", to_css_gradient, None),
-        ("css-dominant", to_css_dominant, None),
-        ("tailwind", to_tailwind, None),
-        ("roles", to_roles, None),
+        ("ase", to_ase, ".ase", "application/octet-stream"),
+        ("svg", to_svg_swatches, ".svg", "image/svg+xml"),
+        ("svg-bar", to_svg_bar, None, "image/svg+xml"),
+        ("css-gradient", to_css_gradient, None, "text/css; charset=utf-8"),
+        ("css-dominant", to_css_dominant, None, "text/css; charset=utf-8"),
+        ("tailwind", to_tailwind, None, "application/json"),
+        ("roles", to_roles, None, "application/json"),
     ],
 )
-def test_registered_in_the_export_registry(fmt, func, suffix) -> None:  # type: ignore[no-untyped-def]
+def test_registered_in_the_export_registry(fmt, func, suffix, media_type) -> None:  # type: ignore[no-untyped-def]
     from palettekit import export
 
     entry = export.get_format(fmt)
     assert entry.func is func
     assert entry.binary == (fmt == "ase")
+    assert entry.holds == "one" and entry.media_type == media_type
     assert export.export(SAMPLE, fmt) == func(SAMPLE)
     if suffix is not None:
         assert export.format_for_path(f"palette{suffix.upper()}") == fmt
+    # a download is named for what it holds, even without a suffix of its own
+    named = {"image/svg+xml": ".svg", "application/json": ".json", "text/css": ".css"}
+    assert entry.file_suffix == named.get(media_type.split(";")[0], suffix)
 
 
 def test_save_writes_an_ase_file_that_parses_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
