@@ -1,20 +1,20 @@
 """The text formats: json, jsonl, csv, hex, gpl, css and text.
 
-=========  ======================  ==============  =================================
-name       suffixes                holds           what
-=========  ======================  ==============  =================================
-``json``   ``.json``               one-or-many     the ``palettekit.palette/2`` schema;
-                                                   several palettes: a JSON array
-``jsonl``  ``.jsonl``, ``.ndjson``  many            one compact palette object per line
-``csv``    ``.csv``                one-or-many     one row per color, with a header;
-                                                   several: a leading ``source`` column
-``hex``    ``.hex``                one-or-many     ``#rrggbb``, one per line; several:
-                                                   a ``# source`` line before each
-``gpl``    ``.gpl``                one             GIMP palette (GIMP, Inkscape, Krita)
-``css``    ``.css``                one             CSS custom properties on ``:root``
-``text``   ``.txt``                one-or-many     an aligned table for people; several:
-                                                   one table each, a blank line between
-=========  ======================  ==============  =================================
+=========  =======================  ===========  =====================================
+name       suffixes                 holds        what
+=========  =======================  ===========  =====================================
+``json``   ``.json``                one-or-many  the ``palettekit.palette/2`` schema;
+                                                 several palettes: a JSON array
+``jsonl``  ``.jsonl``, ``.ndjson``  many         one compact palette object per line
+``csv``    ``.csv``                 one-or-many  one row per color, with a header;
+                                                 several: a leading ``source`` column
+``hex``    ``.hex``                 one-or-many  ``#rrggbb``, one per line; several:
+                                                 a ``# source`` line before each
+``gpl``    ``.gpl``                 one          GIMP palette (GIMP, Inkscape, Krita)
+``css``    ``.css``                 one          CSS custom properties on ``:root``
+``text``   ``.txt``                 one-or-many  an aligned table for people; several:
+                                                 one table each, a blank line between
+=========  =======================  ===========  =====================================
 
 Every writer is deterministic: the same palette and options give the same
 string, byte for byte (no timestamps; ``to_json`` leaves the run-to-run
