@@ -320,6 +320,12 @@ def test_csv_many_has_a_leading_source_column(two):
     for palette, source in zip(two, sources, strict=True):
         expected += [[source, *row] for row in list(csv.reader(io.StringIO(to_csv(palette))))[1:]]
     assert rows[1:] == expected
+    # byte for byte what re-writing each one-palette table with the column gives
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["source", *CSV_COLUMNS])
+    writer.writerows(expected)
+    assert text == buffer.getvalue()
     assert export_many(two, "csv") == to_csv_many(
         two, [two[0].meta["source"], 'b, "quoted" name.png']
     )
