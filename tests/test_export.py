@@ -1,12 +1,11 @@
-"""palettekit.export and palettekit.export_design: the public names of palettekit.formats."""
+"""palettekit.export: the public names of palettekit.formats under their long-standing module."""
 
 from __future__ import annotations
 
 import pytest
 
-import palettekit.export_design
 from palettekit import export, formats
-from palettekit.formats import design, image, registry, text
+from palettekit.formats import image, registry, text
 from palettekit.text import format_share
 
 
@@ -26,11 +25,6 @@ def test_the_registry_is_the_one_of_palettekit_formats():
     assert export.register_format is formats.register_format
     assert export.export is formats.export and export.save is formats.save
     assert "jsonl" in export.FORMATS  # jsonl is a registered format now
-
-
-def test_export_design_names_are_the_design_formats():
-    for name in palettekit.export_design.__all__:
-        assert getattr(palettekit.export_design, name) is getattr(design, name)
 
 
 @pytest.mark.parametrize(
