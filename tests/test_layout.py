@@ -147,8 +147,10 @@ def test_one_definition_each() -> None:
         "relative_luminance": "palettekit.roles",
         "contrast_ratio": "palettekit.roles",
         "format_share": "palettekit.text",
-        "FORMATS": "palettekit.export",
-        "format_for_path": "palettekit.export",
+        "FORMATS": "palettekit.formats.registry",
+        "format_for_path": "palettekit.formats.registry",
+        "register_format": "palettekit.formats.registry",
+        "ExportFormat": "palettekit.formats.registry",
     }
     spellings = {f"_{name}" for name in homes} | {"_URL_RE", "_READ_CHUNK", "READ_CHUNK"}
     found = _definitions(set(homes) | spellings)
@@ -157,3 +159,26 @@ def test_one_definition_each() -> None:
         assert found[f"_{name}"] == [], f"_{name} defined in {found[f'_{name}']}"
     assert found["_URL_RE"] == ["palettekit.sources"]
     assert found["READ_CHUNK"] == ["palettekit.sources"] and found["_READ_CHUNK"] == []
+
+
+def test_formats_are_known_only_to_the_registry() -> None:
+    # No table of formats, suffixes or media types beside the registry, and
+    # only the modules of palettekit.formats register formats.
+    tables = {"MEDIA_TYPES", "SUFFIXES", "MULTI_FORMATS", "JSONL_SUFFIXES", "FORMAT_SUFFIXES"}
+    found = _definitions(tables | {f"_{name}" for name in tables})
+    outside = {
+        name: [home for home in homes if not home.startswith("palettekit.formats")]
+        for name, homes in found.items()
+    }
+    assert {name: homes for name, homes in outside.items() if homes} == {}
+    assert found["JSONL_SUFFIXES"] == ["palettekit.formats.text"]  # the walk sees them
+    registering = set()
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("register_format"):
+                registering.add(module)
+    assert registering == {
+        "palettekit.formats.text",
+        "palettekit.formats.image",
+        "palettekit.formats.design",
+    }

@@ -14,12 +14,9 @@ from palettekit import export
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
-# Formats the command line adds to palettekit.export.FORMATS, with their suffixes.
-CLI_ONLY_FORMATS = {"jsonl": (".jsonl", ".ndjson")}
 
-
-def readme_format_table() -> dict[str, tuple[str, ...]]:
-    """Format name -> suffixes, from the README's "Export formats" table."""
+def readme_format_table() -> dict[str, tuple[tuple[str, ...], str, str]]:
+    """Format name -> (suffixes, holds, media type), from the README's "Export formats" table."""
     section = README.split("## Export formats", 1)[1].split("\n## ", 1)[0]
     rows = {}
     for line in section.splitlines():
@@ -29,14 +26,16 @@ def readme_format_table() -> dict[str, tuple[str, ...]]:
         names = re.findall(r"`([^`]+)`", cells[0])
         assert len(names) == 1, f"one format per row: {line}"
         suffixes = tuple(s.strip() for s in cells[1].split(",") if s.strip())
-        rows[names[0]] = suffixes
+        holds = cells[2].replace(" or ", "-or-")
+        rows[names[0]] = (suffixes, holds, cells[3].strip("`"))
     return rows
 
 
 def test_readme_format_table_lists_exactly_the_registered_formats():
     table = readme_format_table()
-    registered = {name: fmt.suffixes for name, fmt in export.FORMATS.items()}
-    registered.update(CLI_ONLY_FORMATS)
+    registered = {
+        name: (fmt.suffixes, fmt.holds, fmt.media_type) for name, fmt in export.FORMATS.items()
+    }
     assert table == registered
 
 

@@ -46,6 +46,7 @@ from .sources import source_digest
 
 __all__ = [
     "RESULTS_FORMATS",
+    "PARQUET_SUFFIXES",
     "CSV_COLUMNS",
     "ResumeState",
     "ResultsWriter",
@@ -58,6 +59,12 @@ __all__ = [
 ]
 
 RESULTS_FORMATS = ("jsonl", "csv", "parquet")
+"""The kinds of results file. Their rows are one per source (index, source, ok,
+sizes, the palette, error ...), not the palettes of :mod:`palettekit.formats`,
+so their writers live here; which suffix names a JSON Lines or CSV file is
+the format registry's knowledge."""
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
 
 CSV_COLUMNS = (
     "index",
@@ -84,17 +91,20 @@ _SYNC_SECONDS = 1.0
 
 
 def results_format_of(path: str | os.PathLike[str], fmt: str | None = None) -> str:
-    """Results format: ``fmt`` if given, else by suffix (JSON Lines by default)."""
+    """Results format: ``fmt`` if given, else by suffix: the suffixes of the
+    registry's ``csv`` format (``.csv``), :data:`PARQUET_SUFFIXES`, else JSON Lines."""
     if fmt is not None:
         if fmt not in RESULTS_FORMATS:
             raise ResultsFileError(
                 f"unknown results format {fmt!r} (use {', '.join(RESULTS_FORMATS)})"
             )
         return fmt
+    from ..formats import get_format
+
     suffix = os.path.splitext(os.fspath(path).rstrip("/" + os.sep))[1].lower()
-    if suffix == ".csv":
+    if suffix in get_format("csv").suffixes:
         return "csv"
-    if suffix in (".parquet", ".pq"):
+    if suffix in PARQUET_SUFFIXES:
         return "parquet"
     return "jsonl"
 

@@ -70,9 +70,6 @@ EXIT_BROKEN_PIPE = 141
 PROG = "palettekit"
 
 
-# Formats that can hold several palettes in one stream or file.
-_MULTI_FORMATS = ("text", "json", "jsonl", "csv", "hex")
-_JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _PLACEHOLDERS = ("{stem}", "{index}")
 _STDIN = "-"
 _STDIN_LABEL = "<stdin>"
@@ -552,12 +549,11 @@ def _expand(pattern: str, item: _Input) -> str:
 
 def _choose_format(fmt: str | None, output: str | None) -> str:
     """The export format: --format, else the suffix of -o, else text."""
-    from ..export import FORMATS, format_for_path
+    from ..formats import FORMATS, format_for_path, known_suffixes
 
     if fmt is not None:
-        if fmt != "jsonl" and fmt not in FORMATS:
-            known = ", ".join(sorted([*FORMATS, "jsonl"]))
-            raise _CliError(f"unknown format {fmt!r} (known: {known})", EXIT_USAGE)
+        if fmt not in FORMATS:
+            raise _CliError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})", EXIT_USAGE)
         return fmt
     if output is None or output == "-":
         return "text"
@@ -565,9 +561,7 @@ def _choose_format(fmt: str | None, output: str | None) -> str:
     for placeholder in _PLACEHOLDERS:
         pattern = pattern.replace(placeholder, "x")
     suffix = os.path.splitext(pattern)[1].lower()
-    if suffix in _JSONL_SUFFIXES:
-        return "jsonl"
-    suffixes = sorted({s for f in FORMATS.values() for s in f.suffixes} | set(_JSONL_SUFFIXES))
+    suffixes = known_suffixes()
     if suffix and suffix not in suffixes:
         raise _CliError(
             f"{output}: unknown file suffix {suffix!r} (known: {', '.join(suffixes)}); "
@@ -578,12 +572,6 @@ def _choose_format(fmt: str | None, output: str | None) -> str:
         return format_for_path(pattern)
     except ExportError as exc:
         raise _CliError(f"{output}: {exc}; or give --format", EXIT_USAGE) from None
-
-
-def _is_binary(fmt: str) -> bool:
-    from ..export import FORMATS
-
-    return fmt != "jsonl" and FORMATS[fmt].binary
 
 
 def _plan(
@@ -599,6 +587,8 @@ def _plan(
         without a name pattern, two outputs on one file, an output over an
         input, a binary format to a terminal.
     """
+    from ..formats import get_format
+
     outputs: list[_Output] = []
     everyone = list(range(len(inputs)))
     several = len(inputs) > 1
@@ -606,14 +596,14 @@ def _plan(
 
     if target is not None and _has_placeholder(target):
         outputs += [_Output("palette", _expand(target, i), fmt, [i.index]) for i in inputs]
-    elif several and fmt not in _MULTI_FORMATS:
+    elif several and get_format(fmt).holds == "one":
         raise _CliError(
             f"the {fmt} format holds one palette: give one image, or a file name pattern "
             "with {stem} or {index}, e.g. -o '{stem}." + _suffix_of(fmt) + "'",
             EXIT_USAGE,
         )
     else:
-        if target is None and _isatty(sys.stdout) and _is_binary(fmt):
+        if target is None and _isatty(sys.stdout) and get_format(fmt).binary:
             raise _CliError(
                 f"{fmt} is a binary format: write it to a file with -o, or pipe it", EXIT_USAGE
             )
@@ -653,9 +643,10 @@ def _plan(
 
 
 def _suffix_of(fmt: str) -> str:
-    from ..export import FORMATS
+    """The suffix that chooses ``fmt`` from a file name, else its name."""
+    from ..formats import get_format
 
-    suffixes = FORMATS[fmt].suffixes if fmt in FORMATS else ()
+    suffixes = get_format(fmt).suffixes
     return suffixes[0].lstrip(".") if suffixes else fmt
 
 
@@ -765,7 +756,7 @@ def run_extract(args: argparse.Namespace) -> int:
             files.append((output.path, payload))
 
     _write_files(files)
-    if args.timings and fmt not in ("json", "jsonl"):
+    if args.timings and not _format_takes(fmt, "timings"):
         for palette in palettes:
             _print_timings(palette)
     if stdout_payload is not None:
@@ -888,21 +879,10 @@ def _render(
     return _export_many(output.fmt, chosen, names, labels_of, args)
 
 
-def _export_one(fmt: str, palette: Palette, stem: str, args: argparse.Namespace) -> str | bytes:
-    from ..export import export, to_json
+def _format_takes(fmt: str, option: str) -> bool:
+    from ..formats import get_format
 
-    if fmt == "jsonl":
-        return to_json(palette, timings=args.timings, indent=None)
-    if fmt == "json":
-        return to_json(palette, timings=args.timings)
-    kwargs: dict[str, Any] = {}
-    if fmt == "gpl":
-        kwargs["name"] = stem
-    elif fmt == "css" and args.css_prefix is not None:
-        kwargs["prefix"] = args.css_prefix
-    elif fmt == "png":
-        kwargs.update(width=args.bar_size[0], height=args.bar_size[1], labels=bool(args.labels))
-    return export(palette, fmt, **kwargs)
+    return get_format(fmt).takes(option)
 
 
 def _export_many(
@@ -912,40 +892,20 @@ def _export_many(
     labels: list[str],
     args: argparse.Namespace,
 ) -> str | bytes:
-    """Several palettes in one stream (see the extract epilog for each format's layout)."""
-    parts = [_export_one(fmt, p, s, args) for p, s in zip(palettes, stems, strict=True)]
-    if len(parts) == 1:
-        return parts[0]
-    texts = [p if isinstance(p, str) else p.decode("utf-8") for p in parts]
-    if fmt == "json":
-        body = ",\n".join("  " + t.rstrip("\n").replace("\n", "\n  ") for t in texts)
-        return f"[\n{body}\n]\n"
-    if fmt == "jsonl":
-        return "".join(texts)
-    if fmt == "text":
-        return "\n".join(texts)
-    if fmt == "hex":
-        return "\n".join(
-            f"# {one_line(label)}\n{t}" for label, t in zip(labels, texts, strict=True)
-        )
-    if fmt == "csv":
-        return _csv_with_source(texts, labels)
-    raise _CliError(f"the {fmt} format holds one palette", EXIT_USAGE)
+    """The palettes in one stream or file (the registry's layout for several, see
+    the extract epilog), with the format options the flags set."""
+    from ..formats import export_many
 
-
-def _csv_with_source(texts: list[str], labels: list[str]) -> str:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for position, (text, label) in enumerate(zip(texts, labels, strict=True)):
-        rows = list(csv.reader(io.StringIO(text)))
-        if position == 0:
-            writer.writerow(["source", *rows[0]])
-        for row in rows[1:]:
-            writer.writerow([label, *row])
-    return buffer.getvalue()
+    options: dict[str, Any] = {}
+    if _format_takes(fmt, "timings"):
+        options["timings"] = args.timings
+    if fmt == "gpl":
+        options["name"] = stems[0]
+    elif fmt == "css" and args.css_prefix is not None:
+        options["prefix"] = args.css_prefix
+    elif fmt == "png":
+        options.update(width=args.bar_size[0], height=args.bar_size[1], labels=bool(args.labels))
+    return export_many(palettes, fmt, sources=labels, **options)
 
 
 def _terminal_text(palette: Palette) -> str:

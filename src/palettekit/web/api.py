@@ -78,14 +78,10 @@ _FORM_MAX_FIELD_BYTES = 8 * 1024
 _JSON_MAX_BYTES = 64 * 1024
 _LABEL_MAX = 120
 
-_MEDIA_TYPES = {
-    "json": "application/json",
-    "css": "text/css; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "gpl": "text/plain; charset=utf-8",
-    "png": "image/png",
-}
-_SUFFIXES = {"json": "json", "css": "css", "csv": "csv", "gpl": "gpl", "png": "png"}
+DEFAULT_FORMAT = "json"
+"""The format of ``/api/palette`` when the request names none; it is the
+response itself, the other formats are downloads (``Content-Disposition:
+attachment`` named ``palette`` plus the format's file suffix)."""
 
 
 @dataclass
@@ -267,13 +263,17 @@ def _render_params(fields: dict[str, Any], sizes: tuple[str, ...], cap: int) -> 
 
 
 def _export_format(value: Any) -> str:
-    """The export format asked for, checked against :data:`palettekit.export.FORMATS`."""
-    from .. import export
+    """The export format asked for: a registered format that holds one palette.
+
+    A response is one palette, so formats that hold a sequence of them
+    (jsonl) are not offered.
+    """
+    from ..formats import FORMATS
 
     fmt = str(value).strip().lower()
-    if fmt != "json" and fmt not in export.FORMATS:
-        known = ", ".join(sorted({"json", *export.FORMATS}))
-        raise ExportError(f"unknown format {value!r} (known: {known})")
+    served = [name for name, entry in FORMATS.items() if entry.holds != "many"]
+    if fmt not in served:
+        raise ExportError(f"unknown format {value!r} (known: {', '.join(served)})")
     return fmt
 
 
@@ -473,7 +473,7 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
     fields = image.fields
     try:
         if kind == "palette":
-            fmt = _export_format(fields.pop("format", "json"))
+            fmt = _export_format(fields.pop("format", DEFAULT_FORMAT))
             params: dict[str, Any] = {}
         elif kind == "bar":
             params = _render_params(fields, ("width", "height"), settings.max_render_width)
@@ -527,13 +527,12 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
 
     headers = {"Cache-Control": "no-store"}
     if kind == "palette":
-        default_type = "application/octet-stream" if isinstance(result, bytes) else "text/plain"
-        media_type = _MEDIA_TYPES.get(fmt, default_type)
-        if fmt != "json":
-            headers["Content-Disposition"] = (
-                f'attachment; filename="palette.{_SUFFIXES.get(fmt, "txt")}"'
-            )
-        return Response(result, media_type=media_type, headers=headers)
+        from ..formats import get_format
+
+        entry = get_format(fmt)
+        if fmt != DEFAULT_FORMAT:
+            headers["Content-Disposition"] = f'attachment; filename="palette{entry.file_suffix}"'
+        return Response(result, media_type=entry.media_type, headers=headers)
     if isinstance(result, tuple):  # the preview: the image and its type
         encoded, media_type = result
         suffix = "png" if media_type == "image/png" else "jpg"

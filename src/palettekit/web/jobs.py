@@ -158,15 +158,12 @@ def palette_job(
 def export_job(
     data: bytes, label: str, options: Options, fmt: str, cache: PaletteCache | None = None
 ) -> str | bytes:
-    """The palette of an image in an export format (``"json"``, ``"css"``, ``"gpl"`` ...).
-
-    ``"json"`` is :func:`palettekit.export.to_json`, the CLI's ``--format json``.
-    """
-    from ..export import export, to_json
+    """The palette of an image in a registered format (``"json"``, ``"css"``, ``"gpl"`` ...),
+    as :func:`palettekit.formats.export` writes it with the format's defaults
+    (``"json"`` is the CLI's ``--format json``)."""
+    from ..formats import export
 
     palette = palette_job(data, label, options, cache)
-    if fmt == "json":
-        return to_json(palette)
     return export(palette, fmt)
 
 
