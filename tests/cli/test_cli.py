@@ -1,4 +1,4 @@
-"""cli.py: ``palettekit extract`` and the command line around it.
+"""palettekit.cli: ``palettekit extract`` and the command line around it.
 
 Most cases run ``main(argv)`` in this process (capsys); a few run real
 processes (``python -m palettekit`` and the ``palettekit`` console script) for
@@ -32,7 +32,7 @@ from palettekit import cli
 from palettekit.export import to_text
 from palettekit.options import option_specs
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 ANSI_BACKGROUND = re.compile(r"\x1b\[48;2;(\d+);(\d+);(\d+)m")
 
 # Three exact colors in known proportions: 50%, 30%, 20% of a 10x10 image.
