@@ -346,7 +346,7 @@ def _extended_options():  # type: ignore[no-untyped-def]
         passes: int = option(
             3,
             OptionSpec(
-                help="refinement passes, 1-10 (default {default})",
+                help="refinement passes, {minimum}-{maximum} (default {default})",
                 schema={"minimum": 1, "maximum": 10},
             ),
         )
@@ -356,6 +356,7 @@ def _extended_options():  # type: ignore[no-untyped-def]
                 help="accent family (default {default})", parse=str.lower, choices=("warm", "cool")
             ),
         )
+        label: str = "{name} at 50%"  # a field without a spec gets a plain flag
 
     return Extended
 
@@ -411,7 +412,10 @@ def test_a_new_field_becomes_a_cli_flag(capsys: pytest.CaptureFixture[str]) -> N
     parser = argparse.ArgumentParser()
     add_extract_options(parser, options_class=extended)
     assert "--vibrance VIBRANCE" in parser.format_help()
-    assert "how vivid the colors are, 0-1 (default 0.5)" in " ".join(parser.format_help().split())
+    help_text = " ".join(parser.format_help().split())
+    assert "how vivid the colors are, 0-1 (default 0.5)" in help_text
+    assert "refinement passes, 1-10 (default 3)" in help_text  # the bounds of the spec
+    assert "--label LABEL Options.label (default '{name} at 50%')" in help_text
     options = options_from_args(parser.parse_args(["--vibrance", "0.75", "-k", "3"]), extended())
     assert isinstance(options, extended)
     assert (options.vibrance, options.k) == (0.75, 3)

@@ -282,8 +282,9 @@ class OptionSpec:
     ----------
     help : str
         Help of the command-line flag; ``{default}`` is replaced by the
-        default value (``{default:g}``, ``{default:,}`` ... work) and
-        ``{default_mib}`` by it in MiB. ``%`` must be written ``%%``.
+        default value (``{default:g}``, ``{default:,}`` ... work),
+        ``{default_mib}`` by it in MiB, ``{minimum}`` and ``{maximum}`` by
+        the bounds (see ``schema``). ``%`` must be written ``%%``.
     flags : tuple of str
         The flags; by default ``--field-name``.
     metavar : str, optional
@@ -385,7 +386,8 @@ def option_specs(cls: type[Options] | None = None) -> dict[str, tuple[Any, Optio
     for f in dataclasses.fields(cls or Options):
         spec = f.metadata.get(_SPEC_KEY)
         if spec is None:
-            spec = OptionSpec(help=f"Options.{f.name} (default {f.default!r})".replace("%", "%%"))
+            text = f"Options.{f.name} (default {f.default!r})"
+            spec = OptionSpec(help=text.replace("%", "%%").replace("{", "{{").replace("}", "}}"))
         out[f.name] = (f.default, spec)
     return out
 
@@ -496,7 +498,8 @@ class Options:
             parse=parse_k,
             check=_check_k,
             metavar="K",
-            help="number of colors, 1-256, or 'auto' to choose it per image (default {default})",
+            help="number of colors, {minimum}-{maximum}, or 'auto' to choose it per image "
+            "(default {default})",
             web=True,
             schema={
                 "oneOf": [
@@ -601,8 +604,8 @@ class Options:
         5,
         OptionSpec(
             metavar="B",
-            help="bits per channel of the color histogram, 1-8; 8 counts exact colors "
-            "(default {default})",
+            help="bits per channel of the color histogram, {minimum}-{maximum}; 8 counts exact "
+            "colors (default {default})",
             web=True,
             schema={"minimum": 1, "maximum": 8},
         ),
@@ -611,7 +614,7 @@ class Options:
         128,
         OptionSpec(
             metavar="A",
-            help="pixels with alpha below A (0-255) are transparent and ignored "
+            help="pixels with alpha below A ({minimum}-{maximum}) are transparent and ignored "
             "(default {default})",
             web=True,
             schema={"minimum": 0, "maximum": 255},
@@ -675,7 +678,8 @@ class Options:
         12,
         OptionSpec(
             metavar="K",
-            help="largest number of colors -k auto may choose, 1-256 (default {default})",
+            help="largest number of colors -k auto may choose, {minimum}-{maximum} "
+            "(default {default})",
             web=True,
             schema={
                 "minimum": 1,
@@ -719,7 +723,7 @@ class Options:
         OptionSpec(
             parse=parse_lower,
             metavar="first|all|N",
-            help="frames of an animation: the first, all (at most 64) or N sampled evenly "
+            help="frames of an animation: the first, all (at most {maximum}) or N sampled evenly "
             "(default {default})",
             schema={"minimum": 1, "maximum": MAX_FRAMES},
             check=_check_frames,

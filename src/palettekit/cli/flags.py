@@ -44,7 +44,8 @@ def _default_parse(default: Any) -> _Parse | None:
 
 def _help(spec: OptionSpec, default: Any) -> str:
     mib = default // (1024 * 1024) if isinstance(default, int) else None
-    return spec.help.format(default=default, default_mib=mib)
+    low, high = spec.bounds
+    return spec.help.format(default=default, default_mib=mib, minimum=low, maximum=high)
 
 
 def _checked(name: str, parse: _Parse, spec: OptionSpec, cls: type[Options]) -> _Parse:
