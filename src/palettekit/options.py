@@ -182,7 +182,7 @@ def _check_k(name: str, value: object, spec: OptionSpec) -> int | str:
 
 
 def _check_frames(name: str, value: object, spec: OptionSpec) -> str | int:
-    """ "first", "all", or a number of frames within the bounds (also as text)."""
+    """Frames to use: "first", "all", or a number within the bounds (also as text)."""
     if isinstance(value, str):
         text = value.strip().lower()
         if text in ("first", "all"):
