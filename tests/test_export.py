@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from palettekit import export, formats
 from palettekit.formats import image, registry, text
 from palettekit.text import format_share
@@ -25,20 +23,3 @@ def test_the_registry_is_the_one_of_palettekit_formats():
     assert export.register_format is formats.register_format
     assert export.export is formats.export and export.save is formats.save
     assert "jsonl" in export.FORMATS  # jsonl is a registered format now
-
-
-@pytest.mark.parametrize(
-    ("share", "text"),
-    [
-        (0.3123, "31.2%"),
-        (0.5, "50.0%"),
-        (0.0, "0.0%"),
-        (1.0, "100.0%"),
-        (0.0001, "<0.1%"),
-        (0.00049, "<0.1%"),
-        (0.9996, ">99.9%"),
-        (0.00051, "0.1%"),
-    ],
-)
-def test_format_share(share, text):
-    assert format_share(share) == text

@@ -182,3 +182,87 @@ def test_formats_are_known_only_to_the_registry() -> None:
         "palettekit.formats.image",
         "palettekit.formats.design",
     }
+
+
+# --- tests mirror the source -----------------------------------------------------------
+
+TESTS = Path(__file__).resolve().parent
+
+NOT_MIRRORED = {
+    "palettekit.__main__": "two lines that call cli.main; tests/cli/test_cli.py runs python -m",
+    "palettekit._version": "one constant; tests/test_public_api.py checks __version__",
+}
+"""Source modules without a test module of their own, and why."""
+
+MIRRORED_AS = {"palettekit": "test_public_api.py"}
+"""Source modules whose test module has another name than the rule gives."""
+
+CROSS_CUTTING = {
+    "test_layout.py": "the package's layout (this module)",
+    "test_lint.py": "ruff and mypy on the whole tree",
+    "test_readme.py": "the README's examples run",
+    "test_smoke.py": "one run through the public API",
+    "test_surface.py": "--help, every format, the HTTP API and OpenAPI against golden files",
+    "test_memory_bound.py": "peak memory of extract on large images",
+    "test_bench_report.py": "bench/'s report script",
+    "test_flag_images.py": "palettes of country-flag images with known colors",
+    "web/test_e2e.py": "the page in a real browser",
+    "web/test_e2e_names.py": "the page in a real browser: names and families",
+    "web/test_event_loop.py": "no image is read on the server's event loop",
+    "web/test_design_downloads.py": "the page's downloads come from the API",
+}
+"""Test modules that check the package across modules rather than one of them."""
+
+
+def _only_imports(path: Path) -> bool:
+    """True for an ``__init__`` that only imports and lists names (nothing of its own to test)."""
+    body = ast.parse(path.read_text(encoding="utf-8")).body
+    return not any(isinstance(node, (ast.FunctionDef, ast.ClassDef)) for node in body)
+
+
+def _mirror(module: str) -> str:
+    """Path under tests/ of the test module of ``module`` (``palettekit.web.queue`` ->
+    ``web/test_queue.py``; a package's own code -> ``cli/test_cli.py``)."""
+    if module in MIRRORED_AS:
+        return MIRRORED_AS[module]
+    parts = module.split(".")[1:]
+    if MODULES[module].name == "__init__.py":
+        parts = [*parts, parts[-1]]
+    *folders, name = parts
+    return "/".join([*folders, f"test_{name.lstrip('_')}.py"])
+
+
+def test_every_source_module_has_its_test_module() -> None:
+    missing = {
+        module: _mirror(module)
+        for module, path in sorted(MODULES.items())
+        if module not in NOT_MIRRORED
+        and not (path.name == "__init__.py" and module not in MIRRORED_AS and _only_imports(path))
+        and not (TESTS / _mirror(module)).is_file()
+    }
+    assert missing == {}
+
+
+def test_every_test_module_tests_a_source_module_or_is_listed_as_cross_cutting() -> None:
+    mirrors = {_mirror(module) for module in MODULES}
+    for module in MODULES:  # test_pipeline_merged.py beside test_pipeline.py: one more aspect
+        mirrors.add(_mirror(module).removesuffix(".py") + "_*")
+    stray = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        name = path.relative_to(TESTS).as_posix()
+        companion = any(
+            pattern.endswith("_*") and name.startswith(pattern[:-1]) for pattern in mirrors
+        )
+        if name not in mirrors and name not in CROSS_CUTTING and not companion:
+            stray.append(name)
+    assert stray == []
+    assert sorted(name for name in CROSS_CUTTING if not (TESTS / name).is_file()) == []
+
+
+def test_the_mirror_rule() -> None:
+    assert _mirror("palettekit.options") == "test_options.py"
+    assert _mirror("palettekit._io") == "test_io.py"
+    assert _mirror("palettekit.web.queue") == "web/test_queue.py"
+    assert _mirror("palettekit.cli") == "cli/test_cli.py"
+    assert _only_imports(MODULES["palettekit.batch"])
+    assert not _only_imports(MODULES["palettekit.cli"])

@@ -52,3 +52,15 @@ def test_mypy_passes_on_src():
     _require(importlib.util.find_spec("mypy") is not None, "mypy")
     result = _run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_missing_tool_fails_under_ci_and_skips_only_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "IN_CI", True)
+    with pytest.raises(pytest.fail.Exception, match="ruff is not installed; CI must run it"):
+        _require(False, "ruff")
+    monkeypatch.setattr(sys.modules[__name__], "IN_CI", False)
+    with pytest.raises(pytest.skip.Exception, match="mypy is not installed"):
+        _require(False, "mypy")
+    _require(True, "mypy")  # a tool that is there neither fails nor skips

@@ -343,11 +343,67 @@ def _extended_options():  # type: ignore[no-untyped-def]
                 schema={"minimum": 0, "maximum": 1, "description": "How vivid."},
             ),
         )
+        passes: int = option(
+            3,
+            OptionSpec(
+                help="refinement passes, {minimum}-{maximum} (default {default})",
+                schema={"minimum": 1, "maximum": 10},
+            ),
+        )
+        accent: str = option(
+            "warm",
+            OptionSpec(
+                help="accent family (default {default})", parse=str.lower, choices=("warm", "cool")
+            ),
+        )
+        label: str = "{name} at 50%"  # a field without a spec gets a plain flag
 
     return Extended
 
 
-def test_a_new_field_becomes_a_cli_flag() -> None:
+def test_a_new_field_is_validated_by_the_bounds_and_choices_of_its_spec() -> None:
+    extended = _extended_options()
+    assert (extended().passes, extended(passes=1).passes, extended(passes=10).passes) == (3, 1, 10)
+    for bad in (0, 11):
+        with pytest.raises(OptionsError, match=rf"^passes must be between 1 and 10, got {bad}$"):
+            extended(passes=bad)
+    with pytest.raises(OptionsError, match=r"^passes must be an integer, got 2\.5$"):
+        extended(passes=2.5)
+    with pytest.raises(OptionsError, match="passes must be between 1 and 10"):
+        extended().replace(passes=11)
+    with pytest.raises(OptionsError, match="passes must be between 1 and 10"):
+        extended.from_dict({**extended().to_dict(), "passes": 0})
+    assert extended(vibrance=1).vibrance == 1.0
+    with pytest.raises(OptionsError, match=r"^vibrance must be between 0\.0 and 1\.0, got 1\.5$"):
+        extended(vibrance=1.5)
+    with pytest.raises(OptionsError, match="vibrance must be a finite number"):
+        extended(vibrance=math.nan)
+    assert extended(accent="COOL").accent == "cool"
+    with pytest.raises(OptionsError, match=r"^accent must be one of warm, cool; got 'hot'$"):
+        extended(accent="hot")
+    # The inherited fields keep their checks.
+    with pytest.raises(OptionsError, match="k must be between 1 and 256"):
+        extended(k=0)
+
+
+def test_the_bounds_options_checks_are_those_its_specs_publish() -> None:
+    from palettekit.options import option_specs
+
+    for name, (default, spec) in option_specs().items():
+        low, high = spec.bounds
+        if low is None or isinstance(default, bool) or name == "crop":
+            continue
+        below = low - 1 if isinstance(low, int) else low / 2
+        with pytest.raises(OptionsError, match=name):
+            Options(**{name: below})
+        Options(**{name: low})
+        if high is not None:
+            Options(**{name: high})
+            with pytest.raises(OptionsError, match=name):
+                Options(**{name: high + 1})
+
+
+def test_a_new_field_becomes_a_cli_flag(capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
     from palettekit.cli.flags import add_extract_options, options_from_args
@@ -356,12 +412,18 @@ def test_a_new_field_becomes_a_cli_flag() -> None:
     parser = argparse.ArgumentParser()
     add_extract_options(parser, options_class=extended)
     assert "--vibrance VIBRANCE" in parser.format_help()
-    assert "how vivid the colors are, 0-1 (default 0.5)" in " ".join(parser.format_help().split())
+    help_text = " ".join(parser.format_help().split())
+    assert "how vivid the colors are, 0-1 (default 0.5)" in help_text
+    assert "refinement passes, 1-10 (default 3)" in help_text  # the bounds of the spec
+    assert "--label LABEL Options.label (default '{name} at 50%')" in help_text
     options = options_from_args(parser.parse_args(["--vibrance", "0.75", "-k", "3"]), extended())
     assert isinstance(options, extended)
     assert (options.vibrance, options.k) == (0.75, 3)
     with pytest.raises(SystemExit):
         parser.parse_args(["--vibrance", "much"])
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--passes", "11"])
+    assert "argument --passes: passes must be between 1 and 10, got 11" in capsys.readouterr().err
 
 
 def test_a_new_field_becomes_a_web_field_and_an_openapi_property() -> None:

@@ -647,11 +647,11 @@ def _reduced_first(
     """Reduce a decoded image in its own mode before it is converted.
 
     Conversions out of "P", "PA", "I", "F", "I;16", "RGB" with a tRNS color
-    and the like allocate a full-size copy in the new mode (and the gray
-    scaling used to allocate several). A nearest-pixel reduction first makes
-    every conversion work on the small image. For counting colors the image
-    goes straight to ``target``; for display to an intermediate size of four
-    times its pixels, so that the box filter that follows still averages.
+    and the like allocate a full-size copy in the new mode. A nearest-pixel
+    reduction first makes every conversion work on the small image. For
+    counting colors the image goes straight to ``target``; for display to an
+    intermediate size of four times its pixels, so that the box filter that
+    follows still averages.
 
     Returns the (possibly) reduced image and the box for the next resize
     (None once the draft box has been used).

@@ -70,7 +70,15 @@ def parse_color(value: object) -> tuple[int, int, int]:
     raise OptionsError(f"not a color: {value!r} (expected '#rrggbb' or three ints 0-255)")
 
 
-def _check_int(name: str, value: object, low: int, high: int | None = None) -> int:
+def _bound_text(low: object, high: object) -> str:
+    if high is None:
+        return f">= {low}"
+    if low is None:
+        return f"<= {high}"
+    return f"between {low} and {high}"
+
+
+def _check_int(name: str, value: object, low: int | None, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         # numpy integers are accepted, floats are not (k=5.5 is a mistake).
         try:
@@ -83,13 +91,12 @@ def _check_int(name: str, value: object, low: int, high: int | None = None) -> i
         except TypeError:
             raise OptionsError(f"{name} must be an integer, got {value!r}") from None
     assert isinstance(value, int)
-    if value < low or (high is not None and value > high):
-        bound = f">= {low}" if high is None else f"between {low} and {high}"
-        raise OptionsError(f"{name} must be {bound}, got {value}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise OptionsError(f"{name} must be {_bound_text(low, high)}, got {value}")
     return value
 
 
-def _check_float(name: str, value: object, low: float, high: float | None = None) -> float:
+def _check_float(name: str, value: object, low: float | None, high: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise OptionsError(f"{name} must be a number, got {value!r}")
     try:
@@ -98,9 +105,8 @@ def _check_float(name: str, value: object, low: float, high: float | None = None
         raise OptionsError(f"{name} must be a finite number, got {value!r}") from None
     if not math.isfinite(result):
         raise OptionsError(f"{name} must be a finite number, got {value!r}")
-    if result < low or (high is not None and result > high):
-        bound = f">= {low}" if high is None else f"between {low} and {high}"
-        raise OptionsError(f"{name} must be {bound}, got {value!r}")
+    if (low is not None and result < low) or (high is not None and result > high):
+        raise OptionsError(f"{name} must be {_bound_text(low, high)}, got {value!r}")
     return result
 
 
@@ -129,7 +135,9 @@ def _crop_number(text: str) -> int | float:
     return int(text)
 
 
-def _check_crop(value: object) -> tuple[int, int, int, int] | tuple[float, float, float, float]:
+def _check_crop(
+    name: str, value: object, spec: OptionSpec
+) -> tuple[int, int, int, int] | tuple[float, float, float, float]:
     """(left, top, right, bottom): four ints (pixels) or four floats in [0, 1]."""
     usage = (
         f"crop must be (left, top, right, bottom) as 4 pixel ints or 4 fractions in [0, 1], "
@@ -166,7 +174,15 @@ def _check_crop(value: object) -> tuple[int, int, int, int] | tuple[float, float
     return box  # type: ignore[no-any-return]
 
 
-def _check_frames(value: object) -> str | int:
+def _check_k(name: str, value: object, spec: OptionSpec) -> int | str:
+    """A number of colors within the bounds, or "auto" (any case and spacing)."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    return _check_int(name, value, *spec.bounds)
+
+
+def _check_frames(name: str, value: object, spec: OptionSpec) -> str | int:
+    """Frames to use: "first", "all", or a number within the bounds (also as text)."""
     if isinstance(value, str):
         text = value.strip().lower()
         if text in ("first", "all"):
@@ -174,8 +190,25 @@ def _check_frames(value: object) -> str | int:
         if text.isascii() and text.isdigit():  # "²".isdigit() is True, int("²") fails
             value = int(text)
     if isinstance(value, str):
-        raise OptionsError(f"frames must be 'first', 'all' or a number, got {value!r}")
-    return _check_int("frames", value, 1, MAX_FRAMES)
+        raise OptionsError(f"{name} must be 'first', 'all' or a number, got {value!r}")
+    return _check_int(name, value, *spec.bounds)
+
+
+def _check_seed(name: str, value: object, spec: OptionSpec) -> int:
+    """A seed: an integer from the schema's minimum up to the largest signed 64-bit integer.
+
+    The OpenAPI document publishes only the minimum, so the upper bound is
+    kept here rather than in the schema.
+    """
+    return _check_int(name, value, spec.bounds[0], 2**63 - 1)
+
+
+def _check_composite(name: str, value: object, spec: OptionSpec) -> tuple[int, int, int]:
+    """A color (see :func:`parse_color`), the error naming the field."""
+    try:
+        return parse_color(value)
+    except OptionsError as exc:
+        raise OptionsError(f"{name}: {exc}") from None
 
 
 # --- reading an option from text (the command line) --------------------------------
@@ -249,8 +282,9 @@ class OptionSpec:
     ----------
     help : str
         Help of the command-line flag; ``{default}`` is replaced by the
-        default value (``{default:g}``, ``{default:,}`` ... work) and
-        ``{default_mib}`` by it in MiB. ``%`` must be written ``%%``.
+        default value (``{default:g}``, ``{default:,}`` ... work),
+        ``{default_mib}`` by it in MiB, ``{minimum}`` and ``{maximum}`` by
+        the bounds (see ``schema``). ``%`` must be written ``%%``.
     flags : tuple of str
         The flags; by default ``--field-name``.
     metavar : str, optional
@@ -265,9 +299,22 @@ class OptionSpec:
         A web request may set it. Limits of bytes, pixels, frames and time
         stay the server's.
     schema : mapping
-        OpenAPI keywords of the web field (``description``, ``example``,
+        OpenAPI keywords of the field (``description``, ``example``,
         ``minimum``, ``maximum``, or a whole ``oneOf``); ``type``,
-        ``default`` and ``enum`` are added from the field.
+        ``default`` and ``enum`` are added from the field. Its ``minimum``
+        and ``maximum`` (those of the numeric branch of a ``oneOf``) are
+        the bounds :class:`Options` checks, also for a field the web does
+        not offer, whose schema is never published.
+    check : callable, optional
+        ``check(name, value, spec) -> value`` validates and normalises a
+        value that is more than a number within the bounds, a word among
+        ``choices`` or True/False (a color, a box, "auto" or a number),
+        raising :class:`~palettekit.errors.OptionsError`. Without it the
+        value is checked by the type of the default, the bounds and the
+        choices.
+    nullable : bool
+        None is accepted too (it means "no limit"); always so for a field
+        whose default is None.
     """
 
     help: str
@@ -277,6 +324,48 @@ class OptionSpec:
     choices: tuple[str, ...] | None = None
     web: bool = False
     schema: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    check: Callable[[str, Any, OptionSpec], Any] | None = None
+    nullable: bool = False
+
+    @property
+    def bounds(self) -> tuple[Any, Any]:
+        """(minimum, maximum) of the value from ``schema``; None where unbounded."""
+        numeric = [
+            part
+            for part in self.schema.get("oneOf", [self.schema])
+            if "minimum" in part or "maximum" in part
+        ]
+        if not numeric:
+            return None, None
+        return numeric[0].get("minimum"), numeric[0].get("maximum")
+
+    def validate(self, name: str, value: object, default: object) -> Any:
+        """``value`` checked and normalised for the field ``name`` with this spec.
+
+        Raises
+        ------
+        OptionsError
+            If the value is not one the field accepts.
+        """
+        if value is None and (self.nullable or default is None):
+            return None
+        if self.check is not None:
+            return self.check(name, value, self)
+        low, high = self.bounds
+        if isinstance(default, bool):
+            return _check_bool(name, value)
+        if isinstance(default, int):
+            return _check_int(name, value, low, high)
+        if isinstance(default, float):
+            return _check_float(
+                name,
+                value,
+                None if low is None else float(low),
+                None if high is None else float(high),
+            )
+        if self.choices:
+            return _check_choice(name, value, self.choices)
+        return value
 
 
 _SPEC_KEY = "palettekit"
@@ -297,7 +386,8 @@ def option_specs(cls: type[Options] | None = None) -> dict[str, tuple[Any, Optio
     for f in dataclasses.fields(cls or Options):
         spec = f.metadata.get(_SPEC_KEY)
         if spec is None:
-            spec = OptionSpec(help=f"Options.{f.name} (default {f.default!r})".replace("%", "%%"))
+            text = f"Options.{f.name} (default {f.default!r})"
+            spec = OptionSpec(help=text.replace("%", "%%").replace("{", "{{").replace("}", "}}"))
         out[f.name] = (f.default, spec)
     return out
 
@@ -406,8 +496,10 @@ class Options:
         OptionSpec(
             flags=("-k", "--num-colors"),
             parse=parse_k,
+            check=_check_k,
             metavar="K",
-            help="number of colors, 1-256, or 'auto' to choose it per image (default {default})",
+            help="number of colors, {minimum}-{maximum}, or 'auto' to choose it per image "
+            "(default {default})",
             web=True,
             schema={
                 "oneOf": [
@@ -466,6 +558,7 @@ class Options:
             help="seed of the k-means++ starts; same seed, same palette (default {default})",
             web=True,
             schema={"minimum": 0},
+            check=_check_seed,
         ),
     )
     n_init: int = option(
@@ -504,14 +597,15 @@ class Options:
             "(250k, 1M ...); 'none' keeps full resolution (default {default})",
             web=True,
             schema={"minimum": 1, "description": "Working size in pixels."},
+            nullable=True,
         ),
     )
     histogram_bits: int = option(
         5,
         OptionSpec(
             metavar="B",
-            help="bits per channel of the color histogram, 1-8; 8 counts exact colors "
-            "(default {default})",
+            help="bits per channel of the color histogram, {minimum}-{maximum}; 8 counts exact "
+            "colors (default {default})",
             web=True,
             schema={"minimum": 1, "maximum": 8},
         ),
@@ -520,7 +614,7 @@ class Options:
         128,
         OptionSpec(
             metavar="A",
-            help="pixels with alpha below A (0-255) are transparent and ignored "
+            help="pixels with alpha below A ({minimum}-{maximum}) are transparent and ignored "
             "(default {default})",
             web=True,
             schema={"minimum": 0, "maximum": 255},
@@ -539,6 +633,7 @@ class Options:
                 "description": "Composite transparent pixels onto this color instead of "
                 "dropping them.",
             },
+            check=_check_composite,
         ),
     )
     max_image_pixels: int = option(
@@ -548,6 +643,7 @@ class Options:
             metavar="N",
             help="refuse images whose header declares more pixels, before decoding "
             "(default {default:,})",
+            schema={"minimum": 1},
         ),
     )
     max_bytes: int = option(
@@ -557,6 +653,7 @@ class Options:
             metavar="N",
             help="largest file or download read, in bytes; K, M, G suffixes are binary "
             "(default {default_mib}M)",
+            schema={"minimum": 1},
         ),
     )
     max_decode_bytes: int = option(
@@ -566,6 +663,7 @@ class Options:
             metavar="N",
             help="refuse images whose decoding would take more memory, estimated from the "
             "header; K, M, G suffixes are binary (default {default:,})",
+            schema={"minimum": 1},
         ),
     )
     timeout: float = option(
@@ -573,13 +671,15 @@ class Options:
         OptionSpec(
             metavar="SECONDS",
             help="total time limit for downloading a URL (default {default:g})",
+            schema={"minimum": 0.001, "maximum": MAX_TIMEOUT},
         ),
     )
     max_k: int = option(
         12,
         OptionSpec(
             metavar="K",
-            help="largest number of colors -k auto may choose, 1-256 (default {default})",
+            help="largest number of colors -k auto may choose, {minimum}-{maximum} "
+            "(default {default})",
             web=True,
             schema={
                 "minimum": 1,
@@ -615,6 +715,7 @@ class Options:
                 "example": "10%,10%,90%,90%",
                 "description": "Region to analyse: left,top,right,bottom in pixels or fractions.",
             },
+            check=_check_crop,
         ),
     )
     frames: str | int = option(
@@ -622,8 +723,10 @@ class Options:
         OptionSpec(
             parse=parse_lower,
             metavar="first|all|N",
-            help="frames of an animation: the first, all (at most 64) or N sampled evenly "
+            help="frames of an animation: the first, all (at most {maximum}) or N sampled evenly "
             "(default {default})",
+            schema={"minimum": 1, "maximum": MAX_FRAMES},
+            check=_check_frames,
         ),
     )
     block_private_urls: bool = option(
@@ -635,38 +738,10 @@ class Options:
     )
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        if isinstance(self.k, str) and self.k.strip().lower() == "auto":
-            set_(self, "k", "auto")
-        else:
-            set_(self, "k", _check_int("k", self.k, 1, 256))
-        set_(self, "kind", _check_choice("kind", self.kind, KINDS))
-        set_(self, "space", _check_choice("space", self.space, SPACES))
-        set_(self, "sort", _check_choice("sort", self.sort, SORTS))
-        set_(self, "seed", _check_int("seed", self.seed, 0, 2**63 - 1))
-        set_(self, "n_init", _check_int("n_init", self.n_init, 1, 1000))
-        set_(self, "max_iter", _check_int("max_iter", self.max_iter, 1, 100_000))
-        set_(self, "tol", _check_float("tol", self.tol, 0.0))
-        if self.max_pixels is not None:
-            set_(self, "max_pixels", _check_int("max_pixels", self.max_pixels, 1))
-        set_(self, "histogram_bits", _check_int("histogram_bits", self.histogram_bits, 1, 8))
-        set_(self, "alpha_threshold", _check_int("alpha_threshold", self.alpha_threshold, 0, 255))
-        if self.composite_on is not None:
-            try:
-                set_(self, "composite_on", parse_color(self.composite_on))
-            except OptionsError as exc:
-                raise OptionsError(f"composite_on: {exc}") from None
-        set_(self, "max_image_pixels", _check_int("max_image_pixels", self.max_image_pixels, 1))
-        set_(self, "max_bytes", _check_int("max_bytes", self.max_bytes, 1))
-        set_(self, "max_decode_bytes", _check_int("max_decode_bytes", self.max_decode_bytes, 1))
-        set_(self, "timeout", _check_float("timeout", self.timeout, 0.001, MAX_TIMEOUT))
-        set_(self, "max_k", _check_int("max_k", self.max_k, 1, 256))
-        set_(self, "detect_background", _check_bool("detect_background", self.detect_background))
-        set_(self, "exclude_background", _check_bool("exclude_background", self.exclude_background))
-        if self.crop is not None:
-            set_(self, "crop", _check_crop(self.crop))
-        set_(self, "frames", _check_frames(self.frames))
-        set_(self, "block_private_urls", _check_bool("block_private_urls", self.block_private_urls))
+        # Each field is checked by its spec: the bounds and choices written there
+        # are the ones the command line's help and the OpenAPI schema show.
+        for name, (default, spec) in option_specs(type(self)).items():
+            object.__setattr__(self, name, spec.validate(name, getattr(self, name), default))
 
     @classmethod
     def from_kwargs(cls, base: Options | None = None, **kwargs: Any) -> Options:

@@ -118,6 +118,10 @@ def extract_one(index: int, source: str, options: Options) -> BatchResult:
             seconds=time.perf_counter() - start,
             file_bytes=source_file_bytes(source),
         )
+    except MemoryError:  # an Exception too: caught first, so that it is named
+        return BatchResult(
+            index, source, None, "MemoryError", "out of memory", time.perf_counter() - start
+        )
     except Exception as exc:  # one bad source must not stop the run
         message = one_line(str(exc)) or type(exc).__name__
         return BatchResult(
@@ -128,10 +132,6 @@ def extract_one(index: int, source: str, options: Options) -> BatchResult:
             error=message,
             seconds=time.perf_counter() - start,
             file_bytes=source_file_bytes(source),
-        )
-    except MemoryError:
-        return BatchResult(
-            index, source, None, "MemoryError", "out of memory", time.perf_counter() - start
         )
 
 

@@ -44,10 +44,11 @@ def _default_parse(default: Any) -> _Parse | None:
 
 def _help(spec: OptionSpec, default: Any) -> str:
     mib = default // (1024 * 1024) if isinstance(default, int) else None
-    return spec.help.format(default=default, default_mib=mib)
+    low, high = spec.bounds
+    return spec.help.format(default=default, default_mib=mib, minimum=low, maximum=high)
 
 
-def _checked(name: str, parse: _Parse, cls: type[Options]) -> _Parse:
+def _checked(name: str, parse: _Parse, spec: OptionSpec, cls: type[Options]) -> _Parse:
     """An argparse ``type``: parse the flag's text, then validate it as ``cls`` does."""
 
     def convert(text: str) -> Any:
@@ -56,7 +57,8 @@ def _checked(name: str, parse: _Parse, cls: type[Options]) -> _Parse:
         except (ValueError, OverflowError):
             kind = "a number" if parse is parse_real else "an integer"
             if parse is parse_k:
-                kind = "an integer from 1 to 256, or 'auto'"
+                low, high = spec.bounds
+                kind = f"an integer from {low} to {high}, or 'auto'"
             raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
         try:
             cls(**{name: value})
@@ -102,7 +104,7 @@ def add_extract_options(
         if parse is None:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
-            kwargs["type"] = _checked(name, parse, options_class)
+            kwargs["type"] = _checked(name, parse, spec, options_class)
             if spec.choices:
                 kwargs["choices"] = spec.choices
             else:

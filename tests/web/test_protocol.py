@@ -1,4 +1,4 @@
-"""Idle and slow-header connections cannot lock clients out, and the
+"""palettekit.web.protocol: idle and slow-header connections cannot lock clients out, and the
 protocol's own errors are JSON (11.9). Against a real ``palettekit serve`` on
 127.0.0.1 with a short head deadline."""
 
@@ -11,7 +11,8 @@ import time
 from contextlib import ExitStack
 
 import pytest
-from test_web_cli import get_json, start_serve
+
+from server_helpers import get_json, start_serve
 
 IDLE = 500
 SLOW = 50
@@ -122,91 +123,3 @@ def test_oversized_head_gets_a_json_400(server):
             pass
     assert data.startswith(b"HTTP/1.1 400"), data[:200]
     assert b"application/json" in data
-
-
-def test_requests_in_progress_are_capped_with_a_json_503_health_exempt():
-    import asyncio
-
-    from palettekit.web.middleware import ConcurrencyLimitMiddleware
-
-    release = asyncio.Event()
-
-    async def slow_app(scope, receive, send):
-        await release.wait()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"done"})
-
-    async def call(app, path):
-        sent = []
-
-        async def send(message):
-            sent.append(message)
-
-        async def receive():
-            return {"type": "http.request", "body": b""}
-
-        await app({"type": "http", "path": path, "method": "GET"}, receive, send)
-        return sent
-
-    async def scenario():
-        app = ConcurrencyLimitMiddleware(slow_app, limit=1)
-        first = asyncio.ensure_future(call(app, "/api/palette"))
-        await asyncio.sleep(0)
-        refused = await call(app, "/api/palette")
-        health = asyncio.ensure_future(call(app, "/api/health"))
-        await asyncio.sleep(0)
-        release.set()
-        return await first, refused, await health
-
-    first, refused, health = asyncio.run(scenario())
-    assert first[0]["status"] == 200 and health[0]["status"] == 200
-    assert refused[0]["status"] == 503
-    assert (b"retry-after", b"1") in refused[0]["headers"]
-    assert json.loads(refused[1]["body"])["error"]["type"] == "busy"
-
-
-def test_bodies_in_flight_are_bounded_with_a_json_503():
-    """Upload bodies are held while they are read: their total is bounded, not just each."""
-    import asyncio
-
-    from palettekit.web.middleware import BodyLimitMiddleware
-
-    release = asyncio.Event()
-
-    async def slow_app(scope, receive, send):
-        await release.wait()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"done"})
-
-    async def call(app, headers):
-        sent = []
-
-        async def send(message):
-            sent.append(message)
-
-        async def receive():
-            return {"type": "http.request", "body": b""}
-
-        scope = {"type": "http", "path": "/api/palette", "method": "POST", "headers": headers}
-        await app(scope, receive, send)
-        return sent
-
-    async def scenario():
-        app = BodyLimitMiddleware(slow_app, max_bytes=1000, budget=2000)
-        big = [(b"content-length", b"1000")]
-        first = asyncio.ensure_future(call(app, big))
-        chunked = asyncio.ensure_future(call(app, [(b"transfer-encoding", b"chunked")]))
-        await asyncio.sleep(0)
-        refused = await call(app, [(b"content-length", b"10")])
-        no_body = asyncio.ensure_future(call(app, []))  # a GET reserves nothing
-        await asyncio.sleep(0)
-        release.set()
-        done = [await first, await chunked, await no_body]
-        after = await call(app, big)  # everything released
-        return done, refused, after, app.reserved
-
-    done, refused, after, reserved = asyncio.run(scenario())
-    assert [answer[0]["status"] for answer in done] == [200, 200, 200]
-    assert refused[0]["status"] == 503
-    assert json.loads(refused[1]["body"])["error"]["type"] == "busy"
-    assert after[0]["status"] == 200 and reserved == 0

@@ -1,0 +1,89 @@
+"""palettekit.web.settings: the server's limits, checked, and the options they bound."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from palettekit.errors import OptionsError
+from palettekit.options import Options, web_option_names
+from palettekit.web.settings import Settings
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"port": 70000},
+        {"port": -1},
+        {"max_upload_bytes": 0},
+        {"workers": 0},
+        {"queue_size": -1},
+        {"request_timeout": 0},
+        {"fetch_timeout": float("nan")},
+        {"max_k": True},
+        {"options": {"k": 3}},
+    ],
+)
+def test_bad_settings_are_refused(changes):
+    with pytest.raises(OptionsError):
+        Settings(**changes)
+
+
+def test_base_options_apply_the_server_limits():
+    settings = Settings(
+        max_upload_bytes=1234,
+        max_image_pixels=5678,
+        fetch_timeout=3.0,
+        max_work_pixels=10_000,
+        options=Options(k=7, max_pixels=None),
+    )
+    base = settings.base_options()
+    assert (base.k, base.max_bytes, base.max_image_pixels, base.timeout) == (7, 1234, 5678, 3.0)
+    assert base.max_pixels == 10_000
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"workers": 0}, "workers must be a positive integer, got 0"),
+        ({"max_k": True}, "max_k must be a positive integer, got True"),
+        ({"max_upload_bytes": 1.5}, "max_upload_bytes must be a positive integer, got 1.5"),
+        ({"port": 70000}, "port must be between 0 (any free port) and 65535, got 70000"),
+        ({"queue_size": -1}, "queue_size must be an integer >= 0, got -1"),
+        ({"header_timeout": 0}, "header_timeout must be a positive number of seconds, got 0"),
+        ({"options": {"k": 3}}, "options must be an Options, got dict"),
+    ],
+)
+def test_each_refusal_names_the_setting(changes, message):
+    with pytest.raises(OptionsError) as info:
+        Settings(**changes)
+    assert str(info.value) == message
+
+
+def test_the_edges_of_the_ranges_are_accepted():
+    settings = Settings(port=0, queue_size=0, request_timeout=0.5, workers=1)
+    assert (settings.port, settings.queue_size, settings.workers) == (0, 0, 1)
+    assert Settings(port=65535).port == 65535
+
+
+def test_base_options_keep_smaller_defaults_and_cap_larger_ones():
+    settings = Settings(
+        max_work_pixels=10_000, max_k=16, options=Options(max_pixels=5_000, max_k=40)
+    )
+    base = settings.base_options()
+    assert base.max_pixels == 5_000  # below the server's cap: kept
+    assert base.max_k == 16  # above it: capped
+    assert Settings().base_options().max_k == Options().max_k  # 12 is below the default cap of 64
+
+
+def test_client_option_names_are_the_web_fields_of_the_options_class():
+    assert Settings().client_option_names == web_option_names(Options)
+    assert "k" in Settings().client_option_names
+    assert "max_bytes" not in Settings().client_option_names  # a server limit, never a client's
+
+    @dataclasses.dataclass(frozen=True)
+    class Narrow(Options):
+        pass
+
+    assert Settings(options=Narrow()).client_option_names == web_option_names(Options)
