@@ -60,7 +60,9 @@ thumbnail for the spatial term, so a theme costs about as much as a palette.
    among candidates within 0.06 of it, within 20 degrees of its hue, with at
    least 70 % of its gain and half of its support (a color of the area, not
    the fringe of compression noise around it). For a neutral, the most
-   common neutral of the area.
+   common neutral of the area. What counts as covered afterwards is the
+   area of the winner, not of its vivid version: the version names the
+   area, it does not move it.
 
 Coverage with a cap is what makes the theme diverse: once a color is chosen,
 the pixels near it add nothing more, so a second shade of the same area
@@ -550,6 +552,7 @@ def select_theme(
         common = int(np.argmax(np.where(around, support, -1.0)))
         if support[common] >= COMMON_RATIO * support[best]:
             best = common
+        winner = best
         near = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
         near &= gain >= VIVID_KEEP * gain[best]
         if chromatic[best]:
@@ -563,7 +566,9 @@ def select_theme(
             best = int(near_index[np.argmax(ranking[near_index])])
 
         chosen.append(best)
-        np.maximum(covered, closeness[best], out=covered)
+        # what is covered is the area the winner stands for; the vivid version
+        # only names it (so a more vivid name does not change what comes next)
+        np.maximum(covered, closeness[winner], out=covered)
         if chromatic[best]:
             same_hue[chromatic & (_hue_turn(hue, hue[best]) < np.radians(SAME_HUE_SPREAD))] *= (
                 SAME_HUE_FACTOR
