@@ -32,6 +32,6 @@ def test_the_statuses_are_those_the_help_documents() -> None:
 
 
 def test_the_error_carries_its_status_runtime_error_by_default() -> None:
-    error = exit_status._CliError("photo.png: is a directory")
+    error = exit_status.CliError("photo.png: is a directory")
     assert str(error) == "photo.png: is a directory" and error.code == EXIT_ERROR
-    assert exit_status._CliError("bad flag", EXIT_USAGE).code == EXIT_USAGE
+    assert exit_status.CliError("bad flag", EXIT_USAGE).code == EXIT_USAGE

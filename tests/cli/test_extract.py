@@ -479,7 +479,7 @@ def test_unreachable_url_is_one_error_line(capsys):
 def test_binary_format_to_a_terminal_is_refused(image, capsys, monkeypatch):
     import palettekit.cli.extract
 
-    monkeypatch.setattr(palettekit.cli.extract, "_isatty", lambda stream: True)
+    monkeypatch.setattr(palettekit.cli.extract, "isatty", lambda stream: True)
     code, out, err = run(["extract", image, "-f", "png"], capsys)
     assert code == 2 and out == ""
     assert_one_error_line(err, "binary")

@@ -1,16 +1,17 @@
-"""The command line: ``palettekit extract IMAGE...`` and the adapters' subcommands.
+"""The command line's entry point: ``main``, the parser and its subcommands.
 
-A thin adapter: parse the arguments, build one :class:`~palettekit.Options`,
-call :func:`palettekit.extract` for each image, then write every output.
+``main`` parses the arguments, runs the chosen command, and turns what it
+raises into an exit status and one line on standard error. The commands live
+beside it:
 
-* ``palettekit IMAGE...`` is short for ``palettekit extract IMAGE...``.
-* Sources are paths, ``http(s)://`` URLs, or ``-`` (standard input).
-* ``extract`` is all or nothing: every palette is computed before anything is
-  written, and every file is written atomically (whole or not at all).
-* Other modules add subcommands (``batch``, ``search``, ``serve``) through
-  :data:`ADAPTER_MODULES`; they reuse :func:`add_extract_options` and
-  :func:`options_from_args`. A missing or broken adapter never breaks
-  ``extract``, and ``extract`` does not even import them.
+* :mod:`.extract` -- ``palettekit extract IMAGE...``; ``palettekit IMAGE...``
+  is short for it.
+* :mod:`.batch` and :mod:`.serve` add ``batch``, ``search`` and ``serve``
+  through :data:`ADAPTER_MODULES`; they reuse :func:`add_extract_options` and
+  :func:`options_from_args` (:mod:`.flags`). A missing or broken adapter never
+  breaks ``extract``, and ``extract`` does not even import them.
+* :mod:`.terminal` writes what a person reads (errors, warnings, colors);
+  :mod:`.exit_status` holds the statuses.
 
 Exit status: 0 success, 1 input or runtime error, 2 usage error (bad
 arguments or option values), 3 partial failure of a batch, 130 interrupted
@@ -34,6 +35,7 @@ from typing import Any, NoReturn
 from .. import __version__
 from ..errors import ExportError, OptionsError, PaletteError
 from ..text import one_line
+from . import extract
 from .exit_status import (
     EXIT_BROKEN_PIPE,
     EXIT_ERROR,
@@ -41,11 +43,10 @@ from .exit_status import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
-    _CliError,
+    CliError,
 )
-from .extract import _STDIN, _add_extract_parser, _Unexpected
 from .flags import add_extract_options, options_from_args
-from .terminal import PROG, _print_error, use_color
+from .terminal import PROG, print_error, use_color
 
 __all__ = [
     "main",
@@ -137,7 +138,7 @@ def build_parser(*, adapters: bool = True) -> _Parser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="commands", required=True
     )
-    _add_extract_parser(subparsers)
+    extract.add_parser(subparsers)
     if adapters:
         parser.adapter_problems.extend(_add_adapters(subparsers))
     parser.commands = dict(subparsers.choices)
@@ -177,7 +178,7 @@ def _add_adapters(subparsers: Any) -> list[str]:
 
 def _looks_like_source(token: str) -> bool:
     """True if ``token`` cannot be a command name: a path, a URL, or ``-``."""
-    return token == _STDIN or any(ch in token for ch in "./\\:") or os.sep in token
+    return token == extract.STDIN or any(ch in token for ch in "./\\:") or os.sep in token
 
 
 def _parser_and_argv(argv: list[str]) -> tuple[_Parser, list[str]]:
@@ -221,34 +222,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         debug = bool(getattr(args, "debug", False))
         run = getattr(args, "run", None)
         if run is None:
-            raise _CliError(f"command {args.command!r} has no handler", EXIT_ERROR)
+            raise CliError(f"command {args.command!r} has no handler", EXIT_ERROR)
         return int(run(args))
     except SystemExit as exc:  # argparse (usage, --help, --version) or an adapter
-        return _exit_status(exc)
+        return _status_of_system_exit(exc)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
-    except _CliError as exc:
+    except CliError as exc:
         _print_traceback(debug)
-        _print_error(str(exc))
+        print_error(str(exc))
         return exc.code
     except (OptionsError, ExportError) as exc:
         _print_traceback(debug)
-        _print_error(str(exc))
+        print_error(str(exc))
         return EXIT_USAGE
     except PaletteError as exc:
         _print_traceback(debug)
-        _print_error(str(exc))
+        print_error(str(exc))
         return EXIT_ERROR
     except Exception as exc:
         _print_traceback(debug)
         hint = "" if debug else " (run with --debug for the traceback)"
         message = (
-            str(exc) if isinstance(exc, _Unexpected) else f"unexpected {type(exc).__name__}: {exc}"
+            str(exc)
+            if isinstance(exc, extract.UnexpectedError)
+            else f"unexpected {type(exc).__name__}: {exc}"
         )
-        _print_error(message + hint)
+        print_error(message + hint)
         return EXIT_ERROR
 
 
@@ -260,7 +263,7 @@ def _print_traceback(debug: bool) -> None:
         traceback.print_exc()
 
 
-def _exit_status(exc: SystemExit) -> int:
+def _status_of_system_exit(exc: SystemExit) -> int:
     if exc.code is None:
         return EXIT_OK
     if isinstance(exc.code, int):

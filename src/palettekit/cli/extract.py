@@ -1,8 +1,11 @@
-"""``palettekit extract``: its flags, the inputs, the plan of outputs, and writing them.
+"""``palettekit extract IMAGE...``: its flags, its inputs, the plan of its outputs, writing them.
 
 ``extract`` is all or nothing: every output is planned and checked before any
 image is read, every palette is computed before anything is written, and
-every file is written atomically (whole or not at all).
+every file is written atomically (whole or not at all). Palettes come from
+:func:`palettekit.extract` (:func:`palettekit.extract_merged` with ``--merge``)
+and are laid out by the format registry (:func:`palettekit.formats.export_many`);
+what a person reads on the terminal comes from :mod:`.terminal`.
 """
 
 from __future__ import annotations
@@ -17,22 +20,27 @@ from ..errors import ExportError, ImageTooLargeError, PaletteError
 from ..options import Options, parse_integer, parse_lower
 from ..palette import Palette
 from ..sources import is_url
-from .exit_status import EXIT_OK, EXIT_USAGE, _CliError
+from .exit_status import EXIT_OK, EXIT_USAGE, CliError
 from .flags import add_extract_options, options_from_args
 from .terminal import (
-    _isatty,
-    _print_timings,
-    _print_warning,
-    _terminal_text,
-    _write_stdout,
+    isatty,
+    print_timings,
+    print_warning,
+    swatch_table,
     use_color,
+    write_stdout,
 )
 
 _PLACEHOLDERS = ("{stem}", "{index}")
-_STDIN = "-"
-_STDIN_LABEL = "<stdin>"
+STDIN = "-"
+"""The IMAGE argument that means standard input."""
+STDIN_LABEL = "<stdin>"
+"""How messages and palettes name standard input."""
 
-_EXTRACT_DESCRIPTION = """\
+# --- the flags -------------------------------------------------------------------------
+
+
+_DESCRIPTION = """\
 Extract the dominant colors of each IMAGE (a path, an http(s) URL, or - for
 standard input) with their shares of the image.
 
@@ -44,7 +52,7 @@ every output can be written: each file goes to a temporary name first and all
 are renamed into place together. Missing folders of output files are created."""
 
 
-_EXTRACT_EPILOG = """\
+_EPILOG = """\
 several images:
   text   one table per image, each headed by its source, a blank line between
   json   a JSON array of palette objects (one object for one image)
@@ -64,12 +72,13 @@ examples:
   cat photo.png | palettekit extract - --format hex"""
 
 
-def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``extract`` subcommand (its flags, then ``run=run_extract``); return it."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "extract",
         help="the palette of one or more images",
-        description=_EXTRACT_DESCRIPTION,
-        epilog=_EXTRACT_EPILOG,
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -198,7 +207,10 @@ def _bar_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-class _Input:
+# --- inputs and the plan of outputs ----------------------------------------------------
+
+
+class ImageArgument:
     """One IMAGE argument: what to pass to extract(), and names for messages and files."""
 
     def __init__(self, spec: str, index: int) -> None:
@@ -206,8 +218,8 @@ class _Input:
         self.index = index
         self.data: bytes | None = None  # read once: standard input, or a URL for --figure
         self.is_url = is_url(spec) and not os.path.exists(spec)
-        if spec == _STDIN:
-            self.label = _STDIN_LABEL
+        if spec == STDIN:
+            self.label = STDIN_LABEL
         else:
             from ..load import source_label
 
@@ -216,7 +228,7 @@ class _Input:
 
     @property
     def local_path(self) -> str | None:
-        return None if self.spec == _STDIN or self.is_url else self.spec
+        return None if self.spec == STDIN or self.is_url else self.spec
 
     def source(self) -> Any:
         """What load_image reads: the path or URL, or the bytes read once."""
@@ -231,7 +243,7 @@ class _Input:
 
 def _stem(spec: str, is_url: bool) -> str:
     """A file-name-safe name for ``{stem}``: the file name without its suffix."""
-    if spec == _STDIN:
+    if spec == STDIN:
         return "stdin"
     if is_url:
         from urllib.parse import urlsplit
@@ -246,7 +258,7 @@ def _stem(spec: str, is_url: bool) -> str:
     return safe or "image"
 
 
-class _Output:
+class PlannedOutput:
     """A file (or standard output, path None) to write, and which palettes go in it."""
 
     def __init__(self, kind: str, path: str | None, fmt: str, indices: list[int]) -> None:
@@ -260,17 +272,17 @@ def _has_placeholder(pattern: str) -> bool:
     return any(p in pattern for p in _PLACEHOLDERS)
 
 
-def _expand(pattern: str, item: _Input) -> str:
+def _expand(pattern: str, item: ImageArgument) -> str:
     return pattern.replace("{stem}", item.stem).replace("{index}", str(item.index + 1))
 
 
-def _choose_format(fmt: str | None, output: str | None) -> str:
+def choose_format(fmt: str | None, output: str | None) -> str:
     """The export format: --format, else the suffix of -o, else text."""
     from ..formats import FORMATS, format_for_path, known_suffixes
 
     if fmt is not None:
         if fmt not in FORMATS:
-            raise _CliError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})", EXIT_USAGE)
+            raise CliError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})", EXIT_USAGE)
         return fmt
     if output is None or output == "-":
         return "text"
@@ -280,7 +292,7 @@ def _choose_format(fmt: str | None, output: str | None) -> str:
     suffix = os.path.splitext(pattern)[1].lower()
     suffixes = known_suffixes()
     if suffix and suffix not in suffixes:
-        raise _CliError(
+        raise CliError(
             f"{output}: unknown file suffix {suffix!r} (known: {', '.join(suffixes)}); "
             "or give --format",
             EXIT_USAGE,
@@ -288,49 +300,53 @@ def _choose_format(fmt: str | None, output: str | None) -> str:
     try:
         return format_for_path(pattern)
     except ExportError as exc:
-        raise _CliError(f"{output}: {exc}; or give --format", EXIT_USAGE) from None
+        raise CliError(f"{output}: {exc}; or give --format", EXIT_USAGE) from None
 
 
-def _plan(
-    args: argparse.Namespace, inputs: list[_Input], fmt: str, *, protected: list[_Input]
-) -> list[_Output]:
+def plan_outputs(
+    args: argparse.Namespace,
+    inputs: list[ImageArgument],
+    fmt: str,
+    *,
+    protected: list[ImageArgument],
+) -> list[PlannedOutput]:
     """Every output of the run (one palette per item of ``inputs``), checked
     before any image is read; no output may be one of the ``protected`` files.
 
     Raises
     ------
-    _CliError
+    CliError
         A usage error: several images for a one-palette format or image
         without a name pattern, two outputs on one file, an output over an
         input, a binary format to a terminal.
     """
     from ..formats import get_format
 
-    outputs: list[_Output] = []
+    outputs: list[PlannedOutput] = []
     everyone = list(range(len(inputs)))
     several = len(inputs) > 1
     target = None if args.output in (None, "-") else args.output
 
     if target is not None and _has_placeholder(target):
-        outputs += [_Output("palette", _expand(target, i), fmt, [i.index]) for i in inputs]
+        outputs += [PlannedOutput("palette", _expand(target, i), fmt, [i.index]) for i in inputs]
     elif several and get_format(fmt).holds == "one":
-        raise _CliError(
+        raise CliError(
             f"the {fmt} format holds one palette: give one image, or a file name pattern "
             "with {stem} or {index}, e.g. -o '{stem}." + _suffix_of(fmt) + "'",
             EXIT_USAGE,
         )
     else:
-        if target is None and _isatty(sys.stdout) and get_format(fmt).binary:
-            raise _CliError(
+        if target is None and isatty(sys.stdout) and get_format(fmt).binary:
+            raise CliError(
                 f"{fmt} is a binary format: write it to a file with -o, or pipe it", EXIT_USAGE
             )
-        outputs.append(_Output("palette", target, fmt, everyone))
+        outputs.append(PlannedOutput("palette", target, fmt, everyone))
 
     for kind, pattern in (("bar", args.bar), ("figure", args.figure)):
         if pattern is None:
             continue
         if several and not _has_placeholder(pattern):
-            raise _CliError(
+            raise CliError(
                 f"--{kind} with {len(inputs)} images needs a file name pattern with {{stem}} "
                 f"or {{index}}, e.g. --{kind} '{{stem}}-{kind}.png'",
                 EXIT_USAGE,
@@ -338,8 +354,8 @@ def _plan(
         for item in inputs:
             path = _expand(pattern, item)
             if os.path.splitext(path)[1].lower() != ".png":
-                raise _CliError(f"--{kind} {path}: the file name must end in .png", EXIT_USAGE)
-            outputs.append(_Output(kind, path, "png", [item.index]))
+                raise CliError(f"--{kind} {path}: the file name must end in .png", EXIT_USAGE)
+            outputs.append(PlannedOutput(kind, path, "png", [item.index]))
 
     seen: dict[str, str] = {}
     for output in outputs:
@@ -347,7 +363,7 @@ def _plan(
             continue
         key = os.path.normcase(os.path.abspath(output.path))
         if key in seen:
-            raise _CliError(
+            raise CliError(
                 f"{output.path}: two outputs would write this file ({seen[key]} and "
                 f"{output.kind}); use {{stem}} or {{index}} to tell them apart",
                 EXIT_USAGE,
@@ -355,7 +371,7 @@ def _plan(
         seen[key] = output.kind
         for item in protected:
             if item.local_path is not None and _same_file(output.path, item.local_path):
-                raise _CliError(f"{output.path}: refusing to overwrite the input image", EXIT_USAGE)
+                raise CliError(f"{output.path}: refusing to overwrite the input image", EXIT_USAGE)
     return outputs
 
 
@@ -374,7 +390,7 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _check_writable(outputs: list[_Output]) -> None:
+def _check_writable(outputs: list[PlannedOutput]) -> None:
     """Fail early (exit 1) when an output path is a directory, or lies under a file.
 
     Missing folders are fine: they are created when the files are written."""
@@ -382,38 +398,52 @@ def _check_writable(outputs: list[_Output]) -> None:
         if output.path is None:
             continue
         if os.path.isdir(output.path):
-            raise _CliError(f"{output.path}: is a directory")
+            raise CliError(f"{output.path}: is a directory")
         directory = os.path.dirname(os.path.abspath(output.path))
         while not os.path.exists(directory) and os.path.dirname(directory) != directory:
             directory = os.path.dirname(directory)
         if not os.path.isdir(directory):
-            raise _CliError(f"{output.path}: {directory} is not a folder")
+            raise CliError(f"{output.path}: {directory} is not a folder")
+
+
+# --- the run ---------------------------------------------------------------------------
 
 
 def run_extract(args: argparse.Namespace) -> int:
-    """``palettekit extract``: returns the exit status."""
+    """``palettekit extract``: plan and check every output, read the images,
+    compute every palette, then write everything; return the exit status.
+
+    Raises
+    ------
+    CliError
+        A usage or output problem, with its exit status.
+    PaletteError
+        An image that cannot be read or options that do not fit it.
+    UnexpectedError
+        Any other exception while computing the palette of one source.
+    """
     options = options_from_args(args)
     specs = list(args.sources)
-    if specs.count(_STDIN) > 1:
-        raise _CliError("standard input (-) can be read only once", EXIT_USAGE)
+    if specs.count(STDIN) > 1:
+        raise CliError("standard input (-) can be read only once", EXIT_USAGE)
     for spec in specs:
-        if spec != _STDIN and os.path.isdir(spec):
+        if spec != STDIN and os.path.isdir(spec):
             import shlex
 
-            raise _CliError(
+            raise CliError(
                 f"{spec}: is a directory; extract reads image files. For every image in it: "
                 f"palettekit batch {shlex.quote(spec)} -o results.jsonl"
             )
-    inputs = [_Input(spec, index) for index, spec in enumerate(specs)]
+    inputs = [ImageArgument(spec, index) for index, spec in enumerate(specs)]
     merge = bool(getattr(args, "merge", False))
     planned = [_merged_input(args, inputs)] if merge else inputs
-    fmt = _choose_format(args.format, args.output)
-    outputs = _plan(args, planned, fmt, protected=inputs)
+    fmt = choose_format(args.format, args.output)
+    outputs = plan_outputs(args, planned, fmt, protected=inputs)
     _check_writable(outputs)
     color = use_color(args.color)
 
     for item in inputs:
-        if item.spec == _STDIN:
+        if item.spec == STDIN:
             item.data = _read_stdin(options.max_bytes)
         elif item.is_url and args.figure is not None:
             from ..fetch import fetch_with_options
@@ -442,30 +472,30 @@ def run_extract(args: argparse.Namespace) -> int:
         else:
             files.append((output.path, payload))
 
-    _write_files(files)
+    write_files(files)
     if args.timings and not _format_takes(fmt, "timings"):
         for palette in palettes:
-            _print_timings(palette)
+            print_timings(palette)
     if stdout_payload is not None:
         if isinstance(stdout_payload, str) and fmt != "text":
             stdout_payload = stdout_payload.encode("utf-8")  # machine formats are UTF-8
-        _write_stdout(stdout_payload)
+        write_stdout(stdout_payload)
     return EXIT_OK
 
 
 def _read_stdin(max_bytes: int) -> bytes:
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
-        raise _CliError(f"{_STDIN_LABEL}: standard input is not available")
+        raise CliError(f"{STDIN_LABEL}: standard input is not available")
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ImageTooLargeError(
-            f"{_STDIN_LABEL}: more than {max_bytes} bytes (option --max-bytes)"
-        )
+        raise ImageTooLargeError(f"{STDIN_LABEL}: more than {max_bytes} bytes (option --max-bytes)")
     return bytes(data)
 
 
-def _extract_one(item: _Input, options: Options, mask: str | None, *, quiet: bool) -> Palette:
+def _extract_one(
+    item: ImageArgument, options: Options, mask: str | None, *, quiet: bool
+) -> Palette:
     """The palette of one input; its warnings and notes printed as one line each."""
     from ..pipeline import extract
 
@@ -477,18 +507,18 @@ def _extract_one(item: _Input, options: Options, mask: str | None, *, quiet: boo
     return palette
 
 
-def _merged_input(args: argparse.Namespace, inputs: list[_Input]) -> _Input:
+def _merged_input(args: argparse.Namespace, inputs: list[ImageArgument]) -> ImageArgument:
     """``--merge``: one pseudo-input naming the set of images."""
     if args.figure is not None or args.mask is not None:
-        raise _CliError("--merge cannot be combined with --figure or --mask", EXIT_USAGE)
-    merged = _Input(inputs[0].spec, 0)
+        raise CliError("--merge cannot be combined with --figure or --mask", EXIT_USAGE)
+    merged = ImageArgument(inputs[0].spec, 0)
     if len(inputs) > 1:
         merged.label = f"<{len(inputs)} images>"
         merged.stem = "merged"
     return merged
 
 
-def _extract_merged(inputs: list[_Input], options: Options, *, quiet: bool) -> Palette:
+def _extract_merged(inputs: list[ImageArgument], options: Options, *, quiet: bool) -> Palette:
     """One palette for all inputs (palettekit.extract_merged)."""
     from ..pipeline import extract_merged
 
@@ -503,7 +533,7 @@ def _extract_merged(inputs: list[_Input], options: Options, *, quiet: bool) -> P
 def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palette:
     """Run ``compute``; print its Python warnings and the palette's notes as one line each.
 
-    Exceptions that are not PaletteError become :class:`_Unexpected`, naming ``label``.
+    Exceptions that are not PaletteError become :class:`UnexpectedError`, naming ``label``.
     """
     import warnings
 
@@ -514,28 +544,31 @@ def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palet
         except PaletteError:
             raise
         except Exception as exc:
-            raise _Unexpected(label, exc) from exc
+            raise UnexpectedError(label, exc) from exc
         finally:
             if not quiet:
                 for warning in caught:
-                    _print_warning(str(warning.message))
+                    print_warning(str(warning.message))
     if not quiet:
         for note in palette.meta.get("warnings", ()):
-            _print_warning(str(note))
+            print_warning(str(note))
     return palette
 
 
-class _Unexpected(Exception):
+class UnexpectedError(Exception):
     """An exception that is not a PaletteError, from one source."""
 
     def __init__(self, label: str, exc: Exception) -> None:
         super().__init__(f"{label}: unexpected {type(exc).__name__}: {exc}")
 
 
+# --- rendering each output -------------------------------------------------------------
+
+
 def _render(
-    output: _Output,
+    output: PlannedOutput,
     args: argparse.Namespace,
-    inputs: list[_Input],
+    inputs: list[ImageArgument],
     palettes: list[Palette],
     options: Options,
     color: bool,
@@ -557,7 +590,7 @@ def _render(
         )
         return png_bytes(card)
     if output.path is None and output.fmt == "text" and color:
-        return "\n".join(_terminal_text(p) for p in chosen)
+        return "\n".join(swatch_table(p) for p in chosen)
     names = [inputs[i].stem for i in output.indices]
     labels_of = [
         str(p.meta.get("source", inputs[i].label))
@@ -595,7 +628,10 @@ def _export_many(
     return export_many(palettes, fmt, sources=labels, **options)
 
 
-def _write_files(files: list[tuple[str, str | bytes]]) -> None:
+# --- writing files ---------------------------------------------------------------------
+
+
+def write_files(files: list[tuple[str, str | bytes]]) -> None:
     """Write every file, or none: each goes to a temporary name first, and all are
     renamed over their targets only once the last one is on disk. Missing
     folders are created (and removed again if a file fails)."""
@@ -614,7 +650,7 @@ def _write_files(files: list[tuple[str, str | bytes]]) -> None:
                 pass
         reason = exc.strerror or str(exc)
         where = exc.filename if isinstance(exc.filename, str) else "output"
-        raise _CliError(f"{where}: cannot write: {reason}; no file was written") from None
+        raise CliError(f"{where}: cannot write: {reason}; no file was written") from None
 
 
 def _make_parents(path: str) -> list[str]:

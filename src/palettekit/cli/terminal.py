@@ -1,7 +1,10 @@
-"""What the command line writes to the terminal: messages, colors, the color table.
+"""What the command line writes for a person: message lines, colors, the swatch table.
 
-Errors and warnings are one line each on standard error, ``palettekit: error:
-...``; colors follow ``--color``, ``NO_COLOR`` and ``FORCE_COLOR``.
+Errors, warnings and timings are one line each on standard error, starting
+``palettekit: error:``, ``palettekit: warning:`` or ``palettekit: timings:``;
+a message that spans lines is joined into one. Colors follow ``--color``,
+``NO_COLOR`` and ``FORCE_COLOR`` (:func:`use_color`). Machine formats never
+pass through here: they are the format registry's bytes, written as they are.
 """
 
 from __future__ import annotations
@@ -12,24 +15,28 @@ from typing import IO, Any
 
 from ..palette import Palette
 from ..text import one_line
-from .exit_status import _CliError
+from .exit_status import CliError
 
 PROG = "palettekit"
+"""The program's name, which starts every message line."""
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 _BLOCK = " " * 6
 
 
-def _print_error(message: str) -> None:
+def print_error(message: str) -> None:
+    """``palettekit: error: <message>`` on standard error, as one line."""
     print(f"{PROG}: error: {one_line(message)}", file=sys.stderr, flush=True)
 
 
-def _print_warning(message: str) -> None:
+def print_warning(message: str) -> None:
+    """``palettekit: warning: <message>`` on standard error, as one line."""
     print(f"{PROG}: warning: {one_line(message)}", file=sys.stderr, flush=True)
 
 
-def _isatty(stream: IO[Any]) -> bool:
+def isatty(stream: IO[Any]) -> bool:
+    """Whether ``stream`` is a terminal; False for a closed stream or one without isatty."""
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
@@ -56,16 +63,16 @@ def use_color(mode: str = "auto", stream: IO[Any] | None = None, environ: Any = 
         return True
     if env.get("TERM") == "dumb":
         return False
-    return _isatty(sys.stdout if stream is None else stream)
+    return isatty(sys.stdout if stream is None else stream)
 
 
-def _terminal_text(palette: Palette) -> str:
+def swatch_table(palette: Palette) -> str:
     """A summary line, then one line per color: a truecolor swatch, hex, share, name."""
     from ..text import format_share
 
     shares = [format_share(s.share) for s in palette]
     width = max(len(text) for text in shares)
-    lines = [f"{_BOLD}{_summary(palette)}{_RESET}"]
+    lines = [f"{_BOLD}{summary_line(palette)}{_RESET}"]
     for swatch, share in zip(palette, shares, strict=True):
         r, g, b = swatch.rgb
         block = f"\x1b[48;2;{r};{g};{b}m{_BLOCK}{_RESET}"
@@ -73,7 +80,7 @@ def _terminal_text(palette: Palette) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _summary(palette: Palette) -> str:
+def summary_line(palette: Palette) -> str:
     """``photo.jpg: 5 colors (k=5), 577x433 px of 768x512, distortion 2.31``."""
     meta = palette.meta
     count = len(palette)
@@ -94,7 +101,8 @@ def _summary(palette: Palette) -> str:
     return f"{source}: {', '.join(parts)}"
 
 
-def _print_timings(palette: Palette) -> None:
+def print_timings(palette: Palette) -> None:
+    """``palettekit: timings: <source>: load 1.2 ms, ..., total 9.8 ms`` on standard error."""
     timings = palette.meta.get("timings") or {}
     stages = ", ".join(f"{name} {ms:.1f} ms" for name, ms in timings.items())
     total = sum(timings.values())
@@ -102,8 +110,17 @@ def _print_timings(palette: Palette) -> None:
     print(f"{PROG}: timings: {source}: {stages}, total {total:.1f} ms", file=sys.stderr, flush=True)
 
 
-def _write_stdout(payload: str | bytes) -> None:
-    """Text as the terminal's encoding allows; bytes and machine formats as UTF-8 bytes."""
+def write_stdout(payload: str | bytes) -> None:
+    """Write ``payload`` to standard output and flush it.
+
+    Text goes as the stream's encoding allows (characters it cannot encode
+    become ``?``); bytes go to the binary buffer unchanged.
+
+    Raises
+    ------
+    CliError
+        Bytes, when standard output has no binary buffer.
+    """
     if isinstance(payload, str):
         try:
             sys.stdout.write(payload)
@@ -114,7 +131,7 @@ def _write_stdout(payload: str | bytes) -> None:
         return
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
-        raise _CliError("standard output cannot take binary data; use -o FILE")
+        raise CliError("standard output cannot take binary data; use -o FILE")
     sys.stdout.flush()
     buffer.write(payload)
     buffer.flush()
