@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from ..palette import Palette
 from ..text import one_line
 from .exit_status import CliError
+
+if TYPE_CHECKING:
+    from ..palette import Palette
 
 PROG = "palettekit"
 """The program's name, which starts every message line."""
