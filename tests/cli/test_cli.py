@@ -147,6 +147,18 @@ def test_broken_adapters_are_left_out_and_never_break_extract(adapter_modules, i
     assert_one_error_line(err, "invalid choice", "adapter_raises not loaded")
 
 
+def test_the_entry_point_exports_what_other_modules_import():
+    from palettekit.cli import exit_status, flags, terminal
+
+    assert sorted(name for name in cli.__all__ if not hasattr(cli, name)) == []
+    assert cli.use_color is terminal.use_color
+    assert cli.add_extract_options is flags.add_extract_options
+    assert cli.EXIT_BROKEN_PIPE == exit_status.EXIT_BROKEN_PIPE == 141
+    assert cli.build_parser(adapters=False).commands["extract"].get_default("run") is (
+        cli.extract.run_extract
+    )
+
+
 def test_the_project_adapters_register(capsys):
     assert {"palettekit.cli.batch", "palettekit.cli.serve"} <= set(cli.ADAPTER_MODULES)
     parser = cli.build_parser()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import sys
 import threading
@@ -34,6 +35,9 @@ from cli_helpers import (
     run,
     run_module,
 )
+from palettekit.cli import build_parser
+from palettekit.cli.exit_status import EXIT_ERROR, EXIT_USAGE, CliError
+from palettekit.cli.extract import ImageArgument, choose_format, plan_outputs, write_files
 from palettekit.export import to_text
 
 
@@ -542,3 +546,144 @@ def test_module_run_warning_is_one_line_not_a_python_warning(tmp_path):
     assert done.stderr.decode() == (
         f"palettekit: warning: {flat}: only 1 distinct color (asked for k=3)\n"
     )
+
+
+# --- the plan of outputs, directly -------------------------------------------------------
+
+
+def _planned(argv: list[str]) -> list[tuple[str, str | None, str, list[int]]]:
+    """(kind, path, format, palette indices) of each output ``palettekit extract argv`` plans."""
+    args = build_parser(adapters=False).parse_args(["extract", *argv])
+    inputs = [ImageArgument(spec, index) for index, spec in enumerate(args.sources)]
+    outputs = plan_outputs(args, inputs, choose_format(args.format, args.output), protected=inputs)
+    return [(o.kind, o.path, o.fmt, o.indices) for o in outputs]
+
+
+def test_the_plan_for_several_images(tmp_path):
+    a, b, c = (str(tmp_path / f"{name}.png") for name in ("sea", "sky", "sand"))
+    # one stream holds every palette, in the order given
+    assert _planned([a, b, c, "-f", "jsonl"]) == [("palette", None, "jsonl", [0, 1, 2])]
+    assert _planned([a, b, "-o", "all.csv"]) == [("palette", "all.csv", "csv", [0, 1])]
+    # a name pattern gives one file per image, by name or by position from 1
+    assert _planned([a, b, c, "-o", "out/{stem}.gpl", "--bar", "{index}-bar.png"]) == [
+        ("palette", "out/sea.gpl", "gpl", [0]),
+        ("palette", "out/sky.gpl", "gpl", [1]),
+        ("palette", "out/sand.gpl", "gpl", [2]),
+        ("bar", "1-bar.png", "png", [0]),
+        ("bar", "2-bar.png", "png", [1]),
+        ("bar", "3-bar.png", "png", [2]),
+    ]
+    # the pattern's suffix chooses the format, whatever the placeholders
+    assert _planned([a, b, "-o", "{stem}.json"])[1] == ("palette", "sky.json", "json", [1])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-o", "p.gpl"], "the gpl format holds one palette"),
+        (["-o", "p.gpl"], "-o '{stem}.gpl'"),
+        (["-f", "png"], "the png format holds one palette"),
+        (["--figure", "card.png"], "--figure with 2 images needs a file name pattern"),
+        (["-o", "{stem}.png", "-f", "json", "--bar", "{stem}.png"], "two outputs would write"),
+        (["--bar", "{stem}.png", "--figure", "{stem}.png"], "(bar and figure)"),
+    ],
+)
+def test_the_plan_refuses_clashing_or_ambiguous_outputs_of_two_images(tmp_path, argv, message):
+    a, b = str(tmp_path / "sea.png"), str(tmp_path / "sky.png")
+    with pytest.raises(CliError, match=re.escape(message)) as caught:
+        _planned([a, b, *argv])
+    assert caught.value.code == EXIT_USAGE
+
+
+def test_the_plan_never_writes_over_an_input(image, tmp_path):
+    link = tmp_path / "link.png"
+    link.symlink_to(image)
+    for same_file in (f"{image.parent}{os.sep}.{os.sep}{image.name}", str(link)):
+        with pytest.raises(CliError, match="refusing to overwrite the input image"):
+            _planned([str(image), "--bar", same_file])
+    with pytest.raises(CliError, match="refusing to overwrite the input image"):
+        _planned([str(image), "-o", str(image.parent / "{stem}.png")])  # stripes.png again
+
+
+@pytest.mark.parametrize(
+    ("fmt", "output", "expected"),
+    [
+        (None, None, "text"),
+        (None, "-", "text"),
+        (None, "palette.JSON", "json"),
+        (None, "{stem}-{index}.jsonl", "jsonl"),
+        (None, "colors.gpl", "gpl"),
+        ("csv", "palette.json", "csv"),  # --format wins over the suffix
+    ],
+)
+def test_choose_format(fmt, output, expected):
+    assert choose_format(fmt, output) == expected
+
+
+def test_choose_format_refuses_what_it_cannot_tell():
+    for fmt, output, message in [
+        ("xml", None, "unknown format 'xml' (known: "),
+        (None, "palette.nope", "unknown file suffix '.nope'"),
+        (None, "palette", "or give --format"),
+    ]:
+        with pytest.raises(CliError, match=re.escape(message)) as caught:
+            choose_format(fmt, output)
+        assert caught.value.code == EXIT_USAGE
+
+
+@pytest.mark.parametrize(
+    ("spec", "stem", "label"),
+    [
+        ("photos/sea view.jpg", "sea_view", "photos/sea view.jpg"),
+        ("-", "stdin", "<stdin>"),
+        ("https://example.org/pics/kingfisher.png?size=2", "kingfisher", None),
+        ("https://example.org/", "example", None),  # no file name: the host's
+        (".hidden", "hidden", ".hidden"),
+        ("archive.tar.gz", "archive.tar", "archive.tar.gz"),
+        ("???.png", "___", "???.png"),
+    ],
+)
+def test_an_image_argument_names_its_files_and_messages(spec, stem, label):
+    argument = ImageArgument(spec, 0)
+    assert argument.stem == stem
+    assert argument.label == (spec if label is None else label)
+    assert argument.local_path == (None if spec == "-" or spec.startswith("https:") else spec)
+
+
+# --- writing files, directly -------------------------------------------------------------
+
+
+def _everything_under(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def test_write_files_writes_text_and_bytes_creating_folders(tmp_path):
+    write_files(
+        [
+            (str(tmp_path / "p.json"), '{"café": 1}\n'),
+            (str(tmp_path / "bars" / "deep" / "bar.png"), b"\x89PNG\r\n"),
+        ]
+    )
+    assert (tmp_path / "p.json").read_bytes() == '{"café": 1}\n'.encode()
+    assert (tmp_path / "bars" / "deep" / "bar.png").read_bytes() == b"\x89PNG\r\n"
+    assert _everything_under(tmp_path) == ["bars", "bars/deep", "bars/deep/bar.png", "p.json"]
+
+
+def test_write_files_is_all_or_nothing(tmp_path):
+    kept = tmp_path / "kept.json"
+    kept.write_text("old")
+    blocked = tmp_path / "taken"
+    blocked.mkdir()  # a folder where a file should go: the last write fails
+    with pytest.raises(CliError, match=f"{re.escape(str(blocked))}: cannot write: ") as caught:
+        write_files(
+            [
+                (str(kept), "new"),
+                (str(tmp_path / "new" / "folder" / "bar.png"), b"png"),
+                (str(blocked), "x"),
+            ]
+        )
+    assert caught.value.code == EXIT_ERROR
+    assert str(caught.value).endswith("; no file was written")
+    # the old file untouched, no temporary file left, the folders made for the run removed
+    assert kept.read_text() == "old"
+    assert _everything_under(tmp_path) == ["kept.json", "taken"]
