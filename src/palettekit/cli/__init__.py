@@ -1,16 +1,17 @@
-"""The command line: ``palettekit extract IMAGE...`` and the adapters' subcommands.
+"""The command line's entry point: ``main``, the parser and its subcommands.
 
-A thin adapter: parse the arguments, build one :class:`~palettekit.Options`,
-call :func:`palettekit.extract` for each image, then write every output.
+``main`` parses the arguments, runs the chosen command, and turns what it
+raises into an exit status and one line on standard error. The commands live
+beside it:
 
-* ``palettekit IMAGE...`` is short for ``palettekit extract IMAGE...``.
-* Sources are paths, ``http(s)://`` URLs, or ``-`` (standard input).
-* ``extract`` is all or nothing: every palette is computed before anything is
-  written, and every file is written atomically (whole or not at all).
-* Other modules add subcommands (``batch``, ``search``, ``serve``) through
-  :data:`ADAPTER_MODULES`; they reuse :func:`add_extract_options` and
-  :func:`options_from_args`. A missing or broken adapter never breaks
-  ``extract``, and ``extract`` does not even import them.
+* :mod:`.extract` -- ``palettekit extract IMAGE...``; ``palettekit IMAGE...``
+  is short for it.
+* :mod:`.batch` and :mod:`.serve` add ``batch``, ``search`` and ``serve``
+  through :data:`ADAPTER_MODULES`; they reuse :func:`add_extract_options` and
+  :func:`options_from_args` (:mod:`.flags`). A missing or broken adapter never
+  breaks ``extract``, and ``extract`` does not even import them.
+* :mod:`.terminal` writes what a person reads (errors, warnings, colors);
+  :mod:`.exit_status` holds the statuses.
 
 Exit status: 0 success, 1 input or runtime error, 2 usage error (bad
 arguments or option values), 3 partial failure of a batch, 130 interrupted
@@ -28,16 +29,24 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import IO, Any, NoReturn
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from .. import __version__
-from ..errors import ExportError, ImageTooLargeError, OptionsError, PaletteError
-from ..options import Options, parse_integer, parse_lower
-from ..palette import Palette
-from ..sources import is_url
+from ..errors import ExportError, OptionsError, PaletteError
 from ..text import one_line
+from . import extract
+from .exit_status import (
+    EXIT_BROKEN_PIPE,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    CliError,
+)
 from .flags import add_extract_options, options_from_args
+from .terminal import PROG, print_error, use_color
 
 __all__ = [
     "main",
@@ -54,48 +63,12 @@ __all__ = [
     "EXIT_BROKEN_PIPE",
 ]
 
+
 ADAPTER_MODULES: tuple[str, ...] = ("palettekit.cli.batch", "palettekit.cli.serve")
 """Modules that add subcommands. Each defines ``add_parser(subparsers)``, which
 registers its subparsers with ``set_defaults(run=fn)``, ``fn(args) -> int``.
 Modules that do not exist are skipped; one that fails to import or register is
 left out (``--debug`` says why) and never breaks the other commands."""
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141
-
-PROG = "palettekit"
-
-
-_PLACEHOLDERS = ("{stem}", "{index}")
-_STDIN = "-"
-_STDIN_LABEL = "<stdin>"
-
-_RESET = "\x1b[0m"
-_BOLD = "\x1b[1m"
-_BLOCK = " " * 6
-
-
-# --- small helpers ---------------------------------------------------------------------
-
-
-def _print_error(message: str) -> None:
-    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr, flush=True)
-
-
-def _print_warning(message: str) -> None:
-    print(f"{PROG}: warning: {one_line(message)}", file=sys.stderr, flush=True)
-
-
-class _CliError(Exception):
-    """An error the command reports as one line, with its exit status."""
-
-    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,15 +88,11 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
-# --- the shared extract options --------------------------------------------------------
-
-
-# --- the parser ------------------------------------------------------------------------
-
 _TOP_DESCRIPTION = """\
 The dominant colors of images and their shares, by weighted k-means in Oklab.
 
 'palettekit IMAGE...' is short for 'palettekit extract IMAGE...'."""
+
 
 _TOP_EPILOG = """\
 exit status:
@@ -136,36 +105,6 @@ environment:
 
 Run 'palettekit COMMAND --help' for the options of a command."""
 
-_EXTRACT_DESCRIPTION = """\
-Extract the dominant colors of each IMAGE (a path, an http(s) URL, or - for
-standard input) with their shares of the image.
-
-On a terminal each color shows as a swatch with its hex code, share and
-name (the name people use, from the xkcd color survey); piped or redirected,
-the output is plain text (the 'text' format, which adds the color family and
-the nearest CSS name). Nothing is written unless every image succeeds and
-every output can be written: each file goes to a temporary name first and all
-are renamed into place together. Missing folders of output files are created."""
-
-_EXTRACT_EPILOG = """\
-several images:
-  text   one table per image, each headed by its source, a blank line between
-  json   a JSON array of palette objects (one object for one image)
-  jsonl  one palette object per line, whatever the number of images
-  csv    one table with a leading 'source' column
-  hex    for each image a '# source' line then its codes, a blank line between
-  Formats that hold one palette (gpl, css, png, ase, svg ...), --bar and
-  --figure need a file name pattern with {stem} (the image's name without
-  suffix) or {index} (its position, from 1): -o '{stem}.gpl', --bar
-  'bars/{stem}.png'. --merge makes one palette of all the images instead.
-
-examples:
-  palettekit photo.jpg
-  palettekit extract photo.jpg -k 8 --sort hue -o palette.json --bar bar.png
-  palettekit extract *.jpg --format jsonl > palettes.jsonl
-  palettekit extract https://example.com/a.png --figure card.png
-  cat photo.png | palettekit extract - --format hex"""
-
 
 def _version_text() -> str:
     import numpy
@@ -176,140 +115,6 @@ def _version_text() -> str:
         f"{PROG} {__version__} (Python {python}, numpy {numpy.__version__}, "
         f"Pillow {PIL.__version__})"
     )
-
-
-def _add_extract_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "extract",
-        help="the palette of one or more images",
-        description=_EXTRACT_DESCRIPTION,
-        epilog=_EXTRACT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
-    )
-    parser.add_argument(
-        "sources", nargs="+", metavar="IMAGE", help="image file, http(s) URL, or - (stdin)"
-    )
-    parser.add_argument(
-        "--mask",
-        metavar="MASK",
-        help="use only the pixels where this image (of the same size) is light and opaque; "
-        "{stem} and {index} name one mask per image",
-    )
-    out = parser.add_argument_group("output")
-    out.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="write the palette(s) to FILE instead of standard output; the format "
-        "follows the suffix (.json, .jsonl, .csv, .hex, .gpl, .css, .txt, .png ...) "
-        "unless --format is given",
-    )
-    out.add_argument(
-        "-f",
-        "--format",
-        metavar="FORMAT",
-        type=parse_lower,
-        help="text (default), json, jsonl, csv, hex, gpl, css, png (the bar), ase, svg, "
-        "tailwind ... (every registered export format)",
-    )
-    parser.add_argument(
-        "--merge",
-        action="store_true",
-        help="one palette for all the images together, from their combined color counts "
-        "(each image weighs by its pixels), instead of one palette per image",
-    )
-    out.add_argument("--bar", metavar="FILE.png", help="also write the proportional palette bar")
-    out.add_argument(
-        "--bar-size",
-        metavar="WxH",
-        type=_bar_size,
-        default=(300, 50),
-        help="size of the bar in pixels (default 300x50)",
-    )
-    out.add_argument(
-        "--figure", metavar="FILE.png", help="also write the image with its bar under it"
-    )
-    out.add_argument(
-        "--figure-width",
-        metavar="N",
-        type=_integer_type("--figure-width", 16, 4096),
-        default=600,
-        help="largest width and height of the image in the figure, 16-4096 (default 600)",
-    )
-    out.add_argument(
-        "--labels",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="hex codes on the bar (default: on in the figure, where colors too narrow for "
-        "their code are listed in a legend under the bar; off on --bar)",
-    )
-    out.add_argument(
-        "--css-prefix",
-        metavar="PREFIX",
-        default=None,
-        help="custom property prefix of the css format (default --color)",
-    )
-    out.add_argument(
-        "--timings",
-        action="store_true",
-        help="per-stage timings: in json/jsonl meta, else on standard error",
-    )
-    out.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="swatches in color on standard output: auto (a terminal, unless NO_COLOR "
-        "is set), always, never (default auto)",
-    )
-    out.add_argument("-q", "--quiet", action="store_true", help="no warnings")
-    out.add_argument(
-        "--debug",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="show the traceback of every error",
-    )
-    add_extract_options(parser)
-    parser.set_defaults(run=run_extract)
-    return parser
-
-
-def _integer_type(flag: str, low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = parse_integer(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")
-        return value
-
-    parse.__name__ = flag
-    return parse
-
-
-def _bar_size(text: str) -> tuple[int, int]:
-    """``"300x50"`` -> (300, 50), checked against the renderer's limits."""
-    from ..render import MAX_RENDER_PIXELS, MAX_RENDER_SIDE
-
-    parts = text.strip().lower().split("x")
-    try:
-        if len(parts) != 2:
-            raise ValueError
-        width, height = int(parts[0]), int(parts[1])
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected WIDTHxHEIGHT like 300x50, got {text!r}"
-        ) from None
-    if not (1 <= width <= MAX_RENDER_SIDE and 1 <= height <= MAX_RENDER_SIDE):
-        raise argparse.ArgumentTypeError(
-            f"width and height must be between 1 and {MAX_RENDER_SIDE}, got {width}x{height}"
-        )
-    if width * height > MAX_RENDER_PIXELS:
-        raise argparse.ArgumentTypeError(
-            f"{width}x{height} is too large (at most {MAX_RENDER_PIXELS:,} pixels)"
-        )
-    return width, height
 
 
 def build_parser(*, adapters: bool = True) -> _Parser:
@@ -333,7 +138,7 @@ def build_parser(*, adapters: bool = True) -> _Parser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="commands", required=True
     )
-    _add_extract_parser(subparsers)
+    extract.add_parser(subparsers)
     if adapters:
         parser.adapter_problems.extend(_add_adapters(subparsers))
     parser.commands = dict(subparsers.choices)
@@ -373,7 +178,7 @@ def _add_adapters(subparsers: Any) -> list[str]:
 
 def _looks_like_source(token: str) -> bool:
     """True if ``token`` cannot be a command name: a path, a URL, or ``-``."""
-    return token == _STDIN or any(ch in token for ch in "./\\:") or os.sep in token
+    return token == extract.STDIN or any(ch in token for ch in "./\\:") or os.sep in token
 
 
 def _parser_and_argv(argv: list[str]) -> tuple[_Parser, list[str]]:
@@ -401,9 +206,6 @@ def _parser_and_argv(argv: list[str]) -> tuple[_Parser, list[str]]:
     return parser, argv
 
 
-# --- main ------------------------------------------------------------------------------
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (never raises SystemExit).
 
@@ -420,34 +222,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         debug = bool(getattr(args, "debug", False))
         run = getattr(args, "run", None)
         if run is None:
-            raise _CliError(f"command {args.command!r} has no handler", EXIT_ERROR)
+            raise CliError(f"command {args.command!r} has no handler", EXIT_ERROR)
         return int(run(args))
     except SystemExit as exc:  # argparse (usage, --help, --version) or an adapter
-        return _exit_status(exc)
+        return _status_of_system_exit(exc)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
-    except _CliError as exc:
+    except CliError as exc:
         _print_traceback(debug)
-        _print_error(str(exc))
+        print_error(str(exc))
         return exc.code
     except (OptionsError, ExportError) as exc:
         _print_traceback(debug)
-        _print_error(str(exc))
+        print_error(str(exc))
         return EXIT_USAGE
     except PaletteError as exc:
         _print_traceback(debug)
-        _print_error(str(exc))
+        print_error(str(exc))
         return EXIT_ERROR
     except Exception as exc:
         _print_traceback(debug)
         hint = "" if debug else " (run with --debug for the traceback)"
         message = (
-            str(exc) if isinstance(exc, _Unexpected) else f"unexpected {type(exc).__name__}: {exc}"
+            str(exc)
+            if isinstance(exc, extract.UnexpectedError)
+            else f"unexpected {type(exc).__name__}: {exc}"
         )
-        _print_error(message + hint)
+        print_error(message + hint)
         return EXIT_ERROR
 
 
@@ -459,7 +263,7 @@ def _print_traceback(debug: bool) -> None:
         traceback.print_exc()
 
 
-def _exit_status(exc: SystemExit) -> int:
+def _status_of_system_exit(exc: SystemExit) -> int:
     if exc.code is None:
         return EXIT_OK
     if isinstance(exc.code, int):
@@ -476,537 +280,3 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
-
-
-# --- extract ---------------------------------------------------------------------------
-
-
-class _Input:
-    """One IMAGE argument: what to pass to extract(), and names for messages and files."""
-
-    def __init__(self, spec: str, index: int) -> None:
-        self.spec = spec
-        self.index = index
-        self.data: bytes | None = None  # read once: standard input, or a URL for --figure
-        self.is_url = is_url(spec) and not os.path.exists(spec)
-        if spec == _STDIN:
-            self.label = _STDIN_LABEL
-        else:
-            from ..load import source_label
-
-            self.label = source_label(spec)
-        self.stem = _stem(spec, self.is_url)
-
-    @property
-    def local_path(self) -> str | None:
-        return None if self.spec == _STDIN or self.is_url else self.spec
-
-    def source(self) -> Any:
-        """What load_image reads: the path or URL, or the bytes read once."""
-        if self.data is None:
-            return self.spec
-        import io
-
-        stream = io.BytesIO(self.data)
-        stream.name = self.label  # type: ignore[misc]  # names the source in messages
-        return stream
-
-
-def _stem(spec: str, is_url: bool) -> str:
-    """A file-name-safe name for ``{stem}``: the file name without its suffix."""
-    if spec == _STDIN:
-        return "stdin"
-    if is_url:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(spec)
-        name = parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.hostname or "image"
-    else:
-        name = os.path.basename(os.path.normpath(spec))
-    base, suffix = os.path.splitext(name)
-    text = base or name
-    safe = "".join(ch if ch.isalnum() or ch in "-_.+" else "_" for ch in text).strip(".")
-    return safe or "image"
-
-
-class _Output:
-    """A file (or standard output, path None) to write, and which palettes go in it."""
-
-    def __init__(self, kind: str, path: str | None, fmt: str, indices: list[int]) -> None:
-        self.kind = kind  # "palette", "bar" or "figure"
-        self.path = path
-        self.fmt = fmt
-        self.indices = indices
-
-
-def _has_placeholder(pattern: str) -> bool:
-    return any(p in pattern for p in _PLACEHOLDERS)
-
-
-def _expand(pattern: str, item: _Input) -> str:
-    return pattern.replace("{stem}", item.stem).replace("{index}", str(item.index + 1))
-
-
-def _choose_format(fmt: str | None, output: str | None) -> str:
-    """The export format: --format, else the suffix of -o, else text."""
-    from ..formats import FORMATS, format_for_path, known_suffixes
-
-    if fmt is not None:
-        if fmt not in FORMATS:
-            raise _CliError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})", EXIT_USAGE)
-        return fmt
-    if output is None or output == "-":
-        return "text"
-    pattern = output
-    for placeholder in _PLACEHOLDERS:
-        pattern = pattern.replace(placeholder, "x")
-    suffix = os.path.splitext(pattern)[1].lower()
-    suffixes = known_suffixes()
-    if suffix and suffix not in suffixes:
-        raise _CliError(
-            f"{output}: unknown file suffix {suffix!r} (known: {', '.join(suffixes)}); "
-            "or give --format",
-            EXIT_USAGE,
-        )
-    try:
-        return format_for_path(pattern)
-    except ExportError as exc:
-        raise _CliError(f"{output}: {exc}; or give --format", EXIT_USAGE) from None
-
-
-def _plan(
-    args: argparse.Namespace, inputs: list[_Input], fmt: str, *, protected: list[_Input]
-) -> list[_Output]:
-    """Every output of the run (one palette per item of ``inputs``), checked
-    before any image is read; no output may be one of the ``protected`` files.
-
-    Raises
-    ------
-    _CliError
-        A usage error: several images for a one-palette format or image
-        without a name pattern, two outputs on one file, an output over an
-        input, a binary format to a terminal.
-    """
-    from ..formats import get_format
-
-    outputs: list[_Output] = []
-    everyone = list(range(len(inputs)))
-    several = len(inputs) > 1
-    target = None if args.output in (None, "-") else args.output
-
-    if target is not None and _has_placeholder(target):
-        outputs += [_Output("palette", _expand(target, i), fmt, [i.index]) for i in inputs]
-    elif several and get_format(fmt).holds == "one":
-        raise _CliError(
-            f"the {fmt} format holds one palette: give one image, or a file name pattern "
-            "with {stem} or {index}, e.g. -o '{stem}." + _suffix_of(fmt) + "'",
-            EXIT_USAGE,
-        )
-    else:
-        if target is None and _isatty(sys.stdout) and get_format(fmt).binary:
-            raise _CliError(
-                f"{fmt} is a binary format: write it to a file with -o, or pipe it", EXIT_USAGE
-            )
-        outputs.append(_Output("palette", target, fmt, everyone))
-
-    for kind, pattern in (("bar", args.bar), ("figure", args.figure)):
-        if pattern is None:
-            continue
-        if several and not _has_placeholder(pattern):
-            raise _CliError(
-                f"--{kind} with {len(inputs)} images needs a file name pattern with {{stem}} "
-                f"or {{index}}, e.g. --{kind} '{{stem}}-{kind}.png'",
-                EXIT_USAGE,
-            )
-        for item in inputs:
-            path = _expand(pattern, item)
-            if os.path.splitext(path)[1].lower() != ".png":
-                raise _CliError(f"--{kind} {path}: the file name must end in .png", EXIT_USAGE)
-            outputs.append(_Output(kind, path, "png", [item.index]))
-
-    seen: dict[str, str] = {}
-    for output in outputs:
-        if output.path is None:
-            continue
-        key = os.path.normcase(os.path.abspath(output.path))
-        if key in seen:
-            raise _CliError(
-                f"{output.path}: two outputs would write this file ({seen[key]} and "
-                f"{output.kind}); use {{stem}} or {{index}} to tell them apart",
-                EXIT_USAGE,
-            )
-        seen[key] = output.kind
-        for item in protected:
-            if item.local_path is not None and _same_file(output.path, item.local_path):
-                raise _CliError(f"{output.path}: refusing to overwrite the input image", EXIT_USAGE)
-    return outputs
-
-
-def _suffix_of(fmt: str) -> str:
-    """The suffix that chooses ``fmt`` from a file name, else its name."""
-    from ..formats import get_format
-
-    suffixes = get_format(fmt).suffixes
-    return suffixes[0].lstrip(".") if suffixes else fmt
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _check_writable(outputs: list[_Output]) -> None:
-    """Fail early (exit 1) when an output path is a directory, or lies under a file.
-
-    Missing folders are fine: they are created when the files are written."""
-    for output in outputs:
-        if output.path is None:
-            continue
-        if os.path.isdir(output.path):
-            raise _CliError(f"{output.path}: is a directory")
-        directory = os.path.dirname(os.path.abspath(output.path))
-        while not os.path.exists(directory) and os.path.dirname(directory) != directory:
-            directory = os.path.dirname(directory)
-        if not os.path.isdir(directory):
-            raise _CliError(f"{output.path}: {directory} is not a folder")
-
-
-def _isatty(stream: IO[Any]) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-def use_color(mode: str = "auto", stream: IO[Any] | None = None, environ: Any = None) -> bool:
-    """Whether to write ANSI colors to ``stream``.
-
-    ``mode`` "always" or "never" decides. Otherwise (``"auto"``): no color if
-    ``NO_COLOR`` is set to any non-empty value (no-color.org); color if
-    ``FORCE_COLOR`` is non-empty and not ``"0"``; no color if ``TERM=dumb``;
-    else color exactly when ``stream`` (default stdout) is a terminal.
-    """
-    if mode == "always":
-        return True
-    if mode == "never":
-        return False
-    env = os.environ if environ is None else environ
-    if env.get("NO_COLOR"):
-        return False
-    force = env.get("FORCE_COLOR")
-    if force and force != "0":
-        return True
-    if env.get("TERM") == "dumb":
-        return False
-    return _isatty(sys.stdout if stream is None else stream)
-
-
-def run_extract(args: argparse.Namespace) -> int:
-    """``palettekit extract``: returns the exit status."""
-    options = options_from_args(args)
-    specs = list(args.sources)
-    if specs.count(_STDIN) > 1:
-        raise _CliError("standard input (-) can be read only once", EXIT_USAGE)
-    for spec in specs:
-        if spec != _STDIN and os.path.isdir(spec):
-            import shlex
-
-            raise _CliError(
-                f"{spec}: is a directory; extract reads image files. For every image in it: "
-                f"palettekit batch {shlex.quote(spec)} -o results.jsonl"
-            )
-    inputs = [_Input(spec, index) for index, spec in enumerate(specs)]
-    merge = bool(getattr(args, "merge", False))
-    planned = [_merged_input(args, inputs)] if merge else inputs
-    fmt = _choose_format(args.format, args.output)
-    outputs = _plan(args, planned, fmt, protected=inputs)
-    _check_writable(outputs)
-    color = use_color(args.color)
-
-    for item in inputs:
-        if item.spec == _STDIN:
-            item.data = _read_stdin(options.max_bytes)
-        elif item.is_url and args.figure is not None:
-            from ..fetch import fetch_with_options
-
-            item.data = fetch_with_options(item.spec, options)
-    palettes = (
-        [_extract_merged(inputs, options, quiet=args.quiet)]
-        if merge
-        else [
-            _extract_one(
-                item,
-                options,
-                None if args.mask is None else _expand(args.mask, item),
-                quiet=args.quiet,
-            )
-            for item in inputs
-        ]
-    )
-
-    stdout_payload: str | bytes | None = None
-    files: list[tuple[str, str | bytes]] = []
-    for output in outputs:
-        payload = _render(output, args, planned, palettes, options, color)
-        if output.path is None:
-            stdout_payload = payload
-        else:
-            files.append((output.path, payload))
-
-    _write_files(files)
-    if args.timings and not _format_takes(fmt, "timings"):
-        for palette in palettes:
-            _print_timings(palette)
-    if stdout_payload is not None:
-        if isinstance(stdout_payload, str) and fmt != "text":
-            stdout_payload = stdout_payload.encode("utf-8")  # machine formats are UTF-8
-        _write_stdout(stdout_payload)
-    return EXIT_OK
-
-
-def _read_stdin(max_bytes: int) -> bytes:
-    stream = getattr(sys.stdin, "buffer", None)
-    if stream is None:
-        raise _CliError(f"{_STDIN_LABEL}: standard input is not available")
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ImageTooLargeError(
-            f"{_STDIN_LABEL}: more than {max_bytes} bytes (option --max-bytes)"
-        )
-    return bytes(data)
-
-
-def _extract_one(item: _Input, options: Options, mask: str | None, *, quiet: bool) -> Palette:
-    """The palette of one input; its warnings and notes printed as one line each."""
-    from ..pipeline import extract
-
-    palette = _reporting(
-        item.label, quiet, lambda: extract(item.source(), options=options, warn=False, mask=mask)
-    )
-    if item.data is not None:  # read through a stream: name the source as given
-        palette = Palette(palette, {**palette.meta, "source": item.label})
-    return palette
-
-
-def _merged_input(args: argparse.Namespace, inputs: list[_Input]) -> _Input:
-    """``--merge``: one pseudo-input naming the set of images."""
-    if args.figure is not None or args.mask is not None:
-        raise _CliError("--merge cannot be combined with --figure or --mask", EXIT_USAGE)
-    merged = _Input(inputs[0].spec, 0)
-    if len(inputs) > 1:
-        merged.label = f"<{len(inputs)} images>"
-        merged.stem = "merged"
-    return merged
-
-
-def _extract_merged(inputs: list[_Input], options: Options, *, quiet: bool) -> Palette:
-    """One palette for all inputs (palettekit.extract_merged)."""
-    from ..pipeline import extract_merged
-
-    label = inputs[0].label if len(inputs) == 1 else f"<{len(inputs)} images>"
-    return _reporting(
-        label,
-        quiet,
-        lambda: extract_merged([item.source() for item in inputs], options=options, warn=False),
-    )
-
-
-def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palette:
-    """Run ``compute``; print its Python warnings and the palette's notes as one line each.
-
-    Exceptions that are not PaletteError become :class:`_Unexpected`, naming ``label``.
-    """
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            palette = compute()
-        except PaletteError:
-            raise
-        except Exception as exc:
-            raise _Unexpected(label, exc) from exc
-        finally:
-            if not quiet:
-                for warning in caught:
-                    _print_warning(str(warning.message))
-    if not quiet:
-        for note in palette.meta.get("warnings", ()):
-            _print_warning(str(note))
-    return palette
-
-
-class _Unexpected(Exception):
-    """An exception that is not a PaletteError, from one source."""
-
-    def __init__(self, label: str, exc: Exception) -> None:
-        super().__init__(f"{label}: unexpected {type(exc).__name__}: {exc}")
-
-
-def _render(
-    output: _Output,
-    args: argparse.Namespace,
-    inputs: list[_Input],
-    palettes: list[Palette],
-    options: Options,
-    color: bool,
-) -> str | bytes:
-    """The bytes or text of one output."""
-    chosen = [palettes[i] for i in output.indices]
-    if output.kind == "bar":
-        from ..render import palette_bar, png_bytes
-
-        width, height = args.bar_size
-        return png_bytes(palette_bar(chosen[0], width, height, labels=bool(args.labels)))
-    if output.kind == "figure":
-        from ..render import figure, png_bytes
-
-        item = inputs[output.indices[0]]
-        labels = True if args.labels is None else args.labels
-        card = figure(
-            item.source(), chosen[0], width=args.figure_width, labels=labels, options=options
-        )
-        return png_bytes(card)
-    if output.path is None and output.fmt == "text" and color:
-        return "\n".join(_terminal_text(p) for p in chosen)
-    names = [inputs[i].stem for i in output.indices]
-    labels_of = [
-        str(p.meta.get("source", inputs[i].label))
-        for p, i in zip(chosen, output.indices, strict=True)
-    ]
-    return _export_many(output.fmt, chosen, names, labels_of, args)
-
-
-def _format_takes(fmt: str, option: str) -> bool:
-    from ..formats import get_format
-
-    return get_format(fmt).takes(option)
-
-
-def _export_many(
-    fmt: str,
-    palettes: list[Palette],
-    stems: list[str],
-    labels: list[str],
-    args: argparse.Namespace,
-) -> str | bytes:
-    """The palettes in one stream or file (the registry's layout for several, see
-    the extract epilog), with the format options the flags set."""
-    from ..formats import export_many
-
-    options: dict[str, Any] = {}
-    if _format_takes(fmt, "timings"):
-        options["timings"] = args.timings
-    if fmt == "gpl":
-        options["name"] = stems[0]
-    elif fmt == "css" and args.css_prefix is not None:
-        options["prefix"] = args.css_prefix
-    elif fmt == "png":
-        options.update(width=args.bar_size[0], height=args.bar_size[1], labels=bool(args.labels))
-    return export_many(palettes, fmt, sources=labels, **options)
-
-
-def _terminal_text(palette: Palette) -> str:
-    """A summary line, then one line per color: a truecolor swatch, hex, share, name."""
-    from ..text import format_share
-
-    shares = [format_share(s.share) for s in palette]
-    width = max(len(text) for text in shares)
-    lines = [f"{_BOLD}{_summary(palette)}{_RESET}"]
-    for swatch, share in zip(palette, shares, strict=True):
-        r, g, b = swatch.rgb
-        block = f"\x1b[48;2;{r};{g};{b}m{_BLOCK}{_RESET}"
-        lines.append(f"{block}  {swatch.hex}  {share.rjust(width)}  {one_line(swatch.name)}")
-    return "\n".join(lines) + "\n"
-
-
-def _summary(palette: Palette) -> str:
-    """``photo.jpg: 5 colors (k=5), 577x433 px of 768x512, distortion 2.31``."""
-    meta = palette.meta
-    count = len(palette)
-    noun = ("theme " if meta.get("kind") == "theme" else "") + ("color" if count == 1 else "colors")
-    parts = [f"{count} {noun} (k={meta.get('k', count)})"]
-    working, original = meta.get("working_size"), meta.get("original_size")
-    if working and original:
-        size = f"{working[0]}x{working[1]} px"
-        if tuple(working) != tuple(original):
-            size += f" of {original[0]}x{original[1]}"
-        parts.append(size)
-    transparent = meta.get("transparent_share")
-    if transparent:
-        parts.append(f"{transparent:.0%} transparent")
-    if meta.get("distortion") is not None:
-        parts.append(f"distortion {meta['distortion']:.2f}")
-    source = one_line(str(meta.get("source", "image")))
-    return f"{source}: {', '.join(parts)}"
-
-
-def _print_timings(palette: Palette) -> None:
-    timings = palette.meta.get("timings") or {}
-    stages = ", ".join(f"{name} {ms:.1f} ms" for name, ms in timings.items())
-    total = sum(timings.values())
-    source = one_line(str(palette.meta.get("source", "image")))
-    print(f"{PROG}: timings: {source}: {stages}, total {total:.1f} ms", file=sys.stderr, flush=True)
-
-
-def _write_files(files: list[tuple[str, str | bytes]]) -> None:
-    """Write every file, or none: each goes to a temporary name first, and all are
-    renamed over their targets only once the last one is on disk. Missing
-    folders are created (and removed again if a file fails)."""
-    from .._io import write_all_atomic
-
-    created: list[str] = []
-    try:
-        for path, _ in files:
-            created.extend(_make_parents(path))
-        write_all_atomic(files)
-    except OSError as exc:
-        for directory in reversed(created):
-            try:
-                os.rmdir(directory)
-            except OSError:
-                pass
-        reason = exc.strerror or str(exc)
-        where = exc.filename if isinstance(exc.filename, str) else "output"
-        raise _CliError(f"{where}: cannot write: {reason}; no file was written") from None
-
-
-def _make_parents(path: str) -> list[str]:
-    """Create the missing folders above ``path``; return them, outermost first."""
-    missing: list[str] = []
-    directory = os.path.dirname(os.path.abspath(path))
-    while directory and not os.path.exists(directory):
-        missing.append(directory)
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    missing.reverse()
-    for folder in missing:
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, path) from None
-    return missing
-
-
-def _write_stdout(payload: str | bytes) -> None:
-    """Text as the terminal's encoding allows; bytes and machine formats as UTF-8 bytes."""
-    if isinstance(payload, str):
-        try:
-            sys.stdout.write(payload)
-        except UnicodeEncodeError:
-            encoding = sys.stdout.encoding or "ascii"
-            sys.stdout.write(payload.encode(encoding, "replace").decode(encoding))
-        sys.stdout.flush()
-        return
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        raise _CliError("standard output cannot take binary data; use -o FILE")
-    sys.stdout.flush()
-    buffer.write(payload)
-    buffer.flush()

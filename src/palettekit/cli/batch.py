@@ -14,21 +14,22 @@ import sys
 import threading
 from typing import Any
 
-__all__ = ["add_parser", "run_batch", "run_search"]
+from .exit_status import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from .terminal import PROG, print_error
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+__all__ = ["add_parser", "run_batch", "run_search"]
 
 
 _NO_IMAGE_FOUND = ": no image file found"
 
 
 def _error(message: str) -> int:
-    print(f"palettekit: error: {message}", file=sys.stderr, flush=True)
+    print_error(message)
     return EXIT_ERROR
 
 
 def _note(message: str) -> None:
-    print(f"palettekit: {message}", file=sys.stderr, flush=True)
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
 def add_parser(subparsers: Any) -> None:

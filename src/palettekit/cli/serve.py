@@ -12,6 +12,8 @@ import sys
 from typing import Any
 
 from ..web.settings import MIB, Settings
+from .exit_status import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from .terminal import print_error
 
 __all__ = ["add_parser", "run", "settings_from_args"]
 
@@ -173,22 +175,19 @@ def run(args: argparse.Namespace) -> int:
     from ..web.server import bind_socket, is_loopback, missing_web_packages, serve, url_of
 
     if missing_web_packages():
-        print(f"palettekit: error: {_INSTALL_HINT}", file=sys.stderr)
-        return 1
+        print_error(_INSTALL_HINT)
+        return EXIT_ERROR
     try:
         settings = settings_from_args(args)
     except OptionsError as exc:
-        print(f"palettekit: error: {exc}", file=sys.stderr)
-        return 2
+        print_error(str(exc))
+        return EXIT_USAGE
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        print(
-            f"palettekit: error: cannot listen on {args.host}:{args.port}: {reason}",
-            file=sys.stderr,
-        )
-        return 1
+        print_error(f"cannot listen on {args.host}:{args.port}: {reason}")
+        return EXIT_ERROR
     url = url_of(sock)
     print(f"palettekit: serving on {url} (Ctrl+C to stop)", flush=True)
     if not is_loopback(args.host):
@@ -203,4 +202,4 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         sock.close()
-    return 0
+    return EXIT_OK
