@@ -87,3 +87,24 @@ def test_client_option_names_are_the_web_fields_of_the_options_class():
         pass
 
     assert Settings(options=Narrow()).client_option_names == web_option_names(Options)
+
+
+def test_option_caps_bound_web_settable_options_below_their_own_bounds():
+    from palettekit.options import option_specs
+
+    settings = Settings()
+    caps = settings.option_caps()
+    assert caps == {"k": 64, "max_k": 64, "n_init": 32, "max_iter": 1000, "max_pixels": 1_000_000}
+    specs = option_specs(Options)
+    for name, cap in caps.items():
+        assert name in settings.client_option_names
+        low, high = specs[name][1].bounds
+        assert low is not None and low <= cap and (high is None or cap <= high), name
+    smaller = Settings(max_k=9, max_n_init=2, max_max_iter=50, max_work_pixels=4096)
+    assert smaller.option_caps() == {
+        "k": 9,
+        "max_k": 9,
+        "n_init": 2,
+        "max_iter": 50,
+        "max_pixels": 4096,
+    }

@@ -17,7 +17,6 @@ __all__ = [
     "DEFAULT_FORMAT",
     "REQUEST_FIELD_NAMES",
     "export_format",
-    "option_caps",
     "options_from_fields",
     "render_params",
 ]
@@ -30,17 +29,6 @@ DEFAULT_FORMAT = "json"
 """The format of ``/api/palette`` when the request names none; it is the
 response itself, the other formats are downloads (``Content-Disposition:
 attachment`` named ``palette`` plus the format's file suffix)."""
-
-
-def option_caps(settings: Settings) -> dict[str, int]:
-    """The server's caps on options a request may set (below the options' own bounds)."""
-    return {
-        "k": settings.max_k,
-        "max_k": settings.max_k,
-        "n_init": settings.max_n_init,
-        "max_iter": settings.max_max_iter,
-        "max_pixels": settings.max_work_pixels,
-    }
 
 
 def _coerce_option(name: str, default: Any, value: Any) -> Any:
@@ -115,7 +103,7 @@ def options_from_fields(
         )
     base = settings.base_options()
     options = type(base).from_kwargs(base, **values)
-    for name, cap in option_caps(settings).items():
+    for name, cap in settings.option_caps().items():
         value = getattr(options, name)
         if isinstance(value, int) and value > cap:
             raise OptionsError(f"{name} must be at most {cap} on this server, got {value}")

@@ -11,7 +11,6 @@ import copy
 from typing import Any
 
 from ..options import option_specs
-from .fields import option_caps
 from .settings import Settings
 from .status import ERROR_STATUSES
 
@@ -21,7 +20,7 @@ __all__ = ["PALETTE_SCHEMA", "error_responses", "option_schemas", "request_body"
 def option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
     """OpenAPI schema of every web-settable option, from its field's spec and default."""
     defaults = settings.base_options()
-    caps = option_caps(settings)
+    caps = settings.option_caps()
     schemas: dict[str, dict[str, Any]] = {}
     for name, (default, spec) in option_specs(type(settings.options)).items():
         if not spec.web:

@@ -143,6 +143,18 @@ class Settings:
         """Options a request may set: the web-settable fields of ``options``' class."""
         return web_option_names(type(self.options))
 
+    def option_caps(self) -> dict[str, int]:
+        """The largest value a request may give each capped option (below the options' own
+        bounds): ``k`` and ``max_k`` up to ``max_k``, ``n_init``, ``max_iter``, and
+        ``max_pixels`` up to ``max_work_pixels``."""
+        return {
+            "k": self.max_k,
+            "max_k": self.max_k,
+            "n_init": self.max_n_init,
+            "max_iter": self.max_max_iter,
+            "max_pixels": self.max_work_pixels,
+        }
+
     def base_options(self) -> Options:
         """The default options with the server's byte, pixel and time limits applied."""
         max_pixels = self.options.max_pixels
