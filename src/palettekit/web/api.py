@@ -23,7 +23,13 @@ from starlette.requests import ClientDisconnect
 
 from .._version import __version__
 from ..errors import ApiError, ExportError, OptionsError, PaletteError
-from .fields import DEFAULT_FORMAT, export_format, options_from_fields, render_params
+from .fields import (
+    DEFAULT_FORMAT,
+    RENDER_SIZES,
+    export_format,
+    options_from_fields,
+    render_params,
+)
 from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight, preview_job
 from .openapi import PALETTE_SCHEMA, error_responses, request_body
 from .queue import WorkQueue
@@ -108,12 +114,10 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
         if kind == "palette":
             fmt = export_format(fields.pop("format", DEFAULT_FORMAT))
             params: dict[str, Any] = {}
-        elif kind == "bar":
-            params = render_params(fields, ("width", "height"), settings.max_render_width)
-        elif kind == "preview":
-            params = {}
+        elif kind in RENDER_SIZES:
+            params = render_params(fields, kind, settings)
         else:
-            params = render_params(fields, ("width", "bar_height"), settings.max_render_width)
+            params = {}
         options = options_from_fields(fields, settings, image.typed)
     except (OptionsError, ExportError) as exc:
         raise api_error_for(exc) from None
@@ -182,14 +186,6 @@ def make_router(services: Services) -> APIRouter:
     """The ``/api`` routes bound to ``services``."""
     settings = services.settings
     router = APIRouter(prefix="/api", tags=["palette"])
-    size = {"type": "integer", "minimum": 1, "maximum": settings.max_render_width}
-    labels = {"type": "boolean", "default": False, "description": "Print hex codes on the bar."}
-    fmt = {
-        "type": "string",
-        "default": "json",
-        "example": "css",
-        "description": "json (default), css, gpl, csv, or any other palettekit export format.",
-    }
 
     @router.post(
         "/palette",
@@ -210,7 +206,7 @@ def make_router(services: Services) -> APIRouter:
             },
             **error_responses(),
         },
-        openapi_extra={"requestBody": request_body(settings, {"format": fmt})},
+        openapi_extra={"requestBody": request_body(settings, "palette")},
     )
     async def palette(request: Request) -> Response:
         return await _serve(request, services, "palette")
@@ -223,9 +219,7 @@ def make_router(services: Services) -> APIRouter:
             200: {"description": "PNG image.", "content": {"image/png": {}}},
             **error_responses(),
         },
-        openapi_extra={
-            "requestBody": request_body(settings, {"width": size, "height": size, "labels": labels})
-        },
+        openapi_extra={"requestBody": request_body(settings, "bar")},
     )
     async def bar(request: Request) -> Response:
         return await _serve(request, services, "bar")
@@ -237,11 +231,7 @@ def make_router(services: Services) -> APIRouter:
             200: {"description": "PNG image.", "content": {"image/png": {}}},
             **error_responses(),
         },
-        openapi_extra={
-            "requestBody": request_body(
-                settings, {"width": size, "bar_height": size, "labels": labels}
-            )
-        },
+        openapi_extra={"requestBody": request_body(settings, "figure")},
     )
     async def figure(request: Request) -> Response:
         return await _serve(request, services, "figure")
@@ -258,7 +248,7 @@ def make_router(services: Services) -> APIRouter:
             200: {"description": "The image.", "content": {"image/jpeg": {}, "image/png": {}}},
             **error_responses(),
         },
-        openapi_extra={"requestBody": request_body(settings, {})},
+        openapi_extra={"requestBody": request_body(settings, "preview")},
     )
     async def preview(request: Request) -> Response:
         return await _serve(request, services, "preview")

@@ -15,15 +15,25 @@ from .settings import Settings
 
 __all__ = [
     "DEFAULT_FORMAT",
+    "RENDER_SIZES",
     "REQUEST_FIELD_NAMES",
     "export_format",
     "options_from_fields",
     "render_params",
 ]
 
-# Every field a form may carry: the image's URL, the options, and the export
-# and rendering parameters.
-REQUEST_FIELD_NAMES = frozenset({"url", "format", "width", "height", "bar_height", "labels"})
+RENDER_SIZES: dict[str, tuple[str, ...]] = {
+    "bar": ("width", "height"),
+    "figure": ("width", "bar_height"),
+}
+"""The size fields of each image route (``/api/bar.png``, ``/api/figure.png``): integers
+from 1 to the server's ``max_render_width``, in pixels. Both routes also take ``labels``."""
+
+REQUEST_FIELD_NAMES = frozenset(
+    {"url", "format", "labels", *(name for sizes in RENDER_SIZES.values() for name in sizes)}
+)
+"""Every field a request may carry beside the options: the image's URL, the export
+format, and the render sizes and labels."""
 
 DEFAULT_FORMAT = "json"
 """The format of ``/api/palette`` when the request names none; it is the
@@ -131,11 +141,24 @@ def _parse_size(name: str, value: Any, cap: int) -> int:
     return value
 
 
-def render_params(fields: dict[str, Any], sizes: tuple[str, ...], cap: int) -> dict[str, Any]:
+def render_params(fields: dict[str, Any], route: str, settings: Settings) -> dict[str, Any]:
+    """Take the render fields of the image route ``route`` ("bar", "figure") out of ``fields``.
+
+    Returns
+    -------
+    dict
+        The sizes of :data:`RENDER_SIZES` ``[route]`` given (int, 1 to
+        ``settings.max_render_width``) and ``labels`` (bool), where given.
+
+    Raises
+    ------
+    OptionsError
+        A size that is not an integer in range, or labels that are not on/off.
+    """
     params: dict[str, Any] = {}
-    for name in sizes:
+    for name in RENDER_SIZES[route]:
         if name in fields:
-            params[name] = _parse_size(name, fields.pop(name), cap)
+            params[name] = _parse_size(name, fields.pop(name), settings.max_render_width)
     if "labels" in fields:
         params["labels"] = _parse_bool("labels", fields.pop("labels"))
     return params

@@ -11,14 +11,27 @@ import copy
 from typing import Any
 
 from ..options import option_specs
+from .fields import DEFAULT_FORMAT, RENDER_SIZES
 from .settings import Settings
 from .status import ERROR_STATUSES
 
-__all__ = ["PALETTE_SCHEMA", "error_responses", "option_schemas", "request_body"]
+__all__ = [
+    "PALETTE_SCHEMA",
+    "error_responses",
+    "option_schemas",
+    "request_body",
+    "route_field_schemas",
+]
 
 
 def option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
-    """OpenAPI schema of every web-settable option, from its field's spec and default."""
+    """OpenAPI schema of every web-settable option, from its field's spec and default.
+
+    In field order: ``type`` from the default's type (unless the spec gives a
+    ``oneOf``), ``enum`` from the spec's choices, the spec's own keywords, the
+    server's cap (:meth:`Settings.option_caps`) as ``maximum`` where there is
+    one, and the server's default (:meth:`Settings.base_options`) unless it is None.
+    """
     defaults = settings.base_options()
     caps = settings.option_caps()
     schemas: dict[str, dict[str, Any]] = {}
@@ -49,8 +62,36 @@ def option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
     return schemas
 
 
-def request_body(settings: Settings, extra: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def route_field_schemas(settings: Settings, route: str) -> dict[str, dict[str, Any]]:
+    """OpenAPI schema of the fields ``route`` takes beside the image and the options.
+
+    ``/api/palette`` takes ``format``; the image routes (``bar``, ``figure``)
+    their sizes (:data:`~palettekit.web.fields.RENDER_SIZES`) and ``labels``;
+    ``preview`` nothing more.
+    """
+    if route == "palette":
+        return {
+            "format": {
+                "type": "string",
+                "default": DEFAULT_FORMAT,
+                "example": "css",
+                "description": f"{DEFAULT_FORMAT} (default), css, gpl, csv, "
+                "or any other palettekit export format.",
+            }
+        }
+    if route not in RENDER_SIZES:
+        return {}
+    size = {"type": "integer", "minimum": 1, "maximum": settings.max_render_width}
+    labels = {"type": "boolean", "default": False, "description": "Print hex codes on the bar."}
+    return {**{name: size for name in RENDER_SIZES[route]}, "labels": labels}
+
+
+def request_body(settings: Settings, route: str) -> dict[str, Any]:
+    """The ``requestBody`` of the POST route ``route`` ("palette", "bar", "figure", "preview"):
+    the image as a multipart file, a JSON URL or raw bytes, with the options and the
+    route's own fields (:func:`route_field_schemas`)."""
     options = option_schemas(settings)
+    extra = route_field_schemas(settings, route)
     form_props = {
         "file": {"type": "string", "format": "binary", "description": "The image."},
         "url": {"type": "string", "description": "An http(s) image URL, instead of a file."},
@@ -92,6 +133,7 @@ _ERROR_SCHEMA = {
 
 
 def error_responses() -> dict[int | str, Any]:
+    """The error answers every route may give: one per status of ``ERROR_STATUSES``."""
     return {
         str(status): {
             "description": text,
