@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -100,7 +101,13 @@ def test_option_caps_bound_web_settable_options_below_their_own_bounds():
         assert name in settings.client_option_names
         low, high = specs[name][1].bounds
         assert low is not None and low <= cap and (high is None or cap <= high), name
-    smaller = Settings(max_k=9, max_n_init=2, max_max_iter=50, max_work_pixels=4096)
+    smaller = Settings(
+        max_k=9,
+        max_n_init=2,
+        max_max_iter=50,
+        max_work_pixels=4096,
+        options=Options(n_init=2, max_iter=50),
+    )
     assert smaller.option_caps() == {
         "k": 9,
         "max_k": 9,
@@ -108,3 +115,25 @@ def test_option_caps_bound_web_settable_options_below_their_own_bounds():
         "max_iter": 50,
         "max_pixels": 4096,
     }
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (Options(k=100), "the default k (100) is above the largest a request may ask for"),
+        (Options(n_init=50), "the default n_init (50) is above"),
+        (Options(max_iter=2000), "the default max_iter (2000) is above"),
+    ],
+)
+def test_default_options_above_a_cap_are_refused(options, message):
+    # Accepted, they made every request a 400 ("k must be at most 64 on this
+    # server, got 100"), even one that did not name k.
+    with pytest.raises(OptionsError, match=re.escape(message)):
+        Settings(options=options)
+    Settings(options=options, max_k=256, max_n_init=1000, max_max_iter=100_000)
+
+
+def test_default_max_k_and_max_pixels_above_their_caps_are_lowered_not_refused():
+    settings = Settings(max_k=8, max_work_pixels=5000, options=Options(max_k=20, max_pixels=None))
+    base = settings.base_options()
+    assert (base.max_k, base.max_pixels) == (8, 5000)
