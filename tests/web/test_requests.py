@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 
 import pytest
+from starlette.requests import Request
 from webutil import assert_error, expected_palette, photo_like_image
+
+from palettekit.errors import ApiError
+from palettekit.web.requests import ImageRequest, read_request
+from palettekit.web.settings import Settings
+
+
+def read(body: bytes, content_type: str | None, query: str = "", **settings) -> ImageRequest:
+    """read_request on a request built by hand: ``body`` sent in one piece."""
+    headers = [(b"content-type", content_type.encode())] if content_type is not None else []
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/palette",
+        "query_string": query.encode(),
+        "headers": headers,
+    }
+    sent = False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return asyncio.run(read_request(Request(scope, receive), Settings(**settings)))
 
 
 def test_raw_image_body(client, photo_png):
@@ -145,3 +174,100 @@ def test_deeply_nested_json_is_a_400(client, caplog):
     )
     assert_error(response, 400, "bad_request")
     assert "Traceback" not in caplog.text and "internal" not in caplog.text
+
+
+# --------------------------------------------------------------------------- direct
+
+
+def test_json_members_are_typed_fields_and_win_over_the_query():
+    body = json.dumps({"url": "https://user:pw@example.org/a.png", "k": 4, "sort": "hue"})
+    image = read(body.encode(), "application/json", "k=2&tol=0.5")
+    assert image.data is None
+    assert image.url == "https://user:pw@example.org/a.png"  # fetched with its credentials
+    assert image.label == "https://***@example.org/a.png"  # shown without them
+    assert image.fields == {"k": 4, "sort": "hue", "tol": "0.5"}
+    assert image.typed == frozenset({"url", "k", "sort"})
+    as_problem = read(b'{"url": "https://example.org/a.png"}', "application/problem+json")
+    assert as_problem.url == "https://example.org/a.png"
+
+
+def test_form_fields_are_text_and_win_over_the_query():
+    image = read(
+        b"url=https%3A%2F%2Fexample.org%2Fa.png&k=3",
+        "application/x-www-form-urlencoded",
+        "k=2&sort=hue",
+    )
+    assert (image.data, image.url) == (None, "https://example.org/a.png")
+    assert image.fields == {"k": "3", "sort": "hue"}
+    assert image.typed == frozenset()
+
+
+def test_raw_bytes_are_the_image_and_the_query_its_fields(photo_png):
+    for content_type in ("image/png", "application/octet-stream", None):
+        image = read(photo_png, content_type, "k=3&width=40")
+        assert image.data == photo_png and image.url is None
+        assert (image.label, image.fields, image.typed) == (
+            "upload",
+            {"k": "3", "width": "40"},
+            frozenset(),
+        )
+
+
+def test_a_url_is_checked_before_anything_is_fetched():
+    with pytest.raises(ApiError) as caught:
+        read(b'{"url": "http://127.0.0.1/a.png"}', "application/json")
+    assert (caught.value.status, caught.value.type) == (400, "url_refused")
+    allowed = read(
+        b'{"url": "http://127.0.0.1/a.png"}', "application/json", allow_private_urls=True
+    )
+    assert allowed.url == "http://127.0.0.1/a.png"
+
+
+def test_a_json_body_over_64_kib_is_413():
+    padding = "x" * (64 * 1024)
+    with pytest.raises(ApiError) as caught:
+        read(
+            json.dumps({"url": "https://example.org/a.png", "pad": padding}).encode(),
+            "application/json",
+        )
+    assert (caught.value.status, caught.value.type) == (413, "too_large")
+    assert "at most 65536 bytes" in caught.value.message
+
+
+def test_an_upload_over_the_limit_is_413_and_closes_the_connection(photo_png):
+    with pytest.raises(ApiError) as caught:
+        read(photo_png, "image/png", max_upload_bytes=len(photo_png) - 1)
+    assert (caught.value.status, caught.value.type) == (413, "too_large")
+    assert caught.value.headers == {"Connection": "close"}
+    assert read(photo_png, "image/png", max_upload_bytes=len(photo_png)).data == photo_png
+
+
+def multipart(filename: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart body with one ``file`` part named ``filename``, sent as it is (httpx
+    would percent-escape control characters)."""
+    head = (
+        '--BOUNDARY\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{filename}"\r\nContent-Type: image/png\r\n\r\n'
+    )
+    body = head.encode() + data + b"\r\n--BOUNDARY--\r\n"
+    return body, "multipart/form-data; boundary=BOUNDARY"
+
+
+@pytest.mark.parametrize(
+    ("filename", "label"),
+    [
+        ("photo.png", "photo.png"),
+        ("C:\\Users\\me\\photo.png", "photo.png"),
+        ("../../etc/photo.png", "photo.png"),
+        ("ph\x07oto\u200b.png", "photo.png"),
+        ("\x1b[31mred", "[31mred"),
+        ("\x01\x02", "upload"),
+        ("dir/", "upload"),
+        ("", "upload"),
+        ("a" * 300 + ".png", "a" * 120),
+    ],
+)
+def test_the_uploads_file_name_becomes_a_safe_label(photo_png, filename, label):
+    body, content_type = multipart(filename, photo_png)
+    image = read(body, content_type)
+    assert (image.data, image.label) == (photo_png, label)
