@@ -1,5 +1,5 @@
 """The HTTP API: ``POST /api/palette``, ``/api/bar.png``, ``/api/figure.png``, ``/api/preview``;
-``GET /api/config``.
+``GET /api/config``, ``/api/health``; and the serving of one POST, from its body to its answer.
 
 Every POST takes the image as a multipart ``file``, a JSON ``url`` or the raw
 bytes, with its options as form fields, JSON members or query parameters
@@ -73,6 +73,8 @@ class Services:
 
 
 async def _image_bytes(image: ImageRequest, services: Services, deadline: float) -> bytes:
+    """The image's bytes: the upload, or the URL fetched on the fetch queue before ``deadline``
+    (a :func:`time.monotonic` time); fetch errors become their :class:`ApiError`."""
     if image.data is not None:
         return image.data
     from ..fetch import fetch_url
@@ -93,7 +95,8 @@ async def _image_bytes(image: ImageRequest, services: Services, deadline: float)
 
 
 async def _serve(request: Request, services: Services, kind: str) -> Response:
-    """Read, validate, fetch, then run one job of ``kind`` ("palette", "bar", "figure")."""
+    """Read, validate, fetch, then run one job of ``kind`` ("palette", "bar", "figure",
+    "preview") and answer with its result."""
     settings = services.settings
     deadline = time.monotonic() + settings.request_timeout
     try:

@@ -47,7 +47,24 @@ def _clean_label(name: str | None) -> str:
 
 @dataclass
 class ImageRequest:
-    """One request's image (bytes, or a URL still to fetch) and its other fields."""
+    """One request's image (bytes, or a URL still to fetch) and its other fields.
+
+    Attributes
+    ----------
+    data : bytes or None
+        The uploaded image (non-empty, within ``max_upload_bytes``), or None for a URL.
+    url : str or None
+        The checked http(s) URL to fetch, or None for an upload.
+    label : str
+        The source's name in the answer: the file's safe base name, "upload"
+        for raw bytes, the URL without its credentials.
+    fields : dict
+        Every other field, the body's over the query's: option names and the
+        route's fields (:data:`~palettekit.web.fields.REQUEST_FIELD_NAMES`), to
+        strings, or to JSON values.
+    typed : frozenset of str
+        Names whose values came from JSON (not to be converted from text).
+    """
 
     data: bytes | None
     url: str | None
@@ -57,7 +74,17 @@ class ImageRequest:
 
 
 async def read_request(request: Request, settings: Settings) -> ImageRequest:
-    """Read the body: multipart, JSON or raw image bytes (see the module docstring)."""
+    """Read the body: multipart, JSON or raw image bytes (see the module docstring).
+
+    Raises
+    ------
+    ApiError
+        400 for a malformed body, no image, both an image and a URL, or a bad
+        or refused URL; 413 for a JSON body over 64 KiB or an upload over
+        ``settings.max_upload_bytes``; 415 for a body type not taken, an empty
+        file, or a urlencoded body that is neither an image nor a form of
+        palettekit fields.
+    """
     fields: dict[str, Any] = dict(request.query_params)
     typed: frozenset[str] = frozenset()
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()

@@ -41,7 +41,15 @@ ERROR_STATUSES: dict[int, str] = {
 
 
 def api_error_for(exc: BaseException) -> ApiError:
-    """The HTTP answer for an exception raised while serving a request."""
+    """The HTTP answer for an exception raised while serving a request.
+
+    An :class:`ApiError` is its own answer. palettekit's errors map by class,
+    the most specific first (a :class:`FetchTimeoutError` is 504 before any
+    :class:`FetchError` is 502; a fetch refused by the address check is 400),
+    with the exception's message. A :class:`MemoryError` is 413. Anything
+    else is a bug: 500, logged with its traceback, its details kept from the
+    client.
+    """
     if isinstance(exc, ApiError):
         return exc
     message = str(exc) or type(exc).__name__
