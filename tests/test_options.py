@@ -431,8 +431,8 @@ def test_a_new_field_becomes_a_web_field_and_an_openapi_property() -> None:
         pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 
-    from palettekit.web.api import options_from_fields
     from palettekit.web.app import create_app
+    from palettekit.web.fields import options_from_fields
     from palettekit.web.settings import Settings
 
     extended = _extended_options()

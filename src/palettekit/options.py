@@ -275,8 +275,9 @@ class OptionSpec:
     """How one :class:`Options` field is offered to people: its flag, help and web schema.
 
     The command line's flags (:mod:`palettekit.cli.flags`), the web API's
-    request fields and its OpenAPI schema (:mod:`palettekit.web.api`) are
-    generated from these, so a field added with its spec needs no other edit.
+    request fields (:mod:`palettekit.web.fields`) and its OpenAPI schema
+    (:mod:`palettekit.web.openapi`) are generated from these, so a field
+    added with its spec needs no other edit.
 
     Attributes
     ----------

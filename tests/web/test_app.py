@@ -5,19 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from webutil import assert_error
 
 from palettekit import __version__
 from palettekit.web.app import STATIC_DIR, create_app
 from palettekit.web.settings import Settings
-
-
-def assert_error(response, status: int, kind: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"} and body["error"]["type"] == kind
-    assert "Traceback" not in response.text
-    return body["error"]
 
 
 def test_unknown_route_and_method_are_json_errors(client):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -87,3 +88,52 @@ def test_client_option_names_are_the_web_fields_of_the_options_class():
         pass
 
     assert Settings(options=Narrow()).client_option_names == web_option_names(Options)
+
+
+def test_option_caps_bound_web_settable_options_below_their_own_bounds():
+    from palettekit.options import option_specs
+
+    settings = Settings()
+    caps = settings.option_caps()
+    assert caps == {"k": 64, "max_k": 64, "n_init": 32, "max_iter": 1000, "max_pixels": 1_000_000}
+    specs = option_specs(Options)
+    for name, cap in caps.items():
+        assert name in settings.client_option_names
+        low, high = specs[name][1].bounds
+        assert low is not None and low <= cap and (high is None or cap <= high), name
+    smaller = Settings(
+        max_k=9,
+        max_n_init=2,
+        max_max_iter=50,
+        max_work_pixels=4096,
+        options=Options(n_init=2, max_iter=50),
+    )
+    assert smaller.option_caps() == {
+        "k": 9,
+        "max_k": 9,
+        "n_init": 2,
+        "max_iter": 50,
+        "max_pixels": 4096,
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (Options(k=100), "the default k (100) is above the largest a request may ask for"),
+        (Options(n_init=50), "the default n_init (50) is above"),
+        (Options(max_iter=2000), "the default max_iter (2000) is above"),
+    ],
+)
+def test_default_options_above_a_cap_are_refused(options, message):
+    # Accepted, they made every request a 400 ("k must be at most 64 on this
+    # server, got 100"), even one that did not name k.
+    with pytest.raises(OptionsError, match=re.escape(message)):
+        Settings(options=options)
+    Settings(options=options, max_k=256, max_n_init=1000, max_max_iter=100_000)
+
+
+def test_default_max_k_and_max_pixels_above_their_caps_are_lowered_not_refused():
+    settings = Settings(max_k=8, max_work_pixels=5000, options=Options(max_k=20, max_pixels=None))
+    base = settings.base_options()
+    assert (base.max_k, base.max_pixels) == (8, 5000)

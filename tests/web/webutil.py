@@ -1,15 +1,20 @@
-"""Helpers for the web app's tests: synthetic images and tiny local HTTP servers."""
+"""Helpers for the web app's tests: synthetic images, tiny local HTTP servers, error checks."""
 
 from __future__ import annotations
 
 import http.server
 import io
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
+
+import palettekit
+from palettekit.web.jobs import named_bytes
+from palettekit.web.settings import Settings
 
 STRIPE_COLORS = ["#d62828", "#003049", "#fcbf49", "#2a9d8f"]
 STRIPE_SHARES = [0.5, 0.25, 0.125, 0.125]
@@ -95,3 +100,36 @@ def slow_response(seconds: float, release: threading.Event) -> Route:
         release.wait(seconds)
 
     return handler
+
+
+def assert_error(response, status: int, kind: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["type"] == kind
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert "Traceback" not in response.text
+    return body["error"]
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """A PNG whose header declares width x height pixels, with almost no data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def expected_palette(data: bytes, label: str, settings: Settings | None = None, **options: object):
+    """What the server should compute: extract() with the server's base options."""
+    base = (settings or Settings()).base_options()
+    return palettekit.extract(named_bytes(data, label), options=base.replace(**options), warn=False)

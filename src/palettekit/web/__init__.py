@@ -13,6 +13,16 @@ queue
 jobs
     The work of one request on a worker thread: extract, export, render; a
     header preflight; a small palette cache.
+requests
+    Reading a request: the image (multipart, JSON URL or raw bytes) and its fields.
+fields
+    A request's fields as typed values: options under the server's caps,
+    render sizes, the export format.
+status
+    What an exception means over HTTP: its status and error type.
+openapi
+    The OpenAPI description of the routes' bodies and answers, generated
+    from the options' specs and the error statuses.
 api
     The ``/api`` routes: palette JSON and exports, bar and figure PNGs.
 app
@@ -22,7 +32,8 @@ server
     whose flags are in :mod:`palettekit.cli.serve`).
 
 This package imports nothing heavy on its own; FastAPI is imported by
-``app`` and ``api`` only, so ``palettekit.web.server`` stays cheap to load.
+``app``, ``api`` and ``requests`` only, so ``palettekit.web.server`` stays
+cheap to load.
 """
 
 from __future__ import annotations

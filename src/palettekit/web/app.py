@@ -26,13 +26,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from ..errors import ApiError
-from .api import Services, api_error_for, make_router
+from .api import Services, make_router
 from .middleware import (
     BodyLimitMiddleware,
     ConcurrencyLimitMiddleware,
     SecurityHeadersMiddleware,
 )
 from .settings import Settings
+from .status import api_error_for
 
 __all__ = ["create_app", "STATIC_DIR"]
 

@@ -74,7 +74,9 @@ class Settings:
     options : Options
         Default extraction options; requests override the fields their
         class marks as web-settable (:data:`CLIENT_OPTION_NAMES` for
-        ``Options``).
+        ``Options``). ``k``, ``n_init`` and ``max_iter`` must lie within the
+        caps above (:meth:`option_caps`); ``max_k`` and ``max_pixels`` are
+        lowered to them (:meth:`base_options`).
     """
 
     host: str = "127.0.0.1"
@@ -137,11 +139,33 @@ class Settings:
                 raise OptionsError(f"{name} must be a positive number of seconds, got {value!r}")
         if not isinstance(self.options, Options):
             raise OptionsError(f"options must be an Options, got {type(self.options).__name__}")
+        # A default above a cap would make every request fail with 400, even one
+        # that does not name the option; max_k and max_pixels are lowered instead.
+        base = self.base_options()
+        for name, cap in self.option_caps().items():
+            value = getattr(base, name)
+            if isinstance(value, int) and not isinstance(value, bool) and value > cap:
+                raise OptionsError(
+                    f"the default {name} ({value}) is above the largest a request may ask "
+                    f"for on this server ({cap})"
+                )
 
     @property
     def client_option_names(self) -> tuple[str, ...]:
         """Options a request may set: the web-settable fields of ``options``' class."""
         return web_option_names(type(self.options))
+
+    def option_caps(self) -> dict[str, int]:
+        """The largest value a request may give each capped option (below the options' own
+        bounds): ``k`` and ``max_k`` up to ``max_k``, ``n_init``, ``max_iter``, and
+        ``max_pixels`` up to ``max_work_pixels``."""
+        return {
+            "k": self.max_k,
+            "max_k": self.max_k,
+            "n_init": self.max_n_init,
+            "max_iter": self.max_max_iter,
+            "max_pixels": self.max_work_pixels,
+        }
 
     def base_options(self) -> Options:
         """The default options with the server's byte, pixel and time limits applied."""
