@@ -548,13 +548,13 @@ def select_theme(
         # 5. the common color of the area the winner stands for (a faint
         # tint of compression noise beside a large flat white scores a
         # little more vivid than the white itself), then its vivid version
-        around = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
-        common = int(np.argmax(np.where(around, support, -1.0)))
+        reach = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
+        common = int(np.argmax(np.where(reach, support, -1.0)))
         if support[common] >= COMMON_RATIO * support[best]:
             best = common
+            reach = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
         winner = best
-        near = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
-        near &= gain >= VIVID_KEEP * gain[best]
+        near = reach & (gain >= VIVID_KEEP * gain[best])
         if chromatic[best]:
             near &= chromatic & (_hue_turn(hue, hue[best]) <= np.radians(VIVID_HUE))
         else:
@@ -570,12 +570,11 @@ def select_theme(
         # only names it (so a more vivid name does not change what comes next)
         np.maximum(covered, closeness[winner], out=covered)
         if chromatic[best]:
-            same_hue[chromatic & (_hue_turn(hue, hue[best]) < np.radians(SAME_HUE_SPREAD))] *= (
-                SAME_HUE_FACTOR
-            )
+            turn = _hue_turn(hue, hue[best])
+            same_hue[chromatic & (turn < np.radians(SAME_HUE_SPREAD))] *= SAME_HUE_FACTOR
             new &= (
                 ~chromatic
-                | (_hue_turn(hue, hue[best]) >= np.radians(HUE_SPREAD))
+                | (turn >= np.radians(HUE_SPREAD))
                 | (cand_chroma >= VIVID_STEP * cand_chroma[best])
             )
         else:
