@@ -56,20 +56,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-FAMILIES = (
-    "red",
-    "orange",
-    "yellow",
-    "green",
-    "teal",
-    "blue",
-    "purple",
-    "pink",
-    "brown",
-    "black",
-    "gray",
-    "white",
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+from palettekit.families import FAMILIES  # noqa: E402  (the families the names must cover)
 
 OUTPUT = Path(__file__).resolve().parent.parent / "src" / "palettekit" / "data" / "xkcd_names.tsv"
 
