@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import numpy as np
@@ -9,9 +10,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from palettekit.autok import (
-    FAR_DISTANCE,
+    DEFAULT_AUTO_K_PARAMS,
     JND,
-    MAX_MEAN_DISTORTION,
+    AutoKParams,
     choose_k,
     merge_close_colors,
     merge_close_rgb,
@@ -20,6 +21,7 @@ from palettekit.autok import (
 from palettekit.colorspace import srgb_to_oklab
 from palettekit.histogram import color_histogram
 
+BUDGET = DEFAULT_AUTO_K_PARAMS.max_mean_distortion
 CQ100 = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cq100"
 
 
@@ -45,7 +47,7 @@ def test_flat_graphic_gets_its_colors() -> None:
     assert result.reason == "budget"
     # The curve ends one look-ahead step past k: a fourth color gains little.
     assert len(result.distortions) == 4
-    assert result.distortions[2] <= MAX_MEAN_DISTORTION
+    assert result.distortions[2] <= BUDGET
 
 
 def test_small_distinct_color_is_not_averaged_away() -> None:
@@ -54,7 +56,7 @@ def test_small_distinct_color_is_not_averaged_away() -> None:
     assert result.k == 4
     # With three colors the mean distortion is already small: the far share
     # is what asks for the fourth.
-    assert result.distortions[2] <= MAX_MEAN_DISTORTION
+    assert result.distortions[2] <= BUDGET
     assert result.far_shares[2] > 0.01
     yellow = srgb_to_oklab(np.array([250, 200, 0]) / 255.0)
     # Yellow is over 0.35 from the other three colors; its center is near it.
@@ -72,10 +74,11 @@ def test_small_colors_are_not_merged_when_one_more_color_pays_off() -> None:
     image = np.asarray(big.resize((400, 250), Image.Resampling.BOX))
     result = choose_k(histogram_of(image))
     assert result.k == 5 and result.reason == "budget"
-    assert result.distortions[3] <= MAX_MEAN_DISTORTION  # four colors met the budget
+    assert result.distortions[3] <= BUDGET  # four colors met the budget
     assert result.distortions[4] < 0.75 * result.distortions[3]
     # Without the look-ahead, two of the small colors would share a swatch.
-    assert choose_k(histogram_of(image), min_gain=1.0).k == 4
+    no_look_ahead = replace(DEFAULT_AUTO_K_PARAMS, min_gain=1.0)
+    assert choose_k(histogram_of(image), params=no_look_ahead).k == 4
 
 
 def test_exact_colors_stop_at_distinct_count() -> None:
@@ -114,7 +117,7 @@ def test_jnd_guard_stops_before_splitting_a_color() -> None:
     image[15:] = (220, 20, 20)
     histogram = color_histogram(image.reshape(-1, 3), 8)
     assert 0 < min_pairwise_distance(srgb_to_oklab(histogram.colors / 255.0)) < JND
-    result = choose_k(histogram, max_mean_distortion=0.0, max_far_share=0.0)
+    result = choose_k(histogram, params=AutoKParams(max_mean_distortion=0.0, max_far_share=0.0))
     assert result.k == 2 and result.reason == "jnd"
     assert min_pairwise_distance(result.centers) >= JND
 
@@ -127,8 +130,7 @@ def test_search_palettes_never_hold_two_colors_closer_than_jnd() -> None:
     image = np.clip(image + rng.normal(0, 0.5, image.shape), 0, 255).astype(np.uint8)
     result = choose_k(
         histogram_of(np.repeat(image, 50, axis=0), 8),
-        max_mean_distortion=0.0,
-        max_far_share=0.0,
+        params=AutoKParams(max_mean_distortion=0.0, max_far_share=0.0),
         max_k=12,
     )
     assert result.reason == "jnd"
@@ -154,8 +156,8 @@ def test_to_meta_reports_curve_and_criterion() -> None:
     assert len(meta["distortion_curve"]) == 4 == len(meta["far_share_curve"])
     assert meta["far_share_curve"][0] is None  # not needed: over budget
     assert meta["criterion"] == {
-        "max_mean_distortion": MAX_MEAN_DISTORTION,
-        "far_distance": FAR_DISTANCE,
+        "max_mean_distortion": 6.0,
+        "far_distance": 0.15,
         "max_far_share": 0.01,
         "blend_tolerance": 0.03,
         "min_gain": 0.25,
@@ -163,6 +165,21 @@ def test_to_meta_reports_curve_and_criterion() -> None:
         "peak_share": 0.01,
         "jnd": JND,
     }
+
+
+def test_to_meta_reports_the_parameters_the_search_used() -> None:
+    image = flat_graphic([(250, 250, 245), (200, 30, 40), (20, 60, 140)])
+    params = replace(DEFAULT_AUTO_K_PARAMS, min_gain=1.0, far_distance=0.2)
+    criterion = choose_k(histogram_of(image), params=params).to_meta()["criterion"]
+    assert criterion["min_gain"] == 1.0 and criterion["far_distance"] == 0.2
+    assert criterion["jnd"] == JND
+
+
+def test_params_are_frozen_and_the_default_is_the_documented_one() -> None:
+    with pytest.raises(FrozenInstanceError):
+        DEFAULT_AUTO_K_PARAMS.jnd = 0.0  # type: ignore[misc]
+    assert AutoKParams() == DEFAULT_AUTO_K_PARAMS
+    assert DEFAULT_AUTO_K_PARAMS.jnd == JND
 
 
 def test_invalid_arguments() -> None:

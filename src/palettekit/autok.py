@@ -4,40 +4,40 @@ Criterion
 ---------
 k is the smallest number of colors, from 1 to ``max_k``, whose palette
 represents the image within a perceptual budget, both measured on the
-image's own color histogram (every bin weighted by its pixel count):
+image's own color histogram (every bin weighted by its pixel count). The
+knobs are the fields of :class:`AutoKParams`; the default is
+:data:`DEFAULT_AUTO_K_PARAMS`.
 
 * **mean distortion** -- the mean Oklab distance from a pixel to its nearest
   palette color, x 100 (the unit of ``meta["distortion"]``) -- is at most
-  :data:`MAX_MEAN_DISTORTION` = 6, about three just-noticeable differences;
-* **far share** -- the share of pixels farther than :data:`FAR_DISTANCE` =
-  0.15 from every palette color (about the distance from red to orange: a
-  clearly different color) -- is at most :data:`MAX_FAR_SHARE` = 1 %, so a
-  small but distinct color (a logo's text, an accent) is not averaged away.
-  A pixel that is a mix of two palette colors -- within :data:`BLEND_TOLERANCE`
-  = 0.03 of a mixture of the two in sRGB, as anti-aliased edges are -- is not
+  ``max_mean_distortion``;
+* **far share** -- the share of pixels farther than ``far_distance`` from
+  every palette color (a clearly different color, not a shade) -- is at most
+  ``max_far_share``, so a small but distinct color (a logo's text, an
+  accent) is not averaged away. A pixel that is a mix of two palette colors
+  -- within ``blend_tolerance`` of a mixture of the two in sRGB, as
+  anti-aliased edges are (:func:`palettekit.mixes.mix_distance`) -- is not
   counted as far: it is drawn from the palette's colors, not a color of its
   own.
 
 A palette that meets the budget is kept unless one more color would still
-cut its mean distortion by a quarter or more (:data:`MIN_GAIN`) and by at
-least 0.2 (:data:`MIN_GAIN_ABSOLUTE`, a tenth of a just-noticeable
-difference), counting only the pixels of histogram peaks (bins holding
-:data:`PEAK_SHARE` = 1 % of the pixels or more) -- the sign that a
-distinct flat color was merged into another (a flat graphic's five colors
-squeezed into four) -- in which case the search goes on. Anti-aliased edges
-and the gradual colors of photos spread over many small bins and do not
-prolong the search. The distortion curve in ``meta`` therefore ends one step past the
+cut its mean distortion by the fraction ``min_gain`` or more and by at least
+``min_gain_absolute``, counting only the pixels of histogram peaks (bins
+holding ``peak_share`` of the pixels or more) -- the sign that a distinct
+flat color was merged into another (a flat graphic's five colors squeezed
+into four) -- in which case the search goes on. Anti-aliased edges and the
+gradual colors of photos spread over many small bins and do not prolong the
+search. The distortion curve in ``meta`` therefore ends one step past the
 chosen k when this look-ahead stopped the search.
 
 If no k up to ``max_k`` meets the budget, ``max_k`` is chosen. The search also
 stops, and keeps the previous k, as soon as two colors of a palette come
-closer than :data:`JND` = 0.02 in Oklab (a just-noticeable difference, the
-value CSS Color 4 uses for gamut mapping): more colors would only split one
-visible color in two.
+closer than ``jnd`` in Oklab (a just-noticeable difference, :data:`JND`):
+more colors would only split one visible color in two.
 
 Flat graphics reach the budget as soon as each of their flat colors has a
-swatch; photos need more colors the more varied they are. On CQ100 (50 photos,
-768x512) the chosen k spreads from 4 to 12 (see ``bench/bench_auto.py``).
+swatch; photos need more colors the more varied they are
+(``bench/bench_auto.py`` measures the spread of k on CQ100).
 
 Search
 ------
@@ -45,8 +45,8 @@ One histogram serves every k. Palettes grow one color at a time: k + 1
 starts from the k centers plus one new center, the best (by the inertia it
 leaves) of a few candidates drawn by k-means++ from the seeded generator,
 then Lloyd iterations refine all centers. To stay cheap the centers are
-fitted on a coarsened copy of the histogram (at most about 1,000 bins, as
-the pipeline's first stage does), while the budget is measured on the full
+fitted on a coarsened copy of the histogram (at most about
+``search_max_bins`` bins), while the budget is measured on the full
 histogram. The search is deterministic for a given seed.
 """
 
@@ -62,18 +62,14 @@ import numpy.typing as npt
 from .cluster import cross_products, nearest, squared_distances, weighted_kmeans
 from .colorspace import clip_srgb, oklab_to_srgb, srgb_to_oklab, srgb_to_uint8
 from .histogram import ColorHistogram, coarsen
+from .mixes import mix_distance
 
 __all__ = [
     "JND",
-    "MAX_MEAN_DISTORTION",
-    "FAR_DISTANCE",
-    "MAX_FAR_SHARE",
-    "BLEND_TOLERANCE",
-    "MIN_GAIN",
-    "MIN_GAIN_ABSOLUTE",
-    "PEAK_SHARE",
     "SAME_LEVELS",
     "DEFAULT_MAX_K",
+    "AutoKParams",
+    "DEFAULT_AUTO_K_PARAMS",
     "AutoKResult",
     "choose_k",
     "flat_graphic_k",
@@ -83,40 +79,90 @@ __all__ = [
 ]
 
 JND = 0.02
-"""Just-noticeable difference in Oklab (Euclidean)."""
+"""Just-noticeable difference in Oklab (Euclidean), the value CSS Color 4
+uses for gamut mapping: colors closer than this look the same."""
 
-MAX_MEAN_DISTORTION = 6.0
-"""Largest accepted mean Oklab distance pixel -> palette, x 100."""
-
-FAR_DISTANCE = 0.15
-"""Oklab distance beyond which a pixel's color is clearly not in the palette."""
-
-MAX_FAR_SHARE = 0.01
-"""Largest accepted share of pixels farther than :data:`FAR_DISTANCE`."""
-
-BLEND_TOLERANCE = 0.03
-"""Oklab distance within which a pixel counts as a mix of two palette colors."""
-
-MIN_GAIN = 0.25
-"""Look-ahead: a further color that cuts the mean distortion by this fraction
-or more is taken even though the budget is met."""
-
-MIN_GAIN_ABSOLUTE = 0.2
-"""Look-ahead: ... and by at least this much (mean distortion x 100, a tenth
-of a just-noticeable difference)."""
-
-PEAK_SHARE = 0.01
-"""Look-ahead: only histogram bins holding at least this share of the pixels
-(the flat colors of a graphic) count towards the gain."""
+SAME_LEVELS = 2
+"""8-bit colors within this many levels on every channel are one color."""
 
 DEFAULT_MAX_K = 12
 """Default upper bound of the search."""
 
-# The search fits centers on at most about this many bins.
-_SEARCH_MAX_BINS = 1024
-_SEARCH_MIN_BITS = 3
-_SEARCH_MAX_ITER = 100
-_SEARCH_TOL = 1e-4
+
+@dataclass(frozen=True)
+class AutoKParams:
+    """The knobs of the search for k (criterion and search in the module doc).
+
+    A frozen value: tune with :func:`dataclasses.replace` on
+    :data:`DEFAULT_AUTO_K_PARAMS` and pass the result as ``params``.
+    """
+
+    max_mean_distortion: float = 6.0
+    """Largest accepted mean Oklab distance pixel -> palette, x 100: about
+    three just-noticeable differences, what a glance does not notice."""
+
+    far_distance: float = 0.15
+    """Oklab distance beyond which a pixel's color is clearly not in the
+    palette: about the distance from red to orange."""
+
+    max_far_share: float = 0.01
+    """Largest accepted share of pixels farther than ``far_distance``: a
+    small accent or a logo's text holds more than this, and gets a color."""
+
+    blend_tolerance: float = 0.03
+    """Oklab distance within which a far pixel counts as an sRGB mix of two
+    palette colors: looser than :attr:`palettekit.flat.FlatParams.rendered_blend_tolerance`,
+    because the palette colors are cluster centers and photos add noise to
+    their edges."""
+
+    min_gain: float = 0.25
+    """Look-ahead: a further color that cuts the mean distortion on the peaks
+    by this fraction or more is taken though the budget is met (a merged flat
+    color cuts far more; photo detail far less)."""
+
+    min_gain_absolute: float = 0.2
+    """Look-ahead: ... and by at least this much (mean distortion x 100, a
+    tenth of a just-noticeable difference), so tiny distortions do not go on."""
+
+    peak_share: float = 0.01
+    """Look-ahead: only histogram bins holding at least this share of the
+    pixels count towards the gain (the flat colors of a graphic are peaks;
+    edges and photo gradients spread over small bins)."""
+
+    jnd: float = JND
+    """Two colors of a search palette closer than this stop the search: more
+    colors would split one visible color in two."""
+
+    search_max_bins: int = 1024
+    """The centers are fitted on the histogram coarsened to at most about this
+    many bins (as the clustering's first stage is), for speed."""
+
+    search_min_bits: int = 3
+    """... never coarser than this many bits per channel."""
+
+    search_max_iter: int = 100
+    """Lloyd iterations per k at most: a safety cap, ``search_tol`` is the
+    stopping rule."""
+
+    search_tol: float = 1e-4
+    """Lloyd iterations stop when the centers move less than this."""
+
+    def criterion(self) -> dict[str, float]:
+        """The budget and look-ahead, as ``meta["auto_k"]["criterion"]`` reports them."""
+        return {
+            "max_mean_distortion": self.max_mean_distortion,
+            "far_distance": self.far_distance,
+            "max_far_share": self.max_far_share,
+            "blend_tolerance": self.blend_tolerance,
+            "min_gain": self.min_gain,
+            "min_gain_absolute": self.min_gain_absolute,
+            "peak_share": self.peak_share,
+            "jnd": self.jnd,
+        }
+
+
+DEFAULT_AUTO_K_PARAMS = AutoKParams()
+"""The parameters ``k="auto"`` uses."""
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -136,15 +182,15 @@ class AutoKResult:
         The chosen number of colors, 1 <= k <= max_k.
     reason : str
         Why the search stopped: "budget" (k meets the budget), "jnd" (k + 1
-        colors would put two closer than :data:`JND`), "distinct" (the image
-        has only k distinct colors), "max_k" (no k up to max_k meets the
-        budget) or "flat" (a flat graphic with k flat colors, see
+        colors would put two closer than ``params.jnd``), "distinct" (the
+        image has only k distinct colors), "max_k" (no k up to max_k meets
+        the budget) or "flat" (a flat graphic with k flat colors, see
         :mod:`palettekit.flat`: no search).
     distortions : tuple of float
         Mean distortion (Oklab distance x 100) of the search palette for
         k = 1, 2, ... up to the last k evaluated.
     far_shares : tuple of float or None
-        Share of pixels farther than :data:`FAR_DISTANCE` from the palette
+        Share of pixels farther than ``params.far_distance`` from the palette
         and not a mix of two of its colors, in [0, 1], for the same k; None
         where the mean distortion was over budget (the far share was then
         not needed and not measured).
@@ -152,6 +198,8 @@ class AutoKResult:
         Oklab centers of the search palette for the chosen k.
     max_k : int
         The bound searched up to.
+    params : AutoKParams
+        The parameters of the search.
     """
 
     k: int
@@ -160,6 +208,7 @@ class AutoKResult:
     far_shares: tuple[float | None, ...]
     centers: FloatArray
     max_k: int
+    params: AutoKParams = DEFAULT_AUTO_K_PARAMS
 
     def to_meta(self) -> dict[str, Any]:
         """Plain, JSON-ready summary for ``Palette.meta["auto_k"]``."""
@@ -167,24 +216,16 @@ class AutoKResult:
             "k": self.k,
             "reason": self.reason,
             "max_k": self.max_k,
-            "criterion": {
-                "max_mean_distortion": MAX_MEAN_DISTORTION,
-                "far_distance": FAR_DISTANCE,
-                "max_far_share": MAX_FAR_SHARE,
-                "blend_tolerance": BLEND_TOLERANCE,
-                "min_gain": MIN_GAIN,
-                "min_gain_absolute": MIN_GAIN_ABSOLUTE,
-                "peak_share": PEAK_SHARE,
-                "jnd": JND,
-            },
+            "criterion": self.params.criterion(),
             "distortion_curve": [round(d, 4) for d in self.distortions],
             "far_share_curve": [None if s is None else round(s, 6) for s in self.far_shares],
         }
 
 
-def _search_histogram(histogram: ColorHistogram) -> ColorHistogram:
+def _search_histogram(histogram: ColorHistogram, params: AutoKParams) -> ColorHistogram:
+    """The histogram coarsened to at most about ``params.search_max_bins`` bins."""
     coarse = histogram
-    while len(coarse) > _SEARCH_MAX_BINS and coarse.bits > _SEARCH_MIN_BITS:
+    while len(coarse) > params.search_max_bins and coarse.bits > params.search_min_bits:
         coarse = coarsen(coarse, coarse.bits - 1)
     return coarse
 
@@ -219,28 +260,6 @@ def _next_center(
     return points[candidates[best]]
 
 
-def _blend_distances(srgb: FloatArray, oklab: FloatArray, centers_oklab: FloatArray) -> FloatArray:
-    """Oklab distance (F,) from each color to the nearest sRGB mix of two centers.
-
-    For each pair of centers the mix nearest in sRGB is found by projecting
-    onto the segment between them (sRGB, [0, 1]); its distance to the color
-    is then measured in Oklab. ``inf`` with fewer than two centers.
-    """
-    best = np.full(srgb.shape[0], np.inf)
-    centers_srgb = clip_srgb(oklab_to_srgb(centers_oklab))
-    n_centers = centers_srgb.shape[0]
-    for i in range(n_centers):
-        for j in range(i + 1, n_centers):
-            start, step = centers_srgb[i], centers_srgb[j] - centers_srgb[i]
-            length2 = float(step @ step)
-            if length2 == 0.0:
-                continue
-            t = np.clip(((srgb - start) * step).sum(axis=1) / length2, 0.0, 1.0)
-            mixed = srgb_to_oklab(start + t[:, None] * step)
-            np.minimum(best, np.linalg.norm(oklab - mixed, axis=1), out=best)
-    return best
-
-
 def min_pairwise_distance(oklab: npt.ArrayLike) -> float:
     """Smallest Euclidean distance between two of the colors.
 
@@ -262,18 +281,104 @@ def min_pairwise_distance(oklab: npt.ArrayLike) -> float:
     return float(np.sqrt(d2.min()))
 
 
+@dataclass(frozen=True)
+class _Measure:
+    """The full histogram, on which every search palette is measured.
+
+    Attributes
+    ----------
+    srgb : (M, 3) float64
+        Bin colors, sRGB in [0, 1].
+    points : (M, 3) float64
+        The same in Oklab.
+    norms : (M,) float64
+        Squared norms of ``points``.
+    weights : (M,) float64
+        Pixel counts, > 0.
+    total : float
+        Their sum.
+    peaks : (M,) bool
+        Bins holding at least ``params.peak_share`` of the pixels.
+    """
+
+    srgb: FloatArray
+    points: FloatArray
+    norms: FloatArray
+    weights: FloatArray
+    total: float
+    peaks: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, histogram: ColorHistogram, params: AutoKParams) -> _Measure:
+        srgb = histogram.colors / 255.0
+        points = srgb_to_oklab(srgb)
+        weights = histogram.counts.astype(np.float64)
+        total = weights.sum()
+        return cls(
+            srgb=srgb,
+            points=points,
+            norms=(points * points).sum(axis=1),
+            weights=weights,
+            total=total,
+            peaks=weights >= params.peak_share * total,
+        )
+
+    def distances(self, centers: FloatArray) -> FloatArray:
+        """(M,) distance from each bin to its nearest center."""
+        return _nearest_distances(self.points, self.norms, centers)
+
+    def distortion(self, distance: FloatArray) -> float:
+        """Mean distortion x 100, given :meth:`distances`."""
+        return float((self.weights * distance).sum() / self.total * 100.0)
+
+    def peak_gain(self, before: FloatArray, after: FloatArray) -> float:
+        """How much the mean distortion x 100 falls on the peaks from ``before`` to ``after``.
+
+        Flat colors are peaks; anti-aliased edges and photo noise spread
+        thinly over many bins and do not count.
+        """
+        peaks = self.peaks
+        return float(
+            (self.weights[peaks] * (before[peaks] - after[peaks])).sum() / self.total * 100.0
+        )
+
+    def far_share(self, distance: FloatArray, centers: FloatArray, params: AutoKParams) -> float:
+        """Share of pixels farther than ``params.far_distance`` from ``centers``
+        and not within ``params.blend_tolerance`` of a mix of two of them."""
+        far = np.flatnonzero(distance > params.far_distance)
+        if far.size and centers.shape[0] > 1:
+            ends = clip_srgb(oklab_to_srgb(centers))
+            blends = mix_distance(self.srgb[far], self.points[far], ends)
+            far = far[blends > params.blend_tolerance]
+        return float(self.weights[far].sum() / self.total)
+
+
+def _grow(
+    points: FloatArray,
+    weights: FloatArray,
+    centers: FloatArray,
+    rng: np.random.Generator,
+    params: AutoKParams,
+) -> FloatArray:
+    """(k + 1, 3) centers: ``centers`` and one more, refined by Lloyd iterations."""
+    init = np.vstack([centers, _next_center(points, weights, centers, rng)])
+    return weighted_kmeans(
+        points,
+        weights,
+        init.shape[0],
+        max_iter=params.search_max_iter,
+        tol=params.search_tol,
+        rng=rng,
+        init=init,
+    ).centers
+
+
 def choose_k(
     histogram: ColorHistogram,
     *,
     max_k: int = DEFAULT_MAX_K,
     seed: int = 0,
-    max_mean_distortion: float = MAX_MEAN_DISTORTION,
-    far_distance: float = FAR_DISTANCE,
-    max_far_share: float = MAX_FAR_SHARE,
-    blend_tolerance: float = BLEND_TOLERANCE,
-    min_gain: float = MIN_GAIN,
-    min_gain_absolute: float = MIN_GAIN_ABSOLUTE,
-    jnd: float = JND,
+    params: AutoKParams = DEFAULT_AUTO_K_PARAMS,
 ) -> AutoKResult:
     """Choose the number of colors for a histogram (criterion in the module doc).
 
@@ -286,12 +391,8 @@ def choose_k(
         Largest k considered, >= 1.
     seed : int
         Seed of the generator drawing the candidate centers.
-    max_mean_distortion, far_distance, max_far_share, blend_tolerance : float
-        The budget (defaults: the module constants).
-    min_gain, min_gain_absolute : float
-        The look-ahead rule (defaults: the module constants).
-    jnd : float
-        The just-noticeable difference.
+    params : AutoKParams
+        The budget, the look-ahead rule and the search's knobs.
 
     Returns
     -------
@@ -307,12 +408,8 @@ def choose_k(
     if max_k < 1:
         raise ValueError(f"max_k must be >= 1, got {max_k}")
     rng = np.random.default_rng(seed)
-    full_srgb = histogram.colors / 255.0
-    full_points = srgb_to_oklab(full_srgb)
-    full_norms = (full_points * full_points).sum(axis=1)
-    full_weights = histogram.counts.astype(np.float64)
-    total = full_weights.sum()
-    search = _search_histogram(histogram)
+    full = _Measure.of(histogram, params)
+    search = _search_histogram(histogram, params)
     points = srgb_to_oklab(search.colors / 255.0)
     weights = search.counts.astype(np.float64)
     n_distinct = len(histogram)
@@ -322,44 +419,27 @@ def choose_k(
     centers = (points * weights[:, None]).sum(axis=0)[None, :] / weights.sum()
     chosen, reason = centers, "max_k"
     # A palette within budget waits for one look-ahead step: if one more
-    # color would still cut the distortion by MIN_GAIN or more, go on.
+    # color would still cut the distortion by min_gain or more, go on.
     pending: FloatArray | None = None
     pending_nearest = np.zeros(0)
-    peaks = full_weights >= PEAK_SHARE * total
     for k in range(1, max_k + 1):
-        if k >= n_distinct:
-            # Every distinct color gets its own swatch: nothing is lost.
-            candidate = full_points
+        if k >= n_distinct:  # every distinct color gets its own swatch
+            candidate = full.points
         elif k > 1:
             if k > points.shape[0]:  # the coarse copy has too few bins
-                points, weights = full_points, full_weights
-            init = np.vstack([centers, _next_center(points, weights, centers, rng)])
-            candidate = weighted_kmeans(
-                points,
-                weights,
-                init.shape[0],
-                max_iter=_SEARCH_MAX_ITER,
-                tol=_SEARCH_TOL,
-                rng=rng,
-                init=init,
-            ).centers
+                points, weights = full.points, full.weights
+            candidate = _grow(points, weights, centers, rng, params)
         else:
             candidate = centers
-        if candidate.shape[0] > 1 and min_pairwise_distance(candidate) < jnd:
+        if candidate.shape[0] > 1 and min_pairwise_distance(candidate) < params.jnd:
             reason = "jnd"
             break
         centers = candidate
-        distance = _nearest_distances(full_points, full_norms, centers)
-        distortion = float((full_weights * distance).sum() / total * 100.0)
+        distance = full.distances(centers)
+        distortion = full.distortion(distance)
         if pending is not None:
-            # Gain on the histogram's peaks only: flat colors are peaks,
-            # anti-aliased edges and photo noise spread thinly over many bins.
-            gain = float(
-                (full_weights[peaks] * (pending_nearest[peaks] - distance[peaks])).sum()
-                / total
-                * 100.0
-            )
-            if gain < min_gain * distortions[-1] or gain < min_gain_absolute:
+            gain = full.peak_gain(pending_nearest, distance)
+            if gain < params.min_gain * distortions[-1] or gain < params.min_gain_absolute:
                 distortions.append(distortion)
                 far_shares.append(None)
                 chosen, reason = pending, "budget"
@@ -371,18 +451,14 @@ def choose_k(
             far_shares.append(0.0)
             reason = "distinct"
             break
-        if distortion > max_mean_distortion:
+        if distortion > params.max_mean_distortion:
             # The far share costs more; it is measured only when it decides.
             far_shares.append(None)
             continue
-        far = np.flatnonzero(distance > far_distance)
-        if far.size and centers.shape[0] > 1:
-            blends = _blend_distances(full_srgb[far], full_points[far], centers)
-            far = far[blends > blend_tolerance]
-        far_share = float(full_weights[far].sum() / total)
+        far_share = full.far_share(distance, centers, params)
         far_shares.append(far_share)
-        if far_share <= max_far_share:
-            if k == max_k or not peaks.any():
+        if far_share <= params.max_far_share:
+            if k == max_k or not full.peaks.any():
                 reason = "budget"
                 break
             pending, pending_nearest = centers, distance
@@ -393,11 +469,16 @@ def choose_k(
         far_shares=tuple(far_shares),
         centers=chosen,
         max_k=max_k,
+        params=params,
     )
 
 
 def flat_graphic_k(
-    histogram: ColorHistogram, *, max_k: int = DEFAULT_MAX_K, seed: int = 0
+    histogram: ColorHistogram,
+    *,
+    max_k: int = DEFAULT_MAX_K,
+    seed: int = 0,
+    params: AutoKParams = DEFAULT_AUTO_K_PARAMS,
 ) -> AutoKResult:
     """k for a flat graphic: the number of its flat colors.
 
@@ -405,7 +486,7 @@ def flat_graphic_k(
     ----------
     histogram : ColorHistogram
         One bin per flat color (:func:`palettekit.flat.snap_histogram`), M >= 1.
-    max_k, seed
+    max_k, seed, params
         As for :func:`choose_k`.
 
     Returns
@@ -415,7 +496,7 @@ def flat_graphic_k(
         if M > ``max_k``, :func:`choose_k` on the flat colors.
     """
     if len(histogram) > max_k:
-        return choose_k(histogram, max_k=max_k, seed=seed)
+        return choose_k(histogram, max_k=max_k, seed=seed, params=params)
     return AutoKResult(
         k=len(histogram),
         reason="flat",
@@ -423,6 +504,7 @@ def flat_graphic_k(
         far_shares=(),
         centers=srgb_to_oklab(histogram.colors / 255.0),
         max_k=max_k,
+        params=params,
     )
 
 
@@ -469,10 +551,6 @@ def merge_close_colors(
         lab = np.delete(lab, j, axis=0)
         w = np.delete(w, j)
     return lab, w
-
-
-SAME_LEVELS = 2
-"""8-bit colors within this many levels on every channel are one color."""
 
 
 def _merge_level_twins(

@@ -1,0 +1,53 @@
+"""sRGB mixes of two colors: how far a color is from being one.
+
+Renderers anti-alias an edge by mixing the two colors on either side of it
+in sRGB, so an edge pixel lies on the sRGB segment between two colors of the
+image. Both :mod:`palettekit.flat` (is a color an edge row?) and
+:mod:`palettekit.autok` (is a far pixel an edge between two palette colors?)
+ask how far a color is from the nearest such mix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from .colorspace import srgb_to_oklab
+
+__all__ = ["mix_distance"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def mix_distance(srgb: FloatArray, oklab: FloatArray, ends: FloatArray) -> FloatArray:
+    """Oklab distance from each color to the nearest sRGB mix of two of ``ends``.
+
+    For each pair of ends the mix nearest in sRGB is found by projecting the
+    color onto the segment between them; its distance to the color is then
+    measured in Oklab.
+
+    Parameters
+    ----------
+    srgb : (C, 3) float64
+        The colors, sRGB in [0, 1].
+    oklab : (C, 3) float64
+        The same colors in Oklab.
+    ends : (E, 3) float64
+        The colors that mix, sRGB in [0, 1].
+
+    Returns
+    -------
+    (C,) float64
+        Distances >= 0; ``inf`` where no two ends differ (fewer than two).
+    """
+    best = np.full(srgb.shape[0], np.inf)
+    for i in range(ends.shape[0]):
+        for j in range(i + 1, ends.shape[0]):
+            start, step = ends[i], ends[j] - ends[i]
+            length2 = float(step @ step)
+            if length2 == 0.0:
+                continue
+            t = np.clip(((srgb - start) * step).sum(axis=1) / length2, 0.0, 1.0)
+            mixed = srgb_to_oklab(start + t[:, None] * step)
+            np.minimum(best, np.linalg.norm(oklab - mixed, axis=1), out=best)
+    return best
