@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import FrozenInstanceError, replace
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 import palettekit
-from palettekit.flat import AREA_SHARE, detect_flat_graphic, snap_histogram
+from palettekit.flat import DEFAULT_FLAT_PARAMS, detect_flat_graphic, snap_histogram
 from palettekit.histogram import color_histogram
 
 WHITE, RED, BLUE, GOLD = (255, 255, 255), (200, 16, 46), (1, 33, 105), (253, 195, 1)
@@ -50,14 +52,14 @@ def test_flat_graphic_colors_are_its_drawn_colors() -> None:
 
 def test_a_row_of_identical_edge_pixels_is_not_a_color() -> None:
     # Horizontal edges at the same fractional offset give long rows of one
-    # mix of red and white, well over AREA_SHARE of the pixels.
+    # mix of red and white, well over area_share of the pixels.
     big, draw = drawn()
     for top in range(2, 1440, 160):
         draw.rectangle((0, top, 1919, top + 79), fill=RED)
     image = anti_aliased(big)
     rows = image.reshape(-1, 3)
     mix = (rows != WHITE).any(axis=1) & (rows != RED).any(axis=1)
-    assert mix.mean() > 3 * AREA_SHARE
+    assert mix.mean() > 3 * DEFAULT_FLAT_PARAMS.area_share
     flat = detect_flat_graphic(image)
     assert flat is not None and hexes(flat.colors) == hexes(np.array([WHITE, RED]))
 
@@ -165,3 +167,15 @@ def test_lossy_sources_take_the_general_path() -> None:
     assert "flat_graphic" in palettekit.extract(encoded["PNG"], k=4).meta
     # JPEG's block artefacts repeat along straight edges: not flat colors.
     assert "flat_graphic" not in palettekit.extract(encoded["JPEG"], k=4).meta
+
+
+def test_the_knobs_are_a_frozen_object_a_caller_can_tune() -> None:
+    with pytest.raises(FrozenInstanceError):
+        DEFAULT_FLAT_PARAMS.area_share = 0.5  # type: ignore[misc]
+    image = flag_with_star(0.01)
+    # The 1% star is a flat color at the default, not when a color must fill 2%.
+    coarse = detect_flat_graphic(image, params=replace(DEFAULT_FLAT_PARAMS, area_share=0.02))
+    assert coarse is not None and hexes(coarse.colors) == hexes(np.array([WHITE, RED, BLUE]))
+    # Nor is it flat at all when every pixel must be in a patch (edges are not).
+    strict = replace(DEFAULT_FLAT_PARAMS, min_flat_share=1.0)
+    assert detect_flat_graphic(image, params=strict) is None

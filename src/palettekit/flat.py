@@ -8,36 +8,38 @@ flat colors a 1% star can lose its swatch to a band of edge pixels, and
 ``k="auto"`` counts edge mixes as colors. So the image is recognised first
 and its flat colors are taken as they are.
 
-Recognition (:func:`detect_flat_graphic`), on the pixel grid:
+Recognition (:func:`detect_flat_graphic`), on the pixel grid, with the knobs
+of :class:`FlatParams` (default :data:`DEFAULT_FLAT_PARAMS`):
 
-* **sampled check**: at least :data:`MIN_EQUAL_NEIGHBOURS` of about a
-  thousand sampled pixels equal their right-hand neighbour exactly. Photos
-  fail it in tens of microseconds, before any full-grid work.
+* **sampled check**: at least ``min_equal_neighbours`` of about ``samples``
+  sampled pixels equal their right-hand neighbour exactly. Photos fail it
+  before any full-grid work.
 * **patches**: a pixel is in a patch when it and the three others of some
   2 x 2 block containing it have exactly the same color; at least
-  :data:`MIN_FLAT_SHARE` of the pixels must be. Edges are one mix wide, so
+  ``min_flat_share`` of the pixels must be. Edges are one mix wide, so
   they are not patches.
-* **flat colors**: the colors held by at least :data:`AREA_SHARE` (0.3 %,
-  the share at which a color counts as visible) of the pixels, each counted with its
-  variants within one level per channel (renderers and encoders leave such
-  variants) and with the colors closer than :data:`SAME_COLOR` (0.04 in
-  Oklab, two just-noticeable differences) to it: the same color written
-  twice (``#000000`` and ``#000001``), one palette color stands for both.
-  A color with few patch pixels (under half of its pixels: a line, or a
-  row of edge pixels) is not a flat color when
+* **flat colors**: the colors held by at least ``area_share`` of the pixels
+  (the share at which a color counts as visible), each counted with its
+  variants within ``levels`` per channel (renderers and encoders leave such
+  variants) and with the colors closer than ``same_color`` in Oklab to it:
+  the same color written twice (``#000000`` and ``#000001``), one palette
+  color stands for both. A color with few patch pixels (under
+  ``min_patch_share`` of its pixels: a line, or a row of edge pixels) is
+  not a flat color when
 
-  - it lies within :data:`BLEND_TOLERANCE` of an sRGB mix of two larger
-    flat colors: a straight edge rendered at the same offset along its
-    whole length, a row of identical mixes; or
-  - it holds less than :data:`MIN_SPIKE_SHARE` of the pixels around it
-    (within :data:`SAME_COLOR`, leaving out its own edges towards larger
-    flat colors): one of the graded shades of anti-aliased thin lines (a
-    line drawing in black over white comes out in many grays).
-* **flat graphic**: the flat colors hold at least :data:`MIN_FLAT_SHARE`
-  of the pixels, and at most :data:`MAX_DETAIL_SHARE` (1 %) of the pixels
-  are farther than :data:`EDGE_REACH` (2) pixels from every pixel of a flat
-  color. Those far pixels would be detail that the flat colors do not
-  account for: a photo on a white page, a shaded or many-colored emblem.
+  - it lies within ``rendered_blend_tolerance`` of an sRGB mix of two
+    larger flat colors (:func:`palettekit.mixes.mix_distance`): a straight
+    edge rendered at the same offset along its whole length, a row of
+    identical mixes; or
+  - it holds less than ``min_spike_share`` of the pixels around it (within
+    ``same_color``, leaving out its own edges towards larger flat colors):
+    one of the graded shades of anti-aliased thin lines (a line drawing in
+    black over white comes out in many grays).
+* **flat graphic**: the flat colors hold at least ``min_flat_share`` of the
+  pixels, and at most ``max_detail_share`` of the pixels are farther than
+  ``edge_reach`` pixels from every pixel of a flat color. Those far pixels
+  would be detail that the flat colors do not account for: a photo on a
+  white page, a shaded or many-colored emblem.
 
 Images decoded from a lossy format (:data:`LOSSY_FORMATS`: JPEG and the
 like) are not examined: their block artefacts repeat along straight edges
@@ -60,12 +62,12 @@ from PIL import Image
 
 from .colorspace import srgb_to_oklab
 from .histogram import ColorHistogram
+from .mixes import mix_distance
 
 __all__ = [
     "LOSSY_FORMATS",
-    "AREA_SHARE",
-    "SAME_COLOR",
-    "MAX_DETAIL_SHARE",
+    "FlatParams",
+    "DEFAULT_FLAT_PARAMS",
     "FlatGraphic",
     "detect_flat_graphic",
     "snap_histogram",
@@ -75,50 +77,83 @@ LOSSY_FORMATS = frozenset({"JPEG", "MPO", "JPEG2000", "WEBP", "AVIF", "HEIF"})
 """Pillow format names of sources that are never treated as flat graphics
 (WebP may be lossless, but Pillow does not say which)."""
 
-AREA_SHARE = 0.003
-"""Smallest share of the pixels a flat color holds (within a level per channel)."""
 
-SAME_COLOR = 0.04
-"""Oklab distance under which two flat colors are one."""
+@dataclass(frozen=True)
+class FlatParams:
+    """The knobs of flat-graphic recognition (rules in the module doc).
 
-BLEND_TOLERANCE = 0.012
-"""Oklab distance within which a color counts as an sRGB mix of two others.
-Renderers mix edge pixels in sRGB, so an edge is a mix to within rounding;
-tighter than :data:`palettekit.autok.BLEND_TOLERANCE`, which also allows
-for photo noise, so that a designed color that merely lies near the line
-between two others (a brown between a red and a gold) is kept."""
+    A frozen value: tune with :func:`dataclasses.replace` on
+    :data:`DEFAULT_FLAT_PARAMS` and pass the result as ``params``.
+    """
 
-EDGE_REACH = 2
-"""Pixels within this many pixels (8-connected steps) of a flat color are
-its edges."""
+    min_equal_neighbours: float = 0.5
+    """Sampled check: smallest share of sampled pixels equal to their right
+    neighbour; a flat graphic's areas make most pairs equal, a photo's noise
+    almost none."""
 
-MAX_DETAIL_SHARE = 0.01
-"""Largest share of pixels farther than :data:`EDGE_REACH` from every flat
-color."""
+    samples: int = 1024
+    """Sampled check: about this many pixel pairs, enough for a share and
+    cheap on any image."""
 
-MIN_SPIKE_SHARE = 2 / 3
-"""A color with few patch pixels must hold at least this share of the pixels
-within :data:`SAME_COLOR` of it that are not its own edges; less is a
-graded run of anti-aliased shades (the middle of thin lines), not a
-color."""
+    min_flat_share: float = 0.75
+    """Smallest share of the pixels that are in patches, and that the flat
+    colors hold (within ``levels``): the rest is edges and thin lines."""
 
-MIN_FLAT_SHARE = 0.75
-"""Smallest share of the pixels that are in patches, and that the flat colors
-hold (within a level)."""
+    area_share: float = 0.003
+    """Smallest share of the pixels a flat color holds (within ``levels``):
+    about the share at which a color counts as visible."""
 
-MIN_EQUAL_NEIGHBOURS = 0.5
-"""Sampled check: smallest share of pixels equal to their right neighbour."""
+    levels: int = 1
+    """A flat color is counted with its variants within this many levels per
+    channel, which renderers and encoders leave."""
 
-_SAMPLES = 1024
-# Lloyd steps for the extra colors of snap_histogram.
-_EXTRA_ITER = 3
-# A shade is a color's edge when it lies at least this far (as a fraction of
-# the way) from the color towards a kept color.
-_EDGE_STEP = 0.05
-# A flat color is counted with its variants within this many levels per
-# channel, gathered around seeds holding at least this fraction of AREA_SHARE.
-_LEVELS = 1
-_SEED_FRACTION = 1 / 64
+    seed_fraction: float = 1 / 64
+    """Variants are gathered around seeds holding at least this fraction of
+    ``area_share``: small enough that a flat color split over its variants
+    still has a seed."""
+
+    same_color: float = 0.04
+    """Oklab distance under which two flat colors are one: two
+    just-noticeable differences, the same color written twice."""
+
+    min_patch_share: float = 0.5
+    """A color with less than this share of its pixels in patches is a line
+    or a row of edge pixels, and must pass the mix and spike tests."""
+
+    rendered_blend_tolerance: float = 0.012
+    """Oklab distance within which a color counts as an sRGB mix of two flat
+    colors. Renderers mix edge pixels in sRGB, so an edge is a mix to within
+    rounding; tighter than :attr:`palettekit.autok.AutoKParams.blend_tolerance`,
+    which also allows for photo noise, so that a designed color that merely
+    lies near the line between two others (a brown between a red and a gold)
+    is kept."""
+
+    edge_step: float = 0.05
+    """A shade is a color's edge when it lies at least this fraction of the
+    way from the color towards a kept color (nearer, it is the color)."""
+
+    min_spike_share: float = 2 / 3
+    """A color with few patch pixels must hold at least this share of the
+    pixels within ``same_color`` of it that are not its own edges; less is a
+    graded run of anti-aliased shades (the middle of thin lines), not a
+    color."""
+
+    edge_reach: int = 2
+    """Pixels within this many pixels (8-connected steps) of a flat color
+    are its edges: anti-aliasing is a pixel or two wide."""
+
+    max_detail_share: float = 0.01
+    """Largest share of pixels farther than ``edge_reach`` from every flat
+    color: more is detail the flat colors do not account for."""
+
+    extra_iter: int = 3
+    """Lloyd steps that move the extra colors of :func:`snap_histogram` (a
+    few: they start on the image's own colors)."""
+
+
+DEFAULT_FLAT_PARAMS = FlatParams()
+"""The parameters the pipeline uses."""
+
 _TRANSPARENT = np.uint32(1 << 24)  # key of a transparent pixel: no color
 
 Uint8Array = npt.NDArray[np.uint8]
@@ -137,8 +172,8 @@ class FlatGraphic:
     flat_share : float
         Share of the opaque pixels that are exactly a flat color, in [0, 1].
     detail_share : float
-        Share of the opaque pixels farther than :data:`EDGE_REACH` from every
-        flat color, in [0, 1].
+        Share of the opaque pixels farther than ``FlatParams.edge_reach``
+        from every flat color, in [0, 1].
     """
 
     colors: Uint8Array
@@ -195,77 +230,199 @@ def _dilate(mask: npt.NDArray[np.bool_], reach: int) -> npt.NDArray[np.bool_]:
     return grown
 
 
-def _mix_distance(colors: Uint8Array, pairs: Uint8Array) -> npt.NDArray[np.float64]:
-    """Oklab distance (C,) from each color to the nearest sRGB mix of two of ``pairs``."""
-    srgb = colors.astype(np.float64) / 255.0
-    oklab = srgb_to_oklab(srgb)
-    ends = pairs.astype(np.float64) / 255.0
-    best = np.full(srgb.shape[0], np.inf)
-    for i in range(ends.shape[0]):
-        for j in range(i + 1, ends.shape[0]):
-            step = ends[j] - ends[i]
-            length2 = float(step @ step)
-            if length2 == 0.0:
-                continue
-            t = np.clip(((srgb - ends[i]) * step).sum(axis=1) / length2, 0.0, 1.0)
-            mixed = srgb_to_oklab(ends[i] + t[:, None] * step)
-            np.minimum(best, np.linalg.norm(oklab - mixed, axis=1), out=best)
-    return best
-
-
 def _spike_share(
-    srgb: npt.NDArray[np.float64],
-    counts: npt.NDArray[np.int64],
-    channels: npt.NDArray[np.int16],
-    first: int,
-    kept: Uint8Array,
+    colors: _PixelColors, first: int, kept_srgb: npt.NDArray[np.float64], params: FlatParams
 ) -> float:
     """How sharply a color stands out from the shades around it.
 
-    Among the pixels within :data:`SAME_COLOR` of the color, leaving out its
-    own edges (sRGB mixes of it with a kept color, at least
-    :data:`_EDGE_STEP` of the way to that color), the share of those within
-    a level of it. Shades on the far side of the color (deeper than it, as
-    the middles of thin lines are) are not its edges and lower the share.
+    Among the pixels within ``params.same_color`` of the color ``first``,
+    leaving out its own edges (sRGB mixes of it with a kept color, at least
+    ``params.edge_step`` of the way to that color), the share of those
+    within ``params.levels`` of it. Shades on the far side of the color
+    (deeper than it, as the middles of thin lines are) are not its edges and
+    lower the share.
     """
+    srgb, channels = colors.srgb, colors.channels
     lab = srgb_to_oklab(srgb)
-    core = np.abs(channels - channels[first]).max(axis=1) <= _LEVELS
-    around = np.flatnonzero((np.linalg.norm(lab - lab[first], axis=1) < SAME_COLOR) & ~core)
-    if around.size and kept.shape[0]:
+    core = np.abs(channels - channels[first]).max(axis=1) <= params.levels
+    around = np.flatnonzero((np.linalg.norm(lab - lab[first], axis=1) < params.same_color) & ~core)
+    if around.size and kept_srgb.shape[0]:
         start = srgb[first]
         shades, shade_lab = srgb[around], lab[around]
         edge = np.zeros(around.size, dtype=bool)
-        for end in kept.astype(np.float64) / 255.0:
+        for end in kept_srgb:
             step = end - start
             length2 = float(step @ step)
             if length2 == 0.0:
                 continue
             t = ((shades - start) * step).sum(axis=1) / length2
             mixed = srgb_to_oklab(start + np.clip(t, 0.0, 1.0)[:, None] * step)
-            edge |= (t >= _EDGE_STEP) & (
-                np.linalg.norm(shade_lab - mixed, axis=1) <= BLEND_TOLERANCE
+            edge |= (t >= params.edge_step) & (
+                np.linalg.norm(shade_lab - mixed, axis=1) <= params.rendered_blend_tolerance
             )
         around = around[~edge]
-    core_count = float(counts[core].sum())
-    return core_count / (core_count + float(counts[around].sum()))
+    core_count = float(colors.counts[core].sum())
+    return core_count / (core_count + float(colors.counts[around].sum()))
 
 
-def _looks_flat(rgb: Uint8Array) -> bool:
+def _looks_flat(rgb: Uint8Array, params: FlatParams) -> bool:
     """Sampled check: do many pixels equal their right-hand neighbour?
 
-    About :data:`_SAMPLES` evenly spaced pairs of consecutive pixels (the
-    pixels are in row order); tens of microseconds on any image, so photos
-    pay almost nothing for the detection.
+    About ``params.samples`` evenly spaced pairs of consecutive pixels (the
+    pixels are in row order), so photos pay almost nothing for the
+    detection.
     """
     n = rgb.shape[0]
     if n < 2:
         return False
-    step = max(1, (n - 1) // _SAMPLES)
+    step = max(1, (n - 1) // params.samples)
     left, right = rgb[: n - 1 : step], rgb[1::step]
     m = min(left.shape[0], right.shape[0])
     left, right = left[:m], right[:m]
     equal = (left[:, 0] == right[:, 0]) & (left[:, 1] == right[:, 1]) & (left[:, 2] == right[:, 2])
-    return np.count_nonzero(equal) >= MIN_EQUAL_NEIGHBOURS * m
+    return np.count_nonzero(equal) >= params.min_equal_neighbours * m
+
+
+def _as_array(
+    image: npt.ArrayLike | Image.Image,
+    alpha_threshold: int,
+    composite_on: tuple[int, int, int] | None,
+) -> Uint8Array | None:
+    """(H, W, 3 or 4) uint8 of the image, composited if asked; None if it has no 2 x 2 block."""
+    array = np.asarray(image, dtype=np.uint8)
+    if array.ndim != 3 or array.shape[2] not in (3, 4) or min(array.shape[:2]) < 2:
+        return None
+    if array.shape[2] == 4 and composite_on is not None:
+        from .pixels import opaque_pixels
+
+        composited = opaque_pixels(array, alpha_threshold, composite_on).rgb
+        array = composited.reshape(array.shape[0], array.shape[1], 3)
+    return array
+
+
+@dataclass(frozen=True)
+class _PixelColors:
+    """The distinct opaque colors of an image.
+
+    Attributes
+    ----------
+    keys : (U,) uint32
+        Sorted 24-bit keys of the colors.
+    counts, patch_counts : (U,) int64
+        Pixels of each color, and of those the pixels in patches.
+    channels : (U, 3) int16
+        The colors, sRGB in [0, 255].
+    srgb : (U, 3) float64
+        The same in [0, 1].
+    """
+
+    keys: npt.NDArray[np.uint32]
+    counts: npt.NDArray[np.int64]
+    patch_counts: npt.NDArray[np.int64]
+    channels: npt.NDArray[np.int16]
+    srgb: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(
+        cls,
+        keys: npt.NDArray[np.uint32],
+        opaque: npt.NDArray[np.bool_],
+        patches: npt.NDArray[np.bool_],
+    ) -> _PixelColors:
+        unique, counts = np.unique(keys[opaque], return_counts=True)
+        in_patch, patch_counts_of = np.unique(keys[patches], return_counts=True)
+        patch_counts = np.zeros(unique.size, dtype=np.int64)
+        patch_counts[np.searchsorted(unique, in_patch)] = patch_counts_of
+        channels = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], axis=1)
+        channels = channels.astype(np.int16)
+        return cls(unique, counts, patch_counts, channels, channels / 255.0)
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Distinct colors gathered into candidate flat colors.
+
+    Attributes
+    ----------
+    owner : (U,) int64
+        The group of each distinct color, -1 for none.
+    first_seeds : list of int
+        Each group's first seed (the distinct color that names it), most
+        pixels first.
+    counts, patches : (G,) float64
+        Pixels of each group, and of those the pixels in patches.
+    """
+
+    owner: npt.NDArray[np.int64]
+    first_seeds: list[int]
+    counts: npt.NDArray[np.float64]
+    patches: npt.NDArray[np.float64]
+
+
+def _gather_variants(colors: _PixelColors, n_opaque: int, params: FlatParams) -> _Groups:
+    """Seeds, most pixels first, gather the colors within ``params.levels`` of them.
+
+    Renderers and encoders leave +-1 variants of one color; a seed within
+    ``params.same_color`` of a larger group's first seed joins that group.
+    """
+    channels, counts = colors.channels, colors.counts
+    owner = np.full(counts.size, -1)
+    seeds = np.flatnonzero(counts >= params.seed_fraction * params.area_share * n_opaque)
+    seeds = seeds[np.argsort(-counts[seeds], kind="stable")]
+    first_seeds: list[int] = []
+    first_lab: list[npt.NDArray[np.float64]] = []
+    for seed in seeds:
+        if owner[seed] >= 0:
+            continue
+        lab = srgb_to_oklab(colors.srgb[seed])
+        group = len(first_seeds)
+        if first_lab:
+            distances = np.linalg.norm(np.asarray(first_lab) - lab, axis=1)
+            if distances.min() < params.same_color:
+                group = int(np.argmin(distances))
+        if group == len(first_seeds):
+            first_seeds.append(int(seed))
+            first_lab.append(lab)
+        close = (np.abs(channels - channels[seed]).max(axis=1) <= params.levels) & (owner < 0)
+        owner[close] = group
+    grouped = owner >= 0
+    # bincount with weights gives float64 (the stubs say intp)
+    group_counts = np.bincount(owner[grouped], weights=counts[grouped])
+    group_patches = np.bincount(owner[grouped], weights=colors.patch_counts[grouped])
+    return _Groups(
+        owner=owner,
+        first_seeds=first_seeds,
+        counts=group_counts.astype(np.float64, copy=False),
+        patches=group_patches.astype(np.float64, copy=False),
+    )
+
+
+def _keep_flat_colors(
+    colors: _PixelColors, groups: _Groups, candidates: npt.NDArray[np.intp], params: FlatParams
+) -> list[int]:
+    """The candidate groups that are flat colors, largest first.
+
+    A group with few patch pixels (a line, or a row of edge pixels) is
+    dropped when it is a mix of two larger kept colors, or when it does not
+    stand out from the shades around it (the middle of anti-aliased thin
+    lines).
+    """
+    kept: list[int] = []
+    for group in candidates.tolist():
+        first = groups.first_seeds[group]
+        if kept and groups.patches[group] < params.min_patch_share * groups.counts[group]:
+            kept_srgb = colors.srgb[[groups.first_seeds[c] for c in kept]]
+            own = colors.srgb[first : first + 1]
+            if (
+                len(kept) >= 2
+                and mix_distance(own, srgb_to_oklab(own), kept_srgb)[0]
+                <= params.rendered_blend_tolerance
+            ):
+                continue
+            if _spike_share(colors, first, kept_srgb, params) < params.min_spike_share:
+                continue
+        kept.append(group)
+    return kept
 
 
 def detect_flat_graphic(
@@ -274,6 +431,7 @@ def detect_flat_graphic(
     composite_on: tuple[int, int, int] | None = None,
     *,
     rgb: Uint8Array | None = None,
+    params: FlatParams = DEFAULT_FLAT_PARAMS,
 ) -> FlatGraphic | None:
     """Recognise a flat graphic and find its flat colors (rules in the module doc).
 
@@ -290,104 +448,58 @@ def detect_flat_graphic(
     rgb : (N, 3) uint8, optional
         The image's opaque pixels in row order, if already at hand: the
         sampled check runs on them before the image is converted.
+    params : FlatParams
+        The knobs of the recognition.
 
     Returns
     -------
     FlatGraphic or None
         None when the image is not a flat graphic.
     """
-    if rgb is not None and not _looks_flat(rgb):
+    if rgb is not None and not _looks_flat(rgb, params):
         return None
-    array = np.asarray(image, dtype=np.uint8)
-    if array.ndim != 3 or array.shape[2] not in (3, 4) or min(array.shape[:2]) < 2:
+    array = _as_array(image, alpha_threshold, composite_on)
+    if array is None:
         return None
-    if array.shape[2] == 4 and composite_on is not None:
-        from .pixels import opaque_pixels
-
-        composited = opaque_pixels(array, alpha_threshold, composite_on).rgb
-        array = composited.reshape(array.shape[0], array.shape[1], 3)
     keys = _keys(array, alpha_threshold)
     opaque = keys != _TRANSPARENT
     n_opaque = int(np.count_nonzero(opaque))
     if n_opaque == 0:
         return None
     patches = _patch_mask(keys)
-    if np.count_nonzero(patches) < MIN_FLAT_SHARE * n_opaque:
+    if np.count_nonzero(patches) < params.min_flat_share * n_opaque:
         return None
 
-    unique, counts = np.unique(keys[opaque], return_counts=True)
-    in_patch, patch_counts_of = np.unique(keys[patches], return_counts=True)
-    patch_counts = np.zeros(unique.size, dtype=np.int64)
-    patch_counts[np.searchsorted(unique, in_patch)] = patch_counts_of
-    channels = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], axis=1)
-    channels = channels.astype(np.int16)
-    srgb = channels / 255.0
-
-    # Seeds, most pixels first, gather the colors within a level of them
-    # (renderers and encoders leave +-1 variants of one color); a seed within
-    # SAME_COLOR of a larger color's first seed joins that color.
-    owner = np.full(unique.size, -1)
-    seeds = np.flatnonzero(counts >= _SEED_FRACTION * AREA_SHARE * n_opaque)
-    seeds = seeds[np.argsort(-counts[seeds], kind="stable")]
-    first_seeds: list[int] = []
-    first_lab: list[npt.NDArray[np.float64]] = []
-    for seed in seeds:
-        if owner[seed] >= 0:
-            continue
-        lab = srgb_to_oklab(srgb[seed])
-        color = len(first_seeds)
-        if first_lab:
-            distances = np.linalg.norm(np.asarray(first_lab) - lab, axis=1)
-            if distances.min() < SAME_COLOR:
-                color = int(np.argmin(distances))
-        if color == len(first_seeds):
-            first_seeds.append(int(seed))
-            first_lab.append(lab)
-        close = (np.abs(channels - channels[seed]).max(axis=1) <= _LEVELS) & (owner < 0)
-        owner[close] = color
-    grouped = owner >= 0
-    color_counts = np.bincount(owner[grouped], weights=counts[grouped])
-    color_patches = np.bincount(owner[grouped], weights=patch_counts[grouped])
-    candidates = np.flatnonzero(color_counts >= AREA_SHARE * n_opaque)
+    colors = _PixelColors.of(keys, opaque, patches)
+    groups = _gather_variants(colors, n_opaque, params)
+    candidates = np.flatnonzero(groups.counts >= params.area_share * n_opaque)
     if candidates.size == 0:
         return None
-    candidates = candidates[np.argsort(-color_counts[candidates], kind="stable")]
+    candidates = candidates[np.argsort(-groups.counts[candidates], kind="stable")]
+    kept = _keep_flat_colors(colors, groups, candidates, params)
 
-    # Largest first: a color with few patch pixels (a line, or a row of
-    # edge pixels) is dropped when it is a mix of two larger kept colors, or
-    # when it does not stand out from the shades around it (the middle of
-    # anti-aliased thin lines).
-    kept: list[int] = []
-    for color in candidates.tolist():
-        first = first_seeds[color]
-        if kept and color_patches[color] < 0.5 * color_counts[color]:
-            kept_rgb = channels[[first_seeds[c] for c in kept]].astype(np.uint8)
-            own = channels[first : first + 1].astype(np.uint8)
-            if len(kept) >= 2 and _mix_distance(own, kept_rgb)[0] <= BLEND_TOLERANCE:
-                continue
-            if _spike_share(srgb, counts, channels, first, kept_rgb) < MIN_SPIKE_SHARE:
-                continue
-        kept.append(color)
-
-    flat_keys = unique[np.isin(owner, kept)]
-    is_flat = np.isin(keys, flat_keys)
+    is_flat = np.isin(keys, colors.keys[np.isin(groups.owner, kept)])
     flat_share = float(np.count_nonzero(is_flat)) / n_opaque
-    if flat_share < MIN_FLAT_SHARE:
+    if flat_share < params.min_flat_share:
         return None
-    near = _dilate(is_flat, EDGE_REACH)
+    near = _dilate(is_flat, params.edge_reach)
     detail_share = float(np.count_nonzero(opaque & ~near)) / n_opaque
-    if detail_share > MAX_DETAIL_SHARE:
+    if detail_share > params.max_detail_share:
         return None
     return FlatGraphic(
-        colors=channels[[first_seeds[c] for c in kept]].astype(np.uint8),
-        counts=np.rint(color_counts[kept]).astype(np.int64),
+        colors=colors.channels[[groups.first_seeds[c] for c in kept]].astype(np.uint8),
+        counts=np.rint(groups.counts[kept]).astype(np.int64),
         flat_share=flat_share,
         detail_share=detail_share,
     )
 
 
 def snap_histogram(
-    histogram: ColorHistogram, flat: FlatGraphic, k: int | None = None
+    histogram: ColorHistogram,
+    flat: FlatGraphic,
+    k: int | None = None,
+    *,
+    params: FlatParams = DEFAULT_FLAT_PARAMS,
 ) -> ColorHistogram:
     """The histogram with every bin counted for its nearest color (Oklab).
 
@@ -405,6 +517,8 @@ def snap_histogram(
     flat : FlatGraphic
     k : int, optional
         The number of colors asked for; None or at most F: the flat colors.
+    params : FlatParams
+        ``extra_iter`` Lloyd steps move the extra colors.
 
     Returns
     -------
@@ -428,7 +542,7 @@ def snap_histogram(
             extra.append(pick)
             np.minimum(nearest, ((bins - bins[pick]) ** 2).sum(axis=1), out=nearest)
         moving = bins[extra]
-        for _ in range(_EXTRA_ITER):
+        for _ in range(params.extra_iter):
             owner = np.argmin(
                 ((bins[:, None, :] - np.vstack([centers, moving])[None]) ** 2).sum(axis=2), axis=1
             )
