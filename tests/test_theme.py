@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import warnings
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,12 @@ from flag_images import flags, srgb_hex_to_array
 from palettekit import FewerColorsWarning, Options, OptionsError
 from palettekit.colorspace import oklab_to_oklch, srgb_to_oklab
 from palettekit.histogram import color_histogram
-from palettekit.theme import MIN_DISTANCE, select_theme, spatial_saliency
+from palettekit.theme import (
+    DEFAULT_THEME_PARAMS,
+    MIN_DISTANCE,
+    select_theme,
+    spatial_saliency,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MACAWS = ROOT / "examples" / "macaws.png"
@@ -339,3 +345,23 @@ def test_cli_kind_theme(tmp_path):
     )
     assert bad.returncode != 0
     assert "Traceback" not in bad.stderr and "kind" in bad.stderr
+
+
+def test_the_knobs_are_a_frozen_object_a_caller_can_tune():
+    with pytest.raises(FrozenInstanceError):
+        DEFAULT_THEME_PARAMS.min_distance = 0.2  # type: ignore[misc]
+    assert MIN_DISTANCE == DEFAULT_THEME_PARAMS.min_distance
+    rgb = np.asarray(Image.open(MACAWS).convert("RGB")).reshape(-1, 3)
+    histogram = color_histogram(rgb, 5)
+    default = select_theme(histogram, 8)
+    assert pairwise_min(default.oklab) < 0.2
+    wide = select_theme(histogram, 8, params=replace(DEFAULT_THEME_PARAMS, min_distance=0.2))
+    assert pairwise_min(wide.oklab) >= 0.2
+    assert len(wide.srgb) < len(default.srgb)
+    # The spatial term's knobs reach spatial_saliency too.
+    image = np.full((200, 300, 3), (90, 110, 90), dtype=np.uint8)
+    image[80:120, 130:170] = (230, 60, 30)
+    coarse = spatial_saliency(
+        Image.fromarray(image), params=replace(DEFAULT_THEME_PARAMS, saliency_bits=3)
+    )
+    assert coarse.bits == 3

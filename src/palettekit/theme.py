@@ -10,55 +10,61 @@ dull area.
 Method
 ------
 Everything runs on the color histogram the pipeline already counted (the
-mean sRGB color and pixel count of each occupied bin) and on a 96-pixel
-thumbnail for the spatial term, so a theme costs about as much as a palette.
+mean sRGB color and pixel count of each occupied bin) and on a small
+thumbnail for the spatial term. The knobs are the fields of
+:class:`ThemeParams` (default :data:`DEFAULT_THEME_PARAMS`), named below in
+``code``.
 
 1. **Real colors.** The candidates are the mean colors of the best-populated
-   histogram bins (each holding at least 0.05 % of the pixels), rounded to
-   8 bits. One is chosen only if its *support* -- the share of the image's
-   pixels within :data:`REAL_RADIUS` (0.02 in Oklab, a just-noticeable
-   difference) of it, counted on the histogram -- is at least
-   :data:`MIN_SUPPORT` (0.1 %). A theme color is never an average of two
-   colors of the image: an eyedropper finds it.
+   histogram bins (at most ``max_candidates``, each holding at least
+   ``min_bin_share`` of the pixels), rounded to 8 bits. One is chosen only
+   if its *support* -- the share of the image's pixels within
+   ``real_radius`` (a just-noticeable difference) of it, counted on the
+   histogram -- is at least ``min_support``. A theme color is never an
+   average of two colors of the image: an eyedropper finds it.
 2. **Salience of the pixels.** Each bin of pixels weighs its share of the
-   image to the power :data:`AREA_EXPONENT` (0.5: a large area counts, less
-   than in proportion), times ``1 + CHROMA_SALIENCE * vividness`` (chroma up
-   to :data:`CHROMA_FULL`, scaled down below lightness :data:`LUMINOUS`: a
-   saturated color in the light counts three times a gray one, its deep
-   shadow less), times, when the pipeline has the image, the spatial saliency of its
+   image to the power ``area_exponent`` (a large area counts, less than in
+   proportion), times ``1 + chroma_salience * vividness`` (chroma up to
+   ``chroma_full``, scaled down below lightness ``luminous``: a saturated
+   color in the light counts more than a gray one, its deep shadow less),
+   times, when the pipeline has the image, the spatial saliency of its
    color (:func:`spatial_saliency`: how much it differs from its
    surroundings, and how near the center it lies).
 3. **Coverage.** A pixel is covered by a theme color in proportion to how
-   close it is, ``max(0, COVER_DISTANCE - distance)`` with lightness
-   differences counted at :data:`LIGHTNESS_WEIGHT` (so that shades of one
-   hue cover each other more than different hues do); beyond
-   :data:`COVER_DISTANCE` (0.12, about six just-noticeable differences:
-   another color, not another shade) not at all.
+   close it is, ``max(0, cover_distance - distance)`` with lightness
+   differences counted at ``lightness_weight`` (so that shades of one hue
+   cover each other more than different hues do); beyond
+   ``cover_distance`` (another color, not another shade) not at all.
+   Coverage is counted on the histogram coarsened to about ``cover_bins``
+   bins, leaving out bins under ``min_cover_share`` of the pixels.
 4. **Greedy choice.** Colors are added one at a time. Each candidate's
    *gain* is the salience-weighted coverage it adds; its score is
-   ``gain ** GAIN_EXPONENT`` (0.35: area and salience matter, less than in
+   ``gain ** gain_exponent`` (area and salience matter, less than in
    proportion) times two bonuses: its own vividness (up to ``1 +
-   VIVID_BONUS``), and *novelty* (up to ``1 + NEW_FAMILY_BONUS``) when it is
-   a hue the theme does not have yet (30 degrees from every chosen hue, or
-   markedly more vivid than the chosen color of that hue) or a neutral of a
-   lightness it does not have yet -- the diversity of names people use; a
-   candidate of a hue already chosen loses a share of its score
-   (:data:`SAME_HUE_FACTOR`) for each color of that hue in the theme.
-   The first color is one of the largest areas (:data:`FIRST_AREA_SHARE`);
-   after it, while some candidate of a hue not chosen yet would newly cover
-   :data:`LARGE_AREA` (15 %) of the image, only such candidates compete: a
-   large distinct area of the image is never left out for an accent, while
+   vivid_bonus``), and *novelty* (up to ``1 + new_family_bonus``) when it
+   is a hue the theme does not have yet (``hue_spread`` degrees from every
+   chosen hue, or ``vivid_step`` times as chromatic as the chosen color of
+   that hue) or a neutral (chroma under ``neutral_chroma``) of a lightness
+   it does not have yet (``neutral_spread`` from every chosen neutral) --
+   the diversity of names people use; a candidate of a hue already chosen
+   (within ``same_hue_spread``) has its score multiplied by
+   ``same_hue_factor`` for each color of that hue in the theme. The first
+   color is one of the largest areas (``first_area_share``); after it,
+   while some candidate of a hue not chosen yet would newly cover
+   ``large_area`` of the image, only such candidates compete: a large
+   distinct area of the image is never left out for an accent, while
    smaller dull areas (a wall, a shadow) and second shades of a large area
    (the darker half of a blurred background) compete with the accents on
-   salience. Candidates closer than
-   :data:`MIN_DISTANCE` (0.08) to a chosen color are out.
+   salience. Candidates closer than ``min_distance`` to a chosen color are
+   out.
 5. **The vivid version.** The winner stands for an area of the image: first
-   the most common color within 0.06 of it, when that has
-   :data:`COMMON_RATIO` times its support (a faint tint of noise beside a
-   large flat white is not the white); the color reported for it is the
-   most vivid common color of that area:
-   among candidates within 0.06 of it, within 20 degrees of its hue, with at
-   least 70 % of its gain and half of its support (a color of the area, not
+   the most common color within ``vivid_reach`` of it, when that has
+   ``common_ratio`` times its support (a faint tint of noise beside a large
+   flat white is not the white); the color reported for it is the most
+   vivid common color of that area (vividness times support to the power
+   ``typical_exponent``): among candidates within ``vivid_reach`` of it,
+   within ``vivid_hue`` degrees of its hue, with at least ``vivid_keep`` of
+   its gain and ``vivid_support`` of its support (a color of the area, not
    the fringe of compression noise around it). For a neutral, the most
    common neutral of the area. What counts as covered afterwards is the
    area of the winner, not of its vivid version: the version names the
@@ -67,7 +73,7 @@ thumbnail for the spatial term, so a theme costs about as much as a palette.
 Coverage with a cap is what makes the theme diverse: once a color is chosen,
 the pixels near it add nothing more, so a second shade of the same area
 loses to a smaller area of another color. When no real candidate is left at
-:data:`MIN_DISTANCE` from the chosen ones, the theme has fewer than k colors.
+``min_distance`` from the chosen ones, the theme has fewer than k colors.
 
 Compared with the anchors: Material Color Utilities' ``Score`` ranks
 quantized colors by chroma and by the share of the image in their hue range,
@@ -88,6 +94,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from .autok import JND
 from .cluster import row_norms, squared_distances
 from .colorspace import srgb_to_oklab
 from .histogram import ColorHistogram, bin_keys_of, channel_bins, coarsen
@@ -96,140 +103,199 @@ if TYPE_CHECKING:
     from PIL import Image
 
 __all__ = [
+    "ThemeParams",
+    "DEFAULT_THEME_PARAMS",
     "MIN_DISTANCE",
-    "REAL_RADIUS",
-    "MIN_SUPPORT",
-    "COVER_DISTANCE",
-    "LARGE_AREA",
     "SaliencyMap",
     "ThemeResult",
     "select_theme",
     "spatial_saliency",
 ]
 
-MIN_DISTANCE = 0.08
-"""Smallest Oklab distance between two theme colors."""
 
-REAL_RADIUS = 0.02
-"""Oklab radius within which pixels count as the same color as a candidate."""
+@dataclass(frozen=True)
+class ThemeParams:
+    """The knobs of a theme (the method in the module doc names them in order).
 
-MIN_SUPPORT = 0.001
-"""Smallest share of the image's pixels within :data:`REAL_RADIUS` of a theme
-color, as counted on the histogram's bins (what is promised on the pixels is
-half of it, 0.05 %; bins spread their pixels around their mean). Lower, and
-a color spread over a gradient -- a kingfisher's wing -- has no candidate
-left but its clipped highlight."""
+    A frozen value: tune with :func:`dataclasses.replace` on
+    :data:`DEFAULT_THEME_PARAMS` and pass the result as ``params``.
+    """
 
-COVER_DISTANCE = 0.12
-"""Oklab distance from which a pixel is not covered at all by a theme color."""
+    # --- 1. real colors
 
-LIGHTNESS_WEIGHT = 0.7
-"""Coverage and spatial contrast count lightness differences at this weight."""
+    max_candidates: int = 256
+    """Candidates are at most this many best-populated bins of the histogram
+    (and as many of its coverage level): more than any theme needs."""
 
-CHROMA_FULL = 0.15
-"""Oklab chroma from which a color counts as fully saturated."""
+    min_bin_share: float = 0.0005
+    """A candidate's bin holds at least this share of the pixels itself: a
+    color is visible, and the noise of a photo is not a candidate."""
 
-LUMINOUS = 0.65
-"""Oklab lightness from which a color counts as fully luminous."""
+    real_radius: float = JND
+    """Oklab radius within which pixels count as the same color as a
+    candidate: a just-noticeable difference."""
 
-CHROMA_SALIENCE = 2.0
-"""A fully saturated pixel weighs ``1 + CHROMA_SALIENCE`` times a gray one."""
+    min_support: float = 0.001
+    """Smallest share of the image's pixels within ``real_radius`` of a theme
+    color, as counted on the histogram's bins (what is promised on the pixels
+    is half of it; bins spread their pixels around their mean). Lower, and a
+    color spread over a gradient -- a kingfisher's wing -- has no candidate
+    left but its clipped highlight."""
 
-AREA_EXPONENT = 0.5
-"""Each coverage bin weighs its share of the pixels to this power."""
+    # --- 2. salience of the pixels
 
-GAIN_EXPONENT = 0.35
-"""Candidates are ranked by their coverage gain to this power times their bonuses."""
+    area_exponent: float = 0.5
+    """Each coverage bin weighs its share of the pixels to this power: a large
+    area counts, less than in proportion."""
 
-VIVID_BONUS = 1.0
-"""A fully vivid candidate's score is multiplied by ``1 + VIVID_BONUS``."""
+    chroma_salience: float = 2.0
+    """A fully vivid pixel weighs ``1 + chroma_salience`` times a gray one:
+    the eye goes to color."""
 
-NEW_FAMILY_BONUS = 1.0
-"""A candidate of a hue (or a neutral of a lightness) the theme does not have
-yet has its score multiplied by up to ``1 + NEW_FAMILY_BONUS`` (in proportion
-to its chroma; :data:`NEUTRAL_SHARE` of it for a neutral)."""
+    chroma_full: float = 0.15
+    """Oklab chroma from which a color counts as fully saturated."""
 
-NOVELTY_FLOOR = 0.7
-"""A chromatic candidate of a new hue gets at least this share of
-:data:`NEW_FAMILY_BONUS`, however muted: a macaw's dusty blue-teal is a
-color of its own to a person, not a grayish shade."""
+    luminous: float = 0.65
+    """Oklab lightness from which a color counts as fully luminous: a deep
+    shadow of a color catches the eye less than the color in the light."""
 
-NEUTRAL_SHARE = 0.3
-"""Share of :data:`NEW_FAMILY_BONUS` a new neutral gets."""
+    saliency_side: int = 96
+    """Spatial saliency is computed on the image reduced to at most this many
+    pixels on its longest side: enough for objects, cheap on any image."""
 
-SAME_HUE_SPREAD = 15.0
-"""Degrees of hue within which a candidate has the same hue as a chosen color."""
+    surround: float = 0.25
+    """A pixel's surroundings are a square of this fraction of the longest
+    side around it: larger than an accent, smaller than a background."""
 
-SAME_HUE_FACTOR = 0.7
-"""Each chosen chromatic color multiplies the score of the candidates within
-:data:`SAME_HUE_SPREAD` of its hue by this: a second red must beat the other hues
-by more (three reds for a crowd in red scarves leave out their purple and
-yellow)."""
+    saliency_bits: int = 4
+    """Spatial saliency is looked up by color bins of this many bits per
+    channel: coarse enough that a color's bin holds several pixels of the
+    reduced image."""
 
-NEUTRAL_CHROMA = 0.04
-"""Colors below this Oklab chroma are neutrals (grays, whites, blacks)."""
+    # --- 3. coverage
 
-HUE_SPREAD = 30.0
-"""Degrees of hue from every chosen hue from which a hue is new."""
+    cover_distance: float = 0.12
+    """Oklab distance from which a pixel is not covered at all by a theme
+    color: about six just-noticeable differences, another color rather than
+    another shade (the clustering's far distance is the same idea)."""
 
-VIVID_STEP = 1.6
-"""A candidate this many times as chromatic as the chosen color of its hue is
-still new (a vivid orange after a tan)."""
+    lightness_weight: float = 0.7
+    """Coverage and spatial contrast count lightness differences at this
+    weight, so that shades of one hue cover each other more than different
+    hues do."""
 
-NEUTRAL_SPREAD = 0.25
-"""Oklab lightness from every chosen neutral from which a neutral is new."""
+    cover_bins: int = 1024
+    """Coverage is measured on the histogram coarsened to at most this many
+    bins, for speed (the candidates still come from the full histogram)."""
 
-LARGE_AREA = 0.15
-"""While some candidate of a hue not chosen yet would newly cover this share
-of the image (closeness weighted), only such candidates compete."""
+    cover_min_bits: int = 4
+    """... never coarser than this many bits per channel."""
 
-VIVID_REACH = 0.06
-"""The vivid version of a chosen color lies within this Oklab distance of it,"""
+    min_cover_share: float = 1e-4
+    """Coverage bins holding less than this share of the pixels (noise, edges)
+    are left out of the coverage."""
 
-VIVID_HUE = 20.0
-"""within this many degrees of its hue,"""
+    # --- 4. greedy choice
 
-VIVID_KEEP = 0.7
-"""with at least this fraction of its coverage gain,"""
+    gain_exponent: float = 0.35
+    """Candidates are ranked by their coverage gain to this power times their
+    bonuses: area and salience matter, less than in proportion."""
 
-VIVID_SUPPORT = 0.5
-"""and at least this fraction of its support."""
+    vivid_bonus: float = 1.0
+    """A fully vivid candidate's score is multiplied by ``1 + vivid_bonus``:
+    a designer picks the vivid colors of an image."""
 
-FIRST_AREA_SHARE = 0.7
-"""The first color stands for one of the largest areas: only candidates that
-would cover at least this fraction of what the best-covering one covers
-compete for it (the street under the umbrellas, the grass under the frog)."""
+    new_family_bonus: float = 1.0
+    """A candidate of a hue (or a neutral of a lightness) the theme does not
+    have yet has its score multiplied by up to ``1 + new_family_bonus`` (in
+    proportion to its vividness; ``neutral_share`` of it for a neutral): the
+    diversity of color names people use."""
 
-TYPICAL_EXPONENT = 0.25
-"""Among those, the vivid version maximises vividness times support to this
-power: the red of a car's body, not the pink of its highlight."""
+    novelty_floor: float = 0.7
+    """A chromatic candidate of a new hue gets at least this share of
+    ``new_family_bonus``, however muted: a macaw's dusty blue-teal is a color
+    of its own to a person, not a grayish shade."""
 
-COMMON_RATIO = 4.0
-"""A winner stands for the most common color within :data:`VIVID_REACH` of it
-when that color has this many times its support."""
+    neutral_share: float = 0.3
+    """Share of ``new_family_bonus`` a new neutral gets: a black or a white
+    belongs in a theme, behind the hues."""
+
+    neutral_chroma: float = 0.04
+    """Colors below this Oklab chroma are neutrals (grays, whites, blacks):
+    their hue angle means nothing."""
+
+    hue_spread: float = 30.0
+    """Degrees of hue from every chosen hue from which a hue is new: about
+    the width of a color name."""
+
+    vivid_step: float = 1.6
+    """A candidate this many times as chromatic as the chosen color of its hue
+    is still new (a vivid orange after a tan)."""
+
+    neutral_spread: float = 0.25
+    """Oklab lightness from every chosen neutral from which a neutral is new:
+    black, gray and white are three."""
+
+    same_hue_spread: float = 15.0
+    """Degrees of hue within which a candidate has the same hue as a chosen
+    color."""
+
+    same_hue_factor: float = 0.7
+    """Each chosen chromatic color multiplies the score of the candidates
+    within ``same_hue_spread`` of its hue by this: a second red must beat the
+    other hues by more (three reds for a crowd in red scarves leave out their
+    purple and yellow)."""
+
+    first_area_share: float = 0.7
+    """The first color stands for one of the largest areas: only candidates
+    that would cover at least this fraction of what the best-covering one
+    covers compete for it (the street under the umbrellas, the grass under
+    the frog); 0 turns the rule off."""
+
+    large_area: float = 0.15
+    """While some candidate of a hue not chosen yet would newly cover this
+    share of the image (closeness weighted), only such candidates compete: a
+    large distinct area is never left out for an accent."""
+
+    min_distance: float = 0.08
+    """Smallest Oklab distance between two theme colors: four
+    just-noticeable differences, clearly two colors."""
+
+    # --- 5. the vivid version
+
+    vivid_reach: float = 0.06
+    """The common color and the vivid version of a winner lie within this
+    Oklab distance of it: the same area of the image."""
+
+    common_ratio: float = 4.0
+    """A winner stands for the most common color within ``vivid_reach`` of it
+    when that color has this many times its support (a faint tint of noise
+    beside a large flat white is not the white)."""
+
+    vivid_hue: float = 20.0
+    """The vivid version lies within this many degrees of the winner's hue."""
+
+    vivid_keep: float = 0.7
+    """The vivid version has at least this fraction of the winner's coverage
+    gain: it stands for the same area."""
+
+    vivid_support: float = 0.5
+    """The vivid version has at least this fraction of the winner's support:
+    a color of the area, not the fringe of compression noise around it."""
+
+    typical_exponent: float = 0.25
+    """Among those, the vivid version maximises vividness times support to
+    this power: the red of a car's body, not the pink of its highlight."""
 
 
-# Coverage is measured on the histogram coarsened to at most this many bins,
-_COVER_BINS = 1024
-# never coarser than this many bits per channel.
-_COVER_MIN_BITS = 4
-# Coverage bins holding less than this share of the pixels are left out.
-_MIN_COVER_SHARE = 1e-4
-# At most this many candidates, the best-populated bins,
-_MAX_CANDIDATES = 256
-# each holding at least this share of the pixels itself;
-_MIN_BIN_SHARE = 0.0005
-# Supports are computed for this many candidates at a time.
+DEFAULT_THEME_PARAMS = ThemeParams()
+"""The parameters ``kind="theme"`` uses."""
+
+MIN_DISTANCE = DEFAULT_THEME_PARAMS.min_distance
+"""``DEFAULT_THEME_PARAMS.min_distance``, for callers that quote the promise."""
+
+# Supports are computed for this many candidates at a time (memory, not results).
 _SUPPORT_BATCH = 64
-
-# Spatial saliency is computed on the image reduced to at most this many
-# pixels on its longest side,
-_SALIENCY_SIDE = 96
-# comparing each pixel with the mean of a square of this fraction of the
-# longest side around it,
-_SURROUND = 0.25
-# and looked up by bins of this many bits per channel.
-_SALIENCY_BITS = 4
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -286,19 +352,25 @@ def _box_mean(values: FloatArray, radius: int) -> FloatArray:
     return sums / area[:, :, None]
 
 
-def spatial_saliency(image: Image.Image, alpha_threshold: int = 128) -> SaliencyMap:
+def spatial_saliency(
+    image: Image.Image,
+    alpha_threshold: int = 128,
+    *,
+    params: ThemeParams = DEFAULT_THEME_PARAMS,
+) -> SaliencyMap:
     """How much each color stands out where it occurs in the image.
 
-    On the image reduced to at most 96 px on its longest side (box filter),
-    each pixel's saliency is its Oklab distance (lightness at
-    :data:`LIGHTNESS_WEIGHT`) to the mean color of the square around it, a
-    quarter of the longest side wide: a color that differs from its
-    surroundings -- an object on a background, an accent -- scores high; a
-    large even area or a blurred background scores low. It is multiplied by
-    a gentle center weighting (1 at the center, 0.5 in the corners), since
-    the subject of a photo is usually there. The map holds the mean saliency
-    of the pixels of each color bin, normalised so that the mean over the
-    image's pixels is 1.
+    On the image reduced to at most ``params.saliency_side`` px on its
+    longest side (box filter), each pixel's saliency is its Oklab distance
+    (lightness at ``params.lightness_weight``) to the mean color of the
+    square around it, ``params.surround`` of the longest side wide: a color
+    that differs from its surroundings -- an object on a background, an
+    accent -- scores high; a large even area or a blurred background scores
+    low. It is multiplied by a gentle center weighting (1 at the center,
+    half that in the corners), since the subject of a photo is usually
+    there. The map holds the mean saliency of the pixels of each color bin
+    (``params.saliency_bits`` per channel), normalised so that the mean over
+    the image's pixels is 1.
 
     Parameters
     ----------
@@ -307,13 +379,15 @@ def spatial_saliency(image: Image.Image, alpha_threshold: int = 128) -> Saliency
         converted).
     alpha_threshold : int
         Pixels with alpha below this (0 to 255) are left out.
+    params : ThemeParams
+        The knobs of the theme.
     """
     from PIL import Image as PILImage
 
     small = image
     longest = max(image.size)
-    if longest > _SALIENCY_SIDE:
-        scale = _SALIENCY_SIDE / longest
+    if longest > params.saliency_side:
+        scale = params.saliency_side / longest
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         small = image.resize(size, PILImage.Resampling.BOX)
     if small.mode not in ("RGB", "RGBA"):
@@ -322,8 +396,8 @@ def spatial_saliency(image: Image.Image, alpha_threshold: int = 128) -> Saliency
     rgb = np.ascontiguousarray(array[..., :3])
     height, width = rgb.shape[:2]
     lab = srgb_to_oklab(rgb.reshape(-1, 3) / 255.0).reshape(height, width, 3)
-    lab[..., 0] *= LIGHTNESS_WEIGHT
-    radius = max(1, round(_SURROUND * max(height, width) / 2))
+    lab[..., 0] *= params.lightness_weight
+    radius = max(1, round(params.surround * max(height, width) / 2))
     contrast = np.sqrt(((lab - _box_mean(lab, radius)) ** 2).sum(axis=2))
     ys = (np.arange(height) + 0.5) / height - 0.5
     xs = (np.arange(width) + 0.5) / width - 0.5
@@ -333,18 +407,15 @@ def spatial_saliency(image: Image.Image, alpha_threshold: int = 128) -> Saliency
     if array.shape[2] == 4:
         opaque = array[..., 3].ravel() >= alpha_threshold
         saliency, pixels = saliency[opaque], pixels[opaque]
+    bits = params.saliency_bits
     if saliency.shape[0] == 0 or saliency.sum() <= 0.0:  # empty, or one flat color
-        return SaliencyMap(_SALIENCY_BITS, np.zeros(1, dtype=np.intp), np.ones(1))
+        return SaliencyMap(bits, np.zeros(1, dtype=np.intp), np.ones(1))
     saliency = saliency / saliency.mean()
-    bins = channel_bins(_SALIENCY_BITS).astype(np.intp)
-    keys = (
-        (bins[pixels[:, 0]] << (2 * _SALIENCY_BITS))
-        | (bins[pixels[:, 1]] << _SALIENCY_BITS)
-        | bins[pixels[:, 2]]
-    )
+    bins = channel_bins(bits).astype(np.intp)
+    keys = (bins[pixels[:, 0]] << (2 * bits)) | (bins[pixels[:, 1]] << bits) | bins[pixels[:, 2]]
     unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     values = np.bincount(inverse, weights=saliency) / counts
-    return SaliencyMap(_SALIENCY_BITS, unique.astype(np.intp), values)
+    return SaliencyMap(bits, unique.astype(np.intp), values)
 
 
 # --- the choice -----------------------------------------------------------------------
@@ -373,12 +444,12 @@ def _chroma(oklab: FloatArray) -> FloatArray:
     return np.hypot(oklab[:, 1], oklab[:, 2])
 
 
-def _vividness(oklab: FloatArray) -> FloatArray:
+def _vividness(oklab: FloatArray, params: ThemeParams) -> FloatArray:
     """(C,) how vivid each color looks, in [0, 1]: its chroma up to
-    :data:`CHROMA_FULL`, scaled down below :data:`LUMINOUS` lightness (a deep
-    shadow of a color catches the eye less than the color in the light)."""
-    chroma = np.minimum(_chroma(oklab), CHROMA_FULL) / CHROMA_FULL
-    return chroma * np.minimum(1.0, oklab[:, 0] / LUMINOUS)
+    ``params.chroma_full``, scaled down below ``params.luminous`` lightness (a
+    deep shadow of a color catches the eye less than the color in the light)."""
+    chroma = np.minimum(_chroma(oklab), params.chroma_full) / params.chroma_full
+    return chroma * np.minimum(1.0, oklab[:, 0] / params.luminous)
 
 
 def _hue_turn(hue: FloatArray, reference: float) -> FloatArray:
@@ -386,9 +457,9 @@ def _hue_turn(hue: FloatArray, reference: float) -> FloatArray:
     return np.abs(np.angle(np.exp(1j * (hue - reference))))
 
 
-def _support(cand_lab: FloatArray, lab: FloatArray, share: FloatArray) -> FloatArray:
-    """(C,) sum of ``share`` over the bins whose color lies within
-    :data:`REAL_RADIUS` of each candidate (all in Oklab).
+def _support(cand_lab: FloatArray, lab: FloatArray, share: FloatArray, radius: float) -> FloatArray:
+    """(C,) sum of ``share`` over the bins whose color lies within ``radius``
+    of each candidate (all in Oklab).
 
     Only bins whose lightness is within the radius can be, so each candidate
     is compared with that slice of the bins sorted by lightness.
@@ -400,8 +471,8 @@ def _support(cand_lab: FloatArray, lab: FloatArray, share: FloatArray) -> FloatA
         np.ascontiguousarray(lab[by_lightness, i]) for i in range(3)
     )
     sorted_share = share[by_lightness]
-    low = np.searchsorted(lightness, cand_lab[:, 0] - REAL_RADIUS, side="left")
-    high = np.searchsorted(lightness, cand_lab[:, 0] + REAL_RADIUS, side="right")
+    low = np.searchsorted(lightness, cand_lab[:, 0] - radius, side="left")
+    high = np.searchsorted(lightness, cand_lab[:, 0] + radius, side="right")
     lengths = high - low
     out = np.zeros(cand_lab.shape[0])
     for start in range(0, cand_lab.shape[0], _SUPPORT_BATCH):
@@ -416,11 +487,254 @@ def _support(cand_lab: FloatArray, lab: FloatArray, share: FloatArray) -> FloatA
         d2 = np.square(lightness[index] - cand_lab[owner, 0])
         d2 += np.square(green_red[index] - cand_lab[owner, 1])
         d2 += np.square(blue_yellow[index] - cand_lab[owner, 2])
-        near = d2 <= REAL_RADIUS * REAL_RADIUS
+        near = d2 <= radius * radius
         out[start:stop] = np.bincount(
             owner[near] - start, weights=sorted_share[index[near]], minlength=stop - start
         )
     return out
+
+
+@dataclass(frozen=True)
+class _Bins:
+    """Bins of a histogram in Oklab with their share of the pixels.
+
+    Attributes
+    ----------
+    histogram : ColorHistogram
+        The bins (mean sRGB colors in [0, 255], counts).
+    lab : (M, 3) float64
+        Their colors in Oklab.
+    share : (M,) float64
+        Their share of the image's pixels (of the full histogram), in [0, 1].
+    """
+
+    histogram: ColorHistogram
+    lab: FloatArray
+    share: FloatArray
+
+
+def _coverage_bins(full: _Bins, params: ThemeParams) -> _Bins:
+    """The histogram coarsened to at most about ``params.cover_bins`` bins."""
+    level = full.histogram
+    while len(level) > params.cover_bins and level.bits > params.cover_min_bits:
+        level = coarsen(level, level.bits - 1)
+    if level is full.histogram:
+        return full
+    total = full.histogram.counts.astype(np.float64).sum()
+    return _Bins(level, srgb_to_oklab(level.colors / 255.0), level.counts / total)
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """The real colors a theme is chosen from.
+
+    Attributes
+    ----------
+    rgb : (C, 3) float64
+        8-bit sRGB colors in [0, 255], sorted (ties go to the lower one).
+    lab : (C, 3) float64
+        The same in Oklab.
+    support : (C,) float64
+        Share of the pixels within ``real_radius`` of each, in [0, 1].
+    considered : int
+        How many colors were considered before the support test.
+    """
+
+    rgb: FloatArray
+    lab: FloatArray
+    support: FloatArray
+    considered: int
+
+
+def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candidates:
+    """8-bit colors of the best-populated bins of the histogram and of the
+    coverage level (a color spread thin over many fine bins, as a gradient
+    is, still has a well-populated coarse bin), kept when enough pixels lie
+    near them."""
+    pools = []
+    for bins in (full, cover):
+        best_populated = np.argsort(-bins.share, kind="stable")[: params.max_candidates]
+        best_populated = best_populated[bins.share[best_populated] >= params.min_bin_share]
+        pools.append(bins.histogram.colors[np.sort(best_populated)])
+        if cover is full:
+            break
+    rgb = np.clip(np.rint(np.concatenate(pools)), 0.0, 255.0)
+    if rgb.shape[0] == 0:  # no bin holds min_bin_share of the pixels: the largest
+        largest = full.histogram.colors[np.argmax(full.histogram.counts)]
+        rgb = np.clip(np.rint(largest[None, :]), 0.0, 255.0)
+    rgb = np.unique(rgb, axis=0)  # sorted: deterministic ties
+    lab = srgb_to_oklab(rgb / 255.0)
+    support = _support(lab, full.lab, full.share, params.real_radius)
+    real = support >= params.min_support
+    if not real.any():  # no color repeats (noise): only the best supported one
+        real = support == support.max()
+    return _Candidates(rgb[real], lab[real], support[real], considered=rgb.shape[0])
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    """The pixels a theme covers, as coverage bins.
+
+    Attributes
+    ----------
+    lab : (Mc, 3) float64
+        Bin colors in Oklab.
+    weight : (Mc,) float32
+        Salience of each bin (area, vividness and spatial saliency).
+    area : (Mc,) float32
+        Share of the pixels in each bin.
+    """
+
+    lab: FloatArray
+    weight: npt.NDArray[np.float32]
+    area: npt.NDArray[np.float32]
+
+
+def _coverage(cover: _Bins, saliency: SaliencyMap | None, params: ThemeParams) -> _Coverage:
+    """Salience of each coverage bin; bins of a few stray pixels left out."""
+    spatial = (
+        np.ones(len(cover.histogram)) if saliency is None else saliency.lookup(cover.histogram)
+    )
+    chroma_weight = 1.0 + params.chroma_salience * _vividness(cover.lab, params)
+    weight = cover.share**params.area_exponent * chroma_weight * spatial
+    kept = cover.share >= params.min_cover_share
+    if not kept.any():
+        kept[:] = True
+    return _Coverage(
+        lab=cover.lab[kept],
+        weight=weight[kept].astype(np.float32),
+        area=cover.share[kept].astype(np.float32),
+    )
+
+
+class _Greedy:
+    """The state of the greedy choice (steps 4 and 5 of the module doc).
+
+    Attributes
+    ----------
+    chosen : list of int
+        Indices of the chosen candidates (their vivid versions), in order.
+    allowed : (C,) bool
+        Candidates at least ``min_distance`` from every chosen color.
+    """
+
+    def __init__(self, cands: _Candidates, coverage: _Coverage, params: ThemeParams) -> None:
+        self.params = params
+        self.lab, self.support = cands.lab, cands.support
+        self.weight, self.area = coverage.weight, coverage.area
+        # closeness of every candidate to every coverage bin, (C, Mc) float32;
+        # each step reuses one buffer of that size (fresh pages cost more
+        # than the arithmetic)
+        scale = np.array([params.lightness_weight, 1.0, 1.0])
+        closeness = squared_distances(self.lab * scale, coverage.lab * scale).astype(np.float32)
+        np.sqrt(closeness, out=closeness)
+        np.subtract(np.float32(params.cover_distance), closeness, out=closeness)
+        np.maximum(closeness, np.float32(0.0), out=closeness)
+        self.closeness = closeness
+        self.buffer = np.empty_like(closeness)
+        self.covered = np.zeros(coverage.lab.shape[0], dtype=np.float32)
+
+        n = self.lab.shape[0]
+        self.chroma = _chroma(self.lab)
+        self.vividness = _vividness(self.lab, params)
+        self.vivid = 1.0 + params.vivid_bonus * self.vividness
+        self.chromatic = self.chroma >= params.neutral_chroma
+        self.hue = np.arctan2(self.lab[:, 2], self.lab[:, 1])
+        self.novelty = params.new_family_bonus * np.where(
+            self.chromatic, np.maximum(self.vividness, params.novelty_floor), params.neutral_share
+        )
+        self.same_hue = np.ones(n)
+        self.new = np.ones(n, dtype=bool)
+        self.allowed = np.ones(n, dtype=bool)
+        self.chosen: list[int] = []
+
+    def gains(self) -> tuple[FloatArray, FloatArray]:
+        """(C,) salience-weighted coverage each candidate would add, and (C,)
+        the share of the image it would newly cover (closeness weighted)."""
+        np.subtract(self.closeness, self.covered, out=self.buffer)
+        np.maximum(self.buffer, np.float32(0.0), out=self.buffer)
+        # einsum, not `@`: a threaded BLAS matrix-vector product costs more
+        # on a busy machine than the arithmetic (see cluster.cross_products)
+        gain = np.einsum("ij,j->i", self.buffer, self.weight).astype(np.float64)
+        new_area = np.einsum("ij,j->i", self.buffer, self.area).astype(np.float64)
+        return gain, new_area / self.params.cover_distance
+
+    def best(self, gain: FloatArray, new_area: FloatArray) -> int:
+        """The candidate with the best score among those that compete."""
+        params, allowed = self.params, self.allowed
+        # a large area of a hue already chosen is a second shade, not a new area
+        competing = allowed & (new_area >= params.large_area) & (self.same_hue >= 1.0)
+        if not self.chosen and params.first_area_share > 0.0:
+            largest = new_area[allowed].max()
+            competing |= allowed & (new_area >= params.first_area_share * largest)
+        if not competing.any():
+            competing = allowed
+        bonus = self.vivid * (1.0 + self.novelty * self.new) * self.same_hue
+        score = np.where(competing, gain**params.gain_exponent * bonus, -np.inf)
+        return int(np.argmax(score))
+
+    def _reach(self, index: int) -> npt.NDArray[np.bool_]:
+        """Allowed candidates within ``vivid_reach`` of candidate ``index``."""
+        reach = self.params.vivid_reach
+        return self.allowed & (row_norms(self.lab - self.lab[index]) <= reach * reach)
+
+    def area_of(self, best: int) -> tuple[int, npt.NDArray[np.bool_]]:
+        """The winner: the common color of the area ``best`` stands for, and
+        the candidates within reach of it.
+
+        A faint tint of compression noise beside a large flat white scores a
+        little more vivid than the white itself.
+        """
+        reach = self._reach(best)
+        common = int(np.argmax(np.where(reach, self.support, -1.0)))
+        if self.support[common] >= self.params.common_ratio * self.support[best]:
+            return common, self._reach(common)
+        return best, reach
+
+    def vivid_version(self, winner: int, reach: npt.NDArray[np.bool_], gain: FloatArray) -> int:
+        """The most vivid common color of the winner's area (for a neutral,
+        the most common neutral); the winner itself when none is."""
+        params, support, chromatic = self.params, self.support, self.chromatic
+        near = reach & (gain >= params.vivid_keep * gain[winner])
+        if chromatic[winner]:
+            turn = _hue_turn(self.hue, self.hue[winner])
+            near &= chromatic & (turn <= np.radians(params.vivid_hue))
+        else:
+            near &= ~chromatic
+        near_index = np.flatnonzero(near)
+        near_index = near_index[support[near_index] >= params.vivid_support * support[winner]]
+        if not near_index.shape[0]:  # the winner itself is always there
+            return winner
+        if chromatic[winner]:
+            ranking = self.vividness * support**params.typical_exponent
+        else:
+            ranking = support
+        return int(near_index[np.argmax(ranking[near_index])])
+
+    def take(self, winner: int, chosen: int) -> None:
+        """Choose ``chosen`` (the vivid version) for the area of ``winner``.
+
+        What is covered is the area the winner stands for; the vivid version
+        only names it (so a more vivid name does not change what comes next).
+        """
+        params, chromatic, lab = self.params, self.chromatic, self.lab
+        self.chosen.append(chosen)
+        np.maximum(self.covered, self.closeness[winner], out=self.covered)
+        if chromatic[chosen]:
+            turn = _hue_turn(self.hue, self.hue[chosen])
+            self.same_hue[chromatic & (turn < np.radians(params.same_hue_spread))] *= (
+                params.same_hue_factor
+            )
+            self.new &= (
+                ~chromatic
+                | (turn >= np.radians(params.hue_spread))
+                | (self.chroma >= params.vivid_step * self.chroma[chosen])
+            )
+        else:
+            lightness_step = np.abs(lab[:, 0] - lab[chosen, 0])
+            self.new &= chromatic | (lightness_step >= params.neutral_spread)
+        distance = params.min_distance
+        self.allowed &= row_norms(lab - lab[chosen]) >= distance * distance
 
 
 def select_theme(
@@ -429,6 +743,7 @@ def select_theme(
     *,
     saliency: SaliencyMap | None = None,
     oklab: FloatArray | None = None,
+    params: ThemeParams = DEFAULT_THEME_PARAMS,
 ) -> ThemeResult:
     """Choose up to k theme colors among the real colors of a histogram.
 
@@ -443,142 +758,28 @@ def select_theme(
         without it pixels count by their share and chroma alone.
     oklab : (M, 3) float64, optional
         The bins' colors in Oklab, if the caller has them.
+    params : ThemeParams
+        The knobs of the theme.
 
     Returns
     -------
     ThemeResult
         Between 1 and k colors in the order they were chosen, pairwise at
-        least :data:`MIN_DISTANCE` apart. Deterministic: no randomness, ties
-        go to the lower bin.
+        least ``params.min_distance`` apart. Deterministic: no randomness,
+        ties go to the lower bin.
     """
-    colors = histogram.colors
     counts = histogram.counts.astype(np.float64)
-    share = counts / counts.sum()
-    lab = srgb_to_oklab(colors / 255.0) if oklab is None else oklab
-
-    # 1. coverage bins: the histogram coarsened to about a thousand bins
-    level = histogram
-    while len(level) > _COVER_BINS and level.bits > _COVER_MIN_BITS:
-        level = coarsen(level, level.bits - 1)
-    if level is histogram:
-        cover_lab, cover_share = lab, share
-    else:
-        cover_lab = srgb_to_oklab(level.colors / 255.0)
-        cover_share = level.counts / counts.sum()
-
-    # 2. candidates, as 8-bit colors: the best-populated bins of the histogram
-    # and of the coverage level (a color spread thin over many fine bins,
-    # as a gradient is, still has a well-populated coarse bin), kept when
-    # enough pixels lie near them
-    pools = []
-    for pool_colors, pool_share in ((colors, share), (level.colors, cover_share)):
-        best_populated = np.argsort(-pool_share, kind="stable")[:_MAX_CANDIDATES]
-        best_populated = best_populated[pool_share[best_populated] >= _MIN_BIN_SHARE]
-        pools.append(pool_colors[np.sort(best_populated)])
-        if level is histogram:
+    lab = srgb_to_oklab(histogram.colors / 255.0) if oklab is None else oklab
+    full = _Bins(histogram, lab, counts / counts.sum())
+    cover = _coverage_bins(full, params)
+    cands = _real_candidates(full, cover, params)
+    greedy = _Greedy(cands, _coverage(cover, saliency, params), params)
+    while len(greedy.chosen) < k and greedy.allowed.any():
+        gain, new_area = greedy.gains()
+        best = greedy.best(gain, new_area)
+        if greedy.chosen and gain[best] <= 0.0:
             break
-    cand_rgb = np.clip(np.rint(np.concatenate(pools)), 0.0, 255.0)
-    if cand_rgb.shape[0] == 0:  # no bin holds 0.05 % of the pixels: the largest
-        cand_rgb = np.clip(np.rint(colors[np.argmax(counts)][None, :]), 0.0, 255.0)
-    cand_rgb = np.unique(cand_rgb, axis=0)  # sorted: deterministic ties
-    cand_lab = srgb_to_oklab(cand_rgb / 255.0)
-    n_considered = cand_rgb.shape[0]
-    support = _support(cand_lab, lab, share)
-    real = support >= MIN_SUPPORT
-    if not real.any():  # no color repeats (noise): only the best supported one
-        real = support == support.max()
-    cand_rgb, cand_lab, support = cand_rgb[real], cand_lab[real], support[real]
-    n_cand = cand_rgb.shape[0]
-
-    spatial = np.ones(len(level)) if saliency is None else saliency.lookup(level)
-    chroma_weight = 1.0 + CHROMA_SALIENCE * _vividness(cover_lab)
-    weight = cover_share**AREA_EXPONENT * chroma_weight * spatial
-    # bins of a few stray pixels (noise, edges) are left out of the coverage
-    kept = cover_share >= _MIN_COVER_SHARE
-    if not kept.any():
-        kept[:] = True
-    cover_lab = cover_lab[kept]
-    weight = weight[kept].astype(np.float32)
-    area = cover_share[kept].astype(np.float32)
-
-    # 3. closeness of every candidate to every coverage bin, (C, Mc) float32;
-    # each step reuses one buffer of that size (fresh pages cost more than
-    # the arithmetic)
-    scale = np.array([LIGHTNESS_WEIGHT, 1.0, 1.0])
-    closeness = squared_distances(cand_lab * scale, cover_lab * scale).astype(np.float32)
-    np.sqrt(closeness, out=closeness)
-    np.subtract(np.float32(COVER_DISTANCE), closeness, out=closeness)
-    np.maximum(closeness, np.float32(0.0), out=closeness)
-    buffer = np.empty_like(closeness)
-
-    cand_chroma = _chroma(cand_lab)
-    vividness = _vividness(cand_lab)
-    vivid = 1.0 + VIVID_BONUS * vividness
-    chromatic = cand_chroma >= NEUTRAL_CHROMA
-    hue = np.arctan2(cand_lab[:, 2], cand_lab[:, 1])
-    novelty = NEW_FAMILY_BONUS * np.where(
-        chromatic, np.maximum(vividness, NOVELTY_FLOOR), NEUTRAL_SHARE
-    )
-    same_hue = np.ones(n_cand)
-    new = np.ones(n_cand, dtype=bool)
-
-    # 4. greedy choice
-    covered = np.zeros(cover_lab.shape[0], dtype=np.float32)
-    allowed = np.ones(n_cand, dtype=bool)
-    chosen: list[int] = []
-    while len(chosen) < k and allowed.any():
-        np.subtract(closeness, covered, out=buffer)
-        np.maximum(buffer, np.float32(0.0), out=buffer)
-        # einsum, not `@`: a threaded BLAS matrix-vector product costs more
-        # on a busy machine than the arithmetic (see cluster.cross_products)
-        gain = np.einsum("ij,j->i", buffer, weight).astype(np.float64)
-        new_area = np.einsum("ij,j->i", buffer, area).astype(np.float64) / COVER_DISTANCE
-        # a large area of a hue already chosen is a second shade, not a new area
-        competing = allowed & (new_area >= LARGE_AREA) & (same_hue >= 1.0)
-        if not chosen and FIRST_AREA_SHARE > 0.0:
-            competing |= allowed & (new_area >= FIRST_AREA_SHARE * new_area[allowed].max())
-        if not competing.any():
-            competing = allowed
-        bonus = vivid * (1.0 + novelty * new) * same_hue
-        score = np.where(competing, gain**GAIN_EXPONENT * bonus, -np.inf)
-        best = int(np.argmax(score))
-        if chosen and gain[best] <= 0.0:
-            break
-
-        # 5. the common color of the area the winner stands for (a faint
-        # tint of compression noise beside a large flat white scores a
-        # little more vivid than the white itself), then its vivid version
-        reach = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
-        common = int(np.argmax(np.where(reach, support, -1.0)))
-        if support[common] >= COMMON_RATIO * support[best]:
-            best = common
-            reach = allowed & (row_norms(cand_lab - cand_lab[best]) <= VIVID_REACH * VIVID_REACH)
-        winner = best
-        near = reach & (gain >= VIVID_KEEP * gain[best])
-        if chromatic[best]:
-            near &= chromatic & (_hue_turn(hue, hue[best]) <= np.radians(VIVID_HUE))
-        else:
-            near &= ~chromatic
-        near_index = np.flatnonzero(near)
-        near_index = near_index[support[near_index] >= VIVID_SUPPORT * support[best]]
-        if near_index.shape[0]:  # best itself is always there
-            ranking = vividness * support**TYPICAL_EXPONENT if chromatic[best] else support
-            best = int(near_index[np.argmax(ranking[near_index])])
-
-        chosen.append(best)
-        # what is covered is the area the winner stands for; the vivid version
-        # only names it (so a more vivid name does not change what comes next)
-        np.maximum(covered, closeness[winner], out=covered)
-        if chromatic[best]:
-            turn = _hue_turn(hue, hue[best])
-            same_hue[chromatic & (turn < np.radians(SAME_HUE_SPREAD))] *= SAME_HUE_FACTOR
-            new &= (
-                ~chromatic
-                | (turn >= np.radians(HUE_SPREAD))
-                | (cand_chroma >= VIVID_STEP * cand_chroma[best])
-            )
-        else:
-            new &= chromatic | (np.abs(cand_lab[:, 0] - cand_lab[best, 0]) >= NEUTRAL_SPREAD)
-        allowed &= row_norms(cand_lab - cand_lab[best]) >= MIN_DISTANCE * MIN_DISTANCE
-    picked = np.asarray(chosen, dtype=np.intp)
-    return ThemeResult(srgb=cand_rgb[picked], oklab=cand_lab[picked], candidates=n_considered)
+        winner, reach = greedy.area_of(best)
+        greedy.take(winner, greedy.vivid_version(winner, reach, gain))
+    picked = np.asarray(greedy.chosen, dtype=np.intp)
+    return ThemeResult(srgb=cands.rgb[picked], oklab=cands.lab[picked], candidates=cands.considered)
