@@ -533,38 +533,56 @@ def snap_histogram(
     n_flat = centers.shape[0]
     n_extra = 0 if k is None else min(k - n_flat, histogram.counts.shape[0] - n_flat)
     if n_extra > 0:
-        extra: list[int] = []
-        nearest = ((bins[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).min(axis=1)
-        for _ in range(n_extra):
-            pick = int(np.argmax(weights * np.sqrt(nearest)))
-            if nearest[pick] == 0.0:
-                break
-            extra.append(pick)
-            np.minimum(nearest, ((bins - bins[pick]) ** 2).sum(axis=1), out=nearest)
-        moving = bins[extra]
-        for _ in range(params.extra_iter):
-            owner = np.argmin(
-                ((bins[:, None, :] - np.vstack([centers, moving])[None]) ** 2).sum(axis=2), axis=1
-            )
-            for j in range(len(extra)):
-                members = owner == n_flat + j
-                if members.any():
-                    moving[j] = (bins[members] * weights[members, None]).sum(axis=0) / weights[
-                        members
-                    ].sum()
-        owner = np.argmin(
-            ((bins[:, None, :] - np.vstack([centers, moving])[None]) ** 2).sum(axis=2), axis=1
-        )
-        fullest = [
-            int(np.flatnonzero(owner == n_flat + j)[np.argmax(weights[owner == n_flat + j])])
-            if (owner == n_flat + j).any()
-            else extra[j]
-            for j in range(len(extra))
-        ]
+        fullest = _extra_colors(bins, weights, centers, n_extra, params)
         colors = np.vstack([colors, np.rint(histogram.colors[fullest])])
         centers = np.vstack([centers, bins[fullest]])
-    d2 = ((bins[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
-    owner = np.argmin(d2, axis=1)
+    owner = _nearest_center(bins, centers)
     counts = np.rint(np.bincount(owner, weights=weights, minlength=centers.shape[0]))
     used = counts > 0
     return ColorHistogram(colors=colors[used], counts=counts[used].astype(np.int64), bits=8)
+
+
+def _nearest_center(
+    bins: npt.NDArray[np.float64], centers: npt.NDArray[np.float64]
+) -> npt.NDArray[np.intp]:
+    """(M,) intp index of the nearest of the (C, 3) centers to each of the (M, 3) bins."""
+    return np.argmin(((bins[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2), axis=1)
+
+
+def _extra_colors(
+    bins: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+    centers: npt.NDArray[np.float64],
+    n_extra: int,
+    params: FlatParams,
+) -> list[int]:
+    """Up to ``n_extra`` more colors beside the (F, 3) Oklab ``centers``, as bin indices.
+
+    Each time the bin that holds the most pixels times their distance to the
+    colors so far; ``params.extra_iter`` Lloyd steps then move those extra
+    colors (the flat ones stay), and each becomes the fullest bin of its
+    cluster.
+    """
+    extra: list[int] = []
+    nearest = ((bins[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+    for _ in range(n_extra):
+        pick = int(np.argmax(weights * np.sqrt(nearest)))
+        if nearest[pick] == 0.0:
+            break
+        extra.append(pick)
+        np.minimum(nearest, ((bins - bins[pick]) ** 2).sum(axis=1), out=nearest)
+    n_flat = centers.shape[0]
+    moving = bins[extra]
+    for _ in range(params.extra_iter):
+        owner = _nearest_center(bins, np.vstack([centers, moving]))
+        for j in range(len(extra)):
+            members = owner == n_flat + j
+            if members.any():
+                w = weights[members]
+                moving[j] = (bins[members] * w[:, None]).sum(axis=0) / w.sum()
+    owner = _nearest_center(bins, np.vstack([centers, moving]))
+    fullest = []
+    for j, pick in enumerate(extra):
+        members = np.flatnonzero(owner == n_flat + j)
+        fullest.append(int(members[np.argmax(weights[members])]) if members.size else pick)
+    return fullest
