@@ -353,24 +353,58 @@ class _Measure:
         return float(self.weights[far].sum() / self.total)
 
 
-def _grow(
-    points: FloatArray,
-    weights: FloatArray,
-    centers: FloatArray,
-    rng: np.random.Generator,
-    params: AutoKParams,
-) -> FloatArray:
-    """(k + 1, 3) centers: ``centers`` and one more, refined by Lloyd iterations."""
-    init = np.vstack([centers, _next_center(points, weights, centers, rng)])
-    return weighted_kmeans(
-        points,
-        weights,
-        init.shape[0],
-        max_iter=params.search_max_iter,
-        tol=params.search_tol,
-        rng=rng,
-        init=init,
-    ).centers
+@dataclass(frozen=True)
+class _Fit:
+    """Where the search palettes are fitted.
+
+    Attributes
+    ----------
+    points : (Mc, 3) float64
+        Oklab bins of the histogram coarsened to about
+        ``params.search_max_bins`` bins.
+    weights : (Mc,) float64
+        Their pixel counts.
+    full : _Measure
+        The full histogram, used once k exceeds the coarse bins.
+    rng : numpy.random.Generator
+        Draws the candidates for each new center.
+    params : AutoKParams
+    """
+
+    points: FloatArray
+    weights: FloatArray
+    full: _Measure
+    rng: np.random.Generator
+    params: AutoKParams
+
+    def first(self) -> FloatArray:
+        """(1, 3) the weighted mean color."""
+        points, weights = self.points, self.weights
+        return (points * weights[:, None]).sum(axis=0)[None, :] / weights.sum()
+
+    def palette(self, k: int, centers: FloatArray) -> FloatArray:
+        """(k, 3) centers of the search palette of k colors, grown from the
+        (k - 1, 3) ``centers``: one more center, the best of a few k-means++
+        candidates, then Lloyd iterations refine all of them. Every bin is a
+        center once k reaches the number of bins."""
+        full, params = self.full, self.params
+        if k >= full.points.shape[0]:
+            return full.points
+        if k == 1:
+            return centers
+        points, weights = self.points, self.weights
+        if k > points.shape[0]:  # the coarse copy has too few bins
+            points, weights = full.points, full.weights
+        init = np.vstack([centers, _next_center(points, weights, centers, self.rng)])
+        return weighted_kmeans(
+            points,
+            weights,
+            init.shape[0],
+            max_iter=params.search_max_iter,
+            tol=params.search_tol,
+            rng=self.rng,
+            init=init,
+        ).centers
 
 
 def choose_k(
@@ -407,30 +441,27 @@ def choose_k(
         raise ValueError("cannot choose k for an empty histogram")
     if max_k < 1:
         raise ValueError(f"max_k must be >= 1, got {max_k}")
-    rng = np.random.default_rng(seed)
     full = _Measure.of(histogram, params)
     search = _search_histogram(histogram, params)
-    points = srgb_to_oklab(search.colors / 255.0)
-    weights = search.counts.astype(np.float64)
+    fit = _Fit(
+        points=srgb_to_oklab(search.colors / 255.0),
+        weights=search.counts.astype(np.float64),
+        full=full,
+        rng=np.random.default_rng(seed),
+        params=params,
+    )
     n_distinct = len(histogram)
 
     distortions: list[float] = []
     far_shares: list[float | None] = []
-    centers = (points * weights[:, None]).sum(axis=0)[None, :] / weights.sum()
+    centers = fit.first()
     chosen, reason = centers, "max_k"
     # A palette within budget waits for one look-ahead step: if one more
     # color would still cut the distortion by min_gain or more, go on.
     pending: FloatArray | None = None
     pending_nearest = np.zeros(0)
     for k in range(1, max_k + 1):
-        if k >= n_distinct:  # every distinct color gets its own swatch
-            candidate = full.points
-        elif k > 1:
-            if k > points.shape[0]:  # the coarse copy has too few bins
-                points, weights = full.points, full.weights
-            candidate = _grow(points, weights, centers, rng, params)
-        else:
-            candidate = centers
+        candidate = fit.palette(k, centers)
         if candidate.shape[0] > 1 and min_pairwise_distance(candidate) < params.jnd:
             reason = "jnd"
             break
