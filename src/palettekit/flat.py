@@ -47,8 +47,8 @@ and form patches of colors nobody drew, while small shapes lose their exact
 color. They go through the general clustering, as photos do.
 
 Transparent pixels (alpha below the threshold) are neither colors nor
-patches. The region path of :func:`palettekit.extract` (crop, mask,
-frames, background) does not use this detection.
+patches. The detection examines the pixels it is given; which pixels those
+are (the whole image, a crop, a mask) is the pipeline's business.
 """
 
 from __future__ import annotations
