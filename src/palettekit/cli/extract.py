@@ -419,8 +419,8 @@ def run_extract(args: argparse.Namespace) -> int:
         A usage or output problem, with its exit status.
     PaletteError
         An image that cannot be read or options that do not fit it.
-    UnexpectedError
-        Any other exception while computing the palette of one source.
+        Also any other exception while computing the palette of one source,
+        raised from it and naming the source.
     """
     options = options_from_args(args)
     specs = list(args.sources)
@@ -533,7 +533,8 @@ def _extract_merged(inputs: list[ImageArgument], options: Options, *, quiet: boo
 def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palette:
     """Run ``compute``; print its Python warnings and the palette's notes as one line each.
 
-    Exceptions that are not PaletteError become :class:`UnexpectedError`, naming ``label``.
+    Exceptions that are not PaletteError become a :class:`CliError` naming ``label``,
+    raised from them (``main`` adds the ``--debug`` hint).
     """
     import warnings
 
@@ -544,7 +545,7 @@ def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palet
         except PaletteError:
             raise
         except Exception as exc:
-            raise UnexpectedError(label, exc) from exc
+            raise CliError(f"{label}: unexpected {type(exc).__name__}: {exc}") from exc
         finally:
             if not quiet:
                 for warning in caught:
@@ -553,13 +554,6 @@ def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palet
         for note in palette.meta.get("warnings", ()):
             print_warning(str(note))
     return palette
-
-
-class UnexpectedError(Exception):
-    """An exception that is not a PaletteError, from one source."""
-
-    def __init__(self, label: str, exc: Exception) -> None:
-        super().__init__(f"{label}: unexpected {type(exc).__name__}: {exc}")
 
 
 # --- rendering each output -------------------------------------------------------------
