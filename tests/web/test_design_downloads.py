@@ -14,7 +14,7 @@ from PIL import Image  # noqa: E402
 from webutil import png_bytes as _png  # noqa: E402
 
 import palettekit  # noqa: E402
-from palettekit import export  # noqa: E402
+from palettekit import formats  # noqa: E402
 from palettekit.web.app import create_app  # noqa: E402
 
 STATIC = Path(palettekit.__file__).parent / "web" / "static"
@@ -41,7 +41,7 @@ def test_each_design_download_of_the_page_is_the_exporters_output(client, fmt):
         "/api/palette", files={"file": ("a.png", data, "image/png")}, data={"format": fmt, "k": "3"}
     )
     assert response.status_code == 200
-    expected = export.export(palettekit.extract(data, k=3, warn=False), fmt)
+    expected = formats.export(palettekit.extract(data, k=3, warn=False), fmt)
     body = expected if isinstance(expected, bytes) else expected.encode()
     assert response.content == body
     # and the page offers it

@@ -92,22 +92,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "{stem} and {index} name one mask per image",
     )
     out = parser.add_argument_group("output")
-    out.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="write the palette(s) to FILE instead of standard output; the format "
-        "follows the suffix (.json, .jsonl, .csv, .hex, .gpl, .css, .txt, .png ...) "
-        "unless --format is given",
-    )
-    out.add_argument(
-        "-f",
-        "--format",
-        metavar="FORMAT",
-        type=parse_lower,
-        help="text (default), json, jsonl, csv, hex, gpl, css, png (the bar), ase, svg, "
-        "tailwind ... (every registered export format)",
-    )
+    _add_format_flags(out)
     parser.add_argument(
         "--merge",
         action="store_true",
@@ -148,7 +133,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     out.add_argument(
         "--timings",
         action="store_true",
-        help="per-stage timings: in json/jsonl meta, else on standard error",
+        help=f"per-stage timings: in {_formats_taking('timings')} meta, else on standard error",
     )
     out.add_argument(
         "--color",
@@ -167,6 +152,35 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     add_extract_options(parser)
     parser.set_defaults(run=run_extract)
     return parser
+
+
+def _add_format_flags(out: Any) -> None:
+    """``-o/--output`` and ``-f/--format``, their help listing the registry's suffixes and
+    formats."""
+    from ..formats import FORMATS, known_suffixes
+
+    out.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the palette(s) to FILE instead of standard output; the format "
+        f"follows the suffix ({', '.join(known_suffixes())}) unless --format is given",
+    )
+    names = [f"{name} (default)" if name == "text" else name for name in FORMATS]
+    out.add_argument(
+        "-f",
+        "--format",
+        metavar="FORMAT",
+        type=parse_lower,
+        help=f"one of {', '.join(names)}",
+    )
+
+
+def _formats_taking(option: str) -> str:
+    """The formats that declare the writer option ``option``: ``"json/jsonl"``."""
+    from ..formats import FORMATS
+
+    return "/".join(name for name, entry in FORMATS.items() if entry.takes(option))
 
 
 def _integer_type(flag: str, low: int, high: int) -> Callable[[str], int]:
@@ -607,18 +621,23 @@ def _export_many(
     args: argparse.Namespace,
 ) -> str | bytes:
     """The palettes in one stream or file (the registry's layout for several, see
-    the extract epilog), with the format options the flags set."""
-    from ..formats import export_many
+    the extract epilog), with the options the format declares, from the flags."""
+    from ..formats import export_many, get_format
 
-    options: dict[str, Any] = {}
-    if _format_takes(fmt, "timings"):
-        options["timings"] = args.timings
-    if fmt == "gpl":
-        options["name"] = stems[0]
-    elif fmt == "css" and args.css_prefix is not None:
-        options["prefix"] = args.css_prefix
-    elif fmt == "png":
-        options.update(width=args.bar_size[0], height=args.bar_size[1], labels=bool(args.labels))
+    width, height = args.bar_size
+    from_flags: dict[str, Any] = {
+        "timings": args.timings,
+        "name": stems[0],
+        "prefix": args.css_prefix,
+        "width": width,
+        "height": height,
+        "labels": bool(args.labels),
+    }
+    options = {
+        option.name: from_flags[option.name]
+        for option in get_format(fmt).options
+        if from_flags.get(option.name) is not None
+    }
     return export_many(palettes, fmt, sources=labels, **options)
 
 

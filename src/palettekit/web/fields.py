@@ -18,6 +18,7 @@ __all__ = [
     "REQUEST_FIELD_NAMES",
     "export_format",
     "options_from_fields",
+    "served_formats",
     "render_params",
 ]
 
@@ -145,16 +146,21 @@ def render_params(fields: dict[str, Any], route: str, settings: Settings) -> dic
     return params
 
 
-def export_format(value: Any) -> str:
-    """The export format asked for: a registered format that holds one palette.
+def served_formats() -> tuple[str, ...]:
+    """The registered formats ``/api/palette`` serves, sorted: those that hold one palette.
 
     A response is one palette, so formats that hold a sequence of them
     (jsonl) are not offered.
     """
     from ..formats import FORMATS
 
+    return tuple(name for name, entry in FORMATS.items() if entry.holds != "many")
+
+
+def export_format(value: Any) -> str:
+    """The export format asked for: one of :func:`served_formats`."""
     fmt = str(value).strip().lower()
-    served = [name for name, entry in FORMATS.items() if entry.holds != "many"]
+    served = served_formats()
     if fmt not in served:
         raise ExportError(f"unknown format {value!r} (known: {', '.join(served)})")
     return fmt
