@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import OptionsError
 from ..options import Options, OptionSpec, option_specs
 
-__all__ = ["add_extract_options", "options_from_args", "OPTION_DEST_PREFIX"]
+__all__ = ["add_extract_options", "options_from_args", "spec_help", "OPTION_DEST_PREFIX"]
 
 OPTION_DEST_PREFIX = "option_"
 """Destinations of the extract flags in the argparse namespace (``args.option_k`` ...),
@@ -23,7 +23,8 @@ apart from any flag an adapter defines itself."""
 _Parse = Callable[[str], Any]
 
 
-def _help(spec: OptionSpec, default: Any) -> str:
+def spec_help(spec: OptionSpec, default: Any) -> str:
+    """The help of a flag: ``spec.help`` with its default and bounds filled in."""
     mib = default // (1024 * 1024) if isinstance(default, int) else None
     low, high = spec.bounds
     return spec.help.format(default=default, default_mib=mib, minimum=low, maximum=high)
@@ -79,7 +80,7 @@ def add_extract_options(
         kwargs: dict[str, Any] = {
             "dest": OPTION_DEST_PREFIX + name,
             "default": argparse.SUPPRESS,
-            "help": _help(spec, default),
+            "help": spec_help(spec, default),
         }
         if isinstance(default, bool) and spec.parse is None:  # on/off: a pair of flags
             kwargs["action"] = argparse.BooleanOptionalAction
