@@ -91,6 +91,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="use only the pixels where this image (of the same size) is light and opaque; "
         "{stem} and {index} name one mask per image",
     )
+    _add_output_flags(parser)
+    add_extract_options(parser)
+    parser.set_defaults(run=run_extract)
+    return parser
+
+
+def _add_output_flags(parser: argparse.ArgumentParser) -> None:
+    """``--merge``, and the "output" group: -o, -f, the bar and figure, labels, css
+    prefix, timings, color, quiet and debug."""
     out = parser.add_argument_group("output")
     _add_format_flags(out)
     parser.add_argument(
@@ -149,9 +158,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="show the traceback of every error",
     )
-    add_extract_options(parser)
-    parser.set_defaults(run=run_extract)
-    return parser
 
 
 def _add_format_flags(out: Any) -> None:

@@ -58,8 +58,8 @@ _SVG = "image/svg+xml"
 _TIMINGS = FormatOption("timings", "per-stage timings in meta.timings")
 
 
-def _register_builtin_formats() -> None:
-    """The built-in formats: writers, suffixes, media types, options and titles."""
+def _register_text_formats() -> None:
+    """json, jsonl, csv, hex, gpl, css and text (:mod:`.text`)."""
     register_format(
         "json",
         text.to_json,
@@ -106,6 +106,11 @@ def _register_builtin_formats() -> None:
     register_format(
         "text", text.to_text, (".txt",), func_many=text.to_text_many, title="Text table"
     )
+
+
+def _register_image_and_design_formats() -> None:
+    """png (:mod:`.image`); ase, svg, svg-bar, css-gradient, css-dominant, tailwind and
+    roles (:mod:`.design`)."""
     register_format(
         "png",
         image.to_png,
@@ -146,4 +151,5 @@ def _register_builtin_formats() -> None:
     )
 
 
-_register_builtin_formats()
+_register_text_formats()
+_register_image_and_design_formats()
