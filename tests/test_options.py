@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from palettekit import OptionsError, PaletteError
-from palettekit.options import SORTS, SPACES, Options, parse_color
+from palettekit.options import SORTS, SPACES, Options, option_specs, parse_color
 
 BAD_VALUES = [
     ("k", 0),
@@ -455,3 +455,69 @@ def test_a_new_field_becomes_a_web_field_and_an_openapi_property() -> None:
             "default": 0.5,
         }
     assert config["defaults"]["vibrance"] == 0.5
+
+
+# --- one text parser per spec ----------------------------------------------------------
+
+
+def test_every_field_reads_its_text_with_one_parser_from_its_spec():
+    from palettekit.options import (
+        parse_integer,
+        parse_k,
+        parse_pixels_or_none,
+        parse_real,
+        parse_switch,
+        parse_text_or_none,
+    )
+
+    specs = option_specs()
+    expected = {
+        "k": parse_k,
+        "seed": parse_integer,
+        "tol": parse_real,
+        "max_pixels": parse_pixels_or_none,
+        "detect_background": parse_switch,
+        "crop": parse_text_or_none,
+    }
+    for name, parse in expected.items():
+        default, spec = specs[name]
+        assert spec.text_parser(default) is parse, name
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "value"),
+    [
+        ("k", " AUTO ", "auto"),
+        ("k", "7", 7),
+        ("max_pixels", "250k", 250_000),
+        ("max_pixels", "none", None),
+        ("max_bytes", "100M", 100 * 1024 * 1024),
+        ("tol", "1e-3", 0.001),
+        ("detect_background", "on", True),
+        ("detect_background", "", False),
+        ("crop", "", None),
+        ("crop", " 0,0,1,1 ", "0,0,1,1"),
+        ("composite_on", "None", None),
+        ("sort", " Hue ", "hue"),
+    ],
+)
+def test_from_text_reads_a_value_of_the_fields_type(name, text, value):
+    default, spec = option_specs()[name]
+    assert spec.from_text(name, text, default) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("k", "five", "k must be an integer from 1 to 256, or 'auto', got 'five'"),
+        ("tol", "small", "tol must be a number, got 'small'"),
+        ("seed", "1.5", "seed must be an integer, got '1.5'"),
+        ("max_pixels", "12q", "max_pixels must be an integer, got '12q'"),
+        ("detect_background", "perhaps", "detect_background must be true or false, got 'perhaps'"),
+    ],
+)
+def test_from_text_names_the_field_and_what_it_expects(name, text, message):
+    default, spec = option_specs()[name]
+    with pytest.raises(OptionsError) as caught:
+        spec.from_text(name, text, default)
+    assert str(caught.value) == message

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from palettekit import export
+from palettekit import formats
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -34,7 +34,7 @@ def readme_format_table() -> dict[str, tuple[tuple[str, ...], str, str]]:
 def test_readme_format_table_lists_exactly_the_registered_formats():
     table = readme_format_table()
     registered = {
-        name: (fmt.suffixes, fmt.holds, fmt.media_type) for name, fmt in export.FORMATS.items()
+        name: (fmt.suffixes, fmt.holds, fmt.media_type) for name, fmt in formats.FORMATS.items()
     }
     assert table == registered
 

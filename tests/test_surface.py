@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from output_samples import GOLDEN_DIR, UPDATE_ENV
-from palettekit import export
+from palettekit import formats
 
 SURFACE = GOLDEN_DIR / "surface"
 COMMANDS = ("", "extract", "batch", "search", "serve")
@@ -85,10 +85,10 @@ def test_cli_merged_output(tmp_path: Path) -> None:
     _check("cli_merged.json", result.stdout)
 
 
-@pytest.mark.parametrize("fmt", sorted(export.FORMATS))
+@pytest.mark.parametrize("fmt", sorted(formats.FORMATS))
 def test_cli_output_of_every_registered_format(tmp_path: Path, fmt: str) -> None:
     names = _two_images(tmp_path)
-    suffix = (export.FORMATS[fmt].suffixes or (".out",))[0]
+    suffix = (formats.FORMATS[fmt].suffixes or (".out",))[0]
     result = _run(names[0], "-k", "3", "--format", fmt, "-o", f"out{suffix}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     _check(f"cli_one_image.{fmt}", (tmp_path / f"out{suffix}").read_bytes())
@@ -122,7 +122,7 @@ def test_web_config() -> None:
 
 
 # The web answers with one palette: web_palette.jsonl pins its refusal of jsonl.
-@pytest.mark.parametrize("fmt", sorted(export.FORMATS))
+@pytest.mark.parametrize("fmt", sorted(formats.FORMATS))
 def test_web_palette_in_every_format(tmp_path: Path, fmt: str) -> None:
     data = (tmp_path / _two_images(tmp_path)[0]).read_bytes()
     with _web_client() as client:

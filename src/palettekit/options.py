@@ -266,8 +266,26 @@ def parse_text(text: str) -> str:
 
 
 def parse_text_or_none(text: str) -> str | None:
-    """Text, or ``none``."""
-    return None if text.strip().lower() == "none" else text.strip()
+    """Text, or None for ``none`` or nothing (an empty form field)."""
+    cleaned = text.strip()
+    return None if cleaned.lower() in ("none", "") else cleaned
+
+
+_SWITCH_WORDS = {"1": True, "true": True, "yes": True, "on": True}
+_SWITCH_WORDS.update({"0": False, "false": False, "no": False, "off": False, "": False})
+
+
+def parse_switch(text: str) -> bool:
+    """On or off: ``true``/``yes``/``on``/``1`` or ``false``/``no``/``off``/``0``/nothing.
+
+    The command line gives an on/off field as a pair of flags
+    (``--detect-background``, ``--no-detect-background``); text from a form
+    or a query is read with this.
+    """
+    try:
+        return _SWITCH_WORDS[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f"not on or off: {text!r}") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,9 +309,12 @@ class OptionSpec:
     metavar : str, optional
         Placeholder of the value in the help; by default ``FIELD_NAME``.
     parse : callable, optional
-        ``parse(text) -> value`` for the command line; by default it follows
-        the type of the default (int, float, text; a bool is an on/off flag).
-        :class:`Options` validates the value afterwards.
+        ``parse(text) -> value``: how the field is read from text, by every
+        front end (a command-line flag, a form field, a query parameter, a
+        string in a JSON body); by default it follows the type of the default
+        (see :meth:`text_parser`). It raises ValueError on text that is not
+        a value of the field's type; :class:`Options` validates the value
+        afterwards.
     choices : tuple of str, optional
         The accepted words, shown in the help and as the schema's ``enum``.
     web : bool
@@ -339,6 +360,52 @@ class OptionSpec:
         if not numeric:
             return None, None
         return numeric[0].get("minimum"), numeric[0].get("maximum")
+
+    def text_parser(self, default: object) -> Callable[[str], Any]:
+        """The one function that reads this field from text, for every front end.
+
+        ``parse`` if the spec names one, else by the type of the default:
+        :func:`parse_switch` (bool), :func:`parse_integer`,
+        :func:`parse_real`, :func:`parse_text_or_none` (a default of None)
+        or :func:`parse_text`.
+        """
+        if self.parse is not None:
+            return self.parse
+        if isinstance(default, bool):
+            return parse_switch
+        if isinstance(default, int):
+            return parse_integer
+        if isinstance(default, float):
+            return parse_real
+        if default is None:
+            return parse_text_or_none
+        return parse_text
+
+    def expected(self, default: object) -> str:
+        """What the field's text must be, for a message: ``"an integer"``, ``"a number"`` ..."""
+        parse = self.text_parser(default)
+        if parse is parse_k:
+            low, high = self.bounds
+            return f"an integer from {low} to {high}, or 'auto'"
+        if parse is parse_real:
+            return "a number"
+        if parse is parse_switch:
+            return "true or false"
+        return "an integer"
+
+    def from_text(self, name: str, text: str, default: object) -> Any:
+        """The value ``text`` gives the field ``name`` (not yet validated by :class:`Options`).
+
+        Raises
+        ------
+        OptionsError
+            ``"<name> must be <what>, got <text>"`` when the text does not
+            read as a value of the field's type.
+        """
+        try:
+            return self.text_parser(default)(text)
+        except (ValueError, OverflowError):
+            raise OptionsError(f"{name} must be {self.expected(default)}, got {text!r}") from None
 
     def validate(self, name: str, value: object, default: object) -> Any:
         """``value`` checked and normalised for the field ``name`` with this spec.
@@ -707,7 +774,7 @@ class Options:
     crop: tuple[int, int, int, int] | tuple[float, float, float, float] | None = option(
         None,
         OptionSpec(
-            parse=parse_text,
+            parse=parse_text_or_none,
             metavar="L,T,R,B",
             help="use only this box: pixels (0,0,640,480) or fractions (0.1,0,0.9,1 or "
             "10%%,0%%,90%%,100%%); right and bottom exclusive",

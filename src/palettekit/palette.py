@@ -1,7 +1,7 @@
 """Small immutable value objects: :class:`Swatch` and :class:`Palette`.
 
 They hold results only; rendering lives in :mod:`palettekit.render`, export
-formats in :mod:`palettekit.formats` (public names in :mod:`palettekit.export`).
+formats in :mod:`palettekit.formats`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -102,51 +101,6 @@ def test_keyboard_interrupt_exits_130_quietly(image, capsys, monkeypatch):
     assert run(["extract", image], capsys) == (130, "", "")
 
 
-@pytest.fixture
-def adapter_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Four adapter modules: a working one, a broken import, a raising add_parser,
-    one that takes the name 'extract'; plus one that does not exist."""
-    (tmp_path / "adapter_ok.py").write_text(
-        "def add_parser(subparsers):\n"
-        "    p = subparsers.add_parser('hello', help='say hello')\n"
-        "    p.add_argument('--code', type=int, default=0)\n"
-        "    p.set_defaults(run=lambda args: print('hello') or args.code)\n"
-    )
-    (tmp_path / "adapter_import.py").write_text("import no_such_module_here\n")
-    (tmp_path / "adapter_raises.py").write_text(
-        "def add_parser(subparsers):\n"
-        "    subparsers.add_parser('half')\n"
-        "    raise RuntimeError('half registered')\n"
-    )
-    (tmp_path / "adapter_clash.py").write_text(
-        "def add_parser(subparsers):\n"
-        "    subparsers.add_parser('mine')\n"
-        "    subparsers.add_parser('extract')\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(
-        cli,
-        "ADAPTER_MODULES",
-        ("adapter_missing", "adapter_import", "adapter_raises", "adapter_clash", "adapter_ok"),
-    )
-
-
-def test_broken_adapters_are_left_out_and_never_break_extract(adapter_modules, image, capsys):
-    code, out, _ = run(["--help"], capsys)
-    assert code == 0
-    assert "hello" in out and "half" not in out and "mine" not in out
-    assert run(["hello", "--code", "3"], capsys) == (3, "hello\n", "")
-    assert run([image, "-k", "3"], capsys)[0] == 0
-    assert run(["extract", image, "-k", "3"], capsys)[0] == 0
-    problems = cli.build_parser().adapter_problems
-    assert len(problems) == 3
-    assert any("adapter_import" in p and "ModuleNotFoundError" in p for p in problems)
-    assert any("adapter_clash" in p and "extract" in p for p in problems)
-    code, _, err = run(["half"], capsys)
-    assert code == 2
-    assert_one_error_line(err, "invalid choice", "adapter_raises not loaded")
-
-
 def test_the_entry_point_exports_what_other_modules_import():
     from palettekit.cli import exit_status, flags, terminal
 
@@ -159,11 +113,12 @@ def test_the_entry_point_exports_what_other_modules_import():
     )
 
 
-def test_the_project_adapters_register(capsys):
-    assert {"palettekit.cli.batch", "palettekit.cli.serve"} <= set(cli.ADAPTER_MODULES)
+def test_every_command_registers_and_extract_alone_imports_no_other_command():
     parser = cli.build_parser()
-    assert parser.adapter_problems == []
-    assert {"extract", "batch", "search", "serve"} <= set(parser.commands)
+    assert set(parser.commands) == {"extract", "batch", "search", "serve"}
+    assert parser.commands["search"].get_default("run") is cli.search.run_search
+    assert parser.commands["batch"].get_default("run") is cli.batch.run_batch
+    assert set(cli.build_parser(adapters=False).commands) == {"extract"}
 
 
 def test_module_run_missing_file_directory_non_image_bad_k(image, tmp_path):

@@ -38,7 +38,7 @@ from cli_helpers import (
 from palettekit.cli import build_parser
 from palettekit.cli.exit_status import EXIT_ERROR, EXIT_USAGE, CliError
 from palettekit.cli.extract import ImageArgument, choose_format, plan_outputs, write_files
-from palettekit.export import to_text
+from palettekit.formats.text import to_text
 
 
 def test_piped_text_is_the_text_format_of_the_library_palette(image, capsys):

@@ -124,3 +124,48 @@ def test_serve_help_has_one_flag_per_limit():
     )
     serve_help = next(a.help for a in serve._actions if "--max-k" in a.option_strings)
     assert serve_help == extract_help
+
+
+def test_every_setting_is_a_serve_flag_read_and_checked_by_its_spec():
+    from palettekit.cli import build_parser
+    from palettekit.cli.serve import SETTING_DEST_PREFIX, settings_from_args
+    from palettekit.web.settings import MIB, Settings, setting_specs
+
+    serve = build_parser().commands["serve"]
+    dests = {action.dest for action in serve._actions}
+    assert {SETTING_DEST_PREFIX + name for name in setting_specs()} <= dests
+    args = serve.parse_args(
+        [
+            "--max-upload-mb=0.5",
+            "--max-iter-limit=50",
+            "--max-work-pixels=4096",
+            "--port=0",
+            "--request-timeout=2.5",
+            "--allow-private-urls",
+            "--max-iter=40",
+        ]
+    )
+    settings = settings_from_args(args)
+    assert settings.max_upload_bytes == MIB // 2 and settings.max_max_iter == 50
+    assert (settings.max_work_pixels, settings.port, settings.request_timeout) == (4096, 0, 2.5)
+    assert settings.allow_private_urls and settings.options.max_iter == 40
+    assert settings_from_args(serve.parse_args([])) == Settings()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--max-upload-mb", "0"], "expected a number of MiB above 0, got '0'"),
+        (["--port", "70000"], "port must be between 0 (any free port) and 65535"),
+        (["--workers", "0"], "workers must be a positive integer, got 0"),
+        (["--queue-size", "-1"], "queue_size must be an integer >= 0, got -1"),
+        (["--fetch-timeout", "0"], "fetch_timeout must be a positive number of seconds"),
+        (["--k-limit", "x"], "expected an integer, got 'x'"),
+    ],
+)
+def test_a_bad_setting_is_a_usage_error_naming_the_flag(flags, message, capsys):
+    from palettekit.cli import main
+
+    assert main(["serve", *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"palettekit: error: argument {flags[0]}: {message}"), err

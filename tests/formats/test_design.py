@@ -323,25 +323,25 @@ def test_tailwind_more_swatches_than_steps_in_one_family() -> None:
     ],
 )
 def test_registered_in_the_export_registry(fmt, func, suffix, media_type) -> None:  # type: ignore[no-untyped-def]
-    from palettekit import export
+    from palettekit import formats
 
-    entry = export.get_format(fmt)
+    entry = formats.get_format(fmt)
     assert entry.func is func
     assert entry.binary == (fmt == "ase")
     assert entry.holds == "one" and entry.media_type == media_type
-    assert export.export(SAMPLE, fmt) == func(SAMPLE)
+    assert formats.export(SAMPLE, fmt) == func(SAMPLE)
     if suffix is not None:
-        assert export.format_for_path(f"palette{suffix.upper()}") == fmt
+        assert formats.format_for_path(f"palette{suffix.upper()}") == fmt
     # a download is named for what it holds, even without a suffix of its own
     named = {"image/svg+xml": ".svg", "application/json": ".json", "text/css": ".css"}
     assert entry.file_suffix == named.get(media_type.split(";")[0], suffix)
 
 
 def test_save_writes_an_ase_file_that_parses_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from palettekit import export
+    from palettekit import formats
 
     path = tmp_path / "palette.ase"
-    export.save(SAMPLE, path)
+    formats.save(SAMPLE, path)
     entries = read_ase(path.read_bytes())
     assert [e[1] for e in entries if e[0] == "color"] == SAMPLE.hex
 

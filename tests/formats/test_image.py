@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from output_samples import check_golden_image, sample_palette
-from palettekit import Palette, export
+from palettekit import Palette, formats
 from palettekit.formats import get_format, save
 from palettekit.formats.image import to_png
 
@@ -19,7 +19,7 @@ def palette() -> Palette:
 
 
 def test_golden_png_bar(palette):
-    data = export.export(palette, "png")
+    data = formats.export(palette, "png")
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(io.BytesIO(data)) as image:
         assert image.size == (300, 50) and image.mode == "RGB"

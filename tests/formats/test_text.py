@@ -13,7 +13,7 @@ import pytest
 from PIL import GimpPaletteFile
 
 from output_samples import SAMPLE_COUNTS, check_golden, sample_palette, swatch
-from palettekit import ExportError, OptionsError, Palette, Swatch, export
+from palettekit import ExportError, OptionsError, Palette, Swatch, formats
 from palettekit.formats import export_many
 from palettekit.formats.text import (
     CSV_COLUMNS,
@@ -57,7 +57,7 @@ def palette() -> Palette:
     ],
 )
 def test_golden(palette, golden, fmt, options):
-    check_golden(golden, export.export(palette, fmt, **options))
+    check_golden(golden, formats.export(palette, fmt, **options))
 
 
 # --- JSON ----------------------------------------------------------------------------
@@ -307,7 +307,7 @@ def test_jsonl_is_one_compact_object_per_line_whatever_the_number(two):
     lines = to_jsonl_many(two).splitlines(keepends=True)
     assert [json.loads(line) for line in lines] == [json.loads(to_json(p)) for p in two]
     assert all(line.endswith("}\n") and line.count("\n") == 1 for line in lines)
-    assert export_many(two[:1], "jsonl") == to_jsonl(two[0]) == export.export(two[0], "jsonl")
+    assert export_many(two[:1], "jsonl") == to_jsonl(two[0]) == formats.export(two[0], "jsonl")
     assert to_jsonl(two[0]) == to_json(two[0], indent=None)
 
 

@@ -29,7 +29,7 @@ from palettekit.web.settings import Settings
 
 
 def test_palette_of_upload_is_the_cli_json(client, photo_png):
-    from palettekit.export import to_json
+    from palettekit.formats.text import to_json
 
     response = client.post(
         "/api/palette", files={"file": ("photo.png", photo_png, "image/png")}, data={"k": "6"}
@@ -109,13 +109,13 @@ def test_json_url_input_with_private_urls_allowed(make_client, local_server, pho
 
 @pytest.mark.parametrize("fmt", ["css", "gpl"])
 def test_export_formats(client, photo_png, fmt):
-    from palettekit import export
+    from palettekit import formats
 
     response = client.post(
         "/api/palette", files={"file": ("p.png", photo_png)}, data={"k": "4", "format": fmt}
     )
     assert response.status_code == 200, response.text
-    assert response.text == export.export(expected_palette(photo_png, "p.png", k=4), fmt)
+    assert response.text == formats.export(expected_palette(photo_png, "p.png", k=4), fmt)
     assert f'filename="palette.{fmt}"' in response.headers["content-disposition"]
 
 
@@ -391,7 +391,7 @@ def test_redirects_do_not_echo_the_host_header(client, path):
 
 
 def test_kind_theme_field_in_form_query_and_schema(client, photo_png):
-    from palettekit.export import to_json
+    from palettekit.formats.text import to_json
 
     response = client.post(
         "/api/palette", files={"file": ("photo.png", photo_png)}, data={"k": "5", "kind": "theme"}

@@ -269,12 +269,16 @@ def test_phone_layout_and_errors(browser: Browser, live_url: str, tmp_path: Path
         expect(page.locator("#error")).to_be_hidden()
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0
-        # the swatches come right after the image, before the settings
+        # the image and its bar come first, then the settings, then the swatches; the
+        # image and the slider share the first screen, so moving the slider shows
+        # the image and its palette change together
         first_swatch = page.locator("#swatches .swatch").first.bounding_box()
         slider = page.locator("#k").bounding_box()
         bar = page.locator("#bar").bounding_box()
-        assert first_swatch and slider and bar
-        assert bar["y"] < first_swatch["y"] < slider["y"]
+        image = page.locator("#preview").bounding_box()
+        assert first_swatch and slider and bar and image
+        assert image["y"] < bar["y"] < slider["y"] < first_swatch["y"]
+        assert image["y"] >= 0 and slider["y"] + slider["height"] <= 844
         # every swatch's text is whole: no line cut short with an ellipsis
         cut = page.locator("#swatches .swatch-detail").evaluate_all(
             "nodes => nodes.filter(n => n.scrollWidth > n.clientWidth + 1).map(n => n.textContent)"
@@ -335,6 +339,7 @@ def test_keyboard_reaches_every_control(page: Page, live_url: str):
     count = page.locator("#swatches .swatch").count()
     assert 1 <= count <= 16
     expect(page.locator("#k-output")).to_have_text(str(count))
+    expect(page.locator("#k")).to_have_value(str(count))  # the greyed slider shows it too
     expect(page.locator("#bar .bar-segment")).to_have_count(count)
     # a swatch copies on Enter, like a click
     page.locator("#swatches .swatch").nth(1).focus()
@@ -561,3 +566,60 @@ def test_docs_pages_render_under_their_csp_and_fetch_nothing_from_elsewhere(
     # Only the blocked logo may be reported; the page's own script is not blocked.
     others = [p for p in page.problems if "cdn.redoc.ly" not in p]  # type: ignore[attr-defined]
     assert others == [], others
+
+
+def test_the_form_and_the_downloads_come_from_the_servers_config(browser: Browser, tmp_path: Path):
+    """The choices, the k bounds and the download buttons are the ones /api/config lists;
+    a server with other caps gets another form; the figure is 1200 px wide or more."""
+    from PIL import Image
+
+    with running_live(max_k=20) as url:
+        with urllib.request.urlopen(url + "/api/config", timeout=30) as answer:
+            config = json.load(answer)
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        try:
+            page.goto(url)
+            expect(page.locator("#options-form")).to_have_attribute("aria-busy", "false")
+            for field in ("sort", "space"):
+                values = page.locator(f"#{field} option").evaluate_all(
+                    "nodes => nodes.map(n => n.value)"
+                )
+                assert values == config["options"][field]["enum"]
+            kinds = page.locator("input[name=kind]").evaluate_all(
+                "nodes => nodes.map(n => n.value)"
+            )
+            assert kinds == config["options"]["kind"]["enum"]
+            expect(page.locator("#k")).to_have_attribute("max", "20")
+            expect(page.locator("#k")).to_have_attribute("min", "1")
+            expect(page.locator("#k")).to_have_value(str(config["defaults"]["k"]))
+            buttons = page.locator("[data-download]").evaluate_all(
+                "nodes => nodes.map(n => n.dataset.download)"
+            )
+            assert buttons == [f["name"] for f in config["formats"]] + ["figure"]
+            assert {"hex", "csv", "svg-bar", "text"} <= set(buttons)
+            titles = {f["name"]: f["title"] for f in config["formats"]}
+            expect(page.locator("[data-download=gpl]")).to_have_text(titles["gpl"])
+
+            tall = png_bytes(photo_like_image(160, 240, seed=5))
+            page.set_input_files(
+                "#file-input", files=[{"name": "tall.png", "mimeType": "image/png", "buffer": tall}]
+            )
+            expect(page.locator("#swatches .swatch")).to_have_count(5)
+            expect(page.locator("#figure")).to_have_attribute("aria-busy", "false")
+            for fmt, name in (
+                ("hex", "tall-palette.hex"),
+                ("css-gradient", "tall-css-gradient.css"),
+            ):
+                with page.expect_download() as download:
+                    page.click(f"[data-download={fmt}]")
+                assert download.value.suggested_filename == name
+            with page.expect_download() as download:
+                page.click("[data-download=figure]")
+            saved = tmp_path / "figure.png"
+            download.value.save_as(saved)
+            with Image.open(saved) as card:
+                assert card.width >= 1200, card.size
+                assert card.height > card.width  # the tall image keeps its aspect
+        finally:
+            context.close()

@@ -52,7 +52,9 @@ def test_bad_options_are_400(client, photo_png, fields, needle):
     assert needle in error["message"]
 
 
-@pytest.mark.parametrize("fields", [{"k": "5"}, {"k": True}, {"k": 5.0}, {"sort": 3}, {"bogus": 1}])
+@pytest.mark.parametrize(
+    "fields", [{"k": "five"}, {"k": True}, {"k": 5.0}, {"sort": 3}, {"bogus": 1}]
+)
 def test_bad_json_options_are_400_before_any_fetch(make_client, local_server, fields):
     server = local_server({})
     client = make_client(allow_private_urls=True)
@@ -106,17 +108,21 @@ def test_form_strings_take_the_type_of_the_fields_default():
     assert options_from_fields({"k": "auto"}, Settings()).k == "auto"
 
 
-def test_json_values_are_taken_as_they_are():
+def test_json_values_are_taken_as_they_are_and_json_strings_read_as_text():
     settings = Settings()
     options = options_from_fields({"k": 3, "tol": 0.5}, settings, frozenset({"k", "tol"}))
     assert (options.k, options.tol) == (3, 0.5)
-    # a string is not coerced when it came from JSON, so "5" for an integer is refused
-    with pytest.raises(OptionsError, match=r"^k must be an integer, got '5'"):
-        options_from_fields({"k": "5"}, settings, frozenset({"k"}))
+    # a JSON string is text, read by the option's own parser as the CLI reads the flag
+    typed = frozenset({"k", "max_pixels", "detect_background"})
+    options = options_from_fields(
+        {"k": "5", "max_pixels": "250k", "detect_background": "true"}, settings, typed
+    )
+    assert (options.k, options.max_pixels, options.detect_background) == (5, 250_000, True)
+    # other JSON values are not converted: a number is no bool, a float no integer
     with pytest.raises(OptionsError, match=r"^detect_background must be True or False"):
-        options_from_fields(
-            {"detect_background": "true"}, settings, frozenset({"detect_background"})
-        )
+        options_from_fields({"detect_background": 1}, settings, frozenset({"detect_background"}))
+    with pytest.raises(OptionsError, match=r"^k must be an integer, got 5.0"):
+        options_from_fields({"k": 5.0}, settings, frozenset({"k"}))
 
 
 @pytest.mark.parametrize("name", WEB_FIELDS)
@@ -212,3 +218,108 @@ def test_request_fields_are_no_option_and_cover_every_route_field():
     assert REQUEST_FIELD_NAMES.isdisjoint(option_names)
     route_fields = {name for sizes in RENDER_SIZES.values() for name in sizes}
     assert REQUEST_FIELD_NAMES == {"url", "format", "labels"} | route_fields
+
+
+# --------------------------------------------------------------------------- one dialect
+
+# Texts for every web option, good and bad; each is read by the CLI flag, a form field and
+# a JSON string, and all three must agree.
+_TEXTS = {
+    "k": ["5", " 12 ", "auto", "AUTO", "0", "257", "2.5", "x", "", "1e3"],
+    "kind": ["palette", "Theme", "other", ""],
+    "space": ["oklab", "SRGB", "hsv"],
+    "sort": ["hue", " lightness ", "random"],
+    "seed": ["0", "7", "-1", "1.5", "9223372036854775808"],
+    "n_init": ["1", "8", "0", "1001", "x"],
+    "max_iter": ["1", "300", "0"],
+    "tol": ["1e-3", "0", "nan", "inf", "-1", "small"],
+    "max_pixels": ["250k", "250K", "1M", "4096", "12q", "0", "", "1.5k"],
+    "histogram_bits": ["1", "8", "9", "x"],
+    "alpha_threshold": ["0", "255", "256"],
+    "composite_on": ["#fff", "#ffffff", "none", "", "#12345", "red"],
+    "max_k": ["1", "12", "256", "257"],
+    "crop": ["0,0,10,10", "10%,0%,90%,100%", "0.1,0,0.9,1", "1,2,3", "none", ""],
+}
+
+_BIG_SETTINGS = Settings(max_k=256, max_n_init=1000, max_max_iter=100_000, max_work_pixels=10**9)
+
+
+class _Refused(Exception):
+    pass
+
+
+def _cli_value(name, text):
+    import argparse
+
+    from palettekit.cli.flags import add_extract_options, options_from_args
+    from palettekit.options import option_specs
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            raise _Refused(message)
+
+    parser = Parser()
+    add_extract_options(parser)
+    spec = option_specs()[name][1]
+    flag = (spec.flags or ("--" + name.replace("_", "-"),))[-1]
+    args = parser.parse_args([f"{flag}={text}"])
+    return getattr(options_from_args(args), name)
+
+
+def _web_value(name, value, typed):
+    try:
+        return getattr(options_from_fields({name: value}, _BIG_SETTINGS, typed), name)
+    except OptionsError as exc:
+        raise _Refused(str(exc)) from None
+
+
+def _outcome(read, *args):
+    try:
+        return ("accepted", read(*args))
+    except _Refused:
+        return ("refused", None)
+
+
+def test_the_texts_cover_every_web_option():
+    assert set(_TEXTS) | {"detect_background", "exclude_background"} == set(WEB_FIELDS)
+
+
+@pytest.mark.parametrize(("name", "text"), [(n, t) for n, texts in _TEXTS.items() for t in texts])
+def test_an_option_text_means_the_same_on_the_cli_in_a_form_and_in_json(name, text):
+    cli = _outcome(_cli_value, name, text)
+    form = _outcome(_web_value, name, text, frozenset())
+    json_string = _outcome(_web_value, name, text, frozenset({name}))
+    assert form == json_string
+    if name == "max_pixels" and cli == ("accepted", None):
+        # "none" (no working-size limit) is the CLI's; a server keeps its own cap
+        assert form == ("refused", None)
+    else:
+        assert cli == form, (cli, form)
+
+
+@pytest.mark.parametrize("name", ["detect_background", "exclude_background"])
+def test_an_on_off_option_is_a_pair_of_flags_on_the_cli_and_a_word_on_the_web(name):
+    flag = "--" + name.replace("_", "-")
+    import argparse
+
+    from palettekit.cli.flags import add_extract_options, options_from_args
+
+    parser = argparse.ArgumentParser()
+    add_extract_options(parser)
+    on = getattr(options_from_args(parser.parse_args([flag])), name)
+    off = getattr(options_from_args(parser.parse_args(["--no-" + flag[2:]])), name)
+    assert (on, off) == (True, False)
+    for word, value in [("true", True), ("on", True), ("1", True), ("no", False), ("", False)]:
+        assert _web_value(name, word, frozenset()) is value
+        assert _web_value(name, word, frozenset({name})) is value
+    assert _web_value(name, True, frozenset({name})) is True
+    with pytest.raises(_Refused, match=f"^{name} must be true or false"):
+        _web_value(name, "perhaps", frozenset())
+
+
+def test_max_pixels_with_a_suffix_over_http_as_form_and_json(client, photo_png):
+    response = client.post(
+        "/api/palette", files={"file": ("p.png", photo_png)}, data={"max_pixels": "250k"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["meta"]["options"]["max_pixels"] == 250_000

@@ -146,7 +146,8 @@ def test_palette_job_clusters_an_image_once_with_a_cache(monkeypatch):
 
 
 def test_export_job_json_is_the_clis_json_and_other_formats_the_exporters():
-    from palettekit.export import export, to_json
+    from palettekit.formats import export
+    from palettekit.formats.text import to_json
 
     palette = palette_job(PNG, "a.png", FAST)
     assert export_job(PNG, "a.png", FAST, "json") == to_json(palette)

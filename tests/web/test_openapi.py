@@ -141,3 +141,42 @@ def test_the_served_document_uses_these_schemas(make_client):
         assert post["requestBody"] == want
         errors = {code: answer for code, answer in post["responses"].items() if code != "200"}
         assert errors == json.loads(json.dumps(error_responses()))
+
+
+def test_the_format_field_and_the_answers_media_types_come_from_the_registry():
+    from palettekit.formats import FORMATS
+    from palettekit.web.fields import served_formats
+    from palettekit.web.openapi import palette_response_content
+
+    served = served_formats()
+    assert set(served) == {n for n, e in FORMATS.items() if e.holds != "many"}
+    assert "jsonl" not in served and {"hex", "csv", "svg", "png"} <= set(served)
+    assert route_field_schemas(Settings(), "palette")["format"]["enum"] == list(served)
+    content = palette_response_content()
+    assert set(content) == {FORMATS[n].media_type.split(";")[0] for n in served}
+    assert content["application/json"]["schema"]["properties"]["schema"]["type"] == "string"
+
+
+def test_the_config_answer_has_every_choice_bound_and_format_a_page_needs(make_client):
+    from palettekit.formats import FORMATS
+    from palettekit.web.openapi import config_body
+
+    settings = Settings(max_k=20, max_render_width=2000)
+    body = config_body(settings)
+    assert body["options"] == option_schemas(settings)
+    assert body["options"]["sort"]["enum"] == ["share", "lightness", "hue"]
+    assert body["options"]["k"]["oneOf"][0]["maximum"] == 20
+    assert body["options"]["max_k"]["maximum"] == 20
+    assert body["limits"]["max_render_width"] == 2000
+    names = [f["name"] for f in body["formats"]]
+    assert names == sorted(names) and "hex" in names and "csv" in names
+    for entry in body["formats"]:
+        fmt = FORMATS[entry["name"]]
+        assert entry == {
+            "name": fmt.name,
+            "title": fmt.title,
+            "file_suffix": fmt.file_suffix,
+            "media_type": fmt.media_type,
+        }
+    assert json.loads(json.dumps(body)) == body
+    assert make_client(max_k=20, max_render_width=2000).get("/api/config").json() == body

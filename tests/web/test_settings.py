@@ -137,3 +137,38 @@ def test_default_max_k_and_max_pixels_above_their_caps_are_lowered_not_refused()
     settings = Settings(max_k=8, max_work_pixels=5000, options=Options(max_k=20, max_pixels=None))
     base = settings.base_options()
     assert (base.max_k, base.max_pixels) == (8, 5000)
+
+
+def test_every_setting_has_a_spec_and_every_cap_names_a_web_option():
+    from palettekit.web.settings import SettingSpec, setting_specs
+
+    specs = setting_specs()
+    assert list(specs) == [f.name for f in dataclasses.fields(Settings) if f.name != "options"]
+    capped = {}
+    for name, (default, spec) in specs.items():
+        assert isinstance(spec, SettingSpec) and spec.help, name
+        assert getattr(Settings(), name) == default
+        for option in spec.caps:
+            assert option in Settings().client_option_names, (name, option)
+            capped[option] = name
+    assert capped == {
+        "k": "max_k",
+        "max_k": "max_k",
+        "n_init": "max_n_init",
+        "max_iter": "max_max_iter",
+        "max_pixels": "max_work_pixels",
+    }
+
+
+def test_a_subclass_field_without_a_spec_is_checked_by_its_default_and_capless():
+    from palettekit.web.settings import setting_specs
+
+    @dataclasses.dataclass(frozen=True)
+    class More(Settings):
+        greeting_limit: int = 3
+
+    assert More(greeting_limit=5).greeting_limit == 5
+    with pytest.raises(OptionsError, match="greeting_limit must be an integer"):
+        More(greeting_limit="many")  # type: ignore[arg-type]
+    assert setting_specs(More)["greeting_limit"][1].caps == ()
+    assert More().option_caps() == Settings().option_caps()

@@ -71,15 +71,19 @@ def test_public_addresses_are_allowed(text):
     assert address_refusal(ipaddress.ip_address(text)) is None
 
 
-def test_address_check_hook():
+def test_address_check_hook(caplog):
     assert make_address_check(allow_private=True) is None
     check = make_address_check(allow_private=False)
     assert check is not None
     check(ipaddress.ip_address("8.8.8.8"))
-    with pytest.raises(AddressRefusedError, match="loopback") as info:
-        check(ipaddress.ip_address("::ffff:127.0.0.1"))
+    with caplog.at_level("INFO", logger="palettekit.web"):
+        with pytest.raises(AddressRefusedError, match="loopback") as info:
+            check(ipaddress.ip_address("::ffff:127.0.0.1"))
     assert isinstance(info.value, FetchError)
-    assert "--allow-private-urls" in str(info.value)
+    # the visitor reads a plain sentence; the operator's flag is in the server's log
+    assert "public addresses only" in str(info.value)
+    assert "--allow-private-urls" not in str(info.value)
+    assert "--allow-private-urls" in caplog.text and "loopback" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -97,6 +101,8 @@ def test_literal_private_addresses_are_refused_before_connecting(url):
     with pytest.raises(ApiError) as info:
         check_url(url, allow_private=False)
     assert (info.value.status, info.value.type) == (400, "url_refused")
+    assert "public addresses only" in info.value.message
+    assert "--allow-private-urls" not in info.value.message
     assert check_url(url, allow_private=True) == url
 
 

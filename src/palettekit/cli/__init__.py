@@ -6,10 +6,10 @@ beside it:
 
 * :mod:`.extract` -- ``palettekit extract IMAGE...``; ``palettekit IMAGE...``
   is short for it.
-* :mod:`.batch` and :mod:`.serve` add ``batch``, ``search`` and ``serve``
-  through :data:`ADAPTER_MODULES`; they reuse :func:`add_extract_options` and
-  :func:`options_from_args` (:mod:`.flags`). A missing or broken adapter never
-  breaks ``extract``, and ``extract`` does not even import them.
+* :mod:`.batch`, :mod:`.search` and :mod:`.serve` add ``batch``, ``search``
+  and ``serve``; they reuse :func:`add_extract_options` and
+  :func:`options_from_args` (:mod:`.flags`). ``extract`` does not even import
+  them: they are imported when the command line may name one of them.
 * :mod:`.terminal` writes what a person reads (errors, warnings, colors);
   :mod:`.exit_status` holds the statuses.
 
@@ -30,7 +30,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import ExportError, OptionsError, PaletteError
@@ -54,7 +54,6 @@ __all__ = [
     "add_extract_options",
     "options_from_args",
     "use_color",
-    "ADAPTER_MODULES",
     "EXIT_OK",
     "EXIT_ERROR",
     "EXIT_USAGE",
@@ -64,28 +63,13 @@ __all__ = [
 ]
 
 
-ADAPTER_MODULES: tuple[str, ...] = ("palettekit.cli.batch", "palettekit.cli.serve")
-"""Modules that add subcommands. Each defines ``add_parser(subparsers)``, which
-registers its subparsers with ``set_defaults(run=fn)``, ``fn(args) -> int``.
-Modules that do not exist are skipped; one that fails to import or register is
-left out (``--debug`` says why) and never breaks the other commands."""
-
-
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose usage errors are one line: ``palettekit: error: ...``."""
 
-    adapter_problems: list[str]
     commands: dict[str, argparse.ArgumentParser]
 
     def error(self, message: str) -> NoReturn:
-        notes = getattr(self, "adapter_problems", None)
-        extra = ""
-        if notes and "invalid choice" in message:
-            extra = f" ({'; '.join(notes)})"
-        self.exit(
-            EXIT_USAGE,
-            f"{PROG}: error: {one_line(message)}{extra} (see '{self.prog} --help')\n",
-        )
+        self.exit(EXIT_USAGE, f"{PROG}: error: {one_line(message)} (see '{self.prog} --help')\n")
 
 
 _TOP_DESCRIPTION = """\
@@ -118,11 +102,10 @@ def _version_text() -> str:
 
 
 def build_parser(*, adapters: bool = True) -> _Parser:
-    """The ``palettekit`` parser: ``extract``, plus the adapters' subcommands if ``adapters``.
+    """The ``palettekit`` parser: ``extract``, plus ``batch``, ``search`` and ``serve`` if
+    ``adapters``.
 
-    Its ``commands`` attribute maps each command name to its parser. Adapters
-    that fail to load are left out; their problems are listed in its
-    ``adapter_problems`` attribute.
+    Its ``commands`` attribute maps each command name to its parser.
     """
     parser = _Parser(
         prog=PROG,
@@ -131,7 +114,6 @@ def build_parser(*, adapters: bool = True) -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    parser.adapter_problems = []
     parser.commands = {}
     parser.add_argument("--version", action="version", version=_version_text())
     parser.add_argument("--debug", action="store_true", help="show the traceback of every error")
@@ -140,40 +122,12 @@ def build_parser(*, adapters: bool = True) -> _Parser:
     )
     extract.add_parser(subparsers)
     if adapters:
-        parser.adapter_problems.extend(_add_adapters(subparsers))
+        from . import batch, search, serve
+
+        for command in (batch, search, serve):
+            command.add_parser(subparsers)
     parser.commands = dict(subparsers.choices)
     return parser
-
-
-def _add_adapters(subparsers: Any) -> list[str]:
-    """Let every module of ADAPTER_MODULES register its subcommands; return the problems.
-
-    Each module first registers on a scratch parser: one that raises, or that
-    would take a command name already taken, is left out whole.
-    """
-    import importlib
-    import importlib.util
-
-    problems: list[str] = []
-    for name in ADAPTER_MODULES:
-        try:
-            try:
-                spec = importlib.util.find_spec(name)
-            except ModuleNotFoundError:
-                spec = None
-            if spec is None:
-                continue
-            module = importlib.import_module(name)
-            register = module.add_parser
-            scratch = _Parser(prog=PROG).add_subparsers()
-            register(scratch)
-            taken = set(scratch.choices) & set(subparsers.choices)
-            if taken:
-                raise RuntimeError(f"command {', '.join(sorted(taken))} already exists")
-            register(subparsers)
-        except Exception as exc:
-            problems.append(f"{name} not loaded: {one_line(f'{type(exc).__name__}: {exc}')}")
-    return problems
 
 
 def _looks_like_source(token: str) -> bool:
@@ -186,8 +140,8 @@ def _parser_and_argv(argv: list[str]) -> tuple[_Parser, list[str]]:
 
     ``palettekit IMAGE...`` means ``palettekit extract IMAGE...`` when the first
     argument (after ``--debug``) is an extract option, a path or a URL, or a
-    name that is no command but an existing file. Adapters are imported only
-    when the command may be theirs, so ``extract`` starts fast.
+    name that is no command but an existing file. The other commands' modules
+    are imported only when the command may be theirs, so ``extract`` starts fast.
     """
     position = 0
     while position < len(argv) and argv[position] == "--debug":
@@ -233,7 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except CliError as exc:
         _print_traceback(debug)
-        print_error(str(exc))
+        # One raised from another exception reports an unexpected failure.
+        hint = "" if debug or exc.__cause__ is None else " (run with --debug for the traceback)"
+        print_error(str(exc) + hint)
         return exc.code
     except (OptionsError, ExportError) as exc:
         _print_traceback(debug)
@@ -246,12 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         _print_traceback(debug)
         hint = "" if debug else " (run with --debug for the traceback)"
-        message = (
-            str(exc)
-            if isinstance(exc, extract.UnexpectedError)
-            else f"unexpected {type(exc).__name__}: {exc}"
-        )
-        print_error(message + hint)
+        print_error(f"unexpected {type(exc).__name__}: {exc}{hint}")
         return EXIT_ERROR
 
 

@@ -1,23 +1,22 @@
-"""Command-line adapters: ``palettekit batch`` and ``palettekit search``.
+"""``palettekit batch``: the palettes of many images into a results file.
 
-Registered by palettekit.cli through ``ADAPTER_MODULES``; nothing heavy is
-imported at module level.
+Nothing heavy is imported at module level; the batch package is imported
+when the command runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import threading
 from typing import Any
 
-from .exit_status import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from .exit_status import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_USAGE
 from .terminal import PROG, print_error
 
-__all__ = ["add_parser", "run_batch", "run_search"]
+__all__ = ["add_parser", "run_batch"]
 
 
 _NO_IMAGE_FOUND = ": no image file found"
@@ -32,25 +31,35 @@ def _note(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
+_DESCRIPTION = (
+    "Extract the palette of every source into a results file (JSON Lines by default, "
+    ".csv, or .parquet), in parallel, never losing finished work. Sources: files, "
+    "directories (recursive, image files only), glob patterns, http(s) URLs, "
+    "@listfile (one path or URL per line) or - (standard input). Exit status 0 when "
+    "every source succeeded, 3 when some failed (their rows hold the error)."
+)
+
+
 def add_parser(subparsers: Any) -> None:
-    """Register the ``batch`` and ``search`` subcommands."""
+    """Register the ``batch`` subcommand (``run=run_batch``)."""
     from .flags import add_extract_options
 
     batch = subparsers.add_parser(
         "batch",
         help="extract the palettes of many images into a results file",
-        description=(
-            "Extract the palette of every source into a results file (JSON Lines by default, "
-            ".csv, or .parquet), in parallel, never losing finished work. Sources: files, "
-            "directories (recursive, image files only), glob patterns, http(s) URLs, "
-            "@listfile (one path or URL per line) or - (standard input). Exit status 0 when "
-            "every source succeeded, 3 when some failed (their rows hold the error)."
-        ),
+        description=_DESCRIPTION,
     )
     batch.add_argument(
         "sources", nargs="+", metavar="SOURCE", help="files, dirs, globs, URLs, @list, -"
     )
     batch.add_argument("-o", "--output", required=True, metavar="RESULTS", help="results file")
+    _add_run_flags(batch)
+    add_extract_options(batch)
+    batch.set_defaults(run=run_batch)
+
+
+def _add_run_flags(batch: argparse.ArgumentParser) -> None:
+    """How the run goes: workers, resuming, the results format, Dask, progress."""
     batch.add_argument(
         "--workers",
         type=int,
@@ -84,58 +93,6 @@ def add_parser(subparsers: Any) -> None:
         default="auto",
         help="progress display (default: a bar on a terminal, else a log line every 10 s)",
     )
-    add_extract_options(batch)
-    batch.set_defaults(run=run_batch)
-
-    search = subparsers.add_parser(
-        "search",
-        help="rank the images of a results file by color or palette similarity",
-        description=(
-            "Rank the images of a results file. --color: by how much of each image is close "
-            "to the query colors (score = sum of shares x exp(-(dE/sigma)^2), dE the Oklab "
-            "distance to the nearest query color). --like: by palette distance to an image "
-            "(earth mover's distance in Oklab with shares, greedy transport approximation). "
-            "A compact index RESULTS.index.npz is built on first use and rebuilt when RESULTS "
-            "changes."
-        ),
-    )
-    search.add_argument(
-        "results", metavar="RESULTS", help="results file of palettekit batch (or an index .npz)"
-    )
-    query = search.add_mutually_exclusive_group(required=True)
-    query.add_argument(
-        "--color",
-        action="append",
-        metavar="COLOR",
-        help="query color: #rrggbb, #rgb or a CSS color name such as red or steelblue (repeatable)",
-    )
-    query.add_argument(
-        "--like", metavar="IMAGE", help="an image (a source of RESULTS, or any image)"
-    )
-    search.add_argument(
-        "--top", type=int, default=20, metavar="N", help="number of results (default 20)"
-    )
-    search.add_argument(
-        "--sigma",
-        type=float,
-        default=None,
-        metavar="DE",
-        help="Oklab distance scale of --color (default 0.08)",
-    )
-    search.add_argument(
-        "--all",
-        dest="match_all",
-        action="store_true",
-        help="--color: images must hold every query color",
-    )
-    search.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    search.add_argument(
-        "--index", metavar="PATH", default=None, help="index file (default RESULTS.index.npz)"
-    )
-    search.add_argument(
-        "--rebuild-index", action="store_true", help="rebuild the index even if up to date"
-    )
-    search.set_defaults(run=run_search)
 
 
 # --- batch -----------------------------------------------------------------------------
@@ -155,78 +112,65 @@ def _count_in_background(specs: list[str], progress: Any) -> None:
     threading.Thread(target=count, name="palettekit-count", daemon=True).start()
 
 
-def run_batch(args: argparse.Namespace) -> int:
-    """``palettekit batch``: returns the exit code."""
-    from ..batch.sources import ExpansionReport, expand_sources
-    from ..batch.write import Progress, write_results
-    from ..errors import BatchError, BatchInterrupted, PaletteError
-    from .flags import options_from_args
-
-    try:
-        options = options_from_args(args)
-    except PaletteError as exc:
-        _error(str(exc))
-        return EXIT_USAGE
+def _usage_problem(args: argparse.Namespace, specs: list[str]) -> str | None:
+    """What is wrong with the flags and sources together, or None."""
     if args.workers is not None and args.workers < 0:
-        return _error(f"--workers must be >= 0, got {args.workers}")
+        return f"--workers must be >= 0, got {args.workers}"
     if args.resume and args.overwrite:
-        return _error("--resume and --overwrite exclude each other")
-    specs = [str(s) for s in args.sources]
-    from_stdin = [s for s in specs if s in ("-", "@-")]
-    if len(from_stdin) > 1:
-        return _error("standard input can be read only once")
+        return "--resume and --overwrite exclude each other"
+    if sum(1 for s in specs if s in ("-", "@-")) > 1:
+        return "standard input can be read only once"
     for spec in specs:
         if spec.startswith("@") and spec != "@-" and not os.path.isfile(spec[1:]):
-            return _error(f"cannot read list file {spec[1:]}: no such file")
+            return f"cannot read list file {spec[1:]}: no such file"
+    return None
 
-    report = ExpansionReport()
-    sources = expand_sources(specs, report)
-    progress = Progress(args.progress)
-    if not from_stdin and progress.mode != "none":
-        _count_in_background(specs, progress)
+
+def _resume_reporter(progress: Any) -> Any:
+    """The ``on_resume`` callback: a note on what a resumed run found, and the progress start."""
 
     def on_resume(summary: Any) -> None:
         already = summary.resumed_ok + summary.resumed_failed
         if already or summary.repaired_bytes:
-            _note(
-                f"resuming {summary.output}: {already} source(s) already done"
-                + (
-                    f", cut {summary.repaired_bytes} bytes of a torn last record"
-                    if summary.repaired_bytes
-                    else ""
-                )
+            cut = (
+                f", cut {summary.repaired_bytes} bytes of a torn last record"
+                if summary.repaired_bytes
+                else ""
             )
+            _note(f"resuming {summary.output}: {already} source(s) already done{cut}")
         progress.set_initial(already)
 
-    try:
-        cluster: contextlib.AbstractContextManager[Any]
-        if args.dask:
-            from ..batch.dask_runner import dask_client
+    return on_resume
 
-            cluster = dask_client(args.dask, workers=args.workers)
-        else:
-            cluster = contextlib.nullcontext(None)
-        with cluster as client:  # with a client, the local worker count is unused
-            summary = write_results(
-                sources,
-                args.output,
-                options,
-                workers=args.workers,
-                resume=args.resume,
-                overwrite=args.overwrite,
-                fmt=args.results_format,
-                client=client,
-                progress=progress,
-                on_resume=on_resume,
-            )
-    except BatchInterrupted as stop:
-        _note(stop.summary.line())
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        _note("interrupted")
-        return EXIT_INTERRUPTED
-    except (BatchError, PaletteError) as exc:
-        return _error(str(exc))
+
+def _write(args: argparse.Namespace, sources: Any, options: Any, progress: Any) -> Any:
+    """Run the batch (locally, or on the Dask cluster of ``--dask``); return its summary."""
+    from ..batch.write import write_results
+
+    cluster: contextlib.AbstractContextManager[Any]
+    if args.dask:
+        from ..batch.dask_runner import dask_client
+
+        cluster = dask_client(args.dask, workers=args.workers)
+    else:
+        cluster = contextlib.nullcontext(None)
+    with cluster as client:  # with a client, the local worker count is unused
+        return write_results(
+            sources,
+            args.output,
+            options,
+            workers=args.workers,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            fmt=args.results_format,
+            client=client,
+            progress=progress,
+            on_resume=_resume_reporter(progress),
+        )
+
+
+def _final_status(report: Any, summary: Any) -> int:
+    """Print the expansion notes and the summary line; return the exit status."""
     for note in report.notes():
         if not note.endswith(_NO_IMAGE_FOUND):
             _note(note)
@@ -238,78 +182,39 @@ def run_batch(args: argparse.Namespace) -> int:
             _error(f"{spec}{_NO_IMAGE_FOUND}")
         anything = summary.ok + summary.failed + summary.resumed_ok + summary.resumed_failed
         return EXIT_PARTIAL if anything else EXIT_ERROR
-    return summary.exit_code
+    return int(summary.exit_code)
 
 
-# --- search ----------------------------------------------------------------------------
+def run_batch(args: argparse.Namespace) -> int:
+    """``palettekit batch``: check the flags, expand the sources, write the results;
+    return the exit code."""
+    from ..batch.sources import ExpansionReport, expand_sources
+    from ..batch.write import Progress
+    from ..errors import BatchError, BatchInterrupted, PaletteError
+    from .flags import options_from_args
 
-
-def _format_table(hits: list[Any], score_name: str) -> str:
-    lines = [f"{'rank':>4}  {score_name:>8}  source  colors"]
-    for hit in hits:
-        colors = " ".join(f"{h}:{s:.0%}" for h, s in zip(hit.hex, hit.shares, strict=False))
-        lines.append(f"{hit.rank:>4}  {hit.score:>8.4f}  {hit.source}  {colors}")
-    return "\n".join(lines)
-
-
-def run_search(args: argparse.Namespace) -> int:
-    """``palettekit search``: returns the exit code."""
-    import numpy as np
-
-    from ..errors import PaletteError
-    from ..search import DEFAULT_SIGMA, open_index, search_colors, search_like
-
-    if args.top < 1:
-        return _error(f"--top must be >= 1, got {args.top}")
-    sigma = DEFAULT_SIGMA if args.sigma is None else args.sigma
-    if args.like is not None and (args.sigma is not None or args.match_all):
-        return _error("--sigma and --all apply to --color searches only")
-    from ..search import query_color
-
-    for color in args.color or ():
-        try:
-            query_color(color)
-        except PaletteError as exc:
-            _error(f"argument --color: {exc} (see 'palettekit search --help')")
-            return EXIT_USAGE
     try:
-        index = open_index(
-            args.results, index_path=args.index, rebuild=args.rebuild_index, log=_note
-        )
-        if args.color:
-            hits = search_colors(
-                index,
-                args.color,
-                top=args.top,
-                sigma=sigma,
-                mode="all" if args.match_all else "any",
-            )
-            score_name = "score"
-        else:
-            row = index.find_source(args.like)
-            if row is not None:
-                shares = np.asarray(index.shares[:, row])
-                keep = shares > 0
-                query_lab = np.asarray(index.lab[:, :, row]).T[keep]
-                query_shares = shares[keep]
-            else:
-                from ..options import Options
-                from ..pipeline import extract
-
-                palette = extract(
-                    args.like, options=Options(k=index.meta.get("k") or 5), warn=False
-                )
-                query_lab = np.array([s.oklab for s in palette])
-                query_shares = np.array(palette.shares)
-            hits = search_like(index, query_lab, query_shares, top=args.top)
-            score_name = "distance"
+        options = options_from_args(args)
     except PaletteError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    specs = [str(s) for s in args.sources]
+    problem = _usage_problem(args, specs)
+    if problem is not None:
+        return _error(problem)
+    report = ExpansionReport()
+    sources = expand_sources(specs, report)
+    progress = Progress(args.progress)
+    if not any(s in ("-", "@-") for s in specs) and progress.mode != "none":
+        _count_in_background(specs, progress)
+    try:
+        summary = _write(args, sources, options, progress)
+    except BatchInterrupted as stop:
+        _note(stop.summary.line())
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        _note("interrupted")
+        return EXIT_INTERRUPTED
+    except (BatchError, PaletteError) as exc:
         return _error(str(exc))
-    except OSError as exc:
-        return _error(f"{exc.strerror or exc}")
-    if args.json:
-        hits_data = [h.to_dict(score_name) for h in hits]
-        print(json.dumps(hits_data, ensure_ascii=False, indent=2))
-    else:
-        print(_format_table(hits, score_name))
-    return EXIT_OK
+    return _final_status(report, summary)

@@ -91,23 +91,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="use only the pixels where this image (of the same size) is light and opaque; "
         "{stem} and {index} name one mask per image",
     )
+    _add_output_flags(parser)
+    add_extract_options(parser)
+    parser.set_defaults(run=run_extract)
+    return parser
+
+
+def _add_output_flags(parser: argparse.ArgumentParser) -> None:
+    """``--merge``, and the "output" group: -o, -f, the bar and figure, labels, css
+    prefix, timings, color, quiet and debug."""
     out = parser.add_argument_group("output")
-    out.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="write the palette(s) to FILE instead of standard output; the format "
-        "follows the suffix (.json, .jsonl, .csv, .hex, .gpl, .css, .txt, .png ...) "
-        "unless --format is given",
-    )
-    out.add_argument(
-        "-f",
-        "--format",
-        metavar="FORMAT",
-        type=parse_lower,
-        help="text (default), json, jsonl, csv, hex, gpl, css, png (the bar), ase, svg, "
-        "tailwind ... (every registered export format)",
-    )
+    _add_format_flags(out)
     parser.add_argument(
         "--merge",
         action="store_true",
@@ -148,7 +142,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     out.add_argument(
         "--timings",
         action="store_true",
-        help="per-stage timings: in json/jsonl meta, else on standard error",
+        help=f"per-stage timings: in {_formats_taking('timings')} meta, else on standard error",
     )
     out.add_argument(
         "--color",
@@ -164,9 +158,35 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="show the traceback of every error",
     )
-    add_extract_options(parser)
-    parser.set_defaults(run=run_extract)
-    return parser
+
+
+def _add_format_flags(out: Any) -> None:
+    """``-o/--output`` and ``-f/--format``, their help listing the registry's suffixes and
+    formats."""
+    from ..formats import FORMATS, known_suffixes
+
+    out.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the palette(s) to FILE instead of standard output; the format "
+        f"follows the suffix ({', '.join(known_suffixes())}) unless --format is given",
+    )
+    names = [f"{name} (default)" if name == "text" else name for name in FORMATS]
+    out.add_argument(
+        "-f",
+        "--format",
+        metavar="FORMAT",
+        type=parse_lower,
+        help=f"one of {', '.join(names)}",
+    )
+
+
+def _formats_taking(option: str) -> str:
+    """The formats that declare the writer option ``option``: ``"json/jsonl"``."""
+    from ..formats import FORMATS
+
+    return "/".join(name for name, entry in FORMATS.items() if entry.takes(option))
 
 
 def _integer_type(flag: str, low: int, high: int) -> Callable[[str], int]:
@@ -419,8 +439,8 @@ def run_extract(args: argparse.Namespace) -> int:
         A usage or output problem, with its exit status.
     PaletteError
         An image that cannot be read or options that do not fit it.
-    UnexpectedError
-        Any other exception while computing the palette of one source.
+        Also any other exception while computing the palette of one source,
+        raised from it and naming the source.
     """
     options = options_from_args(args)
     specs = list(args.sources)
@@ -533,7 +553,8 @@ def _extract_merged(inputs: list[ImageArgument], options: Options, *, quiet: boo
 def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palette:
     """Run ``compute``; print its Python warnings and the palette's notes as one line each.
 
-    Exceptions that are not PaletteError become :class:`UnexpectedError`, naming ``label``.
+    Exceptions that are not PaletteError become a :class:`CliError` naming ``label``,
+    raised from them (``main`` adds the ``--debug`` hint).
     """
     import warnings
 
@@ -544,7 +565,7 @@ def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palet
         except PaletteError:
             raise
         except Exception as exc:
-            raise UnexpectedError(label, exc) from exc
+            raise CliError(f"{label}: unexpected {type(exc).__name__}: {exc}") from exc
         finally:
             if not quiet:
                 for warning in caught:
@@ -553,13 +574,6 @@ def _reporting(label: str, quiet: bool, compute: Callable[[], Palette]) -> Palet
         for note in palette.meta.get("warnings", ()):
             print_warning(str(note))
     return palette
-
-
-class UnexpectedError(Exception):
-    """An exception that is not a PaletteError, from one source."""
-
-    def __init__(self, label: str, exc: Exception) -> None:
-        super().__init__(f"{label}: unexpected {type(exc).__name__}: {exc}")
 
 
 # --- rendering each output -------------------------------------------------------------
@@ -613,18 +627,23 @@ def _export_many(
     args: argparse.Namespace,
 ) -> str | bytes:
     """The palettes in one stream or file (the registry's layout for several, see
-    the extract epilog), with the format options the flags set."""
-    from ..formats import export_many
+    the extract epilog), with the options the format declares, from the flags."""
+    from ..formats import export_many, get_format
 
-    options: dict[str, Any] = {}
-    if _format_takes(fmt, "timings"):
-        options["timings"] = args.timings
-    if fmt == "gpl":
-        options["name"] = stems[0]
-    elif fmt == "css" and args.css_prefix is not None:
-        options["prefix"] = args.css_prefix
-    elif fmt == "png":
-        options.update(width=args.bar_size[0], height=args.bar_size[1], labels=bool(args.labels))
+    width, height = args.bar_size
+    from_flags: dict[str, Any] = {
+        "timings": args.timings,
+        "name": stems[0],
+        "prefix": args.css_prefix,
+        "width": width,
+        "height": height,
+        "labels": bool(args.labels),
+    }
+    options = {
+        option.name: from_flags[option.name]
+        for option in get_format(fmt).options
+        if from_flags.get(option.name) is not None
+    }
     return export_many(palettes, fmt, sources=labels, **options)
 
 

@@ -12,17 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import OptionsError
-from ..options import (
-    Options,
-    OptionSpec,
-    option_specs,
-    parse_integer,
-    parse_k,
-    parse_real,
-    parse_text,
-)
+from ..options import Options, OptionSpec, option_specs
 
-__all__ = ["add_extract_options", "options_from_args", "OPTION_DEST_PREFIX"]
+__all__ = ["add_extract_options", "options_from_args", "spec_help", "OPTION_DEST_PREFIX"]
 
 OPTION_DEST_PREFIX = "option_"
 """Destinations of the extract flags in the argparse namespace (``args.option_k`` ...),
@@ -31,35 +23,25 @@ apart from any flag an adapter defines itself."""
 _Parse = Callable[[str], Any]
 
 
-def _default_parse(default: Any) -> _Parse | None:
-    """The parser a field without one gets from its default; None for an on/off flag."""
-    if isinstance(default, bool):
-        return None
-    if isinstance(default, int):
-        return parse_integer
-    if isinstance(default, float):
-        return parse_real
-    return parse_text
-
-
-def _help(spec: OptionSpec, default: Any) -> str:
+def spec_help(spec: OptionSpec, default: Any) -> str:
+    """The help of a flag: ``spec.help`` with its default and bounds filled in."""
     mib = default // (1024 * 1024) if isinstance(default, int) else None
     low, high = spec.bounds
     return spec.help.format(default=default, default_mib=mib, minimum=low, maximum=high)
 
 
-def _checked(name: str, parse: _Parse, spec: OptionSpec, cls: type[Options]) -> _Parse:
-    """An argparse ``type``: parse the flag's text, then validate it as ``cls`` does."""
+def _checked(name: str, default: Any, spec: OptionSpec, cls: type[Options]) -> _Parse:
+    """An argparse ``type``: read the flag's text with the spec's parser (the one every
+    front end uses, :meth:`OptionSpec.text_parser`), then validate it as ``cls`` does."""
+    parse = spec.text_parser(default)
 
     def convert(text: str) -> Any:
         try:
             value = parse(text)
         except (ValueError, OverflowError):
-            kind = "a number" if parse is parse_real else "an integer"
-            if parse is parse_k:
-                low, high = spec.bounds
-                kind = f"an integer from {low} to {high}, or 'auto'"
-            raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"expected {spec.expected(default)}, got {text!r}"
+            ) from None
         try:
             cls(**{name: value})
         except OptionsError as exc:
@@ -95,16 +77,15 @@ def add_extract_options(
     for name, (default, spec) in option_specs(options_class).items():
         if name in exclude:
             continue
-        parse = spec.parse or _default_parse(default)
         kwargs: dict[str, Any] = {
             "dest": OPTION_DEST_PREFIX + name,
             "default": argparse.SUPPRESS,
-            "help": _help(spec, default),
+            "help": spec_help(spec, default),
         }
-        if parse is None:
+        if isinstance(default, bool) and spec.parse is None:  # on/off: a pair of flags
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
-            kwargs["type"] = _checked(name, parse, spec, options_class)
+            kwargs["type"] = _checked(name, default, spec, options_class)
             if spec.choices:
                 kwargs["choices"] = spec.choices
             else:

@@ -1,7 +1,8 @@
 """``palettekit serve``: the web app on uvicorn (:mod:`palettekit.web.server`).
 
-Registered by :mod:`palettekit.cli` through its ``ADAPTER_MODULES``. This
-module imports nothing heavy: FastAPI and uvicorn are imported when the
+Registered by :mod:`palettekit.cli`; its server flags are generated from
+:class:`~palettekit.web.settings.Settings` (one per field). This module
+imports nothing heavy: FastAPI and uvicorn are imported when the
 command runs, and their absence is reported as one line naming the extra.
 """
 
@@ -11,11 +12,11 @@ import argparse
 import sys
 from typing import Any
 
-from ..web.settings import MIB, Settings
+from ..web.settings import Settings, SettingSpec, parse_mib, setting_specs
 from .exit_status import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from .terminal import print_error
 
-__all__ = ["add_parser", "run", "settings_from_args"]
+__all__ = ["add_parser", "add_setting_flags", "run", "settings_from_args", "SETTING_DEST_PREFIX"]
 
 _INSTALL_HINT = "the web app needs its extra packages: pip install 'palettekit[web]'"
 
@@ -24,106 +25,31 @@ _INSTALL_HINT = "the web app needs its extra packages: pip install 'palettekit[w
 _SERVER_SET_OPTIONS = ("max_bytes", "timeout", "max_image_pixels")
 
 
+_DESCRIPTION = (
+    "Serve the palettekit page and HTTP API (POST /api/palette, /api/bar.png, "
+    "/api/figure.png, /api/preview; docs at /docs). Binds to 127.0.0.1 unless told "
+    "otherwise. The extract options below set the defaults that requests may "
+    "override; the server's limits cap what they may ask for."
+)
+
+_EPILOG = (
+    "limits: one size limit (--max-upload-mb, for uploads and fetched URLs alike), "
+    "one pixel limit (--max-image-pixels), and two time limits: --fetch-timeout "
+    "for downloading a URL, --request-timeout for a whole request."
+)
+
+SETTING_DEST_PREFIX = "setting_"
+"""Destinations of the server flags in the argparse namespace (``args.setting_port`` ...)."""
+
+
 def add_parser(subparsers: Any) -> None:
-    """Register ``serve`` on the CLI's subparsers."""
+    """Register ``serve`` on the CLI's subparsers: one flag per :class:`Settings` field,
+    the log flags, then the extract options (the requests' defaults)."""
     parser = subparsers.add_parser(
-        "serve",
-        help="start the web app and HTTP API",
-        description=(
-            "Serve the palettekit page and HTTP API (POST /api/palette, /api/bar.png, "
-            "/api/figure.png, /api/preview; docs at /docs). Binds to 127.0.0.1 unless told "
-            "otherwise. The extract options below set the defaults that requests may "
-            "override; the server's limits cap what they may ask for."
-        ),
-        epilog=(
-            "limits: one size limit (--max-upload-mb, for uploads and fetched URLs alike), "
-            "one pixel limit (--max-image-pixels), and two time limits: --fetch-timeout "
-            "for downloading a URL, --request-timeout for a whole request."
-        ),
+        "serve", help="start the web app and HTTP API", description=_DESCRIPTION, epilog=_EPILOG
     )
     net = parser.add_argument_group("server")
-    net.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    net.add_argument(
-        "--port", type=int, default=8000, help="port; 0 picks a free one (default: %(default)s)"
-    )
-    net.add_argument(
-        "--allow-private-urls",
-        action="store_true",
-        help="let URL inputs reach loopback, private and link-local addresses (intranet use)",
-    )
-    net.add_argument(
-        "--max-upload-mb",
-        type=float,
-        default=20.0,
-        metavar="MB",
-        help="largest image, uploaded or fetched from a URL, in MiB (default: %(default)g)",
-    )
-    net.add_argument(
-        "--max-image-pixels",
-        type=int,
-        default=Settings.max_image_pixels,
-        metavar="N",
-        help="refuse images whose header declares more pixels (default: %(default)d)",
-    )
-    net.add_argument(
-        "--k-limit",
-        dest="k_limit",
-        type=int,
-        default=Settings.max_k,
-        metavar="K",
-        help="largest k, and largest max_k, a request may ask for (default: %(default)d); "
-        "--max-k below is the default max_k of k=auto, as in extract",
-    )
-    net.add_argument(
-        "--workers",
-        type=int,
-        default=Settings.workers,
-        help="clustering threads (default: %(default)d)",
-    )
-    net.add_argument(
-        "--queue-size",
-        type=int,
-        default=Settings.queue_size,
-        help="requests that may wait for a worker before new ones get 503 (default: %(default)d)",
-    )
-    net.add_argument(
-        "--request-timeout",
-        type=float,
-        default=Settings.request_timeout,
-        metavar="SECONDS",
-        help="time limit of a whole request: upload, download, work (default: %(default)g)",
-    )
-    net.add_argument(
-        "--fetch-timeout",
-        type=float,
-        default=Settings.fetch_timeout,
-        metavar="SECONDS",
-        help="time limit for downloading a URL input (default: %(default)g)",
-    )
-    net.add_argument(
-        "--header-timeout",
-        type=float,
-        default=Settings.header_timeout,
-        metavar="SECONDS",
-        help="close a connection that has not sent a complete request head within this "
-        "time (default: %(default)g)",
-    )
-    net.add_argument(
-        "--max-connections",
-        type=int,
-        default=Settings.max_connections,
-        metavar="N",
-        help="open connections at most; beyond it the longest-idle one is closed "
-        "(default: %(default)d)",
-    )
-    net.add_argument(
-        "--uploads-in-flight",
-        type=int,
-        default=Settings.uploads_in_flight,
-        metavar="N",
-        help="request bodies held at once, in uploads of the largest size; beyond, 503 "
-        "(default: %(default)d)",
-    )
+    add_setting_flags(net)
     net.add_argument(
         "--log-level",
         default="info",
@@ -138,35 +64,64 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def add_setting_flags(group: Any) -> None:
+    """One flag per field of :class:`Settings`, generated from its
+    :class:`~palettekit.web.settings.SettingSpec`: the flag, placeholder, help
+    (with the default) and the check of the value, as the extract options are
+    generated from :class:`~palettekit.Options`."""
+    from .flags import spec_help
+
+    for name, (default, spec) in setting_specs().items():
+        kwargs: dict[str, Any] = {
+            "dest": SETTING_DEST_PREFIX + name,
+            "default": default,
+            "help": spec_help(spec, default),
+        }
+        if isinstance(default, bool) and spec.parse is None:
+            kwargs["action"] = "store_true"
+        else:
+            kwargs["type"] = _checked(name, default, spec)
+            kwargs["metavar"] = spec.metavar or name.upper()
+        group.add_argument(*(spec.flags or ("--" + name.replace("_", "-"),)), **kwargs)
+
+
+def _checked(name: str, default: Any, spec: SettingSpec) -> Any:
+    """An argparse ``type``: read the flag's text with the spec's parser, then check it."""
+    from ..errors import OptionsError
+
+    parse = spec.text_parser(default)
+    expected = "a number of MiB above 0" if parse is parse_mib else spec.expected(default)
+
+    def convert(text: str) -> Any:
+        try:
+            value = parse(text)
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        try:
+            return spec.validate(name, value, default)
+        except OptionsError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = name
+    return convert
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Settings from parsed ``serve`` arguments.
 
     Raises
     ------
     palettekit.errors.OptionsError
-        A value out of range.
+        A value out of range (only possible for a namespace not made by parsing).
     """
-    from ..errors import OptionsError
     from .flags import options_from_args
 
-    if not args.max_upload_mb > 0:
-        raise OptionsError(f"--max-upload-mb must be > 0, got {args.max_upload_mb:g}")
-    return Settings(
-        host=args.host,
-        port=args.port,
-        allow_private_urls=args.allow_private_urls,
-        max_upload_bytes=max(1, int(args.max_upload_mb * MIB)),
-        max_image_pixels=args.max_image_pixels,
-        max_k=args.k_limit,
-        workers=args.workers,
-        queue_size=args.queue_size,
-        request_timeout=args.request_timeout,
-        fetch_timeout=args.fetch_timeout,
-        header_timeout=args.header_timeout,
-        max_connections=args.max_connections,
-        uploads_in_flight=args.uploads_in_flight,
-        options=options_from_args(args),
-    )
+    values = {
+        name: getattr(args, SETTING_DEST_PREFIX + name)
+        for name in setting_specs()
+        if hasattr(args, SETTING_DEST_PREFIX + name)
+    }
+    return Settings(**values, options=options_from_args(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -183,16 +138,16 @@ def run(args: argparse.Namespace) -> int:
         print_error(str(exc))
         return EXIT_USAGE
     try:
-        sock = bind_socket(args.host, args.port)
+        sock = bind_socket(settings.host, settings.port)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        print_error(f"cannot listen on {args.host}:{args.port}: {reason}")
+        print_error(f"cannot listen on {settings.host}:{settings.port}: {reason}")
         return EXIT_ERROR
     url = url_of(sock)
     print(f"palettekit: serving on {url} (Ctrl+C to stop)", flush=True)
-    if not is_loopback(args.host):
+    if not is_loopback(settings.host):
         print(
-            f"palettekit: note: bound to {args.host}, reachable from other machines",
+            f"palettekit: note: bound to {settings.host}, reachable from other machines",
             file=sys.stderr,
             flush=True,
         )

@@ -22,9 +22,8 @@ Every function takes a :class:`~palettekit.palette.Palette` (or any sequence
 of swatches) with at least one swatch and is deterministic: the same palette
 gives the same bytes.
 
-They are registered in :data:`palettekit.formats.FORMATS` (this module is
-one of its ``BUILTIN_MODULES``, imported on the registry's first read), each
-holding one palette:
+They are registered in :data:`palettekit.formats.FORMATS` by
+:mod:`palettekit.formats`, each holding one palette:
 
 ================  ========  ============================  =======================
 format name       suffix    media type (download suffix)  function
@@ -52,7 +51,6 @@ from ..families import FAMILIES, color_families
 from ..palette import Swatch
 from ..render import bar_widths
 from ..roles import accent_index, dominant_index, text_color, theme_roles
-from .registry import register_format
 
 
 def escape(text: str) -> str:
@@ -383,16 +381,3 @@ def to_roles(palette: Sequence[Swatch], *, prefer: str = "black-white") -> str:
     swatches = _check(palette)
     data = theme_roles(swatches, prefer=prefer).to_dict(swatches)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-_SVG = "image/svg+xml"
-_CSS = "text/css; charset=utf-8"
-_JSON = "application/json"
-
-register_format("ase", to_ase, (".ase",), binary=True)
-register_format("svg", to_svg_swatches, (".svg",), media_type=_SVG)
-register_format("svg-bar", to_svg_bar, media_type=_SVG, file_suffix=".svg")
-register_format("css-gradient", to_css_gradient, media_type=_CSS, file_suffix=".css")
-register_format("css-dominant", to_css_dominant, media_type=_CSS, file_suffix=".css")
-register_format("tailwind", to_tailwind, media_type=_JSON, file_suffix=".json")
-register_format("roles", to_roles, media_type=_JSON, file_suffix=".json")

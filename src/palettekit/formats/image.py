@@ -14,7 +14,6 @@ only when a bar is drawn). Its vector twin, ``svg-bar``, is in
 from __future__ import annotations
 
 from ..palette import PaletteLike
-from .registry import register_format
 
 __all__ = ["to_png"]
 
@@ -40,6 +39,3 @@ def to_png(
     from ..render import palette_bar, png_bytes
 
     return png_bytes(palette_bar(palette, width=width, height=height, labels=labels))
-
-
-register_format("png", to_png, (".png",), binary=True, media_type="image/png")

@@ -21,31 +21,33 @@ library call needs to know about a format:
 
 - ``func``: the writer of one palette, ``func(palette, **options)``;
 - ``func_many``: the writer of several, ``func_many(palettes, sources,
-  **options)``, for the formats that hold many.
+  **options)``, for the formats that hold many;
+- ``options``: the keyword options of its writers that front ends set
+  (:class:`FormatOption`: json's ``timings``, gpl's ``name``, css's
+  ``prefix``, png's ``width``, ``height`` and ``labels``), and ``title``, the
+  format in a few words for people (help texts, the web page's buttons).
 
 :func:`export` and :func:`export_many` write through the registry,
-:func:`save` to a file. The built-in formats live in
-:mod:`palettekit.formats.text`, :mod:`palettekit.formats.image` and
-:mod:`palettekit.formats.design`; they and the modules named in
-:data:`PLUGIN_MODULES` register themselves when imported, and are imported
-the first time the registry is read, so importing this module stays cheap.
+:func:`save` to a file. The built-in formats are registered by
+:mod:`palettekit.formats` from their writers in :mod:`palettekit.formats.text`,
+:mod:`palettekit.formats.image` and :mod:`palettekit.formats.design`.
 
 Adding a format is one call::
 
     register_format("swatchbook", to_swatchbook, suffixes=(".sbz",), binary=True,
-                    media_type="application/zip")
+                    media_type="application/zip", title="Swatchbook")
 
 after which ``palettekit -f swatchbook``, ``-o x.sbz``, ``format=swatchbook``
-in the web API, :func:`export` and :func:`save` all know it.
+in the web API, the web page's download buttons, :func:`export` and
+:func:`save` all know it.
 """
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
 import inspect
 import os
 import re
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -56,9 +58,8 @@ from ..palette import PaletteLike, as_palette, source_of
 
 __all__ = [
     "ExportFormat",
+    "FormatOption",
     "FORMATS",
-    "BUILTIN_MODULES",
-    "PLUGIN_MODULES",
     "HOLDS",
     "register_format",
     "get_format",
@@ -81,18 +82,6 @@ Holds = Literal["one", "one-or-many", "many"]
 HOLDS: tuple[str, ...] = ("one", "one-or-many", "many")
 """What :attr:`ExportFormat.holds` may be (see the module doc)."""
 
-BUILTIN_MODULES: tuple[str, ...] = (
-    "palettekit.formats.text",
-    "palettekit.formats.image",
-    "palettekit.formats.design",
-)
-"""The modules of the built-in formats, imported the first time the registry is read."""
-
-PLUGIN_MODULES: tuple[str, ...] = ()
-"""Further modules imported the first time the registry is read (after the
-built-in ones); they may call :func:`register_format` at import. A module
-that does not exist is skipped; one whose own imports fail is an error."""
-
 TEXT_MEDIA_TYPE = "text/plain; charset=utf-8"
 """Media type of a text format that names none."""
 
@@ -102,6 +91,22 @@ BINARY_MEDIA_TYPE = "application/octet-stream"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.+-]*$")
 _SUFFIX_RE = re.compile(r"^\.[a-z0-9][a-z0-9_.+-]*$")
 _MEDIA_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*(;.*)?$")
+
+
+@dataclass(frozen=True)
+class FormatOption:
+    """A keyword option of a format's writers that front ends set.
+
+    Attributes
+    ----------
+    name : str
+        The writers' keyword (``"prefix"``).
+    help : str
+        What it does, in one line (``"custom property prefix"``).
+    """
+
+    name: str
+    help: str
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,11 @@ class ExportFormat:
         the first of ``suffixes``, else one that says what is inside
         (``".svg"`` for the SVG bar, whose ``.svg`` belongs to the swatches),
         else ``".txt"`` or ``".bin"``.
+    options : tuple of FormatOption
+        The keyword options of its writers that front ends set.
+    title : str
+        The format in a few words for people (``"GIMP palette"``); its name
+        if it was registered without one.
     """
 
     name: str
@@ -142,125 +152,66 @@ class ExportFormat:
     holds: Holds = "one"
     func_many: ManyWriter | None = None
     file_suffix: str = ".txt"
+    options: tuple[FormatOption, ...] = ()
+    title: str = ""
 
     def takes(self, option: str) -> bool:
-        """Whether every writer of the format names the keyword option ``option``
-        (``"timings"``, ``"prefix"`` ...)."""
-        writers = [self.func] if self.holds != "many" else []
-        if self.func_many is not None:
-            writers.append(self.func_many)
-        return all(_takes(writer, option) for writer in writers)
-
-
-def _takes(writer: Callable[..., Any], option: str) -> bool:
-    """Whether ``writer`` names the keyword parameter ``option`` (``**kwargs`` does not count)."""
-    try:
-        parameter = inspect.signature(writer).parameters.get(option)
-    except (TypeError, ValueError):
-        return False
-    return parameter is not None and parameter.kind in (
-        parameter.POSITIONAL_OR_KEYWORD,
-        parameter.KEYWORD_ONLY,
-    )
+        """Whether the format declares the keyword option ``option`` (``"timings"``,
+        ``"prefix"`` ...)."""
+        return any(declared.name == option for declared in self.options)
 
 
 class _Registry(Mapping[str, ExportFormat]):
     """Read-only mapping of format name -> :class:`ExportFormat`, plus suffixes.
 
-    Names iterate in sorted order, whatever order the modules registered them in.
-
-    The built-in and plugin modules are imported on the first read.
+    Names iterate in sorted order, whatever order the formats were registered in.
     """
 
     def __init__(self) -> None:
         self._formats: dict[str, ExportFormat] = {}
         self._by_suffix: dict[str, str] = {}
-        self._modules_state = "pending"  # -> "loading" -> "loaded"
-        self._lock = threading.RLock()
-
-    def _load_modules(self) -> None:
-        if self._modules_state == "loaded":
-            return
-        # Other threads wait for the imports; the importing thread itself
-        # (a module reading FORMATS while it registers) sees state "loading".
-        with self._lock:
-            if self._modules_state != "pending":
-                return
-            self._modules_state = "loading"
-            try:
-                for module in BUILTIN_MODULES:
-                    importlib.import_module(module)
-                for module in PLUGIN_MODULES:
-                    try:
-                        importlib.import_module(module)
-                    except ModuleNotFoundError as exc:
-                        if exc.name != module:  # the plugin exists but its imports fail
-                            raise
-            except BaseException:
-                self._modules_state = "pending"
-                raise
-            self._modules_state = "loaded"
 
     def __getitem__(self, name: str) -> ExportFormat:
-        self._load_modules()
         return self._formats[name]
 
     def __iter__(self) -> Iterator[str]:
-        self._load_modules()
         return iter(sorted(self._formats))
 
     def __len__(self) -> int:
-        self._load_modules()
         return len(self._formats)
 
     def __contains__(self, name: object) -> bool:
-        self._load_modules()
         return name in self._formats
 
     def __repr__(self) -> str:
         return f"FORMATS({', '.join(self)})"
 
     def by_suffix(self, suffix: str) -> ExportFormat | None:
-        self._load_modules()
         name = self._by_suffix.get(suffix)
         return None if name is None else self._formats[name]
 
     def add(self, entry: ExportFormat, replace: bool) -> None:
-        with self._lock:
-            old = self._formats.get(entry.name)
-            if old is not None and not replace:
-                raise ExportError(f"export format {entry.name!r} is already registered")
-            for suffix in entry.suffixes:
-                owner = self._by_suffix.get(suffix)
-                if owner is not None and owner != entry.name and not replace:
-                    raise ExportError(f"suffix {suffix!r} already belongs to format {owner!r}")
-            if old is not None:
-                for suffix in old.suffixes:
-                    self._by_suffix.pop(suffix, None)
-            self._formats[entry.name] = entry
-            for suffix in entry.suffixes:
-                previous = self._by_suffix.get(suffix)
-                if previous is not None and previous != entry.name:
-                    # The other format keeps its name (and its file suffix) but
-                    # no longer claims this suffix.
-                    other = self._formats[previous]
-                    self._formats[previous] = _replace_suffixes(
-                        other, tuple(s for s in other.suffixes if s != suffix)
-                    )
-                self._by_suffix[suffix] = entry.name
-
-
-def _replace_suffixes(entry: ExportFormat, suffixes: tuple[str, ...]) -> ExportFormat:
-    return ExportFormat(
-        entry.name,
-        entry.func,
-        suffixes,
-        entry.binary,
-        entry.media_type,
-        entry.holds,
-        entry.func_many,
-        entry.file_suffix,
-    )
+        old = self._formats.get(entry.name)
+        if old is not None and not replace:
+            raise ExportError(f"export format {entry.name!r} is already registered")
+        for suffix in entry.suffixes:
+            owner = self._by_suffix.get(suffix)
+            if owner is not None and owner != entry.name and not replace:
+                raise ExportError(f"suffix {suffix!r} already belongs to format {owner!r}")
+        if old is not None:
+            for suffix in old.suffixes:
+                self._by_suffix.pop(suffix, None)
+        self._formats[entry.name] = entry
+        for suffix in entry.suffixes:
+            previous = self._by_suffix.get(suffix)
+            if previous is not None and previous != entry.name:
+                # The other format keeps its name (and its file suffix) but
+                # no longer claims this suffix.
+                other = self._formats[previous]
+                self._formats[previous] = dataclasses.replace(
+                    other, suffixes=tuple(s for s in other.suffixes if s != suffix)
+                )
+            self._by_suffix[suffix] = entry.name
 
 
 FORMATS: Mapping[str, ExportFormat] = _Registry()
@@ -290,6 +241,8 @@ def register_format(
     holds: Holds | None = None,
     func_many: ManyWriter | None = None,
     file_suffix: str | None = None,
+    options: Sequence[FormatOption] = (),
+    title: str | None = None,
     replace: bool = False,
 ) -> ExportFormat:
     """Add an export format to :data:`FORMATS`.
@@ -320,6 +273,12 @@ def register_format(
     file_suffix : str, optional
         The suffix to name a file or download of this format when
         ``suffixes`` is empty (default ``.txt``, or ``.bin`` if binary).
+    options : sequence of FormatOption
+        The keyword options of the writers that front ends set (the command
+        line passes these, and only these, from its flags). Every writer
+        must accept each of them.
+    title : str, optional
+        The format in a few words for people (default: its name).
     replace : bool
         Allow replacing a registered format or taking over its suffixes.
 
@@ -332,8 +291,9 @@ def register_format(
     ------
     ExportError
         The name, a suffix, the media type or ``holds`` is malformed, a
-        format that holds many has no ``func_many``, or the name or a suffix
-        is already taken (and not ``replace``).
+        format that holds many has no ``func_many``, a writer does not take
+        a declared option, or the name or a suffix is already taken (and not
+        ``replace``).
     TypeError
         ``func`` or ``func_many`` is not callable.
     """
@@ -377,9 +337,40 @@ def register_format(
         holds,
         None if holds == "one" else func_many,
         named_suffix,
+        _checked_options(name, options, func, None if holds == "one" else func_many),
+        name if title is None else str(title),
     )
     _registry().add(entry, replace)
     return entry
+
+
+def _checked_options(
+    name: str, options: Sequence[FormatOption], *writers: Callable[..., Any] | None
+) -> tuple[FormatOption, ...]:
+    """The declared options, each one a keyword every writer takes."""
+    checked = tuple(options)
+    for option in checked:
+        if not isinstance(option, FormatOption):
+            raise ExportError(f"format {name!r}: options must be FormatOption, not {option!r}")
+        for writer in writers:
+            if writer is not None and not _names_keyword(writer, option.name):
+                raise ExportError(
+                    f"format {name!r}: its writer {getattr(writer, '__name__', writer)!r} "
+                    f"takes no option {option.name!r}"
+                )
+    return checked
+
+
+def _names_keyword(writer: Callable[..., Any], option: str) -> bool:
+    """Whether ``writer`` takes the keyword ``option`` (or any, with ``**kwargs``)."""
+    try:
+        parameters = inspect.signature(writer).parameters
+    except (TypeError, ValueError):  # a builtin without a signature: let the call decide
+        return True
+    parameter = parameters.get(option)
+    if parameter is not None:
+        return parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    return any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 
 
 def _known_formats() -> str:

@@ -66,7 +66,6 @@ from typing import Any
 from ..errors import ExportError, OptionsError
 from ..palette import Palette, PaletteLike, Swatch, as_palette, source_of
 from ..text import format_share, one_line
-from .registry import register_format
 
 __all__ = [
     "CSV_COLUMNS",
@@ -440,23 +439,3 @@ def to_text(palette: PaletteLike) -> str:
 def to_text_many(palettes: Sequence[PaletteLike], sources: Sequence[str] = ()) -> str:
     """One :func:`to_text` table per palette (each headed by its source), a blank line between."""
     return "\n".join(to_text(palette) for palette in palettes)
-
-
-# --- registration --------------------------------------------------------------------
-
-register_format("json", to_json, (".json",), media_type="application/json", func_many=to_json_many)
-register_format(
-    "jsonl",
-    to_jsonl,
-    JSONL_SUFFIXES,
-    media_type="application/x-ndjson",
-    holds="many",
-    func_many=to_jsonl_many,
-)
-register_format(
-    "csv", to_csv, (".csv",), media_type="text/csv; charset=utf-8", func_many=to_csv_many
-)
-register_format("hex", to_hex, (".hex",), func_many=to_hex_many)
-register_format("gpl", to_gpl, (".gpl",))
-register_format("css", to_css, (".css",), media_type="text/css; charset=utf-8")
-register_format("text", to_text, (".txt",), func_many=to_text_many)

@@ -31,7 +31,7 @@ from .fields import (
     render_params,
 )
 from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight, preview_job
-from .openapi import PALETTE_SCHEMA, error_responses, request_body
+from .openapi import config_body, error_responses, palette_response_content, request_body
 from .queue import WorkQueue
 from .requests import ImageRequest, read_request
 from .settings import Settings
@@ -199,14 +199,7 @@ def make_router(services: Services) -> APIRouter:
             "(the CLI's `--format json`), or in another export format with `format`."
         ),
         responses={
-            200: {
-                "description": "The palette.",
-                "content": {
-                    "application/json": {"schema": PALETTE_SCHEMA},
-                    "text/css": {},
-                    "text/plain": {},
-                },
-            },
+            200: {"description": "The palette.", "content": palette_response_content()},
             **error_responses(),
         },
         openapi_extra={"requestBody": request_body(settings, "palette")},
@@ -258,24 +251,7 @@ def make_router(services: Services) -> APIRouter:
 
     @router.get("/config", summary="Limits and defaults of this server")
     async def config() -> JSONResponse:
-        return JSONResponse(
-            {
-                "version": __version__,
-                "defaults": {
-                    name: settings.base_options().to_dict()[name]
-                    for name in settings.client_option_names
-                },
-                "limits": {
-                    "max_upload_bytes": settings.max_upload_bytes,
-                    "max_image_pixels": settings.max_image_pixels,
-                    "max_k": settings.max_k,
-                    "max_work_pixels": settings.max_work_pixels,
-                    "request_timeout": settings.request_timeout,
-                    "fetch_timeout": settings.fetch_timeout,
-                },
-                "allow_private_urls": settings.allow_private_urls,
-            }
-        )
+        return JSONResponse(config_body(settings))
 
     @router.get("/health", summary="Liveness and load")
     async def health() -> JSONResponse:

@@ -6,11 +6,10 @@ validated by :class:`~palettekit.options.Options` under the server's caps.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..errors import ExportError, OptionsError
-from ..options import Options, option_specs
+from ..options import Options, OptionSpec, option_specs, parse_switch
 from .settings import Settings
 
 __all__ = [
@@ -19,6 +18,7 @@ __all__ = [
     "REQUEST_FIELD_NAMES",
     "export_format",
     "options_from_fields",
+    "served_formats",
     "render_params",
 ]
 
@@ -41,34 +41,18 @@ response itself, the other formats are downloads (``Content-Disposition:
 attachment`` named ``palette`` plus the format's file suffix)."""
 
 
-def _coerce_option(name: str, default: Any, value: Any) -> Any:
-    """Turn a form or query string into the option's type (JSON values pass as they are).
+def _read_option(name: str, default: Any, spec: OptionSpec, value: Any) -> Any:
+    """A field's value as the option's type: text is read by the spec's own parser.
 
-    The type follows the field's default: on/off, integer, number, or text
-    (with "" and "none" meaning None where the default is None). Text that is
-    not a number is left for :class:`Options` to refuse, with its message.
+    Text, whether from a form, the query or a string in a JSON body, is read
+    exactly as the command line reads the flag (:meth:`OptionSpec.from_text`:
+    ``max_pixels=250k``, ``k=auto``, ``crop=10%,0%,90%,100%``); other JSON
+    values (numbers, true/false, lists) are taken as they are. :class:`Options`
+    then validates either.
     """
     if not isinstance(value, str):
         return value
-    text = value.strip()
-    if isinstance(default, bool):
-        return _parse_bool(name, text)
-    if default is None and text.lower() in ("", "none"):
-        return None
-    if isinstance(default, int):
-        try:
-            return int(text)
-        except ValueError:
-            return value
-    if isinstance(default, float):
-        try:
-            number = float(text)
-        except ValueError:
-            raise OptionsError(f"{name} must be a number, got {value!r}") from None
-        if not math.isfinite(number):
-            raise OptionsError(f"{name} must be a finite number, got {value!r}")
-        return number
-    return text
+    return spec.from_text(name, value, default)
 
 
 def options_from_fields(
@@ -80,12 +64,14 @@ def options_from_fields(
     ----------
     fields : dict
         Option names (web-settable fields of the settings' options class) to values:
-        strings from a form or query (converted to the option's type), or
-        JSON values (taken as they are).
+        text (from a form, the query or a JSON string), read by the option's
+        spec as the command line reads it, or other JSON values (taken as
+        they are).
     settings : Settings
         The server's defaults and caps.
     typed : frozenset of str
-        Names whose values came from JSON and must already have the right type.
+        Names whose values came from a JSON body. Kept for the callers; a
+        JSON string is read as text like any other, so it changes nothing.
 
     Raises
     ------
@@ -100,13 +86,8 @@ def options_from_fields(
             f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
             f"(accepted: {', '.join(accepted)})"
         )
-    defaults = {
-        name: default for name, (default, _) in option_specs(type(settings.options)).items()
-    }
-    values = {
-        name: value if name in typed else _coerce_option(name, defaults[name], value)
-        for name, value in fields.items()
-    }
+    specs = option_specs(type(settings.options))
+    values = {name: _read_option(name, *specs[name], value) for name, value in fields.items()}
     if "max_pixels" in values and values["max_pixels"] is None:
         raise OptionsError(
             f"max_pixels must be an integer up to {settings.max_work_pixels} on this server"
@@ -123,10 +104,11 @@ def options_from_fields(
 def _parse_bool(name: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", ""):
-        return False
+    if isinstance(value, str):
+        try:
+            return parse_switch(value)
+        except ValueError:
+            pass
     raise OptionsError(f"{name} must be true or false, got {value!r}")
 
 
@@ -164,16 +146,21 @@ def render_params(fields: dict[str, Any], route: str, settings: Settings) -> dic
     return params
 
 
-def export_format(value: Any) -> str:
-    """The export format asked for: a registered format that holds one palette.
+def served_formats() -> tuple[str, ...]:
+    """The registered formats ``/api/palette`` serves, sorted: those that hold one palette.
 
     A response is one palette, so formats that hold a sequence of them
     (jsonl) are not offered.
     """
     from ..formats import FORMATS
 
+    return tuple(name for name, entry in FORMATS.items() if entry.holds != "many")
+
+
+def export_format(value: Any) -> str:
+    """The export format asked for: one of :func:`served_formats`."""
     fmt = str(value).strip().lower()
-    served = [name for name, entry in FORMATS.items() if entry.holds != "many"]
+    served = served_formats()
     if fmt not in served:
         raise ExportError(f"unknown format {value!r} (known: {', '.join(served)})")
     return fmt

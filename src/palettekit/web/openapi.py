@@ -10,14 +10,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .._version import __version__
 from ..options import option_specs
-from .fields import DEFAULT_FORMAT, RENDER_SIZES
+from .fields import DEFAULT_FORMAT, RENDER_SIZES, served_formats
 from .settings import Settings
 from .status import ERROR_STATUSES
 
 __all__ = [
     "PALETTE_SCHEMA",
+    "config_body",
     "error_responses",
+    "palette_response_content",
     "option_schemas",
     "request_body",
     "route_field_schemas",
@@ -62,6 +65,50 @@ def option_schemas(settings: Settings) -> dict[str, dict[str, Any]]:
     return schemas
 
 
+def config_body(settings: Settings) -> dict[str, Any]:
+    """The answer of ``GET /api/config``: what a client (the web page) needs to build its form.
+
+    Returns
+    -------
+    dict
+        ``version``; ``defaults`` (the server's default of every web option);
+        ``limits`` (upload bytes, image and working pixels, ``max_k``, the
+        render width, the time limits); ``allow_private_urls``; ``options``,
+        the OpenAPI schema of every web option (:func:`option_schemas`: its
+        type, ``enum`` of choices, ``minimum`` and ``maximum`` under the
+        server's caps, default); and ``formats``, every format
+        ``/api/palette`` serves with its ``title``, ``file_suffix`` and
+        ``media_type``, in name order.
+    """
+    from ..formats import FORMATS
+
+    base = settings.base_options().to_dict()
+    return {
+        "version": __version__,
+        "defaults": {name: base[name] for name in settings.client_option_names},
+        "limits": {
+            "max_upload_bytes": settings.max_upload_bytes,
+            "max_image_pixels": settings.max_image_pixels,
+            "max_k": settings.max_k,
+            "max_work_pixels": settings.max_work_pixels,
+            "max_render_width": settings.max_render_width,
+            "request_timeout": settings.request_timeout,
+            "fetch_timeout": settings.fetch_timeout,
+        },
+        "allow_private_urls": settings.allow_private_urls,
+        "options": option_schemas(settings),
+        "formats": [
+            {
+                "name": name,
+                "title": FORMATS[name].title,
+                "file_suffix": FORMATS[name].file_suffix,
+                "media_type": FORMATS[name].media_type,
+            }
+            for name in served_formats()
+        ],
+    }
+
+
 def route_field_schemas(settings: Settings, route: str) -> dict[str, dict[str, Any]]:
     """OpenAPI schema of the fields ``route`` takes beside the image and the options.
 
@@ -73,6 +120,7 @@ def route_field_schemas(settings: Settings, route: str) -> dict[str, dict[str, A
         return {
             "format": {
                 "type": "string",
+                "enum": list(served_formats()),
                 "default": DEFAULT_FORMAT,
                 "example": "css",
                 "description": f"{DEFAULT_FORMAT} (default), css, gpl, csv, "
@@ -141,6 +189,19 @@ def error_responses() -> dict[int | str, Any]:
         }
         for status, text in ERROR_STATUSES.items()
     }
+
+
+def palette_response_content() -> dict[str, Any]:
+    """The ``content`` of ``/api/palette``'s answer: every media type of a served format
+    (:func:`~palettekit.web.fields.served_formats`), without parameters; JSON with
+    :data:`PALETTE_SCHEMA`."""
+    from ..formats import FORMATS
+
+    content: dict[str, Any] = {"application/json": {"schema": PALETTE_SCHEMA}}
+    for name in served_formats():
+        media_type = FORMATS[name].media_type.split(";")[0].strip()
+        content.setdefault(media_type, {})
+    return content
 
 
 PALETTE_SCHEMA = {

@@ -7,17 +7,116 @@ FastAPI is imported).
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
+from typing import Any
 
 from ..errors import OptionsError
-from ..options import Options, web_option_names
+from ..options import Options, OptionSpec, web_option_names
 
-__all__ = ["Settings", "CLIENT_OPTION_NAMES", "MIB"]
+__all__ = ["Settings", "SettingSpec", "setting", "setting_specs", "CLIENT_OPTION_NAMES", "MIB"]
 
 MIB = 1024 * 1024
 
 CLIENT_OPTION_NAMES = web_option_names(Options)
 """Options a request may set (``web=True`` in their spec); the byte, pixel, frame and
 time limits stay the server's."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SettingSpec(OptionSpec):
+    """How one :class:`Settings` field is offered: an :class:`~palettekit.options.OptionSpec`
+    (its ``palettekit serve`` flag, parser, placeholder, help and bounds) plus the request
+    options it caps.
+
+    Attributes
+    ----------
+    caps : tuple of str
+        Names of the :class:`~palettekit.options.Options` fields whose value
+        a request may set at most to this setting (``max_k`` caps ``k`` and
+        ``max_k``); see :meth:`Settings.option_caps`.
+    """
+
+    caps: tuple[str, ...] = ()
+
+
+_SPEC_KEY = "palettekit"
+
+
+def setting(default: Any, spec: SettingSpec) -> Any:
+    """A dataclass field of :class:`Settings` with its :class:`SettingSpec`."""
+    return dataclasses.field(default=default, metadata={_SPEC_KEY: spec})
+
+
+def setting_specs(cls: type[Settings] | None = None) -> dict[str, tuple[Any, SettingSpec]]:
+    """Every field of ``cls`` (default :class:`Settings`) but ``options``, with its default
+    and spec, in order.
+
+    A field declared without a spec gets a plain one: ``--field-name``, its
+    default in the help, its value checked by the type of the default.
+    """
+    out: dict[str, tuple[Any, SettingSpec]] = {}
+    for f in dataclasses.fields(cls or Settings):
+        if f.name == "options":
+            continue
+        spec = f.metadata.get(_SPEC_KEY)
+        if spec is None:
+            text = f"Settings.{f.name} (default {f.default!r})"
+            spec = SettingSpec(help=text.replace("%", "%%").replace("{", "{{").replace("}", "}}"))
+        out[f.name] = (f.default, spec)
+    return out
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _positive_int(name: str, value: object, spec: OptionSpec) -> int:
+    if not _is_int(value) or int(value) < 1:  # type: ignore[call-overload]
+        raise OptionsError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def _count(name: str, value: object, spec: OptionSpec) -> int:
+    if not _is_int(value) or int(value) < 0:  # type: ignore[call-overload]
+        raise OptionsError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def _port(name: str, value: object, spec: OptionSpec) -> int:
+    if not _is_int(value) or not 0 <= int(value) <= 65535:  # type: ignore[call-overload]
+        raise OptionsError(f"{name} must be between 0 (any free port) and 65535, got {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def _seconds(name: str, value: object, spec: OptionSpec) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(float(value))
+        or not float(value) > 0
+    ):
+        raise OptionsError(f"{name} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def parse_mib(text: str) -> int:
+    """A size in MiB (``"20"``, ``"0.5"``) as bytes, at least 1; ValueError unless > 0."""
+    mib = float(text.strip())
+    if not mib > 0 or not math.isfinite(mib):
+        raise ValueError(f"not a size in MiB: {text!r}")
+    return max(1, int(mib * MIB))
+
+
+def _positive(help: str, *, metavar: str = "N", caps: tuple[str, ...] = (), **kw: Any) -> Any:
+    """The spec of a positive integer setting."""
+    return SettingSpec(
+        help=help, metavar=metavar, check=_positive_int, schema={"minimum": 1}, caps=caps, **kw
+    )
+
+
+def _timeout(help: str) -> Any:
+    return SettingSpec(help=help, metavar="SECONDS", check=_seconds, schema={"minimum": 0})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,64 +178,122 @@ class Settings:
         lowered to them (:meth:`base_options`).
     """
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    allow_private_urls: bool = False
-    max_upload_bytes: int = 20 * MIB
-    max_image_pixels: int = 50_000_000
-    max_work_pixels: int = 1_000_000
-    max_k: int = 64
-    max_n_init: int = 32
-    max_max_iter: int = 1000
-    max_render_width: int = 4096
-    workers: int = 2
-    queue_size: int = 8
-    fetch_workers: int = 8
-    request_timeout: float = 30.0
-    fetch_timeout: float = 10.0
-    limit_concurrency: int = 128
-    uploads_in_flight: int = 8
-    header_timeout: float = 5.0
-    max_connections: int = 1000
+    host: str = setting(
+        "127.0.0.1", SettingSpec(help="address to bind (default: {default})", metavar="HOST")
+    )
+    port: int = setting(
+        8000,
+        SettingSpec(
+            help="port; 0 picks a free one (default: {default})",
+            metavar="PORT",
+            check=_port,
+            schema={"minimum": 0, "maximum": 65535},
+        ),
+    )
+    allow_private_urls: bool = setting(
+        False,
+        SettingSpec(
+            help="let URL inputs reach loopback, private and link-local addresses (intranet use)"
+        ),
+    )
+    max_upload_bytes: int = setting(
+        20 * MIB,
+        _positive(
+            "largest image, uploaded or fetched from a URL, in MiB (default: {default_mib:g})",
+            metavar="MB",
+            flags=("--max-upload-mb",),
+            parse=parse_mib,
+        ),
+    )
+    max_image_pixels: int = setting(
+        50_000_000,
+        _positive("refuse images whose header declares more pixels (default: {default})"),
+    )
+    max_work_pixels: int = setting(
+        1_000_000,
+        _positive(
+            "largest working size (max_pixels) a request may ask for (default: {default})",
+            caps=("max_pixels",),
+        ),
+    )
+    max_k: int = setting(
+        64,
+        _positive(
+            "largest k, and largest max_k, a request may ask for (default: {default}); "
+            "--max-k below is the default max_k of k=auto, as in extract",
+            metavar="K",
+            flags=("--k-limit",),
+            caps=("k", "max_k"),
+        ),
+    )
+    max_n_init: int = setting(
+        32, _positive("largest n_init a request may ask for (default: {default})", caps=("n_init",))
+    )
+    max_max_iter: int = setting(
+        1000,
+        _positive(
+            "largest max_iter a request may ask for (default: {default})",
+            flags=("--max-iter-limit",),
+            caps=("max_iter",),
+        ),
+    )
+    max_render_width: int = setting(
+        4096,
+        _positive("largest width or height of a rendered bar or figure (default: {default})"),
+    )
+    workers: int = setting(
+        2, _positive("clustering threads (default: {default})", metavar="WORKERS")
+    )
+    queue_size: int = setting(
+        8,
+        SettingSpec(
+            help="requests that may wait for a worker before new ones get 503 (default: {default})",
+            metavar="QUEUE_SIZE",
+            check=_count,
+            schema={"minimum": 0},
+        ),
+    )
+    fetch_workers: int = setting(
+        8, _positive("URL downloads at once; beyond, 503 (default: {default})")
+    )
+    request_timeout: float = setting(
+        30.0,
+        _timeout("time limit of a whole request: upload, download, work (default: {default:g})"),
+    )
+    fetch_timeout: float = setting(
+        10.0, _timeout("time limit for downloading a URL input (default: {default:g})")
+    )
+    header_timeout: float = setting(
+        5.0,
+        _timeout(
+            "close a connection that has not sent a complete request head within this "
+            "time (default: {default:g})"
+        ),
+    )
+    max_connections: int = setting(
+        1000,
+        _positive(
+            "open connections at most; beyond it the longest-idle one is closed "
+            "(default: {default})"
+        ),
+    )
+    limit_concurrency: int = setting(
+        128,
+        _positive("requests in progress at once before new ones get 503 (default: {default})"),
+    )
+    uploads_in_flight: int = setting(
+        8,
+        _positive(
+            "request bodies held at once, in uploads of the largest size; beyond, 503 "
+            "(default: {default})"
+        ),
+    )
     options: Options = dataclasses.field(default_factory=Options)
 
     def __post_init__(self) -> None:
-        positive_ints = (
-            "max_upload_bytes",
-            "max_image_pixels",
-            "max_work_pixels",
-            "max_k",
-            "max_n_init",
-            "max_max_iter",
-            "max_render_width",
-            "workers",
-            "fetch_workers",
-            "limit_concurrency",
-            "max_connections",
-            "uploads_in_flight",
-        )
-        for name in positive_ints:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise OptionsError(f"{name} must be a positive integer, got {value!r}")
-        if (
-            isinstance(self.port, bool)
-            or not isinstance(self.port, int)
-            or not 0 <= self.port <= 65535
-        ):
-            raise OptionsError(
-                f"port must be between 0 (any free port) and 65535, got {self.port!r}"
-            )
-        if (
-            isinstance(self.queue_size, bool)
-            or not isinstance(self.queue_size, int)
-            or self.queue_size < 0
-        ):
-            raise OptionsError(f"queue_size must be an integer >= 0, got {self.queue_size!r}")
-        for name in ("request_timeout", "fetch_timeout", "header_timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise OptionsError(f"{name} must be a positive number of seconds, got {value!r}")
+        # Each field is checked by its spec, as Options checks its fields.
+        for name, (default, spec) in setting_specs(type(self)).items():
+            object.__setattr__(self, name, spec.validate(name, getattr(self, name), default))
         if not isinstance(self.options, Options):
             raise OptionsError(f"options must be an Options, got {type(self.options).__name__}")
         # A default above a cap would make every request fail with 400, even one
@@ -157,14 +314,13 @@ class Settings:
 
     def option_caps(self) -> dict[str, int]:
         """The largest value a request may give each capped option (below the options' own
-        bounds): ``k`` and ``max_k`` up to ``max_k``, ``n_init``, ``max_iter``, and
+        bounds), from the fields' ``caps``: ``k`` and ``max_k`` up to ``max_k``,
+        ``n_init`` up to ``max_n_init``, ``max_iter`` up to ``max_max_iter``, and
         ``max_pixels`` up to ``max_work_pixels``."""
         return {
-            "k": self.max_k,
-            "max_k": self.max_k,
-            "n_init": self.max_n_init,
-            "max_iter": self.max_max_iter,
-            "max_pixels": self.max_work_pixels,
+            option: getattr(self, name)
+            for name, (_, spec) in setting_specs(type(self)).items()
+            for option in spec.caps
         }
 
     def base_options(self) -> Options:

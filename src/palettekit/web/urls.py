@@ -10,16 +10,32 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import urllib.parse
 from collections.abc import Callable
 
-from ..errors import ApiError
+from ..errors import AddressRefusedError, ApiError
 from ..fetch import address_refusal, block_private_addresses
 
 __all__ = ["IPAddress", "address_refusal", "make_address_check", "check_url"]
 
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+log = logging.getLogger("palettekit.web")
+
+VISITOR_NOTE = "this server fetches images from public addresses only"
+"""What a refused URL's message tells the visitor (no server flag: that is the operator's)."""
+
+_OPERATOR_NOTE = (
+    "refused a URL input: %s; start the server with --allow-private-urls to fetch "
+    "from intranet addresses"
+)
+
+
+def _tell_the_operator(message: str) -> None:
+    """The server's log says which flag would allow the refused URL."""
+    log.info(_OPERATOR_NOTE, message)
 
 
 def make_address_check(allow_private: bool) -> Callable[[IPAddress], None] | None:
@@ -31,7 +47,16 @@ def make_address_check(allow_private: bool) -> Callable[[IPAddress], None] | Non
     """
     if allow_private:
         return None
-    return block_private_addresses("start the server with --allow-private-urls for intranet use")
+    check = block_private_addresses(VISITOR_NOTE)
+
+    def check_address(address: IPAddress) -> None:
+        try:
+            check(address)
+        except AddressRefusedError as exc:
+            _tell_the_operator(str(exc))
+            raise
+
+    return check_address
 
 
 def check_url(url: object, allow_private: bool) -> str:
@@ -70,10 +95,7 @@ def check_url(url: object, allow_private: bool) -> str:
         if literal is not None:
             reason = address_refusal(literal)
             if reason is not None:
-                raise ApiError(
-                    400,
-                    "url_refused",
-                    f"refused to connect to {literal}: {reason} address "
-                    "(start the server with --allow-private-urls for intranet use)",
-                )
+                message = f"refused to connect to {literal}: {reason} address ({VISITOR_NOTE})"
+                _tell_the_operator(message)
+                raise ApiError(400, "url_refused", message)
     return url

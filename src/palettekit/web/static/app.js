@@ -21,16 +21,17 @@
     k: $("#k"),
     kAuto: $("#k-auto"),
     kOutput: $("#k-output"),
+    kHelp: $("#k-help"),
     excludeBackground: $("#exclude-background"),
-    kindPalette: $("#kind-palette"),
-    kindTheme: $("#kind-theme"),
+    kindChoices: $("#kind-choices"),
     resultTitle: $("#result-title"),
     sort: $("#sort"),
     space: $("#space"),
     swatches: $("#swatches"),
     emptyNote: $("#empty-note"),
     downloads: $("#downloads"),
-    downloadButtons: Array.from(document.querySelectorAll("[data-download]")),
+    downloadRow: $("#download-row"),
+    downloadButtons: [],
     pasteKey: $("#paste-key"),
     toast: $("#toast"),
   };
@@ -44,12 +45,97 @@
     debounce: null,
     generation: 0,
     maxUploadBytes: null, // the server's upload limit, from /api/config
+    maxRenderWidth: 4096, // the server's largest rendered image side, from /api/config
+    formats: {},         // the served export formats by name, from /api/config
+    config: null,        // a promise of GET /api/config, which builds the form
   };
+
+  // ------------------------------------------------------------------ the form, from /api/config
+
+  // Words for the choices the server lists; a choice without one shows as it is.
+  const CHOICE_LABELS = {
+    kind: { palette: "Palette", theme: "Theme" },
+    sort: { share: "Largest share first", lightness: "Lightest first", hue: "By hue" },
+    space: { oklab: "Oklab (perceptual)", cielab: "CIELAB", srgb: "sRGB" },
+  };
+
+  function choiceLabel(field, value) {
+    return (CHOICE_LABELS[field] && CHOICE_LABELS[field][value]) || value;
+  }
+
+  // The integer bounds of an option's schema (the numeric branch of a oneOf).
+  function bounds(schema) {
+    const numeric = (schema.oneOf || [schema]).find((part) => "minimum" in part || "maximum" in part) || {};
+    return { min: numeric.minimum, max: numeric.maximum };
+  }
+
+  function buildForm(config) {
+    const options = config.options || {};
+    const defaults = config.defaults || {};
+
+    const kinds = (options.kind && options.kind.enum) || ["palette"];
+    els.kindChoices.replaceChildren(...kinds.map((value) => {
+      const label = document.createElement("label");
+      label.className = "segment";
+      const radio = document.createElement("input");
+      Object.assign(radio, { type: "radio", name: "kind", id: `kind-${value}`, value });
+      radio.setAttribute("aria-describedby", "kind-help");
+      radio.checked = value === (defaults.kind || kinds[0]);
+      radio.addEventListener("change", () => { showKind(); scheduleRefresh(0); });
+      const text = document.createElement("span");
+      text.textContent = choiceLabel("kind", value);
+      label.append(radio, text);
+      return label;
+    }));
+    els.kindChoices.style.gridTemplateColumns = `repeat(${kinds.length}, 1fr)`;
+
+    for (const [field, select] of [["sort", els.sort], ["space", els.space]]) {
+      const values = (options[field] && options[field].enum) || [];
+      select.replaceChildren(...values.map((value) => new Option(choiceLabel(field, value), value)));
+      if (defaults[field]) select.value = defaults[field];
+    }
+
+    const k = bounds(options.k || {});
+    els.k.min = String(k.min || 1);
+    els.k.max = String(k.max || 16);
+    els.kHelp.textContent = `Number of colors, from ${els.k.min} to ${els.k.max}`;
+    const auto = defaults.k === "auto";
+    els.k.value = String(auto ? Math.min(defaults.max_k || 5, Number(els.k.max)) : defaults.k || 5);
+    els.kAuto.checked = auto;
+    els.k.disabled = auto;
+    els.kOutput.textContent = els.k.value;
+    els.excludeBackground.checked = Boolean(defaults.exclude_background);
+
+    buildDownloads(config.formats || []);
+    showKind();
+    els.optionsForm.setAttribute("aria-busy", "false");
+  }
+
+  // One button per export format the server serves, then the figure.
+  function buildDownloads(formats) {
+    state.formats = Object.fromEntries(formats.map((format) => [format.name, format]));
+    const buttons = formats.map((format) => downloadButton(format.name, format.title));
+    buttons.push(downloadButton("figure", "Figure PNG"));
+    els.downloadRow.replaceChildren(...buttons);
+    els.downloadButtons = buttons;
+    setDownloadsEnabled(Boolean(state.paletteText));
+  }
+
+  function downloadButton(name, title) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-small";
+    button.dataset.download = name;
+    button.textContent = title;
+    button.addEventListener("click", () => download(name, button));
+    return button;
+  }
 
   // ------------------------------------------------------------------ requests
 
   function selectedKind() {
-    return els.kindTheme.checked ? "theme" : "palette";
+    const checked = els.kindChoices.querySelector("input[name=kind]:checked");
+    return checked ? checked.value : "palette";
   }
 
   function showKind() {
@@ -64,7 +150,8 @@
     const common = { kind, sort: els.sort.value };
     if (kind === "palette") common.space = els.space.value;
     if (els.excludeBackground.checked) common.exclude_background = true;
-    if (els.kAuto.checked) return { k: "auto", max_k: 16, ...common };
+    // "Choose for me" leaves max_k to the server's default, as the CLI does.
+    if (els.kAuto.checked) return { k: "auto", ...common };
     return { k: Number(els.k.value), ...common };
   }
 
@@ -109,6 +196,7 @@
 
   async function refresh() {
     if (!state.source) return;
+    await state.config;
     if (state.controller) state.controller.abort();
     const controller = new AbortController();
     state.controller = controller;
@@ -126,7 +214,11 @@
       state.palette = JSON.parse(text);
       render(state.palette);
       setDownloadsEnabled(true);
-      if (els.kAuto.checked) els.kOutput.textContent = String(state.palette.colors.length);
+      if (els.kAuto.checked) {
+        // The slider (greyed out) shows the k that was chosen, as the badge does.
+        els.k.value = String(state.palette.colors.length);
+        els.kOutput.textContent = els.k.value;
+      }
       const ms = Math.round(performance.now() - started);
       setStatus(`${state.palette.colors.length} colors in ${ms} ms.`);
     } catch (error) {
@@ -145,7 +237,7 @@
 
   // ------------------------------------------------------------------ rendering
 
-  // The share as palettekit.export.format_share writes it (CLI, text export):
+  // The share as palettekit.text.format_share writes it (CLI, text export):
   // one decimal, and a non-zero share never shows as 0.0% or 100.0%.
   function formatShare(share) {
     const text = (share * 100).toFixed(1);
@@ -206,11 +298,13 @@
         hex.textContent = color.hex;
         const detail = document.createElement("span");
         detail.className = "swatch-detail";
-        // The name people use, its family (the two always agree), and the
-        // nearest CSS named color for CSS users.
-        detail.textContent = `rgb(${color.rgb.join(", ")}) · ${color.name}` +
-          (color.family ? ` · ${color.family}` : "") +
-          (color.css_name && color.css_name !== color.name ? ` · CSS ${color.css_name}` : "");
+        // The name people use; its family and the nearest CSS named color
+        // only where they say something the name does not ("dark grey", not
+        // "dark grey · gray · CSS darkgray").
+        detail.textContent = [`rgb(${color.rgb.join(", ")})`, color.name]
+          .concat(addsToName(color.name, color.family) ? [color.family] : [])
+          .concat(addsToName(color.name, color.css_name) ? [`CSS ${color.css_name}`] : [])
+          .join(" · ");
         text.append(hex, detail);
 
         const share = document.createElement("span");
@@ -234,6 +328,13 @@
     els.chooseButton.textContent = "Choose another image";
     els.emptyNote.hidden = true;
     els.downloads.hidden = false;
+  }
+
+  // Whether ``word`` says something ``name`` does not: not empty, and not in the
+  // name once case, spaces and the grey/gray spelling are set aside.
+  function addsToName(name, word) {
+    const plain = (text) => String(text || "").toLowerCase().replace(/grey/g, "gray").replace(/[\s-]+/g, "");
+    return Boolean(word) && !plain(name).includes(plain(word));
   }
 
   // For an image address, the page shows the copy the server fetched, so the
@@ -365,16 +466,29 @@
     return name.replace(/\.[A-Za-z0-9]{1,5}$/, "").replace(/[^\w.-]+/g, "_").slice(0, 60) || "palette";
   }
 
-  // Export formats served by POST /api/palette?format=..., and their file names.
-  const EXPORT_FILES = {
-    css: "palette.css",
-    gpl: "palette.gpl",
-    ase: "palette.ase",
-    svg: "swatches.svg",
-    tailwind: "tailwind-colors.json",
-    "css-gradient": "placeholder.css",
-    roles: "theme-roles.json",
-  };
+  // The figure as large as the image's aspect allows at 1200 px wide (the
+  // renderer's width is the longest side), within the server's limit.
+  function figureFields() {
+    const [width, height] = imageSize();
+    const tall = width > 0 && height > width ? height / width : 1;
+    const side = Math.min(Math.ceil(1200 * tall), state.maxRenderWidth);
+    return { width: side, bar_height: 144 };
+  }
+
+  // The image's upright size: as the browser shows it, else as the server read it.
+  function imageSize() {
+    if (els.preview.naturalWidth > 0) return [els.preview.naturalWidth, els.preview.naturalHeight];
+    const size = state.palette && state.palette.meta && state.palette.meta.original_size;
+    return Array.isArray(size) ? size : [0, 0];
+  }
+
+  // A download's file name: the image's name, then what it holds ("palette"
+  // where the suffix says the format), then the format's suffix.
+  function downloadName(name, format) {
+    const suffix = format.file_suffix || "";
+    const what = suffix === `.${format.name}` ? "palette" : format.name;
+    return `${name}-${what}${suffix}`;
+  }
 
   async function download(kind, button) {
     if (!state.source || !state.paletteText || button.disabled) return;
@@ -384,15 +498,15 @@
     try {
       if (kind === "json") {
         saveBlob(new Blob([state.paletteText], { type: "application/json" }), `${name}-palette.json`);
-      } else if (kind in EXPORT_FILES) {
-        const response = await post("/api/palette", { format: kind });
-        saveBlob(await response.blob(), `${name}-${EXPORT_FILES[kind]}`);
-      } else if (kind === "bar") {
+      } else if (kind === "png") {
         const response = await post("/api/bar.png", { width: 1200, height: 160 });
         saveBlob(await response.blob(), `${name}-bar.png`);
       } else if (kind === "figure") {
-        const response = await post("/api/figure.png", {});
+        const response = await post("/api/figure.png", figureFields());
         saveBlob(await response.blob(), `${name}-figure.png`);
+      } else if (kind in state.formats) {
+        const response = await post("/api/palette", { format: kind });
+        saveBlob(await response.blob(), downloadName(name, state.formats[kind]));
       }
     } catch (error) {
       showError(error.message);
@@ -523,9 +637,6 @@
     if (!els.kAuto.checked) els.kOutput.textContent = els.k.value;
     scheduleRefresh(0);
   });
-  for (const radio of [els.kindPalette, els.kindTheme]) {
-    radio.addEventListener("change", () => { showKind(); scheduleRefresh(0); });
-  }
   els.sort.addEventListener("change", () => scheduleRefresh(0));
   els.space.addEventListener("change", () => scheduleRefresh(0));
   els.excludeBackground.addEventListener("change", () => scheduleRefresh(0));
@@ -534,25 +645,20 @@
     if (els.preview.getAttribute("src")) els.preview.alt = "The browser could not show this image.";
   });
 
-  for (const button of document.querySelectorAll("[data-download]")) {
-    button.addEventListener("click", () => download(button.dataset.download, button));
-  }
 
   if (els.pasteKey && /Mac|iPhone|iPad/.test(navigator.platform || "")) els.pasteKey.textContent = "⌘";
 
-  els.kOutput.textContent = els.k.value;
-  showKind();
-  fetch("/api/config")
-    .then((response) => (response.ok ? response.json() : null))
-    .then((config) => {
-      if (config && config.limits && config.limits.max_upload_bytes) state.maxUploadBytes = config.limits.max_upload_bytes;
-      if (!config || !config.defaults || state.source) return;
-      const defaults = config.defaults;
-      if (defaults.k >= 1 && defaults.k <= 16) { els.k.value = String(defaults.k); els.kOutput.textContent = els.k.value; }
-      if (defaults.sort) els.sort.value = defaults.sort;
-      if (defaults.space) els.space.value = defaults.space;
-      if (defaults.kind === "theme") els.kindTheme.checked = true;
-      showKind();
+  state.config = fetch("/api/config")
+    .then((response) => {
+      if (!response.ok) throw new Error(`The server answered ${response.status}.`);
+      return response.json();
     })
-    .catch(() => { /* defaults in the page stay */ });
+    .then((config) => {
+      if (config.limits && config.limits.max_upload_bytes) state.maxUploadBytes = config.limits.max_upload_bytes;
+      if (config.limits && config.limits.max_render_width) state.maxRenderWidth = config.limits.max_render_width;
+      buildForm(config);
+    })
+    .catch((error) => {
+      showError(`The settings of this server could not be read (${error.message}); reload the page.`);
+    });
 })();
