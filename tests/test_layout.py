@@ -201,6 +201,7 @@ CROSS_CUTTING = {
     "test_layout.py": "the package's layout (this module)",
     "test_lint.py": "ruff and mypy on the whole tree",
     "test_readme.py": "the README's examples run",
+    "test_release.py": "the release check (tools/release_check.py) and the package metadata",
     "test_smoke.py": "one run through the public API",
     "test_surface.py": "--help, every format, the HTTP API and OpenAPI against golden files",
     "test_memory_bound.py": "peak memory of extract on large images",
