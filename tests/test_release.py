@@ -117,7 +117,7 @@ def test_the_project_metadata_is_complete():
         for url in project["urls"].values()
     )
     assert project["authors"] and project["keywords"]
-    assert project["optional-dependencies"]["plot"] == ["matplotlib>=3.7"]
+    assert project["optional-dependencies"]["plot"] == ["matplotlib>=3.10"]
 
 
 def _wheel(path: Path, files: dict[str, bytes]) -> Path:
