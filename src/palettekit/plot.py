@@ -37,7 +37,7 @@ LABEL_PAD_POINTS = 3.0
 """Free space, in points, kept between a label and the edges of its segment."""
 
 _FIGURE_HEIGHT = 4.0  # inches, of the side-by-side figure
-_BAR_WIDTH = 5.0  # inches, of the bar beside the image
+_BAR_WIDTH = 6.0  # inches, of the bar beside the image
 _NEW_BAR_SIZE = (8.0, 1.6)  # inches, of the figure made when ax is None and image is None
 _DISPLAY_PIXELS = 1_000_000  # the image is decoded at about this size for display
 _MIN_LABEL_POINTS = 7.0  # smaller text is hard to read: the color goes to the legend instead
