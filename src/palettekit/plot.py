@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import OptionsError, require_extra
+from .errors import ExportError, OptionsError, require_extra
 from .options import Options
 from .palette import PaletteLike, as_palette
 from .render import text_color_for
@@ -99,8 +99,6 @@ def plot_palette(
     swatches = list(as_palette(palette))
     total = sum(s.share for s in swatches)
     if not swatches or total <= 0:
-        from .errors import ExportError
-
         raise ExportError("cannot draw a palette whose shares are all 0 (or that has no colors)")
     plt = _pyplot()
     from matplotlib.axes import Axes
