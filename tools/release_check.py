@@ -16,8 +16,9 @@ usage error. Steps:
 4. The wheel installed into a fresh virtual environment (dependencies from the
    package index): the CLI on the sample image, every compiled module imports,
    and ``extract`` gives the same colors as the source tree.
-5. The unpacked sdist: pytest collects as many tests as the checkout, and a
-   few test modules pass.
+5. The unpacked sdist (with the wheel's compiled modules beside its sources,
+   as an in-place build would put them): pytest collects as many tests as the
+   checkout, and a few test modules pass.
 6. ``cibuildwheel --print-build-identifiers --platform linux`` lists the
    wheels pyproject.toml asks for (CPython 3.10-3.13).
 
@@ -367,6 +368,13 @@ def release_check(root: Path, work: Path) -> list[str]:
     with tarfile.open(sdist) as archive:
         archive.extractall(work / "sdist", filter="data")
     (unpacked,) = (work / "sdist").iterdir()
+    # As an in-place build would: the compiled modules, built from these sources
+    # into the wheel, beside the sdist's sources (so the tests of the compiled
+    # pass run, and CI's check that it is built holds).
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if re.fullmatch(r"palettekit/_[^/]*\.(so|pyd)", name):
+                archive.extract(name, unpacked / "src")
     sdist_env = {**env, "PYTHONPATH": str(unpacked / "src")}
     where = run(
         [sys.executable, "-c", "import palettekit; print(palettekit.__file__)"],
