@@ -362,16 +362,17 @@ def _tailwind_scale(own: dict[str, Swatch]) -> dict[str, str]:
 
 
 def _tailwind_shade(anchor: Swatch, lightness: float) -> str:
-    """``anchor`` moved to Oklab ``lightness``: the same hue, its chroma scaled down
-    toward white above it and toward black below it (as mixing with white or black
-    would), then reduced further to the most the sRGB gamut holds at that lightness
-    and hue (lightness and hue kept exact before the rounding to 8 bits)."""
+    """``anchor`` moved to Oklab ``lightness``: the same hue and, toward the middle of
+    the scale, the same chroma; toward white and black the chroma tapers as
+    ``L * (1 - L)`` does (never above the anchor's), as in Tailwind's own scales, and
+    is then reduced to the most the sRGB gamut holds at that lightness and hue
+    (lightness and hue kept exact before the rounding to 8 bits)."""
     from ..colorspace import oklab_to_srgb, oklch_to_oklab, srgb_to_uint8
 
-    if lightness > anchor.lightness:
-        chroma = anchor.chroma * (1.0 - lightness) / max(1.0 - anchor.lightness, 1e-9)
-    else:
-        chroma = anchor.chroma * lightness / max(anchor.lightness, 1e-9)
+    def taper(value: float) -> float:
+        return value * (1.0 - value)
+
+    chroma = anchor.chroma * min(1.0, taper(lightness) / max(taper(anchor.lightness), 1e-9))
 
     def in_gamut(c: float) -> bool:
         srgb = oklab_to_srgb(oklch_to_oklab([lightness, c, anchor.hue]))
@@ -404,7 +405,7 @@ def to_tailwind(palette: Sequence[Swatch]) -> str:
     passes to the next nearest; beyond eleven swatches in a family, keys
     such as "700-1"); the other steps are generated in Oklch from the
     family's swatch nearest in lightness: its hue, the step's lightness, and
-    its chroma tapered toward white and black and kept in the sRGB gamut.
+    its chroma, tapered toward white and black and kept in the sRGB gamut.
     Usable as ``bg-dominant``, ``text-on-dominant``, ``bg-blue``,
     ``bg-blue-50`` to ``bg-blue-950``, ...
 
