@@ -62,7 +62,19 @@ def _imports(module: str) -> set[str]:
     return found
 
 
-GRAPH = {module: _imports(module) for module in MODULES}
+THIN_METHODS = {
+    ("palettekit.palette", "palettekit.formats"): "Palette.save",
+    ("palettekit.palette", "palettekit.plot"): "Palette.plot",
+}
+"""The only imports back up the layers: a method of ``Palette`` that hands the palette
+to the I/O edge doing the work (issue 19 asks for ``palette.save(path)`` and
+``palette.plot()``). Each is a lazy import inside that method, and nowhere else in
+the module (``test_thin_methods_import_only_inside_themselves``)."""
+
+GRAPH = {
+    module: {dep for dep in _imports(module) if (module, dep) not in THIN_METHODS}
+    for module in MODULES
+}
 
 
 def _cycles() -> list[list[str]]:
@@ -110,6 +122,27 @@ def test_the_graph_sees_imports() -> None:
 
 def test_no_import_cycles() -> None:
     assert _cycles() == []
+
+
+def test_thin_methods_import_only_inside_themselves() -> None:
+    for (module, target), method in THIN_METHODS.items():
+        class_name, function_name = method.split(".")
+        tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+        (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name]
+        (function,) = [n for n in cls.body if getattr(n, "name", None) == function_name]
+        inside = {id(node) for node in ast.walk(function)}
+        relative = "." + target.removeprefix("palettekit.")
+        found = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and ("." * node.level + (node.module or "")) in (relative, target)
+        ]
+        assert found, f"{method} no longer imports {target}: drop it from THIN_METHODS"
+        assert all(id(node) in inside for node in found), (
+            f"{module} imports {target} outside {method}"
+        )
+        assert len(function.body) <= 3, f"{method} is no longer a thin method"
 
 
 def test_adapters_never_import_the_cli() -> None:
@@ -197,6 +230,7 @@ CROSS_CUTTING = {
     "test_layout.py": "the package's layout (this module)",
     "test_lint.py": "ruff and mypy on the whole tree",
     "test_readme.py": "the README's examples run",
+    "test_release.py": "the release check (tools/release_check.py) and the package metadata",
     "test_smoke.py": "one run through the public API",
     "test_surface.py": "--help, every format, the HTTP API and OpenAPI against golden files",
     "test_memory_bound.py": "peak memory of extract on large images",

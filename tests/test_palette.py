@@ -383,3 +383,35 @@ def test_nearest_css_name_of_a_near_color():
     found, distances = nearest_css_names(srgb_to_oklab(np.array([[250, 5, 3], [1, 1, 2]]) / 255))
     assert found == ["red", "black"]
     assert np.all(distances > 0) and np.all(distances < 0.1)
+
+
+# --- conveniences: to_numpy, save -------------------------------------------------------
+
+
+def test_to_numpy_is_the_colors_as_k_by_3_uint8():
+    palette = make_palette()
+    array = palette.to_numpy()
+    assert array.shape == (len(ALL), 3) and array.dtype == np.uint8
+    assert array.tolist() == [list(s.rgb) for s in ALL]
+    array[0] = 0  # a copy: the palette stays as it was
+    assert palette.to_numpy()[0].tolist() == [255, 0, 0]
+    empty = Palette([]).to_numpy()
+    assert empty.shape == (0, 3) and empty.dtype == np.uint8
+
+
+def test_save_writes_the_format_of_the_suffix_atomically(tmp_path):
+    from palettekit import ExportError, export
+
+    palette = make_palette()
+    assert palette.save(tmp_path / "p.gpl") == "gpl"
+    assert (tmp_path / "p.gpl").read_text(encoding="utf-8") == export.to_gpl(palette)
+    assert palette.save(str(tmp_path / "p.json")) == "json"
+    assert json.loads((tmp_path / "p.json").read_text(encoding="utf-8")) == palette.to_dict()
+    assert palette.save(tmp_path / "theme.txt", "tailwind") == "tailwind"
+    assert palette.save(tmp_path / "bar.png", width=40, height=8) == "png"
+    assert (tmp_path / "bar.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ExportError):
+        palette.save(tmp_path / "p.unknown")
+    with pytest.raises(OSError):
+        palette.save(tmp_path / "missing" / "p.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bar.png", "p.gpl", "p.json", "theme.txt"]

@@ -38,6 +38,32 @@ PUBLIC_NAMES = sorted(
 )
 
 
+PALETTE_MEMBERS = sorted(
+    [
+        "hex",
+        "meta",
+        "plot",
+        "rgb",
+        "save",
+        "shares",
+        "sorted",
+        "swatches",
+        "to_dict",
+        "to_numpy",
+    ]
+)
+"""Public methods and properties of Palette, beside the Sequence ones (count, index)."""
+
+
+def test_palette_members_are_exactly_the_pinned_list():
+    members = {
+        name
+        for name in dir(palettekit.Palette)
+        if not name.startswith("_") and name not in ("count", "index")
+    }
+    assert sorted(members) == PALETTE_MEMBERS
+
+
 def test_all_is_exactly_the_pinned_list():
     # Adding a public name is a deliberate act: add it here too.
     assert sorted(palettekit.__all__) == PUBLIC_NAMES

@@ -198,7 +198,8 @@ def test_labels_are_drawn_inside_their_swatch_in_a_readable_color(width, height)
         ]
     )
     plain = np.asarray(palette_bar(palette, width, height)).astype(int)
-    labelled = np.asarray(palette_bar(palette, width, height, labels=True)).astype(int)
+    # the bar itself: what follows under it is the legend of unlabelled swatches
+    labelled = np.asarray(palette_bar(palette, width, height, labels=True))[:height].astype(int)
     changed = (plain != labelled).any(axis=2)
     x = 0
     labelled_count = 0
@@ -220,10 +221,16 @@ def test_labels_are_drawn_inside_their_swatch_in_a_readable_color(width, height)
 def test_labels_skip_swatches_too_narrow_for_their_code():
     palette = Palette([swatch((20, 30, 60), 0.9), swatch((240, 230, 200), 0.1)])
     plain = np.asarray(palette_bar(palette, 300, 50))
-    labelled = np.asarray(palette_bar(palette, 300, 50, labels=True))
+    with_legend = np.asarray(palette_bar(palette, 300, 50, labels=True))
+    labelled = with_legend[:50]
     changed = (plain != labelled).any(axis=2)
     assert changed[:, :270].any()
     assert not changed[:, 270:].any()  # 30 px is too narrow for "#f0e6c8"
+    # ... so it is listed in a legend under the bar: its chip in its color
+    legend = with_legend[50:]
+    assert legend.shape[0] >= 11
+    assert (legend == (240, 230, 200)).all(axis=2).sum() >= 25
+    assert not (legend == (20, 30, 60)).all(axis=2).any()  # the labelled one is not listed
 
 
 def test_tall_bar_shows_share_under_code():
@@ -239,12 +246,21 @@ def test_tall_bar_shows_share_under_code():
     assert len(np.flatnonzero(np.diff(low_rows.astype(int)) == 1)) == 1
 
 
-def test_labels_on_a_tiny_bar_are_left_out():
+def test_labels_on_a_tiny_bar_are_left_out_and_every_color_goes_to_the_legend():
     palette = sample_palette()
-    assert np.array_equal(
-        np.asarray(palette_bar(palette, 300, 8, labels=True)),
-        np.asarray(palette_bar(palette, 300, 8)),
-    )
+    labelled = np.asarray(palette_bar(palette, 300, 8, labels=True))
+    assert np.array_equal(labelled[:8], np.asarray(palette_bar(palette, 300, 8)))
+    legend = labelled[8:]
+    for color in palette:  # a chip of every color
+        assert (legend == color.rgb).all(axis=2).sum() >= 25, color.hex
+
+
+def test_a_labelled_bar_with_every_code_on_it_has_no_legend():
+    palette = Palette([swatch((20, 30, 60), 0.5), swatch((240, 230, 200), 0.5)])
+    assert palette_bar(palette, 300, 50, labels=True).size == (300, 50)
+    twelve = Palette([swatch((i * 20, 100, 200 - i * 15), 1 / 12) for i in range(12)])
+    width, height = palette_bar(twelve, 300, 50, labels=True).size
+    assert width == 300 and height > 50
 
 
 # --- bar errors ----------------------------------------------------------------------
@@ -271,10 +287,10 @@ def test_bar_option_errors(kwargs, needle):
 
 
 def test_numpy_sizes_are_accepted():
-    assert palette_bar(sample_palette(), np.int64(40), np.int32(4), labels=np.bool_(True)).size == (
-        40,
-        4,
-    )
+    bar = palette_bar(sample_palette(), np.int64(40), np.int32(4), labels=np.bool_(True))
+    # labels on: a 4 px bar has no room for codes, so a legend under it lists them
+    assert bar.size[0] == 40 and bar.size[1] > 4
+    assert np.array_equal(np.asarray(bar)[:4], np.asarray(palette_bar(sample_palette(), 40, 4)))
 
 
 def test_largest_allowed_area():

@@ -7,13 +7,18 @@ formats in :mod:`palettekit.formats`.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from .errors import ExportError, OptionsError
 from .options import SORTS
 from .text import one_line
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "Swatch",
@@ -295,6 +300,71 @@ class Palette(Sequence[Swatch]):
     def shares(self) -> list[float]:
         """Shares of the swatches, in order; they sum to 1."""
         return [s.share for s in self._swatches]
+
+    def to_numpy(self) -> npt.NDArray[np.uint8]:
+        """The colors as an array, in order.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (k, 3), dtype uint8, sRGB in [0, 255]; (0, 3) for an empty
+            palette. A new array each call.
+        """
+        import numpy as np
+
+        return np.array(self.rgb, dtype=np.uint8).reshape(-1, 3)
+
+    def save(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> str:
+        """Write the palette to a file in any registered export format, atomically.
+
+        A thin method over :func:`palettekit.export.save`: the format follows
+        the file's suffix (``.json``, ``.csv``, ``.gpl``, ``.css``, ``.ase``,
+        ``.svg``, ``.png``, ...) unless ``format`` names one (``"tailwind"``);
+        ``options`` go to the format's writer (``width=``, ``labels=`` for
+        ``png``). The file appears whole or not at all.
+
+        Returns
+        -------
+        str
+            The name of the format written.
+
+        Raises
+        ------
+        ExportError
+            Unknown format or suffix (nothing is written).
+        OptionsError
+            A bad option for the format (nothing is written).
+        OSError
+            The file cannot be written.
+        """
+        from .formats import save
+
+        return save(self, path, format, **options)
+
+    def plot(self, ax: Any = None, *, image: Any = None, labels: bool = True) -> Any:
+        """Draw the proportional bar with matplotlib (``palettekit[plot]``), in a notebook or not.
+
+        A thin method over :func:`palettekit.plot.plot_palette`: the bar on
+        ``ax`` (a new figure when None), each color as wide as its share and
+        labelled with its hex code and share where that fits (the others in a
+        legend under the bar); with ``image=`` (any source :func:`palettekit.extract`
+        accepts), a new figure with the image and its bar side by side.
+
+        Returns
+        -------
+        matplotlib.axes.Axes or matplotlib.figure.Figure
+            The bar's Axes; with ``image``, the Figure.
+
+        Raises
+        ------
+        MissingExtraError
+            matplotlib is not installed.
+        OptionsError
+            ``ax`` and ``image`` together, or ``ax`` not an Axes.
+        """
+        from .plot import plot_palette
+
+        return plot_palette(self, ax, image=image, labels=labels)
 
     def sorted(self, by: str = "share") -> Palette:
         """A copy sorted by "share" (largest first), "lightness" (lightest

@@ -284,17 +284,19 @@ def palette_bar(
         The font size follows the height (a 72 px bar uses 20 px text) and
         shrinks by up to 30% to fit more swatches; a bar tall enough (about
         45 px and up) also shows each share under its code. A swatch too
-        narrow for that size gets its code in 11 px text if that fits, and
-        stays unlabelled otherwise (:func:`figure` then lists it in a
-        legend under the bar).
+        narrow for that size gets its code in 11 px text if that fits;
+        the swatches left without their code are listed in a legend under
+        the bar (a chip, the hex code and the share of each, on white, as
+        in :func:`figure`), so every color of a labelled bar can be read.
 
     Returns
     -------
     PIL.Image.Image
-        Mode "RGB", ``(width, height)``. One full-height rectangle per
-        swatch, left to right in palette order, ``bar_widths(shares,
-        width)`` pixels wide (a swatch may get 0 pixels if its share is
-        below one pixel's worth).
+        Mode "RGB", ``(width, height)``, or ``(width, height + legend)``
+        when ``labels`` leaves swatches for a legend. One full-height
+        rectangle per swatch, left to right in palette order,
+        ``bar_widths(shares, width)`` pixels wide (a swatch may get 0 pixels
+        if its share is below one pixel's worth).
 
     Raises
     ------
@@ -307,8 +309,20 @@ def palette_bar(
     height = _check_size("height", height)
     _check_area(width, height)
     labels = _check_flag("labels", labels)
-    bar, _ = _bar(list(as_palette(palette)), width, height, labels)
-    return bar
+    swatches = list(as_palette(palette))
+    bar, labelled = _bar(swatches, width, height, labels)
+    if all(labelled) or not labels:
+        return bar
+    from PIL import Image
+
+    unlabelled = [s for s, done in zip(swatches, labelled, strict=True) if not done]
+    pad = _LABEL_PAD if width > 8 * _LABEL_PAD else 0
+    legend = _legend(unlabelled, width - 2 * pad, height, _WHITE)
+    _check_area(width, height + legend.size[1])
+    card = Image.new("RGB", (width, height + legend.size[1]), _WHITE)
+    card.paste(bar, (0, 0))
+    card.paste(legend, (pad, height))
+    return card
 
 
 def _bar(

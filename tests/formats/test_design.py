@@ -219,36 +219,67 @@ def test_css_goldens() -> None:
 # --- Tailwind ---
 
 
+STEPS = list(TAILWIND_SHADE_LIGHTNESS)
+
+
+def scales(colors: dict[str, object]) -> dict[str, dict[str, str]]:
+    return {family: value for family, value in colors.items() if isinstance(value, dict)}
+
+
 def test_tailwind_theme_colors() -> None:
     colors = json.loads(to_tailwind(SAMPLE))
     assert colors["dominant"] == "#e8dcc8" and colors["on-dominant"] == "#000000"
     assert colors["accent"] == "#ff6a13" and colors["on-accent"] == "#000000"
     # Navy (Oklab L 0.29) takes the darkest step, the orange (L 0.70) step 400.
-    assert colors["blue"] == {"950": "#1f2a44"}
-    assert colors["orange"] == {"400": "#ff6a13"}
-    # Every swatch appears exactly once, under its own family.
+    assert colors["blue"]["950"] == colors["blue"]["DEFAULT"] == "#1f2a44"
+    assert colors["orange"]["400"] == colors["orange"]["DEFAULT"] == "#ff6a13"
+    # Every swatch appears exactly once at a step, under its own family.
     families = dict(
         zip(SAMPLE.hex, color_families(np.array([s.oklab for s in SAMPLE])), strict=True)
     )
-    listed = [
+    own = [
         (family, hex_)
-        for family, value in colors.items()
-        if isinstance(value, dict)
-        for hex_ in value.values()
+        for family, scale in scales(colors).items()
+        for step, hex_ in scale.items()
+        if step != "DEFAULT" and hex_ in families
     ]
-    assert sorted(hex_ for _, hex_ in listed) == sorted(SAMPLE.hex)
-    assert all(families[hex_] == family for family, hex_ in listed)
-    assert all(
-        set(value) <= set(TAILWIND_SHADE_LIGHTNESS)
-        for value in colors.values()
-        if isinstance(value, dict)
-    )
+    assert sorted(hex_ for _, hex_ in own) == sorted(SAMPLE.hex)
+    assert all(families[hex_] == family for family, hex_ in own)
+
+
+def test_tailwind_every_family_is_a_whole_scale_tailwind_can_use() -> None:
+    # A one-step scale ({"200": ...}) gives Tailwind one class; every family has
+    # DEFAULT (bg-white, bg-blue) and all eleven steps (bg-blue-50 ... bg-blue-950).
+    for family, scale in scales(json.loads(to_tailwind(SAMPLE))).items():
+        assert list(scale) == ["DEFAULT", *STEPS], family
+        assert all(re.fullmatch(r"#[0-9a-f]{6}", v) for v in scale.values())
+
+
+def test_tailwind_generated_steps_keep_the_hue_and_take_the_steps_lightness() -> None:
+    from palettekit.colorspace import oklab_to_oklch, srgb_to_oklab
+
+    palette = make_palette([("#3355cc", 60), ("#c0392b", 40)])
+    colors = scales(json.loads(to_tailwind(palette)))
+    for family, source in (("blue", palette[0]), ("red", palette[1])):
+        scale = colors[family]
+        generated = {s: v for s, v in scale.items() if s != "DEFAULT" and v != source.hex}
+        assert len(generated) == 10
+        for step, hex_ in generated.items():
+            rgb = np.array([int(hex_[i : i + 2], 16) for i in (1, 3, 5)]) / 255.0
+            lightness, chroma, hue = oklab_to_oklch(srgb_to_oklab(rgb))
+            assert abs(lightness - TAILWIND_SHADE_LIGHTNESS[step]) < 0.01, (family, step)
+            assert chroma <= source.chroma + 0.01
+            if chroma > 0.03:  # the hue of a near-gray 8-bit color is noise
+                assert abs((hue - source.hue + 180) % 360 - 180) < 6, (family, step, hue)
+        lightness = [TAILWIND_SHADE_LIGHTNESS[s] for s in STEPS]
+        assert lightness == sorted(lightness, reverse=True)
 
 
 def test_tailwind_same_family_same_shade_gets_next_free_step() -> None:
     palette = make_palette([("#3355cc", 500), ("#3456cd", 300), ("#3557ce", 200)])
     blues = json.loads(to_tailwind(palette))["blue"]
-    assert len(blues) == 3 and set(blues.values()) == set(palette.hex)
+    assert set(palette.hex) <= set(blues.values()) and blues["DEFAULT"] == "#3355cc"
+    assert len([s for s in STEPS if blues[s] in palette.hex]) == 3
     # The largest swatch keeps the best-fitting step.
     best = min(
         TAILWIND_SHADE_LIGHTNESS,
@@ -303,8 +334,10 @@ def test_tailwind_more_swatches_than_steps_in_one_family() -> None:
     )
     assert set(color_families(np.array([s.oklab for s in palette]))) == {"blue"}
     shades = json.loads(to_tailwind(palette))["blue"]
-    assert sorted(shades.values()) == sorted(palette.hex)
+    # eleven at the steps (none generated), two beyond, and the largest as DEFAULT
+    assert sorted(v for k, v in shades.items() if k != "DEFAULT") == sorted(palette.hex)
     assert len([k for k in shades if "-" in k]) == 2
+    assert shades["DEFAULT"] == palette[0].hex
 
 
 # --- the export registry ---

@@ -36,7 +36,11 @@ if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: .ci/run must install Debian's chromium package", pytrace=False
         )
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+    pytest.skip(
+        f"the browser tests drive Debian's chromium, and {CHROMIUM} is missing: "
+        "sudo apt-get install chromium (Playwright never downloads a browser)",
+        allow_module_level=True,
+    )
 
 if os.environ.get("CI") != "true":
     pytest.importorskip("playwright.sync_api")

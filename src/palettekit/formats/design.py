@@ -12,8 +12,9 @@ function                  returns    what
                                      placeholder, stops in share order
 :func:`to_css_dominant`   str        ``background-color: #rrggbb;`` (the
                                      dominant color, for image placeholders)
-:func:`to_tailwind`       str        Tailwind-style theme colors (JSON, which
-                                     is also a JavaScript object literal)
+:func:`to_tailwind`       str        Tailwind theme colors, a full 50-950 scale
+                                     per color family (JSON, which is also a
+                                     JavaScript object literal)
 :func:`to_roles`          str        theme roles as JSON: dominant, accent, a
                                      readable text color per swatch
 ========================  =========  ==========================================
@@ -51,6 +52,7 @@ from ..families import FAMILIES, color_families
 from ..palette import Swatch
 from ..render import bar_widths
 from ..roles import accent_index, dominant_index, text_color, theme_roles
+from ..text import format_share
 
 
 def escape(text: str) -> str:
@@ -132,7 +134,9 @@ def to_ase(palette: Sequence[Swatch], name: str = "palettekit") -> bytes:
 
 
 def _percent(value: float) -> str:
-    """Percentage with at most two decimals and no trailing zeros."""
+    """A gradient stop's position: a percentage with at most two decimals and no
+    trailing zeros. (Shares are written with :func:`palettekit.text.format_share`,
+    one decimal, as everywhere else.)"""
     text = f"{value * 100.0:.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
 
@@ -150,7 +154,9 @@ def to_svg_bar(
 ) -> str:
     """SVG palette bar: one rectangle per swatch, widths following the shares.
 
-    The widths are whole pixels that sum exactly to ``width``, in palette
+    Each rectangle's ``<title>`` (its tooltip) is the hex code and the share
+    with one decimal (:func:`palettekit.text.format_share`, as in the PNG bar
+    and the figure). The widths are whole pixels that sum exactly to ``width``, in palette
     order (:func:`palettekit.render.bar_widths`, so the SVG bar matches the
     PNG one); a swatch too small for a pixel gets a zero-width rectangle.
 
@@ -177,7 +183,7 @@ def to_svg_bar(
     for swatch, w in zip(swatches, widths, strict=True):
         lines.append(
             f'<rect x="{x}" y="0" width="{w}" height="{height}" fill="{swatch.hex}">'
-            f"<title>{swatch.hex} {_percent(swatch.share)}</title></rect>"
+            f"<title>{swatch.hex} {format_share(swatch.share)}</title></rect>"
         )
         x += w
     lines.append("</svg>")
@@ -238,7 +244,7 @@ def to_svg_swatches(
             lines.append(
                 f'<text x="{cx}" y="{y + size // 2 + font_size + 2}" fill="{ink}" '
                 f'font-family="monospace" font-size="{font_size}" text-anchor="middle">'
-                f"{_percent(swatch.share)}</text>"
+                f"{format_share(swatch.share)}</text>"
             )
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
@@ -315,7 +321,7 @@ def _tailwind_shades(swatches: Sequence[Swatch]) -> dict[str, dict[str, str]]:
     """Swatches grouped by family, each keyed by its nearest free shade step."""
     families = color_families(np.array([s.oklab for s in swatches]).reshape(-1, 3))
     steps = list(TAILWIND_SHADE_LIGHTNESS)
-    taken: dict[str, dict[str, str]] = {}
+    taken: dict[str, dict[str, Swatch]] = {}
     # Larger swatches choose first, so they get the step that fits them best.
     for i in sorted(range(len(swatches)), key=lambda i: (-swatches[i].share, i)):
         family, swatch = families[i], swatches[i]
@@ -325,27 +331,81 @@ def _tailwind_shades(swatches: Sequence[Swatch]) -> dict[str, dict[str, str]]:
         )
         free = [s for s in by_fit if s not in used]
         key = free[0] if free else f"{by_fit[0]}-{len(used)}"
-        used[key] = swatch.hex
+        used[key] = swatch
     ordered: dict[str, dict[str, str]] = {}
     for family in FAMILIES:
         if family in taken:
-            shades = taken[family]
-            ordered[family] = {
-                key: shades[key]
-                for key in sorted(shades, key=lambda k: tuple(int(p) for p in k.split("-")))
-            }
+            ordered[family] = _tailwind_scale(taken[family])
     return ordered
 
 
+def _tailwind_scale(own: dict[str, Swatch]) -> dict[str, str]:
+    """A family's whole scale: ``DEFAULT`` (its largest swatch), then every step
+    from "50" to "950" (the palette's own colors at the steps they took, the
+    others generated in Oklch), then any swatches beyond eleven ("700-1")."""
+    at_steps = {step: swatch for step, swatch in own.items() if step in TAILWIND_SHADE_LIGHTNESS}
+    largest = max(own.values(), key=lambda s: s.share)
+    scale = {"DEFAULT": largest.hex}
+    for step, lightness in TAILWIND_SHADE_LIGHTNESS.items():
+        if step in at_steps:
+            scale[step] = at_steps[step].hex
+        else:
+            anchor = min(at_steps.values(), key=lambda s: (abs(s.lightness - lightness), -s.share))
+            scale[step] = _tailwind_shade(anchor, lightness)
+    for key in sorted(
+        (k for k in own if k not in at_steps), key=lambda k: tuple(map(int, k.split("-")))
+    ):
+        scale[key] = own[key].hex
+    return scale
+
+
+def _tailwind_shade(anchor: Swatch, lightness: float) -> str:
+    """``anchor`` moved to Oklab ``lightness``: the same hue and, toward the middle of
+    the scale, the same chroma; toward white and black the chroma tapers as
+    ``L * (1 - L)`` does (never above the anchor's), as in Tailwind's own scales, and
+    is then reduced to the most the sRGB gamut holds at that lightness and hue
+    (lightness and hue kept exact before the rounding to 8 bits)."""
+    from ..colorspace import oklab_to_srgb, oklch_to_oklab, srgb_to_uint8
+
+    def taper(value: float) -> float:
+        return value * (1.0 - value)
+
+    chroma = anchor.chroma * min(1.0, taper(lightness) / max(taper(anchor.lightness), 1e-9))
+
+    def in_gamut(c: float) -> bool:
+        srgb = oklab_to_srgb(oklch_to_oklab([lightness, c, anchor.hue]))
+        return bool(np.all((srgb >= -_GAMUT_TOLERANCE) & (srgb <= 1.0 + _GAMUT_TOLERANCE)))
+
+    low, high = 0.0, chroma
+    if in_gamut(high):
+        low = high
+    else:
+        for _ in range(_GAMUT_STEPS):  # bisect for the largest chroma in gamut
+            middle = (low + high) / 2.0
+            low, high = (middle, high) if in_gamut(middle) else (low, middle)
+    rgb = srgb_to_uint8(oklab_to_srgb(oklch_to_oklab([lightness, low, anchor.hue])))
+    return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in rgb))
+
+
+_GAMUT_STEPS = 24  # bisection steps: chroma to within 0.4 / 2**24
+_GAMUT_TOLERANCE = 1e-6
+
+
 def to_tailwind(palette: Sequence[Swatch]) -> str:
-    """Tailwind-style theme colors for ``theme.extend.colors``.
+    """Tailwind theme colors for ``theme.extend.colors``.
 
     Keys: ``dominant`` and ``on-dominant`` (its readable text color),
     ``accent`` and ``on-accent`` when the palette has an accent (see
-    :mod:`palettekit.roles`), then one object per color family with the
-    swatches keyed by Tailwind shade step ("50" to "950", the step whose
-    lightness is nearest; a taken step passes to the next nearest one).
-    Usable as ``bg-dominant``, ``text-on-dominant``, ``bg-blue-700``, ...
+    :mod:`palettekit.roles`), then one full Tailwind scale per color family
+    of the palette: ``DEFAULT`` (the family's largest swatch) and every step
+    from "50" to "950". Each swatch takes the step whose lightness
+    (:data:`TAILWIND_SHADE_LIGHTNESS`) is nearest its own (a taken step
+    passes to the next nearest; beyond eleven swatches in a family, keys
+    such as "700-1"); the other steps are generated in Oklch from the
+    family's swatch nearest in lightness: its hue, the step's lightness, and
+    its chroma, tapered toward white and black and kept in the sRGB gamut.
+    Usable as ``bg-dominant``, ``text-on-dominant``, ``bg-blue``,
+    ``bg-blue-50`` to ``bg-blue-950``, ...
 
     Returns
     -------
