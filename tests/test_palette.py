@@ -400,11 +400,12 @@ def test_to_numpy_is_the_colors_as_k_by_3_uint8():
 
 
 def test_save_writes_the_format_of_the_suffix_atomically(tmp_path):
-    from palettekit import ExportError, export
+    from palettekit import ExportError
+    from palettekit.formats import text
 
     palette = make_palette()
     assert palette.save(tmp_path / "p.gpl") == "gpl"
-    assert (tmp_path / "p.gpl").read_text(encoding="utf-8") == export.to_gpl(palette)
+    assert (tmp_path / "p.gpl").read_text(encoding="utf-8") == text.to_gpl(palette)
     assert palette.save(str(tmp_path / "p.json")) == "json"
     assert json.loads((tmp_path / "p.json").read_text(encoding="utf-8")) == palette.to_dict()
     assert palette.save(tmp_path / "theme.txt", "tailwind") == "tailwind"

@@ -317,7 +317,7 @@ class Palette(Sequence[Swatch]):
     def save(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> str:
         """Write the palette to a file in any registered export format, atomically.
 
-        A thin method over :func:`palettekit.export.save`: the format follows
+        A thin method over :func:`palettekit.formats.save`: the format follows
         the file's suffix (``.json``, ``.csv``, ``.gpl``, ``.css``, ``.ase``,
         ``.svg``, ``.png``, ...) unless ``format`` names one (``"tailwind"``);
         ``options`` go to the format's writer (``width=``, ``labels=`` for
