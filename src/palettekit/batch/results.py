@@ -152,7 +152,7 @@ def source_text(source: str) -> tuple[str, str | None]:
 
 
 def record_source(record: dict[str, Any]) -> str:
-    """The source of a results record as :func:`~palettekit.batch.sources.expand_sources`
+    """The source of a results record as :func:`~palettekit.batch.expand.expand_sources`
     gave it: from ``source_bytes`` when present, else ``source``."""
     raw = record.get("source_bytes")
     if isinstance(raw, str) and raw:

@@ -42,9 +42,9 @@ import numpy as np
 from .._io import sync_directory
 from ..errors import ResultsFileError, require_extra
 from ..text import one_line
+from .expand import source_digest
 from .lock import OutputLock
 from .results import LEGACY_RECORD_KEYS, RECORD_KEYS, record_source
-from .sources import source_digest
 
 __all__ = [
     "RESULTS_FORMATS",
@@ -151,7 +151,7 @@ class ResumeState:
     Attributes
     ----------
     done : DigestSet
-        :func:`~palettekit.batch.sources.source_digest` of every source with
+        :func:`~palettekit.batch.expand.source_digest` of every source with
         a record (8 bytes per source, so a resume of millions stays small).
     ok, failed : int
         Records of successful and failed sources.

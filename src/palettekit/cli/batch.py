@@ -143,7 +143,7 @@ def add_parser(subparsers: Any) -> None:
 
 def _count_in_background(specs: list[str], progress: Any) -> None:
     """Set the progress total once a second expansion has counted the sources."""
-    from ..batch.sources import expand_sources
+    from ..batch.expand import expand_sources
 
     def count() -> None:
         try:
@@ -157,8 +157,8 @@ def _count_in_background(specs: list[str], progress: Any) -> None:
 
 def run_batch(args: argparse.Namespace) -> int:
     """``palettekit batch``: returns the exit code."""
-    from ..batch.sources import ExpansionReport, expand_sources
-    from ..batch.write import Progress, write_results
+    from ..batch.expand import ExpansionReport, expand_sources
+    from ..batch.job import Progress, write_results
     from ..errors import BatchError, BatchInterrupted, PaletteError
     from .flags import options_from_args
 
