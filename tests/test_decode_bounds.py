@@ -238,3 +238,29 @@ def test_the_cli_refuses_a_flood_in_one_line(tmp_path, capsys) -> None:
     code, _, err = run([path], capsys)
     assert code != 0
     assert_one_error_line(err, "max_decode_bytes")
+
+
+@pytest.mark.parametrize("kind", ["png", "bmp"])
+def test_an_icon_holding_a_huge_image_is_refused_before_pillow_opens_it(kind: str) -> None:
+    """Pillow decodes an icon inside Image.open, at the size its PNG or BMP
+    states, whatever the directory says: the check comes first."""
+    from badinputs import png_claiming_size
+    from badinputs.formats import bmp_info_claiming_size, ico_holding
+
+    inner = png_claiming_size(12000, 12000) if kind == "png" else bmp_info_claiming_size(9000, 9000)
+    data = ico_holding(inner)
+    with pytest.raises(ImageTooLargeError, match="icon holding an image") as info:
+        palettekit.extract(data, k=1)
+    assert f"{decode_bounds.MAX_ICON_SIDE:,}" in str(info.value)
+    stream = io.BytesIO(data)
+    with pytest.raises(ImageTooLargeError):
+        check_floods(stream, "x.ico")
+    assert stream.tell() == 0
+
+
+def test_a_real_icon_of_several_sizes_is_read() -> None:
+    data = encode(
+        Image.new("RGB", (256, 256), COLOR), "ICO", sizes=[(16, 16), (64, 64), (256, 256)]
+    )
+    check_floods(io.BytesIO(data), "x.ico")
+    assert palettekit.extract(data, k=1)[0].rgb == COLOR

@@ -44,6 +44,7 @@ __all__ = [
     "check_floods",
     "MAX_SKIPPED_BYTES",
     "MAX_PNG_CHUNKS",
+    "MAX_ICON_SIDE",
     "FormatBound",
     "FORMAT_BOUNDS",
     "PYTHON_DECODE_MAX_STEPS",
@@ -205,6 +206,7 @@ FORMAT_BOUNDS: dict[str, FormatBound] = {
     "QOI": FormatBound(per_pixel=9),
     "BMP": FormatBound(),
     "DIB": FormatBound(),
+    # Pillow decodes an icon when it opens it: check_floods bounds its images first.
     "ICO": FormatBound(),
     "TGA": FormatBound(),
     "PPM": FormatBound(),
@@ -355,6 +357,12 @@ MAX_PNG_CHUNKS = 1 << 16
 each in Python (1.66 million empty chunks after the IDAT took 4 s); a real
 100 MB PNG written in 8 KB IDAT chunks has about 13,000."""
 
+MAX_ICON_SIDE = 1024
+"""Largest width or height of an image inside an ICO file. Pillow decodes an
+icon as it opens it, at the size the PNG or BMP inside states (the
+directory's sizes are labels), before any limit can look at it; icons are
+at most 256 pixels a side."""
+
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xff]")
 
 
@@ -413,10 +421,34 @@ def _png_chunk_count(stream: IO[bytes], position: int) -> int:
     return count
 
 
+def _largest_icon_side(stream: IO[bytes], position: int) -> int:
+    """The largest width or height stated by the images inside an ICO file
+    whose directory starts at ``position`` (after the 6-byte header)."""
+    stream.seek(position - 2)
+    count = int.from_bytes(stream.read(2), "little")
+    entries = stream.read(16 * count)
+    largest = 0
+    for at in range(0, len(entries) - 15, 16):
+        stream.seek(position - 6 + int.from_bytes(entries[at + 12 : at + 16], "little"))
+        head = stream.read(24)
+        if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) >= 24:
+            sides = (int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big"))
+        elif len(head) >= 12:
+            sides = (
+                abs(int.from_bytes(head[4:8], "little", signed=True)),
+                abs(int.from_bytes(head[8:12], "little", signed=True)) // 2,  # with its mask
+            )
+        else:
+            continue
+        largest = max(largest, *sides)
+    return largest
+
+
 def check_floods(stream: IO[bytes], label: str) -> None:
     """Refuse a JPEG with more than :data:`MAX_SKIPPED_BYTES` of fill or junk
-    between its header segments, or a PNG of more than
-    :data:`MAX_PNG_CHUNKS` chunks, before Pillow parses it. Reads segment
+    between its header segments, a PNG of more than :data:`MAX_PNG_CHUNKS`
+    chunks, or an ICO holding an image over :data:`MAX_ICON_SIDE` pixels a
+    side, before Pillow parses (or, for an icon, decodes) it. Reads segment
     and chunk heads only (the skipped bytes with a regular expression, not
     a byte at a time) and leaves the stream where it was.
 
@@ -424,6 +456,8 @@ def check_floods(stream: IO[bytes], label: str) -> None:
     ------
     ImageLoadError
         One of those floods.
+    ImageTooLargeError
+        Such an icon.
     """
     start = stream.tell()
     try:
@@ -434,6 +468,13 @@ def check_floods(stream: IO[bytes], label: str) -> None:
                 raise ImageLoadError(
                     f"{label}: more than {MAX_SKIPPED_BYTES:,} fill or junk bytes between "
                     "JPEG marker segments; refused before parsing (a flood, not a real image)"
+                )
+        elif signature[:4] == b"\0\0\1\0":  # an icon: Pillow decodes it as it opens it
+            side = _largest_icon_side(stream, start + 6)
+            if side > MAX_ICON_SIDE:
+                raise ImageTooLargeError(
+                    f"{label}: an icon holding an image {side:,} pixels a side, more than "
+                    f"{MAX_ICON_SIDE:,}; refused before decoding (icons are at most 256)"
                 )
         elif signature == b"\x89PNG\r\n\x1a\n":
             if _png_chunk_count(stream, start + 8) > MAX_PNG_CHUNKS:

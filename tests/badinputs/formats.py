@@ -96,3 +96,17 @@ def png_with_chunks_after_idat(count: int) -> bytes:
     data = png_bytes(np.full((8, 8, 3), (10, 120, 200), np.uint8))
     iend = data.rindex(b"IEND") - 4
     return data[:iend] + png_chunk(b"zzZz", b"") * count + data[iend:]
+
+
+def ico_holding(image: bytes, declared: int = 16) -> bytes:
+    """An ICO whose one directory entry declares ``declared`` pixels a side and
+    holds ``image`` (a PNG, or a BMP info header and its data) as it is."""
+    entry = struct.pack("<BBBBHHII", declared, declared, 0, 0, 1, 32, len(image), 22)
+    return struct.pack("<HHH", 0, 1, 1) + entry + image
+
+
+def bmp_info_claiming_size(width: int, height: int) -> bytes:
+    """A BITMAPINFOHEADER of a 32-bit bitmap claiming ``width`` x ``height`` (its
+    height doubled, as icons count their mask), with a few bytes of data."""
+    header = struct.pack("<IiiHHIIiiII", 40, width, 2 * height, 1, 32, 0, 0, 0, 0, 0, 0)
+    return header + b"\0" * 64
