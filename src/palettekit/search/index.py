@@ -175,7 +175,10 @@ class ColorIndex:
             array = np.ascontiguousarray(getattr(self, name))
             write_atomic_with(os.path.join(path, name + ".npy"), _npy_writer(array))
         k, n = self.shares.shape
-        meta = dict(self.meta, rows=n, swatches=k, source_bytes=int(self.source_blob.shape[0]))
+        meta = {"results_stamp": None, "k": None, **self.meta}
+        meta.update(
+            version=INDEX_VERSION, rows=n, swatches=k, source_bytes=int(self.source_blob.shape[0])
+        )
         write_atomic(os.path.join(path, META_NAME), json.dumps(meta))
 
     @classmethod
