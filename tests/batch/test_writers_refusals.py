@@ -233,6 +233,8 @@ def test_a_parquet_part_claiming_millions_of_rows_in_a_few_bytes_is_refused(tmp_
     with pytest.raises(ResultsFileError, match="claims 2,000,000 rows"):
         _resume(out, images)
     assert (out / "part-000000.parquet").read_bytes() == before
+    with pytest.raises(ResultsFileError, match="claims 2,000,000 rows"):
+        list(read_records(out))  # the search index reads them so
 
 
 @pytest.mark.parametrize("source", [[5, 6], [None, None]], ids=["int", "null"])

@@ -708,19 +708,8 @@ class ParquetWriter(ResultsWriter):
             at least a byte) or :data:`MAX_PART_ROWS`, or has a row palettekit
             could not have written.
         """
-        try:
-            reader = self._pq.ParquetFile(part)
-            rows = reader.metadata.num_rows
-            names = set(reader.schema_arrow.names)
-        except Exception as exc:
-            raise ResultsFileError(
-                f"{part}: unreadable Parquet part ({one_line(str(exc))})"
-            ) from None
-        if rows > min(MAX_PART_ROWS, os.path.getsize(part)):
-            raise ResultsFileError(
-                f"{part}: claims {rows:,} rows in {os.path.getsize(part):,} bytes; not a part "
-                "palettekit wrote (refusing to resume; the results are left unchanged)"
-            )
+        reader = _open_part(self._pq, part)
+        names = set(reader.schema_arrow.names)
         columns = [c for c in ("source", "ok", "source_bytes") if c in names]
         if columns[:2] != ["source", "ok"]:
             raise ResultsFileError(f"{part}: not a palettekit results part (no source or ok)")
@@ -797,6 +786,30 @@ class ParquetWriter(ResultsWriter):
                 self.flush()
         finally:
             self._drop_lock()
+
+
+def _open_part(pq: Any, part: str) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` of a part, its row count checked
+    against its size before any row is read.
+
+    Raises
+    ------
+    ResultsFileError
+        Unreadable, or more rows than its bytes could hold (each row of ours
+        has a distinct source and timing) or than :data:`MAX_PART_ROWS`.
+    """
+    try:
+        reader = pq.ParquetFile(part)
+        rows = reader.metadata.num_rows
+        size = os.path.getsize(part)
+    except Exception as exc:
+        raise ResultsFileError(f"{part}: unreadable Parquet part ({one_line(str(exc))})") from None
+    if rows > min(MAX_PART_ROWS, size):
+        raise ResultsFileError(
+            f"{part}: claims {rows:,} rows in {size:,} bytes; not a part palettekit wrote "
+            "(the results are left unchanged)"
+        )
+    return reader
 
 
 def open_writer(
@@ -897,7 +910,7 @@ def read_records(path: str | os.PathLike[str], fmt: str | None = None) -> Iterat
             writer = ParquetWriter.__new__(ParquetWriter)
             writer.path = path
             for _, part in writer._parts():
-                for batch in pq.ParquetFile(part).iter_batches(batch_size=4096):
+                for batch in _open_part(pq, part).iter_batches(batch_size=4096):
                     yield from batch.to_pylist()
     except OSError as exc:
         if isinstance(exc, ResultsFileError):
