@@ -24,6 +24,11 @@ makes at least one pixel and reads at least one byte; their steps are
 capped by :data:`PYTHON_DECODE_MAX_STEPS`, so no such decode runs for more
 than a few seconds.
 
+Before Pillow parses a file at all, :func:`check_floods` refuses what it
+would parse a byte or a chunk at a time (fill or junk bytes between JPEG
+segments, PNG chunk floods) and icons holding huge images (Pillow decodes
+an ICO as it opens it, before any bound can be applied).
+
 The formats and numbers are one table, :data:`FORMAT_BOUNDS`; the functions
 below read it. They never decode and never move an image's file position.
 """
