@@ -183,3 +183,42 @@ def test_animation_frames_stay_under_the_bound(tmp_path, side, frames_used):
     assert isinstance(result["outcome"], list), result["outcome"]
     assert len(result["outcome"]) == frames_used
     assert result["peak_kib"] < PEAK_LIMIT_KIB, f"{result['peak_kib'] / 1024:.0f} MiB"
+
+
+def _crafted() -> list[tuple[str, bytes]]:
+    from badinputs import formats
+
+    return [
+        ("jpeg2000-7000.jp2", formats.jpeg2000_claiming_size(7000, 7000)),
+        ("avif-7000.avif", formats.avif_claiming_size(7000, 7000)),
+        ("progressive-12000.jpg", formats.progressive_jpeg_claiming_size(12000, 12000)),
+        ("progressive-cmyk-7000.jpg", formats.progressive_jpeg_claiming_size(7000, 7000, "CMYK")),
+        ("multiscan-12000.jpg", formats.multiscan_jpeg_claiming_size(12000, 12000)),
+        ("runs-7000.qoi", formats.qoi_of_runs(7000, 7000)),
+        ("fill.jpg", b"\xff\xd8" + b"\xff" * 19_000_000),
+        ("chunks-after-idat.png", formats.png_with_chunks_after_idat(1_660_000)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(8), ids=[name for name, _ in _crafted()])
+def test_small_files_in_costly_formats_are_refused_before_decoding(tmp_path, index):
+    """Formats whose decoders keep more than the image (JPEG 2000, AVIF,
+    progressive and multi-scan JPEG, Python-decoded QOI) and floods Pillow
+    parses a byte or a chunk at a time: refused from the header, in little memory."""
+    name, data = _crafted()[index]
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = _measure(path)
+    assert isinstance(result["outcome"], str), result["outcome"]
+    assert result["outcome"].startswith(("ImageTooLargeError: ", "ImageLoadError: "))
+    assert result["peak_kib"] < 100 * 1024, f"{name}: {result['peak_kib'] / 1024:.0f} MiB"
+
+
+def test_largest_accepted_qoi_stays_under_the_bound(tmp_path):
+    from badinputs import formats
+
+    path = tmp_path / "runs-4500.qoi"
+    path.write_bytes(formats.qoi_of_runs(4500, 4500))
+    result = _measure(path)
+    assert result["outcome"] == ["#000000"], result["outcome"]
+    assert result["peak_kib"] < PEAK_LIMIT_KIB, f"{result['peak_kib'] / 1024:.0f} MiB"

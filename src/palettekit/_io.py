@@ -42,10 +42,10 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Sequence
-from typing import Union
+from collections.abc import Callable, Sequence
+from typing import BinaryIO, Union
 
-__all__ = ["write_atomic", "write_all_atomic"]
+__all__ = ["write_atomic", "write_all_atomic", "write_atomic_with"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -85,6 +85,27 @@ def write_atomic(path: PathLike, data: str | bytes | bytearray | memoryview) -> 
     """
     staged = _stage(path, data)
     staged.commit()
+
+
+def write_atomic_with(path: PathLike, write: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` atomically by streaming: ``write(stream)`` fills a
+    temporary file beside it, which then replaces it, as :func:`write_atomic`
+    does with bytes in memory (same permissions, symbolic links, durability
+    and leftovers; a regular file target only).
+
+    Raises
+    ------
+    IsADirectoryError
+        ``path`` is a directory.
+    OSError
+        As :func:`write_atomic`; any exception of ``write`` leaves the target
+        as it was and no temporary file behind.
+    """
+    shown = os.fspath(path)
+    target = os.path.realpath(shown) if os.path.islink(shown) else shown
+    if os.path.isdir(target):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
+    _Staged(shown, target, _write_temp(shown, target, write), b"").commit()
 
 
 class _Staged:
@@ -134,9 +155,15 @@ def _stage(path: PathLike, data: str | bytes | bytearray | memoryview) -> _Stage
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
     if _is_special(target):
         return _Staged(shown, target, None, payload)
+    temp_path = _write_temp(shown, target, lambda stream: stream.write(payload))
+    return _Staged(shown, target, temp_path, payload)
+
+
+def _write_temp(shown: str, target: str, write: Callable[[BinaryIO], object]) -> str:
+    """A temporary file beside ``target`` filled by ``write``, flushed to disk;
+    its path. Removed again on any error."""
     directory = os.path.dirname(os.path.abspath(target))
     existing_mode = _permission_bits(target)
-
     _remove_stale_temps(directory, os.path.basename(target))
     try:
         fd, temp_path = _create_temp(directory, os.path.basename(target))
@@ -147,7 +174,7 @@ def _stage(path: PathLike, data: str | bytes | bytearray | memoryview) -> _Stage
             with os.fdopen(fd, "wb") as stream:
                 if existing_mode is not None and hasattr(os, "fchmod"):
                     os.fchmod(stream.fileno(), existing_mode)
-                stream.write(payload)
+                write(stream)
                 stream.flush()
                 os.fsync(stream.fileno())
             if existing_mode is not None and not hasattr(os, "fchmod"):
@@ -157,7 +184,7 @@ def _stage(path: PathLike, data: str | bytes | bytearray | memoryview) -> _Stage
     except BaseException:
         _remove_quietly(temp_path)
         raise
-    return _Staged(shown, target, temp_path, payload)
+    return temp_path
 
 
 def write_all_atomic(

@@ -46,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
+from . import decode_bounds
 from .errors import (
     EmptyImageError,
     ImageLoadError,
@@ -527,118 +528,17 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-# --- what decoding will cost ---------------------------------------------------------
+# --- what decoding will cost: the per-format table of decode_bounds ----------------
 
-_WEBP_BYTES_PER_PIXEL = 16
-"""Peak bytes a pixel while Pillow decodes a WebP: libwebp's animation decoder
-keeps two RGBA canvases, hands over a copy, which Pillow copies into the
-image (measured: 765 MB for a 7000x7000 lossless WebP). Pillow offers no
-reduced-size WebP decode, so WebPs are bounded by this estimate instead."""
-
-_TIFF_ROWS_PER_STRIP = 278
-_TIFF_BITS_PER_SAMPLE = 258
-_TIFF_TILE_WIDTH = 322
-_TIFF_TILE_LENGTH = 323
-
-
-def _bytes_per_pixel(mode: str) -> int:
-    """Bytes Pillow stores a pixel of ``mode`` in (1, 2 or 4)."""
-    if mode in ("1", "L", "P"):
-        return 1
-    if mode.startswith("I;16"):
-        return 2
-    return 4
-
-
-def _tiff_buffer_bytes(image: Image.Image) -> int:
-    """Bytes of the one strip or tile libtiff decodes into before Pillow unpacks it."""
-    tags = getattr(image, "tag_v2", None)
-    if tags is None:
-        return 0
-    width, height = image.size
-    try:
-        bits = tags.get(_TIFF_BITS_PER_SAMPLE, (8,))
-        bits_per_pixel = sum(bits) if isinstance(bits, tuple) else int(bits) * len(image.getbands())
-        if _TIFF_TILE_WIDTH in tags and _TIFF_TILE_LENGTH in tags:
-            columns, rows = int(tags[_TIFF_TILE_WIDTH]), int(tags[_TIFF_TILE_LENGTH])
-        else:
-            columns, rows = width, int(tags.get(_TIFF_ROWS_PER_STRIP, height))
-    except (TypeError, ValueError):  # a broken tag: assume one strip of the whole image
-        return width * height * 16
-    return max(0, min(rows, height)) * max(0, columns) * max(1, bits_per_pixel) // 8
-
-
-def decode_bytes(image: Image.Image) -> int:
-    """Estimated peak bytes of decoding an opened, not yet loaded, image.
-
-    The size (after any JPEG draft) times the bytes a pixel of the mode
-    Pillow decodes into, plus a TIFF's strip or tile buffer; a WebP costs
-    about :data:`_WEBP_BYTES_PER_PIXEL` a pixel. Conversions afterwards work
-    on the reduced image and add little.
-    """
-    width, height = image.size
-    pixels = width * height
-    if image.format == "WEBP":
-        return pixels * _WEBP_BYTES_PER_PIXEL
-    cost = pixels * _bytes_per_pixel(image.mode)
-    if image.format == "TIFF":
-        cost += _tiff_buffer_bytes(image)
-    if image.format in _COMPOSITED_FORMATS and _frame_index(image) > 0:
-        cost += pixels * _COMPOSITE_BYTES_PER_PIXEL
-    return cost
-
-
-_COMPOSITED_FORMATS = ("GIF", "PNG", "FLI")
-_COMPOSITE_BYTES_PER_PIXEL = 9
-"""A frame after the first of a GIF, APNG or FLI animation is drawn onto the
-previous one: Pillow keeps that canvas, makes a new one in RGB(A) and decodes the
-frame itself into a third (measured: 12.5 bytes a pixel in all;
-a 6000x6000 three-frame GIF peaked at 496 MB)."""
-
-
-def _frame_index(image: Image.Image) -> int:
-    try:
-        return int(image.tell())
-    except Exception:  # an image without frames
-        return 0
-
-
-def frame_decode_bytes(image: Image.Image) -> int:
-    """Estimated peak bytes of decoding a frame after the first of ``image``
-    (an opened animation), for choosing how many frames to use."""
-    width, height = image.size
-    if image.format == "WEBP":
-        return width * height * _WEBP_BYTES_PER_PIXEL
-    extra = _COMPOSITE_BYTES_PER_PIXEL if image.format in _COMPOSITED_FORMATS else 0
-    return width * height * (4 + extra)
-
-
-def check_decode_bytes(image: Image.Image, label: str, limit: int) -> None:
-    """Refuse an image whose decoding would take more than ``limit`` bytes.
-
-    Raises
-    ------
-    ImageTooLargeError
-        ``decode_bytes(image) > limit``.
-    """
-    needed = decode_bytes(image)
-    if needed > limit:
-        width, height = image.size
-        raise ImageTooLargeError(
-            f"{label}: decoding this {width}x{height} {image.format or ''} image in mode "
-            f"{image.mode} would take about {_megabytes(needed)}, more than the limit of "
-            f"{_megabytes(limit)} (option max_decode_bytes)".replace("  ", " ")
-        )
+decode_bytes = decode_bounds.decode_bytes
+frame_decode_bytes = decode_bounds.frame_decode_bytes
+check_decode_bytes = decode_bounds.check_decode_bytes
 
 
 def _not_decoded(image: Image.Image) -> bool:
     """Whether ``load()`` still has to decode ``image`` (an opened file or a new
     frame), as opposed to an image whose pixels are already in memory."""
     return bool(getattr(image, "tile", None)) or getattr(image, "_im", False) is None
-
-
-def _megabytes(count: int) -> str:
-    return f"{count / 1e6:.0f} MB" if count >= 10**6 else f"{count} bytes"
 
 
 def _reduced_first(
@@ -819,6 +719,7 @@ def check_header_segments(stream: IO[bytes], label: str) -> None:
         before its image data.
     """
     try:
+        decode_bounds.check_floods(stream, label)
         _count_segments(stream, label)
     except PaletteError:
         raise

@@ -38,6 +38,7 @@ RECORD_KEYS = [
     "seconds",
     "error_type",
     "error",
+    "source_bytes",
 ]
 
 

@@ -79,13 +79,13 @@ def _columns(lab: np.ndarray, shares: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.ascontiguousarray(lab.transpose(0, 2, 1)), np.ascontiguousarray(shares.T)
 
 
-def test_index_skips_failures_and_round_trips_through_npz(tmp_path: Path) -> None:
+def test_index_skips_failures_and_round_trips_through_its_folder(tmp_path: Path) -> None:
     index = build_index(RECORDS)
     assert len(index) == 4
     assert index.lab.shape == (3, 3, 4) and index.shares.shape == (3, 4)
     assert [index.source(i) for i in range(4)] == ["img0.png", "img1.png", "img2.png", "img3.png"]
     assert index.shares[:, 2].tolist() == [1.0, 0.0, 0.0]
-    path = tmp_path / "i.npz"
+    path = tmp_path / "i.index"
     index.save(path)
     loaded = ColorIndex.load(path)
     assert isinstance(loaded.lab, np.memmap)

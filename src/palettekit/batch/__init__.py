@@ -17,10 +17,10 @@ from ..errors import (
     MissingExtraError,
     ResultsFileError,
 )
+from .expand import ExpansionReport, expand_sources
+from .job import BatchSummary, Progress, write_results
 from .results import BatchResult
 from .runner import iter_results
-from .sources import ExpansionReport, expand_sources
-from .write import BatchSummary, Progress, write_results
 from .writers import read_records
 
 __all__ = [

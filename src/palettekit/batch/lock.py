@@ -7,7 +7,8 @@ one-line error naming the first (its process id, host, start time and
 command line, read from the lock file).
 
 The lock is ``flock`` (``fcntl``; ``msvcrt.locking`` on Windows) on
-``.<output name>.lock`` in the output's directory. The kernel releases it
+``.<output name>.lock`` in the directory of the real output, its path
+resolved (symbolic links followed), so a second name cannot run twice. The kernel releases it
 when its process ends in any way, ``kill -9`` included, so a lock file left
 by a dead run is stale by construction: the next run takes it over. A run
 that ends normally deletes the lock file; the path is checked again after
@@ -33,8 +34,13 @@ _INFO_BYTES = 4096
 
 
 def lock_path(output: str) -> str:
-    """The lock file of ``output``: ``.<name>.lock`` beside it."""
-    absolute = os.path.abspath(output)
+    """The lock file of ``output``: ``.<name>.lock`` beside the real file.
+
+    The path is resolved first (symbolic links, ``..``), so every name of
+    one results file, a link to it or through a linked folder, has the same
+    lock and two runs on it exclude each other.
+    """
+    absolute = os.path.realpath(output)
     directory, name = os.path.split(absolute.rstrip(os.sep) or absolute)
     return os.path.join(directory, f".{name}.lock")
 

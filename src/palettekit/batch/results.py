@@ -19,7 +19,17 @@ from ..options import Options
 from ..sources import is_url
 from ..text import one_line
 
-__all__ = ["BatchResult", "extract_one", "ResultOrderer", "default_workers", "source_file_bytes"]
+__all__ = [
+    "BatchResult",
+    "extract_one",
+    "ResultOrderer",
+    "default_workers",
+    "source_file_bytes",
+    "RECORD_KEYS",
+    "record_source",
+    "source_text",
+    "valid_text",
+]
 
 
 @dataclass(frozen=True)
@@ -61,17 +71,23 @@ class BatchResult:
         return self.palette is not None
 
     def to_record(self) -> dict[str, Any]:
-        """The flat row written to results files (same keys for every row).
+        """The flat row written to results files (same keys for every row,
+        :data:`RECORD_KEYS`, in that order; all text valid Unicode).
 
         Keys: index, source, ok, width, height, bytes, k, k_returned,
         colors (list of {hex, rgb, share, count, oklab, name}), distortion,
-        warnings, seconds, error_type, error.
+        warnings, seconds, error_type, error, source_bytes. A source whose
+        name is not valid UTF-8 (a file name in another encoding) has its
+        undecodable bytes written as ``\\xNN`` escapes in ``source`` and its
+        exact bytes, hexadecimal, in ``source_bytes`` (None otherwise); see
+        :func:`record_source`.
         """
         meta: dict[str, Any] = self.palette["meta"] if self.palette else {}
         size = meta.get("original_size") or [None, None]
+        source, source_bytes = source_text(self.source)
         return {
             "index": self.index,
-            "source": self.source,
+            "source": source,
             "ok": self.ok,
             "width": size[0],
             "height": size[1],
@@ -80,11 +96,68 @@ class BatchResult:
             "k_returned": meta.get("k_returned"),
             "colors": self.palette["colors"] if self.palette else None,
             "distortion": meta.get("distortion"),
-            "warnings": list(meta.get("warnings", [])) if self.palette else None,
+            "warnings": [valid_text(w) for w in meta.get("warnings", [])] if self.palette else None,
             "seconds": round(self.seconds, 6),
             "error_type": self.error_type,
-            "error": self.error,
+            "error": None if self.error is None else valid_text(self.error),
+            "source_bytes": source_bytes,
         }
+
+
+RECORD_KEYS = (
+    "index",
+    "source",
+    "ok",
+    "width",
+    "height",
+    "bytes",
+    "k",
+    "k_returned",
+    "colors",
+    "distortion",
+    "warnings",
+    "seconds",
+    "error_type",
+    "error",
+    "source_bytes",
+)
+"""The keys of a results record, in the order they are written."""
+
+LEGACY_RECORD_KEYS = RECORD_KEYS[:-1]
+"""The keys of records written before ``source_bytes`` (still read and resumed)."""
+
+
+def _raw(text: str) -> bytes:
+    """The bytes a source string stands for (undecodable bytes of a file name
+    are lone surrogates, as :func:`os.fsdecode` makes them)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # surrogates that stand for no byte
+        return text.encode("utf-8", "surrogatepass")
+
+
+def valid_text(text: str) -> str:
+    """``text`` as valid Unicode: undecodable bytes become ``\\xNN`` escapes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _raw(text).decode("utf-8", "backslashreplace")
+    return text
+
+
+def source_text(source: str) -> tuple[str, str | None]:
+    """(valid text, hexadecimal bytes or None) of a source, losslessly."""
+    text = valid_text(source)
+    return (text, None) if text is source else (text, _raw(source).hex())
+
+
+def record_source(record: dict[str, Any]) -> str:
+    """The source of a results record as :func:`~palettekit.batch.expand.expand_sources`
+    gave it: from ``source_bytes`` when present, else ``source``."""
+    raw = record.get("source_bytes")
+    if isinstance(raw, str) and raw:
+        return bytes.fromhex(raw).decode("utf-8", "surrogateescape")
+    return str(record["source"])
 
 
 def source_file_bytes(source: str) -> int | None:

@@ -41,8 +41,10 @@ import numpy as np
 
 from .._io import sync_directory
 from ..errors import ResultsFileError, require_extra
+from ..text import one_line
+from .expand import source_digest
 from .lock import OutputLock
-from .sources import source_digest
+from .results import LEGACY_RECORD_KEYS, RECORD_KEYS, record_source
 
 __all__ = [
     "RESULTS_FORMATS",
@@ -82,7 +84,11 @@ CSV_COLUMNS = (
     "seconds",
     "error_type",
     "error",
+    "source_bytes",
 )
+
+LEGACY_CSV_COLUMNS = CSV_COLUMNS[:-1]
+"""The columns of CSV files written before ``source_bytes`` (still read and resumed)."""
 
 NAME_SEPARATOR = "|"
 """Separates the color names in the CSV ``names`` column."""
@@ -145,7 +151,7 @@ class ResumeState:
     Attributes
     ----------
     done : DigestSet
-        :func:`~palettekit.batch.sources.source_digest` of every source with
+        :func:`~palettekit.batch.expand.source_digest` of every source with
         a record (8 bytes per source, so a resume of millions stays small).
     ok, failed : int
         Records of successful and failed sources.
@@ -327,18 +333,36 @@ def _truncate(path: str, size: int) -> int:
     return current - size
 
 
+MAX_RECORD_BYTES = 1 << 20
+"""Longest line read from a results file. A record of 256 colors with long
+names, warnings and a long path is well under 100 KB; a longer line is not
+one of ours, and is refused before it is held in memory."""
+
+
 def _complete_lines(path: str) -> Iterator[tuple[int, bytes]]:
-    """(end offset, line) for each newline-terminated line of a file."""
+    """(end offset, line) for each newline-terminated line of a file; the
+    torn last line (without a newline) is not given.
+
+    Raises
+    ------
+    ResultsFileError
+        A line longer than :data:`MAX_RECORD_BYTES`.
+    """
     offset = 0
     with open(path, "rb") as handle:
-        for line in handle:
+        for number in range(1, 1 << 62):
+            line = handle.readline(MAX_RECORD_BYTES + 1)
+            if len(line) > MAX_RECORD_BYTES:
+                raise ResultsFileError(
+                    f"{path}: line {number} is longer than {MAX_RECORD_BYTES:,} bytes: "
+                    "not a palettekit results record (the file is left unchanged)"
+                )
             if not line.endswith(b"\n"):
                 return
             offset += len(line)
             yield offset, line
 
 
-_BLANK_BYTES = b"\0 \t\r\n"
 _MAX_TORN_BYTES = 4 * 1024 * 1024
 """Longest tail a resume may cut: a torn record is one record, never megabytes."""
 
@@ -348,8 +372,11 @@ def _check_cut(path: str, good_end: int, looks_like_record: Any, where: str) -> 
 
     What a crash can leave after the last complete record: part of one
     record (written by a single ``write``, so without its newline), NUL
-    bytes (a power loss), or both. Anything else means the file is not (or
-    no longer only) a results file, and it is left as it is.
+    bytes (a power loss, possibly over a newline), or both. A complete line
+    is never torn, so any line after ``good_end`` that holds more than NUL
+    bytes is refused, and so is a last line that is not the start of a
+    record palettekit writes. Anything else means the file is not (or no
+    longer only) a results file, and it is left as it is.
     """
     size = os.path.getsize(path)
     if size - good_end > _MAX_TORN_BYTES:
@@ -360,21 +387,39 @@ def _check_cut(path: str, good_end: int, looks_like_record: Any, where: str) -> 
     with open(path, "rb") as handle:
         handle.seek(good_end)
         cut = handle.read()
-    head = cut.rstrip(_BLANK_BYTES)
-    if not head.strip(_BLANK_BYTES):
-        return  # nothing, or only what a power loss leaves
-    if b"\n" in head or not looks_like_record(head.lstrip(b"\0")):
+    *lines, last = cut.split(b"\n")
+    torn = last.strip(b"\0")
+    if any(line.strip(b"\0") or not line for line in lines) or (
+        torn and not looks_like_record(torn)
+    ):
         raise ResultsFileError(
             f"{path}: {where} is not a palettekit results record; refusing to resume "
             "(only a torn last record is repaired; the file is left unchanged)"
         )
 
 
-_JSONL_RECORD_START = b'{"index":'
+_JSONL_HEAD = b'{"index":'
+_SOURCE_HEAD = b',"source":"'
 
 
 def _jsonl_record_start(head: bytes) -> bool:
-    return head.startswith(_JSONL_RECORD_START) or _JSONL_RECORD_START.startswith(head)
+    """Whether ``head`` (no newline) can be a record palettekit wrote, cut short:
+    a prefix of ``{"index":<digits>,"source":"...`` that is not a whole JSON
+    text, or a whole record of ours cut just before its newline."""
+    if len(head) <= len(_JSONL_HEAD):
+        return _JSONL_HEAD.startswith(head)
+    if not head.startswith(_JSONL_HEAD):
+        return False
+    rest = head[len(_JSONL_HEAD) :]
+    digits = len(rest) - len(rest.lstrip(b"0123456789"))
+    rest = rest[digits:]
+    if digits == 0 or not (rest.startswith(_SOURCE_HEAD) or _SOURCE_HEAD.startswith(rest)):
+        return False
+    try:
+        json.loads(head.decode("utf-8", "surrogateescape"))
+    except (ValueError, RecursionError):
+        return True  # not a whole JSON text: a record cut short
+    return _parse_json_record(head) is not None
 
 
 class JsonlWriter(_AppendFile):
@@ -401,7 +446,7 @@ class JsonlWriter(_AppendFile):
                     f"{self.path}: line {bad_line} is not a results record, but later lines "
                     "are; refusing to resume a file that was edited or is not a results file"
                 )
-            state.add(record["source"], bool(record.get("ok")))
+            state.add(record_source(record), bool(record["ok"]))
             good_end = end
         where = f"line {bad_line if bad_line is not None else lines + 1}"
         _check_cut(self.path, good_end, _jsonl_record_start, where)
@@ -410,25 +455,44 @@ class JsonlWriter(_AppendFile):
 
 
 def _parse_json_record(line: bytes) -> dict[str, Any] | None:
+    """The record of a JSON Lines line if palettekit could have written it:
+    compact JSON with exactly :data:`~palettekit.batch.results.RECORD_KEYS`
+    (or the keys of older files), an int index, a text source and a bool ok;
+    else None."""
+    if not line.startswith(_JSONL_HEAD):
+        return None  # every record starts so: no other line is parsed
     try:
         record = json.loads(line.decode("utf-8", "surrogateescape"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    if not isinstance(record, dict) or not isinstance(record.get("source"), str):
+    if not isinstance(record, dict) or tuple(record) not in (RECORD_KEYS, LEGACY_RECORD_KEYS):
         return None
-    if not isinstance(record.get("index"), int):
+    index, source, raw = record["index"], record["source"], record.get("source_bytes")
+    if type(index) is not int or index < 0 or not isinstance(source, str):
+        return None
+    if not isinstance(record["ok"], bool) or not (raw is None or _is_hex(raw)):
         return None
     return record
+
+
+def _is_hex(text: object) -> bool:
+    if not isinstance(text, str) or len(text) % 2:
+        return False
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _fmt_float(value: Any) -> str:
     return "" if value is None else repr(float(value))
 
 
-def _csv_row(record: dict[str, Any]) -> list[Any]:
+def _csv_row(record: dict[str, Any], columns: tuple[str, ...] = CSV_COLUMNS) -> list[Any]:
     colors = record.get("colors") or []
     row = []
-    for column in CSV_COLUMNS:
+    for column in columns:
         if column == "hex":
             row.append(" ".join(c["hex"] for c in colors))
         elif column == "shares":
@@ -445,14 +509,20 @@ def _csv_row(record: dict[str, Any]) -> list[Any]:
     return row
 
 
-class CsvWriter(_AppendFile):
-    """CSV results with a header row (columns :data:`CSV_COLUMNS`)."""
+def _csv_header(columns: tuple[str, ...]) -> bytes:
+    return (",".join(columns) + "\r\n").encode()
 
-    header = (",".join(CSV_COLUMNS) + "\r\n").encode()
+
+class CsvWriter(_AppendFile):
+    """CSV results with a header row (columns :data:`CSV_COLUMNS`; a file
+    resumed with the :data:`LEGACY_CSV_COLUMNS` of older files keeps them)."""
+
+    header = _csv_header(CSV_COLUMNS)
+    columns: tuple[str, ...] = CSV_COLUMNS
 
     def _encode(self, record: dict[str, Any]) -> bytes:
         buffer = io.StringIO()
-        csv.writer(buffer).writerow(_csv_row(record))
+        csv.writer(buffer).writerow(_csv_row(record, self.columns))
         return buffer.getvalue().encode("utf-8", "surrogateescape")
 
     def _scan_and_repair(self) -> ResumeState:
@@ -462,32 +532,61 @@ class CsvWriter(_AppendFile):
         first = next(rows, None)
         if first is not None:
             end, header = first
-            if tuple(header) != CSV_COLUMNS:
+            if tuple(header) not in (CSV_COLUMNS, LEGACY_CSV_COLUMNS):
                 raise ResultsFileError(f"{self.path}: not a palettekit CSV results file (header)")
+            self.columns = tuple(header)
+            self.header = _csv_header(self.columns)
             good_end = end
             bad = False
             for end, row in rows:
-                if len(row) != len(CSV_COLUMNS) or not row[0].isdigit():
+                source = _csv_source(row, self.columns)
+                if source is None:
                     bad = True
                     continue
                 if bad:
                     raise ResultsFileError(
                         f"{self.path}: a malformed row is followed by good rows; refusing to resume"
                     )
-                state.add(row[1], row[2] == "true")
+                state.add(source, row[2] == "true")
                 good_end = end
         if good_end == 0:  # not even the header: only a torn header may be cut
             _check_cut(self.path, 0, self.header.startswith, "the first line")
         else:
-            _check_cut(self.path, good_end, _csv_row_start, "the text after the last good row")
+            columns = self.columns
+            _check_cut(
+                self.path,
+                good_end,
+                lambda head: _csv_row_start(head, columns),
+                "the text after the last good row",
+            )
         state.repaired_bytes = _truncate(self.path, good_end)
         return state
 
 
-def _csv_row_start(head: bytes) -> bool:
-    """Whether ``head`` can be the start of a results row: the index, then a comma."""
-    digits = len(head) - len(head.lstrip(b"0123456789"))
-    return digits > 0 and (digits == len(head) or head[digits : digits + 1] == b",")
+def _csv_source(row: list[str], columns: tuple[str, ...]) -> str | None:
+    """The source of a CSV row palettekit could have written, else None."""
+    if len(row) != len(columns) or not row[0].isdigit() or row[2] not in ("true", "false"):
+        return None
+    raw = row[-1] if columns[-1] == "source_bytes" else ""
+    if raw and not _is_hex(raw):
+        return None
+    return record_source({"source": row[1], "source_bytes": raw or None})
+
+
+def _csv_row_start(head: bytes, columns: tuple[str, ...] = CSV_COLUMNS) -> bool:
+    """Whether ``head`` can be the start of a results row: the index, the
+    source, then the start of ``true`` or ``false``, and no more cells than a row has."""
+    try:
+        cells = next(csv.reader([head.decode("utf-8")]))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return False
+    if not cells or not cells[0].isdigit() or len(cells) > len(columns):
+        return False
+    if len(cells) == 1:
+        return True
+    if len(cells) > 2 and not ("true".startswith(cells[2]) or "false".startswith(cells[2])):
+        return False
+    return len(cells) <= 3 or cells[2] in ("true", "false")
 
 
 def _csv_rows_with_offsets(path: str) -> Iterator[tuple[int, list[str]]]:
@@ -537,11 +636,16 @@ def _parquet_schema(pa: Any) -> Any:
             ("seconds", pa.float64()),
             ("error_type", pa.string()),
             ("error", pa.string()),
+            ("source_bytes", pa.string()),
         ]
     )
 
 
 _PART_PREFIX = "part-"
+MAX_PART_ROWS = 1_000_000
+"""Most rows a Parquet part may hold when it is resumed (parts are written
+every ``rows_per_part`` rows, 10,000 by default)."""
+_RESUME_BATCH = 65_536
 _PART_SUFFIX = ".parquet"
 
 
@@ -588,17 +692,45 @@ class ParquetWriter(ResultsWriter):
                 raise
             raise ResultsFileError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         for number, part in parts:
-            try:
-                table = self._pq.read_table(part, columns=["source", "ok"])
-            except Exception as exc:
-                raise ResultsFileError(f"{part}: unreadable Parquet part ({exc})") from None
-            for source, ok in zip(
-                table.column("source").to_pylist(), table.column("ok").to_pylist(), strict=False
-            ):
-                state.add(source, bool(ok))
+            self._resume_part(part, state)
             self._next_part = max(self._next_part, number + 1)
         self._is_open = True
         return state
+
+    def _resume_part(self, part: str, state: ResumeState) -> None:
+        """Add the sources of one part to ``state``, in batches of bounded size.
+
+        Raises
+        ------
+        ResultsFileError
+            The part is unreadable, claims more rows than its bytes can hold
+            (every row of ours has a distinct source and timing, so it takes
+            at least a byte) or :data:`MAX_PART_ROWS`, or has a row palettekit
+            could not have written.
+        """
+        reader = _open_part(self._pq, part)
+        names = set(reader.schema_arrow.names)
+        columns = [c for c in ("source", "ok", "source_bytes") if c in names]
+        if columns[:2] != ["source", "ok"]:
+            raise ResultsFileError(f"{part}: not a palettekit results part (no source or ok)")
+        try:
+            for batch in reader.iter_batches(batch_size=_RESUME_BATCH, columns=columns):
+                for row in batch.to_pylist():
+                    source, ok, raw = row["source"], row["ok"], row.get("source_bytes")
+                    if not isinstance(source, str) or not isinstance(ok, bool):
+                        raise ResultsFileError(
+                            f"{part}: a row with source {type(source).__name__} and ok "
+                            f"{type(ok).__name__}; not a palettekit results part"
+                        )
+                    if raw is not None and not _is_hex(raw):
+                        raise ResultsFileError(f"{part}: a row with a malformed source_bytes")
+                    state.add(record_source(row), ok)
+        except ResultsFileError:
+            raise
+        except Exception as exc:
+            raise ResultsFileError(
+                f"{part}: unreadable Parquet part ({one_line(str(exc))})"
+            ) from None
 
     def _parts(self) -> list[tuple[int, str]]:
         out = []
@@ -654,6 +786,30 @@ class ParquetWriter(ResultsWriter):
                 self.flush()
         finally:
             self._drop_lock()
+
+
+def _open_part(pq: Any, part: str) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` of a part, its row count checked
+    against its size before any row is read.
+
+    Raises
+    ------
+    ResultsFileError
+        Unreadable, or more rows than its bytes could hold (each row of ours
+        has a distinct source and timing) or than :data:`MAX_PART_ROWS`.
+    """
+    try:
+        reader = pq.ParquetFile(part)
+        rows = reader.metadata.num_rows
+        size = os.path.getsize(part)
+    except Exception as exc:
+        raise ResultsFileError(f"{part}: unreadable Parquet part ({one_line(str(exc))})") from None
+    if rows > min(MAX_PART_ROWS, size):
+        raise ResultsFileError(
+            f"{part}: claims {rows:,} rows in {size:,} bytes; not a part palettekit wrote "
+            "(the results are left unchanged)"
+        )
+    return reader
 
 
 def open_writer(
@@ -712,6 +868,7 @@ def _record_from_csv(row: dict[str, str]) -> dict[str, Any]:
         "seconds": float(row["seconds"]) if row["seconds"] else None,
         "error_type": row["error_type"] or None,
         "error": row["error"] or None,
+        "source_bytes": row.get("source_bytes") or None,
     }
 
 
@@ -741,18 +898,19 @@ def read_records(path: str | os.PathLike[str], fmt: str | None = None) -> Iterat
             first = next(rows, None)
             if first is None:
                 return
-            if tuple(first[1]) != CSV_COLUMNS:
+            columns = tuple(first[1])
+            if columns not in (CSV_COLUMNS, LEGACY_CSV_COLUMNS):
                 raise ResultsFileError(f"{path}: not a palettekit CSV results file (header)")
             for _, row in rows:
-                if len(row) != len(CSV_COLUMNS):
+                if _csv_source(row, columns) is None:
                     raise ResultsFileError(f"{path}: malformed row")
-                yield _record_from_csv(dict(zip(CSV_COLUMNS, row, strict=False)))
+                yield _record_from_csv(dict(zip(columns, row, strict=True)))
         else:
             pq = require_extra("pyarrow.parquet", "parquet", "reading Parquet results")
             writer = ParquetWriter.__new__(ParquetWriter)
             writer.path = path
             for _, part in writer._parts():
-                for batch in pq.ParquetFile(part).iter_batches(batch_size=4096):
+                for batch in _open_part(pq, part).iter_batches(batch_size=4096):
                     yield from batch.to_pylist()
     except OSError as exc:
         if isinstance(exc, ResultsFileError):

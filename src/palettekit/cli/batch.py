@@ -100,7 +100,7 @@ def _add_run_flags(batch: argparse.ArgumentParser) -> None:
 
 def _count_in_background(specs: list[str], progress: Any) -> None:
     """Set the progress total once a second expansion has counted the sources."""
-    from ..batch.sources import expand_sources
+    from ..batch.expand import expand_sources
 
     def count() -> None:
         try:
@@ -145,7 +145,7 @@ def _resume_reporter(progress: Any) -> Any:
 
 def _write(args: argparse.Namespace, sources: Any, options: Any, progress: Any) -> Any:
     """Run the batch (locally, or on the Dask cluster of ``--dask``); return its summary."""
-    from ..batch.write import write_results
+    from ..batch.job import write_results
 
     cluster: contextlib.AbstractContextManager[Any]
     if args.dask:
@@ -188,8 +188,8 @@ def _final_status(report: Any, summary: Any) -> int:
 def run_batch(args: argparse.Namespace) -> int:
     """``palettekit batch``: check the flags, expand the sources, write the results;
     return the exit code."""
-    from ..batch.sources import ExpansionReport, expand_sources
-    from ..batch.write import Progress
+    from ..batch.expand import ExpansionReport, expand_sources
+    from ..batch.job import Progress
     from ..errors import BatchError, BatchInterrupted, PaletteError
     from .flags import options_from_args
 

@@ -21,7 +21,7 @@ _DESCRIPTION = (
     "to the query colors (score = sum of shares x exp(-(dE/sigma)^2), dE the Oklab "
     "distance to the nearest query color). --like: by palette distance to an image "
     "(earth mover's distance in Oklab with shares, greedy transport approximation). "
-    "A compact index RESULTS.index.npz is built on first use and rebuilt when RESULTS "
+    "A compact index RESULTS.index is built on first use and rebuilt when RESULTS "
     "changes."
 )
 
@@ -43,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
         description=_DESCRIPTION,
     )
     search.add_argument(
-        "results", metavar="RESULTS", help="results file of palettekit batch (or an index .npz)"
+        "results", metavar="RESULTS", help="results file of palettekit batch (or an index folder)"
     )
     query = search.add_mutually_exclusive_group(required=True)
     query.add_argument(
@@ -73,7 +73,7 @@ def add_parser(subparsers: Any) -> None:
     )
     search.add_argument("--json", action="store_true", help="print JSON instead of a table")
     search.add_argument(
-        "--index", metavar="PATH", default=None, help="index file (default RESULTS.index.npz)"
+        "--index", metavar="PATH", default=None, help="index folder (default RESULTS.index)"
     )
     search.add_argument(
         "--rebuild-index", action="store_true", help="rebuild the index even if up to date"
@@ -83,10 +83,13 @@ def add_parser(subparsers: Any) -> None:
 
 def format_table(hits: list[Any], score_name: str) -> str:
     """The hits as a text table: rank, score, source and colors with their shares."""
+    from ..text import one_line
+
     lines = [f"{'rank':>4}  {score_name:>8}  source  colors"]
     for hit in hits:
         colors = " ".join(f"{h}:{s:.0%}" for h, s in zip(hit.hex, hit.shares, strict=False))
-        lines.append(f"{hit.rank:>4}  {hit.score:>8.4f}  {hit.source}  {colors}")
+        source = one_line(hit.source, escape=True)  # a name may hold terminal controls
+        lines.append(f"{hit.rank:>4}  {hit.score:>8.4f}  {source}  {colors}")
     return "\n".join(lines)
 
 

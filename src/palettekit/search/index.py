@@ -1,7 +1,8 @@
 """Search a results file by color, over a compact index built once.
 
-The index (``RESULTS.index.npz`` by default) holds, for every successful
-record, its colors in Oklab and their shares, padded to the largest k:
+The index (the folder ``RESULTS.index`` by default) holds, for every
+successful record, its colors in Oklab and their shares, padded to the
+largest k, one ``.npy`` file a key and ``meta.json``:
 
 ============  ===================  ==========================================
 key           shape, dtype         meaning
@@ -13,15 +14,23 @@ rgb           (N, K, 3) uint8      swatch sRGB colors, for display
 record_index  (N,) int64           the record's ``index`` in the batch
 source_blob   (B,) uint8           UTF-8 sources, concatenated
 source_ends   (N,) int64           end offset of each source in the blob
-meta          () str               JSON: version, results file stamp, k
+meta.json     JSON object          version, results file stamp, k, and the
+                                   sizes N, K, B the arrays must have
 ============  ===================  ==========================================
 
 Queries are vectorised over all rows in chunks (no Python loop per image);
 with the image index last, every step is an element-wise operation over
 contiguous rows of images, and reductions over the K swatches are K - 1
 element-wise operations.
-The file is an uncompressed ``.npz`` whose members are memory-mapped when
-opened, so opening a million-image index costs milliseconds.
+The arrays are memory-mapped when opened (``numpy.load(mmap_mode="r")``),
+so opening a million-image index costs milliseconds. Reading one back is
+bounded: ``meta.json`` is read first (at most 64 KB), the index is compared
+with the results file (size, time, device and inode) before any array is
+opened, and each array must have the dtype and shape the meta names. Each
+file is replaced atomically (:func:`palettekit._io.write_atomic_with`) and
+``meta.json`` last, so a run killed while saving leaves an index that is
+stale or whole, and its temporary files are removed by the next save.
+Indexes of the older ``.npz`` form are not read: they are built again.
 
 Search by colors
 ----------------
@@ -67,9 +76,8 @@ from __future__ import annotations
 
 import json
 import os
-import struct
-import tempfile
-import zipfile
+import stat
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,8 +85,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._io import write_atomic, write_atomic_with
 from ..batch.writers import read_records, results_format_of
 from ..errors import ResultsFileError
+from ..text import one_line
 
 __all__ = [
     "ColorIndex",
@@ -94,8 +104,19 @@ __all__ = [
 ]
 
 DEFAULT_SIGMA = 0.08
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 _CHUNK = 65_536
+META_NAME = "meta.json"
+MAX_META_BYTES = 1 << 16
+_MEMBERS = ("lab", "shares", "rgb", "record_index", "source_blob", "source_ends")
+_DTYPES = {
+    "lab": np.dtype(np.float32),
+    "shares": np.dtype(np.float32),
+    "rgb": np.dtype(np.uint8),
+    "record_index": np.dtype(np.int64),
+    "source_blob": np.dtype(np.uint8),
+    "source_ends": np.dtype(np.int64),
+}
 
 
 @dataclass(frozen=True)
@@ -133,92 +154,159 @@ class ColorIndex:
         return None
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the index atomically (temporary file in the same folder, then rename)."""
+        """Write the index into the folder ``path``: each array atomically,
+        then ``meta.json`` (see the module docstring).
+
+        Raises
+        ------
+        ResultsFileError
+            ``path`` is a file (an index of the old ``.npz`` form, or not an index).
+        OSError
+            A file cannot be written.
+        """
         path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, temp = tempfile.mkstemp(prefix=".palettekit-index-", suffix=".npz", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(
-                    handle,
-                    lab=self.lab,
-                    shares=self.shares,
-                    rgb=self.rgb,
-                    record_index=self.record_index,
-                    source_blob=self.source_blob,
-                    source_ends=self.source_ends,
-                    meta=np.array(json.dumps(self.meta)),
-                )
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise
+        if os.path.lexists(path) and not os.path.isdir(path):
+            raise ResultsFileError(
+                f"{_shown(path)} is a file, not a search index folder (an index of the old "
+                ".npz form?): remove it or choose another --index"
+            )
+        os.makedirs(path, exist_ok=True)
+        for name in _MEMBERS:
+            array = np.ascontiguousarray(getattr(self, name))
+            write_atomic_with(os.path.join(path, name + ".npy"), _npy_writer(array))
+        k, n = self.shares.shape
+        meta = {"results_stamp": None, "k": None, **self.meta}
+        meta.update(
+            version=INDEX_VERSION, rows=n, swatches=k, source_bytes=int(self.source_blob.shape[0])
+        )
+        write_atomic(os.path.join(path, META_NAME), json.dumps(meta))
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> ColorIndex:
-        """Read an index written by :meth:`save`."""
-        try:
-            data = _open_npz(os.fspath(path))
-            meta = json.loads(str(data["meta"]))
-            if meta.get("version") != INDEX_VERSION:
-                raise ResultsFileError(f"{path}: index version {meta.get('version')!r} unknown")
-            return cls(
-                lab=data["lab"],
-                shares=data["shares"],
-                rgb=data["rgb"],
-                record_index=data["record_index"],
-                source_blob=data["source_blob"],
-                source_ends=data["source_ends"],
-                meta=meta,
+    def load(cls, path: str | os.PathLike[str], meta: dict[str, Any] | None = None) -> ColorIndex:
+        """Read an index written by :meth:`save` (``meta``: its meta, if read already).
+
+        Raises
+        ------
+        ResultsFileError
+            Not an index of this version, or an array whose dtype or shape
+            differs from what the meta says (a one-line message).
+        """
+        path = os.fspath(path)
+        if meta is None:
+            meta = read_index_meta(path)
+        n, k, blob = meta["rows"], meta["swatches"], meta["source_bytes"]
+        shapes = {
+            "lab": (3, k, n),
+            "shares": (k, n),
+            "rgb": (n, k, 3),
+            "record_index": (n,),
+            "source_blob": (blob,),
+            "source_ends": (n,),
+        }
+        arrays = {name: _load_member(path, name, shapes[name]) for name in _MEMBERS}
+        ends = np.asarray(arrays["source_ends"])
+        if n and (ends[0] < 0 or ends[-1] != blob or bool(np.any(np.diff(ends) < 0))):
+            raise ResultsFileError(
+                f"{_shown(path)}: source_ends do not index source_blob{_REBUILD}"
             )
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-            if isinstance(exc, ResultsFileError):
-                raise
-            raise ResultsFileError(f"{path}: not a palettekit search index ({exc})") from None
+        return cls(meta=meta, **arrays)
 
 
-def _open_npz(path: str) -> dict[str, npt.NDArray[Any]]:
-    """Arrays of an uncompressed .npz, memory-mapped (read-only) where possible."""
-    out: dict[str, npt.NDArray[Any]] = {}
-    with zipfile.ZipFile(path) as archive, open(path, "rb") as raw:
-        for info in archive.infolist():
-            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-            if info.compress_type != zipfile.ZIP_STORED:
-                out[name] = np.load(archive.open(info), allow_pickle=False)
-                continue
-            raw.seek(info.header_offset)
-            local = raw.read(30)
-            name_len, extra_len = struct.unpack("<HH", local[26:30])
-            raw.seek(info.header_offset + 30 + name_len + extra_len)
-            version = np.lib.format.read_magic(raw)
+def _npy_writer(array: npt.NDArray[Any]) -> Any:
+    def write(stream: Any) -> None:
+        np.save(stream, array, allow_pickle=False)
+
+    return write
+
+
+_REBUILD = "; not a search index palettekit wrote (rebuild it with --rebuild-index)"
+
+
+def _shown(path: str) -> str:
+    return one_line(path, 200, escape=True)
+
+
+def read_index_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The meta of the index folder ``path``, checked, without opening any array.
+
+    Raises
+    ------
+    ResultsFileError
+        No ``meta.json``, one larger than :data:`MAX_META_BYTES`, or one that
+        is not an object of this version with sizes and stamp of the right types.
+    """
+    path = os.fspath(path)
+    name = os.path.join(path, META_NAME)
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read(MAX_META_BYTES + 1)
+    except OSError as exc:
+        raise ResultsFileError(
+            f"{_shown(path)}: not a search index ({exc.strerror or exc})"
+        ) from None
+    if len(data) > MAX_META_BYTES:
+        raise ResultsFileError(
+            f"{_shown(path)}: {META_NAME} is over {MAX_META_BYTES} bytes{_REBUILD}"
+        )
+    try:
+        meta = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):
+        raise ResultsFileError(f"{_shown(path)}: {META_NAME} is not JSON{_REBUILD}") from None
+    if not isinstance(meta, dict):
+        raise ResultsFileError(f"{_shown(path)}: {META_NAME} is not an object{_REBUILD}")
+    if meta.get("version") != INDEX_VERSION:
+        raise ResultsFileError(
+            f"{_shown(path)}: index version {one_line(repr(meta.get('version')), 40)} unknown"
+            + _REBUILD
+        )
+    sizes = [meta.get(key) for key in ("rows", "swatches", "source_bytes")]
+    stamp = meta.get("results_stamp")
+    if not all(type(size) is int and size >= 0 for size in sizes) or not (
+        stamp is None or (isinstance(stamp, list) and all(type(x) is int for x in stamp))
+    ):
+        raise ResultsFileError(f"{_shown(path)}: {META_NAME} lacks sizes or stamp{_REBUILD}")
+    if not (meta.get("k") is None or type(meta.get("k")) is int):
+        raise ResultsFileError(
+            f"{_shown(path)}: {META_NAME} has a k that is not a number{_REBUILD}"
+        )
+    return meta
+
+
+def _load_member(path: str, name: str, shape: tuple[int, ...]) -> npt.NDArray[Any]:
+    """One array of an index, memory-mapped, after its header was checked
+    against ``shape`` and the expected dtype."""
+    file = os.path.join(path, name + ".npy")
+    try:
+        with open(file, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
             if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(raw)
+                header = np.lib.format.read_array_header_1_0(handle)
             else:
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(raw)
-            if dtype.hasobject:
-                raise ValueError(f"{info.filename}: object arrays are not allowed")
-            offset = raw.tell()
-            if int(np.prod(shape)) == 0 or dtype.kind == "U":
-                out[name] = np.load(archive.open(info), allow_pickle=False)
-            else:
-                out[name] = np.memmap(
-                    path,
-                    dtype=dtype,
-                    mode="r",
-                    offset=offset,
-                    shape=shape,
-                    order="F" if fortran else "C",
-                )
-    return out
+                header = np.lib.format.read_array_header_2_0(handle)
+            offset = handle.tell()
+            size = os.fstat(handle.fileno()).st_size
+    except (OSError, ValueError) as exc:
+        raise ResultsFileError(
+            f"{_shown(path)}: {name}.npy unreadable ({one_line(str(exc), 120)}){_REBUILD}"
+        ) from None
+    found, fortran, dtype = header
+    if tuple(found) != shape or dtype != _DTYPES[name] or fortran:
+        raise ResultsFileError(
+            f"{_shown(path)}: {name}.npy holds {dtype} {tuple(found)}, expected "
+            f"{_DTYPES[name]} {shape}{_REBUILD}"
+        )
+    if size - offset < int(np.prod(shape)) * dtype.itemsize:
+        raise ResultsFileError(f"{_shown(path)}: {name}.npy is cut short{_REBUILD}")
+    if int(np.prod(shape)) == 0:
+        return np.zeros(shape, dtype)
+    return np.memmap(file, dtype=dtype, mode="r", offset=offset, shape=shape)
 
 
 def results_stamp(path: str | os.PathLike[str]) -> list[int]:
-    """(size, mtime_ns) of a results file, or summed over a Parquet directory's parts."""
+    """(size, mtime_ns, device, inode) of a results file, or size summed and
+    mtime_ns the latest over a Parquet directory's parts, with the
+    directory's device and inode: an index copied from another results file
+    does not match."""
     path = os.fspath(path)
     if os.path.isdir(path):
         size = mtime = 0
@@ -227,14 +315,20 @@ def results_stamp(path: str | os.PathLike[str]) -> list[int]:
                 st = os.stat(os.path.join(path, name))
                 size += st.st_size
                 mtime = max(mtime, st.st_mtime_ns)
-        return [size, mtime]
+        here = os.stat(path)
+        return [size, mtime, here.st_dev, here.st_ino]
     st = os.stat(path)
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino]
 
 
 def default_index_path(results: str | os.PathLike[str]) -> str:
-    """``RESULTS.index.npz`` beside the results file (or Parquet directory)."""
-    return os.fspath(results).rstrip("/" + os.sep) + ".index.npz"
+    """``RESULTS.index`` (a folder) beside the results file (or Parquet directory)."""
+    return os.fspath(results).rstrip("/" + os.sep) + ".index"
+
+
+def is_index(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an index folder (it holds ``meta.json``)."""
+    return os.path.isfile(os.path.join(os.fspath(path), META_NAME))
 
 
 def _oklab_of(colors: list[dict[str, Any]]) -> list[list[float]]:
@@ -353,6 +447,31 @@ def build_index(
     )
 
 
+OLD_TEMPORARY_SECONDS = 3600.0
+"""Age after which a ``.palettekit-index-*.npz`` (the temporary file of the
+old .npz form, which a killed run left for ever) is removed."""
+
+
+def _remove_old_temporary_indexes(folder: str) -> None:
+    """Remove the temporary files older palettekits left when killed while saving."""
+    now = time.time()
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(".palettekit-index-")]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if (
+                entry.name.endswith(".npz")
+                and stat.S_ISREG(info.st_mode)
+                and now - info.st_mtime > OLD_TEMPORARY_SECONDS
+            ):
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
 def open_index(
     path: str | os.PathLike[str],
     *,
@@ -363,28 +482,49 @@ def open_index(
 ) -> ColorIndex:
     """The index of a results file, built (and saved) when missing or stale.
 
-    ``path`` may also be an index file itself (``.npz``).
+    ``path`` may also be an index folder itself. The index's meta is
+    compared with the results file before any of its arrays is opened; an
+    index that is stale, of another version or damaged is built again.
+
+    Raises
+    ------
+    ResultsFileError
+        No such results file; ``path`` is an index of the old ``.npz``
+        form; an index folder given as ``path`` is damaged; the index
+        cannot be saved where a file is in the way.
     """
     path = os.fspath(path)
-    if path.endswith(".npz") and index_path is None:
+    if index_path is None and is_index(path):
         return ColorIndex.load(path)
+    if path.endswith(".npz") and index_path is None and os.path.isfile(path):
+        raise ResultsFileError(
+            f"{_shown(path)}: a search index of the old .npz form, no longer read; search "
+            "its results file, which builds the index again"
+        )
     if not os.path.exists(path):
-        raise ResultsFileError(f"{path}: no such results file")
+        raise ResultsFileError(f"{_shown(path)}: no such results file")
     target = os.fspath(index_path) if index_path is not None else default_index_path(path)
     stamp = results_stamp(path)
-    if not rebuild and os.path.exists(target):
-        index = ColorIndex.load(target)
-        if index.meta.get("results_stamp") == stamp:
-            return index
+    if not rebuild and is_index(target):
+        try:
+            meta = read_index_meta(target)
+            if meta.get("results_stamp") == stamp:
+                return ColorIndex.load(target, meta)
+        except ResultsFileError as exc:
+            if log is not None:
+                log(f"{exc}: building it again")
     if log is not None:
-        log(f"building the search index {target} from {path}")
+        log(f"building the search index {_shown(target)} from {_shown(path)}")
     results_format_of(path, fmt)
     index = build_index(path, fmt)
+    _remove_old_temporary_indexes(os.path.dirname(os.path.abspath(target)))
     try:
         index.save(target)
     except OSError as exc:
+        if isinstance(exc, ResultsFileError):
+            raise
         if log is not None:
-            log(f"cannot save the index {target} ({exc.strerror or exc}); using it unsaved")
+            log(f"cannot save the index {_shown(target)} ({exc.strerror or exc}); using it unsaved")
     return index
 
 
@@ -446,6 +586,22 @@ def _hits(index: ColorIndex, rows: npt.NDArray[np.int64], scores: npt.NDArray[An
             )
         )
     return out
+
+
+_SLACK = 1e-4
+
+
+def _check_values(values: npt.NDArray[np.float64], most: float) -> None:
+    """Refuse scores that only an index with colors or shares that are not
+    numbers (NaN, infinite) or shares outside [0, 1] can give: checked on
+    the scores themselves, since any such value reaches them, at no extra pass."""
+    if values.size and not (
+        np.isfinite(values).all() and values.min() >= -_SLACK and values.max() <= most + _SLACK
+    ):
+        raise ResultsFileError(
+            "the search index holds colors or shares that are not numbers in range; "
+            "rebuild it with --rebuild-index"
+        )
 
 
 def _top(values: npt.NDArray[np.float64], top: int, *, largest: bool) -> npt.NDArray[np.int64]:
@@ -600,6 +756,7 @@ def search_colors(
         scores[start:stop] = coverage(
             index.lab[:, :, start:stop], index.shares[:, start:stop], query, sigma, mode
         )
+        _check_values(scores[start:stop], 1.0)
     rows = _top(scores, top, largest=True)
     return _hits(index, rows, scores[rows])
 
@@ -737,6 +894,7 @@ def search_like(
         bound[start:stop] = emd_lower_bound(
             index.lab[:, :, start:stop], index.shares[:, start:stop], q, w32
         )
+        _check_values(bound[start:stop], np.inf)
     distance = np.full(n, np.inf)
     evaluated = np.zeros(n, bool)
     count = max(4 * top, 2048)

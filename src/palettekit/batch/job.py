@@ -11,8 +11,8 @@ from typing import Any
 
 from ..errors import BatchInterrupted
 from ..options import Options
+from .expand import source_digest
 from .runner import iter_results
-from .sources import source_digest
 from .writers import open_writer
 
 __all__ = ["BatchSummary", "write_results", "Progress"]
@@ -206,7 +206,7 @@ def write_results(
     ----------
     sources
         Paths or URLs, consumed lazily (see
-        :func:`~palettekit.batch.sources.expand_sources` for directories,
+        :func:`~palettekit.batch.expand.expand_sources` for directories,
         globs and list files). Duplicates should be removed beforehand.
     output
         Results file: ``.jsonl`` (default), ``.csv``, or ``.parquet`` (a

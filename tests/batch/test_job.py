@@ -1,4 +1,4 @@
-"""palettekit.batch.write: a run into a results file; a full disk or Ctrl-C keeps whole records."""
+"""palettekit.batch.job: a run into a results file; a full disk or Ctrl-C keeps whole records."""
 
 from __future__ import annotations
 

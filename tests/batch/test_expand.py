@@ -1,4 +1,4 @@
-"""palettekit.batch.sources: folders, patterns and list files expanded to sources, lazily."""
+"""palettekit.batch.expand: folders, patterns and list files expanded to sources, lazily."""
 
 from __future__ import annotations
 
