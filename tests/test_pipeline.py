@@ -550,15 +550,15 @@ def test_fewer_colors_warning_points_at_the_callers_line():
 def test_a_cluster_lost_by_k_means_is_refilled_and_no_false_warning(monkeypatch):
     # ball_caps.png at k=256 once gave 255 colors and "only 255 distinct colors"
     # although it has 34,871: a cluster had ended empty.
-    import palettekit.pipeline as pipeline
+    import palettekit.kmedians_palette as kmedians_palette
 
-    real_cluster = pipeline._cluster
+    real_kmedians = kmedians_palette.weighted_kmedians
 
-    def lose_one(histogram, points, options):
-        result = real_cluster(histogram, points, options)
+    def lose_one(*args, **kwargs):  # every k-medians run loses its last cluster
+        result = real_kmedians(*args, **kwargs)
         return dataclasses.replace(result, centers=result.centers[:-1], weights=result.weights[:-1])
 
-    monkeypatch.setattr(pipeline, "_cluster", lose_one)
+    monkeypatch.setattr(kmedians_palette, "weighted_kmedians", lose_one)
     image = photo_like(seed=5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -37,14 +37,14 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any, Union
+from typing import IO, Any, Protocol, Union
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import (
     EmptyImageError,
@@ -65,17 +65,41 @@ ImageSource = Union[
 ]
 """Anything :func:`load_image` accepts."""
 
+
+class LoadLimits(Protocol):
+    """The limits :func:`load_image` reads (an :class:`~palettekit.options.Options` has them).
+
+    Attributes
+    ----------
+    max_pixels : int or None
+        Pixel budget of the working image (None: the whole image).
+    max_image_pixels : int
+        Most pixels an image may have, checked from its header.
+    max_decode_bytes : int
+        Most bytes decoding may take, estimated before decoding.
+    max_bytes : int
+        Most bytes read from a file, file object, bytes or URL.
+    timeout : float
+        Seconds a URL may take in all.
+    block_private_urls : bool
+        Refuse URLs that resolve to private addresses.
+    """
+
+    @property
+    def max_pixels(self) -> int | None: ...
+    @property
+    def max_image_pixels(self) -> int: ...
+    @property
+    def max_decode_bytes(self) -> int: ...
+    @property
+    def max_bytes(self) -> int: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def block_private_urls(self) -> bool: ...
+
+
 _EXIF_ORIENTATION = 0x0112
-_TRANSPOSE_FOR_ORIENTATION = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-"""EXIF orientation -> the transpose that makes the stored image upright."""
 
 
 # Pillow's reduce step before the final box filter: reduce by an integer
@@ -672,49 +696,136 @@ def _reduced_first(
 # --- the one decoding path -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Region:
+    """A part of the upright image and the size it is sampled at.
+
+    Attributes
+    ----------
+    box : tuple of 4 int
+        ``(left, top, right, bottom)`` in pixels of the upright original,
+        right and bottom exclusive, inside the image and not empty.
+    size : tuple of 2 int
+        (width, height) of the working image made of that part, each >= 1.
+    """
+
+    box: tuple[int, int, int, int]
+    size: tuple[int, int]
+
+
+RegionPlan = Callable[[tuple[int, int]], Region]
+"""Chooses the region of an image from its upright original (width, height)."""
+
+
+def _draft_request(region: Region, upright: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """The smallest whole-image size (stored orientation) at which ``region``
+    still has at least ``region.size`` pixels: what a JPEG draft must cover."""
+    left, top, right, bottom = region.box
+    scale = max(region.size[0] / (right - left), region.size[1] / (bottom - top))
+    need = (
+        min(upright[0], math.ceil(upright[0] * scale)),
+        min(upright[1], math.ceil(upright[1] * scale)),
+    )
+    return _upright(need, orientation)
+
+
+def _draft(
+    image: Image.Image, target: tuple[int, int], region: RegionPlan | None
+) -> tuple[Any, Region | None]:
+    """Ask an opened JPEG for a reduced-scale decode covering ``target`` (or the
+    region's size); returns the decoded part's box and the region, if any."""
+    width, height = image.size
+    if image.format != "JPEG":
+        return None, None  # only JPEGs decode at reduced scale
+    chosen = None
+    request = target
+    if region is not None:
+        orientation = _orientation(image)  # a JPEG's EXIF is read with its header
+        chosen = region(_upright((width, height), orientation))
+        request = _draft_request(chosen, _upright((width, height), orientation), orientation)
+    if request == (width, height):
+        return None, chosen
+    drafted = image.draft(image.mode, request)
+    return (drafted[1] if drafted is not None else None), chosen
+
+
+def _turn_upright(image: Image.Image, orientation: int) -> Image.Image:
+    """``image`` turned by an EXIF ``orientation`` (1..8), by Pillow's ``exif_transpose``."""
+    if orientation == 1:
+        return image
+    image.getexif()[_EXIF_ORIENTATION] = orientation
+    return ImageOps.exif_transpose(image)
+
+
+def _region_box(
+    image: Image.Image, box: Any, orientation: int, region: Region, upright: tuple[int, int]
+) -> tuple[Image.Image, tuple[float, float, float, float]]:
+    """The decoded image turned upright, and ``region.box`` in its pixels.
+
+    ``box`` is the part of the decoded image that holds the whole picture (a
+    JPEG draft can have a few extra pixels), or None for all of it.
+    """
+    valid = image.size if box is None else (box[2] - box[0], box[3] - box[1])
+    if orientation != 1:
+        image = _turn_upright(image, orientation)
+        valid = _upright(valid, orientation)
+    fx, fy = valid[0] / upright[0], valid[1] / upright[1]
+    left, top, right, bottom = region.box
+    return image, (left * fx, top * fy, right * fx, bottom * fy)
+
+
+def _shrink(
+    image: Image.Image, target: tuple[int, int], box: Any, display: bool, cropping: bool
+) -> Image.Image:
+    """Reduce a work-mode image to ``target`` (from ``box`` of it, when given)."""
+    if image.size == target and not (cropping and box is not None):
+        return image
+    if display:
+        return image.resize(target, Image.Resampling.BOX, box=box, reducing_gap=_REDUCING_GAP)
+    # For counting colors, an evenly spread sample of the pixels (nearest
+    # neighbour) is as good as their box averages, keeps only colors the
+    # image has, and costs far less than a box filter.
+    return image.resize(target, Image.Resampling.NEAREST, box=box)
+
+
 def _prepare(
     image: Image.Image,
     label: str,
-    options: Any,
+    limits: LoadLimits,
     limit: int | None,
     *,
     owned: bool,
     display: bool = False,
+    region: RegionPlan | None = None,
 ) -> LoadedImage:
     """Opened (not decoded) image -> LoadedImage. Never changes a caller's image
-    beyond loading its pixels; ``owned`` images may be drafted."""
+    beyond loading its pixels; ``owned`` images may be drafted. With ``region``,
+    only that part of the image is sampled, at its own working size."""
     width, height = image.size
     if width * height == 0:
         raise EmptyImageError(f"{label}: image has no pixels")
-    _check_pixel_count(width, height, options.max_image_pixels, label)
+    _check_pixel_count(width, height, limits.max_image_pixels, label)
     target = working_size((width, height), limit)
-    box = None
+    box, chosen = None, None
     with _pillow(label, "decode image"):
-        if owned and image.format == "JPEG" and target != (width, height):
-            drafted = image.draft(image.mode, target)
-            if drafted is not None:
-                box = drafted[1]
+        if owned and (region is not None or target != (width, height)):
+            box, chosen = _draft(image, target, region)
         if _not_decoded(image):
-            check_decode_bytes(image, label, options.max_decode_bytes)
+            check_decode_bytes(image, label, limits.max_decode_bytes)
         image.load()
         orientation = _orientation(image)
         profile = image.info.get("icc_profile")
         levels = None
         if image.mode.startswith("I") or image.mode == "F":
             levels = _gray_range(image, label)  # of the whole image, before reducing
-        reduced, box = _reduced_first(image, target, box, display)
-        work = _to_work_mode(reduced, levels)
-        if work.size != target:
-            if display:
-                work = work.resize(
-                    target, Image.Resampling.BOX, box=box, reducing_gap=_REDUCING_GAP
-                )
-            else:
-                # For counting colors, an evenly spread sample of the pixels
-                # (nearest neighbour) is as good as their box averages,
-                # keeps only colors the image has, and costs 0.1 ms instead
-                # of 3 ms on a 960x640 JPEG draft.
-                work = work.resize(target, Image.Resampling.NEAREST, box=box)
+        decoded, turn = image, orientation
+        if region is not None:
+            upright = _upright((width, height), orientation)
+            chosen = chosen or region(upright)
+            decoded, box = _region_box(image, box, orientation, chosen, upright)
+            target, turn = chosen.size, 1
+        reduced, box = _reduced_first(decoded, target, box, display)
+        work = _shrink(_to_work_mode(reduced, levels), target, box, display, region is not None)
     icc = "none"
     if profile:
         with _pillow(label, "apply color profile"):
@@ -724,9 +835,7 @@ def _prepare(
             work = work.convert("RGBA")
         elif work.mode != "RGB" and work.mode != "RGBA":
             work = work.convert("RGB")
-        transpose = _TRANSPOSE_FOR_ORIENTATION.get(orientation)
-        if transpose is not None:
-            work = work.transpose(transpose)
+        work = _turn_upright(work, turn)
         if work is image:
             # Detach the result: an owned image's file is closed next, and a
             # caller's image must never be handed back for mutation.
@@ -827,19 +936,29 @@ def check_header_segments(stream: IO[bytes], label: str) -> None:
 
 
 def _load_stream(
-    stream: IO[bytes], label: str, options: Any, limit: int | None, display: bool
+    stream: IO[bytes],
+    label: str,
+    limits: LoadLimits,
+    limit: int | None,
+    display: bool,
+    region: RegionPlan | None = None,
 ) -> LoadedImage:
     check_header_segments(stream, label)
     with _pillow(label, "read image header"):
         image = Image.open(stream)
     try:
-        return _prepare(image, label, options, limit, owned=True, display=display)
+        return _prepare(image, label, limits, limit, owned=True, display=display, region=region)
     finally:
         image.close()
 
 
 def load_image(
-    source: ImageSource, options: Any, max_pixels: int | None = None, *, display: bool = False
+    source: ImageSource,
+    options: LoadLimits,
+    max_pixels: int | None = None,
+    *,
+    display: bool = False,
+    region: RegionPlan | None = None,
 ) -> LoadedImage:
     """Read a source into an upright 8-bit sRGB(A) image at working size.
 
@@ -859,15 +978,21 @@ def load_image(
           [0, 1], or another integer dtype holding values in [0, 255].
 
         Animations and multi-page files give their first frame.
-    options : Options
-        Reads ``max_pixels``, ``max_image_pixels``, ``max_decode_bytes``,
-        ``max_bytes``, ``timeout``, ``block_private_urls``.
+    options : LoadLimits
+        An :class:`~palettekit.options.Options`, or anything with its
+        ``max_pixels``, ``max_image_pixels``, ``max_decode_bytes``,
+        ``max_bytes``, ``timeout`` and ``block_private_urls``.
     max_pixels : int or None
         Overrides ``options.max_pixels`` (e.g. to load a display-size image).
     display : bool
         How the image is reduced to its working size: False (for counting
         colors) samples the nearest pixel, True (for showing the image)
         averages with a box filter.
+    region : callable, optional
+        Given the upright original (width, height), returns the
+        :class:`Region` to load: only that part of the image is sampled, at
+        the size it says, from the full-resolution (or reduced JPEG) decode,
+        never from an already shrunk image. Not with ``display``.
 
     Returns
     -------
@@ -899,10 +1024,10 @@ def load_image(
     label = source_label(source)
     limit = options.max_pixels if max_pixels is None else max_pixels
     if isinstance(source, Image.Image):
-        return _prepare(source, label, options, limit, owned=False, display=display)
+        return _prepare(source, label, options, limit, owned=False, display=display, region=region)
     if isinstance(source, np.ndarray):
         image = _array_to_image(source, label, options.max_image_pixels)
-        return _prepare(image, label, options, limit, owned=True, display=display)
+        return _prepare(image, label, options, limit, owned=True, display=display, region=region)
     if isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
         if isinstance(text, bytes):
@@ -913,20 +1038,20 @@ def load_image(
             data = fetch_with_options(text, options)
             if not data:
                 raise UnsupportedImageError(f"{label}: empty response")
-            return _load_stream(io.BytesIO(data), label, options, limit, display)
+            return _load_stream(io.BytesIO(data), label, options, limit, display, region)
         with open_path(text, label) as handle:
             check_byte_count(os.fstat(handle.fileno()).st_size, options.max_bytes, label)
-            return _load_stream(handle, label, options, limit, display)
+            return _load_stream(handle, label, options, limit, display, region)
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
             raise UnsupportedImageError(f"{label}: empty data")
         check_byte_count(memoryview(source).nbytes, options.max_bytes, label)
-        return _load_stream(io.BytesIO(source), label, options, limit, display)
+        return _load_stream(io.BytesIO(source), label, options, limit, display, region)
     if hasattr(source, "read"):
         data = read_file_object(source, options.max_bytes, label)
         if not data:
             raise UnsupportedImageError(f"{label}: empty file object")
-        return _load_stream(io.BytesIO(data), label, options, limit, display)
+        return _load_stream(io.BytesIO(data), label, options, limit, display, region)
     raise OptionsError(
         f"cannot read an image from {type(source).__name__}: expected a path, URL, bytes, "
         "binary file object, PIL image or numpy array"
