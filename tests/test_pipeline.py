@@ -494,7 +494,7 @@ def test_distortion_is_within_one_percent_of_sklearn_kmeans_on_all_pixels(name):
     # scikit-learn clusters every working pixel in Oklab. Distortion is the
     # project's quality measure (README, bench/): mean Oklab distance from
     # each working pixel to its nearest palette color. The polish weighs
-    # pixels left farther than 0.12 from every color more (pipeline._cluster),
+    # pixels left farther than 0.12 from every color more (kmedians_palette),
     # a deliberate trade of up to 1% of distortion for not leaving out a
     # clearly different color (test_palette_keeps_small_distinct_colors).
     assert _quality_ratio(name) <= 1.01

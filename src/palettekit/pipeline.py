@@ -119,9 +119,9 @@ def extract(
         ``meta["warnings"]`` either way; servers running extract on worker
         threads pass False, since warning filters are process-wide.
     mask : optional
-        An image of the source's size (path, PIL image, bool array, ...);
-        only pixels where it is light and opaque are used
-        (:mod:`palettekit.select`).
+        An image of the source's size (path, PIL image, bool array, ...),
+        read at full resolution; only pixels where it is light and opaque are
+        used, sampled at their own working size (:mod:`palettekit.select`).
     **kwargs
         Any field of :class:`Options` (``space``, ``sort``, ``seed``,
         ``max_pixels``, ``alpha_threshold``, ``composite_on``, ...).
