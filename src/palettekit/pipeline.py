@@ -216,10 +216,10 @@ def _palette_of(
         label = source_label(source)
         with timer.stage("load"):
             selection = select_image(source, opts, mask=mask, label=label)
-        before = (counts.pixels, counts.opaque)
+        opaque_before = counts.opaque
         for view in selection.views:
             counts.add(view, selection.first.format, timer=timer)
-        if counts.opaque == before[1]:
+        if counts.opaque == opaque_before:
             raise EmptyImageError(_nothing_opaque(label, opts, selection))
         if not labels:
             meta = _source_meta(label, selection, counts)
@@ -244,7 +244,7 @@ def _palette_of(
 
 
 def _nothing_opaque(label: str, opts: Options, selection: Selection) -> str:
-    if selection.meta.keys() & {"crop", "mask", "background"} or len(selection.views) > 1:
+    if selection.meta.keys() & {"crop", "mask", "background", "frames"}:
         return (
             f"{label}: no opaque pixel in the selected region (alpha below "
             f"{opts.alpha_threshold}, or outside the crop or mask)"

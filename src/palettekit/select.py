@@ -54,6 +54,7 @@ from .errors import (
 from .load import (
     ImageSource,
     LoadedImage,
+    LoadLimits,
     Region,
     RegionPlan,
     check_header_segments,
@@ -61,7 +62,7 @@ from .load import (
     load_image,
     working_size,
 )
-from .options import MAX_FRAMES
+from .options import MAX_FRAMES, Options
 from .sources import source_bytes
 
 __all__ = [
@@ -128,7 +129,7 @@ class Selection:
     notes: list[str] = field(default_factory=list)
 
 
-def needs_selection(options: Any, mask: object = None) -> bool:
+def needs_selection(options: Options, mask: object = None) -> bool:
     """True when frames, crop, mask or background handling is asked for."""
     return (
         mask is not None
@@ -238,7 +239,7 @@ def _crop_text(crop: tuple[float, float, float, float]) -> str:
     return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in crop)
 
 
-def mask_array(mask_source: ImageSource, options: Any) -> npt.NDArray[np.bool_]:
+def mask_array(mask_source: ImageSource, options: LoadLimits) -> npt.NDArray[np.bool_]:
     """Read a mask at full resolution: (H, W) bool of the upright original, True = keep.
 
     A pixel is kept where the mask is light (Pillow's "L" >= 128) and, if
@@ -341,7 +342,7 @@ def _open_frames(data: bytes, label: str) -> Image.Image:
 
 def _load_frames(
     source: ImageSource,
-    options: Any,
+    options: Options,
     label: str,
     plan: Callable[[int | None], RegionPlan] | None,
 ) -> tuple[list[LoadedImage], dict[str, Any], list[str]]:
@@ -402,7 +403,7 @@ def _load_frames(
 
 
 def select_image(
-    source: ImageSource, options: Any, *, mask: ImageSource | None = None, label: str = "image"
+    source: ImageSource, options: Options, *, mask: ImageSource | None = None, label: str = "image"
 ) -> Selection:
     """Load the source and select its regions (see the module docstring).
 
@@ -474,7 +475,7 @@ def _view(loaded: LoadedImage, keep: npt.NDArray[np.bool_] | None) -> View:
 
 
 def _with_background(
-    view: View, options: Any, label: str
+    view: View, options: Options, label: str
 ) -> tuple[View, Background | None, list[str]]:
     """Detect the view's backdrop; with ``exclude_background``, leave it out of ``keep``."""
     background = detect_background(view.array, alpha_threshold=options.alpha_threshold)
