@@ -23,7 +23,6 @@ from .errors import (
     OptionsError,
     UnsupportedImageError,
 )
-from .fetch import display_url
 from .text import one_line, reason_of
 
 __all__ = [
@@ -63,7 +62,11 @@ def source_label(source: object) -> str:
         text = os.fspath(source)
         if isinstance(text, bytes):
             text = os.fsdecode(text)
-        return display_url(text) if is_url(text) else one_line(text, 160, escape=True)
+        if is_url(text):
+            from .fetch import display_url  # an I/O edge: not imported by this lower layer
+
+            return display_url(text)
+        return one_line(text, 160, escape=True)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return f"<{len(source)} bytes>"
     if isinstance(source, Image.Image):
