@@ -326,6 +326,37 @@ def _analysis_image(
     return (rgba if composite else Image.fromarray(rgba)), threshold, None
 
 
+class _Sum:
+    """A histogram sum that costs nothing until a second histogram is added
+    (one image, one frame: the common case)."""
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+        self.first: ColorHistogram | None = None
+        self.total: HistogramSum | None = None
+
+    def add(self, histogram: ColorHistogram) -> None:
+        if self.first is None and self.total is None:
+            self.first = histogram
+            return
+        if self.total is None:
+            self.total = HistogramSum(self.bits)
+            assert self.first is not None
+            self.total.add(self.first)
+            self.first = None
+        self.total.add(histogram)
+
+    def __len__(self) -> int:
+        if self.first is not None:
+            return len(self.first)
+        return 0 if self.total is None else len(self.total)
+
+    def histogram(self) -> ColorHistogram:
+        if self.first is not None:
+            return self.first
+        return (self.total or HistogramSum(self.bits)).histogram()
+
+
 @dataclass
 class ColorCounts:
     """The color histogram of one or more selected regions, and what they say.
@@ -339,9 +370,9 @@ class ColorCounts:
     """
 
     options: Options
-    coarse: HistogramSum = field(init=False)
-    exact: HistogramSum | None = field(init=False)
-    snapped: HistogramSum | None = field(init=False)
+    coarse: _Sum = field(init=False)
+    exact: _Sum | None = field(init=False)
+    snapped: _Sum | None = field(init=False)
     flats: list[tuple[FlatGraphic, int]] = field(default_factory=list)
     saliencies: list[tuple[SaliencyMap, int]] = field(default_factory=list)
     pixels: int = 0
@@ -349,9 +380,9 @@ class ColorCounts:
     transparent: float = 0.0
 
     def __post_init__(self) -> None:
-        self.coarse = HistogramSum(self.options.histogram_bits)
-        self.exact = HistogramSum(8) if self.options.histogram_bits < 8 else None
-        self.snapped = HistogramSum(8)
+        self.coarse = _Sum(self.options.histogram_bits)
+        self.exact = _Sum(8) if self.options.histogram_bits < 8 else None
+        self.snapped = _Sum(8)
 
     @property
     def transparent_share(self) -> float:
