@@ -144,12 +144,17 @@ def test_a_small_crop_is_analysed_at_its_own_resolution(tmp_path: Path, suffix: 
     assert sorted(round(s.share, 2) for s in four) == [0.25, 0.25, 0.25, 0.25]
 
 
-def test_a_large_crop_is_shrunk_to_max_pixels(tmp_path: Path) -> None:
-    path = _large(tmp_path, ".png")
-    crop = extract(path, k=3, max_pixels=5_000, crop=(0, 0, 600, 800))
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_a_large_crop_is_shrunk_to_max_pixels(tmp_path: Path, suffix: str) -> None:
+    path = _large(tmp_path, suffix)  # a JPEG is decoded at 1/8 scale, then cropped
+    crop = extract(path, k=2, max_pixels=5_000, crop=(0, 0, 600, 800))
     width, height = crop.meta["working_size"]
     assert width * height <= 5_000 and width * height > 4_500
     assert abs(width / height - 600 / 800) < 0.02
+    # The left half: red above, blue below, half each.
+    red, blue = sorted(crop, key=lambda s: -s.rgb[0])
+    assert red.rgb[0] > 150 and blue.rgb[2] > 150
+    assert abs(red.share - 0.5) < 0.02
 
 
 def test_a_mask_is_applied_at_full_resolution(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from . import colorspace
 from .cluster import nearest, squared_distances
 from .histogram import ColorHistogram
 from .kmedians_palette import ALGORITHM, DEFAULT_PARAMS, KMediansParams, cluster_histogram
+from .options import Options
 from .theme import SaliencyMap, select_theme
 
 __all__ = [
@@ -73,7 +74,7 @@ def palette_colors(
     histogram: ColorHistogram,
     points: FloatArray,
     k: int,
-    options: Any,
+    options: Options,
     params: KMediansParams = DEFAULT_PARAMS,
 ) -> KindColors:
     """k palette colors by clustering (:mod:`palettekit.kmedians_palette`).
@@ -113,7 +114,7 @@ def flat_colors(
     histogram: ColorHistogram,
     points: FloatArray,
     k: int,
-    options: Any,
+    options: Options,
     params: KMediansParams = DEFAULT_PARAMS,
 ) -> KindColors:
     """A flat graphic's own colors (``histogram`` snapped to them), clustered only
