@@ -13,7 +13,7 @@ import palettekit
 from palettekit.autok import JND, min_pairwise_distance
 from palettekit.errors import EmptyImageError, OptionsError
 from palettekit.options import Options
-from palettekit.select import crop_box, frame_indices, needs_selection
+from palettekit.select import crop_box, frame_indices
 from synthetic_shots import product_shot, scene_without_backdrop
 
 
@@ -207,14 +207,6 @@ def test_exclude_background_of_a_uniform_image_keeps_it() -> None:
     palette = palettekit.extract(np.full((10, 10, 3), 90, np.uint8), k=1, exclude_background=True)
     assert palette.hex == ["#5a5a5a"]
     assert any("covers the image" in w for w in palette.meta["warnings"])
-
-
-def test_needs_selection() -> None:
-    assert not needs_selection(Options())
-    assert needs_selection(Options(frames="all"))
-    assert needs_selection(Options(crop=(0, 0, 1, 1)))
-    assert needs_selection(Options(detect_background=True))
-    assert needs_selection(Options(), mask=np.ones((1, 1), bool))
 
 
 # --- k="auto" through extract ---

@@ -660,6 +660,8 @@ def load_image(
         shape, dtype or values.
     """
     label = source_label(source)
+    if region is not None and display:
+        raise ValueError("load_image: a region is sampled for counting colors, not for display")
     limit = options.max_pixels if max_pixels is None else max_pixels
     if isinstance(source, Image.Image):
         return _prepare(source, label, options, limit, owned=False, display=display, region=region)

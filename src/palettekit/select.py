@@ -74,7 +74,6 @@ __all__ = [
     "mask_array",
     "region_plan",
     "select_image",
-    "needs_selection",
 ]
 
 
@@ -127,17 +126,6 @@ class Selection:
     first: LoadedImage
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def needs_selection(options: Options, mask: object = None) -> bool:
-    """True when frames, crop, mask or background handling is asked for."""
-    return (
-        mask is not None
-        or options.frames != "first"
-        or options.crop is not None
-        or options.detect_background
-        or options.exclude_background
-    )
 
 
 def frame_indices(n_frames: int, frames: str | int, max_frames: int = MAX_FRAMES) -> list[int]:
