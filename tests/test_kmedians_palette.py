@@ -35,6 +35,8 @@ def test_params_are_frozen_and_documented() -> None:
     for field in dataclasses.fields(KMediansParams):
         assert f"{field.name} :" in doc, field.name
     assert set(DEFAULT_PARAMS.far_distance) == {"oklab", "cielab", "srgb"}
+    with pytest.raises(TypeError):
+        DEFAULT_PARAMS.far_distance["oklab"] = 1.0  # type: ignore[index]
     assert "kmedians" in ALGORITHM and "lloyd" in ALGORITHM
 
 

@@ -189,3 +189,20 @@ def test_crop_on_an_exif_rotated_jpeg_is_in_upright_pixels(tmp_path: Path) -> No
     bottom = extract(path, k=1, crop=(0.0, 0.6, 1.0, 1.0))
     assert list(top.meta["original_size"]) == [100, 200]
     assert top[0].rgb[0] > 150 and bottom[0].rgb[2] > 150
+
+
+def test_frames_of_flat_graphics_are_counted_as_flat_graphics(tmp_path: Path) -> None:
+    first = np.zeros((60, 90, 3), np.uint8)
+    first[:, :45] = (200, 20, 30)
+    first[:, 45:] = (250, 250, 250)
+    second = first.copy()
+    second[20:40, 30:60] = (20, 60, 160)
+    path = tmp_path / "anim.gif"
+    frames = [Image.fromarray(a) for a in (first, second)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100)
+    palette = extract(path, k="auto", frames="all")
+    assert list(palette.meta["frames"]["used"]) == [0, 1]
+    assert palette.meta["algorithm"] == "flat-colors"
+    assert sorted(palette.meta["flat_graphic"]["colors"]) == ["#143ca0", "#c8141e", "#fafafa"]
+    assert sorted(palette.hex) == ["#143ca0", "#c8141e", "#fafafa"]
+    assert sum(s.count for s in palette) == 2 * 60 * 90

@@ -35,7 +35,9 @@ and how its values were chosen, is measured in bench/ and the README.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -59,8 +61,8 @@ ALGORITHM = "lloyd-starts+far-weighted-kmedians"
 FloatArray = npt.NDArray[np.float64]
 
 
-def _far_distances() -> dict[str, float]:
-    return {"oklab": 0.12, "cielab": 12.0, "srgb": 0.2}
+def _far_distances() -> Mapping[str, float]:
+    return MappingProxyType({"oklab": 0.12, "cielab": 12.0, "srgb": 0.2})
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class KMediansParams:
     full_median_iter : int
         Plain median steps on the full histogram at the end, which assign
         every bin to its nearest center so that counts are exact.
-    far_distance : dict of str to float
+    far_distance : mapping of str to float
         Per clustering space, the distance beyond which a bin is "another
         color" rather than another shade of its center (about six
         just-noticeable differences in Oklab).
@@ -104,7 +106,7 @@ class KMediansParams:
     start_iter: int = 3
     median_iter: int = 6
     full_median_iter: int = 1
-    far_distance: dict[str, float] = field(default_factory=_far_distances)
+    far_distance: Mapping[str, float] = field(default_factory=_far_distances)
     far_penalty: float = 5.0
 
 
