@@ -925,7 +925,7 @@ def test_overlapping_loads_on_threads_leave_the_warning_filters_as_they_were(mon
 
     before = list(warnings.filters)
     a_inside, b_inside, a_done = threading.Event(), threading.Event(), threading.Event()
-    original = load_module._to_work_mode
+    original = load_module.to_work_mode
     errors: list[BaseException] = []
 
     def paced(image, *rest):  # runs inside the silenced region of each load
@@ -937,7 +937,7 @@ def test_overlapping_loads_on_threads_leave_the_warning_filters_as_they_were(mon
             assert a_done.wait(10)
         return original(image, *rest)
 
-    monkeypatch.setattr(load_module, "_to_work_mode", paced)
+    monkeypatch.setattr(load_module, "to_work_mode", paced)
     data = encode(Image.fromarray(quadrants(64, 48)), "PNG")
 
     def run(after: threading.Event | None, done: threading.Event | None) -> None:

@@ -494,7 +494,7 @@ def test_distortion_is_within_one_percent_of_sklearn_kmeans_on_all_pixels(name):
     # scikit-learn clusters every working pixel in Oklab. Distortion is the
     # project's quality measure (README, bench/): mean Oklab distance from
     # each working pixel to its nearest palette color. The polish weighs
-    # pixels left farther than 0.12 from every color more (pipeline._cluster),
+    # pixels left farther than 0.12 from every color more (kmedians_palette),
     # a deliberate trade of up to 1% of distortion for not leaving out a
     # clearly different color (test_palette_keeps_small_distinct_colors).
     assert _quality_ratio(name) <= 1.01
@@ -550,15 +550,15 @@ def test_fewer_colors_warning_points_at_the_callers_line():
 def test_a_cluster_lost_by_k_means_is_refilled_and_no_false_warning(monkeypatch):
     # ball_caps.png at k=256 once gave 255 colors and "only 255 distinct colors"
     # although it has 34,871: a cluster had ended empty.
-    import palettekit.pipeline as pipeline
+    import palettekit.kmedians_palette as kmedians_palette
 
-    real_cluster = pipeline._cluster
+    real_kmedians = kmedians_palette.weighted_kmedians
 
-    def lose_one(histogram, points, options):
-        result = real_cluster(histogram, points, options)
+    def lose_one(*args, **kwargs):  # every k-medians run loses its last cluster
+        result = real_kmedians(*args, **kwargs)
         return dataclasses.replace(result, centers=result.centers[:-1], weights=result.weights[:-1])
 
-    monkeypatch.setattr(pipeline, "_cluster", lose_one)
+    monkeypatch.setattr(kmedians_palette, "weighted_kmedians", lose_one)
     image = photo_like(seed=5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

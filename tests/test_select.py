@@ -13,7 +13,7 @@ import palettekit
 from palettekit.autok import JND, min_pairwise_distance
 from palettekit.errors import EmptyImageError, OptionsError
 from palettekit.options import Options
-from palettekit.select import crop_box, frame_indices, needs_selection
+from palettekit.select import crop_box, frame_indices
 from synthetic_shots import product_shot, scene_without_backdrop
 
 
@@ -209,14 +209,6 @@ def test_exclude_background_of_a_uniform_image_keeps_it() -> None:
     assert any("covers the image" in w for w in palette.meta["warnings"])
 
 
-def test_needs_selection() -> None:
-    assert not needs_selection(Options())
-    assert needs_selection(Options(frames="all"))
-    assert needs_selection(Options(crop=(0, 0, 1, 1)))
-    assert needs_selection(Options(detect_background=True))
-    assert needs_selection(Options(), mask=np.ones((1, 1), bool))
-
-
 # --- k="auto" through extract ---
 
 
@@ -264,3 +256,32 @@ def test_frames_decoded_stay_within_max_image_pixels() -> None:
     palette = palettekit.extract(data, k=4, frames="all", max_image_pixels=25_000, warn=False)
     assert list(palette.meta["frames"]["used"]) == [0, 1]  # two frames fit the budget
     assert any("first 2 of 4" in note for note in palette.meta["warnings"])
+
+
+# --- regions: chosen before the image is shrunk ---
+
+
+def test_region_plan_of_a_crop_keeps_its_own_resolution() -> None:
+    from palettekit.select import region_plan
+
+    region = region_plan((0.1, 0.1, 0.2, 0.2), None, 250_000)((6000, 4000))
+    assert region.box == (600, 400, 1200, 800)
+    assert region.size == (600, 400)  # 240,000 pixels: all of them fit the budget
+    whole = region_plan(None, None, 250_000)((6000, 4000))
+    assert whole.box == (0, 0, 6000, 4000) and whole.size[0] * whole.size[1] <= 250_000
+    assert region_plan(None, None, None)((30, 20)).size == (30, 20)
+
+
+def test_region_plan_of_a_mask_is_its_bounding_box_sampled_for_its_kept_pixels() -> None:
+    from palettekit.select import region_plan
+
+    keep = np.zeros((400, 600), bool)
+    keep[100:200, 300:500] = True
+    keep[150:160, 300:310] = False  # a hole: 19,900 kept pixels in a 20,000-pixel box
+    region = region_plan(None, keep, 5_000)((600, 400))
+    assert region.box == (300, 100, 500, 200)
+    assert 4_900 <= region.size[0] * region.size[1] * 19_900 / 20_000 <= 5_000
+    cropped = region_plan((0, 0, 400, 400), keep, None)((600, 400))
+    assert cropped.box == (300, 100, 400, 200)
+    with pytest.raises(OptionsError, match="mask is 600x400 but the image is 60x40"):
+        region_plan(None, keep, None)((60, 40))

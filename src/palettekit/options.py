@@ -496,10 +496,12 @@ class Options:
     n_init : int
         Number of k-means++ starts; the one with the lowest inertia wins.
     max_iter : int
-        Cap on the Lloyd iterations of a start. The starts take at most 3 on
-        the coarse histogram before the median polish takes over (a lower
-        ``max_iter`` lowers that); the cap binds when the clustering is run
-        to convergence on the full histogram, after a cluster ended empty.
+        Cap on the Lloyd rounds of each k-means++ start of a palette
+        (:mod:`palettekit.kmedians_palette`). The starts only choose a basin:
+        they take ``min(max_iter, KMediansParams.start_iter)`` rounds before
+        the weighted k-medians polish, whose steps are set by
+        ``KMediansParams``; the cap binds fully only when the starts are run
+        to convergence on every bin, after a cluster ended empty.
     tol : float
         Convergence tolerance: a start (or the median polish) stops when its
         centers' summed squared movement falls to ``tol`` times the data's
@@ -642,7 +644,7 @@ class Options:
         100,
         OptionSpec(
             metavar="N",
-            help="most Lloyd iterations per start (default {default})",
+            help="most Lloyd rounds per k-means++ start, before the k-medians (default {default})",
             web=True,
             schema={"minimum": 1, "maximum": 100_000},
         ),

@@ -1,13 +1,19 @@
-"""extract(): the one place that knows the order of the steps.
+"""extract() and extract_merged(): the one place that knows the order of the steps.
 
-source -load-> RGB(A) image at working size
-       -pixels-> opaque sRGB pixels (N, 3) uint8
-       -histogram-> mean colors of occupied bins (M, 3) + counts (M,)
+Every door (extract, extract_merged, batch, the web, the CLI; crop, mask,
+frames; a path, bytes or a PIL image) runs the same steps:
+
+source -select-> the selected region(s) at working size, RGB(A)
+                 (:mod:`palettekit.select`: load, crop, mask, frames, background)
+       -pixels-> opaque sRGB pixels (N, 3) uint8 of each region, and what the
+                 region says: flat-graphic colors (:mod:`palettekit.flat`),
+                 theme saliency (:func:`palettekit.theme.spatial_saliency`)
+       -histogram-> mean colors of occupied bins (M, 3) + counts (M,), summed
+                 over the regions (frames of an animation, images of a merge)
        -colorspace-> bins in the clustering space (M, 3) float
-       -cluster-> weighted k-means centers (k, 3) + weights (k,)
-          (kind="theme": -theme-> up to k real colors of the image, chosen by
-          palettekit.theme, each weighted by the pixels nearest to it)
-       -palette-> Palette of Swatches, sorted, with meta
+       -kind-> one strategy per kind (:mod:`palettekit.kinds`): colors (k, 3)
+                 + counts (k,) + the strategy's meta
+       -palette-> one builder: Palette of Swatches, sorted, with meta
 """
 
 from __future__ import annotations
@@ -23,63 +29,33 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
-from . import colorspace, select
+from . import colorspace
 from ._version import __version__
-from .autok import choose_k, flat_graphic_k, merge_close_rgb
-from .cluster import (
-    KMeansResult,
-    best_start,
-    nearest,
-    squared_distances,
-    weighted_kmedians,
-)
+from .autok import AutoKResult, choose_k, flat_graphic_k, merge_close_rgb
+from .cluster import nearest, squared_distances
 from .errors import EmptyImageError, FewerColorsWarning, OptionsError
 from .flat import LOSSY_FORMATS, FlatGraphic, detect_flat_graphic, snap_histogram
-from .histogram import ColorHistogram, HistogramSum, coarsen, color_histogram
-from .load import ImageSource, LoadedImage, load_image, source_label
+from .histogram import ColorHistogram, HistogramSum, color_histogram
+from .kinds import KindColors, flat_colors, palette_colors, theme_colors
+from .kmedians_palette import DEFAULT_PARAMS
+from .load import ImageSource, source_label
 from .names import nearest_names
 from .options import Options
 from .palette import Palette, Swatch, _sort_key
-from .pixels import opaque_pixels
+from .pixels import OpaquePixels, opaque_pixels
+from .select import Selection, View, select_image
 from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
-from .theme import SaliencyMap, select_theme, spatial_saliency
+from .theme import SaliencyMap, spatial_saliency
 
 __all__ = [
     "extract",
     "extract_merged",
-    "pixels_of",
-    "SourcePixels",
+    "ColorCounts",
     "palette_from_pixels",
     "palette_from_histogram",
 ]
-
-# With at most this many occupied bins the image is graphics-like: count its
-# exact colors instead, so that few-color images keep their colors exactly.
-_EXACT_BELOW_BINS = 256
-
-# Coarse-to-fine clustering (see _cluster): the starts and the polish run on
-# the histogram coarsened to at most this many bins,
-_COARSE_BINS = 1024
-# never coarser than this many bits per channel (3-bit starts fell into bad
-# basins);
-_MIN_COARSE_BITS = 4
-# each start runs this many Lloyd iterations before the best is kept,
-_START_ITER = 3
-# and the best then takes this many geometric-median (Weiszfeld) steps there
-# (0 skips them).
-_MEDIAN_ITER = 6
-# Then one more step on the full histogram, where every bin is finally
-# assigned to its nearest center.
-_FULL_MEDIAN_ITER = 1
-# The coarse polish does not let a clearly different color go: bins farther
-# than this from their center (Oklab; about six just-noticeable differences,
-# another color rather than another shade) cost this much more per unit of
-# distance beyond it, so a center moves to bring them within reach. See
-# _cluster for the trade this makes and how it was measured.
-_FAR_DISTANCE = {"oklab": 0.12, "cielab": 12.0, "srgb": 0.2}
-_FAR_PENALTY = 5.0
-
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -143,9 +119,9 @@ def extract(
         ``meta["warnings"]`` either way; servers running extract on worker
         threads pass False, since warning filters are process-wide.
     mask : optional
-        An image of the source's size (path, PIL image, bool array, ...);
-        only pixels where it is light and opaque are used
-        (:mod:`palettekit.select`).
+        An image of the source's size (path, PIL image, bool array, ...),
+        read at full resolution; only pixels where it is light and opaque are
+        used, sampled at their own working size (:mod:`palettekit.select`).
     **kwargs
         Any field of :class:`Options` (``space``, ``sort``, ``seed``,
         ``max_pixels``, ``alpha_threshold``, ``composite_on``, ...).
@@ -172,137 +148,7 @@ def extract(
     if k is not None:
         kwargs["k"] = k
     opts = Options.from_kwargs(options, **kwargs)
-    timer = _Timer()
-    label = source_label(source)
-
-    source_pixels = pixels_of(source, opts, timer=timer, label=label, mask=mask)
-    flat = None
-    saliency = None
-    loaded = source_pixels.loaded
-    if loaded is not None and loaded.format not in LOSSY_FORMATS:
-        with timer.stage("flat"):
-            flat = detect_flat_graphic(
-                loaded.image, opts.alpha_threshold, opts.composite_on, rgb=source_pixels.rgb
-            )
-    if loaded is not None and opts.kind == "theme":
-        with timer.stage("saliency"):
-            saliency = spatial_saliency(loaded.image, opts.alpha_threshold)
-    palette = palette_from_pixels(
-        source_pixels.rgb,
-        opts,
-        meta=source_pixels.meta,
-        timer=timer,
-        label=label,
-        warn=warn,
-        flat=flat,
-        saliency=saliency,
-    )
-    return _with_notes(palette, source_pixels.notes)
-
-
-@dataclass
-class SourcePixels:
-    """The pixels of one source that its palette is made from.
-
-    Attributes
-    ----------
-    rgb : (N, 3) uint8
-        Opaque sRGB pixels in [0, 255], N >= 1.
-    meta : dict
-        Keys for ``Palette.meta`` describing the source and the selection
-        (source, format, sizes, pixels, opaque_pixels, transparent_share,
-        and frames, crop, mask, background when asked for).
-    notes : list of str
-        Notes of the selection for ``meta["warnings"]``.
-    loaded : LoadedImage or None
-        The whole image at working size, when every pixel of it is used (no
-        frames, crop, mask or background asked for); ``None`` otherwise.
-    """
-
-    rgb: npt.NDArray[np.uint8]
-    meta: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
-    loaded: LoadedImage | None = None
-
-    @property
-    def total(self) -> int:
-        """Pixels considered, transparent ones included."""
-        return int(self.meta["pixels"])
-
-
-def pixels_of(
-    source: ImageSource,
-    opts: Options,
-    *,
-    timer: _Timer,
-    label: str,
-    mask: ImageSource | None = None,
-) -> SourcePixels:
-    """Load one source and choose its pixels: the first two steps of every palette.
-
-    Frames, crop, mask and background are applied by :mod:`palettekit.select`
-    when asked for; otherwise the whole image at working size is used.
-
-    Raises
-    ------
-    ImageLoadError
-        The source cannot be read.
-    EmptyImageError
-        No opaque pixel is left.
-    """
-    if select.needs_selection(opts, mask):
-        with timer.stage("select"):
-            selection = select.select_pixels(source, opts, mask=mask, label=label)
-        if selection.rgb.shape[0] == 0:
-            raise EmptyImageError(
-                f"{label}: no opaque pixel in the selected region (alpha below "
-                f"{opts.alpha_threshold}, or outside the crop or mask)"
-            )
-        meta = _source_meta(
-            label, selection.first, selection.total, selection.rgb, selection.transparent_share
-        )
-        meta.update(selection.meta)
-        return SourcePixels(selection.rgb, meta, list(selection.notes))
-    with timer.stage("load"):
-        loaded = load_image(source, opts)
-    with timer.stage("pixels"):
-        pixels = opaque_pixels(loaded.to_array(), opts.alpha_threshold, opts.composite_on)
-    if pixels.rgb.shape[0] == 0:
-        raise EmptyImageError(
-            f"{label}: every pixel is transparent (alpha below {opts.alpha_threshold}); "
-            "lower alpha_threshold or use composite_on"
-        )
-    meta = _source_meta(label, loaded, pixels.total, pixels.rgb, pixels.transparent_share)
-    return SourcePixels(pixels.rgb, meta, [], loaded)
-
-
-def _source_meta(
-    label: str,
-    loaded: LoadedImage,
-    total: int,
-    rgb: npt.NDArray[np.uint8],
-    transparent_share: float,
-) -> dict[str, Any]:
-    """The part of ``meta`` that describes the source and its pixels."""
-    return {
-        "source": label,
-        "format": loaded.format,
-        "original_size": list(loaded.original_size),
-        "working_size": list(loaded.image.size),
-        "icc": loaded.icc,
-        "pixels": total,
-        "opaque_pixels": int(rgb.shape[0]),
-        "transparent_share": transparent_share,
-    }
-
-
-def _with_notes(palette: Palette, notes: list[str]) -> Palette:
-    """``palette`` with ``notes`` put first in ``meta["warnings"]``."""
-    if not notes:
-        return palette
-    meta = dict(palette.meta)
-    meta["warnings"] = list(notes) + list(palette.meta["warnings"])
-    return Palette(palette.swatches, meta)
+    return _palette_of([source], opts, warn=warn, mask=mask, merged=False)
 
 
 def extract_merged(
@@ -318,9 +164,11 @@ def extract_merged(
     The palette is computed from the sum of the images' color histograms, not
     by averaging their palettes: an image counts in proportion to its
     (working-size) pixels, and colors shared by several images add up. Each
-    image's pixels are chosen exactly as :func:`extract` chooses them (working
-    size, alpha, frames, crop, background), so the merge of a single image is
-    that image's palette.
+    image's pixels are chosen and counted exactly as :func:`extract` does
+    (working size, alpha, frames, crop, background, flat-graphic colors,
+    saliency), and the same builder makes the palette, so the merge of a
+    single image is that image's palette. The set is a flat graphic when
+    every image is one.
 
     Parameters
     ----------
@@ -347,46 +195,283 @@ def extract_merged(
     if k is not None:
         kwargs["k"] = k
     opts = Options.from_kwargs(options, **kwargs)
+    return _palette_of(sources, opts, warn=warn, mask=None, merged=True)
+
+
+def _palette_of(
+    sources: Iterable[ImageSource],
+    opts: Options,
+    *,
+    warn: bool,
+    mask: ImageSource | None,
+    merged: bool,
+) -> Palette:
+    """The one path: select each source, count its regions, build one palette."""
     timer = _Timer()
-    coarse = HistogramSum(opts.histogram_bits)
-    exact = HistogramSum(8)
-    exact_possible = True  # every image so far has few enough bins to count exactly
+    counts = ColorCounts(opts)
     labels: list[str] = []
     notes: list[str] = []
-    pixels_total = 0
-    opaque_total = 0
+    meta: dict[str, Any] = {}
     for source in sources:
         label = source_label(source)
-        source_pixels = pixels_of(source, opts, timer=timer, label=label)
-        rgb = source_pixels.rgb
-        with timer.stage("histogram"):
-            coarse.add(color_histogram(rgb, opts.histogram_bits))
-            if exact_possible and opts.histogram_bits < 8:
-                if len(coarse) <= _EXACT_BELOW_BINS:
-                    exact.add(color_histogram(rgb, 8))
-                else:
-                    exact_possible = False
-                    exact = HistogramSum(8)
+        with timer.stage("load"):
+            selection = select_image(source, opts, mask=mask, label=label)
+        opaque_before = counts.opaque
+        for view in selection.views:
+            counts.add(view, selection.first.format, timer=timer)
+        if counts.opaque == opaque_before:
+            raise EmptyImageError(_nothing_opaque(label, opts, selection))
+        if not labels:
+            meta = _source_meta(label, selection, counts)
         labels.append(label)
-        notes.extend(source_pixels.notes)
-        pixels_total += source_pixels.total
-        opaque_total += int(rgb.shape[0])
+        notes.extend(selection.notes)
     if not labels:
         raise OptionsError("extract_merged needs at least one image source")
-    combined = coarse.histogram()
-    if exact_possible and opts.histogram_bits < 8 and len(combined) <= _EXACT_BELOW_BINS:
-        combined = exact.histogram()  # few colors overall: keep them exactly, as extract does
-    meta: dict[str, Any] = {
+    if merged:
+        meta = _merged_meta(labels, counts)
+    histogram, flat, saliency = counts.result()
+    palette = palette_from_histogram(
+        histogram,
+        opts,
+        meta=meta,
+        timer=timer,
+        label=meta["source"],
+        warn=warn,
+        flat=flat,
+        saliency=saliency,
+    )
+    return _with_notes(palette, notes)
+
+
+def _nothing_opaque(label: str, opts: Options, selection: Selection) -> str:
+    if selection.meta.keys() & {"crop", "mask", "background", "frames"}:
+        return (
+            f"{label}: no opaque pixel in the selected region (alpha below "
+            f"{opts.alpha_threshold}, or outside the crop or mask)"
+        )
+    return (
+        f"{label}: every pixel is transparent (alpha below {opts.alpha_threshold}); "
+        "lower alpha_threshold or use composite_on"
+    )
+
+
+def _source_meta(label: str, selection: Selection, counts: ColorCounts) -> dict[str, Any]:
+    """The part of ``meta`` that describes one source and its selected pixels."""
+    first = selection.first
+    meta = {
+        "source": label,
+        "format": first.format,
+        "original_size": list(first.original_size),
+        "working_size": list(first.image.size),
+        "icc": first.icc,
+        "pixels": counts.pixels,
+        "opaque_pixels": counts.opaque,
+        "transparent_share": counts.transparent_share,
+    }
+    meta.update(selection.meta)
+    return meta
+
+
+def _merged_meta(labels: list[str], counts: ColorCounts) -> dict[str, Any]:
+    return {
         "source": labels[0] if len(labels) == 1 else f"<{len(labels)} images>",
         "sources": labels,
         "images": len(labels),
-        "pixels": pixels_total,
-        "opaque_pixels": opaque_total,
-        "transparent_share": (pixels_total - opaque_total) / pixels_total if pixels_total else 0.0,
+        "pixels": counts.pixels,
+        "opaque_pixels": counts.opaque,
+        "transparent_share": counts.transparent_share,
     }
-    label = meta["source"]
-    palette = palette_from_histogram(combined, opts, meta=meta, timer=timer, label=label, warn=warn)
-    return _with_notes(palette, notes)
+
+
+def _with_notes(palette: Palette, notes: list[str]) -> Palette:
+    """``palette`` with ``notes`` put first in ``meta["warnings"]``."""
+    if not notes:
+        return palette
+    meta = dict(palette.meta)
+    meta["warnings"] = list(notes) + list(palette.meta["warnings"])
+    return Palette(palette.swatches, meta)
+
+
+# --- pixels -> histogram -------------------------------------------------------------
+
+
+def _view_pixels(view: View, opts: Options) -> OpaquePixels:
+    """The opaque pixels of a view's kept pixels, (N, 3) uint8 in row order."""
+    selected = view.array if view.keep is None else view.array[view.keep][None, :, :]
+    return opaque_pixels(selected, opts.alpha_threshold, opts.composite_on)
+
+
+def _analysis_image(
+    view: View, opts: Options, *, composite: bool
+) -> tuple[npt.NDArray[np.uint8] | Image.Image, int, tuple[int, int, int] | None]:
+    """The view as flat detection and saliency see it: (image, alpha_threshold, composite_on).
+
+    Without ``keep`` it is the loaded image itself. With it, an RGBA array in
+    which the pixels left out are transparent (composited first when
+    ``composite`` and ``composite_on`` ask for it, as the pixels were).
+    """
+    if view.keep is None:
+        return view.loaded.image, opts.alpha_threshold, opts.composite_on
+    array = view.array
+    height, width = array.shape[:2]
+    if composite and opts.composite_on is not None:
+        rgb = opaque_pixels(array, 0, opts.composite_on).rgb.reshape(height, width, 3)
+        alpha = np.full((height, width), 255, np.uint8)
+    else:
+        rgb = array[..., :3]
+        alpha = array[..., 3] if array.shape[2] == 4 else np.full((height, width), 255, np.uint8)
+    threshold = max(1, opts.alpha_threshold)
+    alpha = np.where(view.keep, np.maximum(alpha, 1), 0).astype(np.uint8)
+    rgba = np.dstack([rgb, alpha])
+    return (rgba if composite else Image.fromarray(rgba)), threshold, None
+
+
+class _Sum:
+    """A histogram sum that costs nothing until a second histogram is added
+    (one image, one frame: the common case)."""
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+        self.first: ColorHistogram | None = None
+        self.total: HistogramSum | None = None
+
+    def add(self, histogram: ColorHistogram) -> None:
+        if self.first is None and self.total is None:
+            self.first = histogram
+            return
+        if self.total is None:
+            self.total = HistogramSum(self.bits)
+            assert self.first is not None
+            self.total.add(self.first)
+            self.first = None
+        self.total.add(histogram)
+
+    def __len__(self) -> int:
+        if self.first is not None:
+            return len(self.first)
+        return 0 if self.total is None else len(self.total)
+
+    def histogram(self) -> ColorHistogram:
+        if self.first is not None:
+            return self.first
+        return (self.total or HistogramSum(self.bits)).histogram()
+
+
+@dataclass
+class ColorCounts:
+    """The color histogram of one or more selected regions, and what they say.
+
+    Every region (a frame, an image of a merge) is counted the same way and
+    the counts add up: its pixels at ``histogram_bits``, again exactly at 8
+    bits while the sum has at most ``exact_below_bins`` bins (few colors
+    overall: a graphic's colors come back exactly); snapped to its own
+    colors when it is a flat graphic (the sum is one only when every region
+    is); and, for themes, the saliency of its colors.
+    """
+
+    options: Options
+    coarse: _Sum = field(init=False)
+    exact: _Sum | None = field(init=False)
+    snapped: _Sum | None = field(init=False)
+    flats: list[tuple[FlatGraphic, int]] = field(default_factory=list)
+    saliencies: list[tuple[SaliencyMap, int]] = field(default_factory=list)
+    pixels: int = 0
+    opaque: int = 0
+    transparent: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.coarse = _Sum(self.options.histogram_bits)
+        self.exact = _Sum(8) if self.options.histogram_bits < 8 else None
+        self.snapped = _Sum(8)
+
+    @property
+    def transparent_share(self) -> float:
+        """Share of the pixels considered that were dropped as transparent, in [0, 1]."""
+        return self.transparent / self.pixels if self.pixels else 0.0
+
+    def add(self, view: View, image_format: str | None, *, timer: _Timer) -> None:
+        """Count one region's pixels (``image_format``: its source's, for flat detection)."""
+        opts = self.options
+        with timer.stage("pixels"):
+            pixels = _view_pixels(view, opts)
+        self.pixels += view.considered
+        self.opaque += int(pixels.rgb.shape[0])
+        self.transparent += pixels.transparent_share * pixels.total
+        if pixels.rgb.shape[0] == 0:
+            return
+        flat = None
+        if self.snapped is not None and image_format not in LOSSY_FORMATS:
+            with timer.stage("flat"):
+                image, threshold, composite_on = _analysis_image(view, opts, composite=True)
+                flat = detect_flat_graphic(image, threshold, composite_on, rgb=pixels.rgb)
+        if opts.kind == "theme":
+            with timer.stage("saliency"):
+                image, threshold, _ = _analysis_image(view, opts, composite=False)
+                assert isinstance(image, Image.Image)
+                self.saliencies.append((spatial_saliency(image, threshold), pixels.rgb.shape[0]))
+        with timer.stage("histogram"):
+            self.add_pixels(pixels.rgb, flat)
+
+    def add_pixels(self, rgb: npt.NDArray[np.uint8], flat: FlatGraphic | None = None) -> None:
+        """Count opaque sRGB pixels (N, 3) uint8 of one region; ``flat``: its flat graphic."""
+        self.coarse.add(color_histogram(rgb, self.options.histogram_bits))
+        if self.exact is not None:
+            if len(self.coarse) <= DEFAULT_PARAMS.exact_below_bins:
+                self.exact.add(color_histogram(rgb, 8))
+            else:
+                self.exact = None
+        if flat is None:
+            self.snapped = None
+        elif self.snapped is not None:
+            k = None if self.options.k == "auto" else int(self.options.k)
+            self.snapped.add(snap_histogram(color_histogram(rgb, 8), flat, k))
+            self.flats.append((flat, int(rgb.shape[0])))
+
+    def result(self) -> tuple[ColorHistogram, FlatGraphic | None, SaliencyMap | None]:
+        """The summed histogram, the flat graphic it is (or None) and the saliency map."""
+        saliency = _combined_saliency(self.saliencies)
+        if self.snapped is not None and self.flats:
+            return self.snapped.histogram(), _combined_flat(self.flats), saliency
+        histogram = self.coarse.histogram()
+        if self.exact is not None and len(histogram) <= DEFAULT_PARAMS.exact_below_bins:
+            histogram = self.exact.histogram()
+        return histogram, None, saliency
+
+
+def _combined_flat(flats: list[tuple[FlatGraphic, int]]) -> FlatGraphic:
+    """One region's flat graphic, or several as one (their colors, shares by pixels)."""
+    if len(flats) == 1:
+        return flats[0][0]
+    weights = np.array([n for _, n in flats], dtype=np.float64)
+    colors = np.concatenate([f.colors for f, _ in flats])
+    counts = np.concatenate([f.counts for f, _ in flats])
+    keys = (
+        (colors[:, 0].astype(np.int64) << 16) | (colors[:, 1].astype(np.int64) << 8) | colors[:, 2]
+    )
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    summed = np.bincount(inverse, weights=counts).astype(np.int64)
+    order = np.argsort(-summed, kind="stable")
+    return FlatGraphic(
+        colors=colors[first][order],
+        counts=summed[order],
+        flat_share=float(np.average([f.flat_share for f, _ in flats], weights=weights)),
+        detail_share=float(np.average([f.detail_share for f, _ in flats], weights=weights)),
+    )
+
+
+def _combined_saliency(maps: list[tuple[SaliencyMap, int]]) -> SaliencyMap | None:
+    """One region's saliency map, or several averaged bin by bin (weighted by pixels)."""
+    if len(maps) <= 1:
+        return maps[0][0] if maps else None
+    keys = np.concatenate([m.keys for m, _ in maps])
+    values = np.concatenate([m.values * n for m, n in maps])
+    weights = np.concatenate([np.full(m.keys.shape[0], float(n)) for m, n in maps])
+    unique, inverse = np.unique(keys, return_inverse=True)
+    mean = np.bincount(inverse, weights=values) / np.bincount(inverse, weights=weights)
+    return SaliencyMap(maps[0][0].bits, unique.astype(np.intp), mean)
+
+
+# --- histogram -> palette ------------------------------------------------------------
 
 
 def palette_from_pixels(
@@ -394,39 +479,32 @@ def palette_from_pixels(
     options: Options,
     *,
     meta: dict[str, Any] | None = None,
-    timer: _Timer | None = None,
     label: str = "image",
     warn: bool = True,
-    flat: FlatGraphic | None = None,
-    saliency: SaliencyMap | None = None,
 ) -> Palette:
     """Palette of a list of sRGB pixels (N, 3) uint8 in [0, 255], N >= 1.
 
-    ``flat``: the pixels' image is a flat graphic with these colors
-    (:mod:`palettekit.flat`); every pixel is then counted for its nearest
-    flat color (or extra color, when k asks for more) before clustering.
-    ``saliency`` (themes only) says which colors stand out where they occur
-    (:func:`palettekit.theme.spatial_saliency`).
+    The pixels are counted as one region of :func:`extract` is, without the
+    steps that need the image's layout (flat-graphic colors, saliency).
     """
-    timer = timer or _Timer()
+    timer = _Timer()
+    counts = ColorCounts(options)
     with timer.stage("histogram"):
-        if flat is not None:
-            k_asked = None if options.k == "auto" else int(options.k)
-            histogram = snap_histogram(color_histogram(rgb, 8), flat, k_asked)
-        else:
-            histogram = color_histogram(rgb, options.histogram_bits)
-            if len(histogram) <= _EXACT_BELOW_BINS and histogram.bits < 8:
-                histogram = color_histogram(rgb, 8)
+        counts.add_pixels(np.asarray(rgb, dtype=np.uint8))
+        histogram, _, _ = counts.result()
     return palette_from_histogram(
-        histogram,
-        options,
-        meta=meta,
-        timer=timer,
-        label=label,
-        warn=warn,
-        flat=flat,
-        saliency=saliency,
+        histogram, options, meta=meta, timer=timer, label=label, warn=warn
     )
+
+
+def _choose_k(
+    histogram: ColorHistogram, options: Options, flat: FlatGraphic | None
+) -> AutoKResult | None:
+    if options.k != "auto":
+        return None
+    if flat is not None:
+        return flat_graphic_k(histogram, max_k=options.max_k, seed=options.seed)
+    return choose_k(histogram, max_k=options.max_k, seed=options.seed)
 
 
 def palette_from_histogram(
@@ -442,66 +520,82 @@ def palette_from_histogram(
 ) -> Palette:
     """Palette of a color histogram (bins' mean sRGB colors and pixel counts).
 
-    ``flat``: the histogram holds the colors of a flat graphic (see
-    :func:`palette_from_pixels`); ``k="auto"`` then counts them.
+    Chooses k (``k="auto"``), runs the kind's strategy (:mod:`palettekit.kinds`)
+    and builds the palette (:func:`build_palette`).
+
+    ``flat``: the histogram holds the colors of a flat graphic
+    (:func:`palettekit.flat.snap_histogram`); ``k="auto"`` then counts them.
     ``saliency`` (themes only) says which colors stand out where they occur
     (:func:`palettekit.theme.spatial_saliency`).
     """
     timer = timer or _Timer()
-    total = histogram.total
-    if total == 0:
+    if histogram.total == 0:
         raise EmptyImageError(f"{label}: no pixels to cluster")
-    notes: list[str] = []
-    n_distinct = len(histogram)
-    auto_k = None
-    if options.k == "auto":
-        with timer.stage("auto_k"):
-            if flat is not None:
-                auto_k = flat_graphic_k(histogram, max_k=options.max_k, seed=options.seed)
-            else:
-                auto_k = choose_k(histogram, max_k=options.max_k, seed=options.seed)
-        k = auto_k.k
-        options_k = options.replace(k=k)
-    else:
-        k = int(options.k)
-        options_k = options
-
+    with timer.stage("auto_k"):
+        auto_k = _choose_k(histogram, options, flat)
+    k = auto_k.k if auto_k is not None else int(options.k)
     with timer.stage("colorspace"):
         points = colorspace.convert(histogram.colors / 255.0, options.space)
-
-    theme_meta: dict[str, Any] | None = None
+    bins_oklab = points if options.space == "oklab" else None
     if options.kind == "theme":
         with timer.stage("theme"):
-            bins_oklab = points if options.space == "oklab" else None
-            chosen = select_theme(histogram, k, saliency=saliency, oklab=bins_oklab)
-            rgb8 = colorspace.srgb_to_uint8(chosen.srgb / 255.0)
-            rgb8, _ = _merge_identical(rgb8, np.zeros(rgb8.shape[0], dtype=np.int64))
-            pixel_counts = _nearest_counts(histogram, bins_oklab, rgb8)
-            inertia, n_iter = 0.0, 0
-            theme_meta = {"candidates": chosen.candidates}
+            found = theme_colors(histogram, bins_oklab, k, saliency)
     else:
+        strategy = flat_colors if flat is not None else palette_colors
         with timer.stage("cluster"):
-            if n_distinct <= k:
-                centers, counts = points, histogram.counts.astype(np.float64)
-                inertia, n_iter = 0.0, 0
-            else:
-                result = _cluster(histogram, points, options_k)
-                centers, counts = result.centers, result.weights
-                inertia, n_iter = result.inertia, result.n_iter
-                if centers.shape[0] < k:  # a cluster ended empty: the image has more colors
-                    centers, counts = _fill_to_k(points, histogram.counts, centers, k)
-        rgb8 = colorspace.srgb_to_uint8(colorspace.convert_to_srgb(centers, options.space))
-        rgb8, pixel_counts = _merge_identical(rgb8, np.rint(counts).astype(np.int64))
-        if auto_k is not None:  # auto never returns two colors closer than a JND
-            rgb8, pixel_counts = merge_close_rgb(rgb8, pixel_counts)
+            found = strategy(histogram, points, k, options)
+    extra: dict[str, Any] = {}
+    if auto_k is not None:
+        extra["auto_k"] = auto_k.to_meta()
+    if flat is not None:
+        extra["flat_graphic"] = flat.to_meta()
+    return build_palette(
+        found,
+        histogram,
+        options,
+        k=k,
+        auto=auto_k is not None,
+        bins_oklab=bins_oklab,
+        meta=meta or {},
+        extra=extra,
+        timer=timer,
+        label=label,
+        warn=warn,
+    )
 
+
+def build_palette(
+    found: KindColors,
+    histogram: ColorHistogram,
+    options: Options,
+    *,
+    k: int,
+    auto: bool,
+    bins_oklab: npt.NDArray[np.float64] | None,
+    meta: dict[str, Any],
+    extra: dict[str, Any],
+    timer: _Timer,
+    label: str,
+    warn: bool,
+) -> Palette:
+    """The one builder: a strategy's colors -> Palette (merged, named, sorted, measured).
+
+    Colors that round to the same 8-bit color are merged (their counts
+    summed), with ``auto`` a palette's colors closer than a just-noticeable
+    difference too (:func:`palettekit.autok.merge_close_rgb`); colors no
+    pixel is nearest to are dropped. ``meta`` (the source's keys) is
+    completed with the run's, the strategy's (``found.meta``: "algorithm",
+    and "inertia", "n_iter" for clustering) and ``extra`` (auto-k, flat
+    graphic); a theme's own meta goes under "theme".
+    """
     with timer.stage("palette"):
-        if options.kind == "theme" and not (pixel_counts > 0).all():
-            # a theme color no pixel is nearest to (exact ties only)
-            keep = pixel_counts > 0
-            rgb8, pixel_counts = rgb8[keep], pixel_counts[keep]
+        rgb8, counts = _merge_identical(found.rgb, found.counts)
+        if auto and options.kind != "theme":  # auto never returns two colors closer than a JND
+            rgb8, counts = merge_close_rgb(rgb8, counts)
+        rgb8, counts = rgb8[counts > 0], counts[counts > 0]
         oklab = np.round(colorspace.srgb_to_oklab(rgb8 / 255.0), 6)
         names, _ = nearest_names(oklab)
+        total = histogram.total
         swatches = [
             Swatch(
                 rgb=(int(c[0]), int(c[1]), int(c[2])),
@@ -510,35 +604,19 @@ def palette_from_histogram(
                 oklab=(float(lab[0]), float(lab[1]), float(lab[2])),
                 name=name,
             )
-            for c, n, lab, name in zip(rgb8, pixel_counts, oklab, names, strict=True)
+            for c, n, lab, name in zip(rgb8, counts, oklab, names, strict=True)
         ]
         swatches.sort(key=_sort_key(options.sort))
-        bins_oklab = (
-            points
-            if options.space == "oklab"
-            else colorspace.srgb_to_oklab(histogram.colors / 255.0)
-        )
+        if bins_oklab is None:
+            bins_oklab = colorspace.srgb_to_oklab(histogram.colors / 255.0)
         distortion = _distortion(bins_oklab, histogram.counts, oklab)
-
-    if len(swatches) < k and auto_k is None:
-        plural = "s" if len(swatches) != 1 else ""
-        if options.kind == "theme":
-            message = (
-                f"{label}: only {len(swatches)} distinct color{plural} for a theme "
-                f"(at least {THEME_MIN_DISTANCE} apart in Oklab; asked for k={k})"
-            )
-        elif n_distinct <= k and histogram.bits == 8:  # the bins are the image's exact colors
-            message = f"{label}: only {len(swatches)} distinct color{plural} (asked for k={k})"
-        else:
-            message = (
-                f"{label}: {len(swatches)} colors instead of k={k}: some of the colors found "
-                "round to the same 8-bit color"
-            )
+    notes: list[str] = []
+    if len(swatches) < k and not auto:
+        message = _fewer_colors_note(label, len(swatches), k, histogram, options.kind)
         notes.append(message)
         if warn:
             warnings.warn(message, FewerColorsWarning, stacklevel=_caller_stacklevel())
-
-    full_meta: dict[str, Any] = dict(meta or {})
+    full_meta = dict(meta)
     full_meta.update(
         {
             "kind": options.kind,
@@ -546,172 +624,48 @@ def palette_from_histogram(
             "k_returned": len(swatches),
             "seed": options.seed,
             "space": options.space,
-            "histogram_bins": n_distinct,
+            "histogram_bins": len(histogram),
             "histogram_bits": histogram.bits,
             "distortion": round(distortion, 4),
-            "inertia": inertia,
-            "n_iter": n_iter,
+            **{key: value for key, value in found.meta.items() if key != "theme"},
             "warnings": notes,
             "options": options.to_dict(),
             "version": __version__,
             "timings": {name: round(ms, 3) for name, ms in timer.ms.items()},
+            **extra,
         }
     )
-    if auto_k is not None:
-        full_meta["auto_k"] = auto_k.to_meta()
-    if flat is not None:
-        full_meta["flat_graphic"] = flat.to_meta()
-    if theme_meta is not None:
-        full_meta["theme"] = theme_meta
+    if "theme" in found.meta:
+        full_meta["theme"] = found.meta["theme"]
     return Palette(swatches, full_meta)
 
 
-def _cluster(
-    histogram: ColorHistogram, points: npt.NDArray[np.float64], options: Options
-) -> KMeansResult:
-    """Weighted k-means starts and a median polish on a coarse histogram,
-    then an exact assignment of every bin.
-
-    The work stays bounded whatever the number of occupied bins:
-
-    1. the histogram is coarsened (one bit at a time, down to 4 bits) to at
-       most ~1,000 bins;
-    2. there, ``n_init`` greedy k-means++ starts each take a few Lloyd
-       iterations together, and the start with the lowest inertia is kept;
-    3. Weiszfeld steps move each of its centers toward the weighted
-       geometric median of its cluster, which minimises the mean Oklab
-       distance (the distortion reported in meta and bench/) rather than its
-       square, with one change: bins farther than ``_FAR_DISTANCE`` (0.12
-       in Oklab) from their center weigh ``1 + _FAR_PENALTY`` times more, so
-       a small but clearly different color (the blue wing of a macaw) pulls
-       a center to it instead of being left to the nearest large area; the
-       steps reassign the bins as they go, so the start need not have
-       converged;
-    4. one last plain median step runs on the full histogram, which ends by
-       assigning every bin to its nearest center, so shares count exactly
-       the pixels each color stands for.
-
-    The far-color weighting trades a little mean distortion for coverage.
-    On the 50 CQ100 photos against Pylette's Oklab mode (bench/, medians):
-    without it, distortion 0.993x / 0.979x / 0.980x and missed area 1.88x /
-    1.45x / 0 vs 0 at k = 5 / 8 / 16; with it, distortion 0.997x / 0.986x /
-    0.981x and missed area 1.02x / 0.97x / 0 vs 0. The best plain
-    k-medians reachable (16 starts, 6-bit bins, every pixel) gives 0.990x
-    at k=5 with 1.9x the missed area, so at k=5 no palette here meets both
-    "distortion <= 0.99x" and "missed area <= Pylette's"; penalties of
-    1-8 and thresholds of 0.08-0.12 were measured, 5 and 0.12 is the best
-    balance found.
-
-    If a cluster ends empty on the coarse level, the whole thing is run
-    again on every bin, with the starts iterated to convergence.
-
-    bench/ compares the result with k-means on every pixel. Running the
-    starts to convergence and ten polish steps on the full histogram
-    instead takes about 2.5 times as long on a 10 MP photo, for 0.2-0.8%
-    lower distortion on CQ100.
-    """
-    rng = np.random.default_rng(options.seed)
-    k = int(options.k)  # k="auto" is resolved before clustering
-    level, level_points = histogram, points
-    while len(level) > _COARSE_BINS and level.bits > _MIN_COARSE_BITS:
-        coarser = coarsen(level, level.bits - 1)
-        if len(coarser) <= k:
-            break
-        level = coarser
-        level_points = colorspace.convert(coarser.colors / 255.0, options.space)
-
-    def polished(
-        level: ColorHistogram, level_points: npt.NDArray[np.float64], start_iter: int
-    ) -> KMeansResult:
-        weights = level.counts.astype(np.float64)
-        centers, _ = best_start(
-            level_points,
-            weights,
-            k,
-            n_init=options.n_init,
-            max_iter=start_iter,
-            tol=options.tol,
-            rng=rng,
+def _fewer_colors_note(
+    label: str, returned: int, k: int, histogram: ColorHistogram, kind: str
+) -> str:
+    plural = "s" if returned != 1 else ""
+    if kind == "theme":
+        return (
+            f"{label}: only {returned} distinct color{plural} for a theme "
+            f"(at least {THEME_MIN_DISTANCE} apart in Oklab; asked for k={k})"
         )
-        return weighted_kmedians(
-            level_points,
-            weights,
-            centers,
-            max_iter=_MEDIAN_ITER,
-            tol=options.tol,
-            far_distance=_FAR_DISTANCE[options.space],
-            far_penalty=_FAR_PENALTY,
-        )
-
-    result = polished(level, level_points, min(_START_ITER, options.max_iter))
-    if result.centers.shape[0] < k and level is not histogram:
-        # A cluster ended empty on the coarse level: start over on every bin,
-        # the starts iterated to convergence.
-        level, level_points = histogram, points
-        result = polished(level, level_points, options.max_iter)
-    if level is histogram:
-        return result
-    return weighted_kmedians(
-        points, histogram.counts, result.centers, max_iter=_FULL_MEDIAN_ITER, tol=options.tol
+    if len(histogram) <= k and histogram.bits == 8:  # the bins are the image's exact colors
+        return f"{label}: only {returned} distinct color{plural} (asked for k={k})"
+    return (
+        f"{label}: {returned} colors instead of k={k}: some of the colors found "
+        "round to the same 8-bit color"
     )
-
-
-def _fill_to_k(
-    points: npt.NDArray[np.float64],
-    weights: npt.NDArray[np.int64],
-    centers: npt.NDArray[np.float64],
-    k: int,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Bring a clustering that lost a center back to ``k`` centers.
-
-    While there are fewer than ``k``, the bin whose pixels lie farthest from
-    every center (its pixel count times its squared distance) becomes a
-    center; then every bin is assigned to its nearest center. Needs at least
-    ``k`` distinct bins.
-
-    Returns
-    -------
-    centers : (k, 3) float64
-        In the space of ``points``.
-    counts : (k,) float64
-        Pixels of each center's bins, all > 0.
-    """
-    _, d2 = nearest(squared_distances(points, centers))
-    rows = [np.asarray(c, dtype=np.float64) for c in centers]
-    while len(rows) < k:
-        farthest = int(np.argmax(d2 * weights))
-        if d2[farthest] <= 0.0:
-            break
-        rows.append(points[farthest])
-        d2 = np.minimum(d2, squared_distances(points, points[farthest : farthest + 1])[:, 0])
-    filled = np.array(rows)
-    labels, _ = nearest(squared_distances(points, filled))
-    counts = np.bincount(labels, weights=weights, minlength=filled.shape[0]).astype(np.float64)
-    keep = counts > 0
-    return filled[keep], counts[keep]
 
 
 def _merge_identical(
     rgb8: npt.NDArray[np.uint8], counts: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    """Merge centers that round to the same 8-bit color, summing their counts."""
+    """Merge colors that round to the same 8-bit color, summing their counts."""
     keys = (rgb8[:, 0].astype(np.int64) << 16) | (rgb8[:, 1].astype(np.int64) << 8) | rgb8[:, 2]
     unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     if unique.shape[0] == keys.shape[0]:
         return rgb8, counts
     return rgb8[first], np.bincount(inverse, weights=counts).astype(np.int64)
-
-
-def _nearest_counts(
-    histogram: ColorHistogram,
-    bins_oklab: npt.NDArray[np.float64] | None,
-    rgb8: npt.NDArray[np.uint8],
-) -> npt.NDArray[np.int64]:
-    """(n,) int64 pixels of the histogram whose nearest color (in Oklab) is each of ``rgb8``."""
-    if bins_oklab is None:
-        bins_oklab = colorspace.srgb_to_oklab(histogram.colors / 255.0)
-    labels, _ = nearest(squared_distances(bins_oklab, colorspace.srgb_to_oklab(rgb8 / 255.0)))
-    return np.bincount(labels, weights=histogram.counts, minlength=rgb8.shape[0]).astype(np.int64)
 
 
 def _distortion(

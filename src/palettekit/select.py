@@ -1,7 +1,10 @@
 """Which pixels take part: frames, a crop box, a mask, and the backdrop.
 
-The pipeline calls :func:`select_pixels` instead of the plain
-load -> pixels steps when any of these is asked for:
+Every palette's pixels come from :func:`select_image`, the step between
+loading and counting colors; with none of these asked for it is the whole
+image at working size. Crop and mask choose the region *before* the image is
+shrunk: the region is sampled at its own working size (``max_pixels`` pixels
+kept) from the full-resolution or reduced JPEG decode.
 
 * **frames** (``Options.frames``): "first" (default), "all", or a number N.
   Frames are sampled evenly over the animation (first and last included),
@@ -14,12 +17,13 @@ load -> pixels steps when any of these is asked for:
 * **crop** (``Options.crop``): a box ``(left, top, right, bottom)`` on the
   upright image, either in pixels of the original image (all ints) or as
   fractions of its width and height (floats in [0, 1]); right and bottom are
-  exclusive.
+  exclusive. ``meta["crop"]`` is the box in pixels of the original.
 * **mask**: an image of the same size as the source (anything
   :func:`palettekit.load.load_image` reads, e.g. a path, a PIL image or a
-  boolean array); pixels where it is light (gray >= 128) and, if it has
-  alpha, opaque (alpha >= 128) are kept. It is reduced to the working size
-  like the image, then cropped like it.
+  boolean array), read at full resolution; pixels where it is light (gray
+  >= 128, Pillow's "L") and, if it has alpha, opaque (alpha >= 128) are
+  kept. The region is the bounding box of the kept pixels (within the
+  crop), sampled so that about ``max_pixels`` kept pixels remain.
 * **background** (``Options.detect_background`` /
   ``Options.exclude_background``): :func:`palettekit.background.detect_background`
   on the (cropped) image; reported in ``meta["background"]`` (None when
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,22 +54,26 @@ from .errors import (
 from .load import (
     ImageSource,
     LoadedImage,
+    LoadLimits,
+    Region,
+    RegionPlan,
     check_header_segments,
     frame_decode_bytes,
     load_image,
+    working_size,
 )
-from .options import MAX_FRAMES
-from .pixels import opaque_pixels
+from .options import MAX_FRAMES, Options
 from .sources import source_bytes
 
 __all__ = [
     "MAX_FRAMES",
     "Selection",
+    "View",
     "frame_indices",
     "crop_box",
     "mask_array",
-    "select_pixels",
-    "needs_selection",
+    "region_plan",
+    "select_image",
 ]
 
 
@@ -72,21 +81,40 @@ _MIN_FRAME_PIXELS = 4096
 
 
 @dataclass
-class Selection:
-    """The pixels chosen for clustering, and what was done to choose them.
+class View:
+    """One frame's selected region at working size.
 
     Attributes
     ----------
-    rgb : (N, 3) uint8
-        sRGB pixels in [0, 255], N >= 0 (the caller reports an empty
-        selection).
-    total : int
-        Pixels considered (after frames, crop and mask; before dropping
-        transparent ones and the background).
-    transparent_share : float
-        Share of ``total`` dropped as transparent, in [0, 1].
+    loaded : LoadedImage
+        The region as loaded: ``loaded.image`` is RGB or RGBA, sRGB, upright.
+    array : (H, W, 3) or (H, W, 4) uint8
+        Its pixels, sRGB(A) in [0, 255].
+    keep : (H, W) bool or None
+        Pixels that take part (inside the mask, outside an excluded
+        background); None when every pixel does.
+    considered : int
+        Pixels considered (inside the crop and mask; transparent ones and
+        the background included).
+    """
+
+    loaded: LoadedImage
+    array: npt.NDArray[np.uint8]
+    keep: npt.NDArray[np.bool_] | None
+    considered: int
+
+
+@dataclass
+class Selection:
+    """The regions chosen for clustering, and what was done to choose them.
+
+    Attributes
+    ----------
+    views : list of View
+        One per frame used, >= 1.
     first : LoadedImage
-        The first frame used, as loaded.
+        The first frame used, as loaded (its ``image`` is the selected
+        region at working size).
     meta : dict
         Keys for ``Palette.meta``: "frames", "crop", "mask", "background",
         when asked for.
@@ -94,23 +122,10 @@ class Selection:
         Human-readable notes for ``meta["warnings"]``.
     """
 
-    rgb: npt.NDArray[np.uint8]
-    total: int
-    transparent_share: float
+    views: list[View]
     first: LoadedImage
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def needs_selection(options: Any, mask: object = None) -> bool:
-    """True when frames, crop, mask or background handling is asked for."""
-    return (
-        mask is not None
-        or options.frames != "first"
-        or options.crop is not None
-        or options.detect_background
-        or options.exclude_background
-    )
 
 
 def frame_indices(n_frames: int, frames: str | int, max_frames: int = MAX_FRAMES) -> list[int]:
@@ -171,11 +186,12 @@ def crop_box(
     else:
         left, top = crop[0] * width, crop[1] * height
         right, bottom = crop[2] * width, crop[3] * height
+    # Rounded outward, but not by float noise: 0.55 * 800 is 440.00000000000006.
     box = (
-        max(0, min(width, math.floor(left))),
-        max(0, min(height, math.floor(top))),
-        max(0, min(width, math.ceil(right))),
-        max(0, min(height, math.ceil(bottom))),
+        max(0, min(width, math.floor(round(left, 9)))),
+        max(0, min(height, math.floor(round(top, 9)))),
+        max(0, min(width, math.ceil(round(right, 9)))),
+        max(0, min(height, math.ceil(round(bottom, 9)))),
     )
     if box[2] <= box[0] or box[3] <= box[1]:
         raise EmptyImageError(
@@ -211,29 +227,90 @@ def _crop_text(crop: tuple[float, float, float, float]) -> str:
     return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in crop)
 
 
-def mask_array(
-    mask_source: ImageSource, options: Any, loaded: LoadedImage
-) -> npt.NDArray[np.bool_]:
-    """Load a mask for ``loaded``: (H, W) bool at its working size, True = keep.
+def mask_array(mask_source: ImageSource, options: LoadLimits) -> npt.NDArray[np.bool_]:
+    """Read a mask at full resolution: (H, W) bool of the upright original, True = keep.
+
+    A pixel is kept where the mask is light (Pillow's "L" >= 128) and, if
+    it has alpha, opaque (alpha >= 128).
 
     Raises
     ------
-    OptionsError
-        If the mask's size differs from the image's.
     ImageLoadError
         (and subclasses) If the mask cannot be read.
     """
-    mask_loaded = load_image(mask_source, options)
-    if mask_loaded.original_size != loaded.original_size:
-        mw, mh = mask_loaded.original_size
-        iw, ih = loaded.original_size
-        raise OptionsError(f"mask is {mw}x{mh} but the image is {iw}x{ih}; they must match")
-    array = mask_loaded.to_array().astype(np.int32)
-    gray = (array[..., 0] * 299 + array[..., 1] * 587 + array[..., 2] * 114) // 1000
-    keep = gray >= 128
-    if array.shape[2] == 4:
-        keep &= array[..., 3] >= 128
+    image = load_image(mask_source, options, max_pixels=options.max_image_pixels).image
+    keep = np.asarray(image.convert("L")) >= 128
+    if image.mode == "RGBA":
+        keep &= np.asarray(image.getchannel("A")) >= 128
     return np.asarray(keep, dtype=bool)
+
+
+def _mask_box(
+    keep: npt.NDArray[np.bool_], box: tuple[int, int, int, int]
+) -> tuple[tuple[int, int, int, int], int]:
+    """The bounding box of the kept pixels inside ``box`` (``box`` itself when
+    none is kept), and how many are kept."""
+    left, top, right, bottom = box
+    inside = keep[top:bottom, left:right]
+    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    if rows.size == 0:
+        return box, 0
+    found = (
+        left + int(cols[0]),
+        top + int(rows[0]),
+        left + int(cols[-1]) + 1,
+        top + int(rows[-1]) + 1,
+    )
+    return found, int(np.count_nonzero(inside))
+
+
+def region_plan(
+    crop: tuple[float, float, float, float] | None,
+    keep: npt.NDArray[np.bool_] | None,
+    max_pixels: int | None,
+) -> RegionPlan:
+    """How to load the region a crop and a mask select (see :func:`palettekit.load.load_image`).
+
+    The region is the crop box (the whole image without one), narrowed to
+    the bounding box of the mask's kept pixels; its working size keeps about
+    ``max_pixels`` of the pixels that take part (all of them with None).
+
+    Raises (when the plan is applied)
+    ------
+    OptionsError
+        The mask's size differs from the image's.
+    EmptyImageError
+        The crop leaves no pixel.
+    """
+
+    def plan(original: tuple[int, int]) -> Region:
+        width, height = original
+        box = (0, 0, width, height) if crop is None else crop_box(crop, original, original)
+        kept = None
+        if keep is not None:
+            if keep.shape != (height, width):
+                mh, mw = keep.shape
+                raise OptionsError(
+                    f"mask is {mw}x{mh} but the image is {width}x{height}; they must match"
+                )
+            box, kept = _mask_box(keep, box)
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        budget = max_pixels
+        if budget is not None and kept:
+            budget = max(1, min(area, budget * area // kept))
+        return Region(box, working_size((box[2] - box[0], box[3] - box[1]), budget))
+
+    return plan
+
+
+def _view_keep(
+    keep: npt.NDArray[np.bool_] | None, region: Region | None
+) -> npt.NDArray[np.bool_] | None:
+    """The mask sampled like the image: nearest pixel over the region's box."""
+    if keep is None or region is None:
+        return None
+    image = Image.fromarray(np.where(keep, 255, 0).astype(np.uint8))
+    return np.asarray(image.resize(region.size, Image.Resampling.NEAREST, box=region.box)) >= 128
 
 
 def _open_frames(data: bytes, label: str) -> Image.Image:
@@ -252,11 +329,16 @@ def _open_frames(data: bytes, label: str) -> Image.Image:
 
 
 def _load_frames(
-    source: ImageSource, options: Any, label: str
+    source: ImageSource,
+    options: Options,
+    label: str,
+    plan: Callable[[int | None], RegionPlan] | None,
 ) -> tuple[list[LoadedImage], dict[str, Any], list[str]]:
-    """Load the frames asked for by ``options.frames`` at a shared pixel budget."""
+    """Load the frames asked for by ``options.frames`` at a shared pixel budget
+    (each one's region, when ``plan`` gives one for a budget)."""
     if options.frames == "first" or isinstance(source, np.ndarray):
-        return [load_image(source, options)], {}, []
+        region = None if plan is None else plan(options.max_pixels)
+        return [load_image(source, options, region=region)], {}, []
     owned = not isinstance(source, Image.Image)
     image = _open_frames(source_bytes(source, options, label), label) if owned else source
     assert isinstance(image, Image.Image)
@@ -292,7 +374,8 @@ def _load_frames(
                 break
             except Exception as exc:
                 raise ImageLoadError(f"{label}: cannot read frame {index} ({exc})") from None
-            loaded.append(load_image(image, options, max_pixels=per_frame))
+            region = None if plan is None else plan(per_frame)
+            loaded.append(load_image(image, options, max_pixels=per_frame, region=region))
         if not loaded:
             raise ImageLoadError(f"{label}: no frame could be read")
     finally:
@@ -307,10 +390,10 @@ def _load_frames(
     return loaded, meta, notes
 
 
-def select_pixels(
-    source: ImageSource, options: Any, *, mask: ImageSource | None = None, label: str = "image"
+def select_image(
+    source: ImageSource, options: Options, *, mask: ImageSource | None = None, label: str = "image"
 ) -> Selection:
-    """Load the source and select its pixels (see the module docstring).
+    """Load the source and select its regions (see the module docstring).
 
     Returns
     -------
@@ -325,70 +408,71 @@ def select_pixels(
     ImageLoadError
         (and subclasses) If the source or the mask cannot be read.
     """
-    frames, meta, notes = _load_frames(source, options, label)
-    crop = None
+    keep_full = None if mask is None else mask_array(mask, options)
+    plan = None
+    if options.crop is not None or keep_full is not None:
+
+        def plan(budget: int | None) -> RegionPlan:
+            return region_plan(options.crop, keep_full, budget)
+
+    frames, meta, notes = _load_frames(source, options, label, plan)
+    first = frames[0]
     if options.crop is not None:
-        crop = crop_box(options.crop, frames[0].original_size, frames[0].image.size)
-        meta["crop"] = list(crop)
-        beyond = crop_beyond(options.crop, frames[0].original_size)
-        if beyond:
-            width, height = frames[0].original_size
-            notes.append(
-                f"{label}: crop {_crop_text(options.crop)} reaches beyond the {width}x{height} "
-                f"image ({beyond}); only the part inside the image is used"
-            )
-    keep_user = None
+        meta["crop"] = list(crop_box(options.crop, first.original_size, first.original_size))
+        notes.extend(_crop_notes(options.crop, first.original_size, label))
     if mask is not None:
-        keep_user = mask_array(mask, options, frames[0])
         meta["mask"] = True
-    rgb_parts: list[npt.NDArray[np.uint8]] = []
-    total = 0
-    transparent = 0.0
+    views = []
     backgrounds: list[Background | None] = []
     for loaded in frames:
-        array = loaded.to_array()
-        considered = None  # (H, W) bool: pixels inside the mask, or None for all
-        if keep_user is not None:
-            considered = keep_user
-            if considered.shape != array.shape[:2]:
-                considered = _resize_mask(considered, loaded.image.size)
-        if crop is not None:
-            box = crop_box(options.crop, loaded.original_size, loaded.image.size)
-            array = array[box[1] : box[3], box[0] : box[2]]
-            if considered is not None:
-                considered = considered[box[1] : box[3], box[0] : box[2]]
-        keep = considered
+        frame_region = None if plan is None else _frame_region(plan, loaded)
+        view = _view(loaded, _view_keep(keep_full, frame_region))
         if options.detect_background or options.exclude_background:
-            background = detect_background(array, alpha_threshold=options.alpha_threshold)
+            view, background, note = _with_background(view, options, label)
             backgrounds.append(background)
-            if options.exclude_background and background is not None:
-                remaining = ~background.mask if keep is None else keep & ~background.mask
-                if remaining.any():
-                    keep = remaining
-                else:
-                    notes.append(f"{label}: the background covers the image; not excluded")
-        selected = array if keep is None else array[keep][None, :, :]
-        pixels = opaque_pixels(selected, options.alpha_threshold, options.composite_on)
-        # Background pixels are opaque: every transparent pixel is in `selected`.
-        total += array.shape[0] * array.shape[1] if considered is None else int(considered.sum())
-        transparent += pixels.transparent_share * pixels.total
-        rgb_parts.append(pixels.rgb)
+            notes.extend(note)
+        views.append(view)
     if options.detect_background or options.exclude_background:
         meta["background"] = _background_meta(backgrounds, options.exclude_background)
-    rgb = np.concatenate(rgb_parts) if len(rgb_parts) > 1 else rgb_parts[0]
-    return Selection(
-        rgb=rgb,
-        total=total,
-        transparent_share=transparent / total if total else 0.0,
-        first=frames[0],
-        meta=meta,
-        notes=notes,
-    )
+    return Selection(views=views, first=first, meta=meta, notes=notes)
 
 
-def _resize_mask(mask: npt.NDArray[np.bool_], size: tuple[int, int]) -> npt.NDArray[np.bool_]:
-    image = Image.fromarray(np.where(mask, 255, 0).astype(np.uint8))
-    return np.asarray(image.resize(size, Image.Resampling.BOX)) >= 128
+def _frame_region(plan: Callable[[int | None], RegionPlan], loaded: LoadedImage) -> Region:
+    """The region a frame was loaded with (its box, at the size it has)."""
+    region = plan(None)(loaded.original_size)
+    return Region(region.box, loaded.image.size)
+
+
+def _crop_notes(
+    crop: tuple[float, float, float, float], original: tuple[int, int], label: str
+) -> list[str]:
+    beyond = crop_beyond(crop, original)
+    if not beyond:
+        return []
+    width, height = original
+    return [
+        f"{label}: crop {_crop_text(crop)} reaches beyond the {width}x{height} "
+        f"image ({beyond}); only the part inside the image is used"
+    ]
+
+
+def _view(loaded: LoadedImage, keep: npt.NDArray[np.bool_] | None) -> View:
+    array = loaded.to_array()
+    considered = array.shape[0] * array.shape[1] if keep is None else int(keep.sum())
+    return View(loaded, array, keep, considered)
+
+
+def _with_background(
+    view: View, options: Options, label: str
+) -> tuple[View, Background | None, list[str]]:
+    """Detect the view's backdrop; with ``exclude_background``, leave it out of ``keep``."""
+    background = detect_background(view.array, alpha_threshold=options.alpha_threshold)
+    if not options.exclude_background or background is None:
+        return view, background, []
+    remaining = ~background.mask if view.keep is None else view.keep & ~background.mask
+    if not remaining.any():
+        return view, background, [f"{label}: the background covers the image; not excluded"]
+    return View(view.loaded, view.array, remaining, view.considered), background, []
 
 
 def _background_meta(backgrounds: list[Background | None], excluded: bool) -> dict[str, Any] | None:

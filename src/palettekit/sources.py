@@ -1,4 +1,4 @@
-"""Image sources to bytes: one URL test, one reader of paths and file objects, the limits.
+"""Image sources to bytes: one URL test, one label, one reader of paths and files, the limits.
 
 A source is a path (str or PathLike), an http(s) URL, bytes, or a binary file
 object. Every byte read counts against ``Options.max_bytes``, whatever the
@@ -13,6 +13,9 @@ import re
 import stat
 from typing import IO, Any
 
+import numpy as np
+from PIL import Image
+
 from .errors import (
     ImageLoadError,
     ImageNotFoundError,
@@ -20,11 +23,12 @@ from .errors import (
     OptionsError,
     UnsupportedImageError,
 )
-from .text import reason_of
+from .text import one_line, reason_of
 
 __all__ = [
     "READ_CHUNK",
     "is_url",
+    "source_label",
     "open_path",
     "check_byte_count",
     "read_file_object",
@@ -45,6 +49,34 @@ def is_url(text: str) -> bool:
     URL of the same spelling: callers check ``os.path.exists`` first.
     """
     return _URL_RE.match(text) is not None
+
+
+def source_label(source: object) -> str:
+    """A short, one-line human name for a source, for messages and ``meta``.
+
+    Paths are given as written, URLs without their user name and password,
+    in-memory sources by type and size. Control characters are escaped and
+    long names shortened, so a label never spans lines.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        text = os.fspath(source)
+        if isinstance(text, bytes):
+            text = os.fsdecode(text)
+        if is_url(text):
+            from .fetch import display_url  # an I/O edge: not imported by this lower layer
+
+            return display_url(text)
+        return one_line(text, 160, escape=True)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return f"<{len(source)} bytes>"
+    if isinstance(source, Image.Image):
+        return f"<PIL image {source.mode} {source.size[0]}x{source.size[1]}>"
+    if isinstance(source, np.ndarray):
+        return f"<array {'x'.join(map(str, source.shape))} {source.dtype}>"
+    name = getattr(source, "name", None)
+    if isinstance(name, str):
+        return one_line(name, 160, escape=True)
+    return f"<{type(source).__name__}>"
 
 
 def open_path(text: str, label: str) -> IO[bytes]:

@@ -1,0 +1,175 @@
+"""One strategy per kind of palette: the colors, their pixel counts, and the strategy's meta.
+
+Every strategy takes the color histogram the pipeline counted (bins' mean
+sRGB colors (M, 3) in [0, 255] and pixel counts (M,)), the bins' colors in
+the clustering space, and the number of colors k, and returns
+:class:`KindColors`. The pipeline's one builder then makes the Palette from
+them (merging, naming, sorting, distortion, warnings, meta).
+
+* :func:`palette_colors` (``kind="palette"``): k-means++ starts and weighted
+  k-medians (:mod:`palettekit.kmedians_palette`); a histogram with at most k
+  bins gives its bins as they are.
+* :func:`flat_colors` (``kind="palette"`` on a flat graphic): the histogram
+  has been snapped to the graphic's own colors
+  (:func:`palettekit.flat.snap_histogram`); they are the palette when they
+  fit in k, and are clustered like a photo's bins when they do not.
+* :func:`theme_colors` (``kind="theme"``): up to k real colors of the image
+  chosen by :func:`palettekit.theme.select_theme`, each counted for the
+  pixels nearest to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import colorspace
+from .cluster import nearest, squared_distances
+from .histogram import ColorHistogram
+from .kmedians_palette import ALGORITHM, DEFAULT_PARAMS, KMediansParams, cluster_histogram
+from .options import Options
+from .theme import SaliencyMap, select_theme
+
+__all__ = [
+    "KindColors",
+    "palette_colors",
+    "flat_colors",
+    "theme_colors",
+    "nearest_counts",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class KindColors:
+    """What a strategy found.
+
+    Attributes
+    ----------
+    rgb : (k', 3) uint8
+        sRGB colors in [0, 255], k' <= k; two may round to the same color
+        (the builder merges them).
+    counts : (k',) int64
+        Pixels each color stands for, >= 0, summing to the histogram's total
+        (a theme color no pixel is nearest to has 0; the builder drops it).
+    meta : dict
+        The strategy's own keys for ``Palette.meta``: always "algorithm";
+        clustering adds "inertia" and "n_iter", a theme "theme".
+    """
+
+    rgb: npt.NDArray[np.uint8]
+    counts: npt.NDArray[np.int64]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _to_rgb8(centers: FloatArray, space: str) -> npt.NDArray[np.uint8]:
+    return colorspace.srgb_to_uint8(colorspace.convert_to_srgb(centers, space))
+
+
+def palette_colors(
+    histogram: ColorHistogram,
+    points: FloatArray,
+    k: int,
+    options: Options,
+    params: KMediansParams = DEFAULT_PARAMS,
+) -> KindColors:
+    """k palette colors by clustering (:mod:`palettekit.kmedians_palette`).
+
+    Parameters
+    ----------
+    histogram : ColorHistogram
+    points : (M, 3) float64
+        The bins' colors in ``options.space``.
+    k : int
+        >= 1.
+    options : Options
+        Reads ``space``, ``seed``, ``n_init``, ``max_iter``, ``tol``.
+    params : KMediansParams
+    """
+    if len(histogram) <= k:  # every bin is a color: nothing to cluster
+        counts = histogram.counts.astype(np.int64)
+        meta: dict[str, Any] = {"algorithm": "exact", "inertia": 0.0, "n_iter": 0}
+        return KindColors(_to_rgb8(points, options.space), counts, meta)
+    found = cluster_histogram(
+        histogram,
+        points,
+        k,
+        n_init=options.n_init,
+        max_iter=options.max_iter,
+        tol=options.tol,
+        space=options.space,
+        seed=options.seed,
+        params=params,
+    )
+    counts = np.rint(found.counts).astype(np.int64)
+    meta = {"algorithm": ALGORITHM, "inertia": found.inertia, "n_iter": found.n_iter}
+    return KindColors(_to_rgb8(found.centers, options.space), counts, meta)
+
+
+def flat_colors(
+    histogram: ColorHistogram,
+    points: FloatArray,
+    k: int,
+    options: Options,
+    params: KMediansParams = DEFAULT_PARAMS,
+) -> KindColors:
+    """A flat graphic's own colors (``histogram`` snapped to them), clustered only
+    when there are more than k of them. Arguments as for :func:`palette_colors`."""
+    found = palette_colors(histogram, points, k, options, params)
+    if found.meta["algorithm"] == "exact":
+        return KindColors(found.rgb, found.counts, {**found.meta, "algorithm": "flat-colors"})
+    return found
+
+
+def nearest_counts(
+    histogram: ColorHistogram,
+    bins_oklab: FloatArray | None,
+    rgb8: npt.NDArray[np.uint8],
+) -> npt.NDArray[np.int64]:
+    """(n,) int64 pixels of the histogram whose nearest color (in Oklab) is each of ``rgb8``.
+
+    ``bins_oklab``: the bins' colors in Oklab (M, 3), computed when None.
+    Ties go to the first color.
+    """
+    if bins_oklab is None:
+        bins_oklab = colorspace.srgb_to_oklab(histogram.colors / 255.0)
+    labels, _ = nearest(squared_distances(bins_oklab, colorspace.srgb_to_oklab(rgb8 / 255.0)))
+    return np.bincount(labels, weights=histogram.counts, minlength=rgb8.shape[0]).astype(np.int64)
+
+
+def theme_colors(
+    histogram: ColorHistogram,
+    bins_oklab: FloatArray | None,
+    k: int,
+    saliency: SaliencyMap | None = None,
+) -> KindColors:
+    """Up to k theme colors (:func:`palettekit.theme.select_theme`), each counted
+    for the pixels nearest to it in Oklab.
+
+    Parameters
+    ----------
+    histogram : ColorHistogram
+    bins_oklab : (M, 3) float64 or None
+        The bins' colors in Oklab, when already at hand.
+    k : int
+        >= 1.
+    saliency : SaliencyMap, optional
+        How much each color stands out where it occurs in the image(s).
+    """
+    chosen = select_theme(histogram, k, saliency=saliency, oklab=bins_oklab)
+    rgb8 = colorspace.srgb_to_uint8(chosen.srgb / 255.0)
+    rgb8 = _unique_rows(rgb8)
+    counts = nearest_counts(histogram, bins_oklab, rgb8)
+    meta = {"algorithm": "theme-selection", "theme": {"candidates": chosen.candidates}}
+    return KindColors(rgb8, counts, meta)
+
+
+def _unique_rows(rgb8: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """The distinct rows of ``rgb8``, in increasing 24-bit key order when any repeats."""
+    keys = (rgb8[:, 0].astype(np.int64) << 16) | (rgb8[:, 1].astype(np.int64) << 8) | rgb8[:, 2]
+    unique, first = np.unique(keys, return_index=True)
+    return rgb8 if unique.shape[0] == keys.shape[0] else rgb8[first]

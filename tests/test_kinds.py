@@ -1,0 +1,51 @@
+"""One strategy per kind: colors, counts and the strategy's own meta."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from palettekit import Options, colorspace
+from palettekit.histogram import color_histogram
+from palettekit.kinds import flat_colors, nearest_counts, palette_colors, theme_colors
+from palettekit.kmedians_palette import ALGORITHM
+
+
+def _blocks() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    pixels = np.array([[200, 30, 30]] * 600 + [[30, 30, 200]] * 300 + [[240, 240, 240]] * 100)
+    return np.clip(pixels + rng.normal(0, 6, pixels.shape), 0, 255).astype(np.uint8)
+
+
+def test_palette_clusters_and_names_its_algorithm() -> None:
+    histogram = color_histogram(_blocks(), 5)
+    points = colorspace.convert(histogram.colors / 255.0, "oklab")
+    found = palette_colors(histogram, points, 3, Options())
+    assert found.rgb.shape == (3, 3) and found.rgb.dtype == np.uint8
+    assert sorted(found.counts.tolist()) == [100, 300, 600]
+    assert found.meta["algorithm"] == ALGORITHM
+    assert found.meta["inertia"] > 0
+
+
+def test_few_bins_are_the_colors_as_they_are() -> None:
+    pixels = np.array([[10, 20, 30]] * 5 + [[200, 100, 0]] * 3, np.uint8)
+    histogram = color_histogram(pixels, 8)
+    points = colorspace.convert(histogram.colors / 255.0, "oklab")
+    found = palette_colors(histogram, points, 4, Options())
+    assert found.meta == {"algorithm": "exact", "inertia": 0.0, "n_iter": 0}
+    assert {tuple(c) for c in found.rgb.tolist()} == {(10, 20, 30), (200, 100, 0)}
+    assert flat_colors(histogram, points, 4, Options()).meta["algorithm"] == "flat-colors"
+
+
+def test_theme_selects_real_colors_without_placeholder_inertia() -> None:
+    histogram = color_histogram(_blocks(), 5)
+    found = theme_colors(histogram, None, 3)
+    assert found.meta["algorithm"] == "theme-selection"
+    assert "inertia" not in found.meta and "n_iter" not in found.meta
+    assert "candidates" in found.meta["theme"]
+    assert found.counts.sum() == histogram.total
+
+
+def test_nearest_counts_gives_ties_to_the_first_color() -> None:
+    histogram = color_histogram(np.array([[0, 0, 0]] * 4, np.uint8), 8)
+    rgb = np.array([[0, 0, 0], [0, 0, 0], [255, 255, 255]], np.uint8)
+    assert nearest_counts(histogram, None, rgb).tolist() == [4, 0, 0]
