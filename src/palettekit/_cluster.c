@@ -98,33 +98,65 @@ cross(const double *x, const double *c, Py_ssize_t dim)
 }
 
 /*
- * Nearest of k centers (k, dim) for each of n points: label and the
- * squared distance (|x|^2 + |c|^2 - 2 x.c, clamped at 0). csq holds |c|^2.
+ * Nearest of k centers (k, dim) for each of n points: label and score, where
+ * the score is |c|^2 - 2 x.c, plus |x|^2 and clamped at 0 when xsq is given
+ * (the squared distance). csq holds |c|^2. Centers outermost and branch-free
+ * inner loops, so that the compiler can run several points at once; ties go
+ * to the first center, as numpy's argmin.
  */
+INLINE void
+nearest_centers(const double *x, const double *xsq, Py_ssize_t n, Py_ssize_t dim,
+                const double *centers, const double *csq, Py_ssize_t k, int64_t *labels,
+                double *best)
+{
+    for (Py_ssize_t j = 0; j < k; j++) {
+        const double *c = centers + j * dim;
+        const double cj = csq[j];
+        const int64_t label = (int64_t)j;
+        if (dim == 3) {
+            const double c0 = c[0] * -2.0, c1 = c[1] * -2.0, c2 = c[2] * -2.0;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const double *row = x + i * 3;
+                double d = fma(row[2], c2, fma(row[1], c1, row[0] * c0));
+                if (xsq != NULL) {
+                    d += xsq[i];
+                    d += cj;
+                    d = d < 0.0 ? 0.0 : d;
+                }
+                else {
+                    d += cj;
+                }
+                const int take = j == 0 || d < best[i];
+                best[i] = take ? d : best[i];
+                labels[i] = take ? label : labels[i];
+            }
+        }
+        else {
+            for (Py_ssize_t i = 0; i < n; i++) {
+                double d = cross(x + i * dim, c, dim);
+                if (xsq != NULL) {
+                    d += xsq[i];
+                    d += cj;
+                    d = d < 0.0 ? 0.0 : d;
+                }
+                else {
+                    d += cj;
+                }
+                const int take = j == 0 || d < best[i];
+                best[i] = take ? d : best[i];
+                labels[i] = take ? label : labels[i];
+            }
+        }
+    }
+}
+
+/* Nearest center and squared distance to it (see nearest_centers). */
 INLINE void
 assign_points(const double *x, const double *xsq, Py_ssize_t n, Py_ssize_t dim,
               const double *centers, const double *csq, Py_ssize_t k, int64_t *labels,
               double *closest)
 {
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const double *row = x + i * dim;
-        Py_ssize_t best = 0;
-        double best_d = 0.0;
-        for (Py_ssize_t j = 0; j < k; j++) {
-            double d = cross(row, centers + j * dim, dim);
-            d += xsq[i];
-            d += csq[j];
-            if (d < 0.0) {
-                d = 0.0;
-            }
-            if (j == 0 || d < best_d) {
-                best = j;
-                best_d = d;
-            }
-        }
-        labels[i] = (int64_t)best;
-        closest[i] = best_d;
-    }
+    nearest_centers(x, xsq, n, dim, centers, csq, k, labels, closest);
 }
 
 /* Squared distances of every point of x (m, dim) from its point `row`, into out (m,). */
@@ -133,9 +165,21 @@ distances_from(const double *x, const double *xsq, Py_ssize_t m, Py_ssize_t dim,
                double *out)
 {
     const double *p = x + row * dim;
+    const double prow = xsq[row];
+    if (dim == 3) {
+        const double c0 = p[0] * -2.0, c1 = p[1] * -2.0, c2 = p[2] * -2.0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            const double *q = x + i * 3;
+            double d = fma(q[2], c2, fma(q[1], c1, q[0] * c0));
+            d += prow;
+            d += xsq[i];
+            out[i] = d < 0.0 ? 0.0 : d;
+        }
+        return;
+    }
     for (Py_ssize_t i = 0; i < m; i++) {
         double d = cross(p, x + i * dim, dim);
-        d += xsq[row];
+        d += prow;
         d += xsq[i];
         out[i] = d < 0.0 ? 0.0 : d;
     }
@@ -143,8 +187,9 @@ distances_from(const double *x, const double *xsq, Py_ssize_t m, Py_ssize_t dim,
 
 /*
  * The cores below are compiled twice where GCC can dispatch at load time
- * (x86-64 Linux): for CPUs with FMA, where fma() is one instruction, and for
- * the others, where it is a library call (same result, slower).
+ * (x86-64 Linux): for CPUs with AVX2 and FMA (Haswell and later), where fma()
+ * is one instruction and four points are handled at once, and for the
+ * others, where fma() is a library call (same results, slower).
  */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define HOT __attribute__((target_clones("fma", "default")))
@@ -225,11 +270,11 @@ seed_core(const double *x, const double *w, const double *draws, int64_t *chosen
                 double *d2 = trial + (r * n_trials + t) * m;
                 distances_from(x, xsq, m, dim, candidate, d2);
                 const double *near = closest + r * m;
-                double potential = 0.0;
                 for (Py_ssize_t i = 0; i < m; i++) {
-                    if (near[i] < d2[i]) {
-                        d2[i] = near[i];
-                    }
+                    d2[i] = near[i] < d2[i] ? near[i] : d2[i];
+                }
+                double potential = 0.0; /* in point order, as the pure path's sum */
+                for (Py_ssize_t i = 0; i < m; i++) {
                     potential += d2[i] * w[i];
                 }
                 if (t == 0 || potential < best_potential) {
@@ -266,19 +311,11 @@ lloyd_core(const double *x, const double *w, double *all_centers, double *all_cl
             row_norms(centers, k, dim, csq);
             memset(cw, 0, sizeof(double) * (size_t)k);
             memset(sums, 0, sizeof(double) * (size_t)(k * dim));
+            /* argmin of |c|^2 - 2 x.c (|x|^2 is common), as cluster._lloyd */
+            nearest_centers(x, NULL, m, dim, centers, csq, k, labels, closest);
             for (Py_ssize_t i = 0; i < m; i++) {
                 const double *row = x + i * dim;
-                Py_ssize_t best = 0;
-                double best_s = 0.0;
-                for (Py_ssize_t j = 0; j < k; j++) {
-                    double s = cross(row, centers + j * dim, dim);
-                    s += csq[j];
-                    if (j == 0 || s < best_s) {
-                        best = j;
-                        best_s = s;
-                    }
-                }
-                labels[i] = (int64_t)best;
+                const Py_ssize_t best = (Py_ssize_t)labels[i];
                 cw[best] += w[i];
                 for (Py_ssize_t d = 0; d < dim; d++) {
                     sums[best * dim + d] += w[i] * row[d];
