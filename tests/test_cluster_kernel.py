@@ -116,6 +116,16 @@ def test_kmedians_and_kmeans_give_the_same_results(monkeypatch, seed, m, k, n_st
         assert compiled.n_iter == pure.n_iter
 
 
+@pytest.mark.parametrize("m", [1, 2, 7, 8, 9, 127, 128, 129, 300, 1025, 5829, 40000])
+def test_the_tolerance_scale_is_the_same_to_the_last_bit(monkeypatch, m):
+    # numpy sums the weights pairwise and the columns row by row; the
+    # kernel must do the same, since the k-medians floor depends on it.
+    points, weights = _cloud(m, m)
+    weights *= 0.37
+    compiled, pure = _both(monkeypatch, lambda: cluster._mean_variance(points, weights))
+    assert compiled == pure
+
+
 def test_empty_clusters_are_relocated_the_same_way(monkeypatch):
     points = np.array(
         [[0.0, 0, 0], [0.1, 0, 0], [0, 0.1, 0], [5, 5, 5], [5.1, 5, 5], [5, 5.1, 5], [2.5, 2.5, 9]]
@@ -159,6 +169,8 @@ def test_points_need_not_be_contiguous(monkeypatch):
         lambda: KERNEL.lloyd(np.zeros(6), np.ones(2), np.zeros(5), np.zeros(2), 3, 0.0),
         lambda: KERNEL.lloyd(np.zeros(6), np.ones(2), np.zeros(6), np.zeros(3), 3, 0.0),
         lambda: KERNEL.kmedians(np.zeros(6), np.ones(2), np.zeros(4), 3, 0.0, 0.0, 1.0, 1.0),
+        lambda: KERNEL.mean_variance(np.zeros(5), np.ones(2)),
+        lambda: KERNEL.mean_variance(np.zeros(0), np.ones(0)),
         lambda: KERNEL.assign(
             np.zeros(6), np.ones(2), np.zeros(3), np.zeros(1, np.int64), np.zeros(2), np.zeros(1)
         ),

@@ -453,6 +453,104 @@ assign_core(const double *x, const double *w, const double *centers, int64_t *la
 }
 
 /*
+ * numpy's sum of a contiguous float64 array (add.reduce): pairwise, blocks
+ * of at most 128 added eight ways and halves of larger runs added together,
+ * so that the result is the same to the last bit.
+ */
+static double
+pairwise_sum(const double *a, Py_ssize_t n)
+{
+    if (n < 8) {
+        double res = 0.0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            res += a[i];
+        }
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        for (int j = 0; j < 8; j++) {
+            r[j] = a[j];
+        }
+        Py_ssize_t i;
+        for (i = 8; i < n - (n % 8); i += 8) {
+            for (int j = 0; j < 8; j++) {
+                r[j] += a[i + j];
+            }
+        }
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) {
+            res += a[i];
+        }
+        return res;
+    }
+    Py_ssize_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
+}
+
+/*
+ * mean_variance(points, weights) -> float
+ *
+ * cluster._mean_variance of points (M, 3) and weights (M,) float64: the
+ * weighted variance averaged over the coordinates, in numpy's order of
+ * operations (column sums row by row, the weight total pairwise, the three
+ * column totals in order).
+ */
+static PyObject *
+mean_variance(PyObject *self, PyObject *args)
+{
+    Py_buffer pb, wb;
+    if (!PyArg_ParseTuple(args, "y*y*", &pb, &wb)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const Py_ssize_t m = wb.len / (Py_ssize_t)sizeof(double);
+    if (m < 1 || !check_len(&pb, m * 3, sizeof(double), "points")) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "need points");
+        }
+        goto done;
+    }
+    {
+        const double *x = (const double *)pb.buf;
+        const double *w = (const double *)wb.buf;
+        double variance;
+        Py_BEGIN_ALLOW_THREADS
+        const double total = pairwise_sum(w, m);
+        double s0 = x[0] * w[0], s1 = x[1] * w[0], s2 = x[2] * w[0];
+        for (Py_ssize_t i = 1; i < m; i++) {
+            s0 += x[3 * i] * w[i];
+            s1 += x[3 * i + 1] * w[i];
+            s2 += x[3 * i + 2] * w[i];
+        }
+        const double m0 = s0 / total, m1 = s1 / total, m2 = s2 / total;
+        double t0 = 0.0, t1 = 0.0, t2 = 0.0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            const double d0 = x[3 * i] - m0, d1 = x[3 * i + 1] - m1, d2 = x[3 * i + 2] - m2;
+            const double e0 = (d0 * d0) * w[i], e1 = (d1 * d1) * w[i], e2 = (d2 * d2) * w[i];
+            if (i == 0) {
+                t0 = e0;
+                t1 = e1;
+                t2 = e2;
+            }
+            else {
+                t0 += e0;
+                t1 += e1;
+                t2 += e2;
+            }
+        }
+        variance = (((t0 + t1) + t2) / 3.0) / total;
+        Py_END_ALLOW_THREADS
+        result = PyFloat_FromDouble(variance);
+    }
+done:
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&wb);
+    return result;
+}
+
+/*
  * seed(points, weights, draws, chosen, n_starts, n_clusters, n_trials)
  *
  * Greedy weighted k-means++ for n_starts starts (cluster._kmeans_plus_plus):
@@ -685,6 +783,8 @@ static PyMethodDef methods[] = {
     {"lloyd", lloyd, METH_VARARGS, "Weighted Lloyd iterations of every start (see _cluster.c)."},
     {"kmedians", kmedians, METH_VARARGS, "Weighted k-medians steps (see _cluster.c)."},
     {"assign", assign, METH_VARARGS, "Nearest center of every point (see _cluster.c)."},
+    {"mean_variance", mean_variance, METH_VARARGS,
+     "Weighted variance averaged over three coordinates (see _cluster.c)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -36,3 +36,6 @@ def assign(
     points: Any, weights: Any, centers: Any, labels: Any, closest: Any, cluster_weights: Any, /
 ) -> None:
     """Nearest center of every point (see _cluster.c)."""
+
+def mean_variance(points: Any, weights: Any, /) -> float:
+    """Weighted variance averaged over three coordinates (see _cluster.c)."""
