@@ -25,7 +25,6 @@ from palettekit import cluster
 
 KERNEL = cluster._kernel
 needs_kernel = pytest.mark.skipif(KERNEL is None, reason="built without a C compiler")
-pytestmark = needs_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = sorted((ROOT / "tests" / "data" / "flags").glob("*.png"))
@@ -57,6 +56,7 @@ CASES = [(seed, m, k, r) for seed, (m, k, r) in enumerate([
 ])]  # fmt: skip
 
 
+@needs_kernel
 @pytest.mark.parametrize(("seed", "m", "k", "n_starts"), CASES)
 def test_seeding_picks_the_same_points_and_draws_the_same_numbers(
     monkeypatch, seed, m, k, n_starts
@@ -73,6 +73,7 @@ def test_seeding_picks_the_same_points_and_draws_the_same_numbers(
     assert next_c == next_p
 
 
+@needs_kernel
 @pytest.mark.parametrize(("seed", "m", "k", "n_starts"), CASES)
 def test_lloyd_rounds_give_the_same_centers_inertia_and_iterations(
     monkeypatch, seed, m, k, n_starts
@@ -91,6 +92,7 @@ def test_lloyd_rounds_give_the_same_centers_inertia_and_iterations(
     ), "the starts must not be changed in place"
 
 
+@needs_kernel
 @pytest.mark.parametrize(("seed", "m", "k", "n_starts"), CASES)
 def test_kmedians_and_kmeans_give_the_same_results(monkeypatch, seed, m, k, n_starts):
     points, weights = _cloud(seed, m)
@@ -116,6 +118,7 @@ def test_kmedians_and_kmeans_give_the_same_results(monkeypatch, seed, m, k, n_st
         assert compiled.n_iter == pure.n_iter
 
 
+@needs_kernel
 @pytest.mark.parametrize("m", [1, 2, 7, 8, 9, 127, 128, 129, 300, 1025, 5829, 40000])
 def test_the_tolerance_scale_is_the_same_to_the_last_bit(monkeypatch, m):
     # numpy sums the weights pairwise and the columns row by row; the
@@ -126,6 +129,7 @@ def test_the_tolerance_scale_is_the_same_to_the_last_bit(monkeypatch, m):
     assert compiled == pure
 
 
+@needs_kernel
 def test_empty_clusters_are_relocated_the_same_way(monkeypatch):
     points = np.array(
         [[0.0, 0, 0], [0.1, 0, 0], [0, 0.1, 0], [5, 5, 5], [5.1, 5, 5], [5, 5.1, 5], [2.5, 2.5, 9]]
@@ -138,6 +142,7 @@ def test_empty_clusters_are_relocated_the_same_way(monkeypatch):
     assert any(np.array_equal(c, [2.5, 2.5, 9]) for c in compiled[0][0])
 
 
+@needs_kernel
 def test_a_center_left_with_no_point_is_dropped_by_both(monkeypatch):
     points = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0]])
     weights = np.ones(3)
@@ -149,6 +154,7 @@ def test_a_center_left_with_no_point_is_dropped_by_both(monkeypatch):
     assert np.array_equal(compiled.labels, pure.labels)
 
 
+@needs_kernel
 def test_points_need_not_be_contiguous(monkeypatch):
     points, weights = _cloud(3, 400)
     strided = np.asfortranarray(points)
@@ -161,6 +167,7 @@ def test_points_need_not_be_contiguous(monkeypatch):
     assert np.array_equal(compiled[0], pure[0])
 
 
+@needs_kernel
 @pytest.mark.parametrize(
     "call",
     [
@@ -184,6 +191,7 @@ def test_the_kernel_refuses_buffers_of_the_wrong_size(call):
         call()
 
 
+@needs_kernel
 def test_the_environment_variable_forces_numpy_alone():
     code = "import palettekit.cluster as c; print(c._kernel is None)"
     env = {**os.environ, "PALETTEKIT_NO_KERNEL": "1"}
@@ -199,6 +207,7 @@ def _palette(path: Path, k: int | str, kwargs: dict[str, str]) -> tuple[object, 
     return colors, data["meta"]["distortion"], data["meta"]["inertia"]
 
 
+@needs_kernel
 @pytest.mark.parametrize("kwargs", [{}, {"kind": "theme"}], ids=["palette", "theme"])
 def test_flag_palettes_are_identical(monkeypatch, kwargs):
     for path in FLAGS[::3]:
@@ -207,6 +216,7 @@ def test_flag_palettes_are_identical(monkeypatch, kwargs):
             assert compiled == pure, (path.name, k)
 
 
+@needs_kernel
 @needs_corpus
 @pytest.mark.parametrize("k", [5, 8, 16, "theme"])
 def test_cq100_palettes_are_identical(monkeypatch, k):
@@ -215,3 +225,12 @@ def test_cq100_palettes_are_identical(monkeypatch, k):
         n = 5 if k == "theme" else k
         compiled, pure = _both(monkeypatch, partial(_palette, path, n, kwargs))
         assert compiled == pure, (path.name, k)
+
+
+def test_the_kernel_is_built_in_ci() -> None:
+    # CI installs with a C compiler: a build failure there must not go unnoticed.
+    import shutil
+
+    if not os.environ.get("CI") or shutil.which("cc") is None:
+        pytest.skip("only checked in CI, where a C compiler is present")
+    assert KERNEL is not None
