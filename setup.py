@@ -13,6 +13,11 @@ setup(
             "palettekit._histogram",
             ["src/palettekit/_histogram.c"],
             optional=True,
-        )
+        ),
+        Extension(
+            "palettekit._cluster",
+            ["src/palettekit/_cluster.c"],
+            optional=True,
+        ),
     ]
 )

@@ -293,6 +293,9 @@ def test_an_empty_cluster_is_relocated_not_dropped(monkeypatch):
     )
     weights = np.array([10.0, 10, 10, 10, 10, 10, 1])
     init = np.array([[0.0, 0, 0], [5, 5, 5], [100, 100, 100]])
+    # The numpy path, whose helper can be watched (test_cluster_kernel.py
+    # checks that the compiled kernel relocates the same way).
+    monkeypatch.setattr(cluster, "_kernel", None)
     calls = []
     original = cluster._relocate_empty
     monkeypatch.setattr(cluster, "_relocate_empty", lambda *a: (calls.append(1), original(*a))[1])

@@ -8,7 +8,9 @@ the loops below do no checking.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +20,6 @@ __all__ = [
     "weighted_kmeans",
     "best_start",
     "weighted_kmedians",
-    "assign_to_centers",
     "squared_distances",
     "cross_products",
     "row_norms",
@@ -26,6 +27,20 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+# The optional compiled kernel (src/palettekit/_cluster.c) runs seeding, Lloyd
+# rounds, k-medians steps and the assignment each in one call; the numpy code
+# below does the same arithmetic and stays the reference. Setting
+# PALETTEKIT_NO_KERNEL=1 (before import) or this attribute to None forces
+# numpy alone.
+_kernel: ModuleType | None
+if os.environ.get("PALETTEKIT_NO_KERNEL"):
+    _kernel = None
+else:
+    try:
+        from . import _cluster as _kernel
+    except ImportError:  # built without a C compiler: numpy alone, same palettes
+        _kernel = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,12 @@ def _kmeans_plus_plus(
     """
     n_points = points.shape[0]
     n_trials = 2 + int(math.log(n_clusters))
+    if _kernel is not None:
+        # The same draws in the same order as below, taken at once.
+        draws = rng.random(n_starts + (n_clusters - 1) * n_starts * n_trials)
+        picked = np.empty((n_starts, n_clusters), dtype=np.int64)
+        _kernel.seed(points, weights, draws, picked, n_starts, n_clusters, n_trials)
+        return points[picked]
     starts = np.arange(n_starts)
     cumulative_weight = np.cumsum(weights)
     first = np.searchsorted(
@@ -203,6 +224,11 @@ def _lloyd(
     number of iterations any start ran.
     """
     n_starts, n_clusters, dim = centers.shape
+    if _kernel is not None:
+        centers = np.array(centers, dtype=np.float64, order="C")
+        closest = np.empty((points.shape[0], n_starts))
+        n_iter = _kernel.lloyd(points, weights, centers, closest, max_iter, tol)
+        return centers, weights @ closest, n_iter
     n_points = points.shape[0]
     size = n_starts * n_clusters
     offsets = np.arange(n_starts) * n_clusters  # (R,)
@@ -273,9 +299,12 @@ def _assign(
     points: FloatArray, weights: FloatArray, centers: FloatArray
 ) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray]:
     """Label points by nearest center; return labels, cluster weights, means."""
-    labels = np.argmin(squared_distances(points, centers), axis=1)
     n_clusters = centers.shape[0]
-    cluster_weights = _weight_sums(labels, weights, n_clusters)
+    if _kernel is not None:
+        labels, _, cluster_weights = _kernel_assign(points, weights, centers)
+    else:
+        labels = np.argmin(squared_distances(points, centers), axis=1)
+        cluster_weights = _weight_sums(labels, weights, n_clusters)
     sums = np.stack(
         [np.bincount(labels, weights * points[:, d], n_clusters) for d in range(points.shape[1])],
         axis=1,
@@ -285,9 +314,30 @@ def _assign(
     return labels, cluster_weights, means
 
 
+def _kernel_assign(
+    points: FloatArray, weights: FloatArray, centers: FloatArray
+) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray]:
+    """The compiled assignment: labels (M,), squared distance to the nearest
+    center (M,) and summed weight per center (k,)."""
+    assert _kernel is not None
+    labels = np.empty(points.shape[0], dtype=np.int64)
+    closest = np.empty(points.shape[0])
+    cluster_weights = np.empty(centers.shape[0])
+    _kernel.assign(points, weights, np.ascontiguousarray(centers), labels, closest, cluster_weights)
+    return labels.astype(np.intp, copy=False), closest, cluster_weights
+
+
 def _mean_variance(x: FloatArray, w: FloatArray) -> float:
     """Weighted variance of the points, averaged over the coordinates; the
     scale that ``tol`` is relative to."""
+    if _kernel is not None and x.shape[1] == 3:
+        # the same operations in the same order, one pass instead of six
+        # temporaries (numpy's column sums over a 3-wide axis are slow)
+        return float(
+            _kernel.mean_variance(
+                np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(w, dtype=np.float64)
+            )
+        )
     mean = (x * w[:, None]).sum(0) / w.sum()
     return float((((x - mean) ** 2) * w[:, None]).sum(0).mean() / w.sum())
 
@@ -312,6 +362,8 @@ def best_start(
     C-contiguous float64; returns (k, D) float64 (a center may have no point
     when a cluster ended empty) and the iteration count.
     """
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
     tol_abs = tol * _mean_variance(points, weights)
     if init is None:
         starts = _kmeans_plus_plus(points, weights, n_clusters, n_init, rng)
@@ -436,13 +488,31 @@ def weighted_kmedians(
     """
     x = np.ascontiguousarray(points, dtype=np.float64)
     w = np.ascontiguousarray(sample_weight, dtype=np.float64)
-    centers = np.array(init, dtype=np.float64)
+    centers = np.array(init, dtype=np.float64, order="C")
     n_clusters, dim = centers.shape
     variance = _mean_variance(x, w)
     tol_abs = tol * variance
     # Distances below this are clamped so a point sitting on a center cannot
     # take all the weight (the usual guard of Weiszfeld's iteration).
     floor = 1e-6 * max(variance, 1e-12) ** 0.5
+    if _kernel is not None:
+        penalised = bool(far_penalty) and far_distance is not None
+        n_iter = _kernel.kmedians(
+            x,
+            w,
+            centers,
+            max_iter,
+            tol_abs,
+            floor,
+            float(far_distance) if penalised else math.inf,  # type: ignore[arg-type]
+            1.0 + far_penalty if penalised else 1.0,
+        )
+        labels, closest, cluster_weights = _kernel_assign(x, w, centers)
+        keep = cluster_weights > 0
+        if not keep.all():
+            labels = (np.cumsum(keep) - 1)[labels]
+            centers, cluster_weights = centers[keep], cluster_weights[keep]
+        return KMeansResult(centers, labels, cluster_weights, float(w @ closest), n_iter)
     index = np.arange(x.shape[0])
     x_sq = row_norms(x)
     n_iter = 0
@@ -474,35 +544,3 @@ def weighted_kmedians(
         centers, cluster_weights = centers[keep], cluster_weights[keep]
     inertia = float(w @ d2[index, np.flatnonzero(keep)[labels]])
     return KMeansResult(centers, labels, cluster_weights, inertia, n_iter)
-
-
-def assign_to_centers(
-    points: npt.ArrayLike, sample_weight: npt.ArrayLike, centers: npt.ArrayLike
-) -> KMeansResult:
-    """Assign every point to its nearest center; the centers do not move.
-
-    Parameters
-    ----------
-    points : (M, D) float
-    sample_weight : (M,) float, > 0
-    centers : (k, D) float
-
-    Returns
-    -------
-    KMeansResult
-        ``labels`` the nearest center of each point, ``weights`` the summed
-        weight per center; a center nearest to no point is dropped.
-        ``n_iter`` is 0.
-    """
-    x = np.ascontiguousarray(points, dtype=np.float64)
-    w = np.ascontiguousarray(sample_weight, dtype=np.float64)
-    c = np.asarray(centers, dtype=np.float64)
-    d2 = squared_distances(x, c)
-    labels = np.argmin(d2, axis=1)
-    inertia = float(w @ d2[np.arange(x.shape[0]), labels])
-    cluster_weights = _weight_sums(labels, w, c.shape[0])
-    keep = cluster_weights > 0
-    if not keep.all():
-        labels = (np.cumsum(keep) - 1)[labels]
-        c, cluster_weights = c[keep], cluster_weights[keep]
-    return KMeansResult(c, labels, cluster_weights, inertia, 0)

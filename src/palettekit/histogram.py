@@ -8,6 +8,7 @@ with 8 bits per channel the bins are exactly the image's distinct colors.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -134,10 +135,13 @@ _PACKED_MAX_PIXELS = (1 << 18) - 1
 
 
 _kernel: ModuleType | None
-try:  # the optional compiled pass (src/palettekit/_histogram.c)
-    from . import _histogram as _kernel
-except ImportError:  # built without a C compiler: numpy alone, same results
+if os.environ.get("PALETTEKIT_NO_KERNEL"):  # numpy alone, as cluster.py
     _kernel = None
+else:
+    try:  # the optional compiled pass (src/palettekit/_histogram.c)
+        from . import _histogram as _kernel
+    except ImportError:  # built without a C compiler: numpy alone, same results
+        _kernel = None
 
 # The compiled pass fills a dense (2 ** (3 * bits), 4) table: 1 MB at 5 bits,
 # 8 MB at 6, where numpy's blocks cost less than clearing the table.

@@ -9,6 +9,8 @@ import pytest
 
 from batch_helpers import write_images
 from palettekit.batch import iter_results, read_records, write_results
+from palettekit.batch.dask_runner import MAX_CHUNK, extract_chunk
+from palettekit.batch.results import extract_one
 from palettekit.options import Options
 
 pytestmark = pytest.mark.dask
@@ -50,3 +52,23 @@ def test_dask_results_file_resumes_like_a_local_one(client, tmp_path: Path) -> N
     expected = sorted(read_records(local), key=lambda r: r["index"])
     strip = lambda r: {k: v for k, v in r.items() if k != "seconds"}  # noqa: E731
     assert [strip(r) for r in records] == [strip(r) for r in expected]
+
+
+def test_dask_chunks_give_every_source_once_in_order(client, tmp_path: Path) -> None:
+    paths = write_images(tmp_path, 10)
+    sources = [paths[i % 10] for i in range(2 * MAX_CHUNK * 2 + 3)]
+    on_cluster = list(iter_results(sources, FAST, client=client))
+    assert [r.index for r in on_cluster] == list(range(len(sources)))
+    local = list(iter_results(sources, FAST, workers=0))
+    strip = lambda rs: [dataclasses.replace(r, seconds=0.0) for r in rs]  # noqa: E731
+    assert strip(on_cluster) == strip(local)
+    unordered = list(iter_results(sources, FAST, client=client, ordered=False, max_in_flight=7))
+    assert sorted(r.index for r in unordered) == list(range(len(sources)))
+
+
+def test_extract_chunk_is_extract_one_for_each_source(tmp_path: Path) -> None:
+    paths = write_images(tmp_path, 3)
+    tasks = [(5, paths[0]), (9, str(tmp_path / "missing.png")), (11, paths[2])]
+    results = extract_chunk(tasks, FAST)
+    strip = lambda rs: [dataclasses.replace(r, seconds=0.0) for r in rs]  # noqa: E731
+    assert strip(results) == strip([extract_one(i, s, FAST) for i, s in tasks])

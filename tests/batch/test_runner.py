@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import palettekit
-from batch_helpers import write_images
+from batch_helpers import child_env, write_images
 from palettekit.batch import iter_results
+from palettekit.batch.dask_runner import MAX_CHUNK, chunk_sizes
 from palettekit.batch.results import BatchResult
 from palettekit.options import Options
 
@@ -46,3 +48,49 @@ def test_unordered_results_hold_every_index_once(tmp_path: Path) -> None:
     paths = write_images(tmp_path, 6)
     results = list(iter_results(paths, FAST, workers=2, ordered=False))
     assert sorted(r.index for r in results) == list(range(6))
+
+
+def test_chunks_start_at_one_source_per_worker_and_grow_to_the_cap() -> None:
+    sizes = chunk_sizes(2, max_chunk=4)
+    assert [next(sizes) for _ in range(12)] == [1, 1, 2, 2, 3, 3, 4, 4, 4, 4, 4, 4]
+    assert [next(chunk_sizes(0)) for _ in range(2)] == [1, 1]
+    assert MAX_CHUNK > 1
+
+
+def test_a_long_batch_in_chunks_gives_every_source_once_in_order(tmp_path: Path) -> None:
+    paths = write_images(tmp_path, 12)
+    sources = [paths[i % 12] for i in range(3 * MAX_CHUNK * 2 + 5)]
+    results = list(iter_results(sources, FAST, workers=2))
+    assert [r.index for r in results] == list(range(len(sources)))
+    in_process = list(iter_results(sources, FAST, workers=0))
+    assert _strip_time(in_process) == _strip_time(results)
+    limited = list(iter_results(sources, FAST, workers=2, max_in_flight=5, ordered=False))
+    assert sorted(r.index for r in limited) == list(range(len(sources)))
+
+
+def test_a_crash_inside_a_chunk_fails_only_its_source(tmp_path: Path, monkeypatch) -> None:
+    # A sitecustomize module on the workers' path makes extract() end the
+    # process for sources named "crash*"; the rest of their chunks must
+    # still come back.
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "import os\n"
+        "import palettekit.pipeline as pipeline\n"
+        "_real = pipeline.extract\n"
+        "def extract(source, *args, **kwargs):\n"
+        "    if os.path.basename(str(source)).startswith('crash'):\n"
+        "        os._exit(70)\n"
+        "    return _real(source, *args, **kwargs)\n"
+        "pipeline.extract = extract\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(hooks) + os.pathsep + child_env()["PYTHONPATH"])
+    paths = write_images(tmp_path / "imgs", 28)
+    crash = write_images(tmp_path / "imgs", 2, prefix="crash")
+    # indexes 13 and 22 fall inside chunks of 4 and 5 sources
+    sources = paths[:13] + crash[:1] + paths[13:21] + crash[1:] + paths[21:]
+    results = list(iter_results(sources, FAST, workers=2))
+    assert [r.index for r in results] == list(range(30))
+    failed = [r.index for r in results if not r.ok]
+    assert failed == [13, 22]
+    assert {results[i].error_type for i in failed} == {"WorkerCrashError"}

@@ -1,9 +1,14 @@
 """Run a batch on a Dask distributed cluster (``palettekit[dask]``).
 
 The same work as the local pool (:func:`palettekit.batch.results.extract_one`
-per source), submitted as one task per source with at most ``max_in_flight``
-tasks outstanding, so the stream of sources is never materialised. Results,
-record format, resume and error semantics are those of a local run.
+per source), submitted in chunks of sources (one Dask task per chunk: a
+task costs the scheduler about as much as a thumbnail costs a worker; the
+chunks grow from one source to ``MAX_CHUNK`` as on the local pool) with at
+most ``max_in_flight`` sources outstanding, so the stream of sources is
+never materialised. Results come back one per source, in input order if
+asked, each exactly once. Results, record format, resume and error
+semantics are those of a local run; a chunk whose worker died is run again
+one source per task, so that only the source that kills a worker fails.
 
 Pointing it at a real cluster
 -----------------------------
@@ -35,7 +40,26 @@ from ..errors import BatchError, require_extra
 from ..options import Options
 from .results import BatchResult, ResultOrderer, default_workers, extract_one
 
-__all__ = ["iter_results_dask", "dask_client"]
+__all__ = ["iter_results_dask", "dask_client", "extract_chunk", "chunk_sizes", "MAX_CHUNK"]
+
+# Sources per task, at most, here and on the local pool (batch.runner).
+MAX_CHUNK = 8
+
+
+def chunk_sizes(n_workers: int, max_chunk: int = MAX_CHUNK) -> Iterator[int]:
+    """Sizes of successive chunks of sources, one task each: 1 for each worker,
+    then 2 for each, ... up to ``max_chunk``, so that a short batch is still
+    shared by every worker and the first results come back at once."""
+    size = 1
+    while True:
+        for _ in range(max(1, n_workers)):
+            yield size
+        size = min(size + 1, max(1, max_chunk))
+
+
+def extract_chunk(tasks: list[tuple[int, str]], options: Options) -> list[BatchResult]:
+    """The work of one Dask task: :func:`extract_one` for each ``(index, source)``."""
+    return [extract_one(index, source, options) for index, source in tasks]
 
 
 def _lost(index: int, source: str, exc: BaseException) -> BatchResult:
@@ -53,52 +77,76 @@ def iter_results_dask(
 ) -> Iterator[BatchResult]:
     """Results of ``(index, source)`` tasks run on the cluster of ``client``.
 
-    A task whose worker died repeatedly (Dask's ``KilledWorker``) or that
-    failed inside Dask gets a failed result; it never stops the run.
+    ``max_in_flight`` counts sources (default ``4 * MAX_CHUNK * threads +
+    4``). A task whose worker died repeatedly (Dask's ``KilledWorker``) or
+    that failed inside Dask is run again one source per task; a source that
+    fails that way on its own gets a failed result. It never stops the run.
     """
     distributed = require_extra("distributed", "dask", "--dask")
+    try:
+        threads = max(1, sum(client.nthreads().values()))
+    except Exception:
+        threads = default_workers()
     if max_in_flight is None:
-        try:
-            threads = sum(client.nthreads().values())
-        except Exception:
-            threads = default_workers()
-        max_in_flight = 4 * max(1, threads) + 4
+        max_in_flight = 4 * MAX_CHUNK * threads + 4
+    window = max(1, max_in_flight)
     run_id = uuid.uuid4().hex[:12]
     orderer = ResultOrderer(ordered)
-    tasks: dict[str, tuple[int, str]] = {}
+    tasks: dict[str, list[tuple[int, str]]] = {}  # future key -> its chunk
+    in_flight = 0
+    sizes = chunk_sizes(threads)
+    retry: list[tuple[int, str]] = []  # sources of failed chunks, to run one by one
     completed = distributed.as_completed()
     exhausted = False
+    serial = 0
+
+    def submit(chunk: list[tuple[int, str]]) -> None:
+        nonlocal in_flight, serial
+        serial += 1
+        future = client.submit(
+            extract_chunk, chunk, options, key=f"palettekit-{run_id}-{serial}", pure=False
+        )
+        tasks[future.key] = chunk
+        in_flight += len(chunk)
+        completed.add(future)
 
     def fill() -> None:
         nonlocal exhausted
-        while not exhausted and len(tasks) + orderer.held < max_in_flight:
-            try:
-                index, source = next(indexed)
-            except StopIteration:
-                exhausted = True
-                return
-            orderer.submit(index)
-            future = client.submit(
-                extract_one, index, source, options, key=f"palettekit-{run_id}-{index}", pure=False
-            )
-            tasks[future.key] = (index, source)
-            completed.add(future)
+        while retry:
+            submit([retry.pop(0)])
+        while not exhausted and in_flight + orderer.held < window:
+            chunk: list[tuple[int, str]] = []
+            for _ in range(min(next(sizes), window - in_flight - orderer.held)):
+                try:
+                    task = next(indexed)
+                except StopIteration:
+                    exhausted = True
+                    break
+                orderer.submit(task[0])
+                chunk.append(task)
+            if chunk:
+                submit(chunk)
 
     try:
         fill()
         while tasks:
             future = next(completed)
-            index, source = tasks.pop(future.key)
+            chunk = tasks.pop(future.key)
+            in_flight -= len(chunk)
             try:
-                result = future.result()
+                results = future.result()
             except Exception as exc:  # KilledWorker, a lost connection, ...
-                result = _lost(index, source, exc)
+                if len(chunk) > 1:
+                    retry.extend(chunk)
+                    results = []
+                else:
+                    results = [_lost(*chunk[0], exc)]
             future.release()
-            yield from orderer.done(result)
+            for result in results:
+                yield from orderer.done(result)
             fill()
     finally:
-        for key in list(tasks):
-            tasks.pop(key)
+        tasks.clear()
         completed.clear()
 
 

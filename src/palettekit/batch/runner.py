@@ -6,6 +6,12 @@ input order (``ordered=True``, the default) or as they complete. At most
 stays flat however long the stream is. A failing source gives a result with
 its error; it never stops the run.
 
+Sources go to the workers in chunks (one task per chunk): a thumbnail takes
+a few milliseconds, about what handing one task to a process and its result
+back costs. The first chunks hold one source each, so that a short batch is
+shared between the workers and the first results come back at once; later
+ones grow to ``MAX_CHUNK`` sources.
+
 Workers are started with the "spawn" method (safe with threads, the same on
 every platform); each imports palettekit once, ignores SIGINT (the parent
 decides how to stop) and runs numerical libraries single-threaded, so that N
@@ -23,6 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..options import Options
+from .dask_runner import MAX_CHUNK, chunk_sizes
 from .results import (
     BatchResult,
     ResultOrderer,
@@ -68,9 +75,9 @@ def _init_worker(options: Options, parent: int) -> None:
     import palettekit.pipeline  # noqa: F401 - import once, up front
 
 
-def _work(index: int, source: str) -> BatchResult:
+def _work(tasks: list[tuple[int, str]]) -> list[BatchResult]:
     assert _WORKER_OPTIONS is not None
-    return extract_one(index, source, _WORKER_OPTIONS)
+    return [extract_one(index, source, _WORKER_OPTIONS) for index, source in tasks]
 
 
 # --- parent side ------------------------------------------------------------------
@@ -131,7 +138,8 @@ def iter_results(
     ordered : bool
         Yield in input order (default), or as results complete.
     max_in_flight : int, optional
-        Sources submitted but not yet yielded (default ``4 * workers + 4``).
+        Sources submitted but not yet yielded (default ``4 * MAX_CHUNK *
+        workers + 4``).
     skip : callable, optional
         ``skip(source) -> bool``: sources for which it is true are not run
         (used by resume); their index is still counted.
@@ -166,7 +174,7 @@ def iter_results(
         for index, source in indexed:
             yield extract_one(index, source, opts)
         return
-    window = max_in_flight if max_in_flight is not None else 4 * n_workers + 4
+    window = max_in_flight if max_in_flight is not None else 4 * MAX_CHUNK * n_workers + 4
     yield from _pool_results(indexed, opts, n_workers, max(1, window), ordered)
 
 
@@ -222,10 +230,10 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _submit(pool: Any, task: tuple[int, str]) -> Any:
+def _submit(pool: Any, tasks: list[tuple[int, str]]) -> Any:
     # submit() may start a worker process
     with _main_module_hidden(), _sigint_blocked():
-        return pool.submit(_work, *task)
+        return pool.submit(_work, tasks)
 
 
 def _new_pool(options: Options, n_workers: int):  # type: ignore[no-untyped-def]
@@ -267,7 +275,9 @@ def _pool_results(
     from concurrent.futures.process import BrokenProcessPool
 
     orderer = ResultOrderer(ordered)
-    pending: dict[Any, tuple[int, str]] = {}
+    pending: dict[Any, list[tuple[int, str]]] = {}  # future -> its chunk of sources
+    in_flight = 0  # sources in pending
+    sizes = chunk_sizes(n_workers)
     suspects: deque[tuple[int, str]] = deque()  # rerun one at a time after a crash
     alone = False  # the one pending task is a suspect running by itself
     exhausted = False
@@ -278,37 +288,49 @@ def _pool_results(
                 if suspects or alone:
                     if not pending and suspects:
                         task = suspects.popleft()
-                        pending[_submit(pool, task)] = task
+                        pending[_submit(pool, [task])] = [task]
+                        in_flight += 1
                         alone = True
                 else:
-                    while not exhausted and len(pending) + orderer.held < window:
-                        try:
-                            task = next(indexed)
-                        except StopIteration:
-                            exhausted = True
-                            break
-                        orderer.submit(task[0])
-                        pending[_submit(pool, task)] = task
+                    while not exhausted and in_flight + orderer.held < window:
+                        room = window - in_flight - orderer.held
+                        chunk: list[tuple[int, str]] = []
+                        for _ in range(min(next(sizes), room)):
+                            try:
+                                task = next(indexed)
+                            except StopIteration:
+                                exhausted = True
+                                break
+                            orderer.submit(task[0])
+                            chunk.append(task)
+                        if chunk:
+                            pending[_submit(pool, chunk)] = chunk
+                            in_flight += len(chunk)
                 if not pending:
                     break
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 broken = False
                 for future in finished:
-                    task = pending.pop(future)
+                    chunk = pending.pop(future)
+                    in_flight -= len(chunk)
                     try:
-                        result = future.result()
+                        results = future.result()
                     except BrokenProcessPool as exc:
                         broken = True
                         if alone:
-                            yield from orderer.done(_crashed(*task, detail=str(exc) or "crash"))
+                            detail = str(exc) or "crash"
+                            yield from orderer.done(_crashed(*chunk[0], detail=detail))
                         else:
-                            suspects.append(task)
+                            suspects.extend(chunk)
                         continue
-                    yield from orderer.done(result)
+                    for result in results:
+                        yield from orderer.done(result)
                 if alone and not pending:
                     alone = False
                 if broken:
-                    suspects.extend(pending.pop(f) for f in list(pending))
+                    for future in list(pending):
+                        suspects.extend(pending.pop(future))
+                    in_flight = 0
                     _kill_pool(pool)
                     pool = _new_pool(options, n_workers)
         finally:

@@ -1,0 +1,800 @@
+/*
+ * Optional compiled kernel of palettekit.cluster: k-means++ seeding, Lloyd
+ * rounds, weighted k-medians (Weiszfeld) steps and nearest-center assignment
+ * over a few thousand weighted points.
+ *
+ * The numpy code in cluster.py does the same arithmetic as a chain of small
+ * numpy calls (a matrix product, argmin, bincount, ...), each of which costs
+ * more in call overhead than its few microseconds of work; here each stage
+ * is one call. The formulas are those of cluster.py, term for term:
+ * squared distances as |x|^2 + |c|^2 - 2 x.c clamped at 0, sums in point
+ * order (as bincount and cumsum do them), the same random draws (taken by
+ * the caller from its numpy Generator and passed in), the same tie-breaking
+ * (the first minimum). Only the order of a few floating-point sums may
+ * differ from numpy's BLAS, by the last bit; tests/test__cluster.py checks
+ * that palettes come out identical either way.
+ *
+ * Like _histogram.c it uses no numpy C API, only the buffer protocol, so it
+ * builds against any numpy; when it cannot be compiled the package installs
+ * without it and cluster.py runs on numpy alone.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Round every product and every sum as numpy does: no multiply-add is fused
+   unless written as fma(). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+/* Small helpers are inlined into each compiled variant of the cores below. */
+#if defined(__GNUC__)
+#define INLINE static inline __attribute__((always_inline))
+#else
+#define INLINE static inline
+#endif
+
+/* Check that a buffer holds exactly `count` items of `size` bytes. */
+static int
+check_len(const Py_buffer *buffer, Py_ssize_t count, Py_ssize_t size, const char *name)
+{
+    if (count < 0 || buffer->len != count * size) {
+        PyErr_Format(PyExc_ValueError, "%s must hold %zd items of %zd bytes, got %zd bytes",
+                     name, count, size, buffer->len);
+        return 0;
+    }
+    return 1;
+}
+
+/*
+ * |x|^2 of each of the n rows of x (n, dim). For three coordinates, in the
+ * order numpy's einsum("ij,ij->i") adds them (two accumulators: the first
+ * and third square, then the second), so that cluster.row_norms agrees to
+ * the last bit; otherwise in coordinate order.
+ */
+INLINE void
+row_norms(const double *x, Py_ssize_t n, Py_ssize_t dim, double *out)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double *row = x + i * dim;
+        double s;
+        if (dim == 3) {
+            s = (row[0] * row[0] + row[2] * row[2]) + row[1] * row[1];
+        }
+        else {
+            s = 0.0;
+            for (Py_ssize_t d = 0; d < dim; d++) {
+                s += row[d] * row[d];
+            }
+        }
+        out[i] = s;
+    }
+}
+
+/*
+ * -2 x.c: the cross term of a squared distance. numpy gets it from a matrix
+ * product; OpenBLAS's kernels on x86-64 (Haswell and later) accumulate it as
+ * a chain of fused multiply-adds in coordinate order, and so does this, so
+ * that distances usually agree to the last bit (where they do not, only a
+ * near-tie can tell).
+ */
+INLINE double
+cross(const double *x, const double *c, Py_ssize_t dim)
+{
+    if (dim == 3) { /* the usual case, unrolled */
+        return fma(x[2], c[2] * -2.0, fma(x[1], c[1] * -2.0, x[0] * (c[0] * -2.0)));
+    }
+    double s = x[0] * (c[0] * -2.0);
+    for (Py_ssize_t d = 1; d < dim; d++) {
+        s = fma(x[d], c[d] * -2.0, s);
+    }
+    return s;
+}
+
+/*
+ * Nearest of k centers (k, dim) for each of n points: label and score, where
+ * the score is |c|^2 - 2 x.c, plus |x|^2 and clamped at 0 when xsq is given
+ * (the squared distance). csq holds |c|^2. Centers outermost and branch-free
+ * inner loops, so that the compiler can run several points at once; ties go
+ * to the first center, as numpy's argmin.
+ */
+INLINE void
+nearest_centers(const double *x, const double *xsq, Py_ssize_t n, Py_ssize_t dim,
+                const double *centers, const double *csq, Py_ssize_t k, int64_t *labels,
+                double *best)
+{
+    for (Py_ssize_t j = 0; j < k; j++) {
+        const double *c = centers + j * dim;
+        const double cj = csq[j];
+        const int64_t label = (int64_t)j;
+        if (dim == 3) {
+            const double c0 = c[0] * -2.0, c1 = c[1] * -2.0, c2 = c[2] * -2.0;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const double *row = x + i * 3;
+                double d = fma(row[2], c2, fma(row[1], c1, row[0] * c0));
+                if (xsq != NULL) {
+                    d += xsq[i];
+                    d += cj;
+                    d = d < 0.0 ? 0.0 : d;
+                }
+                else {
+                    d += cj;
+                }
+                const int take = j == 0 || d < best[i];
+                best[i] = take ? d : best[i];
+                labels[i] = take ? label : labels[i];
+            }
+        }
+        else {
+            for (Py_ssize_t i = 0; i < n; i++) {
+                double d = cross(x + i * dim, c, dim);
+                if (xsq != NULL) {
+                    d += xsq[i];
+                    d += cj;
+                    d = d < 0.0 ? 0.0 : d;
+                }
+                else {
+                    d += cj;
+                }
+                const int take = j == 0 || d < best[i];
+                best[i] = take ? d : best[i];
+                labels[i] = take ? label : labels[i];
+            }
+        }
+    }
+}
+
+/* Nearest center and squared distance to it (see nearest_centers). */
+INLINE void
+assign_points(const double *x, const double *xsq, Py_ssize_t n, Py_ssize_t dim,
+              const double *centers, const double *csq, Py_ssize_t k, int64_t *labels,
+              double *closest)
+{
+    nearest_centers(x, xsq, n, dim, centers, csq, k, labels, closest);
+}
+
+/* Squared distances of every point of x (m, dim) from its point `row`, into out (m,). */
+INLINE void
+distances_from(const double *x, const double *xsq, Py_ssize_t m, Py_ssize_t dim, Py_ssize_t row,
+               double *out)
+{
+    const double *p = x + row * dim;
+    const double prow = xsq[row];
+    if (dim == 3) {
+        const double c0 = p[0] * -2.0, c1 = p[1] * -2.0, c2 = p[2] * -2.0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            const double *q = x + i * 3;
+            double d = fma(q[2], c2, fma(q[1], c1, q[0] * c0));
+            d += prow;
+            d += xsq[i];
+            out[i] = d < 0.0 ? 0.0 : d;
+        }
+        return;
+    }
+    for (Py_ssize_t i = 0; i < m; i++) {
+        double d = cross(p, x + i * dim, dim);
+        d += prow;
+        d += xsq[i];
+        out[i] = d < 0.0 ? 0.0 : d;
+    }
+}
+
+/*
+ * The cores below are compiled twice where GCC can dispatch at load time
+ * (x86-64 Linux): for CPUs with AVX2 and FMA (Haswell and later), where fma()
+ * is one instruction and four points are handled at once, and for the
+ * others, where fma() is a library call (same results, slower).
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define HOT __attribute__((target_clones("fma", "default")))
+#else
+#define HOT
+#endif
+
+static HOT void
+seed_core(const double *x, const double *w, const double *draws, int64_t *chosen, Py_ssize_t m,
+          Py_ssize_t dim, Py_ssize_t n_starts, Py_ssize_t n_clusters, Py_ssize_t n_trials,
+          double *scratch)
+{
+    double *closest = scratch;
+    double *cumulative = closest + n_starts * m;
+    double *trial = cumulative + n_starts * m;
+    double *xsq = trial + n_starts * n_trials * m;
+    const Py_ssize_t total = n_starts * m;
+    row_norms(x, m, dim, xsq);
+    /* first centers: searchsorted(cumsum(w), u * total, "right") */
+    {
+        double run = 0.0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            run += w[i];
+            cumulative[i] = run;
+        }
+        for (Py_ssize_t r = 0; r < n_starts; r++) {
+            const double target = draws[r] * cumulative[m - 1];
+            Py_ssize_t lo = 0, hi = m;
+            while (lo < hi) {
+                const Py_ssize_t mid = lo + (hi - lo) / 2;
+                if (cumulative[mid] <= target) {
+                    lo = mid + 1;
+                }
+                else {
+                    hi = mid;
+                }
+            }
+            if (lo > m - 1) {
+                lo = m - 1;
+            }
+            chosen[r * n_clusters] = (int64_t)lo;
+            distances_from(x, xsq, m, dim, lo, closest + r * m);
+        }
+    }
+    const double *u = draws + n_starts;
+    for (Py_ssize_t c = 1; c < n_clusters; c++) {
+        /* one running sum over every start, flattened (R, M) */
+        double run = 0.0;
+        for (Py_ssize_t i = 0; i < total; i++) {
+            run += closest[i] * w[i % m];
+            cumulative[i] = run;
+        }
+        for (Py_ssize_t r = 0; r < n_starts; r++) {
+            const double base = r == 0 ? 0.0 : cumulative[r * m - 1];
+            const double span = cumulative[r * m + m - 1] - base;
+            Py_ssize_t best_t = 0;
+            double best_potential = 0.0;
+            Py_ssize_t best_candidate = 0;
+            for (Py_ssize_t t = 0; t < n_trials; t++) {
+                const double target = base + u[r * n_trials + t] * span;
+                Py_ssize_t lo = 0, hi = total;
+                while (lo < hi) {
+                    const Py_ssize_t mid = lo + (hi - lo) / 2;
+                    if (cumulative[mid] <= target) {
+                        lo = mid + 1;
+                    }
+                    else {
+                        hi = mid;
+                    }
+                }
+                Py_ssize_t candidate = lo - r * m;
+                if (candidate > m - 1) {
+                    candidate = m - 1;
+                }
+                if (candidate < 0) {
+                    candidate = 0;
+                }
+                double *d2 = trial + (r * n_trials + t) * m;
+                distances_from(x, xsq, m, dim, candidate, d2);
+                const double *near = closest + r * m;
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    d2[i] = near[i] < d2[i] ? near[i] : d2[i];
+                }
+                double potential = 0.0; /* in point order, as the pure path's sum */
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    potential += d2[i] * w[i];
+                }
+                if (t == 0 || potential < best_potential) {
+                    best_t = t;
+                    best_potential = potential;
+                    best_candidate = candidate;
+                }
+            }
+            chosen[r * n_clusters + c] = (int64_t)best_candidate;
+            memcpy(closest + r * m, trial + (r * n_trials + best_t) * m, sizeof(double) * (size_t)m);
+        }
+        u += n_starts * n_trials;
+    }
+}
+
+static HOT Py_ssize_t
+lloyd_core(const double *x, const double *w, double *all_centers, double *all_closest,
+           Py_ssize_t m, Py_ssize_t dim, Py_ssize_t k, Py_ssize_t n_starts, Py_ssize_t max_iter,
+           double tol, double *scratch, int64_t *labels)
+{
+    Py_ssize_t n_iter = 0;
+    double *xsq = scratch;
+    double *closest = xsq + m;
+    double *cost = closest + m;
+    double *csq = cost + m;
+    double *cw = csq + k;
+    double *sums = cw + k;
+    double *fresh = sums + k * dim;
+    row_norms(x, m, dim, xsq);
+    for (Py_ssize_t r = 0; r < n_starts; r++) {
+        double *centers = all_centers + r * k * dim;
+        Py_ssize_t it = 0;
+        for (it = 1; it <= max_iter; it++) {
+            row_norms(centers, k, dim, csq);
+            memset(cw, 0, sizeof(double) * (size_t)k);
+            memset(sums, 0, sizeof(double) * (size_t)(k * dim));
+            /* argmin of |c|^2 - 2 x.c (|x|^2 is common), as cluster._lloyd */
+            nearest_centers(x, NULL, m, dim, centers, csq, k, labels, closest);
+            for (Py_ssize_t i = 0; i < m; i++) {
+                const double *row = x + i * dim;
+                const Py_ssize_t best = (Py_ssize_t)labels[i];
+                cw[best] += w[i];
+                for (Py_ssize_t d = 0; d < dim; d++) {
+                    sums[best * dim + d] += w[i] * row[d];
+                }
+            }
+            Py_ssize_t n_empty = 0;
+            for (Py_ssize_t j = 0; j < k; j++) {
+                if (cw[j] > 0) {
+                    for (Py_ssize_t d = 0; d < dim; d++) {
+                        fresh[j * dim + d] = sums[j * dim + d] / cw[j];
+                    }
+                }
+                else {
+                    memcpy(fresh + j * dim, centers + j * dim, sizeof(double) * (size_t)dim);
+                    n_empty++;
+                }
+            }
+            if (n_empty > 0) {
+                /* cluster._relocate_empty: the points of largest weighted
+                   squared distance to their own (old) center, one per
+                   empty cluster, ties to the lowest index. */
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    const Py_ssize_t j = (Py_ssize_t)labels[i];
+                    double d = cross(x + i * dim, centers + j * dim, dim);
+                    d += xsq[i];
+                    d += csq[j];
+                    cost[i] = (d < 0.0 ? 0.0 : d) * w[i];
+                }
+                for (Py_ssize_t j = 0; j < k; j++) {
+                    if (cw[j] > 0) {
+                        continue;
+                    }
+                    Py_ssize_t far = -1;
+                    for (Py_ssize_t i = 0; i < m; i++) {
+                        if (cost[i] == -INFINITY) {
+                            continue;
+                        }
+                        if (far < 0 || cost[i] > cost[far]) {
+                            far = i;
+                        }
+                    }
+                    if (far < 0) {
+                        break;
+                    }
+                    cost[far] = -INFINITY;
+                    memcpy(fresh + j * dim, x + far * dim, sizeof(double) * (size_t)dim);
+                }
+            }
+            double shift = 0.0;
+            for (Py_ssize_t q = 0; q < k * dim; q++) {
+                const double moved = fresh[q] - centers[q];
+                shift += moved * moved;
+            }
+            memcpy(centers, fresh, sizeof(double) * (size_t)(k * dim));
+            if (!(shift > tol)) {
+                break;
+            }
+        }
+        if (it > max_iter) {
+            it = max_iter;
+        }
+        if (it > n_iter) {
+            n_iter = it;
+        }
+        row_norms(centers, k, dim, csq);
+        assign_points(x, xsq, m, dim, centers, csq, k, labels, closest);
+        for (Py_ssize_t i = 0; i < m; i++) {
+            all_closest[i * n_starts + r] = closest[i];
+        }
+    }
+    return n_iter;
+}
+
+static HOT Py_ssize_t
+kmedians_core(const double *x, const double *w, double *centers, Py_ssize_t m, Py_ssize_t dim,
+              Py_ssize_t k, Py_ssize_t max_iter, double tol, double floor_, double far_distance,
+              double far_factor, double *scratch, int64_t *labels)
+{
+    Py_ssize_t n_iter = 0;
+    double *xsq = scratch;
+    double *closest = xsq + m;
+    double *csq = closest + m;
+    double *den = csq + k;
+    double *num = den + k;
+    double *fresh = num + k * dim;
+    row_norms(x, m, dim, xsq);
+    for (Py_ssize_t it = 1; it <= max_iter; it++) {
+        n_iter = it;
+        row_norms(centers, k, dim, csq);
+        assign_points(x, xsq, m, dim, centers, csq, k, labels, closest);
+        memset(den, 0, sizeof(double) * (size_t)k);
+        memset(num, 0, sizeof(double) * (size_t)(k * dim));
+        for (Py_ssize_t i = 0; i < m; i++) {
+            const double distance = sqrt(closest[i]);
+            double inverse = w[i] / (distance > floor_ ? distance : floor_);
+            inverse *= distance > far_distance ? far_factor : 1.0;
+            const Py_ssize_t j = (Py_ssize_t)labels[i];
+            den[j] += inverse;
+            for (Py_ssize_t d = 0; d < dim; d++) {
+                num[j * dim + d] += inverse * x[i * dim + d];
+            }
+        }
+        double shift = 0.0;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            for (Py_ssize_t d = 0; d < dim; d++) {
+                const double value =
+                    den[j] > 0 ? num[j * dim + d] / den[j] : centers[j * dim + d];
+                const double moved = value - centers[j * dim + d];
+                shift += moved * moved;
+                fresh[j * dim + d] = value;
+            }
+        }
+        memcpy(centers, fresh, sizeof(double) * (size_t)(k * dim));
+        if (shift <= tol) {
+            break;
+        }
+    }
+    return n_iter;
+}
+
+static HOT void
+assign_core(const double *x, const double *w, const double *centers, int64_t *labels,
+            double *closest, double *cw, Py_ssize_t m, Py_ssize_t dim, Py_ssize_t k,
+            double *scratch)
+{
+    double *xsq = scratch;
+    double *csq = xsq + m;
+    row_norms(x, m, dim, xsq);
+    row_norms(centers, k, dim, csq);
+    assign_points(x, xsq, m, dim, centers, csq, k, labels, closest);
+    memset(cw, 0, sizeof(double) * (size_t)k);
+    for (Py_ssize_t i = 0; i < m; i++) {
+        cw[labels[i]] += w[i];
+    }
+}
+
+/*
+ * numpy's sum of a contiguous float64 array (add.reduce): pairwise, blocks
+ * of at most 128 added eight ways and halves of larger runs added together,
+ * so that the result is the same to the last bit.
+ */
+static double
+pairwise_sum(const double *a, Py_ssize_t n)
+{
+    if (n < 8) {
+        double res = 0.0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            res += a[i];
+        }
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        for (int j = 0; j < 8; j++) {
+            r[j] = a[j];
+        }
+        Py_ssize_t i;
+        for (i = 8; i < n - (n % 8); i += 8) {
+            for (int j = 0; j < 8; j++) {
+                r[j] += a[i + j];
+            }
+        }
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) {
+            res += a[i];
+        }
+        return res;
+    }
+    Py_ssize_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
+}
+
+/*
+ * mean_variance(points, weights) -> float
+ *
+ * cluster._mean_variance of points (M, 3) and weights (M,) float64: the
+ * weighted variance averaged over the coordinates, in numpy's order of
+ * operations (column sums row by row, the weight total pairwise, the three
+ * column totals in order).
+ */
+static PyObject *
+mean_variance(PyObject *self, PyObject *args)
+{
+    Py_buffer pb, wb;
+    if (!PyArg_ParseTuple(args, "y*y*", &pb, &wb)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const Py_ssize_t m = wb.len / (Py_ssize_t)sizeof(double);
+    if (m < 1 || !check_len(&pb, m * 3, sizeof(double), "points")) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "need points");
+        }
+        goto done;
+    }
+    {
+        const double *x = (const double *)pb.buf;
+        const double *w = (const double *)wb.buf;
+        double variance;
+        Py_BEGIN_ALLOW_THREADS
+        const double total = pairwise_sum(w, m);
+        double s0 = x[0] * w[0], s1 = x[1] * w[0], s2 = x[2] * w[0];
+        for (Py_ssize_t i = 1; i < m; i++) {
+            s0 += x[3 * i] * w[i];
+            s1 += x[3 * i + 1] * w[i];
+            s2 += x[3 * i + 2] * w[i];
+        }
+        const double m0 = s0 / total, m1 = s1 / total, m2 = s2 / total;
+        double t0 = 0.0, t1 = 0.0, t2 = 0.0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            const double d0 = x[3 * i] - m0, d1 = x[3 * i + 1] - m1, d2 = x[3 * i + 2] - m2;
+            const double e0 = (d0 * d0) * w[i], e1 = (d1 * d1) * w[i], e2 = (d2 * d2) * w[i];
+            if (i == 0) {
+                t0 = e0;
+                t1 = e1;
+                t2 = e2;
+            }
+            else {
+                t0 += e0;
+                t1 += e1;
+                t2 += e2;
+            }
+        }
+        variance = (((t0 + t1) + t2) / 3.0) / total;
+        Py_END_ALLOW_THREADS
+        result = PyFloat_FromDouble(variance);
+    }
+done:
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&wb);
+    return result;
+}
+
+/*
+ * seed(points, weights, draws, chosen, n_starts, n_clusters, n_trials)
+ *
+ * Greedy weighted k-means++ for n_starts starts (cluster._kmeans_plus_plus):
+ * points (M, D) float64, weights (M,) float64, draws the uniform [0, 1)
+ * numbers (R + (k - 1) * R * T,) float64 in the order numpy would draw them,
+ * chosen (R, k) int64 filled with the index of each start's centers.
+ */
+static PyObject *
+seed(PyObject *self, PyObject *args)
+{
+    Py_buffer pb, wb, db, cb;
+    Py_ssize_t n_starts, n_clusters, n_trials;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*nnn", &pb, &wb, &db, &cb, &n_starts, &n_clusters,
+                          &n_trials)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    double *scratch = NULL;
+    const Py_ssize_t m = wb.len / (Py_ssize_t)sizeof(double);
+    if (m < 1 || n_starts < 1 || n_clusters < 1 || n_trials < 1) {
+        PyErr_SetString(PyExc_ValueError, "need points, starts, clusters and trials");
+        goto done;
+    }
+    const Py_ssize_t dim = pb.len / (Py_ssize_t)sizeof(double) / m;
+    if (!check_len(&wb, m, sizeof(double), "weights") ||
+        !check_len(&pb, m * dim, sizeof(double), "points") ||
+        !check_len(&db, n_starts + (n_clusters - 1) * n_starts * n_trials, sizeof(double),
+                   "draws") ||
+        !check_len(&cb, n_starts * n_clusters, sizeof(int64_t), "chosen")) {
+        goto done;
+    }
+    /* closest (R*M), cumulative (R*M), trial distances (R*T*M), |x|^2 (M) */
+    scratch = (double *)malloc(sizeof(double) * (size_t)(m * (2 * n_starts + n_starts * n_trials + 1)));
+    if (scratch == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    seed_core((const double *)pb.buf, (const double *)wb.buf, (const double *)db.buf,
+              (int64_t *)cb.buf, m, dim, n_starts, n_clusters, n_trials, scratch);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    free(scratch);
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&wb);
+    PyBuffer_Release(&db);
+    PyBuffer_Release(&cb);
+    return result;
+}
+
+/*
+ * lloyd(points, weights, centers, closest, max_iter, tol) -> n_iter
+ *
+ * Lloyd iterations of every start (cluster._lloyd): points (M, D), weights
+ * (M,), centers (R, k, D) float64 updated in place; closest (M, R) float64
+ * is filled with each point's squared distance to its nearest final center
+ * in each start (the caller takes the inertia, weights @ closest, with the
+ * same numpy call as the pure path so that ties between starts break the
+ * same way). A start stops once its centers move by tol (summed squares)
+ * or less; returns the largest number of iterations any start ran.
+ */
+static PyObject *
+lloyd(PyObject *self, PyObject *args)
+{
+    Py_buffer pb, wb, cb, ib;
+    Py_ssize_t max_iter;
+    double tol;
+    if (!PyArg_ParseTuple(args, "y*y*w*w*nd", &pb, &wb, &cb, &ib, &max_iter, &tol)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    double *scratch = NULL;
+    int64_t *labels = NULL;
+    const Py_ssize_t m = wb.len / (Py_ssize_t)sizeof(double);
+    const Py_ssize_t n_starts = m > 0 ? ib.len / (Py_ssize_t)sizeof(double) / m : 0;
+    if (m < 1 || n_starts < 1 || !check_len(&ib, m * n_starts, sizeof(double), "closest")) {
+        PyErr_SetString(PyExc_ValueError, "need points and starts");
+        goto done;
+    }
+    const Py_ssize_t dim = pb.len / (Py_ssize_t)sizeof(double) / m;
+    const Py_ssize_t k = dim > 0 ? cb.len / (Py_ssize_t)sizeof(double) / (n_starts * dim) : 0;
+    if (dim < 1 || k < 1 || !check_len(&pb, m * dim, sizeof(double), "points") ||
+        !check_len(&cb, n_starts * k * dim, sizeof(double), "centers")) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "bad shapes");
+        }
+        goto done;
+    }
+    /* xsq (M), closest (M), csq (k), cluster weights (k), sums (k*D), new (k*D), cost (M) */
+    scratch = (double *)malloc(sizeof(double) * (size_t)(3 * m + 2 * k + 2 * k * dim));
+    labels = (int64_t *)malloc(sizeof(int64_t) * (size_t)m);
+    if (scratch == NULL || labels == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t n_iter = 0;
+    Py_BEGIN_ALLOW_THREADS
+    n_iter = lloyd_core((const double *)pb.buf, (const double *)wb.buf, (double *)cb.buf,
+                        (double *)ib.buf, m, dim, k, n_starts, max_iter, tol, scratch, labels);
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromSsize_t(n_iter);
+done:
+    free(scratch);
+    free(labels);
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&wb);
+    PyBuffer_Release(&cb);
+    PyBuffer_Release(&ib);
+    return result;
+}
+
+/*
+ * kmedians(points, weights, centers, max_iter, tol, floor, far_distance,
+ *          far_factor) -> n_iter
+ *
+ * Weiszfeld steps of cluster.weighted_kmedians: points (M, D), weights (M,),
+ * centers (k, D) float64 updated in place. Each step assigns every point to
+ * its nearest center and moves each center to the mean of its points
+ * weighted by weight / max(distance, floor), times far_factor for points
+ * farther than far_distance. Stops once the centers move by tol (summed
+ * squares) or less.
+ */
+static PyObject *
+kmedians(PyObject *self, PyObject *args)
+{
+    Py_buffer pb, wb, cb;
+    Py_ssize_t max_iter;
+    double tol, floor_, far_distance, far_factor;
+    if (!PyArg_ParseTuple(args, "y*y*w*ndddd", &pb, &wb, &cb, &max_iter, &tol, &floor_,
+                          &far_distance, &far_factor)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    double *scratch = NULL;
+    int64_t *labels = NULL;
+    const Py_ssize_t m = wb.len / (Py_ssize_t)sizeof(double);
+    if (m < 1) {
+        PyErr_SetString(PyExc_ValueError, "need points");
+        goto done;
+    }
+    const Py_ssize_t dim = pb.len / (Py_ssize_t)sizeof(double) / m;
+    const Py_ssize_t k = dim > 0 ? cb.len / (Py_ssize_t)sizeof(double) / dim : 0;
+    if (dim < 1 || k < 1 || !check_len(&pb, m * dim, sizeof(double), "points") ||
+        !check_len(&cb, k * dim, sizeof(double), "centers")) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "bad shapes");
+        }
+        goto done;
+    }
+    /* xsq (M), closest (M), csq (k), denominator (k), numerator (k*D), new (k*D) */
+    scratch = (double *)malloc(sizeof(double) * (size_t)(2 * m + 2 * k + 2 * k * dim));
+    labels = (int64_t *)malloc(sizeof(int64_t) * (size_t)m);
+    if (scratch == NULL || labels == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t n_iter = 0;
+    Py_BEGIN_ALLOW_THREADS
+    n_iter = kmedians_core((const double *)pb.buf, (const double *)wb.buf, (double *)cb.buf, m, dim,
+                           k, max_iter, tol, floor_, far_distance, far_factor, scratch, labels);
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromSsize_t(n_iter);
+done:
+    free(scratch);
+    free(labels);
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&wb);
+    PyBuffer_Release(&cb);
+    return result;
+}
+
+/*
+ * assign(points, weights, centers, labels, closest, cluster_weights)
+ *
+ * Nearest center of every point: points (M, D), weights (M,), centers
+ * (k, D) float64; fills labels (M,) int64, closest (M,) float64 (the squared
+ * distance to it) and cluster_weights (k,) float64 (summed weights).
+ */
+static PyObject *
+assign(PyObject *self, PyObject *args)
+{
+    Py_buffer pb, wb, cb, lb, db, sb;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*w*w*", &pb, &wb, &cb, &lb, &db, &sb)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    double *scratch = NULL;
+    const Py_ssize_t m = wb.len / (Py_ssize_t)sizeof(double);
+    const Py_ssize_t k = sb.len / (Py_ssize_t)sizeof(double);
+    if (m < 1 || k < 1) {
+        PyErr_SetString(PyExc_ValueError, "need points and centers");
+        goto done;
+    }
+    const Py_ssize_t dim = pb.len / (Py_ssize_t)sizeof(double) / m;
+    if (dim < 1 || !check_len(&pb, m * dim, sizeof(double), "points") ||
+        !check_len(&cb, k * dim, sizeof(double), "centers") ||
+        !check_len(&lb, m, sizeof(int64_t), "labels") ||
+        !check_len(&db, m, sizeof(double), "closest")) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "bad shapes");
+        }
+        goto done;
+    }
+    scratch = (double *)malloc(sizeof(double) * (size_t)(m + k));
+    if (scratch == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    assign_core((const double *)pb.buf, (const double *)wb.buf, (const double *)cb.buf,
+                (int64_t *)lb.buf, (double *)db.buf, (double *)sb.buf, m, dim, k, scratch);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    free(scratch);
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&wb);
+    PyBuffer_Release(&cb);
+    PyBuffer_Release(&lb);
+    PyBuffer_Release(&db);
+    PyBuffer_Release(&sb);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"seed", seed, METH_VARARGS, "Greedy weighted k-means++ seeding (see _cluster.c)."},
+    {"lloyd", lloyd, METH_VARARGS, "Weighted Lloyd iterations of every start (see _cluster.c)."},
+    {"kmedians", kmedians, METH_VARARGS, "Weighted k-medians steps (see _cluster.c)."},
+    {"assign", assign, METH_VARARGS, "Nearest center of every point (see _cluster.c)."},
+    {"mean_variance", mean_variance, METH_VARARGS,
+     "Weighted variance averaged over three coordinates (see _cluster.c)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_cluster",
+    "Optional compiled kernel of palettekit.cluster (see _cluster.c).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__cluster(void)
+{
+    return PyModule_Create(&module);
+}

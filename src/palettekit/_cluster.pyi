@@ -1,0 +1,41 @@
+"""Type stub of the optional compiled clustering kernel (see _cluster.c)."""
+
+from typing import Any
+
+def seed(
+    points: Any,
+    weights: Any,
+    draws: Any,
+    chosen: Any,
+    n_starts: int,
+    n_clusters: int,
+    n_trials: int,
+    /,
+) -> None:
+    """Greedy weighted k-means++ seeding into ``chosen`` (see _cluster.c)."""
+
+def lloyd(
+    points: Any, weights: Any, centers: Any, closest: Any, max_iter: int, tol: float, /
+) -> int:
+    """Lloyd iterations of every start, centers updated in place (see _cluster.c)."""
+
+def kmedians(
+    points: Any,
+    weights: Any,
+    centers: Any,
+    max_iter: int,
+    tol: float,
+    floor: float,
+    far_distance: float,
+    far_factor: float,
+    /,
+) -> int:
+    """Weighted k-medians steps, centers updated in place (see _cluster.c)."""
+
+def assign(
+    points: Any, weights: Any, centers: Any, labels: Any, closest: Any, cluster_weights: Any, /
+) -> None:
+    """Nearest center of every point (see _cluster.c)."""
+
+def mean_variance(points: Any, weights: Any, /) -> float:
+    """Weighted variance averaged over three coordinates (see _cluster.c)."""

@@ -1,0 +1,236 @@
+"""The compiled clustering kernel (palettekit._cluster) against the numpy path.
+
+cluster.py runs its seeding, Lloyd rounds, k-medians steps and assignments
+in the optional C kernel when it is built, and in numpy otherwise (or when
+``cluster._kernel`` is None / PALETTEKIT_NO_KERNEL is set). Both must give
+the same palettes: here the primitives are compared result for result, the
+rng stream must be consumed the same way, and whole palettes are compared on
+the committed flag images and, when present, on every CQ100 photo.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import palettekit
+from palettekit import cluster
+
+KERNEL = cluster._kernel
+needs_kernel = pytest.mark.skipif(KERNEL is None, reason="built without a C compiler")
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGS = sorted((ROOT / "tests" / "data" / "flags").glob("*.png"))
+CQ100 = ROOT.parent / "shared" / "corpus" / "cq100"
+needs_corpus = pytest.mark.skipif(not CQ100.is_dir(), reason="corpus not present")
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, run):  # type: ignore[no-untyped-def]
+    """``run()`` with the kernel, then with numpy alone."""
+    compiled = run()
+    monkeypatch.setattr(cluster, "_kernel", None)
+    pure = run()
+    monkeypatch.setattr(cluster, "_kernel", KERNEL)
+    return compiled, pure
+
+
+def _cloud(seed: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Oklab-like points with pixel-count weights, with a few duplicates."""
+    rng = np.random.default_rng(seed)
+    points = rng.random((m, 3)) * [1.0, 0.5, 0.5] - [0.0, 0.25, 0.25]
+    points[: m // 10] = points[m // 10 : 2 * (m // 10)]
+    weights = rng.integers(1, 500, m).astype(np.float64)
+    return points, weights
+
+
+CASES = [(seed, m, k, r) for seed, (m, k, r) in enumerate([
+    (1000, 5, 8), (1024, 8, 8), (300, 16, 4), (50, 3, 1), (2000, 2, 8), (17, 17, 3),
+    (700, 1, 4), (4000, 12, 2),
+])]  # fmt: skip
+
+
+@needs_kernel
+@pytest.mark.parametrize(("seed", "m", "k", "n_starts"), CASES)
+def test_seeding_picks_the_same_points_and_draws_the_same_numbers(
+    monkeypatch, seed, m, k, n_starts
+):
+    points, weights = _cloud(seed, m)
+
+    def run():  # type: ignore[no-untyped-def]
+        rng = np.random.default_rng(seed)
+        starts = cluster._kmeans_plus_plus(points, weights, k, n_starts, rng)
+        return starts, rng.random()
+
+    (compiled, next_c), (pure, next_p) = _both(monkeypatch, run)
+    assert np.array_equal(compiled, pure)
+    assert next_c == next_p
+
+
+@needs_kernel
+@pytest.mark.parametrize(("seed", "m", "k", "n_starts"), CASES)
+def test_lloyd_rounds_give_the_same_centers_inertia_and_iterations(
+    monkeypatch, seed, m, k, n_starts
+):
+    points, weights = _cloud(seed, m)
+    starts = cluster._kmeans_plus_plus(points, weights, k, n_starts, np.random.default_rng(seed))
+    for max_iter, tol in ((3, 1e-6), (100, 0.0), (0, 1e-4)):
+        compiled, pure = _both(
+            monkeypatch, partial(cluster._lloyd, points, weights, starts, max_iter, tol)
+        )
+        assert np.array_equal(compiled[0], pure[0])
+        np.testing.assert_allclose(compiled[1], pure[1], rtol=1e-13)
+        assert compiled[2] == pure[2]
+    assert starts.flags.writeable and np.array_equal(
+        starts, cluster._kmeans_plus_plus(points, weights, k, n_starts, np.random.default_rng(seed))
+    ), "the starts must not be changed in place"
+
+
+@needs_kernel
+@pytest.mark.parametrize(("seed", "m", "k", "n_starts"), CASES)
+def test_kmedians_and_kmeans_give_the_same_results(monkeypatch, seed, m, k, n_starts):
+    points, weights = _cloud(seed, m)
+    init = points[np.random.default_rng(seed).choice(m, k, replace=False)] + 0.01
+
+    def run():  # type: ignore[no-untyped-def]
+        return [
+            cluster.weighted_kmedians(points, weights, init, max_iter=6),
+            cluster.weighted_kmedians(
+                points, weights, init, max_iter=6, far_distance=0.12, far_penalty=5.0
+            ),
+            cluster.weighted_kmeans(
+                points, weights, k, n_init=n_starts, rng=np.random.default_rng(seed)
+            ),
+        ]
+
+    for compiled, pure in zip(*_both(monkeypatch, run), strict=True):
+        np.testing.assert_allclose(compiled.centers, pure.centers, rtol=0, atol=1e-12)
+        assert np.array_equal(compiled.labels, pure.labels)
+        assert compiled.labels.dtype == pure.labels.dtype
+        assert np.array_equal(compiled.weights, pure.weights)
+        np.testing.assert_allclose(compiled.inertia, pure.inertia, rtol=1e-12)
+        assert compiled.n_iter == pure.n_iter
+
+
+@needs_kernel
+@pytest.mark.parametrize("m", [1, 2, 7, 8, 9, 127, 128, 129, 300, 1025, 5829, 40000])
+def test_the_tolerance_scale_is_the_same_to_the_last_bit(monkeypatch, m):
+    # numpy sums the weights pairwise and the columns row by row; the
+    # kernel must do the same, since the k-medians floor depends on it.
+    points, weights = _cloud(m, m)
+    weights *= 0.37
+    compiled, pure = _both(monkeypatch, lambda: cluster._mean_variance(points, weights))
+    assert compiled == pure
+
+
+@needs_kernel
+def test_empty_clusters_are_relocated_the_same_way(monkeypatch):
+    points = np.array(
+        [[0.0, 0, 0], [0.1, 0, 0], [0, 0.1, 0], [5, 5, 5], [5.1, 5, 5], [5, 5.1, 5], [2.5, 2.5, 9]]
+    )
+    weights = np.array([10.0, 10, 10, 10, 10, 10, 1])
+    init = np.array([[[0.0, 0, 0], [5, 5, 5], [100, 100, 100], [-50, 0, 0]]])
+    compiled, pure = _both(monkeypatch, lambda: cluster._lloyd(points, weights, init, 5, 0.0))
+    assert np.array_equal(compiled[0], pure[0])
+    assert compiled[2] == pure[2]
+    assert any(np.array_equal(c, [2.5, 2.5, 9]) for c in compiled[0][0])
+
+
+@needs_kernel
+def test_a_center_left_with_no_point_is_dropped_by_both(monkeypatch):
+    points = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0]])
+    weights = np.ones(3)
+    init = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0], [9, 9, 9]])
+    compiled, pure = _both(
+        monkeypatch, lambda: cluster.weighted_kmedians(points, weights, init, max_iter=2)
+    )
+    assert compiled.centers.shape == pure.centers.shape == (3, 3)
+    assert np.array_equal(compiled.labels, pure.labels)
+
+
+@needs_kernel
+def test_points_need_not_be_contiguous(monkeypatch):
+    points, weights = _cloud(3, 400)
+    strided = np.asfortranarray(points)
+    compiled, pure = _both(
+        monkeypatch,
+        lambda: cluster.best_start(
+            strided, weights[::1], 4, n_init=3, max_iter=3, tol=1e-4, rng=np.random.default_rng(0)
+        ),
+    )
+    assert np.array_equal(compiled[0], pure[0])
+
+
+@needs_kernel
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: KERNEL.seed(np.zeros(6), np.ones(2), np.zeros(1), np.zeros(2, np.int64), 1, 2, 2),
+        lambda: KERNEL.seed(np.zeros(6), np.ones(2), np.zeros(3), np.zeros(1, np.int64), 1, 2, 2),
+        lambda: KERNEL.lloyd(np.zeros(6), np.ones(2), np.zeros(5), np.zeros(2), 3, 0.0),
+        lambda: KERNEL.lloyd(np.zeros(6), np.ones(2), np.zeros(6), np.zeros(3), 3, 0.0),
+        lambda: KERNEL.kmedians(np.zeros(6), np.ones(2), np.zeros(4), 3, 0.0, 0.0, 1.0, 1.0),
+        lambda: KERNEL.mean_variance(np.zeros(5), np.ones(2)),
+        lambda: KERNEL.mean_variance(np.zeros(0), np.ones(0)),
+        lambda: KERNEL.assign(
+            np.zeros(6), np.ones(2), np.zeros(3), np.zeros(1, np.int64), np.zeros(2), np.zeros(1)
+        ),
+        lambda: KERNEL.assign(
+            np.zeros(6), np.ones(0), np.zeros(3), np.zeros(2, np.int64), np.zeros(2), np.zeros(1)
+        ),
+    ],
+)
+def test_the_kernel_refuses_buffers_of_the_wrong_size(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+@needs_kernel
+def test_the_environment_variable_forces_numpy_alone():
+    code = "import palettekit.cluster as c; print(c._kernel is None)"
+    env = {**os.environ, "PALETTEKIT_NO_KERNEL": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "True", out.stderr
+
+
+def _palette(path: Path, k: int | str, kwargs: dict[str, str]) -> tuple[object, ...]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = palettekit.extract(path, k, warn=False, **kwargs).to_dict()  # type: ignore[arg-type]
+    colors = [(c["hex"], c["share"], c["count"]) for c in data["colors"]]
+    return colors, data["meta"]["distortion"], data["meta"]["inertia"]
+
+
+@needs_kernel
+@pytest.mark.parametrize("kwargs", [{}, {"kind": "theme"}], ids=["palette", "theme"])
+def test_flag_palettes_are_identical(monkeypatch, kwargs):
+    for path in FLAGS[::3]:
+        for k in ("auto", 5):
+            compiled, pure = _both(monkeypatch, partial(_palette, path, k, kwargs))
+            assert compiled == pure, (path.name, k)
+
+
+@needs_kernel
+@needs_corpus
+@pytest.mark.parametrize("k", [5, 8, 16, "theme"])
+def test_cq100_palettes_are_identical(monkeypatch, k):
+    for path in sorted(CQ100.glob("*.png")):
+        kwargs = {"kind": "theme"} if k == "theme" else {}
+        n = 5 if k == "theme" else k
+        compiled, pure = _both(monkeypatch, partial(_palette, path, n, kwargs))
+        assert compiled == pure, (path.name, k)
+
+
+def test_the_kernel_is_built_in_ci() -> None:
+    # CI installs with a C compiler: a build failure there must not go unnoticed.
+    import shutil
+
+    if not os.environ.get("CI") or shutil.which("cc") is None:
+        pytest.skip("only checked in CI, where a C compiler is present")
+    assert KERNEL is not None
