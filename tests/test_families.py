@@ -121,6 +121,16 @@ def test_hue_circle_visits_families_in_order() -> None:
     assert runs == ["pink", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink"]
 
 
+def test_orange_and_brown_meet_on_a_line_of_lightness_plus_chroma() -> None:
+    chroma = np.array([0.10, 0.12, 0.14, 0.16])
+    for hue in (45.0, 60.0, 75.0):
+        above = np.stack([0.81 - chroma + 0.005, chroma, np.full(4, hue)], axis=1)
+        below = np.stack([0.81 - chroma - 0.005, chroma, np.full(4, hue)], axis=1)
+        assert set(color_families(oklch_to_oklab(above))) == {"orange"}
+        # Below the line only the vivid dark oranges (C >= 0.16, L >= 0.55) stay orange.
+        assert color_families(oklch_to_oklab(below)) == ["brown", "brown", "brown", "orange"]
+
+
 def test_darkening_orange_turns_brown_and_dark_yellow_turns_olive_green() -> None:
     orange = oklch_to_oklab(np.array([[0.8, 0.15, 60.0], [0.55, 0.12, 60.0]]))
     assert color_families(orange) == ["orange", "brown"]
@@ -136,6 +146,12 @@ def test_darkening_orange_turns_brown_and_dark_yellow_turns_olive_green() -> Non
         ("#dc4d01", "orange"),  # deep orange
         ("#e17701", "orange"),  # pumpkin
         ("chocolate", "brown"),  # C 0.155: still brown
+        # Orange against brown by lightness and chroma together, L + C >= 0.81
+        # (issue 18): a clear orange was brown under the corner rule.
+        ("#e67e22", "orange"),  # L 0.696, C 0.160 (was brown)
+        ("#d8863b", "orange"),  # the survey's dull orange, L + C = 0.827 (was brown)
+        ("peru", "brown"),  # L + C = 0.801
+        ("#c87606", "brown"),  # the survey's dirty orange, L + C = 0.786
         ("sienna", "brown"),
         ("#580f41", "purple"),  # plum
         ("#6c3461", "purple"),  # grape

@@ -14,11 +14,19 @@ import numpy as np
 import pytest
 
 import palettekit
-from palettekit.colorspace import srgb_to_oklab
-from palettekit.families import FAMILIES, color_families, family_indices
+from palettekit.colorspace import oklab_to_oklch, oklch_to_oklab, srgb_to_oklab
+from palettekit.families import FAMILIES, NEUTRAL_FAMILIES, color_families, family_indices
 from palettekit.names import (
+    CHROMA_WEIGHT,
+    CSS_OTHER_FAMILY_PENALTY,
+    HUE_WEIGHT,
+    NEAR_NEUTRAL_CHROMA,
+    TINTED_NAME_CHROMA,
     ColorLabel,
     color_labels,
+    css_color_names,
+    naming_distances,
+    nearest_css_names,
     nearest_names,
     parse_survey_names,
     survey_names,
@@ -178,22 +186,208 @@ def test_import_does_not_read_the_table():
 @pytest.mark.parametrize(
     ("hex_code", "name", "family", "css_name"),
     [
-        # The CSS names were midnightblue, rosybrown, seagreen, darkslategray.
-        ("#1a1a14", "almost black", "black", "midnightblue"),
-        ("#979697", "grey", "gray", "rosybrown"),
-        ("#657f49", "military green", "green", "seagreen"),
-        ("#544635", "mud brown", "brown", "darkslategray"),
+        # In plain Oklab distance the CSS names were midnightblue, rosybrown,
+        # seagreen and darkslategray: a grey was "rosybrown", a brown a grey.
+        ("#1a1a14", "almost black", "black", "black"),
+        ("#979697", "grey", "gray", "darkgray"),
+        ("#657f49", "military green", "green", "darkolivegreen"),
+        ("#544635", "mud brown", "brown", "saddlebrown"),
         # More everyday colors.
         ("#ff0000", "fire engine red", "red", "red"),
         ("#ffffff", "white", "white", "white"),
-        ("#efbe0c", "golden", "yellow", "orange"),
-        ("#823129", "red brown", "red", "darkred"),
+        ("#efbe0c", "golden", "yellow", "gold"),
+        ("#823129", "red brown", "red", "maroon"),
     ],
 )
 def test_names_of_example_colors(hex_code, name, family, css_name):
     (label,) = color_labels(oklab_of(hex_code))
     assert (label.name, label.family, label.css_name) == (name, family, css_name)
     assert label.name_distance < 0.07
+
+
+# Colors whose words a designer would agree on: (hex, family, survey names
+# that read right, CSS names that read right). The first four are issue 18's:
+# two neutral greys were "pinkish grey", a clear orange had family "brown"
+# and a brown the CSS name "darkslategray".
+DESIGNER = [
+    ("#b7b7bb", "gray", {"silver", "light grey", "grey", "cool grey"}, {"silver", "darkgray"}),
+    (
+        "#b3b1aa",
+        "gray",
+        {"silver", "light grey", "grey", "warm grey", "cement"},
+        {"darkgray", "silver"},
+    ),
+    ("#e67e22", "orange", {"pumpkin", "orange", "tangerine", "dark orange"}, {"darkorange"}),
+    (
+        "#594739",
+        "brown",
+        {"mud brown", "brown", "dark brown", "greyish brown", "dark taupe"},
+        {"saddlebrown", "sienna"},
+    ),
+    # greys, black and white
+    ("#808080", "gray", {"medium grey", "grey"}, {"gray"}),
+    ("#c0c0c0", "gray", {"silver", "light grey"}, {"silver"}),
+    ("#d3d3d3", "gray", {"light grey", "silver"}, {"lightgray"}),
+    ("#333333", "gray", {"dark grey", "charcoal"}, {"dimgray", "black"}),
+    (
+        "#708090",
+        "gray",
+        {"steel", "slate grey", "grey blue", "bluish grey", "steel grey", "cool grey"},
+        {"slategray"},
+    ),
+    (
+        "#36454f",
+        "gray",
+        {"charcoal grey", "charcoal", "dark grey", "gunmetal"},
+        {"dimgray", "darkslategray"},
+    ),
+    ("#1a1a1a", "black", {"almost black", "black"}, {"black"}),
+    ("#f5f5f5", "white", {"white"}, {"whitesmoke"}),
+    ("#f5f5dc", "white", {"off white", "white", "cream", "eggshell"}, {"beige"}),
+    # oranges
+    ("#ff8c00", "orange", {"tangerine", "orange", "dark orange", "pumpkin orange"}, {"darkorange"}),
+    ("#ffa500", "orange", {"mango", "orange", "tangerine", "yellowish orange"}, {"orange"}),
+    ("#f39c12", "orange", {"mango", "orange", "tangerine", "yellowish orange"}, {"orange"}),
+    (
+        "#d35400",
+        "orange",
+        {"rusty orange", "burnt orange", "dark orange", "deep orange"},
+        {"chocolate", "darkorange", "orangered"},
+    ),
+    ("#ff7f50", "orange", {"melon", "coral", "orange pink", "salmon"}, {"coral"}),
+    # browns
+    (
+        "#8b4513",
+        "brown",
+        {"warm brown", "brown", "milk chocolate", "sienna", "burnt umber", "chestnut"},
+        {"saddlebrown"},
+    ),
+    ("#a0522d", "brown", {"sienna", "burnt umber", "burnt sienna", "rust brown"}, {"sienna"}),
+    (
+        "#7b3f00",
+        "brown",
+        {"milk chocolate", "brown", "warm brown", "chocolate", "chestnut"},
+        {"saddlebrown"},
+    ),
+    (
+        "#6f4e37",
+        "brown",
+        {"cocoa", "coffee", "mocha", "brown", "dark taupe", "mud brown"},
+        {"saddlebrown"},
+    ),
+    (
+        "#704214",
+        "brown",
+        {"brown", "milk chocolate", "warm brown", "medium brown"},
+        {"saddlebrown"},
+    ),
+    ("#c19a6b", "brown", {"dust", "camel", "tan", "light brown", "taupe"}, {"tan", "burlywood"}),
+    ("#d2b48c", "brown", {"very light brown", "tan", "light tan", "sand"}, {"tan"}),
+    # pinks and reds
+    ("#ff69b4", "pink", {"bubblegum", "hot pink", "pink", "bubblegum pink"}, {"hotpink"}),
+    (
+        "#ffc0cb",
+        "pink",
+        {"light rose", "light pink", "pale pink", "soft pink", "pale rose"},
+        {"pink"},
+    ),
+    ("#ffb6c1", "pink", {"soft pink", "light pink", "pale pink", "light rose"}, {"lightpink"}),
+    ("#c71585", "pink", {"magenta", "deep pink", "darkish pink", "dark pink"}, {"mediumvioletred"}),
+    ("#ff0000", "red", {"fire engine red", "red", "bright red"}, {"red"}),
+    ("#dc143c", "red", {"cherry", "crimson", "cherry red", "lipstick red"}, {"crimson"}),
+    ("#b22222", "red", {"darkish red", "brick red", "dark red"}, {"firebrick"}),
+    ("#800000", "red", {"dark red", "maroon", "blood red"}, {"maroon"}),
+    # greens, teals, blues, purples, yellows
+    ("#228b22", "green", {"emerald green", "forest green", "green"}, {"forestgreen"}),
+    ("#00ff00", "green", {"bright green", "lime green", "green", "neon green"}, {"lime"}),
+    ("#808000", "green", {"olive", "olive green"}, {"olive"}),
+    ("#008080", "teal", {"dark cyan", "teal", "dark aqua"}, {"teal"}),
+    ("#40e0d0", "teal", {"aqua", "turquoise", "bright aqua"}, {"turquoise"}),
+    ("#0000ff", "blue", {"primary blue", "blue", "pure blue", "bright blue"}, {"blue"}),
+    ("#000080", "blue", {"deep blue", "navy blue", "navy", "dark blue"}, {"navy"}),
+    ("#87ceeb", "blue", {"light blue", "sky blue", "pale blue"}, {"skyblue"}),
+    ("#800080", "purple", {"darkish purple", "purple", "dark magenta"}, {"purple"}),
+    ("#4b0082", "purple", {"royal purple", "indigo", "deep purple"}, {"indigo"}),
+    ("#ffff00", "yellow", {"yellow", "bright yellow", "canary yellow"}, {"yellow"}),
+    ("#ffd700", "yellow", {"sunflower yellow", "golden yellow", "gold", "sun yellow"}, {"gold"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("hex_code", "family", "names", "css_names"),
+    DESIGNER,
+    ids=lambda v: v if isinstance(v, str) and v.startswith("#") else "",
+)
+def test_words_a_designer_would_agree_on(hex_code, family, names, css_names):
+    (label,) = color_labels(oklab_of(hex_code))
+    assert label.family == family
+    assert label.name in names
+    assert label.css_name in css_names
+
+
+TINT_WORDS = re.compile(
+    r"pink|purpl|blu|green|red|yellow|brown|orang|rose|lilac|lavender|mauve|taupe|beige"
+)
+
+
+def test_neutral_greys_get_untinted_names_and_neutral_css_names():
+    ramp = srgb_to_oklab(np.repeat(np.arange(256)[:, None], 3, axis=1) / 255.0)
+    names, _ = nearest_names(ramp)
+    css_names, _ = nearest_css_names(ramp)
+    assert not [n for n in names if TINT_WORDS.search(n)]
+    assert "silver" in names and "grey" in names and "pinkish grey" not in names
+    neutral_css = {
+        "black",
+        "dimgray",
+        "gray",
+        "darkgray",
+        "silver",
+        "lightgray",
+        "gainsboro",
+        "whitesmoke",
+        "white",
+        "snow",
+        "linen",
+    }
+    assert set(css_names) <= neutral_css
+    # A faint tint below the near-neutral chroma is still a grey ...
+    faint = oklch_to_oklab(np.array([[0.77, 0.012, 20.0], [0.77, 0.012, 250.0]]))
+    assert not [n for n in nearest_names(faint)[0] if TINT_WORDS.search(n)]
+    # ... while a visible one keeps its tinted name.
+    tinted = oklch_to_oklab(np.array([[0.70, 0.035, 240.0], [0.77, 0.035, 20.0]]))
+    assert [TINT_WORDS.search(n) is not None for n in nearest_names(tinted)[0]] == [True, True]
+
+
+def test_colors_and_their_css_names_are_of_one_kind():
+    """A colored family gets a colored CSS name, black/gray/white a neutral one."""
+    grid = srgb_to_oklab(srgb_grid(12) / 255.0)
+    css_names, distances = nearest_css_names(grid)
+    names, _, table = css_color_names()
+    neutral = set(NEUTRAL_FAMILIES)
+    css_family = dict(zip(names, color_families(table), strict=True))
+    kinds = [
+        (f in neutral, css_family[n] in neutral)
+        for f, n in zip(color_families(grid), css_names, strict=True)
+    ]
+    assert all(a == b for a, b in kinds)
+    assert distances.max() < 0.31
+
+
+def test_naming_distance_weights_chroma_and_hue_over_lightness():
+    base = oklch_to_oklab(np.array([[0.6, 0.10, 60.0]]))
+    lighter, more_chroma, other_hue = oklch_to_oklab(
+        np.array([[0.65, 0.10, 60.0], [0.6, 0.15, 60.0], [0.6, 0.10, 60.0 + 28.96]])
+    )
+    # The three differ from base by about 0.05 in plain Oklab distance.
+    d = naming_distances(base, np.stack([lighter, more_chroma, other_hue]))[0]
+    assert d == pytest.approx([0.05, CHROMA_WEIGHT * 0.05, HUE_WEIGHT * 0.05], rel=2e-3)
+    assert HUE_WEIGHT >= CHROMA_WEIGHT > 1.0
+    # Symmetric, zero on the diagonal, never negative.
+    rng = np.random.default_rng(0)
+    lab = srgb_to_oklab(rng.integers(0, 256, size=(40, 3)) / 255.0)
+    d = naming_distances(lab, lab)
+    np.testing.assert_allclose(d, d.T, atol=1e-7)
+    assert np.abs(np.diag(d)).max() < 1e-6 and d.min() >= 0.0
 
 
 def test_a_survey_color_is_named_after_itself():
@@ -230,17 +424,58 @@ def test_name_and_family_never_disagree_on_a_dense_grid_of_srgb_colors():
     )
 
 
+def _weighted_distances(color: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The documented naming distance, written out in Oklch."""
+    lch, target_lch = oklab_to_oklch(color[None, :])[0], oklab_to_oklch(targets)
+    d_l = target_lch[:, 0] - lch[0]
+    d_c = target_lch[:, 1] - lch[1]
+    d_h2 = np.maximum(((targets[:, 1:] - color[1:]) ** 2).sum(axis=1) - d_c**2, 0.0)
+    return np.sqrt(d_l**2 + (CHROMA_WEIGHT * d_c) ** 2 + HUE_WEIGHT**2 * d_h2)
+
+
+def _refused(color: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    near_neutral = np.hypot(color[1], color[2]) < NEAR_NEUTRAL_CHROMA
+    return near_neutral & (np.hypot(targets[:, 1], targets[:, 2]) >= TINTED_NAME_CHROMA)
+
+
 def test_nearest_name_is_the_nearest_of_its_family_by_brute_force():
     rng = np.random.default_rng(3)
-    lab = srgb_to_oklab(rng.integers(0, 256, size=(300, 3)) / 255.0)
+    rgb = np.concatenate(
+        [rng.integers(0, 256, size=(300, 3)), rng.integers(100, 110, size=(60, 3))]
+    )
+    lab = srgb_to_oklab(rgb / 255.0)
     names, distances = nearest_names(lab)
     table = survey_names()
     family = family_indices(lab)
     for i in range(lab.shape[0]):
         candidates = np.flatnonzero(table.says_family[:, family[i]])
-        d = np.sqrt(((table.oklab[candidates] - lab[i]) ** 2).sum(axis=1))
+        candidates = candidates[~_refused(lab[i], table.oklab[candidates])]
+        d = _weighted_distances(lab[i], table.oklab[candidates])
         assert names[i] == table.names[candidates[np.argmin(d)]]
-        assert distances[i] == pytest.approx(d.min(), abs=1e-12)
+        euclidean = np.sqrt(((table.oklab[candidates[np.argmin(d)]] - lab[i]) ** 2).sum())
+        assert distances[i] == pytest.approx(euclidean, abs=1e-12)
+
+
+def test_nearest_css_name_by_brute_force():
+    rng = np.random.default_rng(4)
+    rgb = np.concatenate(
+        [rng.integers(0, 256, size=(300, 3)), rng.integers(100, 110, size=(60, 3))]
+    )
+    lab = srgb_to_oklab(rgb / 255.0)
+    found, distances = nearest_css_names(lab)
+    names, _, table = css_color_names()
+    table_family = family_indices(table)
+    neutral = np.isin(table_family, [FAMILIES.index(f) for f in NEUTRAL_FAMILIES])
+    for i, f in enumerate(family_indices(lab)):
+        same_kind = neutral == (FAMILIES[f] in NEUTRAL_FAMILIES)
+        candidates = np.flatnonzero(same_kind & ~_refused(lab[i], table))
+        d = _weighted_distances(lab[i], table[candidates])
+        d = d + CSS_OTHER_FAMILY_PENALTY * (table_family[candidates] != f)
+        best = candidates[np.argmin(d)]
+        assert found[i] == names[best]
+        assert distances[i] == pytest.approx(
+            np.sqrt(((table[best] - lab[i]) ** 2).sum()), abs=1e-12
+        )
 
 
 def test_nearest_names_of_no_colors_and_bad_families():

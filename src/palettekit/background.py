@@ -22,8 +22,24 @@ finds it, or reports that there is none (a photo whose border varies):
 4. **Region.** Background pixels are those within :data:`TOLERANCE` of the
    model **and connected to the border** through such pixels (4-connected).
    A white label inside a product on white stays part of the product.
+5. **Shadow.** A product on a light backdrop casts a soft shadow on it: the
+   backdrop's own color, darker. Less light scales linear RGB, and so every
+   Oklab coordinate by the same factor (its cube root), so a shadow pixel is
+   ``s * model`` with ``s`` in [:data:`SHADOW_MIN_SCALE`, 1] (within
+   :data:`TOLERANCE`). Such pixels join the background when they are reached
+   from it through a *soft* path, where the lightness of neighbours differs
+   by at most :data:`SHADOW_MAX_STEP`: a shadow's edge is a gradient, a
+   product's edge a step. A gray product on white therefore stays (its edge
+   is sharp), and so does anything tinted. The limit: a neutral product
+   standing in its own shadow, where that shadow is exactly as light as the
+   product, has no step there and is taken with the shadow (a light gray
+   box in a shadow of its own lightness). Only backdrops at least
+   :data:`SHADOW_MIN_LIGHTNESS` light are searched (on dark ones a shadow
+   hardly shows and the scale is ill-defined).
 
-The share is the fraction of the image's opaque pixels in that region.
+The share is the fraction of the image's opaque pixels in that region
+(backdrop and shadow); ``shadow_share`` the part that is shadow. The color
+(``rgb``, ``oklab``) is the mean of the backdrop proper.
 """
 
 from __future__ import annotations
@@ -47,6 +63,9 @@ __all__ = [
     "TOLERANCE",
     "MIN_BORDER_COVERAGE",
     "SEED_CELL",
+    "SHADOW_MIN_SCALE",
+    "SHADOW_MAX_STEP",
+    "SHADOW_MIN_LIGHTNESS",
     "Background",
     "detect_background",
     "border_connected",
@@ -63,6 +82,18 @@ MIN_BORDER_COVERAGE = 0.70
 
 SEED_CELL = 0.02
 """Cell size in Oklab of the grid that finds the most common border color."""
+
+SHADOW_MIN_SCALE = 0.65
+"""Darkest shadow, as the factor on the backdrop's Oklab coordinates (0.65:
+about a quarter of the light; a white backdrop's shadow down to L 0.65)."""
+
+SHADOW_MAX_STEP = 0.04
+"""Largest Oklab lightness difference between neighbouring pixels on the path
+from the backdrop into its shadow (2 just-noticeable differences)."""
+
+SHADOW_MIN_LIGHTNESS = 0.5
+"""Backdrops darker than this (Oklab L of the model) are not searched for a
+shadow."""
 
 _MIN_OPAQUE_BORDER = 0.5
 _REFITS = 4
@@ -103,7 +134,10 @@ class Background:
         Oklab distance between the model's colors at opposite corners of the
         image: 0 for a flat backdrop, larger for a ramp.
     mask : (H, W) bool
-        True at the background pixels.
+        True at the background pixels (backdrop and shadow).
+    shadow_share : float
+        Fraction of the image's opaque pixels that are the backdrop's soft
+        shadow, in [0, share).
     """
 
     rgb: tuple[int, int, int]
@@ -112,6 +146,7 @@ class Background:
     border_coverage: float
     gradient: float
     mask: npt.NDArray[np.bool_]
+    shadow_share: float = 0.0
 
     @property
     def hex(self) -> str:
@@ -127,6 +162,7 @@ class Background:
             "share": self.share,
             "border_coverage": round(self.border_coverage, 4),
             "gradient": round(self.gradient, 4),
+            "shadow_share": self.shadow_share,
         }
 
 
@@ -154,7 +190,9 @@ def _densest_cell(lab: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def border_connected(
-    mask: npt.NDArray[np.bool_], seeds: npt.NDArray[np.bool_]
+    mask: npt.NDArray[np.bool_],
+    seeds: npt.NDArray[np.bool_],
+    links: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Pixels of ``mask`` 4-connected to a seed through ``mask`` pixels.
 
@@ -169,6 +207,10 @@ def border_connected(
         Candidate pixels.
     seeds : (H, W) bool
         Starting pixels (only those inside ``mask`` count).
+    links : pair of (H, W) bool, optional
+        ``(left, up)``: ``left[y, x]`` says pixel ``(y, x)`` is linked to
+        ``(y, x - 1)``, ``up[y, x]`` to ``(y - 1, x)``; two neighbours of
+        ``mask`` are connected only where linked. By default all are.
 
     Returns
     -------
@@ -178,10 +220,12 @@ def border_connected(
     reached = mask & seeds
     if not reached.any():
         return reached
+    left, up = (None, None) if links is None else links
+    up_t = None if up is None else up.T
     count = int(reached.sum())
     while True:
-        reached = _fill_runs(mask, reached)
-        reached = _fill_runs(mask.T, reached.T).T
+        reached = _fill_runs(mask, reached, left)
+        reached = _fill_runs(mask.T, reached.T, up_t).T
         new_count = int(reached.sum())
         if new_count == count:
             return reached
@@ -189,14 +233,21 @@ def border_connected(
 
 
 def _fill_runs(
-    mask: npt.NDArray[np.bool_], reached: npt.NDArray[np.bool_]
+    mask: npt.NDArray[np.bool_],
+    reached: npt.NDArray[np.bool_],
+    linked: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.bool_]:
-    """Along each row, mark whole runs of ``mask`` that contain a reached pixel."""
+    """Along each row, mark whole runs of ``mask`` that contain a reached pixel
+    (a run also ends where ``linked`` is False: not linked to its left)."""
     height, width = mask.shape
     flat = np.ascontiguousarray(mask).reshape(-1)
-    # A run starts where mask is set and the previous pixel (same row) is not.
+    # A run starts where mask is set and the previous pixel (same row) is not,
+    # or is not linked to it.
     starts = flat.copy()
-    starts[1:] &= ~flat[:-1]
+    if linked is None:
+        starts[1:] &= ~flat[:-1]
+    else:
+        starts[1:] &= ~(flat[:-1] & np.ascontiguousarray(linked).reshape(-1)[1:])
     starts[::width] = flat[::width]
     run_id = np.cumsum(starts) - 1
     n_runs = int(starts.sum())
@@ -280,12 +331,15 @@ def detect_background(
         difference = pixels_lab[..., channel] - model
         distance2 += difference * difference
     close = (distance2 <= tolerance * tolerance) & opaque
-    mask = border_connected(close, band_mask)
-    n_background = int(mask.sum())
+    backdrop = border_connected(close, band_mask)
     n_opaque = int(opaque.sum())
-    if n_background == 0:
+    if not backdrop.any():
         return None
-    mean_lab = pixels_lab[mask].mean(axis=0)
+    mask = backdrop
+    if coefficients[0, 0] + 0.5 * (coefficients[1, 0] + coefficients[2, 0]) >= SHADOW_MIN_LIGHTNESS:
+        mask = _with_shadow(pixels_lab, coefficients, grid_x, grid_y, backdrop, opaque, tolerance)
+    n_background = int(mask.sum())
+    mean_lab = pixels_lab[backdrop].mean(axis=0)
     rgb8 = srgb_to_uint8(oklab_to_srgb(mean_lab))
     ramp_x, ramp_y = coefficients[1], coefficients[2]
     gradient = max(np.linalg.norm(ramp_x + ramp_y), np.linalg.norm(ramp_x - ramp_y))
@@ -296,4 +350,54 @@ def detect_background(
         border_coverage=coverage,
         gradient=float(gradient),
         mask=mask,
+        shadow_share=(n_background - int(backdrop.sum())) / n_opaque,
     )
+
+
+def _with_shadow(
+    pixels_lab: npt.NDArray[np.float64],
+    coefficients: npt.NDArray[np.float64],
+    grid_x: npt.NDArray[np.float64],
+    grid_y: npt.NDArray[np.float64],
+    backdrop: npt.NDArray[np.bool_],
+    opaque: npt.NDArray[np.bool_],
+    tolerance: float,
+) -> npt.NDArray[np.bool_]:
+    """The backdrop and its soft shadow (step 5 of the module docstring).
+
+    Parameters
+    ----------
+    pixels_lab : (H, W, 3) float64 Oklab
+    coefficients : (3, 3) float64
+        The backdrop model: rows c0, cx, cy; columns L, a, b.
+    grid_x, grid_y : (W,) and (H,) float64 in [0, 1]
+    backdrop, opaque : (H, W) bool
+
+    Returns
+    -------
+    (H, W) bool
+        ``backdrop`` and the shadow pixels softly connected to it.
+    """
+    model = (
+        coefficients[0][None, None, :]
+        + grid_x[None, :, None] * coefficients[1][None, None, :]
+        + grid_y[:, None, None] * coefficients[2][None, None, :]
+    )
+    # The factor s that best maps the model onto each pixel, and the rest.
+    scale = (pixels_lab * model).sum(axis=2) / np.maximum((model * model).sum(axis=2), 1e-12)
+    rest = pixels_lab - scale[..., None] * model
+    shadowed = (
+        opaque
+        & (scale >= SHADOW_MIN_SCALE)
+        & (scale <= 1.0)
+        & ((rest * rest).sum(axis=2) <= tolerance * tolerance)
+    )
+    candidates = backdrop | shadowed
+    if not (candidates & ~backdrop).any():
+        return backdrop
+    lightness = pixels_lab[..., 0]
+    left = np.zeros(backdrop.shape, dtype=bool)
+    up = np.zeros(backdrop.shape, dtype=bool)
+    left[:, 1:] = np.abs(lightness[:, 1:] - lightness[:, :-1]) <= SHADOW_MAX_STEP
+    up[1:, :] = np.abs(lightness[1:, :] - lightness[:-1, :]) <= SHADOW_MAX_STEP
+    return border_connected(candidates, backdrop, (left, up)) | backdrop

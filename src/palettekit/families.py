@@ -18,8 +18,9 @@ brown      h in [15, 38) with C < 0.08 and L < 0.78 (rosy browns); h in
            [38, 80) with L < 0.70 or C < 0.10 (tan, peru), unless vivid
            orange (next row); h in [80, 100) with L < 0.70 or C < 0.08
            (darkgoldenrod; wheat, cream tones)
-orange     h in [38, 80), L >= 0.70 and C >= 0.10; or L >= 0.55 and
-           C >= 0.16 (burnt orange, pumpkin)
+orange     h in [38, 80), C >= 0.10 and L + C >= 0.81 (so L >= 0.71 at
+           C = 0.10, L >= 0.65 at C = 0.16); or L >= 0.55 and C >= 0.16
+           (burnt orange, pumpkin)
 yellow     h in [80, 120), L >= 0.70, except the browns above
 green      h in [120, 170); also dark yellows h in [100, 120), L < 0.70 (olive)
 teal       h in [170, 215) (cyan, turquoise, aqua)
@@ -53,12 +54,19 @@ where the CSS colors say little:
   survey's plum, grape, rich purple), not red;
 * vivid dark oranges (C >= 0.16, L >= 0.55: burnt orange, deep orange,
   pumpkin) are **orange**, not brown; CSS chocolate (C 0.155) stays brown;
+* between light and vivid, orange is told from brown by lightness and
+  chroma together, ``L + C >= 0.81``: the survey's "dull orange" (L 0.693,
+  C 0.134) and "dark peach" say orange only, and #e67e22 (L 0.696,
+  C 0.160), a clear orange, was brown under the older corner rule
+  (L >= 0.70 and C >= 0.10); CSS peru (L + C = 0.801) and chocolate (0.789)
+  stay brown;
 * gray also needs C < 0.07 L: the survey's names that say only grey all have
   C/L <= 0.042, while dark tinted colors such as #544635 (C 0.033, L 0.40)
   are nearest to brown names (mud brown, brown).
 
 With them, the survey name nearest a color says the color's family for
-90.8% of a grid of 262,144 sRGB colors (89.7% before).
+91.0% of a grid of 262,144 sRGB colors (89.7% before them, 90.8% before the
+L + C line).
 
 Colors near a boundary may fall on either side; the regions are a
 convention for search facets. A swatch's ``name`` is chosen among the names
@@ -121,6 +129,7 @@ LIGHT_RED_PINK_LIGHTNESS = 0.78
 MUTED_RED_MAX_CHROMA = 0.08
 LIGHT_MIN_LIGHTNESS = 0.70
 ORANGE_MIN_CHROMA = 0.10
+ORANGE_MIN_LIGHTNESS_PLUS_CHROMA = 0.81
 VIVID_ORANGE_MIN_LIGHTNESS = 0.55
 VIVID_ORANGE_MIN_CHROMA = 0.16
 TAN_MAX_CHROMA = 0.08
@@ -173,7 +182,12 @@ def family_indices(oklab: npt.ArrayLike) -> npt.NDArray[np.intp]:
     assign(red_sector & (lightness >= LIGHT_RED_PINK_LIGHTNESS), "pink")
     assign(red_sector & (chroma < MUTED_RED_MAX_CHROMA), "brown")
     assign(red_sector, "red")
-    assign(orange_sector & light & (chroma >= ORANGE_MIN_CHROMA), "orange")
+    assign(
+        orange_sector
+        & (chroma >= ORANGE_MIN_CHROMA)
+        & (lightness + chroma >= ORANGE_MIN_LIGHTNESS_PLUS_CHROMA),
+        "orange",
+    )
     assign(
         orange_sector
         & (lightness >= VIVID_ORANGE_MIN_LIGHTNESS)

@@ -106,7 +106,10 @@ def palette_colors(
         params=params,
     )
     counts = np.rint(found.counts).astype(np.int64)
-    meta = {"algorithm": ALGORITHM, "inertia": found.inertia, "n_iter": found.n_iter}
+    # Ten significant digits: the last bits of a float sum follow the numpy build and the
+    # CPU's vector unit, and an output must not change between machines for that.
+    inertia = float(f"{found.inertia:.10g}")
+    meta = {"algorithm": ALGORITHM, "inertia": inertia, "n_iter": found.n_iter}
     return KindColors(_to_rgb8(found.centers, options.space), counts, meta)
 
 

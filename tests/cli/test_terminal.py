@@ -175,7 +175,7 @@ def test_colored_text_shows_a_truecolor_swatch_per_color(image, capsys):
     lines = out.splitlines()
     assert "stripes.png: 3 colors (k=3), 10x10 px" in lines[0]
     assert [tuple(map(int, m)) for m in ANSI_BACKGROUND.findall(out)] == [RED, GREEN, BLUE]
-    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line).split() for line in lines[1:]]
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line).split(maxsplit=2) for line in lines[1:]]
     names = [s.name for s in palettekit.extract(str(image), k=3)]
     assert plain == [
         [hex_of(RED), "50.0%", names[0]],
