@@ -219,6 +219,20 @@ CORE_LAYERS = {
     "text": set(),
     "sources": {"errors", "text"},
     "palette": {"errors", "options", "text"},
+    # the decode's helpers: errors only
+    "arrays": {"errors"},
+    "color_modes": {"errors"},
+    "image_headers": {"errors"},
+    "decode_bounds": {"errors"},
+    # the numeric core above the conversions
+    "mixes": {"colorspace"},
+    "background": {"colorspace"},
+    "autok": {"cluster", "colorspace", "histogram", "mixes"},
+    "flat": {"colorspace", "histogram", "mixes"},
+    "theme": {"autok", "cluster", "colorspace", "histogram"},
+    "kmedians_palette": {"cluster", "colorspace", "histogram"},
+    # one strategy per kind: the numeric core and the options, never the I/O edges
+    "kinds": {"cluster", "colorspace", "histogram", "kmedians_palette", "options", "theme", "flat"},
 }
 
 

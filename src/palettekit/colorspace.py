@@ -40,10 +40,16 @@ __all__ = [
     "clip_srgb",
     "srgb_to_uint8",
     "convert",
+    "OTHER_COLOR_DISTANCE",
 ]
 
 ArrayLike = npt.ArrayLike
 Array = npt.NDArray[np.float64]
+
+OTHER_COLOR_DISTANCE = 0.12
+"""Oklab distance from which two colors read as different colors rather than
+shades of one (about six just-noticeable differences). The palette clustering's
+far distance and the theme's coverage radius are this one idea."""
 
 # Oklab (Björn Ottosson, "A perceptual color space for image processing", 2020).
 LINEAR_SRGB_TO_LMS = np.array(

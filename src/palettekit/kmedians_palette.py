@@ -62,7 +62,8 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _far_distances() -> Mapping[str, float]:
-    return MappingProxyType({"oklab": 0.12, "cielab": 12.0, "srgb": 0.2})
+    # CIELAB's and sRGB's values are the Oklab distance carried over to their scales.
+    return MappingProxyType({"oklab": colorspace.OTHER_COLOR_DISTANCE, "cielab": 12.0, "srgb": 0.2})
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ thumbnail for the spatial term. The knobs are the fields of
    proportion), times ``1 + chroma_salience * vividness`` (chroma up to
    ``chroma_full``, scaled down below lightness ``luminous``: a saturated
    color in the light counts more than a gray one, its deep shadow less),
-   times, when the pipeline has the image, the spatial saliency of its
-   color (:func:`spatial_saliency`: how much it differs from its
-   surroundings, and how near the center it lies).
+   times the spatial saliency of its color on the selected pixels
+   (:func:`spatial_saliency`: how much it differs from its surroundings, and
+   how near the center it lies).
 3. **Coverage.** A pixel is covered by a theme color in proportion to how
    close it is, ``max(0, cover_distance - distance)`` with lightness
    differences counted at ``lightness_weight`` (so that shades of one hue
@@ -96,7 +96,7 @@ import numpy.typing as npt
 
 from .autok import JND
 from .cluster import row_norms, squared_distances
-from .colorspace import srgb_to_oklab
+from .colorspace import OTHER_COLOR_DISTANCE, srgb_to_oklab
 from .histogram import ColorHistogram, bin_keys_of, channel_bins, coarsen
 
 if TYPE_CHECKING:
@@ -174,10 +174,10 @@ class ThemeParams:
 
     # --- 3. coverage
 
-    cover_distance: float = 0.12
+    cover_distance: float = OTHER_COLOR_DISTANCE
     """Oklab distance from which a pixel is not covered at all by a theme
-    color: about six just-noticeable differences, another color rather than
-    another shade (the clustering's far distance is the same idea)."""
+    color: another color rather than another shade, the same idea as the
+    palette clustering's far distance (:data:`.colorspace.OTHER_COLOR_DISTANCE`)."""
 
     lightness_weight: float = 0.7
     """Coverage and spatial contrast count lightness differences at this
