@@ -204,7 +204,7 @@ def _palette(path: Path, k: int | str, kwargs: dict[str, str]) -> tuple[object, 
         warnings.simplefilter("ignore")
         data = palettekit.extract(path, k, warn=False, **kwargs).to_dict()  # type: ignore[arg-type]
     colors = [(c["hex"], c["share"], c["count"]) for c in data["colors"]]
-    return colors, data["meta"]["distortion"], data["meta"].get("inertia")  # themes carry no inertia
+    return colors, data["meta"]["distortion"], data["meta"].get("inertia")  # None for a theme
 
 
 @needs_kernel
