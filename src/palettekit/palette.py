@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
@@ -28,6 +28,7 @@ __all__ = [
     "SCHEMA",
     "as_palette",
     "swatch_problem",
+    "swatch_order_key",
     "source_of",
 ]
 
@@ -173,7 +174,12 @@ def _css(oklab: tuple[float, float, float]) -> tuple[str, float]:
     return names[0], round(float(distances[0]), 6)
 
 
-def _sort_key(order: str):  # type: ignore[no-untyped-def]
+def swatch_order_key(order: str) -> Callable[[Swatch], tuple[Any, ...]]:
+    """The sort key of an ``order`` ("share", "lightness" or "hue") over swatches.
+
+    Ties are broken by the hex code, so every order is total and a palette
+    sorts the same way on every run.
+    """
     if order == "share":
         return lambda s: (-s.count, -s.lightness, s.hex)
     if order == "lightness":
@@ -374,7 +380,7 @@ class Palette(Sequence[Swatch]):
         order = by.lower() if isinstance(by, str) else by
         if order not in SORTS:
             raise OptionsError(f"sort must be one of {', '.join(SORTS)}; got {by!r}")
-        return Palette(sorted(self._swatches, key=_sort_key(order)), self._meta)
+        return Palette(sorted(self._swatches, key=swatch_order_key(order)), self._meta)
 
     def to_dict(self, timings: bool = False) -> dict[str, Any]:
         """Plain, JSON-ready data in the ``palettekit.palette/2`` schema.

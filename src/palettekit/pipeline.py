@@ -43,7 +43,7 @@ from .kmedians_palette import DEFAULT_PARAMS
 from .load import ImageSource, source_label
 from .names import nearest_names
 from .options import Options
-from .palette import Palette, Swatch, _sort_key
+from .palette import Palette, Swatch, swatch_order_key
 from .pixels import OpaquePixels, opaque_pixels
 from .select import Selection, View, select_image
 from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
@@ -606,7 +606,7 @@ def build_palette(
             )
             for c, n, lab, name in zip(rgb8, counts, oklab, names, strict=True)
         ]
-        swatches.sort(key=_sort_key(options.sort))
+        swatches.sort(key=swatch_order_key(options.sort))
         if bins_oklab is None:
             bins_oklab = colorspace.srgb_to_oklab(histogram.colors / 255.0)
         distortion = _distortion(bins_oklab, histogram.counts, oklab)
