@@ -38,7 +38,8 @@ The JSON schema ``palettekit.palette/2``
           "name_distance": 0.016088,   # Oklab distance to the survey color of
                                        # that name (6 decimals; 0.02 ~ one JND)
           "family": "blue",            # basic color family (palettekit.families)
-          "css_name": "darkslategray", # nearest CSS named color, any family
+          "css_name": "darkslategray", # nearest CSS named color of the same kind
+                                       # (gray or hue), hue- and chroma-aware
           "css_distance": 0.070946     # Oklab distance to it (6 decimals)
         }
       ],

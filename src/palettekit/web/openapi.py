@@ -240,7 +240,10 @@ PALETTE_SCHEMA = {
                     "css_name": {
                         "type": "string",
                         "example": "darkslategray",
-                        "description": "The nearest CSS named color.",
+                        "description": (
+                            "The nearest CSS named color of the same kind (a gray for a neutral "
+                            "color, a hue for a colored one), by a hue- and chroma-aware distance."
+                        ),
                     },
                     "css_distance": {"type": "number"},
                 },
