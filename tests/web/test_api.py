@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -254,21 +255,22 @@ def test_redirects_are_followed(make_client, local_server, photo_png):
 
 
 @contextlib.contextmanager
-def only_worker_busy(client):
-    """Hold the cluster queue's only slot with a job that waits until the block ends."""
+def only_worker_busy(client, seconds: float = 1.5):
+    """Hold the cluster pool's only worker with a job that sleeps for ``seconds``."""
     queue = client.app.state.services.cluster_queue
-    assert queue.capacity == 1
-    release = threading.Event()
-    assert queue._slots.acquire(blocking=False)
-    with queue._lock:
-        queue._in_progress += 1
-    blocker = queue._executor.submit(release.wait, 10)
-    blocker.add_done_callback(queue._release)
+    assert queue.workers == 1
+    holder = threading.Thread(
+        target=asyncio.run, args=(queue.run(time.sleep, seconds, timeout=seconds + 10),)
+    )
+    holder.start()
+    deadline = time.monotonic() + 10
+    while queue.jobs_started == 0 or queue._idle.qsize():  # the job is on the worker
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     try:
         yield
     finally:
-        release.set()
-        blocker.result(timeout=5)
+        holder.join(seconds + 10)
 
 
 def test_full_queue_answers_503_at_once(make_client, photo_png):
@@ -285,14 +287,10 @@ def test_full_queue_answers_503_at_once(make_client, photo_png):
 def test_request_over_its_time_limit_is_504(make_client, photo_png):
     client = make_client(workers=1, queue_size=1, request_timeout=0.3)
     queue = client.app.state.services.cluster_queue
-    release = threading.Event()
-    blocker = queue._executor.submit(release.wait, 10)
-    try:
+    with only_worker_busy(client):
         response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
-        assert "0.3 s" in assert_error(response, 504, "timeout")["message"]
-    finally:
-        release.set()
-        blocker.result(timeout=5)
+        message = assert_error(response, 504, "timeout")["message"]
+        assert "the limit of 0.3 s (--request-timeout)" in message
     # the timed-out job was dropped from the queue and its slot given back
     assert queue.in_progress == 0
 

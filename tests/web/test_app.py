@@ -70,14 +70,16 @@ def test_page_and_assets_are_served_without_third_party_urls(client):
         assert "cdn" not in text.lower()
 
 
+def broken_job(*args, **kwargs):
+    """Stands in for the job in a worker process (importable there by name)."""
+    raise RuntimeError("secret internals")
+
+
 def test_error_bodies_are_json_for_a_broken_job(client, photo_png, monkeypatch):
     """An unexpected exception in a job is a 500 JSON error, never a traceback."""
-    from palettekit.web import jobs
+    from palettekit.web import api
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("secret internals")
-
-    monkeypatch.setattr(jobs, "palette_job", broken)
+    monkeypatch.setattr(api, "web_job", broken_job)
     response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
     error = assert_error(response, 500, "internal")
     assert "secret" not in error["message"]

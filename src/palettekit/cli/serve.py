@@ -101,6 +101,14 @@ def add_parser(subparsers: Any) -> None:
         help="time limit for downloading a URL input (default: %(default)g)",
     )
     net.add_argument(
+        "--check-timeout",
+        type=float,
+        default=Settings.check_timeout,
+        metavar="SECONDS",
+        help="time limit for reading an image's header; then its worker is stopped "
+        "(default: %(default)g)",
+    )
+    net.add_argument(
         "--header-timeout",
         type=float,
         default=Settings.header_timeout,
@@ -163,6 +171,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         request_timeout=args.request_timeout,
         fetch_timeout=args.fetch_timeout,
         header_timeout=args.header_timeout,
+        check_timeout=args.check_timeout,
         max_connections=args.max_connections,
         uploads_in_flight=args.uploads_in_flight,
         options=options_from_args(args),

@@ -89,9 +89,12 @@ def serve(
     from .app import create_app
 
     raise_open_file_limit(settings.max_connections + 256)
-    config = uvicorn_config(
-        create_app(settings), settings, log_level=log_level, access_log=access_log
-    )
+    app = create_app(settings)
+    # The worker processes start beside the server, not on its first request.
+    import threading
+
+    threading.Thread(target=app.state.services.start, name="palettekit-start", daemon=True).start()
+    config = uvicorn_config(app, settings, log_level=log_level, access_log=access_log)
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -45,7 +45,8 @@ class Settings:
     max_render_width : int
         Largest width or height, in pixels, of a rendered bar or figure.
     workers : int
-        Threads that decode and cluster images.
+        Worker processes that check, decode and cluster images (killed and
+        replaced when a request passes its deadline).
     queue_size : int
         Requests that may wait for a worker; beyond ``workers + queue_size``
         requests in progress, new ones get 503 at once.
@@ -71,6 +72,18 @@ class Settings:
     max_connections : int
         Open connections at most; beyond it the one that has waited longest
         for its request head is closed (never one with a request in progress).
+    check_timeout : float
+        Seconds the header check of one image may take in its worker (honest
+        headers take milliseconds); past it the worker is killed and the
+        request answered 422.
+    worker_memory_limit : int
+        Bytes of address space a worker process may take beyond its own at
+        start (``RLIMIT_AS`` where the system has it); a decode past it fails
+        with 413 instead of growing the server.
+    min_upload_rate : int
+        Bytes per second a request body must average once ``header_timeout``
+        seconds have passed since its head; a slower one is answered 408 and
+        its connection closed.
     options : Options
         Default extraction options; requests override the fields their
         class marks as web-settable (:data:`CLIENT_OPTION_NAMES` for
@@ -98,6 +111,9 @@ class Settings:
     uploads_in_flight: int = 8
     header_timeout: float = 5.0
     max_connections: int = 1000
+    check_timeout: float = 2.0
+    worker_memory_limit: int = 768 * MIB
+    min_upload_rate: int = 8 * 1024
     options: Options = dataclasses.field(default_factory=Options)
 
     def __post_init__(self) -> None:
@@ -114,6 +130,8 @@ class Settings:
             "limit_concurrency",
             "max_connections",
             "uploads_in_flight",
+            "worker_memory_limit",
+            "min_upload_rate",
         )
         for name in positive_ints:
             value = getattr(self, name)
@@ -133,7 +151,7 @@ class Settings:
             or self.queue_size < 0
         ):
             raise OptionsError(f"queue_size must be an integer >= 0, got {self.queue_size!r}")
-        for name in ("request_timeout", "fetch_timeout", "header_timeout"):
+        for name in ("request_timeout", "fetch_timeout", "header_timeout", "check_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise OptionsError(f"{name} must be a positive number of seconds, got {value!r}")
