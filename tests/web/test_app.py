@@ -146,3 +146,14 @@ def test_services_are_shut_down_with_the_app():
 
 def test_error_answers_are_never_cached(client):
     assert client.get("/api/nope").headers["cache-control"] == "no-store"
+
+
+def test_the_page_under_static_has_the_pages_policy_and_may_not_be_framed(client):
+    """/static/index.html was served without the CSP of / and could be framed."""
+    page = client.get("/")
+    copy = client.get("/static/index.html")
+    assert copy.status_code == 200
+    assert copy.headers["content-security-policy"] == page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in copy.headers["content-security-policy"]
+    assert copy.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" not in client.get("/static/app.js").headers
