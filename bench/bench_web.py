@@ -59,13 +59,15 @@ SERVER_CODE = """
 import asyncio, sys, time
 import uvicorn
 from palettekit.web.app import create_app
-from palettekit.web.server import bind_socket, raise_open_file_limit, uvicorn_config
+from palettekit.web.server import (
+    bind_socket, raise_open_file_limit, return_large_buffers, uvicorn_config)
 from palettekit.web.settings import Settings
 settings = Settings(workers={workers}, queue_size={queue_size}, request_timeout={request_timeout},
                     fetch_timeout=2.0, max_upload_bytes={max_upload_bytes},
                     header_timeout={header_timeout})
 sock = bind_socket("127.0.0.1", 0)
 raise_open_file_limit(settings.max_connections + 256)
+return_large_buffers()  # as `palettekit serve`
 app = create_app(settings)
 import threading
 threading.Thread(target=app.state.services.start, daemon=True).start()  # as `palettekit serve`
@@ -606,16 +608,27 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _pss_kib(pid: int) -> int:
+    """A process's proportional set size: its private pages plus its share of the pages it
+    shares (workers share what the fork server imported, which RSS would count each time)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        return rss_kib(pid)["VmRSS"]
+    except (OSError, KeyError):
+        return 0
+
+
 def _memory(pid: int) -> dict[str, float]:
-    """The server process's RSS now and at its peak, and the RSS of its worker processes
+    """The server process's RSS now and at its peak, and the PSS of its worker processes
     (and fork server) now, summed."""
     values = rss_kib(pid)
-    workers = 0
-    for child in _descendants(pid):
-        try:
-            workers += rss_kib(child)["VmRSS"]
-        except (OSError, KeyError):
-            pass
+    workers = sum(_pss_kib(child) for child in _descendants(pid))
     return {
         "now": round(values["VmRSS"] / 1024, 1),
         "peak": round(values["VmHWM"] / 1024, 1),
@@ -624,7 +637,8 @@ def _memory(pid: int) -> dict[str, float]:
 
 
 class MemoryWatch:
-    """Samples the RSS of the server and its worker processes, summed, every 0.2 s."""
+    """Samples the memory of the server (RSS) and its worker processes (PSS), summed,
+    every 0.2 s."""
 
     def __init__(self, pid: int):
         self.pid = pid

@@ -195,6 +195,7 @@ def _worker_main(conn: Any, memory_limit: int | None, recycle_bytes: int | None)
         if message is None:
             return
         func, args = message
+        args = tuple(conn.recv_bytes() if arg is _BLOB else arg for arg in args)
         answer: tuple[Any, ...]
         try:
             answer = ("ok", func(*args))
@@ -207,6 +208,30 @@ def _worker_main(conn: Any, memory_limit: int | None, recycle_bytes: int | None)
             conn.send(("error", RuntimeError(f"cannot send the result back: {exc}"), "", retire))
         if retire:
             return
+
+
+class _Blob:
+    """Stands in a job's arguments for bytes sent after them, unpickled (no copy)."""
+
+    def __reduce__(self) -> str:
+        return "_BLOB"
+
+
+_BLOB = _Blob()
+
+_BLOB_BYTES = 64 * 1024
+"""Bytes arguments at least this long go through the pipe as raw bytes, not pickled: a
+20 MB upload is not copied into a pickle first."""
+
+
+def _send_job(conn: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """Send ``func`` and ``args`` to a worker, large bytes arguments raw after them."""
+    raw = [isinstance(arg, bytes) and len(arg) >= _BLOB_BYTES for arg in args]
+    pairs = list(zip(args, raw, strict=True))
+    conn.send((func, tuple(_BLOB if is_raw else arg for arg, is_raw in pairs)))
+    for arg, is_raw in pairs:
+        if is_raw:
+            conn.send_bytes(arg)
 
 
 def _context() -> Any:
@@ -422,7 +447,7 @@ class WorkerPool:
         self, worker: _Worker, func: Callable[..., T], args: tuple[Any, ...], deadline: float
     ) -> T:
         try:
-            worker.conn.send((func, args))
+            _send_job(worker.conn, func, args)
             if not worker.conn.poll(max(deadline - time.monotonic(), 0.0)):
                 with self._lock:
                     self.killed += 1
