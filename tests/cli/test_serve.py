@@ -124,3 +124,13 @@ def test_serve_help_has_one_flag_per_limit():
     )
     serve_help = next(a.help for a in serve._actions if "--max-k" in a.option_strings)
     assert serve_help == extract_help
+
+
+def test_serve_check_timeout_sets_the_header_checks_time_limit():
+    from palettekit.cli import build_parser
+    from palettekit.cli.serve import settings_from_args
+
+    parser = build_parser()
+    assert settings_from_args(parser.parse_args(["serve"])).check_timeout == 2.0
+    args = parser.parse_args(["serve", "--check-timeout", "0.5"])
+    assert settings_from_args(args).check_timeout == 0.5

@@ -143,3 +143,10 @@ def live_url() -> Iterator[str]:
 def live_server_with():
     """``live_server_with(**settings)``: a context manager running a server with those settings."""
     return lambda **settings: running_server(Settings(**settings))
+
+
+@pytest.fixture
+def live_app_with():
+    """``live_app_with(**settings)``: a context manager running a server with those settings;
+    yields its URL and its app."""
+    return lambda **settings: running_app(Settings(**settings))

@@ -419,15 +419,13 @@ def test_a_header_check_that_runs_long_is_stopped_and_its_worker_freed(make_clie
     assert client.app.state.services.header_queue.in_progress == 0
 
 
-def test_identical_uploads_in_flight_are_decoded_once(photo_png):
+def test_identical_uploads_in_flight_are_decoded_once(live_app_with):
     """Four identical JPEG 2000 uploads at once took 1.33 GB: each was decoded."""
     import urllib.request
 
-    from conftest import running_app
-
     image = photo_like_image(1600, 1200, seed=7).convert("RGB")
     body = png_bytes(image)
-    with running_app(Settings(workers=2, queue_size=8)) as (url, app):
+    with live_app_with(workers=2, queue_size=8) as (url, app):
         services = app.state.services
         barrier = threading.Barrier(4)
         answers: list[bytes] = []

@@ -78,7 +78,8 @@ def add_parser(subparsers: Any) -> None:
         "--workers",
         type=int,
         default=Settings.workers,
-        help="clustering threads (default: %(default)d)",
+        help="worker processes for header checks, and as many for decoding and clustering "
+        "(default: %(default)d)",
     )
     net.add_argument(
         "--queue-size",

@@ -235,7 +235,9 @@ async def _shared_result(services: Services, job: _Job, data: bytes) -> Any:
 
         task.add_done_callback(forget)
     remaining = job.deadline - time.monotonic()
-    done, _ = await asyncio.wait({asyncio.shield(task)}, timeout=max(remaining, 0.001))
+    # asyncio.wait, not wait_for: a waiter that runs out of time leaves the shared task
+    # running for the others (its worker is killed at the task's own deadline).
+    done, _ = await asyncio.wait({task}, timeout=max(remaining, 0.001))
     if not done:
         raise _request_timed_out(services.settings)
     return done.pop().result()
