@@ -511,3 +511,51 @@ def test_kind_theme_field_in_form_query_and_schema(client, photo_png):
     assert kind_schema["enum"] == ["palette", "theme"] and kind_schema["default"] == "palette"
     assert body["application/json"]["schema"]["properties"]["kind"]["enum"] == ["palette", "theme"]
     assert client.get("/api/config").json()["defaults"]["kind"] == "palette"
+
+
+def test_content_length_with_chunked_framing_is_refused_and_the_connection_closed(live_url):
+    """Read as chunked while the budget reserved the 1 byte declared: 120 such 19 MB bodies
+    took the server to 2.4 GiB."""
+    host, port = live_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/palette HTTP/1.1\r\nHost: test\r\nContent-Type: image/png\r\n"
+            b"Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"10000\r\n" + b"\0" * 0x10000 + b"\r\n"
+        )
+        answer = b""
+        while piece := sock.recv(65536):  # the server closes after its answer
+            answer += piece
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"Transfer-Encoding" in answer
+
+
+def test_a_body_trickling_below_the_minimum_rate_is_cut(live_server_with):
+    """8 chunked POSTs at 4 bytes a second held the budget until the request's time was up."""
+    with live_server_with(header_timeout=1.0, min_upload_rate=1000) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=20) as sock:
+            sock.sendall(
+                b"POST /api/palette HTTP/1.1\r\nHost: test\r\nContent-Type: image/png\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
+            started = time.monotonic()
+            sock.settimeout(0.25)
+            answer = b""
+            while time.monotonic() - started < 10:
+                try:
+                    sock.sendall(b"1\r\nx\r\n")
+                except OSError:
+                    pass
+                try:
+                    piece = sock.recv(65536)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    break
+                if not piece:
+                    break
+                answer += piece
+            waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert waited < 5
