@@ -64,7 +64,7 @@ from palettekit.web.server import (
 from palettekit.web.settings import Settings
 settings = Settings(workers={workers}, queue_size={queue_size}, request_timeout={request_timeout},
                     fetch_timeout=2.0, max_upload_bytes={max_upload_bytes},
-                    header_timeout={header_timeout})
+                    header_timeout={header_timeout}, allow_private_urls={allow_private_urls})
 sock = bind_socket("127.0.0.1", 0)
 raise_open_file_limit(settings.max_connections + 256)
 return_large_buffers()  # as `palettekit serve`
@@ -389,8 +389,11 @@ def get(port: int, path: str) -> int:
         connection.close()
 
 
-def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
+def start_server(
+    args: argparse.Namespace, allow_private_urls: bool = False
+) -> tuple[subprocess.Popen[str], int]:
     code = SERVER_CODE.format(
+        allow_private_urls=allow_private_urls,
         workers=args.workers,
         queue_size=args.queue_size,
         request_timeout=args.request_timeout,
@@ -874,6 +877,95 @@ def attack_framing_and_json(port: int, pid: int, max_upload_bytes: int) -> dict[
     }
 
 
+def attack_hanging_fetches(args: argparse.Namespace, seconds: float) -> dict[str, object]:
+    """3 connections ask for URLs that never answer, in a loop, on a server of their own that
+    may fetch from loopback (fetch limit 2 s), while 3 other clients post a small PNG: the
+    fetches still running just after each 504 (before: 7 of 8 slots stayed taken)."""
+    import http.server
+
+    class Hanging(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            time.sleep(seconds + 5)  # never answers within the fetch limit
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class Server(http.server.ThreadingHTTPServer):
+        daemon_threads = True
+
+    hanging = Server(("127.0.0.1", 0), Hanging)
+    threading.Thread(target=hanging.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{hanging.server_address[1]}/never.png"
+    own = argparse.Namespace(**{**vars(args), "lag_file": args.lag_file + ".fetch"})
+    process, port = start_server(own, allow_private_urls=True)
+    started = time.time()
+    good = png_bytes(photo_like(160, 120, seed=3))
+    stop = time.monotonic() + seconds
+    fetch_counts: collections.Counter[int] = collections.Counter()
+    good_counts: collections.Counter[int] = collections.Counter()
+    after_504: list[int] = []
+    lock = threading.Lock()
+
+    def in_progress() -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", "/api/health")
+            return int(json.loads(connection.getresponse().read())["fetches_in_progress"])
+        finally:
+            connection.close()
+
+    def attacker() -> None:
+        body = json.dumps({"url": target}).encode()
+        while time.monotonic() < stop:
+            status = post(port, "/api/palette", body, "application/json", timeout=60)
+            running = in_progress() if status == 504 else None
+            with lock:
+                fetch_counts[status] += 1
+                if running is not None:
+                    after_504.append(running)
+
+    def bystander() -> None:
+        while time.monotonic() < stop:
+            status = post(port, "/api/palette?k=4", good, "image/png", timeout=60)
+            with lock:
+                good_counts[status] += 1
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=attacker, daemon=True) for _ in range(3)]
+    threads += [threading.Thread(target=bystander, daemon=True) for _ in range(3)]
+    try:
+        with HealthProbe(port) as probe:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(seconds + 30)
+        memory = _memory(process.pid)
+        stalls = loop_stalls(own.lag_file, started, time.time())
+    finally:
+        process.terminate()
+        process.wait(10)
+        hanging.shutdown()
+        hanging.server_close()
+        try:
+            os.unlink(own.lag_file)
+        except OSError:
+            pass
+    total = sum(good_counts.values())
+    return {
+        "attack": f"3 connections asking for URLs that hang, in a loop for {seconds:g} s "
+        "(fetch limit 2 s), 3 other clients posting a small PNG",
+        "statuses": {"fetches": dict(fetch_counts), "others": dict(good_counts)},
+        "others_ok_percent": round(100 * good_counts[200] / total, 1) if total else None,
+        "fetches_running_after_a_504": {
+            "max": max(after_504, default=0),
+            "mean": round(statistics.fmean(after_504), 2) if after_504 else 0,
+        },
+        "health": probe.summary(),
+        "server_rss_mib": memory,
+        "event_loop_stalls": stalls,
+    }
+
+
 def run_round_two(args: argparse.Namespace, port: int, pid: int) -> list[dict[str, object]]:
     """The server attacks of issue 20 (sections 2, 3, 4), one after the other."""
     max_upload = args.max_upload_mb * 1024 * 1024
@@ -895,12 +987,13 @@ def run_round_two(args: argparse.Namespace, port: int, pid: int) -> list[dict[st
         lambda: attack_form_bodies(port, pid, max_upload),
         lambda: attack_slow_bodies(port, pid, good, args.attack_seconds),
         lambda: attack_framing_and_json(port, pid, max_upload),
+        lambda: attack_hanging_fetches(args, args.attack_seconds),
     ]
     results = []
     for attack in attacks:
         started = time.time()
         result = attack()
-        result["event_loop_stalls"] = loop_stalls(args.lag_file, started, time.time())
+        result.setdefault("event_loop_stalls", loop_stalls(args.lag_file, started, time.time()))
         results.append(result)
     return results
 
@@ -920,7 +1013,7 @@ def run_attacks(args: argparse.Namespace, port: int, pid: int) -> list[dict[str,
     for attack in attacks:
         started = time.time()
         result = attack()
-        result["event_loop_stalls"] = loop_stalls(args.lag_file, started, time.time())
+        result.setdefault("event_loop_stalls", loop_stalls(args.lag_file, started, time.time()))
         results.append(result)
     return results
 
@@ -1053,6 +1146,7 @@ def report(summary: dict[str, object]) -> str:
         keys = (
             "statuses",
             "others_ok_percent",
+            "fetches_running_after_a_504",
             "opened",
             "closed_by_server",
             "health",
