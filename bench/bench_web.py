@@ -966,12 +966,45 @@ def attack_hanging_fetches(args: argparse.Namespace, seconds: float) -> dict[str
     }
 
 
+def unbounded_format_files() -> dict[str, bytes]:
+    """Tiny files of formats whose decode memory no header estimate covered (issue 20.1),
+    where this Pillow can write them: the worker's address-space cap is their backstop."""
+    from PIL import features
+
+    side = 7000
+    files = {}
+    if features.check("jpg_2000"):
+        files["JPEG 2000 7000x7000"] = _image_file(
+            Image.new("RGB", (side, side), (10, 20, 30)), "JPEG2000", irreversible=False
+        )
+    try:
+        files["AVIF 7000x7000"] = _image_file(Image.new("RGB", (side, side), (30, 20, 10)), "AVIF")
+    except (KeyError, OSError, ValueError):
+        pass
+    return files
+
+
+def attack_unbounded_formats(port: int, pid: int, copies: int) -> dict[str, object]:
+    files = unbounded_format_files()
+    items = [(name, data) for name, data in files.items() for _ in range(copies)]
+    with HealthProbe(port) as probe, MemoryWatch(pid) as memory:
+        statuses = _upload_all(port, items, timeout=60)
+    return {
+        "attack": f"{copies} concurrent uploads of each: "
+        + ", ".join(f"{name} ({len(data) / 1024:.1f} KB)" for name, data in files.items()),
+        "statuses": statuses,
+        "health": probe.summary(),
+        "server_rss_mib": {**_memory(pid), "tree_peak_sampled": round(memory.peak, 1)},
+    }
+
+
 def run_round_two(args: argparse.Namespace, port: int, pid: int) -> list[dict[str, object]]:
     """The server attacks of issue 20 (sections 2, 3, 4), one after the other."""
     max_upload = args.max_upload_mb * 1024 * 1024
     good = png_bytes(photo_like(160, 120, seed=3))
     size = min(19 * 2**20, max_upload - 64 * 1024)
     attacks = [
+        lambda: attack_unbounded_formats(port, pid, args.attack_copies),
         lambda: attack_with_bystanders(
             port, pid, "SOI + 0xFF fill", fill_byte_jpeg(size), 3, args.attack_seconds, good
         ),
