@@ -295,3 +295,9 @@ def test_the_json_cap_applies_while_the_body_arrives():
         asyncio.run(read_request(Request(scope, receive), Settings()))
     assert (caught.value.status, caught.value.type) == (413, "too_large")
     assert pulled == 5  # 80 KB read of 16 MB
+
+
+def test_a_form_as_curl_d_sends_it_is_read_as_a_form():
+    """curl -d does not percent-encode: the ':' and '/' of a URL arrive as they are."""
+    image = read(b"url=https://example.org/a.png&k=5", "application/x-www-form-urlencoded")
+    assert (image.data, image.url, image.fields) == (None, "https://example.org/a.png", {"k": "5"})

@@ -47,8 +47,9 @@ _JSON_MAX_BYTES = 64 * 1024
 _LABEL_MAX = 120
 _JSON_MAX_DEPTH = 32
 
-_FORM_TEXT = re.compile(rb"[A-Za-z0-9%&=+._~*-]*")
-"""What a urlencoded form of palettekit fields is made of (an image never is)."""
+_FORM_TEXT = re.compile(rb"[\x20-\x7e\t\r\n]*")
+"""What a urlencoded form is made of: printable ASCII (``curl -d url=https://...`` does not
+percent-encode); an image never is, its header alone has bytes outside it."""
 
 _SEND_BYTES_HINT = (
     "To send the image bytes, give their type: "
@@ -258,8 +259,8 @@ def _as_form(body: bytes, settings: Settings) -> dict[str, str] | None:
     """A urlencoded body's palettekit fields, or None when it is not a form at all (then
     it is taken for image bytes).
 
-    Only a small body made of form characters is parsed (at most 32 fields
-    of 8 KiB): a form of palettekit fields is a few hundred bytes, an image
+    Only a small body of printable ASCII is parsed (at most 32 fields of
+    8 KiB): a form of palettekit fields is a few hundred bytes, an image
     never looks like one, and a long run of ``&`` costs nothing to refuse.
     """
     if len(body) > _FORM_MAX_FIELDS * _FORM_MAX_FIELD_BYTES or not _FORM_TEXT.fullmatch(body):
