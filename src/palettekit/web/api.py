@@ -253,9 +253,7 @@ async def _compute(services: Services, job: _Job, data: bytes, key: Any) -> Any:
     stage = "check"
     try:
         if job.kind == "palette" and cached is not None:
-            from ..formats import export
-
-            return await asyncio.to_thread(export, cached, job.extra["format"])
+            return await _export(cached, job)
         if cached is None or job.kind in ("figure", "preview"):
             await services.header_queue.run(
                 preflight,
@@ -272,7 +270,7 @@ async def _compute(services: Services, job: _Job, data: bytes, key: Any) -> Any:
             data,
             label,
             job.options,
-            job.extra,
+            {} if job.kind == "palette" else job.extra,
             cached,
             timeout=job.deadline - time.monotonic(),
         )
@@ -296,7 +294,20 @@ async def _compute(services: Services, job: _Job, data: bytes, key: Any) -> Any:
         raise api_error_for(exc) from None
     if palette is not None:
         services.cache.put(key, palette)
+    if job.kind == "palette":
+        return await _export(palette, job)
     return result
+
+
+async def _export(palette: Any, job: _Job) -> str | bytes:
+    """The palette in the requested format, written on a thread of the server (whose format
+    registry holds the formats a plugin or the caller registered)."""
+    from ..formats import export
+
+    try:
+        return await asyncio.to_thread(export, palette, job.extra["format"])
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error
+        raise api_error_for(exc) from None
 
 
 def _answer(job: _Job, result: Any) -> Response:

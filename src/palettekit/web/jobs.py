@@ -276,8 +276,8 @@ def web_job(
     options: Options,
     extra: Mapping[str, Any],
     palette: Palette | None = None,
-) -> tuple[Palette | None, str | bytes | tuple[bytes, str]]:
-    """One request's work, as a worker process runs it: check, extract, render.
+) -> tuple[Palette | None, bytes | tuple[bytes, str] | None]:
+    """One request's work, as a worker process runs it: extract, render.
 
     Parameters
     ----------
@@ -290,7 +290,7 @@ def web_job(
     options : Options
         Validated options, the server's limits applied.
     extra : mapping
-        ``{"format": name}`` for "palette"; the render sizes for "bar" and "figure".
+        The render sizes for "bar" and "figure" (nothing for the others).
     palette : Palette, optional
         The image's palette when the server has it already (then the image is
         decoded again only for a figure or a preview).
@@ -298,8 +298,10 @@ def web_job(
     Returns
     -------
     (Palette or None, result)
-        The palette (None for a preview) and what the route sends: text or
-        bytes of the export, PNG bytes, or the preview's bytes and media type.
+        The palette (None for a preview) and what the route sends: PNG
+        bytes, the preview's bytes and media type, or None for "palette"
+        (the server exports the palette itself: formats registered in its
+        process, by a plugin or at run time, are known there only).
 
     The server has run :func:`preflight` on the bytes first, in a worker of
     its own with a shorter deadline.
@@ -308,10 +310,8 @@ def web_job(
         return None, preview_job(data, label, options)
     if palette is None:
         palette = palette_job(data, label, options)
-    if kind == "palette":
-        from ..formats import export
-
-        return palette, export(palette, str(extra["format"]))
+    if kind == "palette":  # exported by the server, whose format registry it is
+        return palette, None
     if kind == "bar":
         from ..render import palette_bar, png_bytes
 
