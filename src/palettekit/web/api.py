@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,15 +39,13 @@ from .fields import (
 )
 from .jobs import PaletteCache, check_figure_size, preflight, web_job
 from .openapi import PALETTE_SCHEMA, error_responses, request_body
-from .queue import JobTimeout, WorkerDied, WorkerPool, WorkQueue
+from .queue import WorkerPool, WorkQueue
 from .requests import ImageRequest, read_request
 from .settings import MIB, Settings
 from .status import api_error_for
 from .urls import make_address_check
 
 __all__ = ["Services", "make_router"]
-
-log = logging.getLogger("palettekit.web")
 
 _RECYCLE_BYTES = 150 * MIB
 """A worker process whose resident memory grew by more than this during a job is
@@ -274,8 +271,10 @@ async def _compute(services: Services, job: _Job, data: bytes, key: Any) -> Any:
             cached,
             timeout=job.deadline - time.monotonic(),
         )
-    except JobTimeout as exc:
-        if stage == "check" and exc.stage == "run" and time.monotonic() < job.deadline - 0.01:
+    except ApiError as exc:
+        if exc.status != 504:
+            raise
+        if stage == "check" and time.monotonic() < job.deadline - 0.01:
             raise ApiError(
                 422,
                 "unreadable_image",
@@ -283,11 +282,6 @@ async def _compute(services: Services, job: _Job, data: bytes, key: Any) -> Any:
                 f"{_seconds(settings.check_timeout)} s (--check-timeout); it was stopped",
             ) from None
         raise _request_timed_out(settings) from None
-    except WorkerDied as exc:
-        log.error("%s", exc)
-        raise ApiError(
-            500, "internal", "the worker for this image ended unexpectedly; try again"
-        ) from None
     except UnsupportedImageError as exc:
         raise job.image.not_an_image(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error

@@ -14,6 +14,7 @@ The event loop never runs the work itself.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import pickle
@@ -28,10 +29,12 @@ from typing import Any, TypeVar
 
 from ..errors import ApiError
 
-__all__ = ["WorkQueue", "WorkerPool", "JobTimeout", "WorkerDied"]
+__all__ = ["WorkQueue", "WorkerPool"]
 
 
 T = TypeVar("T")
+
+log = logging.getLogger("palettekit.web")
 
 _PRELOAD = ["palettekit.web.jobs", "palettekit.pipeline", "palettekit.render", "PIL.Image"]
 """Modules the fork server imports once, so that each new worker starts warm."""
@@ -113,28 +116,8 @@ class WorkQueue:
 # --------------------------------------------------------------------------- processes
 
 
-class JobTimeout(Exception):
-    """A job passed its deadline: its worker process was killed (``stage`` "run"), or it
-    never got one (``stage`` "queue")."""
-
-    def __init__(self, stage: str):
-        super().__init__(stage)
-        self.stage = stage
-
-
-class WorkerDied(Exception):
-    """A worker process ended while it ran a job (killed from outside, or crashed)."""
-
-
-class _RemoteTraceback(Exception):
-    """The traceback of an exception raised in a worker process (as its ``__cause__``)."""
-
-    def __init__(self, text: str):
-        super().__init__(text)
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
+def _timed_out(timeout: float) -> ApiError:
+    return ApiError(504, "timeout", f"the job took longer than {timeout:.3g} s")
 
 
 def _current_rss() -> int:
@@ -279,8 +262,8 @@ class WorkerPool:
     run in a worker process. When it passes its deadline the process is
     killed, which ends whatever it was doing (a decoder stuck in C included)
     and gives its memory back; a new process replaces it, and the caller
-    gets :class:`JobTimeout` at most a few tens of milliseconds after the
-    deadline.
+    gets a 504 :class:`~palettekit.errors.ApiError` at most a few tens of
+    milliseconds after the deadline.
 
     Parameters
     ----------
@@ -396,11 +379,10 @@ class WorkerPool:
         Raises
         ------
         ApiError
-            503 ``busy`` when the pool is full.
-        JobTimeout
-            The job passed ``timeout``; its worker was killed.
-        WorkerDied
-            The worker ended during the job for another reason.
+            503 ``busy`` when the pool is full; 504 ``timeout`` when the job
+            passed its deadline (its worker was killed, or none was free in
+            time); 500 ``internal`` when the worker ended during the job for
+            another reason (killed from outside, crashed).
         Exception
             What ``func`` raised, with the worker's traceback as its cause.
         """
@@ -435,16 +417,21 @@ class WorkerPool:
             try:
                 worker = self._idle.get(timeout=max(until - time.monotonic(), 0.0))
             except queue.Empty:
-                raise JobTimeout("queue") from None
+                raise _timed_out(timeout) from None
             with self._lock:
                 self.jobs_started += 1
             deadline = min(time.monotonic() + timeout, until)
-            return self._on_worker(worker, func, args, deadline)
+            return self._on_worker(worker, func, args, deadline, timeout)
         finally:
             self._release()
 
     def _on_worker(
-        self, worker: _Worker, func: Callable[..., T], args: tuple[Any, ...], deadline: float
+        self,
+        worker: _Worker,
+        func: Callable[..., T],
+        args: tuple[Any, ...],
+        deadline: float,
+        timeout: float,
     ) -> T:
         try:
             _send_job(worker.conn, func, args)
@@ -452,11 +439,14 @@ class WorkerPool:
                 with self._lock:
                     self.killed += 1
                 self._replace(worker, kill=True)
-                raise JobTimeout("run")
+                raise _timed_out(timeout)
             answer = worker.conn.recv()
         except (EOFError, OSError, pickle.PickleError) as exc:
             self._replace(worker, kill=True)
-            raise WorkerDied(f"the {self.name} worker ended during the job ({exc!r})") from None
+            log.error("the %s worker ended during a job (%r)", self.name, exc)
+            raise ApiError(
+                500, "internal", "the worker for this image ended unexpectedly; try again"
+            ) from None
         if answer[-1]:  # grown large: a fresh process takes its place
             self._replace(worker, kill=False)
         else:
@@ -464,8 +454,8 @@ class WorkerPool:
         if answer[0] == "ok":
             return answer[1]  # type: ignore[no-any-return]
         error: BaseException = answer[1]
-        if answer[2]:
-            error.__cause__ = _RemoteTraceback(answer[2])
+        if answer[2]:  # the worker's traceback, shown with the error's in a log
+            error.__cause__ = Exception(f"in the worker process:\n{answer[2]}")
         raise error
 
     def shutdown(self) -> None:
