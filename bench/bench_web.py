@@ -59,14 +59,19 @@ SERVER_CODE = """
 import asyncio, sys, time
 import uvicorn
 from palettekit.web.app import create_app
-from palettekit.web.server import bind_socket, raise_open_file_limit, uvicorn_config
+from palettekit.web.server import (
+    bind_socket, raise_open_file_limit, return_large_buffers, uvicorn_config)
 from palettekit.web.settings import Settings
 settings = Settings(workers={workers}, queue_size={queue_size}, request_timeout={request_timeout},
                     fetch_timeout=2.0, max_upload_bytes={max_upload_bytes},
-                    header_timeout={header_timeout})
+                    header_timeout={header_timeout}, allow_private_urls={allow_private_urls})
 sock = bind_socket("127.0.0.1", 0)
 raise_open_file_limit(settings.max_connections + 256)
-server = uvicorn.Server(uvicorn_config(create_app(settings), settings, log_level="warning"))
+return_large_buffers()  # as `palettekit serve`
+app = create_app(settings)
+import threading
+threading.Thread(target=app.state.services.start, daemon=True).start()  # as `palettekit serve`
+server = uvicorn.Server(uvicorn_config(app, settings, log_level="warning"))
 
 async def watch_the_loop(path):
     # How late a 10 ms sleep wakes up is how long the event loop could not
@@ -384,8 +389,11 @@ def get(port: int, path: str) -> int:
         connection.close()
 
 
-def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
+def start_server(
+    args: argparse.Namespace, allow_private_urls: bool = False
+) -> tuple[subprocess.Popen[str], int]:
     code = SERVER_CODE.format(
+        allow_private_urls=allow_private_urls,
         workers=args.workers,
         queue_size=args.queue_size,
         request_timeout=args.request_timeout,
@@ -582,9 +590,445 @@ def attack_marker_floods(port: int, pid: int, copies: int, max_upload_bytes: int
     }
 
 
+def _descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` (the fork server and the worker processes it starts)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as children:
+                    kids = [int(child) for child in children.read().split()]
+            except OSError:
+                continue
+            found.extend(kids)
+            todo.extend(kids)
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    """A process's proportional set size: its private pages plus its share of the pages it
+    shares (workers share what the fork server imported, which RSS would count each time)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        return rss_kib(pid)["VmRSS"]
+    except (OSError, KeyError):
+        return 0
+
+
 def _memory(pid: int) -> dict[str, float]:
+    """The server process's RSS now and at its peak, and the PSS of its worker processes
+    (and fork server) now, summed."""
     values = rss_kib(pid)
-    return {"now": round(values["VmRSS"] / 1024, 1), "peak": round(values["VmHWM"] / 1024, 1)}
+    workers = sum(_pss_kib(child) for child in _descendants(pid))
+    return {
+        "now": round(values["VmRSS"] / 1024, 1),
+        "peak": round(values["VmHWM"] / 1024, 1),
+        "workers_now": round(workers / 1024, 1),
+    }
+
+
+class MemoryWatch:
+    """Samples the memory of the server (RSS) and its worker processes (PSS), summed,
+    every 0.2 s."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            memory = _memory(self.pid)
+            self.peak = max(self.peak, memory["now"] + memory["workers_now"])
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> MemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+# --------------------------------------------------------------------------- round two
+
+
+def fill_byte_jpeg(size: int) -> bytes:
+    """SOI and then ``size`` bytes of 0xFF fill: the segment counter and Pillow step
+    through it one byte at a time (18 s in the CLI for 19 MB)."""
+    return b"\xff\xd8" + b"\xff" * size
+
+
+def post_idat_chunk_png(count: int) -> bytes:
+    """A small PNG with ``count`` empty chunks between its IDAT and IEND (1.66 M: 4 s)."""
+    png = _image_file(Image.new("RGB", (16, 16), (30, 30, 200)), "PNG")
+    chunk = (0).to_bytes(4, "big") + b"tEXt" + zlib.crc32(b"tEXt").to_bytes(4, "big")
+    return png[:-12] + chunk * count + png[-12:]
+
+
+def attack_with_bystanders(
+    port: int, pid: int, name: str, body: bytes, attackers: int, seconds: float, good: bytes
+) -> dict[str, object]:
+    """``attackers`` connections upload ``body`` in a loop for ``seconds`` while three other
+    clients post a small good PNG one after another: the share of theirs answered 200."""
+    stop = time.monotonic() + seconds
+    attack_counts: collections.Counter[int] = collections.Counter()
+    good_counts: collections.Counter[int] = collections.Counter()
+    lock = threading.Lock()
+
+    def attacker() -> None:
+        while time.monotonic() < stop:
+            status = post(port, "/api/palette", body, "image/jpeg", timeout=60)
+            with lock:
+                attack_counts[status] += 1
+
+    def bystander() -> None:
+        time.sleep(0.5)  # the attack first
+        while time.monotonic() < stop:
+            status = post(port, "/api/palette?k=4", good, "image/png", timeout=60)
+            with lock:
+                good_counts[status] += 1
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=attacker, daemon=True) for _ in range(attackers)]
+    threads += [threading.Thread(target=bystander, daemon=True) for _ in range(3)]
+    with HealthProbe(port) as probe, MemoryWatch(pid) as memory:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(seconds + 70)
+    total = sum(good_counts.values())
+    return {
+        "attack": f"{attackers} connections uploading {name} ({len(body) // 2**20} MB) "
+        f"in a loop for {seconds:g} s, 3 other clients posting a small PNG",
+        "statuses": {"attack": dict(attack_counts), "others": dict(good_counts)},
+        "others_ok_percent": round(100 * good_counts[200] / total, 1) if total else None,
+        "health": probe.summary(),
+        "server_rss_mib": {**_memory(pid), "tree_peak_sampled": round(memory.peak, 1)},
+    }
+
+
+def attack_form_bodies(port: int, pid: int, max_upload_bytes: int) -> dict[str, object]:
+    """4 COM-marker JPEGs and a body of '&' sent as application/x-www-form-urlencoded."""
+    files = marker_flood_files(max_upload_bytes)
+    jpeg = files["COM-marker JPEG (19 MB)"]
+    ampersands = b"&" * min(19 * 2**20, max_upload_bytes - 64 * 1024)
+    items = [("COM-marker JPEG as a form", jpeg)] * 4 + [("19 MB of '&' as a form", ampersands)]
+    counts: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
+    lock = threading.Lock()
+
+    def one(name: str, data: bytes) -> None:
+        status = post(port, "/api/palette", data, "application/x-www-form-urlencoded", 60)
+        with lock:
+            counts[name][status] += 1
+
+    threads = [threading.Thread(target=one, args=item, daemon=True) for item in items]
+    with HealthProbe(port) as probe, MemoryWatch(pid) as memory:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(70)
+    return {
+        "attack": "4 COM-marker JPEGs (19 MB) and 19 MB of '&', all as "
+        "application/x-www-form-urlencoded, at once",
+        "statuses": {name: dict(counter) for name, counter in counts.items()},
+        "health": probe.summary(),
+        "server_rss_mib": {**_memory(pid), "tree_peak_sampled": round(memory.peak, 1)},
+    }
+
+
+def _raw_request(port: int, head: bytes, body_iter: object, timeout: float) -> int:
+    """Send ``head`` and the byte strings of ``body_iter``; the status answered (0: none)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall(head)
+            try:
+                for piece in body_iter:  # type: ignore[attr-defined]
+                    sock.sendall(piece)
+            except OSError:
+                pass
+            answer = b""
+            try:
+                while b"\r\n" not in answer:
+                    piece = sock.recv(4096)
+                    if not piece:
+                        break
+                    answer += piece
+            except OSError:
+                pass
+    except OSError:
+        return 0
+    try:
+        return int(answer.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def attack_slow_bodies(port: int, pid: int, good: bytes, seconds: float) -> dict[str, object]:
+    """8 chunked POSTs sending about 4 bytes a second, reopened after each answer, while
+    another client posts a small PNG every half second."""
+    stop = time.monotonic() + seconds
+    slow_counts: collections.Counter[int] = collections.Counter()
+    good_counts: collections.Counter[int] = collections.Counter()
+    lock = threading.Lock()
+    head = (
+        b"POST /api/palette HTTP/1.1\r\nHost: bench\r\nContent-Type: image/png\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+
+    def trickle():  # type: ignore[no-untyped-def]
+        while time.monotonic() < stop:
+            yield b"1\r\nx\r\n"
+            time.sleep(0.25)
+
+    def slow() -> None:
+        while time.monotonic() < stop:
+            status = _raw_request(port, head, trickle(), timeout=seconds + 10)
+            with lock:
+                slow_counts[status] += 1
+
+    def other() -> None:
+        time.sleep(1.0)
+        while time.monotonic() < stop:
+            status = post(port, "/api/palette?k=4", good, "image/png", timeout=60)
+            with lock:
+                good_counts[status] += 1
+            time.sleep(0.5)
+
+    threads = [threading.Thread(target=slow, daemon=True) for _ in range(8)]
+    threads.append(threading.Thread(target=other, daemon=True))
+    with HealthProbe(port) as probe:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(seconds + 20)
+    return {
+        "attack": f"8 chunked POSTs at about 4 bytes/s for {seconds:g} s, reopened after "
+        "each answer; another client posts a small PNG every 0.5 s",
+        "statuses": {"slow": dict(slow_counts), "others": dict(good_counts)},
+        "health": probe.summary(),
+        "server_rss_mib": _memory(pid),
+    }
+
+
+def attack_framing_and_json(port: int, pid: int, max_upload_bytes: int) -> dict[str, object]:
+    """Bodies that declare one length and send another: Content-Length 1 with a chunked
+    19 MB body (x 30), and 20 MB JSON bodies (x 8)."""
+    size = min(19 * 2**20, max_upload_bytes - 64 * 1024)
+    chunk = b"\0" * 65536
+
+    def chunked_body():  # type: ignore[no-untyped-def]
+        for _ in range(size // len(chunk)):
+            yield b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+        yield b"0\r\n\r\n"
+
+    both = (
+        b"POST /api/palette HTTP/1.1\r\nHost: bench\r\nContent-Type: image/png\r\n"
+        b"Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    json_body = b'{"url": "https://example.org/a.png", "pad": "' + b"x" * (20 * 2**20) + b'"}'
+    json_head = (
+        b"POST /api/palette HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(json_body)
+    )
+    counts: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
+    lock = threading.Lock()
+
+    def one(name: str, head: bytes, body: object) -> None:
+        status = _raw_request(port, head, body, timeout=60)
+        with lock:
+            counts[name][status] += 1
+
+    items = [("Content-Length 1 + chunked 19 MB", both, None) for _ in range(30)]
+    items += [("JSON 20 MB", json_head, None) for _ in range(8)]
+    threads = [
+        threading.Thread(
+            target=one,
+            args=(name, head, chunked_body() if name.startswith("Content") else [json_body]),
+            daemon=True,
+        )
+        for name, head, _ in items
+    ]
+    with HealthProbe(port) as probe, MemoryWatch(pid) as memory:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(90)
+    return {
+        "attack": "30 requests with Content-Length: 1 and a chunked 19 MB body, "
+        "8 JSON bodies of 20 MB, at once",
+        "statuses": {name: dict(counter) for name, counter in counts.items()},
+        "health": probe.summary(),
+        "server_rss_mib": {**_memory(pid), "tree_peak_sampled": round(memory.peak, 1)},
+    }
+
+
+def attack_hanging_fetches(args: argparse.Namespace, seconds: float) -> dict[str, object]:
+    """3 connections ask for URLs that never answer, in a loop, on a server of their own that
+    may fetch from loopback (fetch limit 2 s), while 3 other clients post a small PNG: the
+    fetches still running just after each 504 (before: 7 of 8 slots stayed taken)."""
+    import http.server
+
+    class Hanging(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            time.sleep(seconds + 5)  # never answers within the fetch limit
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class Server(http.server.ThreadingHTTPServer):
+        daemon_threads = True
+
+    hanging = Server(("127.0.0.1", 0), Hanging)
+    threading.Thread(target=hanging.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{hanging.server_address[1]}/never.png"
+    own = argparse.Namespace(**{**vars(args), "lag_file": args.lag_file + ".fetch"})
+    process, port = start_server(own, allow_private_urls=True)
+    started = time.time()
+    good = png_bytes(photo_like(160, 120, seed=3))
+    stop = time.monotonic() + seconds
+    fetch_counts: collections.Counter[int] = collections.Counter()
+    good_counts: collections.Counter[int] = collections.Counter()
+    after_504: list[int] = []
+    lock = threading.Lock()
+
+    def in_progress() -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", "/api/health")
+            return int(json.loads(connection.getresponse().read())["fetches_in_progress"])
+        finally:
+            connection.close()
+
+    def attacker() -> None:
+        body = json.dumps({"url": target}).encode()
+        while time.monotonic() < stop:
+            status = post(port, "/api/palette", body, "application/json", timeout=60)
+            running = in_progress() if status == 504 else None
+            with lock:
+                fetch_counts[status] += 1
+                if running is not None:
+                    after_504.append(running)
+
+    def bystander() -> None:
+        while time.monotonic() < stop:
+            status = post(port, "/api/palette?k=4", good, "image/png", timeout=60)
+            with lock:
+                good_counts[status] += 1
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=attacker, daemon=True) for _ in range(3)]
+    threads += [threading.Thread(target=bystander, daemon=True) for _ in range(3)]
+    try:
+        with HealthProbe(port) as probe:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(seconds + 30)
+        memory = _memory(process.pid)
+        stalls = loop_stalls(own.lag_file, started, time.time())
+    finally:
+        process.terminate()
+        process.wait(10)
+        hanging.shutdown()
+        hanging.server_close()
+        try:
+            os.unlink(own.lag_file)
+        except OSError:
+            pass
+    total = sum(good_counts.values())
+    return {
+        "attack": f"3 connections asking for URLs that hang, in a loop for {seconds:g} s "
+        "(fetch limit 2 s), 3 other clients posting a small PNG",
+        "statuses": {"fetches": dict(fetch_counts), "others": dict(good_counts)},
+        "others_ok_percent": round(100 * good_counts[200] / total, 1) if total else None,
+        "fetches_running_after_a_504": {
+            "max": max(after_504, default=0),
+            "mean": round(statistics.fmean(after_504), 2) if after_504 else 0,
+        },
+        "health": probe.summary(),
+        "server_rss_mib": memory,
+        "event_loop_stalls": stalls,
+    }
+
+
+def unbounded_format_files() -> dict[str, bytes]:
+    """Tiny files of formats whose decode memory no header estimate covered (issue 20.1),
+    where this Pillow can write them: the worker's address-space cap is their backstop."""
+    from PIL import features
+
+    side = 7000
+    files = {}
+    if features.check("jpg_2000"):
+        files["JPEG 2000 7000x7000"] = _image_file(
+            Image.new("RGB", (side, side), (10, 20, 30)), "JPEG2000", irreversible=False
+        )
+    try:
+        files["AVIF 7000x7000"] = _image_file(Image.new("RGB", (side, side), (30, 20, 10)), "AVIF")
+    except (KeyError, OSError, ValueError):
+        pass
+    return files
+
+
+def attack_unbounded_formats(port: int, pid: int, copies: int) -> dict[str, object]:
+    files = unbounded_format_files()
+    items = [(name, data) for name, data in files.items() for _ in range(copies)]
+    with HealthProbe(port) as probe, MemoryWatch(pid) as memory:
+        statuses = _upload_all(port, items, timeout=60)
+    return {
+        "attack": f"{copies} concurrent uploads of each: "
+        + ", ".join(f"{name} ({len(data) / 1024:.1f} KB)" for name, data in files.items()),
+        "statuses": statuses,
+        "health": probe.summary(),
+        "server_rss_mib": {**_memory(pid), "tree_peak_sampled": round(memory.peak, 1)},
+    }
+
+
+def run_round_two(args: argparse.Namespace, port: int, pid: int) -> list[dict[str, object]]:
+    """The server attacks of issue 20 (sections 2, 3, 4), one after the other."""
+    max_upload = args.max_upload_mb * 1024 * 1024
+    good = png_bytes(photo_like(160, 120, seed=3))
+    size = min(19 * 2**20, max_upload - 64 * 1024)
+    attacks = [
+        lambda: attack_unbounded_formats(port, pid, args.attack_copies),
+        lambda: attack_with_bystanders(
+            port, pid, "SOI + 0xFF fill", fill_byte_jpeg(size), 3, args.attack_seconds, good
+        ),
+        lambda: attack_with_bystanders(
+            port,
+            pid,
+            "a PNG with 1.66 M chunks after IDAT",
+            post_idat_chunk_png(min(1_660_000, (size - 200) // 12)),
+            3,
+            args.attack_seconds,
+            good,
+        ),
+        lambda: attack_form_bodies(port, pid, max_upload),
+        lambda: attack_slow_bodies(port, pid, good, args.attack_seconds),
+        lambda: attack_framing_and_json(port, pid, max_upload),
+        lambda: attack_hanging_fetches(args, args.attack_seconds),
+    ]
+    results = []
+    for attack in attacks:
+        started = time.time()
+        result = attack()
+        result.setdefault("event_loop_stalls", loop_stalls(args.lag_file, started, time.time()))
+        results.append(result)
+    return results
 
 
 def run_attacks(args: argparse.Namespace, port: int, pid: int) -> list[dict[str, object]]:
@@ -602,7 +1046,7 @@ def run_attacks(args: argparse.Namespace, port: int, pid: int) -> list[dict[str,
     for attack in attacks:
         started = time.time()
         result = attack()
-        result["event_loop_stalls"] = loop_stalls(args.lag_file, started, time.time())
+        result.setdefault("event_loop_stalls", loop_stalls(args.lag_file, started, time.time()))
         results.append(result)
     return results
 
@@ -649,6 +1093,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         mixed_stalls = loop_stalls(args.lag_file, mixed_from, time.time())
         memory_end = rss_kib(process.pid)
         attacks = [] if args.no_attacks else run_attacks(args, port, process.pid)
+        attacks += run_round_two(args, port, process.pid) if args.round_two else []
 
         health = get(port, "/api/health")
         body, kind = multipart({"k": "5"}, "final.png", payloads.small_png)
@@ -731,7 +1176,15 @@ def report(summary: dict[str, object]) -> str:
     lines.append(f"unexpected statuses: {summary['unexpected'] or 'none'}")
     for attack in summary.get("attacks") or []:  # type: ignore[attr-defined]
         lines.append(f"attack: {attack['attack']}")
-        keys = ("statuses", "opened", "closed_by_server", "health", "event_loop_stalls")
+        keys = (
+            "statuses",
+            "others_ok_percent",
+            "fetches_running_after_a_504",
+            "opened",
+            "closed_by_server",
+            "health",
+            "event_loop_stalls",
+        )
         for key in (*keys, "server_rss_mib"):
             if key in attack:
                 lines.append(f"  {key}: {attack[key]}")
@@ -766,6 +1219,17 @@ def main(argv: list[str] | None = None) -> int:
         help="concurrent uploads of each wide-sample and marker-flood file (default: %(default)d)",
     )
     parser.add_argument("--no-attacks", action="store_true", help="skip the issue-11 attacks")
+    parser.add_argument(
+        "--round-two",
+        action="store_true",
+        help="also run the server attacks of issue 20 (about 2 minutes more)",
+    )
+    parser.add_argument(
+        "--attack-seconds",
+        type=float,
+        default=20.0,
+        help="how long each looping attack of issue 20 runs (default: %(default)g)",
+    )
     parser.add_argument(
         "--lag-file",
         default=os.path.join(tempfile.gettempdir(), f"bench_web_lag_{os.getpid()}.txt"),

@@ -187,6 +187,7 @@ class _Download:
         timeout: float,
         max_bytes: int,
         check_address: AddressCheck | None,
+        limit_names: tuple[str, str] = ("option timeout", "option max_bytes"),
     ) -> None:
         self.url = url
         self.label = label
@@ -194,6 +195,7 @@ class _Download:
         self.deadline = time.monotonic() + timeout
         self.max_bytes = max_bytes
         self.check_address = check_address
+        self.timeout_name, self.size_name = limit_names
         self.data: bytes | None = None
         self.error: BaseException | None = None
         self._lock = threading.Lock()
@@ -224,7 +226,7 @@ class _Download:
 
     def timeout_error(self) -> FetchTimeoutError:
         return FetchTimeoutError(
-            f"{self.label}: no complete answer within {self.timeout:g} s (option timeout)"
+            f"{self.label}: no complete answer within {self.timeout:.3g} s ({self.timeout_name})"
         )
 
     def _remaining(self) -> float:
@@ -372,7 +374,7 @@ class _Download:
             if int(declared) > self.max_bytes:
                 raise ImageTooLargeError(
                     f"{self.label}: {int(declared)} bytes exceeds the limit of "
-                    f"{self.max_bytes} (option max_bytes)"
+                    f"{self.max_bytes} ({self.size_name})"
                 )
         chunks: list[bytes] = []
         size = 0
@@ -384,7 +386,7 @@ class _Download:
             size += len(chunk)
             if size > self.max_bytes:
                 raise ImageTooLargeError(
-                    f"{self.label}: more than {self.max_bytes} bytes (option max_bytes)"
+                    f"{self.label}: more than {self.max_bytes} bytes ({self.size_name})"
                 )
             chunks.append(chunk)
         if response.length:  # bytes still expected after the server closed
@@ -427,6 +429,8 @@ def fetch_url(
     timeout: float,
     max_bytes: int,
     check_address: AddressCheck | None = None,
+    timeout_name: str = "option timeout",
+    size_name: str = "option max_bytes",
 ) -> bytes:
     """Download ``url`` (http or https only) and return its body.
 
@@ -448,6 +452,9 @@ def fetch_url(
         :class:`~palettekit.errors.FetchError` to refuse; any exception it
         raises aborts the fetch and reaches the caller.
         :func:`block_private_addresses` is the check the web server uses.
+    timeout_name, size_name : str
+        How messages name the time and byte limits ("option timeout" and
+        "option max_bytes"; the web server names its flags).
 
     Returns
     -------
@@ -469,7 +476,7 @@ def fetch_url(
     _check_scheme(url, label)
     if not timeout > 0:
         raise FetchError(f"{label}: timeout must be > 0, got {timeout!r}")
-    download = _Download(url, label, timeout, max_bytes, check_address)
+    download = _Download(url, label, timeout, max_bytes, check_address, (timeout_name, size_name))
     worker = threading.Thread(target=download.run, daemon=True, name="palettekit-fetch")
     worker.start()
     worker.join(timeout)

@@ -169,3 +169,11 @@ def test_a_bad_setting_is_a_usage_error_naming_the_flag(flags, message, capsys):
     assert main(["serve", *flags]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"palettekit: error: argument {flags[0]}: {message}"), err
+def test_serve_check_timeout_sets_the_header_checks_time_limit():
+    from palettekit.cli import build_parser
+    from palettekit.cli.serve import settings_from_args
+
+    parser = build_parser()
+    assert settings_from_args(parser.parse_args(["serve"])).check_timeout == 2.0
+    args = parser.parse_args(["serve", "--check-timeout", "0.5"])
+    assert settings_from_args(args).check_timeout == 0.5

@@ -101,12 +101,20 @@ def local_server() -> Iterator[Callable[..., LocalServer]]:
 @contextlib.contextmanager
 def running_server(settings: Settings) -> Iterator[str]:
     """The app on uvicorn, on a free loopback port, in a thread of this process; yields its URL."""
+    with running_app(settings) as (url, _app):
+        yield url
+
+
+@contextlib.contextmanager
+def running_app(settings: Settings) -> Iterator[tuple[str, object]]:
+    """:func:`running_server` that yields the URL and the app (to look at its services)."""
     import uvicorn
 
     from palettekit.web.app import create_app
 
     sock = bind_socket("127.0.0.1", 0)
-    config = uvicorn_config(create_app(settings), settings, log_level="warning")
+    app = create_app(settings)
+    config = uvicorn_config(app, settings, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -117,7 +125,7 @@ def running_server(settings: Settings) -> Iterator[str]:
                 pytest.fail("the server did not start")
             time.sleep(0.02)
         host, port = sock.getsockname()[:2]
-        yield f"http://{host}:{port}"
+        yield f"http://{host}:{port}", app
     finally:
         server.should_exit = True
         thread.join(10)
@@ -135,3 +143,10 @@ def live_url() -> Iterator[str]:
 def live_server_with():
     """``live_server_with(**settings)``: a context manager running a server with those settings."""
     return lambda **settings: running_server(Settings(**settings))
+
+
+@pytest.fixture
+def live_app_with():
+    """``live_app_with(**settings)``: a context manager running a server with those settings;
+    yields its URL and its app."""
+    return lambda **settings: running_app(Settings(**settings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -18,6 +19,8 @@ from webutil import (
     assert_error,
     bomb_png,
     expected_palette,
+    photo_like_image,
+    png_bytes,
     redirect_to,
     serve_bytes,
     slow_response,
@@ -254,21 +257,22 @@ def test_redirects_are_followed(make_client, local_server, photo_png):
 
 
 @contextlib.contextmanager
-def only_worker_busy(client):
-    """Hold the cluster queue's only slot with a job that waits until the block ends."""
+def only_worker_busy(client, seconds: float = 1.5):
+    """Hold the cluster pool's only worker with a job that sleeps for ``seconds``."""
     queue = client.app.state.services.cluster_queue
-    assert queue.capacity == 1
-    release = threading.Event()
-    assert queue._slots.acquire(blocking=False)
-    with queue._lock:
-        queue._in_progress += 1
-    blocker = queue._executor.submit(release.wait, 10)
-    blocker.add_done_callback(queue._release)
+    assert queue.workers == 1
+    holder = threading.Thread(
+        target=asyncio.run, args=(queue.run(time.sleep, seconds, timeout=seconds + 10),)
+    )
+    holder.start()
+    deadline = time.monotonic() + 10
+    while queue.jobs_started == 0 or queue._idle.qsize():  # the job is on the worker
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     try:
         yield
     finally:
-        release.set()
-        blocker.result(timeout=5)
+        holder.join(seconds + 10)
 
 
 def test_full_queue_answers_503_at_once(make_client, photo_png):
@@ -285,14 +289,10 @@ def test_full_queue_answers_503_at_once(make_client, photo_png):
 def test_request_over_its_time_limit_is_504(make_client, photo_png):
     client = make_client(workers=1, queue_size=1, request_timeout=0.3)
     queue = client.app.state.services.cluster_queue
-    release = threading.Event()
-    blocker = queue._executor.submit(release.wait, 10)
-    try:
+    with only_worker_busy(client):
         response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
-        assert "0.3 s" in assert_error(response, 504, "timeout")["message"]
-    finally:
-        release.set()
-        blocker.result(timeout=5)
+        message = assert_error(response, 504, "timeout")["message"]
+        assert "the limit of 0.3 s (--request-timeout)" in message
     # the timed-out job was dropped from the queue and its slot given back
     assert queue.in_progress == 0
 
@@ -376,8 +376,102 @@ def test_slow_url_reports_the_fetch_timeout_not_the_request_timeout(make_client,
         release.set()
     assert_error(response, 504, "timeout")
     message = response.json()["error"]["message"]
-    assert "within 0.4 s" in message, message
+    assert "within 0.4 s (--fetch-timeout)" in message, message
     assert "30" not in message and "29." not in message
+
+
+def test_a_fetch_ends_by_the_requests_deadline_and_gives_its_slot_back(make_client, local_server):
+    """A fetch kept its slot after the request's 504 (7 still running after their 504s)."""
+    release = threading.Event()
+    server = local_server({"/slow.png": slow_response(5.0, release)})
+    client = make_client(allow_private_urls=True, fetch_timeout=10, request_timeout=0.6)
+    fetches = client.app.state.services.fetch_queue
+    started = time.monotonic()
+    try:
+        response = client.post("/api/palette", json={"url": server.url("/slow.png")})
+        waited = time.monotonic() - started
+        in_progress = fetches.in_progress
+    finally:
+        release.set()
+    message = assert_error(response, 504, "timeout")["message"]
+    assert message == "the request took longer than the limit of 0.6 s (--request-timeout)"
+    assert waited < 2.5
+    assert in_progress == 0
+
+
+# --------------------------------------------------------------------------- attacks, round two
+
+
+def test_a_header_check_that_runs_long_is_stopped_and_its_worker_freed(make_client, photo_png):
+    """A JPEG of SOI and fill bytes kept a worker for as long as the segment counter and
+    Pillow stepped through it one byte at a time (18 s for 19 MB); 3 such uploads in a loop
+    denied every other client. The check is now killed at --check-timeout."""
+    client = make_client(workers=1, queue_size=0, check_timeout=0.5)
+    client.post("/api/palette", files={"file": ("p.png", photo_png)})  # workers started
+    fill = b"\xff\xd8" + b"\xff" * 6_000_000
+    started = time.monotonic()
+    refused = client.post("/api/palette", content=fill, headers={"content-type": "image/jpeg"})
+    took = time.monotonic() - started
+    assert refused.status_code in (413, 415, 422), refused.text
+    assert took < 2.5
+    after = client.post("/api/palette", files={"file": ("p.png", photo_png)})
+    assert after.status_code == 200, after.text
+    assert client.app.state.services.header_queue.in_progress == 0
+
+
+def test_identical_uploads_in_flight_are_decoded_once(live_app_with):
+    """Four identical JPEG 2000 uploads at once took 1.33 GB: each was decoded."""
+    import urllib.request
+
+    image = photo_like_image(1600, 1200, seed=7).convert("RGB")
+    body = png_bytes(image)
+    with live_app_with(workers=2, queue_size=8) as (url, app):
+        services = app.state.services
+        barrier = threading.Barrier(4)
+        answers: list[bytes] = []
+
+        def post() -> None:
+            request = urllib.request.Request(
+                url + "/api/palette?k=6", data=body, headers={"Content-Type": "image/png"}
+            )
+            barrier.wait()
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                answers.append(answer.read())
+
+        threads = [threading.Thread(target=post) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(90)
+        assert len(answers) == 4 and len(set(answers)) == 1
+        assert services.cluster_queue.jobs_started == 1
+        assert services.header_queue.jobs_started == 1
+
+
+def test_an_option_nested_970_deep_is_a_400_not_a_500(client, caplog):
+    """About 2 KB of JSON: building the 400's message with repr overflowed the recursion
+    limit, and the answer was a 500 with a traceback in the log."""
+    nested = "[" * 970 + "]" * 970
+    body = '{"url": "https://example.org/a.png", "k": ' + nested + "}"
+    response = client.post(
+        "/api/palette", content=body, headers={"content-type": "application/json"}
+    )
+    assert_error(response, 400, "bad_request")
+    assert "nested" in response.json()["error"]["message"]
+    assert "Traceback" not in caplog.text
+
+
+def test_a_figure_is_capped_by_pixels(client, photo_png):
+    """width=4096 and bar_height=4096 drew a 4128x8266 PNG: +260 MiB a request."""
+    response = client.post(
+        "/api/figure.png?width=4096&bar_height=4096", files={"file": ("p.png", photo_png)}
+    )
+    message = assert_error(response, 400, "bad_options")["message"]
+    assert "24000000" in message and "bar_height" in message
+    fine = client.post(
+        "/api/figure.png?width=2048&bar_height=400", files={"file": ("p.png", photo_png)}
+    )
+    assert fine.status_code == 200, fine.text
 
 
 @pytest.mark.parametrize("path", ["/api/palette/", "/api/health/", "/static"])
@@ -417,3 +511,51 @@ def test_kind_theme_field_in_form_query_and_schema(client, photo_png):
     assert kind_schema["enum"] == ["palette", "theme"] and kind_schema["default"] == "palette"
     assert body["application/json"]["schema"]["properties"]["kind"]["enum"] == ["palette", "theme"]
     assert client.get("/api/config").json()["defaults"]["kind"] == "palette"
+
+
+def test_content_length_with_chunked_framing_is_refused_and_the_connection_closed(live_url):
+    """Read as chunked while the budget reserved the 1 byte declared: 120 such 19 MB bodies
+    took the server to 2.4 GiB."""
+    host, port = live_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/palette HTTP/1.1\r\nHost: test\r\nContent-Type: image/png\r\n"
+            b"Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"10000\r\n" + b"\0" * 0x10000 + b"\r\n"
+        )
+        answer = b""
+        while piece := sock.recv(65536):  # the server closes after its answer
+            answer += piece
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"Transfer-Encoding" in answer
+
+
+def test_a_body_trickling_below_the_minimum_rate_is_cut(live_server_with):
+    """8 chunked POSTs at 4 bytes a second held the budget until the request's time was up."""
+    with live_server_with(header_timeout=1.0, min_upload_rate=1000) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=20) as sock:
+            sock.sendall(
+                b"POST /api/palette HTTP/1.1\r\nHost: test\r\nContent-Type: image/png\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
+            started = time.monotonic()
+            sock.settimeout(0.25)
+            answer = b""
+            while time.monotonic() - started < 10:
+                try:
+                    sock.sendall(b"1\r\nx\r\n")
+                except OSError:
+                    pass
+                try:
+                    piece = sock.recv(65536)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    break
+                if not piece:
+                    break
+                answer += piece
+            waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert waited < 5

@@ -70,14 +70,16 @@ def test_page_and_assets_are_served_without_third_party_urls(client):
         assert "cdn" not in text.lower()
 
 
+def broken_job(*args, **kwargs):
+    """Stands in for the job in a worker process (importable there by name)."""
+    raise RuntimeError("secret internals")
+
+
 def test_error_bodies_are_json_for_a_broken_job(client, photo_png, monkeypatch):
     """An unexpected exception in a job is a 500 JSON error, never a traceback."""
-    from palettekit.web import jobs
+    from palettekit.web import api
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("secret internals")
-
-    monkeypatch.setattr(jobs, "palette_job", broken)
+    monkeypatch.setattr(api, "web_job", broken_job)
     response = client.post("/api/palette", files={"file": ("p.png", photo_png)})
     error = assert_error(response, 500, "internal")
     assert "secret" not in error["message"]
@@ -144,3 +146,14 @@ def test_services_are_shut_down_with_the_app():
 
 def test_error_answers_are_never_cached(client):
     assert client.get("/api/nope").headers["cache-control"] == "no-store"
+
+
+def test_the_page_under_static_has_the_pages_policy_and_may_not_be_framed(client):
+    """/static/index.html was served without the CSP of / and could be framed."""
+    page = client.get("/")
+    copy = client.get("/static/index.html")
+    assert copy.status_code == 200
+    assert copy.headers["content-security-policy"] == page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in copy.headers["content-security-policy"]
+    assert copy.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" not in client.get("/static/app.js").headers

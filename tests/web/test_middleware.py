@@ -182,50 +182,139 @@ def test_requests_in_progress_are_capped_with_a_json_503_health_exempt():
 
 
 def test_bodies_in_flight_are_bounded_with_a_json_503():
-    """Upload bodies are held while they are read: their total is bounded, not just each."""
-    import asyncio
-
-    from palettekit.web.middleware import BodyLimitMiddleware
-
+    """Upload bodies are held while they are read: their total is bounded, not just each,
+    counting a declared length up front and every byte actually received."""
     release = asyncio.Event()
 
     async def slow_app(scope, receive, send):
+        while (await receive()).get("more_body"):
+            pass
         await release.wait()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"done"})
 
-    async def call(app, headers):
+    async def call(app, headers, chunks=(b"",)):
         sent = []
+        pending = list(chunks)
 
         async def send(message):
             sent.append(message)
 
         async def receive():
-            return {"type": "http.request", "body": b""}
+            body = pending.pop(0) if pending else b""
+            return {"type": "http.request", "body": body, "more_body": bool(pending)}
+
+        scope = {"type": "http", "path": "/api/palette", "method": "POST", "headers": headers}
+        try:
+            await app(scope, receive, send)
+        except ApiError as error:  # raised by receive while the body arrives
+            return error
+        return sent
+
+    async def scenario():
+        app = BodyLimitMiddleware(slow_app, max_bytes=1000, budget=2000)
+        chunked = [(b"transfer-encoding", b"chunked")]
+        first = asyncio.ensure_future(call(app, [(b"content-length", b"1000")]))
+        sent_all = asyncio.ensure_future(call(app, chunked, [b"x" * 500, b"x" * 500]))
+        await asyncio.sleep(0.01)
+        assert app.reserved == 2000
+        refused = await call(app, [(b"content-length", b"10")])  # before its body is read
+        cut = await call(app, chunked, [b"x", b"x"])  # the first byte that does not fit
+        no_body = asyncio.ensure_future(call(app, []))  # a GET reserves nothing
+        await asyncio.sleep(0)
+        release.set()
+        done = [await first, await sent_all, await no_body]
+        after = await call(app, [(b"content-length", b"1000")])  # everything released
+        return done, refused, cut, after, app.reserved
+
+    done, refused, cut, after, reserved = asyncio.run(scenario())
+    assert [answer[0]["status"] for answer in done] == [200, 200, 200]
+    assert refused[0]["status"] == 503
+    assert json.loads(refused[1]["body"])["error"]["type"] == "busy"
+    assert (cut.status, cut.type) == (503, "busy")
+    assert after[0]["status"] == 200 and reserved == 0
+
+
+def test_a_slow_body_holds_only_what_it_sent():
+    """8 chunked bodies sending a few bytes a second each reserved a whole upload: every
+    other POST got 503 (38 of 38 over 75 s). A body now holds the bytes it has sent."""
+    release = asyncio.Event()
+
+    async def waiting_app(scope, receive, send):
+        await receive()
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def request(app, headers, body):
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": True}
+
+        async def send(message):
+            sent.append(message)
 
         scope = {"type": "http", "path": "/api/palette", "method": "POST", "headers": headers}
         await app(scope, receive, send)
         return sent
 
     async def scenario():
-        app = BodyLimitMiddleware(slow_app, max_bytes=1000, budget=2000)
-        big = [(b"content-length", b"1000")]
-        first = asyncio.ensure_future(call(app, big))
-        chunked = asyncio.ensure_future(call(app, [(b"transfer-encoding", b"chunked")]))
-        await asyncio.sleep(0)
-        refused = await call(app, [(b"content-length", b"10")])
-        no_body = asyncio.ensure_future(call(app, []))  # a GET reserves nothing
-        await asyncio.sleep(0)
+        app = BodyLimitMiddleware(waiting_app, max_bytes=1000, budget=2000)
+        chunked = [(b"transfer-encoding", b"chunked")]
+        slow = [asyncio.ensure_future(request(app, chunked, b"abcd")) for _ in range(8)]
+        await asyncio.sleep(0.01)
+        held = app.reserved
+        honest = asyncio.ensure_future(request(app, [(b"content-length", b"1000")], b"x" * 1000))
+        await asyncio.sleep(0.01)
         release.set()
-        done = [await first, await chunked, await no_body]
-        after = await call(app, big)  # everything released
-        return done, refused, after, app.reserved
+        return held, await honest, await asyncio.gather(*slow)
 
-    done, refused, after, reserved = asyncio.run(scenario())
-    assert [answer[0]["status"] for answer in done] == [200, 200, 200]
-    assert refused[0]["status"] == 503
-    assert json.loads(refused[1]["body"])["error"]["type"] == "busy"
-    assert after[0]["status"] == 200 and reserved == 0
+    held, honest, _ = asyncio.run(scenario())
+    assert held == 8 * 4
+    assert honest[0]["status"] == 200
+
+
+def test_content_length_with_transfer_encoding_is_refused_before_the_body():
+    """Content-Length: 1 with chunked framing reserved 1 byte and read 19 MB (RFC 9112 6.3)."""
+    ran = []
+
+    async def app(scope, receive, send):
+        ran.append(scope)
+
+    limited = BodyLimitMiddleware(app, max_bytes=100, budget=1000)
+    headers = [(b"content-length", b"1"), (b"transfer-encoding", b"chunked")]
+    start, body = call(limited, {"headers": headers})
+    assert ran == [] and limited.reserved == 0
+    assert start["status"] == 400
+    assert headers_of(start)[b"connection"] == b"close"
+    assert "Transfer-Encoding" in json.loads(body["body"])["error"]["message"]
+
+
+def test_a_body_slower_than_the_minimum_rate_is_cut_with_408():
+    import time
+
+    async def app(scope, receive, send):
+        while (await receive()).get("more_body"):
+            pass
+
+    async def trickle():
+        await asyncio.sleep(0.05)
+        return {"type": "http.request", "body": b"x", "more_body": True}  # 20 bytes/s
+
+    async def fast():
+        return {"type": "http.request", "body": b"x" * 100, "more_body": False}
+
+    limited = BodyLimitMiddleware(app, max_bytes=10_000, min_rate=1000, grace=0.3)
+    scope = {"type": "http", "path": "/api/palette", "method": "POST", "headers": []}
+    started = time.monotonic()
+    with pytest.raises(ApiError) as info:
+        asyncio.run(limited(scope, trickle, None))
+    assert (info.value.status, info.value.type) == (408, "request_timeout")
+    assert info.value.headers["Connection"] == "close"
+    assert 0.3 <= time.monotonic() - started < 3
+    assert limited.reserved == 0
+    asyncio.run(limited(scope, fast, None))  # a body that comes at once is never timed
 
 
 # --- SecurityHeadersMiddleware ------------------------------------------------------

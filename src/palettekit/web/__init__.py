@@ -7,12 +7,14 @@ settings
 urls
     The SSRF guard for URL inputs.
 middleware
-    Raw ASGI middleware: request body cap, requests in progress, security headers.
+    Raw ASGI middleware: request body caps, budget and minimum rate, requests
+    in progress, security headers.
 queue
-    Bounded work queues (503 when full, 504 when slow).
+    Bounded pools (503 when full, 504 when slow): worker processes killed at
+    their deadline for the work that reads images, threads for URL downloads.
 jobs
-    The work of one request on a worker thread: extract, export, render; a
-    header preflight; a small palette cache.
+    The work of one request in a worker process: a header preflight, then
+    extract, export, render; a small palette cache.
 requests
     Reading a request: the image (multipart, JSON URL or raw bytes) and its fields.
 fields

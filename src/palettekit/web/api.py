@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,7 +22,14 @@ from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
 from .._version import __version__
-from ..errors import ApiError, ExportError, OptionsError, PaletteError
+from ..errors import (
+    ApiError,
+    ExportError,
+    FetchTimeoutError,
+    OptionsError,
+    PaletteError,
+    UnsupportedImageError,
+)
 from .fields import (
     DEFAULT_FORMAT,
     RENDER_SIZES,
@@ -30,68 +37,97 @@ from .fields import (
     options_from_fields,
     render_params,
 )
-from .jobs import PaletteCache, bar_job, export_job, figure_job, preflight, preview_job
+from .jobs import PaletteCache, check_figure_size, preflight, web_job
 from .openapi import config_body, error_responses, palette_response_content, request_body
-from .queue import WorkQueue
+from .queue import WorkerPool, WorkQueue
 from .requests import ImageRequest, read_request
-from .settings import Settings
+from .settings import MIB, Settings
 from .status import api_error_for
 from .urls import make_address_check
 
 __all__ = ["Services", "make_router"]
 
+_RECYCLE_BYTES = 150 * MIB
+"""A worker process whose resident memory grew by more than this during a job is
+replaced after it, so that what one large image took goes back to the system."""
+
 
 @dataclass
 class Services:
-    """What the routes share: settings, work queues and the palette cache.
+    """What the routes share: settings, the pools, the palette cache, the jobs in flight.
 
     ``header_queue`` runs the header check (:func:`~palettekit.web.jobs.preflight`)
-    off the event loop, ``cluster_queue`` the decoding and clustering,
-    ``fetch_queue`` URL downloads.
+    and ``cluster_queue`` the decoding, clustering and rendering, each in
+    worker processes that are killed at their deadline (the check's is
+    ``check_timeout``, so non-images, bombs and marker floods are refused
+    without a clustering worker); ``fetch_queue`` runs URL downloads on threads (each
+    with its own total deadline). ``in_flight`` maps the key of a job being
+    computed to its task, so identical requests at once share one job.
     """
 
     settings: Settings
-    cluster_queue: WorkQueue
+    cluster_queue: WorkerPool
     fetch_queue: WorkQueue
     cache: PaletteCache
-    header_queue: WorkQueue
+    header_queue: WorkerPool
+    in_flight: dict[tuple[Any, ...], asyncio.Future[Any]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
         return cls(
             settings=settings,
-            cluster_queue=WorkQueue("cluster", settings.workers, settings.queue_size),
+            cluster_queue=WorkerPool(
+                "cluster",
+                settings.workers,
+                settings.queue_size,
+                memory_limit=settings.worker_memory_limit,
+                recycle_bytes=_RECYCLE_BYTES,
+            ),
             fetch_queue=WorkQueue("fetch", settings.fetch_workers, 0),
             cache=PaletteCache(),
-            header_queue=WorkQueue("header check", settings.workers, settings.queue_size),
+            header_queue=WorkerPool(
+                "header check",
+                settings.workers,
+                settings.queue_size,
+                memory_limit=settings.worker_memory_limit,
+                recycle_bytes=_RECYCLE_BYTES,
+            ),
         )
+
+    def start(self) -> None:
+        """Start the worker processes now (blocking: call it off the event loop)."""
+        self.header_queue.start()
+        self.cluster_queue.start()
 
     def shutdown(self) -> None:
         self.cluster_queue.shutdown()
-        self.fetch_queue.shutdown()
         self.header_queue.shutdown()
+        self.fetch_queue.shutdown()
 
 
-async def _image_bytes(image: ImageRequest, services: Services, deadline: float) -> bytes:
-    """The image's bytes: the upload, or the URL fetched on the fetch queue before ``deadline``
-    (a :func:`time.monotonic` time); fetch errors become their :class:`ApiError`."""
-    if image.data is not None:
-        return image.data
-    from ..fetch import fetch_url
+def _seconds(value: float) -> str:
+    """A time limit for messages: ``30``, ``0.3``, ``4.97`` (never ``4.97469``)."""
+    return f"{value:.3g}"
 
-    settings = services.settings
-    assert image.url is not None
-    fetch = functools.partial(
-        fetch_url,
-        image.url,
-        timeout=settings.fetch_timeout,
-        max_bytes=settings.max_upload_bytes,
-        check_address=make_address_check(settings.allow_private_urls),
+
+def _request_timed_out(settings: Settings) -> ApiError:
+    return ApiError(
+        504,
+        "timeout",
+        f"the request took longer than the limit of {_seconds(settings.request_timeout)} s "
+        "(--request-timeout)",
     )
-    try:
-        return await services.fetch_queue.run(fetch, timeout=deadline - time.monotonic())
-    except PaletteError as exc:
-        raise api_error_for(exc) from None
+
+
+@dataclass
+class _Job:
+    """One request's work once its body is read: what to compute, from what, by when."""
+
+    kind: str
+    image: ImageRequest
+    options: Any
+    extra: dict[str, Any]
+    deadline: float
 
 
 async def _serve(request: Request, services: Services, kind: str) -> Response:
@@ -99,8 +135,17 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
     "preview") and answer with its result."""
     settings = services.settings
     deadline = time.monotonic() + settings.request_timeout
+    image = await _read(request, settings)
+    job = _job_of(kind, image, settings, deadline)
+    data = await _image_bytes(image, services, deadline)
+    result = await _shared_result(services, job, data)
+    return _answer(job, result)
+
+
+async def _read(request: Request, settings: Settings) -> ImageRequest:
+    """The request's body, read within the request's time limit (408 past it)."""
     try:
-        image = await asyncio.wait_for(read_request(request, settings), settings.request_timeout)
+        return await asyncio.wait_for(read_request(request, settings), settings.request_timeout)
     except ClientDisconnect:
         raise ApiError(
             400, "client_disconnected", "the client went away before sending the whole body"
@@ -109,66 +154,163 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
         raise ApiError(
             408,
             "request_timeout",
-            f"the request body did not arrive within {settings.request_timeout:g} s",
+            f"the request body did not arrive within {_seconds(settings.request_timeout)} s "
+            "(--request-timeout)",
             headers={"Connection": "close"},
         ) from None
+
+
+def _job_of(kind: str, image: ImageRequest, settings: Settings, deadline: float) -> _Job:
+    """The job a request asks for: its options and the route's own fields, validated."""
     fields = image.fields
+    extra: dict[str, Any] = {}
     try:
         if kind == "palette":
-            fmt = export_format(fields.pop("format", DEFAULT_FORMAT))
-            params: dict[str, Any] = {}
+            extra["format"] = export_format(fields.pop("format", DEFAULT_FORMAT))
         elif kind in RENDER_SIZES:
-            params = render_params(fields, kind, settings)
-        else:
-            params = {}
+            extra = render_params(fields, kind, settings)
+            if kind == "figure":
+                check_figure_size(extra)
         options = options_from_fields(fields, settings, image.typed)
     except (OptionsError, ExportError) as exc:
         raise api_error_for(exc) from None
+    except RecursionError:  # a value nested too deeply to describe
+        raise ApiError(400, "bad_options", "an option's value is nested too deeply") from None
+    return _Job(kind, image, options, extra, deadline)
 
-    data = await _image_bytes(image, services, deadline)
-    # Nothing that reads the image runs on the event loop, not even the header
-    # check: Pillow parses a JPEG's markers or a PNG's chunks in Python, and a
-    # 19 MB file of 5 million COM markers took 4 s to open. The check has its
-    # own pool, so non-images and bombs are refused without a clustering slot.
+
+async def _image_bytes(image: ImageRequest, services: Services, deadline: float) -> bytes:
+    """The image's bytes: the upload, or the URL fetched on the fetch queue before ``deadline``
+    (a :func:`time.monotonic` time); fetch errors become their :class:`ApiError`.
+
+    The fetch gets ``--fetch-timeout`` or what is left of the request's time,
+    whichever is shorter, so it ends (and gives its slot back) by the
+    request's deadline at the latest.
+    """
+    if image.data is not None:
+        return image.data
+    from ..fetch import fetch_url
+
+    settings = services.settings
+    assert image.url is not None
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _request_timed_out(settings)
+    fetch = functools.partial(
+        fetch_url,
+        image.url,
+        timeout=min(settings.fetch_timeout, remaining),
+        max_bytes=settings.max_upload_bytes,
+        check_address=make_address_check(settings.allow_private_urls),
+        timeout_name="--fetch-timeout",
+        size_name="--max-upload-mb",
+    )
     try:
-        await services.header_queue.run(
-            preflight, data, image.label, options, timeout=deadline - time.monotonic()
-        )
+        return await services.fetch_queue.run(fetch, timeout=remaining + 1)
+    except FetchTimeoutError as exc:
+        if remaining < settings.fetch_timeout:
+            raise _request_timed_out(settings) from None
+        raise api_error_for(exc) from None
     except PaletteError as exc:
         raise api_error_for(exc) from None
-    queue = services.cluster_queue
-    remaining = deadline - time.monotonic()
-    result: str | bytes | tuple[bytes, str]
+
+
+async def _shared_result(services: Services, job: _Job, data: bytes) -> Any:
+    """The job's result; identical jobs in flight at once (same bytes, label, options,
+    route and fields) share one computation, each waiting for it until its own deadline."""
+    key = await asyncio.to_thread(PaletteCache.key, data, job.image.label, job.options)
+    shared = (key, job.kind, tuple(sorted((name, repr(v)) for name, v in job.extra.items())))
+    task = services.in_flight.get(shared)
+    if task is None:
+        task = asyncio.ensure_future(_compute(services, job, data, key))
+        services.in_flight[shared] = task
+
+        def forget(done: asyncio.Future[Any]) -> None:
+            services.in_flight.pop(shared, None)
+            if not done.cancelled():
+                done.exception()  # retrieved here, so an unshared failure is not logged
+
+        task.add_done_callback(forget)
+    remaining = job.deadline - time.monotonic()
+    # asyncio.wait, not wait_for: a waiter that runs out of time leaves the shared task
+    # running for the others (its worker is killed at the task's own deadline).
+    done, _ = await asyncio.wait({task}, timeout=max(remaining, 0.001))
+    if not done:
+        raise _request_timed_out(services.settings)
+    return done.pop().result()
+
+
+async def _compute(services: Services, job: _Job, data: bytes, key: Any) -> Any:
+    """Run the job (export a cached palette on a thread; anything that reads the image in a
+    worker process, after the header check in another) and keep the palette in the cache;
+    failures become their ApiError."""
+    cached = services.cache.get(key)
+    label = job.image.label
+    settings = services.settings
+    stage = "check"
     try:
-        if kind == "palette":
-            result = await queue.run(
-                export_job, data, image.label, options, fmt, services.cache, timeout=remaining
+        if job.kind == "palette" and cached is not None:
+            return await _export(cached, job)
+        if cached is None or job.kind in ("figure", "preview"):
+            await services.header_queue.run(
+                preflight,
+                data,
+                label,
+                job.options,
+                timeout=settings.check_timeout,
+                until=job.deadline,
             )
-        elif kind == "bar":
-            result = await queue.run(
-                bar_job, data, image.label, options, params, services.cache, timeout=remaining
-            )
-        elif kind == "preview":
-            result = await queue.run(preview_job, data, image.label, options, timeout=remaining)
-        else:
-            result = await queue.run(
-                figure_job, data, image.label, options, params, services.cache, timeout=remaining
-            )
+        stage = "run"
+        palette, result = await services.cluster_queue.run(
+            web_job,
+            job.kind,
+            data,
+            label,
+            job.options,
+            {} if job.kind == "palette" else job.extra,
+            cached,
+            timeout=job.deadline - time.monotonic(),
+        )
     except ApiError as exc:
-        if exc.status == 504:
+        if exc.status != 504:
+            raise
+        if stage == "check" and time.monotonic() < job.deadline - 0.01:
             raise ApiError(
-                504,
-                "timeout",
-                f"the request took longer than the limit of {settings.request_timeout:g} s",
+                422,
+                "unreadable_image",
+                f"{label}: reading the image's header took longer than "
+                f"{_seconds(settings.check_timeout)} s (--check-timeout); it was stopped",
             ) from None
-        raise
+        raise _request_timed_out(settings) from None
+    except UnsupportedImageError as exc:
+        raise job.image.not_an_image(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error
+        raise api_error_for(exc) from None
+    if palette is not None:
+        services.cache.put(key, palette)
+    if job.kind == "palette":
+        return await _export(palette, job)
+    return result
+
+
+async def _export(palette: Any, job: _Job) -> str | bytes:
+    """The palette in the requested format, written on a thread of the server (whose format
+    registry holds the formats a plugin or the caller registered)."""
+    from ..formats import export
+
+    try:
+        return await asyncio.to_thread(export, palette, job.extra["format"])
     except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error
         raise api_error_for(exc) from None
 
+
+def _answer(job: _Job, result: Any) -> Response:
+    """The HTTP answer for a job's result, with its media type and file name."""
     headers = {"Cache-Control": "no-store"}
-    if kind == "palette":
+    if job.kind == "palette":
         from ..formats import get_format
 
+        fmt = job.extra["format"]
         entry = get_format(fmt)
         if fmt != DEFAULT_FORMAT:
             headers["Content-Disposition"] = f'attachment; filename="palette{entry.file_suffix}"'
@@ -178,7 +320,7 @@ async def _serve(request: Request, services: Services, kind: str) -> Response:
         suffix = "png" if media_type == "image/png" else "jpg"
         headers["Content-Disposition"] = f'inline; filename="preview.{suffix}"'
         return Response(encoded, media_type=media_type, headers=headers)
-    headers["Content-Disposition"] = f'inline; filename="palette-{kind}.png"'
+    headers["Content-Disposition"] = f'inline; filename="palette-{job.kind}.png"'
     return Response(result, media_type="image/png", headers=headers)
 
 

@@ -119,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
         upload_limit=settings.max_upload_bytes,
         budget=settings.uploads_in_flight * (settings.max_upload_bytes + _MULTIPART_OVERHEAD),
+        min_rate=settings.min_upload_rate,
+        grace=settings.header_timeout,
     )
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.limit_concurrency)
     return app

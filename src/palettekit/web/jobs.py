@@ -1,10 +1,14 @@
-"""The work one request asks for, run on a worker thread: plain functions of bytes.
+"""The work one request asks for, run in a worker process: plain functions of bytes.
 
 Each job takes the image's bytes, a label for messages and ``meta.source``,
 and a validated :class:`~palettekit.options.Options`, and returns the bytes or
-text to send back. Palettes are kept in a small LRU cache keyed by the
-image's digest, label and options, so that a download of the CSS or the bar
-after the JSON does not cluster the same image again.
+text to send back. :func:`web_job` is what the server hands a worker process
+(:class:`~palettekit.web.queue.WorkerPool`) once :func:`preflight`, the
+header check, has passed in another: the palette and its rendering, with plain
+data in and out. Palettes are kept in a
+small LRU cache in the server, keyed by the image's digest, label and
+options, so that a download of the CSS or the bar after the JSON does not
+cluster the same image again.
 """
 
 from __future__ import annotations
@@ -29,10 +33,45 @@ __all__ = [
     "preview_job",
     "PREVIEW_PIXELS",
     "named_bytes",
+    "web_job",
+    "check_figure_size",
+    "FIGURE_MAX_PIXELS",
 ]
 
 PREVIEW_PIXELS = 2_000_000
 """Largest size of the image ``POST /api/preview`` sends back, in pixels."""
+
+FIGURE_MAX_PIXELS = 24_000_000
+"""Largest figure ``POST /api/figure.png`` draws, bounded as ``width x (width + bar_height)``
+pixels: a 4096-pixel-wide square image with a 1,500-pixel bar fits, 4096 x 4096 of bar
+(34 megapixels, 260 MB while drawn) does not."""
+
+
+def check_figure_size(render: Mapping[str, Any]) -> None:
+    """Refuse a figure larger than :data:`FIGURE_MAX_PIXELS` before any work is done.
+
+    ``render`` holds the request's ``width`` and ``bar_height`` where given
+    (the others take :func:`palettekit.render.figure`'s defaults).
+
+    Raises
+    ------
+    OptionsError
+        ``width x (width + bar_height)`` is over the limit.
+    """
+    import inspect
+
+    from ..errors import OptionsError
+    from ..render import figure
+
+    defaults = inspect.signature(figure).parameters
+    width = int(render.get("width", defaults["width"].default))
+    bar_height = int(render.get("bar_height", defaults["bar_height"].default))
+    pixels = width * (width + bar_height)
+    if pixels > FIGURE_MAX_PIXELS:
+        raise OptionsError(
+            f"a figure of width {width} and bar_height {bar_height} takes up to {pixels} "
+            f"pixels, more than the limit of {FIGURE_MAX_PIXELS}; lower width or bar_height"
+        )
 
 
 def named_bytes(data: bytes, label: str) -> io.BytesIO:
@@ -191,6 +230,7 @@ def figure_job(
     options: Options,
     render: Mapping[str, Any],
     cache: PaletteCache | None = None,
+    palette: Palette | None = None,
 ) -> bytes:
     """PNG of the figure (:func:`palettekit.render.figure`): the image, upright, with its bar.
 
@@ -201,7 +241,8 @@ def figure_job(
     from ..load import load_image
     from ..render import figure, png_bytes
 
-    palette = palette_job(data, label, options, cache)
+    if palette is None:
+        palette = palette_job(data, label, options, cache)
     display_pixels = None if options.max_pixels is None else options.max_pixels * 4
     loaded = load_image(named_bytes(data, label), options, max_pixels=display_pixels, display=True)
     return png_bytes(figure(loaded.image, palette, **render))
@@ -226,3 +267,53 @@ def preview_job(data: bytes, label: str, options: Options) -> tuple[bytes, str]:
         return stream.getvalue(), "image/png"
     loaded.image.save(stream, "JPEG", quality=88)
     return stream.getvalue(), "image/jpeg"
+
+
+def web_job(
+    kind: str,
+    data: bytes,
+    label: str,
+    options: Options,
+    extra: Mapping[str, Any],
+    palette: Palette | None = None,
+) -> tuple[Palette | None, bytes | tuple[bytes, str] | None]:
+    """One request's work, as a worker process runs it: extract, render.
+
+    Parameters
+    ----------
+    kind : {"palette", "bar", "figure", "preview"}
+        The route.
+    data : bytes
+        The encoded image.
+    label : str
+        Name of the source, for messages and ``meta.source``.
+    options : Options
+        Validated options, the server's limits applied.
+    extra : mapping
+        The render sizes for "bar" and "figure" (nothing for the others).
+    palette : Palette, optional
+        The image's palette when the server has it already (then the image is
+        decoded again only for a figure or a preview).
+
+    Returns
+    -------
+    (Palette or None, result)
+        The palette (None for a preview) and what the route sends: PNG
+        bytes, the preview's bytes and media type, or None for "palette"
+        (the server exports the palette itself: formats registered in its
+        process, by a plugin or at run time, are known there only).
+
+    The server has run :func:`preflight` on the bytes first, in a worker of
+    its own with a shorter deadline.
+    """
+    if kind == "preview":
+        return None, preview_job(data, label, options)
+    if palette is None:
+        palette = palette_job(data, label, options)
+    if kind == "palette":  # exported by the server, whose format registry it is
+        return palette, None
+    if kind == "bar":
+        from ..render import palette_bar, png_bytes
+
+        return palette, png_bytes(palette_bar(palette, **extra))
+    return palette, figure_job(data, label, options, extra, palette=palette)

@@ -20,6 +20,7 @@ __all__ = [
     "url_of",
     "is_loopback",
     "raise_open_file_limit",
+    "return_large_buffers",
 ]
 
 
@@ -89,9 +90,13 @@ def serve(
     from .app import create_app
 
     raise_open_file_limit(settings.max_connections + 256)
-    config = uvicorn_config(
-        create_app(settings), settings, log_level=log_level, access_log=access_log
-    )
+    return_large_buffers()
+    app = create_app(settings)
+    # The worker processes start beside the server, not on its first request.
+    import threading
+
+    threading.Thread(target=app.state.services.start, name="palettekit-start", daemon=True).start()
+    config = uvicorn_config(app, settings, log_level=log_level, access_log=access_log)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -140,3 +145,28 @@ def raise_open_file_limit(wanted: int) -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         except (OSError, ValueError):
             pass
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
+
+
+def return_large_buffers(threshold: int = 1024 * 1024) -> bool:
+    """Make glibc give every allocation of ``threshold`` bytes or more back to the system
+    when it is freed (a fixed ``M_MMAP_THRESHOLD``).
+
+    By default glibc raises that threshold each time such a block is freed, up
+    to 32 MiB, so after a few 19 MB request bodies later ones come from the
+    heap and the server's RSS stays high after the uploads are gone. Returns
+    False where there is no glibc (nothing changes).
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, int(threshold)))

@@ -144,7 +144,8 @@ class Settings:
     max_render_width : int
         Largest width or height, in pixels, of a rendered bar or figure.
     workers : int
-        Threads that decode and cluster images.
+        Worker processes that check, decode and cluster images (killed and
+        replaced when a request passes its deadline).
     queue_size : int
         Requests that may wait for a worker; beyond ``workers + queue_size``
         requests in progress, new ones get 503 at once.
@@ -170,6 +171,18 @@ class Settings:
     max_connections : int
         Open connections at most; beyond it the one that has waited longest
         for its request head is closed (never one with a request in progress).
+    check_timeout : float
+        Seconds the header check of one image may take in its worker (honest
+        headers take milliseconds); past it the worker is killed and the
+        request answered 422.
+    worker_memory_limit : int
+        Bytes of address space a worker process may take beyond its own at
+        start (``RLIMIT_AS`` where the system has it); a decode past it fails
+        with 413 instead of growing the server.
+    min_upload_rate : int
+        Bytes per second a request body must average once ``header_timeout``
+        seconds have passed since its head; a slower one is answered 408 and
+        its connection closed.
     options : Options
         Default extraction options; requests override the fields their
         class marks as web-settable (:data:`CLIENT_OPTION_NAMES` for
@@ -242,7 +255,12 @@ class Settings:
         _positive("largest width or height of a rendered bar or figure (default: {default})"),
     )
     workers: int = setting(
-        2, _positive("clustering threads (default: {default})", metavar="WORKERS")
+        2,
+        _positive(
+            "worker processes for header checks, and as many for decoding and clustering "
+            "(default: {default})",
+            metavar="WORKERS",
+        ),
     )
     queue_size: int = setting(
         8,
@@ -286,6 +304,30 @@ class Settings:
         _positive(
             "request bodies held at once, in uploads of the largest size; beyond, 503 "
             "(default: {default})"
+        ),
+    )
+    check_timeout: float = setting(
+        2.0,
+        _timeout(
+            "time limit of the header check of an upload, in a worker process "
+            "(default: {default:g})"
+        ),
+    )
+    worker_memory_limit: int = setting(
+        768 * MIB,
+        _positive(
+            "address space a worker process may add to what it has at start, in MiB "
+            "(default: {default_mib:g})",
+            metavar="MB",
+            flags=("--worker-memory-mb",),
+            parse=parse_mib,
+        ),
+    )
+    min_upload_rate: int = setting(
+        8 * 1024,
+        _positive(
+            "slowest average upload, in bytes a second, after --header-timeout; a slower "
+            "body gets 408 (default: {default})"
         ),
     )
     options: Options = dataclasses.field(default_factory=Options)
