@@ -169,6 +169,8 @@ def test_a_bad_setting_is_a_usage_error_naming_the_flag(flags, message, capsys):
     assert main(["serve", *flags]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"palettekit: error: argument {flags[0]}: {message}"), err
+
+
 def test_serve_check_timeout_sets_the_header_checks_time_limit():
     from palettekit.cli import build_parser
     from palettekit.cli.serve import settings_from_args
