@@ -175,11 +175,11 @@ def _definitions(names: set[str]) -> dict[str, list[str]]:
 
 def test_one_definition_each() -> None:
     homes = {
-        "one_line": "palettekit.text",
+        "one_line": "palettekit.display_text",
         "is_url": "palettekit.sources",
         "relative_luminance": "palettekit.roles",
         "contrast_ratio": "palettekit.roles",
-        "format_share": "palettekit.text",
+        "format_share": "palettekit.display_text",
         "FORMATS": "palettekit.formats.registry",
         "format_for_path": "palettekit.formats.registry",
         "register_format": "palettekit.formats.registry",

@@ -216,9 +216,9 @@ CORE_LAYERS = {
     "pixels": set(),
     "families": {"colorspace"},
     "names": {"colorspace", "families"},
-    "text": set(),
-    "sources": {"errors", "text"},
-    "palette": {"errors", "options", "text"},
+    "display_text": set(),
+    "sources": {"errors", "display_text"},
+    "palette": {"errors", "options", "display_text"},
     # the decode's helpers: errors only
     "arrays": {"errors"},
     "color_modes": {"errors"},

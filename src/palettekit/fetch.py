@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .display_text import one_line
 from .errors import (
     AddressRefusedError,
     FetchError,
@@ -27,7 +28,6 @@ from .errors import (
     ImageTooLargeError,
     PaletteError,
 )
-from .text import one_line
 
 __all__ = [
     "fetch_url",

@@ -20,7 +20,7 @@ The cost of an input is bounded before any math:
 * bytes read from a file object are capped (``Options.max_bytes``); URLs are
   fetched with a total deadline and a byte cap (:mod:`palettekit.fetch`).
 
-A region (:class:`Region`, chosen by :mod:`palettekit.select` for a crop or a
+A region (:class:`Region`, chosen by :mod:`palettekit.selection` for a crop or a
 mask) is sampled at its own working size from the full-resolution or reduced
 JPEG decode, never cut out of an already shrunk image.
 
@@ -61,6 +61,7 @@ from .color_modes import (
     to_work_mode,
     turn_upright,
 )
+from .display_text import reason_of
 from .errors import (
     EmptyImageError,
     ImageLoadError,
@@ -72,7 +73,6 @@ from .errors import (
 from .image_headers import MAX_HEADER_SEGMENTS
 from .image_headers import count_header_segments as _count_segments
 from .sources import check_byte_count, is_url, open_path, read_file_object, source_label
-from .text import reason_of
 
 __all__ = [
     "ImageSource",

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
+from .display_text import one_line
 from .errors import ExportError, OptionsError
 from .options import SORTS
-from .text import one_line
 
 if TYPE_CHECKING:
     import numpy as np
@@ -399,14 +399,14 @@ class Palette(Sequence[Swatch]):
         }
 
     def _repr_html_(self) -> str:
-        """The palette as an HTML fragment, for Jupyter (:mod:`palettekit.html`).
+        """The palette as an HTML fragment, for Jupyter (:mod:`palettekit.notebook_html`).
 
         Raises
         ------
         ExportError
             A swatch with values that cannot be shown (see :func:`swatch_problem`).
         """
-        from .html import swatches_to_html
+        from .notebook_html import swatches_to_html
 
         checked = as_palette(self)
         return swatches_to_html(list(checked), source_of(checked))

@@ -4,7 +4,7 @@ Every door (extract, extract_merged, batch, the web, the CLI; crop, mask,
 frames; a path, bytes or a PIL image) runs the same steps:
 
 source -select-> the selected region(s) at working size, RGB(A)
-                 (:mod:`palettekit.select`: load, crop, mask, frames, background)
+                 (:mod:`palettekit.selection`: load, crop, mask, frames, background)
        -pixels-> opaque sRGB pixels (N, 3) uint8 of each region, and what the
                  region says: flat-graphic colors (:mod:`palettekit.flat`),
                  theme saliency (:func:`palettekit.theme.spatial_saliency`)
@@ -45,7 +45,7 @@ from .names import nearest_names
 from .options import Options
 from .palette import Palette, Swatch, swatch_order_key
 from .pixels import OpaquePixels, opaque_pixels
-from .select import Selection, View, select_image
+from .selection import Selection, View, select_image
 from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
 from .theme import SaliencyMap, spatial_saliency
 
@@ -121,7 +121,7 @@ def extract(
     mask : optional
         An image of the source's size (path, PIL image, bool array, ...),
         read at full resolution; only pixels where it is light and opaque are
-        used, sampled at their own working size (:mod:`palettekit.select`).
+        used, sampled at their own working size (:mod:`palettekit.selection`).
     **kwargs
         Any field of :class:`Options` (``space``, ``sort``, ``seed``,
         ``max_pixels``, ``alpha_threshold``, ``composite_on``, ...).

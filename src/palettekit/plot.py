@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .display_text import format_share
 from .errors import ExportError, OptionsError, require_extra
 from .options import Options
 from .palette import PaletteLike, as_palette
 from .render import text_color_for
-from .text import format_share
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

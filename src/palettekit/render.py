@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .display_text import format_share
 from .errors import ExportError, OptionsError
 from .options import Options, parse_color
 from .palette import PaletteLike, as_palette
 from .roles import relative_luminance
-from .text import format_share
 
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw, ImageFont

@@ -16,6 +16,7 @@ from typing import IO, Any
 import numpy as np
 from PIL import Image
 
+from .display_text import one_line, reason_of
 from .errors import (
     ImageLoadError,
     ImageNotFoundError,
@@ -23,7 +24,6 @@ from .errors import (
     OptionsError,
     UnsupportedImageError,
 )
-from .text import one_line, reason_of
 
 __all__ = [
     "READ_CHUNK",

@@ -14,6 +14,7 @@ from PIL import GimpPaletteFile
 
 from output_samples import SAMPLE_COUNTS, check_golden, sample_palette, swatch
 from palettekit import ExportError, OptionsError, Palette, Swatch, formats
+from palettekit.display_text import format_share
 from palettekit.formats import export_many
 from palettekit.formats.text import (
     CSV_COLUMNS,
@@ -30,7 +31,6 @@ from palettekit.formats.text import (
     to_text,
     to_text_many,
 )
-from palettekit.text import format_share
 
 
 @pytest.fixture

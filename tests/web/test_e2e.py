@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from webutil import photo_like_image, png_bytes, serve_bytes
 
-from palettekit.text import format_share
+from palettekit.display_text import format_share
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

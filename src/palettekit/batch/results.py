@@ -15,9 +15,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from ..display_text import one_line
 from ..options import Options
 from ..sources import is_url
-from ..text import one_line
 
 __all__ = [
     "BatchResult",

@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 
 from .._io import sync_directory
+from ..display_text import one_line
 from ..errors import ResultsFileError, require_extra
-from ..text import one_line
 from .expand import source_digest
 from .lock import OutputLock
 from .results import LEGACY_RECORD_KEYS, RECORD_KEYS, record_source

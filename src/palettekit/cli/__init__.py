@@ -33,8 +33,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import __version__
+from ..display_text import one_line
 from ..errors import ExportError, OptionsError, PaletteError
-from ..text import one_line
 from . import extract
 from .exit_status import (
     EXIT_BROKEN_PIPE,

@@ -83,7 +83,7 @@ def add_parser(subparsers: Any) -> None:
 
 def format_table(hits: list[Any], score_name: str) -> str:
     """The hits as a text table: rank, score, source and colors with their shares."""
-    from ..text import one_line
+    from ..display_text import one_line
 
     lines = [f"{'rank':>4}  {score_name:>8}  source  colors"]
     for hit in hits:

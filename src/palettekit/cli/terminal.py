@@ -13,7 +13,7 @@ import os
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
-from ..text import one_line
+from ..display_text import one_line
 from .exit_status import CliError
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def use_color(mode: str = "auto", stream: IO[Any] | None = None, environ: Any = 
 
 def swatch_table(palette: Palette) -> str:
     """A summary line, then one line per color: a truecolor swatch, hex, share, name."""
-    from ..text import format_share
+    from ..display_text import format_share
 
     shares = [format_share(s.share) for s in palette]
     width = max(len(text) for text in shares)

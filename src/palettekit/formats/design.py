@@ -48,11 +48,11 @@ from html import escape as _html_escape
 
 import numpy as np
 
+from ..display_text import format_share
 from ..families import FAMILIES, color_families
 from ..palette import Swatch
 from ..render import bar_widths
 from ..roles import accent_index, dominant_index, text_color, theme_roles
-from ..text import format_share
 
 
 def escape(text: str) -> str:
@@ -135,7 +135,7 @@ def to_ase(palette: Sequence[Swatch], name: str = "palettekit") -> bytes:
 
 def _percent(value: float) -> str:
     """A gradient stop's position: a percentage with at most two decimals and no
-    trailing zeros. (Shares are written with :func:`palettekit.text.format_share`,
+    trailing zeros. (Shares are written with :func:`palettekit.display_text.format_share`,
     one decimal, as everywhere else.)"""
     text = f"{value * 100.0:.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
@@ -155,7 +155,7 @@ def to_svg_bar(
     """SVG palette bar: one rectangle per swatch, widths following the shares.
 
     Each rectangle's ``<title>`` (its tooltip) is the hex code and the share
-    with one decimal (:func:`palettekit.text.format_share`, as in the PNG bar
+    with one decimal (:func:`palettekit.display_text.format_share`, as in the PNG bar
     and the figure). The widths are whole pixels that sum exactly to ``width``, in palette
     order (:func:`palettekit.render.bar_widths`, so the SVG bar matches the
     PNG one); a swatch too small for a pixel gets a zero-width rectangle.

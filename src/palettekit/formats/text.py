@@ -64,9 +64,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..display_text import format_share, one_line
 from ..errors import ExportError, OptionsError
 from ..palette import Palette, PaletteLike, Swatch, as_palette, source_of
-from ..text import format_share, one_line
 
 __all__ = [
     "CSV_COLUMNS",

@@ -87,8 +87,8 @@ import numpy.typing as npt
 
 from .._io import write_atomic, write_atomic_with
 from ..batch.writers import read_records, results_format_of
+from ..display_text import one_line
 from ..errors import ResultsFileError
-from ..text import one_line
 
 __all__ = [
     "ColorIndex",

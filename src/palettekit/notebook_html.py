@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
-from .text import format_share
+from .display_text import format_share
 
 if TYPE_CHECKING:
     from .palette import Swatch

@@ -1,4 +1,4 @@
-"""palettekit.text: messages, labels and shares on one line."""
+"""palettekit.display_text: messages, labels and shares on one line."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from palettekit.display_text import format_share, one_line, reason_of
 from palettekit.errors import ImageLoadError
-from palettekit.text import format_share, one_line, reason_of
 
 
 @pytest.mark.parametrize(

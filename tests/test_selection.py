@@ -13,7 +13,7 @@ import palettekit
 from palettekit.autok import JND, min_pairwise_distance
 from palettekit.errors import EmptyImageError, OptionsError
 from palettekit.options import Options
-from palettekit.select import crop_box, frame_indices
+from palettekit.selection import crop_box, frame_indices
 from synthetic_shots import product_shot, scene_without_backdrop
 
 
@@ -262,7 +262,7 @@ def test_frames_decoded_stay_within_max_image_pixels() -> None:
 
 
 def test_region_plan_of_a_crop_keeps_its_own_resolution() -> None:
-    from palettekit.select import region_plan
+    from palettekit.selection import region_plan
 
     region = region_plan((0.1, 0.1, 0.2, 0.2), None, 250_000)((6000, 4000))
     assert region.box == (600, 400, 1200, 800)
@@ -273,7 +273,7 @@ def test_region_plan_of_a_crop_keeps_its_own_resolution() -> None:
 
 
 def test_region_plan_of_a_mask_is_its_bounding_box_sampled_for_its_kept_pixels() -> None:
-    from palettekit.select import region_plan
+    from palettekit.selection import region_plan
 
     keep = np.zeros((400, 600), bool)
     keep[100:200, 300:500] = True

@@ -1,4 +1,5 @@
-"""palettekit.html (Palette._repr_html_): content, escaping, self-containment, theme neutrality."""
+"""palettekit.notebook_html (Palette._repr_html_): content, escaping, self-containment,
+theme neutrality."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 
 from output_samples import sample_palette, swatch
 from palettekit import ExportError, Palette
+from palettekit.display_text import format_share
 from palettekit.palette import as_palette
-from palettekit.text import format_share
 
 
 def palette_to_html(palette) -> str:  # type: ignore[no-untyped-def]
