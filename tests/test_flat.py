@@ -179,3 +179,18 @@ def test_the_knobs_are_a_frozen_object_a_caller_can_tune() -> None:
     # Nor is it flat at all when every pixel must be in a patch (edges are not).
     strict = replace(DEFAULT_FLAT_PARAMS, min_flat_share=1.0)
     assert detect_flat_graphic(image, params=strict) is None
+
+
+def test_dilate_equals_pillows_max_filter():
+    from PIL import Image, ImageFilter
+
+    from palettekit.flat import _dilate
+
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        height, width = (int(n) for n in rng.integers(1, 40, 2))
+        mask = rng.random((height, width)) < rng.random() * 0.1
+        reach = int(rng.integers(1, 5))
+        image = Image.fromarray(mask.astype(np.uint8) * 255)
+        expected = np.asarray(image.filter(ImageFilter.MaxFilter(2 * reach + 1))) > 0
+        assert np.array_equal(_dilate(mask, reach), expected)

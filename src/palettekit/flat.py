@@ -217,7 +217,12 @@ def _patch_mask(keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
 
 
 def _dilate(mask: npt.NDArray[np.bool_], reach: int) -> npt.NDArray[np.bool_]:
-    """Grow a mask by ``reach`` pixels in each of the 8 directions."""
+    """Grow a mask by ``reach`` pixels in each of the 8 directions.
+
+    The same result as Pillow's ``ImageFilter.MaxFilter(2 * reach + 1)`` on the
+    mask as an "L" image (checked on random masks in the tests), but that
+    rank filter is about 80 times slower on a 500x500 mask, so the shifts stay.
+    """
     grown = mask.copy()
     for _ in range(reach):
         step = grown.copy()
