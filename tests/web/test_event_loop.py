@@ -131,7 +131,9 @@ def test_marker_flood_is_refused_by_the_header_check_without_a_clustering_worker
     """With the only clustering worker busy, a 5-million-marker JPEG still gets its 422."""
     from test_api import only_worker_busy
 
-    client = make_client(workers=1, queue_size=0)
+    # A generous check time: on a loaded machine the 2 s default can run out before the
+    # header walk reaches its segment limit, and this test is about which refusal comes.
+    client = make_client(workers=1, queue_size=0, check_timeout=60.0)
     with only_worker_busy(client):
         response = client.post(
             "/api/palette",
