@@ -191,7 +191,7 @@ def test_failure_while_writing_leaves_no_file(tmp_path, monkeypatch):
 
 def test_temporary_name_collision_is_retried(tmp_path, monkeypatch):
     tokens = iter(["aaaa", "aaaa", "bbbb"])
-    monkeypatch.setattr(_io, "_temp_token", lambda: next(tokens))
+    monkeypatch.setattr(_io.secrets, "token_hex", lambda n: next(tokens))
     write_atomic(tmp_path / "one", "1")  # uses .one.aaaa.tmp, then renames it away
     (tmp_path / ".two.aaaa.tmp").write_text("someone else's file")
     write_atomic(tmp_path / "two", "2")  # aaaa is taken: retries with bbbb

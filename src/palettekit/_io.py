@@ -39,6 +39,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import secrets
 import stat
 import time
 from collections.abc import Callable, Sequence
@@ -58,12 +59,6 @@ STALE_SECONDS = 2.0
 """Age after which an unlocked temporary file of ours is a leftover (the lock is
 taken right after the file is created: this covers that instant)."""
 _STALE_SECONDS_WITHOUT_LOCKS = 3600.0
-
-
-def _temp_token() -> str:
-    """16 random hex digits for a temporary file's name: ``secrets.token_hex(8)``
-    without importing secrets (and hmac, hashlib) on the command line's start."""
-    return os.urandom(8).hex()
 
 
 def write_atomic(path: PathLike, data: str | bytes | bytearray | memoryview) -> None:
@@ -259,7 +254,7 @@ def _create_temp(directory: str, base: str) -> tuple[int, str]:
     """Open a new, hidden file next to the target, locked (see "Leftovers");
     the kernel applies the umask."""
     for _ in range(_NAME_ATTEMPTS):
-        temp_path = os.path.join(directory, f".{base}.{_temp_token()}.tmp")
+        temp_path = os.path.join(directory, f".{base}.{secrets.token_hex(8)}.tmp")
         try:
             fd = os.open(temp_path, _OPEN_FLAGS, _NEW_FILE_MODE)
         except FileExistsError:

@@ -10,6 +10,7 @@ working size, so none of them makes a full-size copy.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 from dataclasses import dataclass
@@ -175,8 +176,6 @@ def apply_icc(image: Image.Image, profile: bytes) -> tuple[Image.Image, str]:
 
     alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
     base = image.convert(image.mode[:-1]) if alpha is not None else image
-    import hashlib  # only for images with an ICC profile (CLI start)
-
     key = (hashlib.sha256(profile).digest(), base.mode)
     if _IS_SRGB.get(key):
         return image, "srgb"
