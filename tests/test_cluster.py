@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -400,3 +402,13 @@ def test_kmedians_far_penalty_brings_far_points_within_reach():
     )
     assert plain.centers[0, 0] == pytest.approx(0.0, abs=1e-3)
     assert 0.05 < covering.centers[0, 0] <= 0.18 + 1e-9
+
+
+def test_weighted_total_is_the_weighted_sum_on_large_inputs() -> None:
+    # Above 10,000 values, where OpenBLAS's dot product would go multi-threaded.
+    rng = np.random.default_rng(3)
+    weights = rng.integers(1, 500, 25_000).astype(np.float64)
+    values = rng.random(25_000)
+    total = cluster._weighted_total(weights, values)
+    assert isinstance(total, float)
+    assert math.isclose(total, math.fsum(weights * values), rel_tol=1e-13)

@@ -313,6 +313,25 @@ def test_compiled_pass_refuses_bad_buffers():
         _kernel.bin_sums(np.zeros(3, np.uint8), keys, out.tobytes())  # not writable
 
 
+@needs_kernel
+def test_compiled_bin_means_gives_counts_and_means_in_bin_order():
+    from palettekit.histogram import _kernel
+
+    bins = np.zeros((8, 4), dtype=np.uint64)
+    bins[2] = (3, 10, 20, 31)
+    bins[6] = (1, 255, 0, 7)
+    counts, colors = np.full(8, -1, np.int64), np.full((8, 3), -1.0)
+    assert _kernel.bin_means(bins, counts, colors) == 2
+    assert counts[:2].tolist() == [3, 1]
+    assert np.array_equal(colors[:2], np.array([[10, 20, 31], [255, 0, 7]]) / [[3], [1]])
+    with pytest.raises(ValueError, match="fewer than the occupied bins"):
+        _kernel.bin_means(bins, counts[:1], colors)
+    with pytest.raises(ValueError, match="n_bins \\* 4"):
+        _kernel.bin_means(bins.ravel()[:5], counts, colors)
+    with pytest.raises(TypeError):
+        _kernel.bin_means(bins, counts.tobytes(), colors)  # not writable
+
+
 def test_compiled_pass_is_built_in_ci():
     # Locally a missing C compiler only costs speed; CI has one, so a silent
     # build failure there must not go unnoticed.

@@ -4,3 +4,6 @@ from typing import Any
 
 def bin_sums(pixels: Any, keys: Any, out: Any, /) -> None:
     """Count and sum pixels per histogram bin (see _histogram.c)."""
+
+def bin_means(bins: Any, counts: Any, colors: Any, /) -> int:
+    """Counts and mean colors of the occupied bins, in bin order (see _histogram.c)."""

@@ -260,10 +260,19 @@ def color_histogram(pixels: npt.ArrayLike, bits: int = 5) -> ColorHistogram:
 
     if bits <= _KERNEL_BITS_MAX and _kernel is not None:
         # The compiled pass: (n_bins, 4) uint64 of count and channel sums.
-        bins = np.zeros((1 << (3 * bits), 4), dtype=np.uint64)
+        n_bins = 1 << (3 * bits)
+        bins = np.zeros((n_bins, 4), dtype=np.uint64)
         _kernel.bin_sums(pixels, _kernel_keys(bits), bins)
-        occupied = bins[np.flatnonzero(bins[:, 0])]
-        counts, sums = occupied[:, 0], occupied[:, 1:].astype(np.float64)
+        # Counts and means of the occupied bins in one pass (numpy's nonzero
+        # over a strided column, gather and divide cost a third of the count).
+        capacity = min(n_bins, pixels.shape[0])
+        counts = np.empty(capacity, dtype=np.int64)
+        colors = np.empty((capacity, 3))
+        if hasattr(_kernel, "bin_means"):  # an extension built before it had none
+            occupied = _kernel.bin_means(bins, counts, colors)
+            return ColorHistogram(colors[:occupied].copy(), counts[:occupied].copy(), bits)
+        rows = bins[np.flatnonzero(bins[:, 0])]
+        counts, sums = rows[:, 0], rows[:, 1:].astype(np.float64)
     elif bits <= _DENSE_BITS_MAX:
         all_counts, all_sums = _dense_counts(pixels, bits)
         occupied_bins = np.flatnonzero(all_counts)
@@ -304,11 +313,16 @@ def coarsen(histogram: ColorHistogram, bits: int) -> ColorHistogram:
     colors = histogram.colors
     keys = bin_keys_of(histogram, bits)
     if bits <= _DENSE_BITS_MAX:  # a dense bincount is cheaper than sorting
-        occupied = np.flatnonzero(np.bincount(keys, minlength=1 << (3 * bits)))
-        inverse = np.searchsorted(occupied, keys)
+        # Each coarse bin's rank among the occupied ones, looked up by key:
+        # what searchsorted in the occupied keys gives, at a quarter the cost.
+        present = np.bincount(keys, minlength=1 << (3 * bits)) > 0
+        rank: npt.NDArray[np.intp] = np.cumsum(present, dtype=np.intp)
+        n_coarse = int(rank[-1])
+        rank -= 1
+        inverse = rank[keys]
     else:
         occupied, inverse = np.unique(keys, return_inverse=True)
-    n_coarse = occupied.shape[0]
+        n_coarse = occupied.shape[0]
     counts = np.bincount(inverse, weights=histogram.counts, minlength=n_coarse)
     moments = colors * histogram.counts[:, None]
     sums = np.stack(

@@ -237,10 +237,15 @@ def survey_names() -> SurveyNames:
     RuntimeError
         The data file is missing or malformed (a broken installation).
     """
-    from importlib import resources
+    # pkgutil rather than importlib.resources, which pulls in pathlib and
+    # urllib on the command line's start; both read through the loader.
+    import pkgutil
 
     try:
-        text = (resources.files("palettekit") / "data" / SURVEY_DATA).read_text(encoding="utf-8")
+        data = pkgutil.get_data("palettekit", f"data/{SURVEY_DATA}")
+        if data is None:
+            raise OSError(f"no loader can read data/{SURVEY_DATA}")
+        text = data.decode("utf-8")
     except OSError as exc:
         raise RuntimeError(f"palettekit's color name table is missing: {exc}") from None
     return parse_survey_names(text)

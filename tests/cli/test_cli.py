@@ -187,3 +187,24 @@ def test_extract_imports_nothing_heavy(image):
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.decode().strip() == ""
+
+
+def test_extract_leaves_the_start_path_light(image, tmp_path):
+    # Issue 16: the command line's start. importlib.resources (with pathlib
+    # and urllib) cost several ms to import; the name table is read with
+    # pkgutil instead.
+    out = tmp_path / "p.json"
+    code = (
+        "import sys\n"
+        "from palettekit.cli import main\n"
+        f"assert main([{str(image)!r}, '-k', '2', '-f', 'json', '-q']) == 0\n"
+        f"assert main([{str(image)!r}, '-k', '2', '-o', {str(out)!r}, '-q']) == 0\n"
+        "light = ('importlib.resources', 'pathlib')\n"
+        "print(' '.join(sorted(m for m in light if m in sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env=child_env(), timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode().strip() == ""
+    assert out.stat().st_size > 0
