@@ -237,7 +237,7 @@
 
   // ------------------------------------------------------------------ rendering
 
-  // The share as palettekit.text.format_share writes it (CLI, text export):
+  // The share as palettekit.display_text.format_share writes it (CLI, text export):
   // one decimal, and a non-zero share never shows as 0.0% or 100.0%.
   function formatShare(share) {
     const text = (share * 100).toFixed(1);
