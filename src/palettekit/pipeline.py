@@ -453,10 +453,13 @@ class ColorCounts:
 
     def theme_histogram(self) -> ColorHistogram | None:
         """The histogram a theme is chosen from, or None for the counted one
-        (not a theme, or a flat graphic: its own colors)."""
+        (not a theme; a flat graphic, or an image of few colors counted
+        exactly: its own colors, not their averages)."""
         if self.theme is None or len(self.theme) == 0:
             return None
         if self.snapped is not None and self.flats:
+            return None
+        if self.exact is not None and len(self.coarse) <= DEFAULT_PARAMS.exact_below_bins:
             return None
         return self.theme.histogram()
 
