@@ -45,6 +45,16 @@ def test_theme_selects_real_colors_without_placeholder_inertia() -> None:
     assert found.counts.sum() == histogram.total
 
 
+def test_a_theme_is_chosen_from_its_input_and_counted_on_the_histogram() -> None:
+    # the input (the image area-averaged) has a green the counted pixels have
+    # as a near shade; the colors come from the input, the counts from the pixels
+    counted = color_histogram(np.array([[200, 30, 30]] * 6 + [[30, 160, 40]] * 2, np.uint8), 8)
+    chosen_from = color_histogram(np.array([[200, 30, 30]] * 5 + [[34, 158, 44]] * 5, np.uint8), 8)
+    found = theme_colors(counted, None, 2, choose_from=chosen_from)
+    assert sorted(map(tuple, found.rgb.tolist())) == [(34, 158, 44), (200, 30, 30)]
+    assert sorted(found.counts.tolist()) == [2, 6]
+
+
 def test_nearest_counts_gives_ties_to_the_first_color() -> None:
     histogram = color_histogram(np.array([[0, 0, 0]] * 4, np.uint8), 8)
     rgb = np.array([[0, 0, 0], [0, 0, 0], [255, 255, 255]], np.uint8)

@@ -24,6 +24,7 @@ from palettekit.theme import (
     MIN_DISTANCE,
     select_theme,
     spatial_saliency,
+    theme_input,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -254,6 +255,41 @@ def test_a_theme_is_the_same_in_a_separate_process():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out) == [s.hex for s in palettekit.extract(MACAWS, k=5, kind="theme")]
+
+
+def matched_distance(a: palettekit.Palette, b: palettekit.Palette) -> float:
+    """Mean Oklab distance of the best one-to-one matching of two themes' colors."""
+    from scipy.optimize import linear_sum_assignment
+
+    lab_a = srgb_to_oklab(np.array([s.rgb for s in a], dtype=np.float64) / 255.0)
+    lab_b = srgb_to_oklab(np.array([s.rgb for s in b], dtype=np.float64) / 255.0)
+    cost = np.sqrt(((lab_a[:, None, :] - lab_b[None, :, :]) ** 2).sum(axis=2))
+    rows, cols = linear_sum_assignment(cost)
+    return float(cost[rows, cols].mean())
+
+
+@pytest.mark.parametrize(("path", "scale"), [(KINGFISHER, 2), (MACAWS, 4)])
+def test_a_theme_is_the_same_for_the_photo_at_another_size(path, scale):
+    # issue 18 section 2: a thumbnail and the full photo give the same theme.
+    # Before the fixed-size, area-averaged theme input: 0.039 (kingfisher at
+    # 1/2, a 0.30 pair: another area chosen) and 0.049 (macaws at 1/4).
+    full = Image.open(path).convert("RGB")
+    small = full.resize((full.width // scale, full.height // scale), Image.Resampling.LANCZOS)
+    assert len(theme(full, k=8)) == len(theme(small, k=8)) == 8
+    assert matched_distance(theme(full, k=8), theme(small, k=8)) <= 0.025
+
+
+def test_the_theme_input_is_area_averaged_to_a_fixed_size():
+    params = replace(DEFAULT_THEME_PARAMS, input_pixels=600)
+    checker = np.indices((40, 60)).sum(axis=0) % 2  # black and white pixels, alternating
+    image = Image.fromarray((checker * 255).astype(np.uint8)).convert("RGB")
+    reduced = theme_input(image, params=params)
+    assert reduced.shape == (20, 30, 3)  # 600 pixels, the aspect ratio kept
+    assert np.abs(reduced.astype(int) - 128).max() <= 1  # every pixel the average gray
+    small = Image.fromarray(np.zeros((10, 10, 4), dtype=np.uint8))
+    assert theme_input(small, params=params).shape == (10, 10, 4)  # never enlarged
+    gray = Image.fromarray(np.full((30, 30), 77, dtype=np.uint8))  # mode L
+    assert theme_input(gray, params=params).shape == (24, 24, 4)
 
 
 def test_shares_count_the_pixels_nearest_to_each_theme_color():

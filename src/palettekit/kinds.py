@@ -149,6 +149,8 @@ def theme_colors(
     bins_oklab: FloatArray | None,
     k: int,
     saliency: SaliencyMap | None = None,
+    *,
+    choose_from: ColorHistogram | None = None,
 ) -> KindColors:
     """Up to k theme colors (:func:`palettekit.theme.select_theme`), each counted
     for the pixels nearest to it in Oklab.
@@ -162,8 +164,15 @@ def theme_colors(
         >= 1.
     saliency : SaliencyMap, optional
         How much each color stands out where it occurs in the image(s).
+    choose_from : ColorHistogram, optional
+        The histogram the colors are chosen from (the image area-averaged to
+        a fixed size, :func:`palettekit.theme.theme_input`), when not
+        ``histogram`` itself; the counts are always of ``histogram``.
     """
-    chosen = select_theme(histogram, k, saliency=saliency, oklab=bins_oklab)
+    if choose_from is None:
+        chosen = select_theme(histogram, k, saliency=saliency, oklab=bins_oklab)
+    else:
+        chosen = select_theme(choose_from, k, saliency=saliency)
     rgb8 = colorspace.srgb_to_uint8(chosen.srgb / 255.0)
     rgb8 = _unique_rows(rgb8)
     counts = nearest_counts(histogram, bins_oklab, rgb8)

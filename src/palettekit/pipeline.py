@@ -8,6 +8,8 @@ source -select-> the selected region(s) at working size, RGB(A)
        -pixels-> opaque sRGB pixels (N, 3) uint8 of each region, and what the
                  region says: flat-graphic colors (:mod:`palettekit.flat`),
                  theme saliency (:func:`palettekit.theme.spatial_saliency`)
+                 and theme input (:func:`palettekit.theme.theme_input`: the
+                 region area-averaged to a fixed size)
        -histogram-> mean colors of occupied bins (M, 3) + counts (M,), summed
                  over the regions (frames of an animation, images of a merge)
        -colorspace-> bins in the clustering space (M, 3) float
@@ -47,7 +49,7 @@ from .palette import Palette, Swatch, swatch_order_key
 from .pixels import OpaquePixels, opaque_pixels
 from .selection import Selection, View, select_image
 from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
-from .theme import SaliencyMap, spatial_saliency
+from .theme import SaliencyMap, spatial_saliency, theme_input
 
 __all__ = [
     "extract",
@@ -239,6 +241,7 @@ def _palette_of(
         warn=warn,
         flat=flat,
         saliency=saliency,
+        theme_histogram=counts.theme_histogram(),
     )
     return _with_notes(palette, notes)
 
@@ -366,7 +369,9 @@ class ColorCounts:
     bits while the sum has at most ``exact_below_bins`` bins (few colors
     overall: a graphic's colors come back exactly); snapped to its own
     colors when it is a flat graphic (the sum is one only when every region
-    is); and, for themes, the saliency of its colors.
+    is); and, for themes, the saliency of its colors and the histogram of
+    the theme's input (:func:`palettekit.theme.theme_input`: each region
+    area-averaged to a fixed size, counted in proportion to its pixels).
     """
 
     options: Options
@@ -375,6 +380,7 @@ class ColorCounts:
     snapped: _Sum | None = field(init=False)
     flats: list[tuple[FlatGraphic, int]] = field(default_factory=list)
     saliencies: list[tuple[SaliencyMap, int]] = field(default_factory=list)
+    theme: _Sum | None = field(init=False)
     pixels: int = 0
     opaque: int = 0
     transparent: float = 0.0
@@ -383,6 +389,7 @@ class ColorCounts:
         self.coarse = _Sum(self.options.histogram_bits)
         self.exact = _Sum(8) if self.options.histogram_bits < 8 else None
         self.snapped = _Sum(8)
+        self.theme = _Sum(self.options.histogram_bits) if self.options.kind == "theme" else None
 
     @property
     def transparent_share(self) -> float:
@@ -409,6 +416,8 @@ class ColorCounts:
                 image, threshold, _ = _analysis_image(view, opts, composite=False)
                 assert isinstance(image, Image.Image)
                 self.saliencies.append((spatial_saliency(image, threshold), pixels.rgb.shape[0]))
+            with timer.stage("theme_input"):
+                self.add_theme_input(view, int(pixels.rgb.shape[0]))
         with timer.stage("histogram"):
             self.add_pixels(pixels.rgb, flat)
 
@@ -426,6 +435,33 @@ class ColorCounts:
             k = None if self.options.k == "auto" else int(self.options.k)
             self.snapped.add(snap_histogram(color_histogram(rgb, 8), flat, k))
             self.flats.append((flat, int(rgb.shape[0])))
+
+    def add_theme_input(self, view: View, opaque: int) -> None:
+        """Count one region's theme input (its ``opaque`` working pixels'
+        worth: a region weighs in a merge by its pixels, as in the histogram)."""
+        if self.theme is None:
+            return
+        image, threshold, composite_on = _analysis_image(view, self.options, composite=True)
+        if not isinstance(image, Image.Image):
+            image = Image.fromarray(image)
+        reduced = opaque_pixels(theme_input(image), threshold, composite_on).rgb
+        if reduced.shape[0] == 0:  # a region of a few scattered opaque pixels
+            reduced = _view_pixels(view, self.options).rgb
+        histogram = color_histogram(reduced, self.options.histogram_bits)
+        weight = max(1, round(opaque / reduced.shape[0]))
+        self.theme.add(ColorHistogram(histogram.colors, histogram.counts * weight, histogram.bits))
+
+    def theme_histogram(self) -> ColorHistogram | None:
+        """The histogram a theme is chosen from, or None for the counted one
+        (not a theme; a flat graphic, or an image of few colors counted
+        exactly: its own colors, not their averages)."""
+        if self.theme is None or len(self.theme) == 0:
+            return None
+        if self.snapped is not None and self.flats:
+            return None
+        if self.exact is not None and len(self.coarse) <= DEFAULT_PARAMS.exact_below_bins:
+            return None
+        return self.theme.histogram()
 
     def result(self) -> tuple[ColorHistogram, FlatGraphic | None, SaliencyMap | None]:
         """The summed histogram, the flat graphic it is (or None) and the saliency map."""
@@ -517,6 +553,7 @@ def palette_from_histogram(
     warn: bool = True,
     flat: FlatGraphic | None = None,
     saliency: SaliencyMap | None = None,
+    theme_histogram: ColorHistogram | None = None,
 ) -> Palette:
     """Palette of a color histogram (bins' mean sRGB colors and pixel counts).
 
@@ -526,7 +563,10 @@ def palette_from_histogram(
     ``flat``: the histogram holds the colors of a flat graphic
     (:func:`palettekit.flat.snap_histogram`); ``k="auto"`` then counts them.
     ``saliency`` (themes only) says which colors stand out where they occur
-    (:func:`palettekit.theme.spatial_saliency`).
+    (:func:`palettekit.theme.spatial_saliency`); ``theme_histogram`` (themes
+    only) is the histogram the theme is chosen from (the image area-averaged
+    to a fixed size, :func:`palettekit.theme.theme_input`), when not
+    ``histogram`` itself; shares are still counted on ``histogram``.
     """
     timer = timer or _Timer()
     if histogram.total == 0:
@@ -539,7 +579,7 @@ def palette_from_histogram(
     bins_oklab = points if options.space == "oklab" else None
     if options.kind == "theme":
         with timer.stage("theme"):
-            found = theme_colors(histogram, bins_oklab, k, saliency)
+            found = theme_colors(histogram, bins_oklab, k, saliency, choose_from=theme_histogram)
     else:
         strategy = flat_colors if flat is not None else palette_colors
         with timer.stage("cluster"):

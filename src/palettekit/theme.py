@@ -9,9 +9,12 @@ dull area.
 
 Method
 ------
-Everything runs on the color histogram the pipeline already counted (the
-mean sRGB color and pixel count of each occupied bin) and on a small
-thumbnail for the spatial term. The knobs are the fields of
+Everything runs on a color histogram (the mean sRGB color and pixel count of
+each occupied bin) and on a small thumbnail for the spatial term. The
+pipeline counts that histogram on the selected pixels area-averaged to a
+fixed size (:func:`theme_input`, ``input_pixels``), so that the same photo at
+another size, or loaded another way, gives the same theme; the shares it
+reports are still counted on the working image. The knobs are the fields of
 :class:`ThemeParams` (default :data:`DEFAULT_THEME_PARAMS`), named below in
 ``code``.
 
@@ -22,9 +25,11 @@ thumbnail for the spatial term. The knobs are the fields of
    ``real_radius`` (a just-noticeable difference) of it, counted on the
    histogram -- is at least ``min_support``. A theme color is never an
    average of two colors of the image: an eyedropper finds it.
-2. **Salience of the pixels.** Each bin of pixels weighs its share of the
-   image to the power ``area_exponent`` (a large area counts, less than in
-   proportion), times ``1 + chroma_salience * vividness`` (chroma up to
+2. **Salience of the pixels.** Each area of similar colors (the bins
+   within ``area_radius``) weighs its share of the image to the power
+   ``area_exponent`` (a large area counts, less than in proportion; shared
+   among its bins, so that it does not weigh more for being spread over
+   more bins), times ``1 + chroma_salience * vividness`` (chroma up to
    ``chroma_full``, scaled down below lightness ``luminous``: a saturated
    color in the light counts more than a gray one, its deep shadow less),
    times the spatial saliency of its color on the selected pixels
@@ -110,6 +115,7 @@ __all__ = [
     "ThemeResult",
     "select_theme",
     "spatial_saliency",
+    "theme_input",
 ]
 
 
@@ -142,11 +148,25 @@ class ThemeParams:
     color spread over a gradient -- a kingfisher's wing -- has no candidate
     left but its clipped highlight."""
 
+    input_pixels: int = 40_000
+    """The theme is chosen from the selected pixels area-averaged (box filter)
+    to at most this many pixels (:func:`theme_input`), whatever the image's
+    size and however it was loaded: near-ties between areas are then settled
+    by the areas, not by pixel noise that a resize keeps or smooths away."""
+
     # --- 2. salience of the pixels
 
     area_exponent: float = 0.5
-    """Each coverage bin weighs its share of the pixels to this power: a large
-    area counts, less than in proportion."""
+    """Each area (the bins within ``area_radius``) weighs its share of the
+    pixels to this power: a large area counts, less than in proportion."""
+
+    area_radius: float = 0.03
+    """An area is the coverage bins within this Oklab distance (lightness at
+    ``lightness_weight``) of a bin: ``area_exponent`` applies to the area's
+    share, shared out among its bins by their shares, so an area weighs the
+    same however many bins its pixels spread over (a noisy, sharp image
+    spreads them over more than its thumbnail does); 0 applies it to each
+    bin."""
 
     chroma_salience: float = 2.0
     """A fully vivid pixel weighs ``1 + chroma_salience`` times a gray one:
@@ -418,6 +438,45 @@ def spatial_saliency(
     return SaliencyMap(bits, unique.astype(np.intp), values)
 
 
+def theme_input(
+    image: Image.Image, *, params: ThemeParams = DEFAULT_THEME_PARAMS
+) -> npt.NDArray[np.uint8]:
+    """The pixels a theme is chosen from: ``image`` area-averaged to at most
+    ``params.input_pixels`` pixels (never enlarged).
+
+    A box filter averages every pixel of the image into the reduced one, so
+    the result hardly depends on the image's own size (a thumbnail and the
+    full photo give nearly the same pixels) nor on how it was decoded;
+    sampled pixels keep noise that changes with the size. Alpha is averaged
+    premultiplied (Pillow), so transparent pixels do not tint their
+    neighbours.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        The selected region at working size, mode RGB or RGBA (other modes
+        are converted to RGBA).
+    params : ThemeParams
+        The knobs of the theme.
+
+    Returns
+    -------
+    (H, W, 3) or (H, W, 4) uint8
+        sRGB(A) in [0, 255], H * W <= ``params.input_pixels`` when the image
+        has more pixels, else the image itself.
+    """
+    from PIL import Image as PILImage
+
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA")
+    width, height = image.size
+    if width * height > params.input_pixels:
+        scale = (params.input_pixels / (width * height)) ** 0.5
+        size = (max(1, int(width * scale)), max(1, int(height * scale)))
+        image = image.resize(size, PILImage.Resampling.BOX)
+    return np.asarray(image, dtype=np.uint8)
+
+
 # --- the choice -----------------------------------------------------------------------
 
 
@@ -590,13 +649,25 @@ class _Coverage:
     area: npt.NDArray[np.float32]
 
 
+def _area_weight(cover: _Bins, params: ThemeParams) -> FloatArray:
+    """(Mc,) each coverage bin's share of the weight its area has: the area's
+    share of the pixels (the bins within ``area_radius``) to the power
+    ``area_exponent``, divided among its bins by their shares."""
+    if params.area_radius <= 0.0:
+        return cover.share**params.area_exponent
+    scale = np.array([params.lightness_weight, 1.0, 1.0])
+    near = squared_distances(cover.lab * scale, cover.lab * scale) <= params.area_radius**2
+    local = near.astype(np.float64) @ cover.share
+    return cover.share * np.maximum(local, 1e-12) ** (params.area_exponent - 1.0)
+
+
 def _coverage(cover: _Bins, saliency: SaliencyMap | None, params: ThemeParams) -> _Coverage:
     """Salience of each coverage bin; bins of a few stray pixels left out."""
     spatial = (
         np.ones(len(cover.histogram)) if saliency is None else saliency.lookup(cover.histogram)
     )
     chroma_weight = 1.0 + params.chroma_salience * _vividness(cover.lab, params)
-    weight = cover.share**params.area_exponent * chroma_weight * spatial
+    weight = _area_weight(cover, params) * chroma_weight * spatial
     kept = cover.share >= params.min_cover_share
     if not kept.any():
         kept[:] = True
