@@ -94,3 +94,48 @@ def test_a_crash_inside_a_chunk_fails_only_its_source(tmp_path: Path, monkeypatc
     failed = [r.index for r in results if not r.ok]
     assert failed == [13, 22]
     assert {results[i].error_type for i in failed} == {"WorkerCrashError"}
+
+
+def test_workers_fork_from_a_warm_server_unless_the_environment_changed(monkeypatch) -> None:
+    import multiprocessing
+
+    from palettekit.batch import runner
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        assert runner.warm_context().get_start_method() == "spawn"
+        return
+    with runner.single_threaded_children():
+        first = runner.warm_context().get_start_method()
+        again = runner.warm_context().get_start_method()
+        monkeypatch.setenv("PALETTEKIT_TEST_NEW_VARIABLE", "1")
+        changed = runner.warm_context().get_start_method()
+    # started here, or by an earlier test with another environment
+    assert first == again and first in ("forkserver", "spawn")
+    assert changed == "spawn"
+
+
+def test_pool_results_are_the_same_from_warm_and_spawned_workers(tmp_path: Path, monkeypatch):
+    paths = write_images(tmp_path, 6)
+    warm = list(iter_results(paths, FAST, workers=2))
+    monkeypatch.setenv("PALETTEKIT_TEST_NEW_VARIABLE", "1")  # forces "spawn"
+    spawned = list(iter_results(paths, FAST, workers=2))
+    assert all(r.ok for r in warm)
+    assert _strip_time(warm) == _strip_time(spawned)
+
+
+def test_the_orphan_guard_sees_a_process_end_even_unreaped() -> None:
+    import subprocess
+    import time
+
+    from palettekit.batch.runner import _gone
+
+    assert not _gone(os.getpid())
+    child = subprocess.Popen(["sleep", "30"])
+    assert not _gone(child.pid)
+    child.kill()
+    deadline = time.monotonic() + 10
+    while not _gone(child.pid) and time.monotonic() < deadline:  # a zombie until waited for
+        time.sleep(0.05)
+    assert _gone(child.pid)
+    child.wait()
+    assert _gone(child.pid)
