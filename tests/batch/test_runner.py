@@ -96,24 +96,6 @@ def test_a_crash_inside_a_chunk_fails_only_its_source(tmp_path: Path, monkeypatc
     assert {results[i].error_type for i in failed} == {"WorkerCrashError"}
 
 
-def test_workers_fork_from_a_warm_server_unless_the_environment_changed(monkeypatch) -> None:
-    import multiprocessing
-
-    from palettekit.batch import runner
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        assert runner.warm_context().get_start_method() == "spawn"
-        return
-    with runner.single_threaded_children():
-        first = runner.warm_context().get_start_method()
-        again = runner.warm_context().get_start_method()
-        monkeypatch.setenv("PALETTEKIT_TEST_NEW_VARIABLE", "1")
-        changed = runner.warm_context().get_start_method()
-    # started here, or by an earlier test with another environment
-    assert first == again and first in ("forkserver", "spawn")
-    assert changed == "spawn"
-
-
 def test_pool_results_are_the_same_from_warm_and_spawned_workers(tmp_path: Path, monkeypatch):
     paths = write_images(tmp_path, 6)
     warm = list(iter_results(paths, FAST, workers=2))

@@ -12,18 +12,11 @@ back costs. The first chunks hold one source each, so that a short batch is
 shared between the workers and the first results come back at once; later
 ones grow to ``MAX_CHUNK`` sources.
 
-Workers start warm: where the platform has one (Linux, macOS) they are forked
-from multiprocessing's fork server, a clean single-threaded process that has
-imported palettekit once, so a worker is ready in milliseconds instead of the
-half second of imports a fresh interpreter takes (more than the whole work of
-a hundred thumbnails on a busy machine). The fork server lives as long as this
-process and is shared by later runs; it is started with this process's
-environment, and a run that finds the environment changed since (a new
-``PYTHONPATH``, thread caps) starts its workers with "spawn" instead, so that
-workers always see the environment of the run. Elsewhere workers are started
-with "spawn" (safe with threads, the same on every platform). Each worker
-ignores SIGINT (the parent decides how to stop) and runs numerical libraries
-single-threaded, so that N workers use N cores and no more.
+Workers start warm, forked from a fork server that has imported palettekit
+once, where the platform has one (see :mod:`palettekit.batch.processes`),
+else with "spawn". Each worker ignores SIGINT (the parent decides how to
+stop) and runs numerical libraries single-threaded, so that N workers use N
+cores and no more.
 """
 
 from __future__ import annotations
@@ -33,11 +26,16 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from ..options import Options
 from .dask_runner import MAX_CHUNK, chunk_sizes
+from .processes import (
+    main_module_hidden,
+    sigint_blocked,
+    single_threaded_children,
+    warm_context,
+)
 from .results import (
     BatchResult,
     ResultOrderer,
@@ -47,16 +45,6 @@ from .results import (
 )
 
 __all__ = ["BatchResult", "iter_results", "extract_one", "default_workers"]
-
-# Environment variables that cap the threads of BLAS / OpenMP libraries.
-THREAD_LIMIT_VARS = (
-    "OPENBLAS_NUM_THREADS",
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
-
 
 # --- worker process side --------------------------------------------------------
 
@@ -109,26 +97,6 @@ def _work(tasks: list[tuple[int, str]]) -> list[BatchResult]:
 
 
 # --- parent side ------------------------------------------------------------------
-
-
-@contextmanager
-def single_threaded_children() -> Iterator[None]:
-    """Set the BLAS/OpenMP thread caps to 1 for processes started inside.
-
-    Variables already set by the user are left alone. The parent's own
-    libraries, already loaded, are not affected; the previous environment is
-    restored on exit.
-    """
-    saved = {name: os.environ.get(name) for name in THREAD_LIMIT_VARS}
-    for name, value in saved.items():
-        if value is None:
-            os.environ[name] = "1"
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
 
 
 def _crashed(index: int, source: str, *, detail: str) -> BatchResult:
@@ -216,87 +184,10 @@ def _indexed(
         yield index, text
 
 
-@contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """Start worker processes without re-running the caller's ``__main__``.
-
-    "spawn" children normally import the parent's main script again (so a
-    script without an ``if __name__ == "__main__"`` guard would run twice,
-    and a script read from standard input cannot be imported at all). The
-    workers need only palettekit, so while a pool starts processes the main
-    module is swapped for an empty one.
-    """
-    import sys
-    import types
-
-    saved = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if saved is not None:
-            sys.modules["__main__"] = saved
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread for the duration (POSIX; a no-op elsewhere).
-
-    A worker process started meanwhile inherits the blocked signal, so a
-    Ctrl-C (sent to the whole process group) cannot interrupt it while it
-    starts, before ``_init_worker`` ignores SIGINT: it would print a
-    KeyboardInterrupt traceback. The parent receives a pending SIGINT as soon
-    as the block is lifted.
-    """
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _submit(pool: Any, tasks: list[tuple[int, str]]) -> Any:
     # submit() may start a worker process
-    with _main_module_hidden(), _sigint_blocked():
+    with main_module_hidden(), sigint_blocked():
         return pool.submit(_work, tasks)
-
-
-# Modules the fork server imports once, so that every worker forked from it is warm.
-WARM_MODULES = ["palettekit.pipeline", "palettekit.batch.runner"]
-
-_FORKSERVER_ENV: dict[str, str] | None = None  # os.environ when this module started it
-
-
-def warm_context(preload: list[str] | None = None) -> Any:
-    """The multiprocessing context for worker processes: "forkserver" when this
-    platform has one and the environment is the one the fork server was started
-    with, else "spawn".
-
-    Call it inside :func:`single_threaded_children` (the thread caps are part of
-    the environment the fork server keeps). The first call starts the fork
-    server, preloading ``preload`` (default :data:`WARM_MODULES`).
-    """
-    import multiprocessing
-
-    global _FORKSERVER_ENV
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    environ = dict(os.environ)
-    if _FORKSERVER_ENV is None:
-        from multiprocessing import forkserver
-
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(preload or WARM_MODULES))
-        with _main_module_hidden(), _sigint_blocked():
-            forkserver.ensure_running()
-        _FORKSERVER_ENV = environ
-        return context
-    if environ == _FORKSERVER_ENV:
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
 
 
 def _new_pool(options: Options, n_workers: int):  # type: ignore[no-untyped-def]
