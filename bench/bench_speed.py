@@ -22,7 +22,7 @@ every tool alike:
    process, start-up included) over a folder of a few hundred of those
    JPEGs, against fast-colorthief's bare in-process loop over the same
    files times the number of workers; and ``--dask local`` against the
-   local pool, each the best of ``--batch-runs`` interleaved runs.
+   local pool, each the median of ``--batch-runs`` interleaved runs.
 3. **CLI start**: ``palettekit extract IMG -k 5 --format json`` against
    ``python -c "import numpy, PIL.Image"`` (bench/run.py's measure).
 
@@ -273,22 +273,23 @@ def report(ctx: dict) -> str:
                 (f"{name}: palettekit / fast-colorthief", f"{fct_ratio:.2f}x", "<= 0.8x",
                  fct_ratio <= 0.8)
             )  # fmt: skip
-    lines += ["", "Where palettekit's time goes (median ms per stage, `meta['timings']`):", ""]
-    stage_names = list(next(iter(ctx["single"].values()))["stages_ms"])
-    lines.append("| images | " + " | ".join(stage_names) + " |")
-    lines.append("|---|" + "--:|" * len(stage_names))
+    stage_names = list(next(iter(ctx["single"].values()))["stages_ms"]) if ctx["single"] else []
+    if stage_names:
+        lines += ["", "Where palettekit's time goes (median ms per stage, `meta['timings']`):", ""]
+        lines.append("| images | " + " | ".join(stage_names) + " |")
+        lines.append("|---|" + "--:|" * len(stage_names))
     for name, row in ctx["single"].items():
         cells = " | ".join(f"{row['stages_ms'].get(s, float('nan')):.2f}" for s in stage_names)
         lines.append(f"| {name} | {cells} |")
     batch = ctx.get("batch")
     if batch:
-        rates = {k: max(v) for k, v in batch["img_per_s"].items()}
+        rates = {k: statistics.median(v) for k, v in batch["img_per_s"].items()}
         lines += [
             "",
             "## Batch",
             "",
             f"{batch['sources']} JPEGs (the 960x640 and 480x320 sets, copied to fill the folder); "
-            f"images per second, best of {batch['runs']} interleaved runs; palettekit batch is a "
+            f"images per second, median of {batch['runs']} interleaved runs; palettekit batch is a "
             "whole `palettekit batch DIR -o r.jsonl` process, start-up included.",
             "",
             "| run | img/s |",
@@ -339,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-batch", action="store_true")
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--no-cli", action="store_true")
+    ap.add_argument(
+        "--only-batch", action="store_true", help="only the batch part (no single images, no CLI)"
+    )
     ap.add_argument("--out", help="write the Markdown report here")
     ap.add_argument("--json", help="write the raw results here")
     args = ap.parse_args(argv)
@@ -352,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="pk-speed-") as tmp:
         sets = make_images(Path(args.corpus), Path(tmp), args.quick)
-        ctx["single"] = time_single(sets, reps)
+        ctx["single"] = {} if args.only_batch else time_single(sets, reps)
         if not args.no_batch:
             files = sets["960x640 JPEG"] + sets["480x320 JPEG"]
             runs = args.batch_runs or (1 if args.quick else 3)
@@ -362,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             except ImportError:
                 dask = False
             ctx["batch"] = time_batch(files, args.copies, runs, dask)
-        if not args.no_cli:
+        if not args.no_cli and not args.only_batch:
             from run import measure_cli
 
             ctx["cli"] = measure_cli(
