@@ -311,3 +311,22 @@ def test_a_theme_keeps_large_neutral_areas_over_tiny_accents() -> None:
         assert {s.hex for s in palette} == designed, kind
         # Every flat color comes back when k asks for them all.
         assert len(palettekit.extract(image, k=6, kind=kind)) == 6
+
+
+def test_the_area_a_color_is_chosen_by_is_its_own_not_its_edges() -> None:
+    # Spain-like: red and gold bands with fractional edges, an ochre shape
+    # (#c8b100, ~1.0%) near the gold and a grey one (~1.1%). The edge mixes
+    # between red and gold snap to the ochre (2.6% counted with them), but a
+    # person sees the grey's larger shape: k = 3 takes the grey.
+    red, gold, ochre, grey = (170, 21, 27), (241, 191, 0), (200, 177, 0), (204, 204, 204)
+    big, draw = drawn()
+    draw.rectangle((0, 0, 1919, 1439), fill=gold)
+    for i in range(0, 6, 2):
+        draw.rectangle((0, 240 * i + 2, 1919, 240 * i + 241), fill=red)
+    draw.rectangle((100, 1000, 379, 1097), fill=ochre)
+    draw.rectangle((1400, 1000, 1699, 1099), fill=grey)
+    image = anti_aliased(big)
+    flat = detect_flat_graphic(image)
+    assert flat is not None and hexes(flat.colors) == hexes(np.array([red, gold, ochre, grey]))
+    palette = palettekit.extract(image, k=3)
+    assert {s.hex for s in palette} == hexes(np.array([red, gold, grey]))

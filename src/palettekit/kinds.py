@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from . import colorspace
 from .cluster import nearest, squared_distances
-from .flat import DEFAULT_FLAT_PARAMS, FlatParams, select_flat_colors
+from .flat import DEFAULT_FLAT_PARAMS, FlatGraphic, FlatParams, select_flat_colors
 from .histogram import ColorHistogram
 from .kmedians_palette import ALGORITHM, DEFAULT_PARAMS, KMediansParams, cluster_histogram
 from .options import Options
@@ -123,6 +123,7 @@ def flat_colors(
     options: Options,
     params: KMediansParams = DEFAULT_PARAMS,
     *,
+    flat: FlatGraphic | None = None,
     flat_params: FlatParams = DEFAULT_FLAT_PARAMS,
 ) -> KindColors:
     """A flat graphic's own colors (``histogram`` snapped to them), for both kinds.
@@ -133,7 +134,10 @@ def flat_colors(
     hues before near-duplicate shades; for a theme none closer than
     ``palettekit.theme.MIN_DISTANCE`` to another), never averaged, and each
     is counted for the pixels nearest to it in Oklab. Arguments as for
-    :func:`palette_colors`; ``options.kind`` says which kind;
+    :func:`palette_colors`; ``options.kind`` says which kind; ``flat``, the
+    graphic, gives each flat color's area (its pixels of exactly that color,
+    ``FlatGraphic.counts``: the histogram's counts add the edge mixes snapped
+    to it, which favour a color along a long edge over a shape of its own);
     ``flat_params`` reads ``distinct_distance``.
     """
     theme = options.kind == "theme"
@@ -145,7 +149,7 @@ def flat_colors(
         bins_oklab = colorspace.srgb_to_oklab(histogram.colors / 255.0)
     chosen = select_flat_colors(
         bins_oklab,
-        histogram.counts,
+        _areas(histogram, flat),
         k,
         min_distance=THEME_MIN_DISTANCE if theme else 0.0,
         params=flat_params,
@@ -158,6 +162,23 @@ def flat_colors(
     else:
         meta.update({"inertia": _inertia(points, histogram.counts, points[chosen]), "n_iter": 0})
     return KindColors(rgb8, counts, meta)
+
+
+def _areas(histogram: ColorHistogram, flat: FlatGraphic | None) -> npt.NDArray[np.int64]:
+    """(M,) int64 area of each bin: the flat graphic's count of its color, or (a color
+    that is not a flat color, or no graphic given) the bin's own count."""
+    areas = histogram.counts.astype(np.int64)
+    if flat is None:
+        return areas
+    keys = _keys(np.rint(histogram.colors).astype(np.int64))
+    flat_keys = _keys(flat.colors.astype(np.int64))
+    for key, count in zip(flat_keys.tolist(), flat.counts.tolist(), strict=True):
+        areas[keys == key] = count
+    return areas
+
+
+def _keys(rgb: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    return (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
 
 
 def _inertia(points: FloatArray, weights: npt.NDArray[np.int64], centers: FloatArray) -> float:

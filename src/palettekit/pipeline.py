@@ -579,7 +579,7 @@ def palette_from_histogram(
     bins_oklab = points if options.space == "oklab" else None
     if flat is not None:  # either kind: the graphic's own colors, chosen by area
         with timer.stage("theme" if options.kind == "theme" else "cluster"):
-            found = flat_colors(histogram, points, k, options)
+            found = flat_colors(histogram, points, k, options, flat=flat)
     elif options.kind == "theme":
         with timer.stage("theme"):
             found = theme_colors(histogram, bins_oklab, k, saliency, choose_from=theme_histogram)
