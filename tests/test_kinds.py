@@ -98,3 +98,16 @@ def test_flat_colors_of_a_theme_keep_its_minimum_distance() -> None:
     assert found.meta["algorithm"] == "flat-colors"
     assert found.meta["theme"] == {"candidates": len(histogram)}
     assert "inertia" not in found.meta and found.counts.sum() == histogram.total
+
+
+def test_flat_colors_of_a_theme_are_colors_a_person_sees() -> None:
+    # an extra color of a few pixels (an edge shade snapped beside the flat
+    # colors) is not a theme color, even when k leaves room for it
+    pixels = np.array(
+        [[0, 114, 198]] * 6000 + [[252, 209, 22]] * 3997 + [[200, 0, 0]] * 3, np.uint8
+    )
+    histogram = color_histogram(pixels, 8)
+    points = colorspace.convert(histogram.colors / 255.0, "oklab")
+    theme = flat_colors(histogram, points, 3, Options(kind="theme"))
+    assert sorted(map(tuple, theme.rgb.tolist())) == [(0, 114, 198), (252, 209, 22)]
+    assert flat_colors(histogram, points, 3, Options()).rgb.shape[0] == 3  # a palette: all

@@ -33,8 +33,8 @@ from .flat import DEFAULT_FLAT_PARAMS, FlatGraphic, FlatParams, select_flat_colo
 from .histogram import ColorHistogram
 from .kmedians_palette import ALGORITHM, DEFAULT_PARAMS, KMediansParams, cluster_histogram
 from .options import Options
+from .theme import DEFAULT_THEME_PARAMS, SaliencyMap, select_theme
 from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
-from .theme import SaliencyMap, select_theme
 
 __all__ = [
     "KindColors",
@@ -147,9 +147,12 @@ def flat_colors(
     bins_oklab = points if options.space == "oklab" else None
     if bins_oklab is None:
         bins_oklab = colorspace.srgb_to_oklab(histogram.colors / 255.0)
+    areas = _areas(histogram, flat)
+    if theme:  # a theme's color is one a person sees: its bin holds its share (extra colors)
+        areas[histogram.counts < DEFAULT_THEME_PARAMS.min_bin_share * histogram.total] = 0
     chosen = select_flat_colors(
         bins_oklab,
-        _areas(histogram, flat),
+        areas,
         k,
         min_distance=THEME_MIN_DISTANCE if theme else 0.0,
         params=flat_params,
