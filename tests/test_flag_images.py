@@ -183,3 +183,33 @@ def test_attribution_ships_with_the_images() -> None:
     assert "flag-icons" in document["source"] and "MIT" in document["source"]
     assert "Permission is hereby granted" in (FLAGS_DIR / "LICENSE").read_text()
     assert {p.name for p in FLAGS_DIR.glob("*.png")} == {flag["file"] for flag in FLAGS}
+
+
+@pytest.mark.parametrize("kind_options", KINDS)
+@pytest.mark.parametrize(
+    "flag",
+    [flag for flag in FLAGS if len(flag["designed"]) >= 3],
+    ids=[flag["code"] for flag in FLAGS if len(flag["designed"]) >= 3],
+)
+def test_below_the_designed_count_every_color_is_designed_and_the_largest_come_back(
+    flag: dict[str, Any], kind_options: dict[str, Any]
+) -> None:
+    """At k = n - 1 each color is one of the flag's own (clustering averaged
+    two into a color the flag does not have), and the largest designed color
+    is among them."""
+    k = len(_designed_groups(flag, kind_options)) - 1
+    palette = _extract(flag, k, kind_options)
+    spellings = [c for i, d in enumerate(flag["designed"]) for c in [d, *flag["aliases"][i]]]
+    designed_lab = _oklab([_hex_to_rgb(c) for c in spellings])
+    for swatch in palette.swatches:
+        distance = np.linalg.norm(designed_lab - _oklab([swatch.rgb]), axis=1).min()
+        assert distance <= FOUND_DISTANCE, (
+            f"{flag['name']}: {swatch.hex} is not a designed color; palette {_describe(palette)}"
+        )
+    # the largest (or one of the largest, for bands of equal area: a tricolor)
+    top = max(flag["shares"])
+    pairs = zip(flag["designed"], flag["shares"], strict=True)
+    largest = _oklab([_hex_to_rgb(c) for c, s in pairs if s >= top - 0.005])
+    palette_lab = _oklab([swatch.rgb for swatch in palette.swatches])
+    distance = np.linalg.norm(palette_lab[:, None, :] - largest[None, :, :], axis=2).min()
+    assert distance <= FOUND_DISTANCE, f"{flag['name']}: no largest color in {_describe(palette)}"

@@ -194,3 +194,139 @@ def test_dilate_equals_pillows_max_filter():
         image = Image.fromarray(mask.astype(np.uint8) * 255)
         expected = np.asarray(image.filter(ImageFilter.MaxFilter(2 * reach + 1))) > 0
         assert np.array_equal(_dilate(mask, reach), expected)
+
+
+SKY, GREEN, YELLOW, BLACK = (0, 114, 198), (0, 140, 69), (252, 209, 22), (0, 0, 0)
+
+
+def sky_with_bands_and_sun() -> np.ndarray:
+    """A sky field (about 56%), a green and a yellow band (20% each), and a
+    yellow sun (about 2.6%) ringed by a black outline (about 0.9%): six
+    flat colors' worth of areas in four colors, anti-aliased."""
+    big, draw = drawn()
+    draw.rectangle((0, 0, 1919, 1439), fill=SKY)
+    draw.rectangle((0, 0, 1919, 287), fill=GREEN)  # 20%
+    draw.rectangle((0, 1152, 1919, 1439), fill=YELLOW)  # 20%
+    draw.ellipse((854, 544, 1206, 896), fill=BLACK)  # radius 176 of 1920 x 1440: 3.5%
+    draw.ellipse((879, 569, 1181, 871), fill=YELLOW)  # radius 151: 2.6%, the ring 0.9%
+    return anti_aliased(big)
+
+
+def test_sky_with_bands_and_sun_is_what_the_tests_below_assume() -> None:
+    flat = detect_flat_graphic(sky_with_bands_and_sun())
+    assert flat is not None
+    assert hexes(flat.colors) == hexes(np.array([SKY, GREEN, YELLOW, BLACK]))
+
+
+@pytest.mark.parametrize("kind", ["palette", "theme"])
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_below_the_flat_count_every_color_is_a_flat_color(kind: str, k: int) -> None:
+    # Clustering four flat colors into fewer averaged a yellow and a green
+    # into an olive that is not in the graphic; each color must be one of its own.
+    image = sky_with_bands_and_sun()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        palette = palettekit.extract(image, k=k, kind=kind)
+    assert len(palette) == k
+    assert {s.hex for s in palette} <= set(palette.meta["flat_graphic"]["colors"])
+    assert sum(s.count for s in palette) == image.shape[0] * image.shape[1]
+
+
+@pytest.mark.parametrize("kind", ["palette", "theme"])
+def test_below_the_flat_count_the_largest_areas_come_first(kind: str) -> None:
+    image = sky_with_bands_and_sun()
+    sky, green, yellow = (hexes(np.array([c])).pop() for c in (SKY, GREEN, YELLOW))
+    three = palettekit.extract(image, k=3, kind=kind)
+    # The 0.9% black outline does not take a place from a 20% band (nor from the sun).
+    assert {s.hex for s in three} == {sky, green, yellow}
+    # Shares are those of the nearest chosen color: the black ring counts with
+    # its nearest of the three, the sun with the yellow band.
+    assert sum(s.share for s in three) == pytest.approx(1.0)
+    by_hex = {s.hex: s.share for s in three}
+    assert by_hex[yellow] > 0.21
+
+
+@pytest.mark.parametrize("kind", ["palette", "theme"])
+def test_a_thin_outline_does_not_take_the_place_of_the_shape_it_rings(kind: str) -> None:
+    # A yellow sun (2.6%) ringed in black (0.9%) on a sky field under a white
+    # band: at k = 3 the sun, not its outline (clustering took the black, which
+    # lies farther from the rest, and gave white as #fffffe).
+    big, draw = drawn()
+    draw.rectangle((0, 0, 1919, 1439), fill=SKY)
+    draw.rectangle((0, 0, 1919, 399), fill=WHITE)
+    draw.ellipse((854, 544, 1206, 896), fill=BLACK)
+    draw.ellipse((879, 569, 1181, 871), fill=YELLOW)
+    image = anti_aliased(big)
+    flat = detect_flat_graphic(image)
+    assert flat is not None and len(flat) == 4
+    three = palettekit.extract(image, k=3, kind=kind)
+    assert {s.hex for s in three} == hexes(np.array([SKY, WHITE, YELLOW]))
+
+
+def test_select_flat_colors_prefers_a_distinct_hue_to_a_near_duplicate() -> None:
+    from palettekit.colorspace import srgb_to_oklab
+    from palettekit.flat import select_flat_colors
+
+    rgb = np.array([[0, 56, 168], [0, 66, 180], [206, 17, 38], [255, 255, 255]], np.float64)
+    oklab = srgb_to_oklab(rgb / 255.0)
+    counts = np.array([500, 300, 150, 50], np.int64)
+    # The second blue is 3x the red's area but a near-duplicate of the first.
+    assert select_flat_colors(oklab, counts, 2).tolist() == [0, 2]
+    assert select_flat_colors(oklab, counts, 4).tolist() == [0, 2, 1, 3]
+    # Without the preference (a zero distance scale) it is area alone.
+    area_only = replace(DEFAULT_FLAT_PARAMS, distinct_distance=1e-9)
+    assert select_flat_colors(oklab, counts, 2, params=area_only).tolist() == [0, 1]
+    # A theme's minimum distance leaves the near-duplicate out altogether.
+    assert select_flat_colors(oklab, counts, 4, min_distance=0.08).tolist() == [0, 2, 3]
+    # Colors of no pixels are never chosen.
+    assert select_flat_colors(oklab, np.array([5, 0, 0, 0]), 3).tolist() == [0]
+
+
+LIGHT_BLUE, NAVY, FLAG_RED = (104, 191, 229), (1, 33, 105), (200, 16, 46)
+
+
+def fiji_like() -> np.ndarray:
+    """A light blue field with a navy canton crossed in white and red (white
+    ~10%, navy ~7%, red ~4%) and a shield of tiny yellow and green accents
+    (< 1% each): the large neutral areas a theme dropped for the accents."""
+    big, draw = drawn()
+    draw.rectangle((0, 0, 1919, 1439), fill=LIGHT_BLUE)
+    draw.rectangle((0, 0, 959, 719), fill=NAVY)  # canton: 25%
+    draw.rectangle((0, 250, 959, 469), fill=WHITE)  # horizontal bar
+    draw.rectangle((370, 0, 589, 719), fill=WHITE)  # vertical bar
+    draw.rectangle((0, 310, 959, 409), fill=FLAG_RED)
+    draw.rectangle((430, 0, 529, 719), fill=FLAG_RED)
+    draw.rectangle((1300, 500, 1499, 609), fill=YELLOW)  # ~0.8%
+    draw.rectangle((1300, 640, 1499, 739), fill=GREEN)  # ~0.7%
+    return anti_aliased(big)
+
+
+def test_a_theme_keeps_large_neutral_areas_over_tiny_accents() -> None:
+    image = fiji_like()
+    flat = detect_flat_graphic(image)
+    assert flat is not None and len(flat) == 6
+    designed = hexes(np.array([LIGHT_BLUE, NAVY, WHITE, FLAG_RED]))
+    for kind in ("theme", "palette"):
+        palette = palettekit.extract(image, k=4, kind=kind)
+        assert {s.hex for s in palette} == designed, kind
+        # Every flat color comes back when k asks for them all.
+        assert len(palettekit.extract(image, k=6, kind=kind)) == 6
+
+
+def test_the_area_a_color_is_chosen_by_is_its_own_not_its_edges() -> None:
+    # Spain-like: red and gold bands with fractional edges, an ochre shape
+    # (#c8b100, ~1.0%) near the gold and a grey one (~1.1%). The edge mixes
+    # between red and gold snap to the ochre (2.6% counted with them), but a
+    # person sees the grey's larger shape: k = 3 takes the grey.
+    red, gold, ochre, grey = (170, 21, 27), (241, 191, 0), (200, 177, 0), (204, 204, 204)
+    big, draw = drawn()
+    draw.rectangle((0, 0, 1919, 1439), fill=gold)
+    for i in range(0, 6, 2):
+        draw.rectangle((0, 240 * i + 2, 1919, 240 * i + 241), fill=red)
+    draw.rectangle((100, 1000, 379, 1097), fill=ochre)
+    draw.rectangle((1400, 1000, 1699, 1099), fill=grey)
+    image = anti_aliased(big)
+    flat = detect_flat_graphic(image)
+    assert flat is not None and hexes(flat.colors) == hexes(np.array([red, gold, ochre, grey]))
+    palette = palettekit.extract(image, k=3)
+    assert {s.hex for s in palette} == hexes(np.array([red, gold, grey]))

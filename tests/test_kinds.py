@@ -59,3 +59,55 @@ def test_nearest_counts_gives_ties_to_the_first_color() -> None:
     histogram = color_histogram(np.array([[0, 0, 0]] * 4, np.uint8), 8)
     rgb = np.array([[0, 0, 0], [0, 0, 0], [255, 255, 255]], np.uint8)
     assert nearest_counts(histogram, None, rgb).tolist() == [4, 0, 0]
+
+
+def _flat_histogram() -> tuple[object, np.ndarray]:
+    # a flat graphic's snapped histogram: its colors exactly, one bin each
+    pixels = np.array(
+        [[0, 114, 198]] * 50
+        + [[0, 140, 69]] * 20
+        + [[252, 209, 22]] * 20
+        + [[0, 0, 0]] * 3
+        + [[0, 120, 205]] * 7,
+        np.uint8,
+    )
+    histogram = color_histogram(pixels, 8)
+    return histogram, colorspace.convert(histogram.colors / 255.0, "oklab")
+
+
+def test_flat_colors_below_the_count_are_chosen_not_averaged() -> None:
+    histogram, points = _flat_histogram()
+    own = {tuple(c) for c in histogram.colors.astype(int).tolist()}
+    for k in (1, 2, 3, 4):
+        found = flat_colors(histogram, points, k, Options())
+        assert found.meta["algorithm"] == "flat-colors" and found.meta["n_iter"] == 0
+        assert {tuple(c) for c in found.rgb.tolist()} <= own
+        assert found.rgb.shape[0] == k and found.counts.sum() == histogram.total
+    three = flat_colors(histogram, points, 3, Options())
+    # the largest areas; the near-duplicate blue (7) counts with the blue
+    assert sorted(map(tuple, three.rgb.tolist())) == [(0, 114, 198), (0, 140, 69), (252, 209, 22)]
+    assert sorted(three.counts.tolist()) == [20, 20, 60]  # the black is nearest the blue too
+
+
+def test_flat_colors_of_a_theme_keep_its_minimum_distance() -> None:
+    histogram, points = _flat_histogram()
+    found = flat_colors(histogram, points, 5, Options(kind="theme"))
+    # the near-duplicate blue (0.02 from the blue) is left out even though k allows it
+    assert found.rgb.shape[0] == 4
+    assert (0, 120, 205) not in set(map(tuple, found.rgb.tolist()))
+    assert found.meta["algorithm"] == "flat-colors"
+    assert found.meta["theme"] == {"candidates": len(histogram)}
+    assert "inertia" not in found.meta and found.counts.sum() == histogram.total
+
+
+def test_flat_colors_of_a_theme_are_colors_a_person_sees() -> None:
+    # an extra color of a few pixels (an edge shade snapped beside the flat
+    # colors) is not a theme color, even when k leaves room for it
+    pixels = np.array(
+        [[0, 114, 198]] * 6000 + [[252, 209, 22]] * 3997 + [[200, 0, 0]] * 3, np.uint8
+    )
+    histogram = color_histogram(pixels, 8)
+    points = colorspace.convert(histogram.colors / 255.0, "oklab")
+    theme = flat_colors(histogram, points, 3, Options(kind="theme"))
+    assert sorted(map(tuple, theme.rgb.tolist())) == [(0, 114, 198), (252, 209, 22)]
+    assert flat_colors(histogram, points, 3, Options()).rgb.shape[0] == 3  # a palette: all

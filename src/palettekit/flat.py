@@ -71,6 +71,7 @@ __all__ = [
     "FlatGraphic",
     "detect_flat_graphic",
     "snap_histogram",
+    "select_flat_colors",
 ]
 
 LOSSY_FORMATS = frozenset({"JPEG", "MPO", "JPEG2000", "WEBP", "AVIF", "HEIF"})
@@ -149,6 +150,12 @@ class FlatParams:
     extra_iter: int = 3
     """Lloyd steps that move the extra colors of :func:`snap_histogram` (a
     few: they start on the image's own colors)."""
+
+    distinct_distance: float = 0.1
+    """:func:`select_flat_colors`: a color closer than this in Oklab to one
+    already chosen counts for its area times its distance over this (a
+    near-duplicate shade weighs less than a distinct hue of the same area);
+    farther, for its whole area. About five just-noticeable differences."""
 
 
 DEFAULT_FLAT_PARAMS = FlatParams()
@@ -591,3 +598,57 @@ def _extra_colors(
         members = np.flatnonzero(owner == n_flat + j)
         fullest.append(int(members[np.argmax(weights[members])]) if members.size else pick)
     return fullest
+
+
+def select_flat_colors(
+    oklab: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.int64],
+    k: int,
+    *,
+    min_distance: float = 0.0,
+    params: FlatParams = DEFAULT_FLAT_PARAMS,
+) -> npt.NDArray[np.intp]:
+    """Up to k of a flat graphic's colors, chosen by the area a person sees.
+
+    Greedy: first the color of the largest area, then each time the color
+    whose area times ``min(1, d / params.distinct_distance)`` is largest,
+    ``d`` its Oklab distance to the nearest color chosen so far: the largest
+    areas, distinct hues before near-duplicate shades. Colors are never
+    averaged (a yellow and a green do not become an olive that is not in
+    the graphic), and a thin outline does not displace a larger shape.
+
+    Parameters
+    ----------
+    oklab : (C, 3) float64
+        The colors in Oklab.
+    counts : (C,) int64
+        Pixels of each color, >= 0.
+    k : int
+        >= 1.
+    min_distance : float
+        A color closer than this to a chosen one is never chosen (a theme's
+        colors are at least ``palettekit.theme.MIN_DISTANCE`` apart); fewer
+        than k colors come back when no other is far enough.
+    params : FlatParams
+        Reads ``distinct_distance``.
+
+    Returns
+    -------
+    (k',) intp
+        Indices into ``oklab`` in the order chosen, k' <= min(k, C); ties go
+        to the lower index.
+    """
+    weights = np.asarray(counts, dtype=np.float64)
+    chosen: list[int] = []
+    nearest = np.full(weights.shape[0], np.inf)
+    for _ in range(min(k, weights.shape[0])):
+        factor = np.minimum(1.0, nearest / params.distinct_distance)
+        score = np.where(nearest >= min_distance, weights * factor, -1.0)
+        if chosen:
+            score[chosen] = -1.0
+        pick = int(np.argmax(score))
+        if score[pick] <= 0.0:
+            break
+        chosen.append(pick)
+        np.minimum(nearest, np.linalg.norm(oklab - oklab[pick], axis=1), out=nearest)
+    return np.asarray(chosen, dtype=np.intp)

@@ -9,10 +9,11 @@ them (merging, naming, sorting, distortion, warnings, meta).
 * :func:`palette_colors` (``kind="palette"``): k-means++ starts and weighted
   k-medians (:mod:`palettekit.kmedians_palette`); a histogram with at most k
   bins gives its bins as they are.
-* :func:`flat_colors` (``kind="palette"`` on a flat graphic): the histogram
-  has been snapped to the graphic's own colors
+* :func:`flat_colors` (either kind on a flat graphic): the histogram has
+  been snapped to the graphic's own colors
   (:func:`palettekit.flat.snap_histogram`); they are the palette when they
-  fit in k, and are clustered like a photo's bins when they do not.
+  fit in k, and when they do not, k of them are chosen by the area a person
+  sees (:func:`palettekit.flat.select_flat_colors`), never averaged.
 * :func:`theme_colors` (``kind="theme"``): up to k real colors of the image
   chosen by :func:`palettekit.theme.select_theme`, each counted for the
   pixels nearest to it.
@@ -28,10 +29,12 @@ import numpy.typing as npt
 
 from . import colorspace
 from .cluster import nearest, squared_distances
+from .flat import DEFAULT_FLAT_PARAMS, FlatGraphic, FlatParams, select_flat_colors
 from .histogram import ColorHistogram
 from .kmedians_palette import ALGORITHM, DEFAULT_PARAMS, KMediansParams, cluster_histogram
 from .options import Options
-from .theme import SaliencyMap, select_theme
+from .theme import DEFAULT_THEME_PARAMS, SaliencyMap, select_theme
+from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
 
 __all__ = [
     "KindColors",
@@ -119,13 +122,73 @@ def flat_colors(
     k: int,
     options: Options,
     params: KMediansParams = DEFAULT_PARAMS,
+    *,
+    flat: FlatGraphic | None = None,
+    flat_params: FlatParams = DEFAULT_FLAT_PARAMS,
 ) -> KindColors:
-    """A flat graphic's own colors (``histogram`` snapped to them), clustered only
-    when there are more than k of them. Arguments as for :func:`palette_colors`."""
-    found = palette_colors(histogram, points, k, options, params)
-    if found.meta["algorithm"] == "exact":
+    """A flat graphic's own colors (``histogram`` snapped to them), for both kinds.
+
+    A palette whose k holds every color of the histogram gets them as they
+    are. Otherwise up to k of them are chosen by area
+    (:func:`palettekit.flat.select_flat_colors`: the largest areas, distinct
+    hues before near-duplicate shades; for a theme none closer than
+    ``palettekit.theme.MIN_DISTANCE`` to another), never averaged, and each
+    is counted for the pixels nearest to it in Oklab. Arguments as for
+    :func:`palette_colors`; ``options.kind`` says which kind; ``flat``, the
+    graphic, gives each flat color's area (its pixels of exactly that color,
+    ``FlatGraphic.counts``: the histogram's counts add the edge mixes snapped
+    to it, which favour a color along a long edge over a shape of its own);
+    ``flat_params`` reads ``distinct_distance``.
+    """
+    theme = options.kind == "theme"
+    if len(histogram) <= k and not theme:
+        found = palette_colors(histogram, points, k, options, params)
         return KindColors(found.rgb, found.counts, {**found.meta, "algorithm": "flat-colors"})
-    return found
+    bins_oklab = points if options.space == "oklab" else None
+    if bins_oklab is None:
+        bins_oklab = colorspace.srgb_to_oklab(histogram.colors / 255.0)
+    areas = _areas(histogram, flat)
+    if theme:  # a theme's color is one a person sees: its bin holds its share (extra colors)
+        areas[histogram.counts < DEFAULT_THEME_PARAMS.min_bin_share * histogram.total] = 0
+    chosen = select_flat_colors(
+        bins_oklab,
+        areas,
+        k,
+        min_distance=THEME_MIN_DISTANCE if theme else 0.0,
+        params=flat_params,
+    )
+    rgb8 = _unique_rows(colorspace.srgb_to_uint8(histogram.colors[chosen] / 255.0))
+    counts = nearest_counts(histogram, bins_oklab, rgb8)
+    meta: dict[str, Any] = {"algorithm": "flat-colors"}
+    if theme:
+        meta["theme"] = {"candidates": len(histogram)}
+    else:
+        meta.update({"inertia": _inertia(points, histogram.counts, points[chosen]), "n_iter": 0})
+    return KindColors(rgb8, counts, meta)
+
+
+def _areas(histogram: ColorHistogram, flat: FlatGraphic | None) -> npt.NDArray[np.int64]:
+    """(M,) int64 area of each bin: the flat graphic's count of its color, or (a color
+    that is not a flat color, or no graphic given) the bin's own count."""
+    areas = histogram.counts.astype(np.int64)
+    if flat is None:
+        return areas
+    keys = _keys(np.rint(histogram.colors).astype(np.int64))
+    flat_keys = _keys(flat.colors.astype(np.int64))
+    for key, count in zip(flat_keys.tolist(), flat.counts.tolist(), strict=True):
+        areas[keys == key] = count
+    return areas
+
+
+def _keys(rgb: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    return (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+
+
+def _inertia(points: FloatArray, weights: npt.NDArray[np.int64], centers: FloatArray) -> float:
+    """Weighted sum of squared distances (in the points' space) of the bins to their
+    nearest center, to ten significant digits as :func:`palette_colors` gives it."""
+    _, closest = nearest(squared_distances(points, centers))
+    return float(f"{float((closest * weights).sum()):.10g}")
 
 
 def nearest_counts(

@@ -577,13 +577,15 @@ def palette_from_histogram(
     with timer.stage("colorspace"):
         points = colorspace.convert(histogram.colors / 255.0, options.space)
     bins_oklab = points if options.space == "oklab" else None
-    if options.kind == "theme":
+    if flat is not None:  # either kind: the graphic's own colors, chosen by area
+        with timer.stage("theme" if options.kind == "theme" else "cluster"):
+            found = flat_colors(histogram, points, k, options, flat=flat)
+    elif options.kind == "theme":
         with timer.stage("theme"):
             found = theme_colors(histogram, bins_oklab, k, saliency, choose_from=theme_histogram)
     else:
-        strategy = flat_colors if flat is not None else palette_colors
         with timer.stage("cluster"):
-            found = strategy(histogram, points, k, options)
+            found = palette_colors(histogram, points, k, options)
     extra: dict[str, Any] = {}
     if auto_k is not None:
         extra["auto_k"] = auto_k.to_meta()
