@@ -40,7 +40,14 @@ from ..errors import BatchError, require_extra
 from ..options import Options
 from .results import BatchResult, ResultOrderer, default_workers, extract_one
 
-__all__ = ["iter_results_dask", "dask_client", "extract_chunk", "chunk_sizes", "MAX_CHUNK"]
+__all__ = [
+    "iter_results_dask",
+    "dask_client",
+    "extract_chunk",
+    "chunk_sizes",
+    "take_chunk",
+    "MAX_CHUNK",
+]
 
 # Sources per task, at most, here and on the local pool (batch.runner).
 MAX_CHUNK = 8
@@ -65,6 +72,23 @@ def extract_chunk(tasks: list[tuple[int, str]], options: Options) -> list[BatchR
 def _lost(index: int, source: str, exc: BaseException) -> BatchResult:
     message = " ".join(str(exc).split()) or type(exc).__name__
     return BatchResult(index, source, None, error_type=type(exc).__name__, error=message)
+
+
+def take_chunk(
+    indexed: Iterator[tuple[int, str]], size: int, orderer: Any
+) -> tuple[list[tuple[int, str]], bool]:
+    """The next at most ``size`` ``(index, source)`` tasks of ``indexed``, each
+    announced to ``orderer`` (a :class:`~palettekit.batch.results.ResultOrderer`),
+    and whether ``indexed`` ran out while taking them."""
+    chunk: list[tuple[int, str]] = []
+    for _ in range(size):
+        try:
+            task = next(indexed)
+        except StopIteration:
+            return chunk, True
+        orderer.submit(task[0])
+        chunk.append(task)
+    return chunk, False
 
 
 def iter_results_dask(
@@ -115,15 +139,8 @@ def iter_results_dask(
         while retry:
             submit([retry.pop(0)])
         while not exhausted and in_flight + orderer.held < window:
-            chunk: list[tuple[int, str]] = []
-            for _ in range(min(next(sizes), window - in_flight - orderer.held)):
-                try:
-                    task = next(indexed)
-                except StopIteration:
-                    exhausted = True
-                    break
-                orderer.submit(task[0])
-                chunk.append(task)
+            size = min(next(sizes), window - in_flight - orderer.held)
+            chunk, exhausted = take_chunk(indexed, size, orderer)
             if chunk:
                 submit(chunk)
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..options import Options
-from .dask_runner import MAX_CHUNK, chunk_sizes
+from .dask_runner import MAX_CHUNK, chunk_sizes, take_chunk
 from .processes import (
     main_module_hidden,
     sigint_blocked,
@@ -247,15 +247,7 @@ def _pool_results(
                 else:
                     while not exhausted and in_flight + orderer.held < window:
                         room = window - in_flight - orderer.held
-                        chunk: list[tuple[int, str]] = []
-                        for _ in range(min(next(sizes), room)):
-                            try:
-                                task = next(indexed)
-                            except StopIteration:
-                                exhausted = True
-                                break
-                            orderer.submit(task[0])
-                            chunk.append(task)
+                        chunk, exhausted = take_chunk(indexed, min(next(sizes), room), orderer)
                         if chunk:
                             pending[_submit(pool, chunk)] = chunk
                             in_flight += len(chunk)
