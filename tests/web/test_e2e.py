@@ -48,14 +48,6 @@ if os.environ.get("CI") != "true":
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 
-def running_live(**settings: object):  # type: ignore[no-untyped-def]
-    """A server of its own with these settings (a context manager yielding its URL)."""
-    from conftest import running_server
-    from palettekit.web.settings import Settings
-
-    return running_server(Settings(**settings))
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -413,7 +405,9 @@ def expect_no_result(page: Page, message: str) -> None:
     expect(page.locator("#empty-note")).to_be_visible()
 
 
-def test_a_failed_input_clears_the_previous_result(browser: Browser, tmp_path: Path):
+def test_a_failed_input_clears_the_previous_result(
+    browser: Browser, tmp_path: Path, live_server_with
+):
     # After a 415, a 502 or a 413, the previous image's swatches, bar
     # and caption stayed, and JSON downloaded its palette under the new name.
     import socket
@@ -422,7 +416,7 @@ def test_a_failed_input_clears_the_previous_result(browser: Browser, tmp_path: P
     with socket.socket() as closed:  # a port nothing listens on: the fetch fails (502)
         closed.bind(("127.0.0.1", 0))
         dead_port = closed.getsockname()[1]
-    with running_live(allow_private_urls=True, max_upload_bytes=2 * 2**20) as url:
+    with live_server_with(allow_private_urls=True, max_upload_bytes=2 * 2**20) as url:
         context = browser.new_context(accept_downloads=True)
         page = context.new_page()
         problems = watch_requests(page, url)
@@ -491,10 +485,12 @@ def test_a_failed_input_clears_the_previous_result(browser: Browser, tmp_path: P
     assert unexpected == []
 
 
-def test_an_image_address_is_fetched_by_the_server_not_the_browser(browser: Browser, local_server):
+def test_an_image_address_is_fetched_by_the_server_not_the_browser(
+    browser: Browser, local_server, live_server_with
+):
     photo = png_bytes(photo_like_image(90, 60, seed=5))
     host = local_server({"/photo.png": serve_bytes(photo)})
-    with running_live(allow_private_urls=True) as url:
+    with live_server_with(allow_private_urls=True) as url:
         context = browser.new_context()
         page = context.new_page()
         problems = watch_requests(page, url)  # a request to the image's host is a problem
@@ -572,12 +568,14 @@ def test_docs_pages_render_under_their_csp_and_fetch_nothing_from_elsewhere(
     assert others == [], others
 
 
-def test_the_form_and_the_downloads_come_from_the_servers_config(browser: Browser, tmp_path: Path):
+def test_the_form_and_the_downloads_come_from_the_servers_config(
+    browser: Browser, tmp_path: Path, live_server_with
+):
     """The choices, the k bounds and the download buttons are the ones /api/config lists;
     a server with other caps gets another form; the figure is 1200 px wide or more."""
     from PIL import Image
 
-    with running_live(max_k=20) as url:
+    with live_server_with(max_k=20) as url:
         with urllib.request.urlopen(url + "/api/config", timeout=30) as answer:
             config = json.load(answer)
         context = browser.new_context(accept_downloads=True)
