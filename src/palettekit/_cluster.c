@@ -197,6 +197,43 @@ distances_from(const double *x, const double *xsq, Py_ssize_t m, Py_ssize_t dim,
 #define HOT
 #endif
 
+/*
+ * sRGB in [0, 1] -> Oklab for n colors (colorspace.srgb_to_oklab), term for
+ * term: the transfer function as colorspace.srgb_to_linear (knee, sign(c) *
+ * ((|c| + 0.055) / 1.055) ** 2.4 with libm's pow, which numpy calls too),
+ * each matrix row as OpenBLAS's product accumulates it (a chain of fused
+ * multiply-adds in coordinate order) and libm's cbrt, as np.cbrt. The
+ * matrices are passed in row-major (to_lms[j][d] multiplies coordinate d).
+ */
+static HOT void
+oklab_core(const double *srgb, double *out, Py_ssize_t n, const double *to_lms,
+           const double *to_lab, double knee)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double *c = srgb + 3 * i;
+        double lin[3], lms[3];
+        for (int d = 0; d < 3; d++) {
+            const double v = c[d];
+            const double magnitude = fabs(v);
+            if (magnitude <= knee) {
+                lin[d] = v / 12.92;
+            }
+            else {
+                const double p = pow((magnitude + 0.055) / 1.055, 2.4);
+                lin[d] = (v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : v)) * p;
+            }
+        }
+        for (int j = 0; j < 3; j++) {
+            const double *row = to_lms + 3 * j;
+            lms[j] = cbrt(fma(lin[2], row[2], fma(lin[1], row[1], lin[0] * row[0])));
+        }
+        for (int j = 0; j < 3; j++) {
+            const double *row = to_lab + 3 * j;
+            out[3 * i + j] = fma(lms[2], row[2], fma(lms[1], row[1], lms[0] * row[0]));
+        }
+    }
+}
+
 static HOT void
 seed_core(const double *x, const double *w, const double *draws, int64_t *chosen, Py_ssize_t m,
           Py_ssize_t dim, Py_ssize_t n_starts, Py_ssize_t n_clusters, Py_ssize_t n_trials,
@@ -778,11 +815,50 @@ done:
     return result;
 }
 
+/*
+ * srgb_to_oklab(srgb, to_lms, to_lab, out, knee)
+ *
+ * srgb (N, 3) float64 in [0, 1] (any values: converted as numpy would),
+ * to_lms and to_lab (3, 3) float64 row-major, out (N, 3) float64 written;
+ * knee the encoded value below which sRGB is linear (see oklab_core).
+ */
+static PyObject *
+srgb_to_oklab(PyObject *self, PyObject *args)
+{
+    Py_buffer sb, lb, ab, ob;
+    double knee;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*d", &sb, &lb, &ab, &ob, &knee)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const Py_ssize_t n = sb.len / (3 * (Py_ssize_t)sizeof(double));
+    if (!check_len(&sb, n * 3, sizeof(double), "srgb") ||
+        !check_len(&lb, 9, sizeof(double), "to_lms") ||
+        !check_len(&ab, 9, sizeof(double), "to_lab") ||
+        !check_len(&ob, n * 3, sizeof(double), "out")) {
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    oklab_core((const double *)sb.buf, (double *)ob.buf, n, (const double *)lb.buf,
+               (const double *)ab.buf, knee);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&lb);
+    PyBuffer_Release(&ab);
+    PyBuffer_Release(&ob);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"seed", seed, METH_VARARGS, "Greedy weighted k-means++ seeding (see _cluster.c)."},
     {"lloyd", lloyd, METH_VARARGS, "Weighted Lloyd iterations of every start (see _cluster.c)."},
     {"kmedians", kmedians, METH_VARARGS, "Weighted k-medians steps (see _cluster.c)."},
     {"assign", assign, METH_VARARGS, "Nearest center of every point (see _cluster.c)."},
+    {"srgb_to_oklab", srgb_to_oklab, METH_VARARGS,
+     "sRGB in [0, 1] to Oklab, as colorspace.srgb_to_oklab (see _cluster.c)."},
     {"mean_variance", mean_variance, METH_VARARGS,
      "Weighted variance averaged over three coordinates (see _cluster.c)."},
     {NULL, NULL, 0, NULL},
