@@ -234,3 +234,22 @@ def test_the_kernel_is_built_in_ci() -> None:
     if not os.environ.get("CI") or shutil.which("cc") is None:
         pytest.skip("only checked in CI, where a C compiler is present")
     assert KERNEL is not None
+
+
+@needs_kernel
+@pytest.mark.parametrize("dim", [1, 2, 4])
+def test_points_of_other_dimensions_give_the_same_starts_and_rounds(monkeypatch, dim):
+    # The three-coordinate loops are specialised; every other width takes the general ones.
+    rng = np.random.default_rng(dim)
+    points = rng.random((500, dim))
+    points[:50] = points[50:100]
+    weights = rng.integers(1, 300, 500).astype(np.float64)
+
+    def run():  # type: ignore[no-untyped-def]
+        starts = cluster._kmeans_plus_plus(points, weights, 6, 4, np.random.default_rng(1))
+        return starts, cluster._lloyd(points, weights, starts, 5, 1e-6)
+
+    (starts_c, lloyd_c), (starts_p, lloyd_p) = _both(monkeypatch, run)
+    assert np.array_equal(starts_c, starts_p)
+    assert np.array_equal(lloyd_c[0], lloyd_p[0])
+    assert lloyd_c[2] == lloyd_p[2]

@@ -104,48 +104,82 @@ cross(const double *x, const double *c, Py_ssize_t dim)
  * inner loops, so that the compiler can run several points at once; ties go
  * to the first center, as numpy's argmin.
  */
+INLINE double
+score3(double x0, double x1, double x2, double c0, double c1, double c2, double xs, double cj,
+       int with_xsq)
+{
+    double d = fma(x2, c2, fma(x1, c1, x0 * c0));
+    if (with_xsq) {
+        d += xs;
+        d += cj;
+        return d < 0.0 ? 0.0 : d;
+    }
+    return d + cj;
+}
+
+/* The three-coordinate case of nearest_centers: one pass per center over
+   every point, without branches or possible aliasing, so that the compiler
+   runs four points at once (the per-point arithmetic is unchanged). */
+INLINE void
+nearest_centers3(const double *restrict x, const double *restrict xsq, Py_ssize_t n,
+                 const double *restrict centers, const double *restrict csq, Py_ssize_t k,
+                 int64_t *restrict labels, double *restrict best, int with_xsq)
+{
+    for (Py_ssize_t j = 0; j < k; j++) {
+        const double c0 = centers[3 * j] * -2.0, c1 = centers[3 * j + 1] * -2.0,
+                     c2 = centers[3 * j + 2] * -2.0;
+        const double cj = csq[j];
+        const int64_t label = (int64_t)j;
+        if (j == 0) {
+            for (Py_ssize_t i = 0; i < n; i++) {
+                best[i] = score3(x[3 * i], x[3 * i + 1], x[3 * i + 2], c0, c1, c2,
+                                 with_xsq ? xsq[i] : 0.0, cj, with_xsq);
+                labels[i] = label;
+            }
+            continue;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const double d = score3(x[3 * i], x[3 * i + 1], x[3 * i + 2], c0, c1, c2,
+                                    with_xsq ? xsq[i] : 0.0, cj, with_xsq);
+            const double b = best[i];
+            const int64_t l = labels[i];
+            best[i] = d < b ? d : b;
+            labels[i] = d < b ? label : l;
+        }
+    }
+}
+
 INLINE void
 nearest_centers(const double *x, const double *xsq, Py_ssize_t n, Py_ssize_t dim,
                 const double *centers, const double *csq, Py_ssize_t k, int64_t *labels,
                 double *best)
 {
+    if (dim == 3) {
+        if (xsq != NULL) {
+            nearest_centers3(x, xsq, n, centers, csq, k, labels, best, 1);
+        }
+        else {
+            nearest_centers3(x, NULL, n, centers, csq, k, labels, best, 0);
+        }
+        return;
+    }
     for (Py_ssize_t j = 0; j < k; j++) {
         const double *c = centers + j * dim;
         const double cj = csq[j];
         const int64_t label = (int64_t)j;
-        if (dim == 3) {
-            const double c0 = c[0] * -2.0, c1 = c[1] * -2.0, c2 = c[2] * -2.0;
-            for (Py_ssize_t i = 0; i < n; i++) {
-                const double *row = x + i * 3;
-                double d = fma(row[2], c2, fma(row[1], c1, row[0] * c0));
-                if (xsq != NULL) {
-                    d += xsq[i];
-                    d += cj;
-                    d = d < 0.0 ? 0.0 : d;
-                }
-                else {
-                    d += cj;
-                }
-                const int take = j == 0 || d < best[i];
-                best[i] = take ? d : best[i];
-                labels[i] = take ? label : labels[i];
+        for (Py_ssize_t i = 0; i < n; i++) {
+            double d = cross(x + i * dim, c, dim);
+            if (xsq != NULL) {
+                d += xsq[i];
+                d += cj;
+                d = d < 0.0 ? 0.0 : d;
             }
-        }
-        else {
-            for (Py_ssize_t i = 0; i < n; i++) {
-                double d = cross(x + i * dim, c, dim);
-                if (xsq != NULL) {
-                    d += xsq[i];
-                    d += cj;
-                    d = d < 0.0 ? 0.0 : d;
-                }
-                else {
-                    d += cj;
-                }
-                const int take = j == 0 || d < best[i];
-                best[i] = take ? d : best[i];
-                labels[i] = take ? label : labels[i];
+            else {
+                d += cj;
             }
+            const int take = j == 0 || d < best[i];
+            best[i] = take ? d : best[i];
+            labels[i] = take ? label : labels[i];
         }
     }
 }
@@ -272,19 +306,31 @@ seed_core(const double *x, const double *w, const double *draws, int64_t *chosen
         }
     }
     const double *u = draws + n_starts;
+    /* per trial: -2 x its candidate's coordinates, their |x|^2, the
+       potential (doubles), the candidate and its start's row (indices) */
+    const Py_ssize_t n_rt = n_starts * n_trials;
+    double *cand_coords = xsq + m;
+    double *cand_sq = cand_coords + 3 * n_rt;
+    double *potential = cand_sq + n_rt;
+    Py_ssize_t *candidates = (Py_ssize_t *)(potential + n_rt);
+    Py_ssize_t *near_offset = candidates + n_rt; /* where each trial's start's row begins */
+    for (Py_ssize_t q = 0; q < n_rt; q++) {
+        near_offset[q] = (q / n_trials) * m;
+    }
     for (Py_ssize_t c = 1; c < n_clusters; c++) {
         /* one running sum over every start, flattened (R, M) */
         double run = 0.0;
-        for (Py_ssize_t i = 0; i < total; i++) {
-            run += closest[i] * w[i % m];
-            cumulative[i] = run;
+        for (Py_ssize_t r = 0; r < n_starts; r++) {
+            const double *near = closest + r * m;
+            double *cum = cumulative + r * m;
+            for (Py_ssize_t i = 0; i < m; i++) {
+                run += near[i] * w[i];
+                cum[i] = run;
+            }
         }
         for (Py_ssize_t r = 0; r < n_starts; r++) {
             const double base = r == 0 ? 0.0 : cumulative[r * m - 1];
             const double span = cumulative[r * m + m - 1] - base;
-            Py_ssize_t best_t = 0;
-            double best_potential = 0.0;
-            Py_ssize_t best_candidate = 0;
             for (Py_ssize_t t = 0; t < n_trials; t++) {
                 const double target = base + u[r * n_trials + t] * span;
                 Py_ssize_t lo = 0, hi = total;
@@ -304,23 +350,60 @@ seed_core(const double *x, const double *w, const double *draws, int64_t *chosen
                 if (candidate < 0) {
                     candidate = 0;
                 }
-                double *d2 = trial + (r * n_trials + t) * m;
-                distances_from(x, xsq, m, dim, candidate, d2);
-                const double *near = closest + r * m;
-                for (Py_ssize_t i = 0; i < m; i++) {
-                    d2[i] = near[i] < d2[i] ? near[i] : d2[i];
-                }
-                double potential = 0.0; /* in point order, as the pure path's sum */
-                for (Py_ssize_t i = 0; i < m; i++) {
-                    potential += d2[i] * w[i];
-                }
-                if (t == 0 || potential < best_potential) {
-                    best_t = t;
-                    best_potential = potential;
-                    best_candidate = candidate;
+                candidates[r * n_trials + t] = candidate;
+            }
+        }
+        if (dim == 3) {
+            /* Every trial of every start in one pass over the points: the
+               same operations per trial as distances_from, the minimum with
+               the start's nearest center and the potential summed in point
+               order, but the trials' sums are independent chains that the
+               CPU runs side by side instead of one after another. */
+            for (Py_ssize_t q = 0; q < n_rt; q++) {
+                const double *p = x + candidates[q] * 3;
+                cand_coords[3 * q] = p[0] * -2.0;
+                cand_coords[3 * q + 1] = p[1] * -2.0;
+                cand_coords[3 * q + 2] = p[2] * -2.0;
+                cand_sq[q] = xsq[candidates[q]];
+                potential[q] = 0.0;
+            }
+            for (Py_ssize_t i = 0; i < m; i++) {
+                const double x0 = x[3 * i], x1 = x[3 * i + 1], x2 = x[3 * i + 2];
+                const double xs = xsq[i], wi = w[i];
+                for (Py_ssize_t q = 0; q < n_rt; q++) {
+                    const double *cc = cand_coords + 3 * q;
+                    double d = fma(x2, cc[2], fma(x1, cc[1], x0 * cc[0]));
+                    d += cand_sq[q];
+                    d += xs;
+                    d = d < 0.0 ? 0.0 : d;
+                    const double nr = closest[near_offset[q] + i];
+                    d = nr < d ? nr : d;
+                    trial[q * m + i] = d;
+                    potential[q] += d * wi;
                 }
             }
-            chosen[r * n_clusters + c] = (int64_t)best_candidate;
+        }
+        else {
+            for (Py_ssize_t q = 0; q < n_rt; q++) {
+                double *d2 = trial + q * m;
+                distances_from(x, xsq, m, dim, candidates[q], d2);
+                const double *near = closest + (q / n_trials) * m;
+                double sum = 0.0; /* in point order, as the pure path's sum */
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    d2[i] = near[i] < d2[i] ? near[i] : d2[i];
+                    sum += d2[i] * w[i];
+                }
+                potential[q] = sum;
+            }
+        }
+        for (Py_ssize_t r = 0; r < n_starts; r++) {
+            Py_ssize_t best_t = 0;
+            for (Py_ssize_t t = 1; t < n_trials; t++) {
+                if (potential[r * n_trials + t] < potential[r * n_trials + best_t]) {
+                    best_t = t;
+                }
+            }
+            chosen[r * n_clusters + c] = (int64_t)candidates[r * n_trials + best_t];
             memcpy(closest + r * m, trial + (r * n_trials + best_t) * m, sizeof(double) * (size_t)m);
         }
         u += n_starts * n_trials;
@@ -620,7 +703,9 @@ seed(PyObject *self, PyObject *args)
         goto done;
     }
     /* closest (R*M), cumulative (R*M), trial distances (R*T*M), |x|^2 (M) */
-    scratch = (double *)malloc(sizeof(double) * (size_t)(m * (2 * n_starts + n_starts * n_trials + 1)));
+    /* + per trial: 3 coordinates, |x|^2, potential, candidate, row */
+    scratch = (double *)malloc(sizeof(double) * (size_t)(m * (2 * n_starts + n_starts * n_trials + 1) +
+                                                         7 * n_starts * n_trials));
     if (scratch == NULL) {
         PyErr_NoMemory();
         goto done;

@@ -10,9 +10,17 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Round every product and sum as numpy does (coarsen): no fused multiply-add. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 /*
  * bin_sums(pixels, keys, out)
@@ -291,11 +299,120 @@ done:
     return result;
 }
 
+/*
+ * coarsen(colors, counts, keys, n_bins, out_colors, out_counts) -> M'
+ *
+ * histogram.coarsen of M bins: colors (M, 3) float64 bin means in [0, 255],
+ * counts (M,) int64; keys (3 * 256 uint32) the coarse depth's key tables,
+ * every key below n_bins (at most 2 ** 15). Each bin's mean names the coarse
+ * bin holding it (floor, clipped to [0, 255]); fills the first M' rows of
+ * out_colors (float64, 3 a row) and out_counts (int64) with the occupied
+ * coarse bins in increasing key order. The numpy code's operations in its
+ * order: counts and count-weighted colors summed in bin order from 0.0 (as
+ * bincount), means divided by the float counts, counts rounded to even.
+ */
+static PyObject *
+coarsen(PyObject *self, PyObject *args)
+{
+    Py_buffer cb, nb, kb, ocb, onb;
+    Py_ssize_t n_bins;
+    if (!PyArg_ParseTuple(args, "y*y*y*nw*w*", &cb, &nb, &kb, &n_bins, &ocb, &onb)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    double *table = NULL;
+    const Py_ssize_t m = nb.len / (Py_ssize_t)sizeof(int64_t);
+    if (nb.len != m * (Py_ssize_t)sizeof(int64_t) || cb.len != 3 * m * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "colors must hold M * 3 float64 and counts M int64");
+        goto done;
+    }
+    if (kb.len != 3 * 256 * (Py_ssize_t)sizeof(uint32_t)) {
+        PyErr_SetString(PyExc_ValueError, "keys must hold 3 * 256 uint32");
+        goto done;
+    }
+    if (n_bins < 1 || n_bins > SHARED_BINS) {
+        PyErr_SetString(PyExc_ValueError, "n_bins must be between 1 and 2 ** 15");
+        goto done;
+    }
+    table = (double *)calloc((size_t)n_bins * 4, sizeof(double));
+    if (table == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    {
+        const double *colors = (const double *)cb.buf;
+        const int64_t *counts = (const int64_t *)nb.buf;
+        const uint32_t *tables = (const uint32_t *)kb.buf;
+        const Py_ssize_t capacity_counts = onb.len / (Py_ssize_t)sizeof(int64_t);
+        const Py_ssize_t capacity_colors = ocb.len / (3 * (Py_ssize_t)sizeof(double));
+        const Py_ssize_t capacity =
+            capacity_counts < capacity_colors ? capacity_counts : capacity_colors;
+        double *color_out = (double *)ocb.buf;
+        int64_t *count_out = (int64_t *)onb.buf;
+        Py_ssize_t coarse = 0;
+        int bad = 0, full = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < m; i++) {
+            uint32_t key = 0;
+            for (int c = 0; c < 3; c++) {
+                double f = floor(colors[3 * i + c]);
+                f = f < 0.0 ? 0.0 : (f > 255.0 ? 255.0 : f);
+                key |= tables[256 * c + (int)f];
+            }
+            if (key >= (uint32_t)n_bins) {
+                bad = 1;
+                break;
+            }
+            const double weight = (double)counts[i];
+            double *bin = table + 4 * (size_t)key;
+            bin[0] += weight;
+            bin[1] += colors[3 * i] * weight;
+            bin[2] += colors[3 * i + 1] * weight;
+            bin[3] += colors[3 * i + 2] * weight;
+        }
+        for (Py_ssize_t j = 0; j < n_bins && !bad; j++) {
+            const double *bin = table + 4 * j;
+            if (bin[0] == 0.0) {
+                continue;
+            }
+            if (coarse >= capacity) {
+                full = 1;
+                break;
+            }
+            color_out[3 * coarse] = bin[1] / bin[0];
+            color_out[3 * coarse + 1] = bin[2] / bin[0];
+            color_out[3 * coarse + 2] = bin[3] / bin[0];
+            count_out[coarse] = (int64_t)nearbyint(bin[0]);
+            coarse++;
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "a key table entry is out of range");
+            goto done;
+        }
+        if (full) {
+            PyErr_SetString(PyExc_ValueError, "the outputs hold fewer than the occupied bins");
+            goto done;
+        }
+        result = PyLong_FromSsize_t(coarse);
+    }
+done:
+    free(table);
+    PyBuffer_Release(&cb);
+    PyBuffer_Release(&nb);
+    PyBuffer_Release(&kb);
+    PyBuffer_Release(&ocb);
+    PyBuffer_Release(&onb);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"bin_sums", bin_sums, METH_VARARGS,
      "bin_sums(pixels, keys, out): count and sum pixels per histogram bin."},
     {"histogram", histogram, METH_VARARGS,
      "histogram(pixels, keys, n_bins, counts, colors) -> M: bin_sums and bin_means at once."},
+    {"coarsen", coarsen, METH_VARARGS,
+     "coarsen(colors, counts, keys, n_bins, out_colors, out_counts) -> M': coarser bins."},
     {"bin_means", bin_means, METH_VARARGS,
      "bin_means(bins, counts, colors) -> M: occupied bins' counts and mean colors."},
     {NULL, NULL, 0, NULL},

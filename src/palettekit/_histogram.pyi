@@ -10,3 +10,8 @@ def bin_means(bins: Any, counts: Any, colors: Any, /) -> int:
 
 def histogram(pixels: Any, keys: Any, n_bins: int, counts: Any, colors: Any, /) -> int:
     """bin_sums and bin_means in one pass, without a table to clear (see _histogram.c)."""
+
+def coarsen(
+    colors: Any, counts: Any, keys: Any, n_bins: int, out_colors: Any, out_counts: Any, /
+) -> int:
+    """Bins merged into coarser ones, as histogram.coarsen (see _histogram.c)."""
