@@ -253,3 +253,13 @@ def test_points_of_other_dimensions_give_the_same_starts_and_rounds(monkeypatch,
     assert np.array_equal(starts_c, starts_p)
     assert np.array_equal(lloyd_c[0], lloyd_p[0])
     assert lloyd_c[2] == lloyd_p[2]
+
+
+@needs_kernel
+@pytest.mark.parametrize(("seed", "m", "k", "n_starts"), CASES)
+def test_nearest_squared_distances_match_the_numpy_distances(monkeypatch, seed, m, k, n_starts):
+    points, _ = _cloud(seed, m)
+    centers = np.random.default_rng(seed).random((k, 3)) * 0.5
+    compiled, pure = _both(monkeypatch, partial(cluster.nearest_squared_distances, points, centers))
+    np.testing.assert_allclose(compiled, pure, rtol=1e-12, atol=1e-15)
+    assert (compiled >= 0).all() and compiled.shape == (m,)

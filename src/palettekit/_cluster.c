@@ -239,6 +239,35 @@ distances_from(const double *x, const double *xsq, Py_ssize_t m, Py_ssize_t dim,
  * multiply-adds in coordinate order) and libm's cbrt, as np.cbrt. The
  * matrices are passed in row-major (to_lms[j][d] multiplies coordinate d).
  */
+INLINE double
+srgb_to_linear1(double v, double knee)
+{
+    const double magnitude = fabs(v);
+    if (magnitude <= knee) {
+        return v / 12.92;
+    }
+    const double p = pow((magnitude + 0.055) / 1.055, 2.4);
+    return (v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : v)) * p;
+}
+
+/* The linear value of each 8-bit level k / 255 (the same function, so the
+   same bits): a third of a histogram's channel means are whole levels, and
+   for them the table saves libm's pow. Filled for the knee last asked for. */
+static double level_linear[256];
+static double level_knee = -1.0;
+
+static void
+fill_levels(double knee)
+{
+    if (level_knee == knee) {
+        return;
+    }
+    for (int k = 0; k < 256; k++) {
+        level_linear[k] = srgb_to_linear1(k / 255.0, knee);
+    }
+    level_knee = knee;
+}
+
 static HOT void
 oklab_core(const double *srgb, double *out, Py_ssize_t n, const double *to_lms,
            const double *to_lab, double knee)
@@ -248,14 +277,14 @@ oklab_core(const double *srgb, double *out, Py_ssize_t n, const double *to_lms,
         double lin[3], lms[3];
         for (int d = 0; d < 3; d++) {
             const double v = c[d];
-            const double magnitude = fabs(v);
-            if (magnitude <= knee) {
-                lin[d] = v / 12.92;
+            if (v > 0.0 && v <= 1.0) {
+                const int k = (int)(v * 255.0 + 0.5);
+                if (v == k / 255.0) { /* exactly a level: the table's value */
+                    lin[d] = level_linear[k];
+                    continue;
+                }
             }
-            else {
-                const double p = pow((magnitude + 0.055) / 1.055, 2.4);
-                lin[d] = (v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : v)) * p;
-            }
+            lin[d] = srgb_to_linear1(v, knee);
         }
         for (int j = 0; j < 3; j++) {
             const double *row = to_lms + 3 * j;
@@ -923,6 +952,7 @@ srgb_to_oklab(PyObject *self, PyObject *args)
         !check_len(&ob, n * 3, sizeof(double), "out")) {
         goto done;
     }
+    fill_levels(knee); /* with the GIL held: the table is shared */
     Py_BEGIN_ALLOW_THREADS
     oklab_core((const double *)sb.buf, (double *)ob.buf, n, (const double *)lb.buf,
                (const double *)ab.buf, knee);

@@ -571,6 +571,21 @@ def load_image(
     label = source_label(source)
     if region is not None and display:
         raise ValueError("load_image: a region is sampled for counting colors, not for display")
+    # Pillow's warnings stay silenced for the whole load: the six steps below
+    # that call Pillow each enter _quiet_pillow, and nested entries only count
+    # (no warning filter added and removed six times per image).
+    with _quiet_pillow():
+        return _load_image(source, options, label, max_pixels, display, region)
+
+
+def _load_image(
+    source: ImageSource,
+    options: LoadLimits,
+    label: str,
+    max_pixels: int | None,
+    display: bool,
+    region: RegionPlan | None,
+) -> LoadedImage:
     limit = options.max_pixels if max_pixels is None else max_pixels
     if isinstance(source, Image.Image):
         return _prepare(source, label, options, limit, owned=False, display=display, region=region)
