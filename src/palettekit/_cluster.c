@@ -335,13 +335,17 @@ seed_core(const double *x, const double *w, const double *draws, int64_t *chosen
         }
     }
     const double *u = draws + n_starts;
-    /* per trial: -2 x its candidate's coordinates, their |x|^2, the
-       potential (doubles), the candidate and its start's row (indices) */
+    /* per trial: -2 x its candidate's coordinates (three arrays), their
+       |x|^2, the potential and the start's nearest distance at the current
+       point (doubles), then the candidate and its start's row (indices) */
     const Py_ssize_t n_rt = n_starts * n_trials;
-    double *cand_coords = xsq + m;
-    double *cand_sq = cand_coords + 3 * n_rt;
+    double *cand0 = xsq + m;
+    double *cand1 = cand0 + n_rt;
+    double *cand2 = cand1 + n_rt;
+    double *cand_sq = cand2 + n_rt;
     double *potential = cand_sq + n_rt;
-    Py_ssize_t *candidates = (Py_ssize_t *)(potential + n_rt);
+    double *near_now = potential + n_rt;
+    Py_ssize_t *candidates = (Py_ssize_t *)(near_now + n_rt);
     Py_ssize_t *near_offset = candidates + n_rt; /* where each trial's start's row begins */
     for (Py_ssize_t q = 0; q < n_rt; q++) {
         near_offset[q] = (q / n_trials) * m;
@@ -383,32 +387,37 @@ seed_core(const double *x, const double *w, const double *draws, int64_t *chosen
             }
         }
         if (dim == 3) {
-            /* Every trial of every start in one pass over the points: the
-               same operations per trial as distances_from, the minimum with
-               the start's nearest center and the potential summed in point
-               order, but the trials' sums are independent chains that the
-               CPU runs side by side instead of one after another. */
+            /* Only the potentials first: every trial of every start in one
+               pass over the points, the trials of a point side by side (the
+               compiler runs four at once), per trial the same operations as
+               distances_from, the minimum with its start's nearest center,
+               and the potential summed in point order, each trial's sum a
+               chain of its own. The chosen trial's distances are computed
+               again below instead of storing every trial's. */
             for (Py_ssize_t q = 0; q < n_rt; q++) {
                 const double *p = x + candidates[q] * 3;
-                cand_coords[3 * q] = p[0] * -2.0;
-                cand_coords[3 * q + 1] = p[1] * -2.0;
-                cand_coords[3 * q + 2] = p[2] * -2.0;
+                cand0[q] = p[0] * -2.0;
+                cand1[q] = p[1] * -2.0;
+                cand2[q] = p[2] * -2.0;
                 cand_sq[q] = xsq[candidates[q]];
                 potential[q] = 0.0;
             }
+            const double *restrict k0 = cand0, *restrict k1 = cand1, *restrict k2 = cand2;
+            const double *restrict ksq = cand_sq;
+            double *restrict pot = potential, *restrict now = near_now;
             for (Py_ssize_t i = 0; i < m; i++) {
                 const double x0 = x[3 * i], x1 = x[3 * i + 1], x2 = x[3 * i + 2];
                 const double xs = xsq[i], wi = w[i];
                 for (Py_ssize_t q = 0; q < n_rt; q++) {
-                    const double *cc = cand_coords + 3 * q;
-                    double d = fma(x2, cc[2], fma(x1, cc[1], x0 * cc[0]));
-                    d += cand_sq[q];
+                    now[q] = closest[near_offset[q] + i];
+                }
+                for (Py_ssize_t q = 0; q < n_rt; q++) {
+                    double d = fma(x2, k2[q], fma(x1, k1[q], x0 * k0[q]));
+                    d += ksq[q];
                     d += xs;
                     d = d < 0.0 ? 0.0 : d;
-                    const double nr = closest[near_offset[q] + i];
-                    d = nr < d ? nr : d;
-                    trial[q * m + i] = d;
-                    potential[q] += d * wi;
+                    d = now[q] < d ? now[q] : d;
+                    pot[q] += d * wi;
                 }
             }
         }
@@ -416,7 +425,7 @@ seed_core(const double *x, const double *w, const double *draws, int64_t *chosen
             for (Py_ssize_t q = 0; q < n_rt; q++) {
                 double *d2 = trial + q * m;
                 distances_from(x, xsq, m, dim, candidates[q], d2);
-                const double *near = closest + (q / n_trials) * m;
+                const double *near = closest + near_offset[q];
                 double sum = 0.0; /* in point order, as the pure path's sum */
                 for (Py_ssize_t i = 0; i < m; i++) {
                     d2[i] = near[i] < d2[i] ? near[i] : d2[i];
@@ -432,8 +441,22 @@ seed_core(const double *x, const double *w, const double *draws, int64_t *chosen
                     best_t = t;
                 }
             }
-            chosen[r * n_clusters + c] = (int64_t)candidates[r * n_trials + best_t];
-            memcpy(closest + r * m, trial + (r * n_trials + best_t) * m, sizeof(double) * (size_t)m);
+            const Py_ssize_t q = r * n_trials + best_t;
+            chosen[r * n_clusters + c] = (int64_t)candidates[q];
+            if (dim == 3) { /* the chosen trial's distances again, the same operations */
+                const double c0 = cand0[q], c1 = cand1[q], c2 = cand2[q], cs = cand_sq[q];
+                double *near = closest + r * m;
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    double d = fma(x[3 * i + 2], c2, fma(x[3 * i + 1], c1, x[3 * i] * c0));
+                    d += cs;
+                    d += xsq[i];
+                    d = d < 0.0 ? 0.0 : d;
+                    near[i] = near[i] < d ? near[i] : d;
+                }
+            }
+            else {
+                memcpy(closest + r * m, trial + q * m, sizeof(double) * (size_t)m);
+            }
         }
         u += n_starts * n_trials;
     }
@@ -732,9 +755,9 @@ seed(PyObject *self, PyObject *args)
         goto done;
     }
     /* closest (R*M), cumulative (R*M), trial distances (R*T*M), |x|^2 (M) */
-    /* + per trial: 3 coordinates, |x|^2, potential, candidate, row */
+    /* + per trial: 3 coordinates, |x|^2, potential, nearest now, candidate, row */
     scratch = (double *)malloc(sizeof(double) * (size_t)(m * (2 * n_starts + n_starts * n_trials + 1) +
-                                                         7 * n_starts * n_trials));
+                                                         8 * n_starts * n_trials));
     if (scratch == NULL) {
         PyErr_NoMemory();
         goto done;
