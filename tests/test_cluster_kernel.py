@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import palettekit
-from palettekit import cluster
+from palettekit import cluster, colorspace, histogram
 
 KERNEL = cluster._kernel
 needs_kernel = pytest.mark.skipif(KERNEL is None, reason="built without a C compiler")
@@ -33,11 +33,16 @@ needs_corpus = pytest.mark.skipif(not CQ100.is_dir(), reason="corpus not present
 
 
 def _both(monkeypatch: pytest.MonkeyPatch, run):  # type: ignore[no-untyped-def]
-    """``run()`` with the kernel, then with numpy alone."""
+    """``run()`` with the compiled kernels, then with numpy alone (clustering,
+    sRGB->Oklab and the histogram's passes all switched off, as
+    PALETTEKIT_NO_KERNEL does)."""
     compiled = run()
-    monkeypatch.setattr(cluster, "_kernel", None)
+    kernels = [(module, module._kernel) for module in (cluster, colorspace, histogram)]
+    for module, _ in kernels:
+        monkeypatch.setattr(module, "_kernel", None)
     pure = run()
-    monkeypatch.setattr(cluster, "_kernel", KERNEL)
+    for module, kernel in kernels:
+        monkeypatch.setattr(module, "_kernel", kernel)
     return compiled, pure
 
 
@@ -263,3 +268,33 @@ def test_nearest_squared_distances_match_the_numpy_distances(monkeypatch, seed, 
     compiled, pure = _both(monkeypatch, partial(cluster.nearest_squared_distances, points, centers))
     np.testing.assert_allclose(compiled, pure, rtol=1e-12, atol=1e-15)
     assert (compiled >= 0).all() and compiled.shape == (m,)
+
+
+@needs_kernel
+@pytest.mark.parametrize("k", [5, 8, "auto", "theme"])
+def test_photo_palettes_are_identical_without_any_kernel(monkeypatch, k):
+    # Photo-like images with thousands of histogram bins (the coarse level, the
+    # conversions and every clustering step run), as an array and as JPEG bytes.
+    import io
+
+    from PIL import Image
+
+    from test_pipeline import photo_like
+
+    for seed in range(4):
+        array = photo_like(seed, height=240 + 40 * seed, width=360)
+        buffer = io.BytesIO()
+        Image.fromarray(array).save(buffer, format="JPEG", quality=90)
+        kwargs = {"kind": "theme"} if k == "theme" else {}
+        n = 5 if k == "theme" else k
+        for source in (array, buffer.getvalue()):
+            compiled, pure = _both(monkeypatch, partial(_extract_dict, source, n, kwargs))
+            assert compiled == pure, (seed, k)
+
+
+def _extract_dict(source: object, k: int | str, kwargs: dict[str, str]) -> dict[str, object]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = palettekit.extract(source, k, warn=False, **kwargs).to_dict()  # type: ignore[arg-type]
+    data["meta"].pop("timings", None)
+    return data
