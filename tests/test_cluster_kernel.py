@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import palettekit
-from palettekit import cluster
+from palettekit import cluster, colorspace, histogram
 
 KERNEL = cluster._kernel
 needs_kernel = pytest.mark.skipif(KERNEL is None, reason="built without a C compiler")
@@ -33,11 +33,16 @@ needs_corpus = pytest.mark.skipif(not CQ100.is_dir(), reason="corpus not present
 
 
 def _both(monkeypatch: pytest.MonkeyPatch, run):  # type: ignore[no-untyped-def]
-    """``run()`` with the kernel, then with numpy alone."""
+    """``run()`` with the compiled kernels, then with numpy alone (clustering,
+    sRGB->Oklab and the histogram's passes all switched off, as
+    PALETTEKIT_NO_KERNEL does)."""
     compiled = run()
-    monkeypatch.setattr(cluster, "_kernel", None)
+    kernels = [(module, module._kernel) for module in (cluster, colorspace, histogram)]
+    for module, _ in kernels:
+        monkeypatch.setattr(module, "_kernel", None)
     pure = run()
-    monkeypatch.setattr(cluster, "_kernel", KERNEL)
+    for module, kernel in kernels:
+        monkeypatch.setattr(module, "_kernel", kernel)
     return compiled, pure
 
 
@@ -234,3 +239,62 @@ def test_the_kernel_is_built_in_ci() -> None:
     if not os.environ.get("CI") or shutil.which("cc") is None:
         pytest.skip("only checked in CI, where a C compiler is present")
     assert KERNEL is not None
+
+
+@needs_kernel
+@pytest.mark.parametrize("dim", [1, 2, 4])
+def test_points_of_other_dimensions_give_the_same_starts_and_rounds(monkeypatch, dim):
+    # The three-coordinate loops are specialised; every other width takes the general ones.
+    rng = np.random.default_rng(dim)
+    points = rng.random((500, dim))
+    points[:50] = points[50:100]
+    weights = rng.integers(1, 300, 500).astype(np.float64)
+
+    def run():  # type: ignore[no-untyped-def]
+        starts = cluster._kmeans_plus_plus(points, weights, 6, 4, np.random.default_rng(1))
+        return starts, cluster._lloyd(points, weights, starts, 5, 1e-6)
+
+    (starts_c, lloyd_c), (starts_p, lloyd_p) = _both(monkeypatch, run)
+    assert np.array_equal(starts_c, starts_p)
+    assert np.array_equal(lloyd_c[0], lloyd_p[0])
+    assert lloyd_c[2] == lloyd_p[2]
+
+
+@needs_kernel
+@pytest.mark.parametrize(("seed", "m", "k", "n_starts"), CASES)
+def test_nearest_squared_distances_match_the_numpy_distances(monkeypatch, seed, m, k, n_starts):
+    points, _ = _cloud(seed, m)
+    centers = np.random.default_rng(seed).random((k, 3)) * 0.5
+    compiled, pure = _both(monkeypatch, partial(cluster.nearest_squared_distances, points, centers))
+    np.testing.assert_allclose(compiled, pure, rtol=1e-12, atol=1e-15)
+    assert (compiled >= 0).all() and compiled.shape == (m,)
+
+
+@needs_kernel
+@pytest.mark.parametrize("k", [5, 8, "auto", "theme"])
+def test_photo_palettes_are_identical_without_any_kernel(monkeypatch, k):
+    # Photo-like images with thousands of histogram bins (the coarse level, the
+    # conversions and every clustering step run), as an array and as JPEG bytes.
+    import io
+
+    from PIL import Image
+
+    from test_pipeline import photo_like
+
+    for seed in range(4):
+        array = photo_like(seed, height=240 + 40 * seed, width=360)
+        buffer = io.BytesIO()
+        Image.fromarray(array).save(buffer, format="JPEG", quality=90)
+        kwargs = {"kind": "theme"} if k == "theme" else {}
+        n = 5 if k == "theme" else k
+        for source in (array, buffer.getvalue()):
+            compiled, pure = _both(monkeypatch, partial(_extract_dict, source, n, kwargs))
+            assert compiled == pure, (seed, k)
+
+
+def _extract_dict(source: object, k: int | str, kwargs: dict[str, str]) -> dict[str, object]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = palettekit.extract(source, k, warn=False, **kwargs).to_dict()  # type: ignore[arg-type]
+    data["meta"].pop("timings", None)
+    return data

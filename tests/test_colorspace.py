@@ -302,3 +302,61 @@ def test_clip_srgb_leaves_in_gamut_values_alone():
     values = np.random.default_rng(3).random((50, 3))
     np.testing.assert_array_equal(cs.clip_srgb(values), values)
     np.testing.assert_array_equal(cs.clip_srgb([[-0.1, 0.5, 1.1]]), [[0.0, 0.5, 1.0]])
+
+
+# --- the compiled conversion (palettekit._cluster.srgb_to_oklab) ---------------------
+
+needs_kernel = pytest.mark.skipif(cs._kernel is None, reason="built without a C compiler")
+
+
+def _numpy_oklab(srgb: np.ndarray) -> np.ndarray:
+    return cs.linear_srgb_to_oklab(cs.srgb_to_linear(srgb))
+
+
+@needs_kernel
+def test_compiled_oklab_is_numpys_to_the_last_bit():
+    rng = np.random.default_rng(7)
+    samples = [
+        rng.random((20_000, 3)),  # anywhere in the gamut
+        rng.integers(0, 256, (5_000, 3)) / 255.0,  # 8-bit colors
+        rng.integers(0, 255 * 64, (20_000, 3)) / 64.0 / 255.0,  # bin means
+        rng.random((5_000, 3)) * 1.6 - 0.3,  # outside [0, 1], through the knee
+        np.array([[0.0, -0.0, cs._SRGB_KNEE], [1.0, -cs._SRGB_KNEE, 1e-300], [-1e-9, 0.5, 2.0]]),
+    ]
+    for srgb in samples:
+        np.testing.assert_array_equal(cs.srgb_to_oklab(srgb), _numpy_oklab(srgb))
+
+
+@needs_kernel
+@given(hnp.arrays(np.float64, st.tuples(st.integers(0, 40), st.just(3)), elements=st.floats(-2, 2)))
+def test_compiled_oklab_agrees_with_numpy_on_any_values(srgb):
+    np.testing.assert_array_equal(cs.srgb_to_oklab(srgb), _numpy_oklab(srgb))
+
+
+@needs_kernel
+def test_compiled_oklab_keeps_shapes_and_reads_strided_input():
+    rng = np.random.default_rng(3)
+    cube = rng.random((4, 5, 3))
+    assert cs.srgb_to_oklab(cube).shape == (4, 5, 3)
+    np.testing.assert_array_equal(cs.srgb_to_oklab(cube), _numpy_oklab(cube))
+    strided = rng.random((10, 6))[:, ::2]
+    np.testing.assert_array_equal(cs.srgb_to_oklab(strided), _numpy_oklab(strided))
+    assert cs.srgb_to_oklab(np.zeros((0, 3))).shape == (0, 3)
+    assert cs.srgb_to_oklab([1.0, 1.0, 1.0]).shape == (3,)
+
+
+@needs_kernel
+def test_compiled_oklab_refuses_bad_buffers():
+    out = np.empty((2, 3))
+    rows = cs._LMS_ROWS
+    with pytest.raises(ValueError, match="out"):
+        cs._kernel.srgb_to_oklab(np.zeros((3, 3)), rows, rows, out, cs._SRGB_KNEE)
+    with pytest.raises(ValueError, match="to_lms"):
+        cs._kernel.srgb_to_oklab(np.zeros((2, 3)), rows[:2], rows, out, cs._SRGB_KNEE)
+
+
+def test_numpy_alone_gives_the_same_oklab(monkeypatch):
+    srgb = np.random.default_rng(5).random((1000, 3))
+    expected = cs.srgb_to_oklab(srgb)
+    monkeypatch.setattr(cs, "_kernel", None)
+    np.testing.assert_array_equal(cs.srgb_to_oklab(srgb), expected)

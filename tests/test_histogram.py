@@ -343,3 +343,56 @@ def test_compiled_pass_is_built_in_ci():
     if not os.environ.get("CI") or shutil.which("cc") is None:
         pytest.skip("only checked in CI, where a C compiler is present")
     assert histogram_module._kernel is not None
+
+
+@needs_kernel
+def test_compiled_histogram_gives_the_numpy_histogram_and_leaves_its_table_clear():
+    from palettekit.histogram import _kernel, _kernel_keys
+    from test_pipeline import photo_like
+
+    pixels = photo_like(4, height=300, width=400).reshape(-1, 3)
+    for _ in range(2):  # the shared table is handed back zeroed
+        _assert_identical(color_histogram(pixels, 5), _numpy_histogram(pixels, 5))
+    counts, colors = np.empty(4, np.int64), np.empty((4, 3))
+    with pytest.raises(ValueError, match="fewer than the occupied bins"):
+        _kernel.histogram(pixels, _kernel_keys(5), 1 << 15, counts, colors)
+    with pytest.raises(ValueError, match="out of range"):
+        _kernel.histogram(np.full(3, 255, np.uint8), _kernel_keys(5), 100, counts, colors)
+    with pytest.raises(ValueError, match="n_bins"):
+        _kernel.histogram(pixels, _kernel_keys(5), 0, counts, colors)
+    # after each failure the next histogram is still exact
+    _assert_identical(color_histogram(pixels[:5000], 4), _numpy_histogram(pixels[:5000], 4))
+    _assert_identical(color_histogram(pixels, 5), _numpy_histogram(pixels, 5))
+
+
+@needs_kernel
+def test_compiled_coarsen_gives_exactly_the_numpy_bins():
+    from palettekit import histogram as histogram_module
+    from test_pipeline import photo_like
+
+    pixels = photo_like(5, height=200, width=300).reshape(-1, 3)
+    for source_bits in (5, 6, 8):
+        fine = color_histogram(pixels, source_bits)
+        for bits in range(1, min(source_bits, 6)):
+            compiled = coarsen(fine, bits)
+            kernel = histogram_module._kernel
+            histogram_module._kernel = None
+            try:
+                pure = coarsen(fine, bits)
+            finally:
+                histogram_module._kernel = kernel
+            _assert_identical(compiled, pure)
+
+
+@needs_kernel
+def test_compiled_coarsen_refuses_bad_buffers():
+    from palettekit.histogram import _kernel, _kernel_keys
+
+    colors, counts = np.full((2, 3), 200.0), np.ones(2, np.int64)
+    out_colors, out_counts = np.empty((2, 3)), np.empty(2, np.int64)
+    with pytest.raises(ValueError, match="M \\* 3"):
+        _kernel.coarsen(colors[:1], counts, _kernel_keys(4), 4096, out_colors, out_counts)
+    with pytest.raises(ValueError, match="out of range"):
+        _kernel.coarsen(colors, counts, _kernel_keys(4), 16, out_colors, out_counts)
+    with pytest.raises(ValueError, match="fewer than the occupied"):
+        _kernel.coarsen(colors, counts, _kernel_keys(4), 4096, out_colors[:0], out_counts[:0])

@@ -104,48 +104,82 @@ cross(const double *x, const double *c, Py_ssize_t dim)
  * inner loops, so that the compiler can run several points at once; ties go
  * to the first center, as numpy's argmin.
  */
+INLINE double
+score3(double x0, double x1, double x2, double c0, double c1, double c2, double xs, double cj,
+       int with_xsq)
+{
+    double d = fma(x2, c2, fma(x1, c1, x0 * c0));
+    if (with_xsq) {
+        d += xs;
+        d += cj;
+        return d < 0.0 ? 0.0 : d;
+    }
+    return d + cj;
+}
+
+/* The three-coordinate case of nearest_centers: one pass per center over
+   every point, without branches or possible aliasing, so that the compiler
+   runs four points at once (the per-point arithmetic is unchanged). */
+INLINE void
+nearest_centers3(const double *restrict x, const double *restrict xsq, Py_ssize_t n,
+                 const double *restrict centers, const double *restrict csq, Py_ssize_t k,
+                 int64_t *restrict labels, double *restrict best, int with_xsq)
+{
+    for (Py_ssize_t j = 0; j < k; j++) {
+        const double c0 = centers[3 * j] * -2.0, c1 = centers[3 * j + 1] * -2.0,
+                     c2 = centers[3 * j + 2] * -2.0;
+        const double cj = csq[j];
+        const int64_t label = (int64_t)j;
+        if (j == 0) {
+            for (Py_ssize_t i = 0; i < n; i++) {
+                best[i] = score3(x[3 * i], x[3 * i + 1], x[3 * i + 2], c0, c1, c2,
+                                 with_xsq ? xsq[i] : 0.0, cj, with_xsq);
+                labels[i] = label;
+            }
+            continue;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const double d = score3(x[3 * i], x[3 * i + 1], x[3 * i + 2], c0, c1, c2,
+                                    with_xsq ? xsq[i] : 0.0, cj, with_xsq);
+            const double b = best[i];
+            const int64_t l = labels[i];
+            best[i] = d < b ? d : b;
+            labels[i] = d < b ? label : l;
+        }
+    }
+}
+
 INLINE void
 nearest_centers(const double *x, const double *xsq, Py_ssize_t n, Py_ssize_t dim,
                 const double *centers, const double *csq, Py_ssize_t k, int64_t *labels,
                 double *best)
 {
+    if (dim == 3) {
+        if (xsq != NULL) {
+            nearest_centers3(x, xsq, n, centers, csq, k, labels, best, 1);
+        }
+        else {
+            nearest_centers3(x, NULL, n, centers, csq, k, labels, best, 0);
+        }
+        return;
+    }
     for (Py_ssize_t j = 0; j < k; j++) {
         const double *c = centers + j * dim;
         const double cj = csq[j];
         const int64_t label = (int64_t)j;
-        if (dim == 3) {
-            const double c0 = c[0] * -2.0, c1 = c[1] * -2.0, c2 = c[2] * -2.0;
-            for (Py_ssize_t i = 0; i < n; i++) {
-                const double *row = x + i * 3;
-                double d = fma(row[2], c2, fma(row[1], c1, row[0] * c0));
-                if (xsq != NULL) {
-                    d += xsq[i];
-                    d += cj;
-                    d = d < 0.0 ? 0.0 : d;
-                }
-                else {
-                    d += cj;
-                }
-                const int take = j == 0 || d < best[i];
-                best[i] = take ? d : best[i];
-                labels[i] = take ? label : labels[i];
+        for (Py_ssize_t i = 0; i < n; i++) {
+            double d = cross(x + i * dim, c, dim);
+            if (xsq != NULL) {
+                d += xsq[i];
+                d += cj;
+                d = d < 0.0 ? 0.0 : d;
             }
-        }
-        else {
-            for (Py_ssize_t i = 0; i < n; i++) {
-                double d = cross(x + i * dim, c, dim);
-                if (xsq != NULL) {
-                    d += xsq[i];
-                    d += cj;
-                    d = d < 0.0 ? 0.0 : d;
-                }
-                else {
-                    d += cj;
-                }
-                const int take = j == 0 || d < best[i];
-                best[i] = take ? d : best[i];
-                labels[i] = take ? label : labels[i];
+            else {
+                d += cj;
             }
+            const int take = j == 0 || d < best[i];
+            best[i] = take ? d : best[i];
+            labels[i] = take ? label : labels[i];
         }
     }
 }
@@ -197,6 +231,72 @@ distances_from(const double *x, const double *xsq, Py_ssize_t m, Py_ssize_t dim,
 #define HOT
 #endif
 
+/*
+ * sRGB in [0, 1] -> Oklab for n colors (colorspace.srgb_to_oklab), term for
+ * term: the transfer function as colorspace.srgb_to_linear (knee, sign(c) *
+ * ((|c| + 0.055) / 1.055) ** 2.4 with libm's pow, which numpy calls too),
+ * each matrix row as OpenBLAS's product accumulates it (a chain of fused
+ * multiply-adds in coordinate order) and libm's cbrt, as np.cbrt. The
+ * matrices are passed in row-major (to_lms[j][d] multiplies coordinate d).
+ */
+INLINE double
+srgb_to_linear1(double v, double knee)
+{
+    const double magnitude = fabs(v);
+    if (magnitude <= knee) {
+        return v / 12.92;
+    }
+    const double p = pow((magnitude + 0.055) / 1.055, 2.4);
+    return (v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : v)) * p;
+}
+
+/* The linear value of each 8-bit level k / 255 (the same function, so the
+   same bits): a third of a histogram's channel means are whole levels, and
+   for them the table saves libm's pow. Filled for the knee last asked for. */
+static double level_linear[256];
+static double level_knee = -1.0;
+
+static void
+fill_levels(double knee)
+{
+    if (level_knee == knee) {
+        return;
+    }
+    for (int k = 0; k < 256; k++) {
+        level_linear[k] = srgb_to_linear1(k / 255.0, knee);
+    }
+    level_knee = knee;
+}
+
+static HOT void
+oklab_core(const double *srgb, double *out, Py_ssize_t n, const double *to_lms,
+           const double *to_lab, double knee)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double *c = srgb + 3 * i;
+        double lin[3], lms[3];
+        for (int d = 0; d < 3; d++) {
+            const double v = c[d];
+            if (v > 0.0 && v <= 1.0) {
+                const int k = (int)(v * 255.0 + 0.5);
+                if (v == k / 255.0) { /* exactly a level: the table's value */
+                    lin[d] = level_linear[k];
+                    continue;
+                }
+            }
+            lin[d] = srgb_to_linear1(v, knee);
+        }
+        for (int j = 0; j < 3; j++) {
+            const double *row = to_lms + 3 * j;
+            lms[j] = cbrt(fma(lin[2], row[2], fma(lin[1], row[1], lin[0] * row[0])));
+        }
+        for (int j = 0; j < 3; j++) {
+            const double *row = to_lab + 3 * j;
+            out[3 * i + j] = fma(lms[2], row[2], fma(lms[1], row[1], lms[0] * row[0]));
+        }
+    }
+}
+
 static HOT void
 seed_core(const double *x, const double *w, const double *draws, int64_t *chosen, Py_ssize_t m,
           Py_ssize_t dim, Py_ssize_t n_starts, Py_ssize_t n_clusters, Py_ssize_t n_trials,
@@ -235,19 +335,35 @@ seed_core(const double *x, const double *w, const double *draws, int64_t *chosen
         }
     }
     const double *u = draws + n_starts;
+    /* per trial: -2 x its candidate's coordinates (three arrays), their
+       |x|^2, the potential and the start's nearest distance at the current
+       point (doubles), then the candidate and its start's row (indices) */
+    const Py_ssize_t n_rt = n_starts * n_trials;
+    double *cand0 = xsq + m;
+    double *cand1 = cand0 + n_rt;
+    double *cand2 = cand1 + n_rt;
+    double *cand_sq = cand2 + n_rt;
+    double *potential = cand_sq + n_rt;
+    double *near_now = potential + n_rt;
+    Py_ssize_t *candidates = (Py_ssize_t *)(near_now + n_rt);
+    Py_ssize_t *near_offset = candidates + n_rt; /* where each trial's start's row begins */
+    for (Py_ssize_t q = 0; q < n_rt; q++) {
+        near_offset[q] = (q / n_trials) * m;
+    }
     for (Py_ssize_t c = 1; c < n_clusters; c++) {
         /* one running sum over every start, flattened (R, M) */
         double run = 0.0;
-        for (Py_ssize_t i = 0; i < total; i++) {
-            run += closest[i] * w[i % m];
-            cumulative[i] = run;
+        for (Py_ssize_t r = 0; r < n_starts; r++) {
+            const double *near = closest + r * m;
+            double *cum = cumulative + r * m;
+            for (Py_ssize_t i = 0; i < m; i++) {
+                run += near[i] * w[i];
+                cum[i] = run;
+            }
         }
         for (Py_ssize_t r = 0; r < n_starts; r++) {
             const double base = r == 0 ? 0.0 : cumulative[r * m - 1];
             const double span = cumulative[r * m + m - 1] - base;
-            Py_ssize_t best_t = 0;
-            double best_potential = 0.0;
-            Py_ssize_t best_candidate = 0;
             for (Py_ssize_t t = 0; t < n_trials; t++) {
                 const double target = base + u[r * n_trials + t] * span;
                 Py_ssize_t lo = 0, hi = total;
@@ -267,24 +383,80 @@ seed_core(const double *x, const double *w, const double *draws, int64_t *chosen
                 if (candidate < 0) {
                     candidate = 0;
                 }
-                double *d2 = trial + (r * n_trials + t) * m;
-                distances_from(x, xsq, m, dim, candidate, d2);
-                const double *near = closest + r * m;
-                for (Py_ssize_t i = 0; i < m; i++) {
-                    d2[i] = near[i] < d2[i] ? near[i] : d2[i];
+                candidates[r * n_trials + t] = candidate;
+            }
+        }
+        if (dim == 3) {
+            /* Only the potentials first: every trial of every start in one
+               pass over the points, the trials of a point side by side (the
+               compiler runs four at once), per trial the same operations as
+               distances_from, the minimum with its start's nearest center,
+               and the potential summed in point order, each trial's sum a
+               chain of its own. The chosen trial's distances are computed
+               again below instead of storing every trial's. */
+            for (Py_ssize_t q = 0; q < n_rt; q++) {
+                const double *p = x + candidates[q] * 3;
+                cand0[q] = p[0] * -2.0;
+                cand1[q] = p[1] * -2.0;
+                cand2[q] = p[2] * -2.0;
+                cand_sq[q] = xsq[candidates[q]];
+                potential[q] = 0.0;
+            }
+            const double *restrict k0 = cand0, *restrict k1 = cand1, *restrict k2 = cand2;
+            const double *restrict ksq = cand_sq;
+            double *restrict pot = potential, *restrict now = near_now;
+            for (Py_ssize_t i = 0; i < m; i++) {
+                const double x0 = x[3 * i], x1 = x[3 * i + 1], x2 = x[3 * i + 2];
+                const double xs = xsq[i], wi = w[i];
+                for (Py_ssize_t q = 0; q < n_rt; q++) {
+                    now[q] = closest[near_offset[q] + i];
                 }
-                double potential = 0.0; /* in point order, as the pure path's sum */
-                for (Py_ssize_t i = 0; i < m; i++) {
-                    potential += d2[i] * w[i];
-                }
-                if (t == 0 || potential < best_potential) {
-                    best_t = t;
-                    best_potential = potential;
-                    best_candidate = candidate;
+                for (Py_ssize_t q = 0; q < n_rt; q++) {
+                    double d = fma(x2, k2[q], fma(x1, k1[q], x0 * k0[q]));
+                    d += ksq[q];
+                    d += xs;
+                    d = d < 0.0 ? 0.0 : d;
+                    d = now[q] < d ? now[q] : d;
+                    pot[q] += d * wi;
                 }
             }
-            chosen[r * n_clusters + c] = (int64_t)best_candidate;
-            memcpy(closest + r * m, trial + (r * n_trials + best_t) * m, sizeof(double) * (size_t)m);
+        }
+        else {
+            for (Py_ssize_t q = 0; q < n_rt; q++) {
+                double *d2 = trial + q * m;
+                distances_from(x, xsq, m, dim, candidates[q], d2);
+                const double *near = closest + near_offset[q];
+                double sum = 0.0; /* in point order, as the pure path's sum */
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    d2[i] = near[i] < d2[i] ? near[i] : d2[i];
+                    sum += d2[i] * w[i];
+                }
+                potential[q] = sum;
+            }
+        }
+        for (Py_ssize_t r = 0; r < n_starts; r++) {
+            Py_ssize_t best_t = 0;
+            for (Py_ssize_t t = 1; t < n_trials; t++) {
+                if (potential[r * n_trials + t] < potential[r * n_trials + best_t]) {
+                    best_t = t;
+                }
+            }
+            const Py_ssize_t q = r * n_trials + best_t;
+            chosen[r * n_clusters + c] = (int64_t)candidates[q];
+            if (dim == 3) { /* the chosen trial's distances again, the same operations */
+                const double c0 = cand0[q], c1 = cand1[q], c2 = cand2[q], cs = cand_sq[q];
+                double *near = closest + r * m;
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    double d = fma(x[3 * i + 2], c2, fma(x[3 * i + 1], c1, x[3 * i] * c0));
+                    d += cs;
+                    d += xsq[i];
+                    d = d < 0.0 ? 0.0 : d;
+                    near[i] = near[i] < d ? near[i] : d;
+                }
+            }
+            else {
+                memcpy(closest + r * m, trial + q * m, sizeof(double) * (size_t)m);
+            }
         }
         u += n_starts * n_trials;
     }
@@ -583,7 +755,9 @@ seed(PyObject *self, PyObject *args)
         goto done;
     }
     /* closest (R*M), cumulative (R*M), trial distances (R*T*M), |x|^2 (M) */
-    scratch = (double *)malloc(sizeof(double) * (size_t)(m * (2 * n_starts + n_starts * n_trials + 1)));
+    /* + per trial: 3 coordinates, |x|^2, potential, nearest now, candidate, row */
+    scratch = (double *)malloc(sizeof(double) * (size_t)(m * (2 * n_starts + n_starts * n_trials + 1) +
+                                                         8 * n_starts * n_trials));
     if (scratch == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -778,11 +952,51 @@ done:
     return result;
 }
 
+/*
+ * srgb_to_oklab(srgb, to_lms, to_lab, out, knee)
+ *
+ * srgb (N, 3) float64 in [0, 1] (any values: converted as numpy would),
+ * to_lms and to_lab (3, 3) float64 row-major, out (N, 3) float64 written;
+ * knee the encoded value below which sRGB is linear (see oklab_core).
+ */
+static PyObject *
+srgb_to_oklab(PyObject *self, PyObject *args)
+{
+    Py_buffer sb, lb, ab, ob;
+    double knee;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*d", &sb, &lb, &ab, &ob, &knee)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const Py_ssize_t n = sb.len / (3 * (Py_ssize_t)sizeof(double));
+    if (!check_len(&sb, n * 3, sizeof(double), "srgb") ||
+        !check_len(&lb, 9, sizeof(double), "to_lms") ||
+        !check_len(&ab, 9, sizeof(double), "to_lab") ||
+        !check_len(&ob, n * 3, sizeof(double), "out")) {
+        goto done;
+    }
+    fill_levels(knee); /* with the GIL held: the table is shared */
+    Py_BEGIN_ALLOW_THREADS
+    oklab_core((const double *)sb.buf, (double *)ob.buf, n, (const double *)lb.buf,
+               (const double *)ab.buf, knee);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&lb);
+    PyBuffer_Release(&ab);
+    PyBuffer_Release(&ob);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"seed", seed, METH_VARARGS, "Greedy weighted k-means++ seeding (see _cluster.c)."},
     {"lloyd", lloyd, METH_VARARGS, "Weighted Lloyd iterations of every start (see _cluster.c)."},
     {"kmedians", kmedians, METH_VARARGS, "Weighted k-medians steps (see _cluster.c)."},
     {"assign", assign, METH_VARARGS, "Nearest center of every point (see _cluster.c)."},
+    {"srgb_to_oklab", srgb_to_oklab, METH_VARARGS,
+     "sRGB in [0, 1] to Oklab, as colorspace.srgb_to_oklab (see _cluster.c)."},
     {"mean_variance", mean_variance, METH_VARARGS,
      "Weighted variance averaged over three coordinates (see _cluster.c)."},
     {NULL, NULL, 0, NULL},

@@ -39,3 +39,6 @@ def assign(
 
 def mean_variance(points: Any, weights: Any, /) -> float:
     """Weighted variance averaged over three coordinates (see _cluster.c)."""
+
+def srgb_to_oklab(srgb: Any, to_lms: Any, to_lab: Any, out: Any, knee: float, /) -> None:
+    """sRGB in [0, 1] (N, 3) to Oklab into ``out``, as colorspace.srgb_to_oklab."""

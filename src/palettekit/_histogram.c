@@ -10,8 +10,17 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Round every product and sum as numpy does (coarsen): no fused multiply-add. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 /*
  * bin_sums(pixels, keys, out)
@@ -146,9 +155,264 @@ done:
     return result;
 }
 
+/*
+ * A zeroed table of (count, red, green, blue) uint32 per bin, kept between
+ * calls of histogram(): handed back all zero (the means pass clears every bin
+ * it reads), so a call neither allocates nor clears the table. 16 bytes a
+ * bin instead of bin_sums' 32 keeps more of it in cache; its sums are exact
+ * while N * 255 < 2 ** 32. Taken and given back while the GIL is held; a call
+ * that finds it taken (another thread is counting), has more bins or more
+ * pixels uses a uint64 table of its own.
+ */
+#define SHARED_BINS (1 << 15) /* 5 bits per channel */
+#define SHARED_MAX_PIXELS ((Py_ssize_t)(UINT32_MAX / 255))
+static uint32_t *shared_table = NULL;
+static int shared_busy = 0;
+
+#define COUNT_PIXELS(TABLE)                                                                       \
+    for (Py_ssize_t i = 0; i < n; i++, p += 3) {                                               \
+        const uint32_t key = red[p[0]] | green[p[1]] | blue[p[2]];                             \
+        if (key >= limit) {                                                                    \
+            bad = 1;                                                                           \
+            break;                                                                             \
+        }                                                                                      \
+        TABLE[4 * (size_t)key] += 1;                                                           \
+        TABLE[4 * (size_t)key + 1] += p[0];                                                    \
+        TABLE[4 * (size_t)key + 2] += p[1];                                                    \
+        TABLE[4 * (size_t)key + 3] += p[2];                                                    \
+    }
+
+#define MEANS_OF(TABLE)                                                                           \
+    for (Py_ssize_t i = 0; i < n_bins && !bad; i++) {                                          \
+        if (TABLE[4 * i] == 0) {                                                               \
+            continue;                                                                          \
+        }                                                                                      \
+        if (m >= capacity) {                                                                   \
+            full = 1;                                                                          \
+            break;                                                                             \
+        }                                                                                      \
+        const double count = (double)TABLE[4 * i];                                             \
+        count_out[m] = (int64_t)TABLE[4 * i];                                                  \
+        color_out[3 * m] = (double)TABLE[4 * i + 1] / count;                                   \
+        color_out[3 * m + 1] = (double)TABLE[4 * i + 2] / count;                               \
+        color_out[3 * m + 2] = (double)TABLE[4 * i + 3] / count;                               \
+        TABLE[4 * i] = TABLE[4 * i + 1] = TABLE[4 * i + 2] = TABLE[4 * i + 3] = 0;             \
+        m++;                                                                                   \
+    }
+
+/*
+ * histogram(pixels, keys, n_bins, counts, colors) -> M
+ *
+ * bin_sums and bin_means in one call: pixels (N * 3 bytes), keys (3 * 256
+ * uint32, as for bin_sums, every key below n_bins), counts (at least M
+ * int64) and colors (at least M * 3 float64) as for bin_means. The same
+ * integers and the same means, bit for bit.
+ */
+static PyObject *
+histogram(PyObject *self, PyObject *args)
+{
+    Py_buffer pixels, keys, counts, colors;
+    Py_ssize_t n_bins;
+    if (!PyArg_ParseTuple(args, "y*y*nw*w*", &pixels, &keys, &n_bins, &counts, &colors)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    uint32_t *small = NULL;
+    uint64_t *wide = NULL;
+    int shared = 0;
+    const Py_ssize_t n = pixels.len / 3;
+    if (pixels.len % 3 != 0) {
+        PyErr_SetString(PyExc_ValueError, "pixels must hold N * 3 bytes");
+        goto done;
+    }
+    if (keys.len != 3 * 256 * (Py_ssize_t)sizeof(uint32_t)) {
+        PyErr_SetString(PyExc_ValueError, "keys must hold 3 * 256 uint32");
+        goto done;
+    }
+    if (n_bins < 1 || n_bins > ((Py_ssize_t)1 << 24)) {
+        PyErr_SetString(PyExc_ValueError, "n_bins must be between 1 and 2 ** 24");
+        goto done;
+    }
+    if (n_bins <= SHARED_BINS && n <= SHARED_MAX_PIXELS && !shared_busy) {
+        if (shared_table == NULL) {
+            shared_table = (uint32_t *)calloc((size_t)SHARED_BINS * 4, sizeof(uint32_t));
+        }
+        if (shared_table != NULL) {
+            small = shared_table;
+            shared = 1;
+            shared_busy = 1;
+        }
+    }
+    if (small == NULL) {
+        wide = (uint64_t *)calloc((size_t)n_bins * 4, sizeof(uint64_t));
+        if (wide == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    {
+        const uint8_t *p = (const uint8_t *)pixels.buf;
+        const uint32_t *red = (const uint32_t *)keys.buf;
+        const uint32_t *green = red + 256;
+        const uint32_t *blue = red + 512;
+        const uint32_t limit = (uint32_t)n_bins;
+        const Py_ssize_t capacity_counts = counts.len / (Py_ssize_t)sizeof(int64_t);
+        const Py_ssize_t capacity_colors = colors.len / (3 * (Py_ssize_t)sizeof(double));
+        const Py_ssize_t capacity =
+            capacity_counts < capacity_colors ? capacity_counts : capacity_colors;
+        int64_t *count_out = (int64_t *)counts.buf;
+        double *color_out = (double *)colors.buf;
+        Py_ssize_t m = 0;
+        int bad = 0, full = 0;
+        Py_BEGIN_ALLOW_THREADS
+        if (small != NULL) {
+            COUNT_PIXELS(small)
+            MEANS_OF(small)
+            if (bad || full) { /* hand the shared table back all zero */
+                memset(small, 0, sizeof(uint32_t) * 4 * (size_t)n_bins);
+            }
+        }
+        else {
+            COUNT_PIXELS(wide)
+            MEANS_OF(wide)
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "a key table entry is out of range");
+            goto done;
+        }
+        if (full) {
+            PyErr_SetString(PyExc_ValueError, "counts and colors hold fewer than the occupied bins");
+            goto done;
+        }
+        result = PyLong_FromSsize_t(m);
+    }
+done:
+    if (shared) {
+        shared_busy = 0;
+    }
+    free(wide);
+    PyBuffer_Release(&pixels);
+    PyBuffer_Release(&keys);
+    PyBuffer_Release(&counts);
+    PyBuffer_Release(&colors);
+    return result;
+}
+
+/*
+ * coarsen(colors, counts, keys, n_bins, out_colors, out_counts) -> M'
+ *
+ * histogram.coarsen of M bins: colors (M, 3) float64 bin means in [0, 255],
+ * counts (M,) int64; keys (3 * 256 uint32) the coarse depth's key tables,
+ * every key below n_bins (at most 2 ** 15). Each bin's mean names the coarse
+ * bin holding it (floor, clipped to [0, 255]); fills the first M' rows of
+ * out_colors (float64, 3 a row) and out_counts (int64) with the occupied
+ * coarse bins in increasing key order. The numpy code's operations in its
+ * order: counts and count-weighted colors summed in bin order from 0.0 (as
+ * bincount), means divided by the float counts, counts rounded to even.
+ */
+static PyObject *
+coarsen(PyObject *self, PyObject *args)
+{
+    Py_buffer cb, nb, kb, ocb, onb;
+    Py_ssize_t n_bins;
+    if (!PyArg_ParseTuple(args, "y*y*y*nw*w*", &cb, &nb, &kb, &n_bins, &ocb, &onb)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    double *table = NULL;
+    const Py_ssize_t m = nb.len / (Py_ssize_t)sizeof(int64_t);
+    if (nb.len != m * (Py_ssize_t)sizeof(int64_t) || cb.len != 3 * m * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "colors must hold M * 3 float64 and counts M int64");
+        goto done;
+    }
+    if (kb.len != 3 * 256 * (Py_ssize_t)sizeof(uint32_t)) {
+        PyErr_SetString(PyExc_ValueError, "keys must hold 3 * 256 uint32");
+        goto done;
+    }
+    if (n_bins < 1 || n_bins > SHARED_BINS) {
+        PyErr_SetString(PyExc_ValueError, "n_bins must be between 1 and 2 ** 15");
+        goto done;
+    }
+    table = (double *)calloc((size_t)n_bins * 4, sizeof(double));
+    if (table == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    {
+        const double *colors = (const double *)cb.buf;
+        const int64_t *counts = (const int64_t *)nb.buf;
+        const uint32_t *tables = (const uint32_t *)kb.buf;
+        const Py_ssize_t capacity_counts = onb.len / (Py_ssize_t)sizeof(int64_t);
+        const Py_ssize_t capacity_colors = ocb.len / (3 * (Py_ssize_t)sizeof(double));
+        const Py_ssize_t capacity =
+            capacity_counts < capacity_colors ? capacity_counts : capacity_colors;
+        double *color_out = (double *)ocb.buf;
+        int64_t *count_out = (int64_t *)onb.buf;
+        Py_ssize_t coarse = 0;
+        int bad = 0, full = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < m; i++) {
+            uint32_t key = 0;
+            for (int c = 0; c < 3; c++) {
+                double f = floor(colors[3 * i + c]);
+                f = f < 0.0 ? 0.0 : (f > 255.0 ? 255.0 : f);
+                key |= tables[256 * c + (int)f];
+            }
+            if (key >= (uint32_t)n_bins) {
+                bad = 1;
+                break;
+            }
+            const double weight = (double)counts[i];
+            double *bin = table + 4 * (size_t)key;
+            bin[0] += weight;
+            bin[1] += colors[3 * i] * weight;
+            bin[2] += colors[3 * i + 1] * weight;
+            bin[3] += colors[3 * i + 2] * weight;
+        }
+        for (Py_ssize_t j = 0; j < n_bins && !bad; j++) {
+            const double *bin = table + 4 * j;
+            if (bin[0] == 0.0) {
+                continue;
+            }
+            if (coarse >= capacity) {
+                full = 1;
+                break;
+            }
+            color_out[3 * coarse] = bin[1] / bin[0];
+            color_out[3 * coarse + 1] = bin[2] / bin[0];
+            color_out[3 * coarse + 2] = bin[3] / bin[0];
+            count_out[coarse] = (int64_t)nearbyint(bin[0]);
+            coarse++;
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "a key table entry is out of range");
+            goto done;
+        }
+        if (full) {
+            PyErr_SetString(PyExc_ValueError, "the outputs hold fewer than the occupied bins");
+            goto done;
+        }
+        result = PyLong_FromSsize_t(coarse);
+    }
+done:
+    free(table);
+    PyBuffer_Release(&cb);
+    PyBuffer_Release(&nb);
+    PyBuffer_Release(&kb);
+    PyBuffer_Release(&ocb);
+    PyBuffer_Release(&onb);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"bin_sums", bin_sums, METH_VARARGS,
      "bin_sums(pixels, keys, out): count and sum pixels per histogram bin."},
+    {"histogram", histogram, METH_VARARGS,
+     "histogram(pixels, keys, n_bins, counts, colors) -> M: bin_sums and bin_means at once."},
+    {"coarsen", coarsen, METH_VARARGS,
+     "coarsen(colors, counts, keys, n_bins, out_colors, out_counts) -> M': coarser bins."},
     {"bin_means", bin_means, METH_VARARGS,
      "bin_means(bins, counts, colors) -> M: occupied bins' counts and mean colors."},
     {NULL, NULL, 0, NULL},

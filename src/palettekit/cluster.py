@@ -24,6 +24,7 @@ __all__ = [
     "cross_products",
     "row_norms",
     "nearest",
+    "nearest_squared_distances",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -156,6 +157,28 @@ def nearest(d2: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]:
     n_columns = d2.shape[-1]
     flat_index = labels.ravel() + np.arange(0, labels.size * n_columns, n_columns)
     return labels, d2.ravel()[flat_index].reshape(labels.shape)
+
+
+def nearest_squared_distances(points: FloatArray, centers: FloatArray) -> FloatArray:
+    """Squared Euclidean distance from every point to its nearest center.
+
+    ``nearest(squared_distances(points, centers))[1]`` in one compiled pass
+    when the kernel is built (the same sums as the matrix product, see
+    _cluster.c), without the (M, C) array of every distance.
+
+    Parameters
+    ----------
+    points : (M, D) float64
+    centers : (C, D) float64, C >= 1
+
+    Returns
+    -------
+    (M,) float64, all >= 0
+    """
+    if _kernel is None or points.shape[0] == 0:
+        return nearest(squared_distances(points, centers))[1]
+    x = np.ascontiguousarray(points, dtype=np.float64)
+    return _kernel_assign(x, np.ones(x.shape[0]), np.asarray(centers, dtype=np.float64))[1]
 
 
 def _kmeans_plus_plus(

@@ -18,6 +18,9 @@ outside [0, 1] for colors outside the sRGB gamut; see :func:`clip_srgb`.
 
 from __future__ import annotations
 
+import os
+from types import ModuleType
+
 import numpy as np
 import numpy.typing as npt
 
@@ -102,6 +105,10 @@ D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
 _SRGB_KNEE = 0.040448236277107245
 _LINEAR_KNEE = _SRGB_KNEE / 12.92
 
+# The two Oklab matrices, C-contiguous, as the compiled kernel reads them.
+_LMS_ROWS = np.ascontiguousarray(LINEAR_SRGB_TO_LMS, dtype=np.float64)
+_LAB_ROWS = np.ascontiguousarray(LMS_CBRT_TO_OKLAB, dtype=np.float64)
+
 _LAB_EPSILON = (6.0 / 29.0) ** 3
 _LAB_KAPPA_INV = 1.0 / (3.0 * (6.0 / 29.0) ** 2)
 
@@ -151,9 +158,32 @@ def oklab_to_linear_srgb(oklab: ArrayLike) -> Array:
     return lms @ LMS_TO_LINEAR_SRGB.T
 
 
+# The optional compiled kernel (src/palettekit/_cluster.c) converts sRGB to
+# Oklab in one pass with the same operations (libm's pow and cbrt, the matrix
+# rows as fused multiply-adds in coordinate order, as OpenBLAS's product), so
+# the results are the same to the last bit (tests/test_colorspace.py); numpy's
+# chain of whole-array steps (where, sign, pow, two products, cbrt) costs about
+# twice as much on a histogram's few thousand bins. PALETTEKIT_NO_KERNEL=1
+# (before import) or setting this attribute to None forces numpy alone.
+_kernel: ModuleType | None
+if os.environ.get("PALETTEKIT_NO_KERNEL"):
+    _kernel = None
+else:
+    try:
+        from . import _cluster as _kernel
+    except ImportError:  # built without a C compiler: numpy alone, same values
+        _kernel = None
+
+
 def srgb_to_oklab(srgb: ArrayLike) -> Array:
     """sRGB in [0, 1] (..., 3) -> Oklab (..., 3)."""
-    return linear_srgb_to_oklab(srgb_to_linear(srgb))
+    if _kernel is None or not hasattr(_kernel, "srgb_to_oklab"):
+        return linear_srgb_to_oklab(srgb_to_linear(srgb))
+    c = _as_float(srgb)
+    flat = np.ascontiguousarray(c).reshape(-1, 3)
+    out = np.empty(flat.shape)
+    _kernel.srgb_to_oklab(flat, _LMS_ROWS, _LAB_ROWS, out, _SRGB_KNEE)
+    return out.reshape(c.shape)
 
 
 def oklab_to_srgb(oklab: ArrayLike) -> Array:

@@ -259,13 +259,18 @@ def color_histogram(pixels: npt.ArrayLike, bits: int = 5) -> ColorHistogram:
         return ColorHistogram(colors.astype(np.float64), counts.astype(np.int64), bits)
 
     if bits <= _KERNEL_BITS_MAX and _kernel is not None:
-        # The compiled pass: (n_bins, 4) uint64 of count and channel sums.
         n_bins = 1 << (3 * bits)
+        capacity = min(n_bins, pixels.shape[0])
+        if hasattr(_kernel, "histogram"):  # counts and means in one call, no table to clear
+            counts = np.empty(capacity, dtype=np.int64)
+            colors = np.empty((capacity, 3))
+            occupied = _kernel.histogram(pixels, _kernel_keys(bits), n_bins, counts, colors)
+            return ColorHistogram(colors[:occupied].copy(), counts[:occupied].copy(), bits)
+        # The compiled pass: (n_bins, 4) uint64 of count and channel sums.
         bins = np.zeros((n_bins, 4), dtype=np.uint64)
         _kernel.bin_sums(pixels, _kernel_keys(bits), bins)
         # Counts and means of the occupied bins in one pass (numpy's nonzero
         # over a strided column, gather and divide cost a third of the count).
-        capacity = min(n_bins, pixels.shape[0])
         counts = np.empty(capacity, dtype=np.int64)
         colors = np.empty((capacity, 3))
         if hasattr(_kernel, "bin_means"):  # an extension built before it had none
@@ -310,6 +315,21 @@ def coarsen(histogram: ColorHistogram, bits: int) -> ColorHistogram:
     """
     if bits >= histogram.bits:
         return histogram
+    if bits <= _KERNEL_BITS_MAX and _kernel is not None and hasattr(_kernel, "coarsen"):
+        # The same sums in the same order in one pass (numpy's chain of a
+        # dozen whole-array steps costs more than the arithmetic).
+        capacity = min(len(histogram), 1 << (3 * bits))
+        out_colors = np.empty((capacity, 3))
+        out_counts = np.empty(capacity, dtype=np.int64)
+        occupied = _kernel.coarsen(
+            np.ascontiguousarray(histogram.colors, dtype=np.float64),
+            np.ascontiguousarray(histogram.counts, dtype=np.int64),
+            _kernel_keys(bits),
+            1 << (3 * bits),
+            out_colors,
+            out_counts,
+        )
+        return ColorHistogram(out_colors[:occupied], out_counts[:occupied], bits)
     colors = histogram.colors
     keys = bin_keys_of(histogram, bits)
     if bits <= _DENSE_BITS_MAX:  # a dense bincount is cheaper than sorting

@@ -401,10 +401,13 @@ def _prepare(
     owned: bool,
     display: bool = False,
     region: RegionPlan | None = None,
+    opened: bool = False,
 ) -> LoadedImage:
     """Opened (not decoded) image -> LoadedImage. Never changes a caller's image
     beyond loading its pixels; ``owned`` images may be drafted. With ``region``,
-    only that part of the image is sampled, at its own working size."""
+    only that part of the image is sampled, at its own working size. ``opened``:
+    the image was opened here from a file or bytes and nobody else holds its
+    pixels, so a working image that is the decoded image itself needs no copy."""
     width, height = image.size
     if width * height == 0:
         raise EmptyImageError(f"{label}: image has no pixels")
@@ -442,8 +445,11 @@ def _prepare(
         work = turn_upright(work, turn)
         if work is image:
             # Detach the result: an owned image's file is closed next, and a
-            # caller's image must never be handed back for mutation.
-            work = image.copy()
+            # caller's image (or one sharing an array's memory) must never be
+            # handed back for mutation. An image opened here shares its
+            # decoded pixels with a new plain image instead of copying them:
+            # closing the file object releases only its own reference.
+            work = image._new(image.im) if opened else image.copy()
     # The result is upright sRGB: the source's EXIF orientation, ICC profile
     # and XMP no longer describe it, and would turn or convert it a second
     # time if it were loaded again (render.figure of a loaded image).
@@ -486,7 +492,9 @@ def _load_stream(
     with _pillow(label, "read image header"):
         image = Image.open(stream)
     try:
-        return _prepare(image, label, limits, limit, owned=True, display=display, region=region)
+        return _prepare(
+            image, label, limits, limit, owned=True, display=display, region=region, opened=True
+        )
     finally:
         image.close()
 
@@ -563,6 +571,21 @@ def load_image(
     label = source_label(source)
     if region is not None and display:
         raise ValueError("load_image: a region is sampled for counting colors, not for display")
+    # Pillow's warnings stay silenced for the whole load: the six steps below
+    # that call Pillow each enter _quiet_pillow, and nested entries only count
+    # (no warning filter added and removed six times per image).
+    with _quiet_pillow():
+        return _load_image(source, options, label, max_pixels, display, region)
+
+
+def _load_image(
+    source: ImageSource,
+    options: LoadLimits,
+    label: str,
+    max_pixels: int | None,
+    display: bool,
+    region: RegionPlan | None,
+) -> LoadedImage:
     limit = options.max_pixels if max_pixels is None else max_pixels
     if isinstance(source, Image.Image):
         return _prepare(source, label, options, limit, owned=False, display=display, region=region)

@@ -36,7 +36,7 @@ from PIL import Image
 from . import colorspace
 from ._version import __version__
 from .autok import AutoKResult, choose_k, flat_graphic_k, merge_close_rgb
-from .cluster import nearest, squared_distances
+from .cluster import nearest_squared_distances
 from .errors import EmptyImageError, FewerColorsWarning, OptionsError
 from .flat import LOSSY_FORMATS, FlatGraphic, detect_flat_graphic, snap_histogram
 from .histogram import ColorHistogram, HistogramSum, color_histogram
@@ -716,5 +716,5 @@ def _distortion(
     palette_oklab: npt.NDArray[np.float64],
 ) -> float:
     """Weighted mean Oklab distance x 100 from each bin color to its nearest swatch."""
-    _, closest = nearest(squared_distances(points_oklab, palette_oklab))
+    closest = nearest_squared_distances(points_oklab, palette_oklab)
     return float((np.sqrt(closest) * weights).sum() / weights.sum() * 100.0)
