@@ -173,30 +173,63 @@ def _refuse_tints(
     score: npt.NDArray[np.float64],
     lab: npt.NDArray[np.float64],
     table: npt.NDArray[np.float64],
+    tinted: npt.NDArray[np.bool_] | None = None,
 ) -> None:
     """Set ``score`` (N, M) to inf where a near-neutral color meets a tinted
-    name, in rows that keep another candidate (in place)."""
+    name, in rows that keep another candidate (in place). ``tinted``: which
+    of the (M,) names are tinted, if already known (:class:`_Prepared`)."""
     near_neutral = np.hypot(lab[:, 1], lab[:, 2]) < NEAR_NEUTRAL_CHROMA
     if not near_neutral.any():
         return
-    tinted = np.hypot(table[:, 1], table[:, 2]) >= TINTED_NAME_CHROMA
+    if tinted is None:
+        tinted = np.hypot(table[:, 1], table[:, 2]) >= TINTED_NAME_CHROMA
     refused = near_neutral[:, None] & tinted[None, :]
     # Every neutral family has untinted names; keep a row whole otherwise.
     left = np.isfinite(np.where(refused, np.inf, score)).any(axis=1, keepdims=True)
     score[refused & left] = np.inf
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What the scores need of a table of M name colors, computed once per table.
+
+    ``features``: (M, 4) float64 :func:`_naming_features` with the last column
+    negated; ``norms``: (M,) float64 their squared norm (first three columns
+    less the fourth); ``tinted``: (M,) bool, a name's own chroma is at least
+    :data:`TINTED_NAME_CHROMA`. The same arrays the scores computed on every
+    call before, so the scores are the same to the bit.
+    """
+
+    features: npt.NDArray[np.float64]
+    norms: npt.NDArray[np.float64]
+    tinted: npt.NDArray[np.bool_]
+
+
+def _prepare(table: npt.NDArray[np.float64]) -> _Prepared:
+    y = _naming_features(table, 1.0)
+    norms = (y[:, :3] ** 2).sum(axis=1) - y[:, 3] ** 2
+    y[:, 3] = -y[:, 3]
+    tinted = np.hypot(table[:, 1], table[:, 2]) >= TINTED_NAME_CHROMA
+    for array in (y, norms, tinted):
+        array.setflags(write=False)
+    return _Prepared(y, norms, tinted)
+
+
 def _naming_scores(
-    lab: npt.NDArray[np.float64], table: npt.NDArray[np.float64], *, with_rows: bool = False
+    lab: npt.NDArray[np.float64],
+    table: npt.NDArray[np.float64],
+    *,
+    with_rows: bool = False,
+    prepared: _Prepared | None = None,
 ) -> npt.NDArray[np.float64]:
     """Squared :func:`naming_distances`, less a term that is the same for every
     column of a row unless ``with_rows`` (one matrix product: the same order
-    along a row, much faster than broadcasting the differences)."""
+    along a row, much faster than broadcasting the differences).
+    ``prepared``: :func:`_prepare` of ``table``, for a table used again."""
     x = _naming_features(lab, 1.0)
-    y = _naming_features(table, 1.0)
-    y_norms = (y[:, :3] ** 2).sum(axis=1) - y[:, 3] ** 2
-    y[:, 3] = -y[:, 3]
-    score = y_norms[None, :] - 2.0 * (x @ y.T)
+    if prepared is None:
+        prepared = _prepare(table)
+    score = prepared.norms[None, :] - 2.0 * (x @ prepared.features.T)
     if with_rows:
         score += ((x[:, :3] ** 2).sum(axis=1) - x[:, 3] ** 2)[:, None]
     return score
@@ -249,6 +282,12 @@ def survey_names() -> SurveyNames:
     except OSError as exc:
         raise RuntimeError(f"palettekit's color name table is missing: {exc}") from None
     return parse_survey_names(text)
+
+
+@lru_cache(maxsize=1)
+def _survey_prepared() -> _Prepared:
+    """:func:`_prepare` of the survey table, once per process."""
+    return _prepare(survey_names().oklab)
 
 
 def parse_survey_names(text: str) -> SurveyNames:
@@ -331,15 +370,16 @@ def nearest_names(
     if family.shape != (lab.shape[0],):
         raise ValueError(f"families must have shape ({lab.shape[0]},), got {family.shape}")
     table = survey_names()
+    prepared = _survey_prepared()
     index = np.empty(lab.shape[0], dtype=np.intp)
     # In blocks, so that N x 833 scores stay small (a palette is one block).
     for start in range(0, lab.shape[0], _BLOCK):
         block = slice(start, start + _BLOCK)
-        score = _naming_scores(lab[block], table.oklab)
+        score = _naming_scores(lab[block], table.oklab, prepared=prepared)
         # Names that do not say the color's family are out of the running,
         # and so are tinted names for a near-neutral color.
         score[~table.says_family[:, family[block]].T] = np.inf
-        _refuse_tints(score, lab[block], table.oklab)
+        _refuse_tints(score, lab[block], table.oklab, prepared.tinted)
         index[block] = np.argmin(score, axis=1)
     distances = np.sqrt(((lab - table.oklab[index]) ** 2).sum(axis=1))
     return [table.names[i] for i in index], distances
@@ -370,7 +410,17 @@ def css_color_names() -> tuple[tuple[str, ...], npt.NDArray[np.uint8], npt.NDArr
     items = sorted((name, rgb) for rgb, name in by_color.items())
     names = tuple(name for name, _ in items)
     rgb_array = np.array([rgb for _, rgb in items], dtype=np.uint8)
-    return names, rgb_array, srgb_to_oklab(rgb_array / 255.0)
+    oklab = srgb_to_oklab(rgb_array / 255.0)
+    # Shared by every caller (and prepared once, _css_prepared): read-only.
+    rgb_array.setflags(write=False)
+    oklab.setflags(write=False)
+    return names, rgb_array, oklab
+
+
+@lru_cache(maxsize=1)
+def _css_prepared() -> _Prepared:
+    """:func:`_prepare` of the CSS table, once per process."""
+    return _prepare(css_color_names()[2])
 
 
 @lru_cache(maxsize=1)
@@ -415,10 +465,11 @@ def nearest_css_names(
     if family.shape != (lab.shape[0],):
         raise ValueError(f"families must have shape ({lab.shape[0]},), got {family.shape}")
     css_family = _css_families()
-    score = np.sqrt(np.maximum(_naming_scores(lab, table, with_rows=True), 0.0))
+    prepared = _css_prepared()
+    score = np.sqrt(np.maximum(_naming_scores(lab, table, with_rows=True, prepared=prepared), 0.0))
     score += CSS_OTHER_FAMILY_PENALTY * (css_family[None, :] != family[:, None])
     score[_NEUTRAL[css_family][None, :] != _NEUTRAL[family][:, None]] = np.inf
-    _refuse_tints(score, lab, table)
+    _refuse_tints(score, lab, table, prepared.tinted)
     index = np.argmin(score, axis=1)
     distances = np.sqrt(((lab - table[index]) ** 2).sum(axis=1))
     return [names[i] for i in index], distances
