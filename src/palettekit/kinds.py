@@ -22,7 +22,7 @@ them (merging, naming, sorting, distortion, warnings, meta).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,8 +33,12 @@ from .flat import DEFAULT_FLAT_PARAMS, FlatGraphic, FlatParams, select_flat_colo
 from .histogram import ColorHistogram
 from .kmedians_palette import ALGORITHM, DEFAULT_PARAMS, KMediansParams, cluster_histogram
 from .options import Options
-from .theme import DEFAULT_THEME_PARAMS, SaliencyMap, select_theme
-from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
+
+if TYPE_CHECKING:
+    # palettekit.theme (and palettekit.autok under it) is imported by the
+    # strategies that use it: a palette's extract, and the command line's
+    # start, do without.
+    from .theme import SaliencyMap
 
 __all__ = [
     "KindColors",
@@ -140,6 +144,9 @@ def flat_colors(
     to it, which favour a color along a long edge over a shape of its own);
     ``flat_params`` reads ``distinct_distance``.
     """
+    from .theme import DEFAULT_THEME_PARAMS
+    from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
+
     theme = options.kind == "theme"
     if len(histogram) <= k and not theme:
         found = palette_colors(histogram, points, k, options, params)
@@ -232,6 +239,8 @@ def theme_colors(
         a fixed size, :func:`palettekit.theme.theme_input`), when not
         ``histogram`` itself; the counts are always of ``histogram``.
     """
+    from .theme import select_theme
+
     if choose_from is None:
         chosen = select_theme(histogram, k, saliency=saliency, oklab=bins_oklab)
     else:

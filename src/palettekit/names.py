@@ -403,10 +403,19 @@ def css_color_names() -> tuple[tuple[str, ...], npt.NDArray[np.uint8], npt.NDArr
     by_color: dict[tuple[int, int, int], str] = {}
     for name in sorted(ImageColor.colormap):
         # ImageColor.getrgb(name) replaces the colormap's "#rrggbb" string by
-        # an RGB tuple once a name has been looked up, so ask getrgb rather
-        # than parsing the stored value (which would skip those names).
-        r, g, b = ImageColor.getrgb(name)[:3]
-        by_color.setdefault((r, g, b), name)
+        # an RGB tuple once a name has been looked up, so both forms are read;
+        # a "#rrggbb" string directly (getrgb's regular expressions cost a few
+        # ms to compile on a command line's first palette), anything else by
+        # getrgb.
+        value = ImageColor.colormap[name]
+        if isinstance(value, tuple):
+            rgb = (int(value[0]), int(value[1]), int(value[2]))
+        elif isinstance(value, str) and _HEX_RE.fullmatch(value.lower()):
+            rgb = (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
+        else:
+            r, g, b = ImageColor.getrgb(name)[:3]
+            rgb = (r, g, b)
+        by_color.setdefault(rgb, name)
     items = sorted((name, rgb) for rgb, name in by_color.items())
     names = tuple(name for name, _ in items)
     rgb_array = np.array([rgb for _, rgb in items], dtype=np.uint8)

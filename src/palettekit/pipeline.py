@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,6 @@ from PIL import Image
 
 from . import colorspace
 from ._version import __version__
-from .autok import AutoKResult, choose_k, flat_graphic_k, merge_close_rgb
 from .cluster import nearest, squared_distances
 from .errors import EmptyImageError, FewerColorsWarning, OptionsError
 from .flat import LOSSY_FORMATS, FlatGraphic, detect_flat_graphic, snap_histogram
@@ -48,8 +47,12 @@ from .options import Options
 from .palette import Palette, Swatch, swatch_order_key
 from .pixels import OpaquePixels, opaque_pixels
 from .selection import Selection, View, select_image
-from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
-from .theme import SaliencyMap, spatial_saliency, theme_input
+
+if TYPE_CHECKING:
+    # palettekit.autok (k="auto") and palettekit.theme (kind="theme") are
+    # imported where they are used: a palette of k colors does without.
+    from .autok import AutoKResult
+    from .theme import SaliencyMap
 
 __all__ = [
     "extract",
@@ -412,6 +415,8 @@ class ColorCounts:
                 image, threshold, composite_on = _analysis_image(view, opts, composite=True)
                 flat = detect_flat_graphic(image, threshold, composite_on, rgb=pixels.rgb)
         if opts.kind == "theme":
+            from .theme import spatial_saliency
+
             with timer.stage("saliency"):
                 image, threshold, _ = _analysis_image(view, opts, composite=False)
                 assert isinstance(image, Image.Image)
@@ -441,6 +446,8 @@ class ColorCounts:
         worth: a region weighs in a merge by its pixels, as in the histogram)."""
         if self.theme is None:
             return
+        from .theme import theme_input
+
         image, threshold, composite_on = _analysis_image(view, self.options, composite=True)
         if not isinstance(image, Image.Image):
             image = Image.fromarray(image)
@@ -499,6 +506,8 @@ def _combined_saliency(maps: list[tuple[SaliencyMap, int]]) -> SaliencyMap | Non
     """One region's saliency map, or several averaged bin by bin (weighted by pixels)."""
     if len(maps) <= 1:
         return maps[0][0] if maps else None
+    from .theme import SaliencyMap
+
     keys = np.concatenate([m.keys for m, _ in maps])
     values = np.concatenate([m.values * n for m, n in maps])
     weights = np.concatenate([np.full(m.keys.shape[0], float(n)) for m, n in maps])
@@ -538,6 +547,8 @@ def _choose_k(
 ) -> AutoKResult | None:
     if options.k != "auto":
         return None
+    from .autok import choose_k, flat_graphic_k
+
     if flat is not None:
         return flat_graphic_k(histogram, max_k=options.max_k, seed=options.seed)
     return choose_k(histogram, max_k=options.max_k, seed=options.seed)
@@ -633,6 +644,8 @@ def build_palette(
     with timer.stage("palette"):
         rgb8, counts = _merge_identical(found.rgb, found.counts)
         if auto and options.kind != "theme":  # auto never returns two colors closer than a JND
+            from .autok import merge_close_rgb
+
             rgb8, counts = merge_close_rgb(rgb8, counts)
         rgb8, counts = rgb8[counts > 0], counts[counts > 0]
         oklab = np.round(colorspace.srgb_to_oklab(rgb8 / 255.0), 6)
@@ -687,6 +700,8 @@ def _fewer_colors_note(
 ) -> str:
     plural = "s" if returned != 1 else ""
     if kind == "theme":
+        from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
+
         return (
             f"{label}: only {returned} distinct color{plural} for a theme "
             f"(at least {THEME_MIN_DISTANCE} apart in Oklab; asked for k={k})"
