@@ -29,6 +29,7 @@ from palettekit.names import (
     nearest_css_names,
     nearest_names,
     parse_survey_names,
+    survey_color,
     survey_names,
 )
 
@@ -546,3 +547,12 @@ def test_prepared_tables_give_the_scores_of_a_fresh_computation() -> None:
         assert name == survey_names().names[best] or np.isclose(
             distances[row, best], distances[row, survey_names().index[name]], atol=1e-12
         )
+
+
+def test_survey_color_is_the_tables_color_as_python_floats() -> None:
+    table = survey_names()
+    for name in ("black", "olive green", table.names[-1]):
+        color = survey_color(name)
+        assert color is not None and all(type(c) is float for c in color)
+        assert np.array_equal(np.array(color), table.oklab[table.index[name]])
+    assert survey_color("no such colour name") is None

@@ -93,6 +93,7 @@ __all__ = [
     "naming_distances",
     "SurveyNames",
     "survey_names",
+    "survey_color",
     "parse_survey_names",
     "nearest_names",
     "css_color_names",
@@ -288,6 +289,21 @@ def survey_names() -> SurveyNames:
 def _survey_prepared() -> _Prepared:
     """:func:`_prepare` of the survey table, once per process."""
     return _prepare(survey_names().oklab)
+
+
+def survey_color(name: str) -> tuple[float, float, float] | None:
+    """The Oklab color people gave the survey name ``name``, or None if it is none.
+
+    The same float64 values as ``survey_names().oklab``, as a tuple of Python
+    floats (a swatch's ``name_distance`` asks for one per color).
+    """
+    index = survey_names().index.get(name)
+    return None if index is None else _survey_rows()[index]
+
+
+@lru_cache(maxsize=1)
+def _survey_rows() -> tuple[tuple[float, float, float], ...]:
+    return tuple((lab[0], lab[1], lab[2]) for lab in survey_names().oklab.tolist())
 
 
 def parse_survey_names(text: str) -> SurveyNames:
