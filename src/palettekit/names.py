@@ -190,7 +190,6 @@ def _refuse_tints(
     score[refused & left] = np.inf
 
 
-@dataclass(frozen=True)
 class _Prepared:
     """What the scores need of a table of M name colors, computed once per table.
 
@@ -198,12 +197,21 @@ class _Prepared:
     negated; ``norms``: (M,) float64 their squared norm (first three columns
     less the fourth); ``tinted``: (M,) bool, a name's own chroma is at least
     :data:`TINTED_NAME_CHROMA`. The same arrays the scores computed on every
-    call before, so the scores are the same to the bit.
+    call before, so the scores are the same to the bit. (A plain class: a
+    dataclass costs about a millisecond to create at import.)
     """
 
-    features: npt.NDArray[np.float64]
-    norms: npt.NDArray[np.float64]
-    tinted: npt.NDArray[np.bool_]
+    __slots__ = ("features", "norms", "tinted")
+
+    def __init__(
+        self,
+        features: npt.NDArray[np.float64],
+        norms: npt.NDArray[np.float64],
+        tinted: npt.NDArray[np.bool_],
+    ) -> None:
+        self.features = features
+        self.norms = norms
+        self.tinted = tinted
 
 
 def _prepare(table: npt.NDArray[np.float64]) -> _Prepared:
