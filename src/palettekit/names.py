@@ -331,20 +331,23 @@ def parse_survey_names(text: str) -> SurveyNames:
     hex_codes: list[str] = []
     said_rows: list[int] = []
     said_families: list[int] = []
+    # Family lists repeat (833 names, some 60 lists): each is read once.
+    said_by_text: dict[str, list[int]] = {}
     for row, line in enumerate(text.splitlines()):
         parts = line.split("\t")
-        said = parts[2].split(" ") if len(parts) == 3 else []
-        if (
-            not said
-            or not parts[0]
-            or not _HEX_RE.fullmatch(parts[1])
-            or not set(said) <= position.keys()
-        ):
-            raise RuntimeError(f"{SURVEY_DATA} line {row + 1} is malformed: {line!r}")
-        names.append(parts[0])
-        hex_codes.append(parts[1][1:])
-        said_rows.extend([row] * len(said))
-        said_families.extend(position[f] for f in said)
+        if len(parts) == 3 and parts[0] and _HEX_RE.fullmatch(parts[1]):
+            said = said_by_text.get(parts[2])
+            if said is None:
+                words = parts[2].split(" ")
+                if all(word in position for word in words):
+                    said = said_by_text[parts[2]] = [position[word] for word in words]
+            if said is not None:
+                names.append(parts[0])
+                hex_codes.append(parts[1][1:])
+                said_rows.extend([row] * len(said))
+                said_families.extend(said)
+                continue
+        raise RuntimeError(f"{SURVEY_DATA} line {row + 1} is malformed: {line!r}")
     if not names or len(set(names)) != len(names):
         raise RuntimeError(f"{SURVEY_DATA} is empty or repeats a name")
     rgb = np.frombuffer(bytes.fromhex("".join(hex_codes)), dtype=np.uint8).reshape(-1, 3)
