@@ -37,11 +37,11 @@ from . import colorspace
 from ._version import __version__
 from .cluster import nearest, squared_distances
 from .errors import EmptyImageError, FewerColorsWarning, OptionsError
-from .flat import LOSSY_FORMATS, FlatGraphic, detect_flat_graphic, snap_histogram
 from .histogram import ColorHistogram, HistogramSum, color_histogram
 from .kinds import KindColors, flat_colors, palette_colors, theme_colors
 from .kmedians_palette import DEFAULT_PARAMS
 from .load import ImageSource, source_label
+from .mixes import LOSSY_FORMATS
 from .names import nearest_names
 from .options import Options
 from .palette import Palette, Swatch, swatch_order_key
@@ -49,9 +49,11 @@ from .pixels import OpaquePixels, opaque_pixels
 from .selection import Selection, View, select_image
 
 if TYPE_CHECKING:
-    # palettekit.autok (k="auto") and palettekit.theme (kind="theme") are
-    # imported where they are used: a palette of k colors does without.
+    # palettekit.autok (k="auto"), palettekit.theme (kind="theme") and
+    # palettekit.flat (a lossless image) are imported where they are used: a
+    # palette of k colors of a JPEG does without.
     from .autok import AutoKResult
+    from .flat import FlatGraphic
     from .theme import SaliencyMap
 
 __all__ = [
@@ -411,6 +413,8 @@ class ColorCounts:
             return
         flat = None
         if self.snapped is not None and image_format not in LOSSY_FORMATS:
+            from .flat import detect_flat_graphic
+
             with timer.stage("flat"):
                 image, threshold, composite_on = _analysis_image(view, opts, composite=True)
                 flat = detect_flat_graphic(image, threshold, composite_on, rgb=pixels.rgb)
@@ -437,6 +441,8 @@ class ColorCounts:
         if flat is None:
             self.snapped = None
         elif self.snapped is not None:
+            from .flat import snap_histogram
+
             k = None if self.options.k == "auto" else int(self.options.k)
             self.snapped.add(snap_histogram(color_histogram(rgb, 8), flat, k))
             self.flats.append((flat, int(rgb.shape[0])))
@@ -485,6 +491,8 @@ def _combined_flat(flats: list[tuple[FlatGraphic, int]]) -> FlatGraphic:
     """One region's flat graphic, or several as one (their colors, shares by pixels)."""
     if len(flats) == 1:
         return flats[0][0]
+    from .flat import FlatGraphic
+
     weights = np.array([n for _, n in flats], dtype=np.float64)
     colors = np.concatenate([f.colors for f, _ in flats])
     counts = np.concatenate([f.counts for f, _ in flats])
