@@ -191,8 +191,8 @@ def test_extract_imports_nothing_heavy(image):
 
 def test_extract_of_a_photo_to_standard_output_imports_only_what_it_uses(tmp_path):
     # Issue 16, the command line's start: a palette of k colors of a JPEG as
-    # JSON needs no theme, auto-k or flat-graphic code, no renderer, no file
-    # writer and no other command.
+    # JSON needs no theme, auto-k, flat-graphic or background code, no
+    # renderer, no file writer and no other command.
     from PIL import Image
 
     photo = tmp_path / "photo.jpg"
@@ -202,7 +202,8 @@ def test_extract_of_a_photo_to_standard_output_imports_only_what_it_uses(tmp_pat
         "from palettekit.cli import main\n"
         f"assert main([{str(photo)!r}, '-k', '5', '--format', 'json']) == 0\n"
         "unused = ('palettekit.theme', 'palettekit.autok', 'palettekit.flat',\n"
-        "          'palettekit.render', 'palettekit.roles', 'palettekit._io',\n"
+        "          'palettekit.background', 'palettekit.render', 'palettekit.roles',\n"
+        "          'palettekit._io',\n"
         "          'palettekit.cli.batch', 'palettekit.cli.search', 'palettekit.cli.serve',\n"
         "          'palettekit.batch', 'palettekit.search', 'palettekit.web')\n"
         "print(' '.join(sorted(m for m in unused if m in sys.modules)), file=sys.stderr)\n"
