@@ -845,9 +845,9 @@ class Options:
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready dict of every option (colors as lists)."""
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+        for name, *_ in _field_checks(type(self)):  # the fields, in order
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
         return out
 
     @classmethod

@@ -727,6 +727,9 @@ def _merge_identical(
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
     """Merge colors that round to the same 8-bit color, summing their counts."""
     keys = (rgb8[:, 0].astype(np.int64) << 16) | (rgb8[:, 1].astype(np.int64) << 8) | rgb8[:, 2]
+    listed = keys.tolist()
+    if len(set(listed)) == len(listed):  # the usual case, without np.unique's sorting
+        return rgb8, counts
     unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     if unique.shape[0] == keys.shape[0]:
         return rgb8, counts
