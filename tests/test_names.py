@@ -556,3 +556,23 @@ def test_survey_color_is_the_tables_color_as_python_floats() -> None:
         assert color is not None and all(type(c) is float for c in color)
         assert np.array_equal(np.array(color), table.oklab[table.index[name]])
     assert survey_color("no such colour name") is None
+
+
+def test_the_survey_table_is_read_through_the_modules_loader(monkeypatch) -> None:
+    # As pkgutil.get_data reads it (without importing pkgutil at start-up);
+    # a missing file is a RuntimeError that says so.
+    import pkgutil
+
+    from palettekit import names
+
+    text = pkgutil.get_data("palettekit", f"data/{names.SURVEY_DATA}").decode("utf-8")
+    assert survey_names().names == parse_survey_names(text).names
+    monkeypatch.setattr(names, "SURVEY_DATA", "no_such_table.tsv")
+    names.survey_names.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="color name table is missing"):
+            names.survey_names()
+    finally:
+        monkeypatch.undo()
+        names.survey_names.cache_clear()
+    assert survey_names().names == parse_survey_names(text).names

@@ -279,14 +279,18 @@ def survey_names() -> SurveyNames:
     RuntimeError
         The data file is missing or malformed (a broken installation).
     """
-    # pkgutil rather than importlib.resources, which pulls in pathlib and
-    # urllib on the command line's start; both read through the loader.
-    import pkgutil
+    # Read through this module's loader, as pkgutil.get_data does (a file
+    # beside the module, or in the same zip archive), without importing
+    # pkgutil (~1 ms) or importlib.resources (pathlib and urllib) on the
+    # command line's start.
+    import os
 
+    loader = getattr(__spec__, "loader", None)
+    origin = getattr(__spec__, "origin", None)
     try:
-        data = pkgutil.get_data("palettekit", f"data/{SURVEY_DATA}")
-        if data is None:
+        if loader is None or not hasattr(loader, "get_data") or not origin:
             raise OSError(f"no loader can read data/{SURVEY_DATA}")
+        data = loader.get_data(os.path.join(os.path.dirname(origin), "data", SURVEY_DATA))
         text = data.decode("utf-8")
     except OSError as exc:
         raise RuntimeError(f"palettekit's color name table is missing: {exc}") from None

@@ -203,7 +203,7 @@ def test_extract_of_a_photo_to_standard_output_imports_only_what_it_uses(tmp_pat
         f"assert main([{str(photo)!r}, '-k', '5', '--format', 'json']) == 0\n"
         "unused = ('palettekit.theme', 'palettekit.autok', 'palettekit.flat',\n"
         "          'palettekit.background', 'palettekit.render', 'palettekit.roles',\n"
-        "          'palettekit._io',\n"
+        "          'palettekit._io', 'pkgutil',\n"
         "          'palettekit.cli.batch', 'palettekit.cli.search', 'palettekit.cli.serve',\n"
         "          'palettekit.batch', 'palettekit.search', 'palettekit.web')\n"
         "print(' '.join(sorted(m for m in unused if m in sys.modules)), file=sys.stderr)\n"
