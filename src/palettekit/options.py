@@ -880,8 +880,8 @@ def _field_checks(cls: type[Options]) -> tuple[tuple[str, Any, OptionSpec, bool]
     for name, (default, spec) in option_specs(cls).items():
         try:
             checked = spec.validate(name, default, default)
-            valid = type(checked) is type(default) and checked == default
-        except OptionsError:
+            valid = type(checked) is type(default) and bool(checked == default)
+        except Exception:  # a default its own check refuses is checked on every call
             valid = False
         checks.append((name, default, spec, valid))
     _FIELD_CHECKS[cls] = result = tuple(checks)
