@@ -197,3 +197,30 @@ def test_css_names_survive_pillow_colormap_caching() -> None:
         assert len(names) >= 138  # the CSS named colors, one name per color
     finally:
         css_color_names.cache_clear()
+
+
+def test_a_few_colors_get_the_families_the_array_rules_give() -> None:
+    # Up to _FEW colors are classified one at a time in Python (a palette's
+    # colors): the same family as the vectorised rules, on a grid that crosses
+    # every boundary and on random Oklab values, in blocks of each size.
+    from palettekit import families
+
+    levels = np.arange(0, 256, 5)
+    rgb = np.stack(np.meshgrid(levels, levels, levels), axis=-1).reshape(-1, 3)
+    rng = np.random.default_rng(7)
+    lab = np.concatenate(
+        [
+            srgb_to_oklab(rgb / 255.0),
+            rng.uniform([-0.05, -0.4, -0.4], [1.05, 0.4, 0.4], (50_000, 3)),
+            [[0.5, -1e-20, 1e-3], [0.5, 1e-3, -1e-20], [0.95, 0.0, 0.0]],
+        ]
+    )
+    whole = family_indices(lab)  # many colors: the array rules
+    assert lab.shape[0] > families._FEW
+    for size in (1, 5, families._FEW):
+        blocks = [family_indices(lab[i : i + size]) for i in range(0, 3000 * size, size)]
+        assert np.array_equal(np.concatenate(blocks), whole[: 3000 * size])
+    lch = oklab_to_oklch(lab)
+    one_by_one = np.array([families._family_index(*row) for row in lch.tolist()])
+    assert np.array_equal(one_by_one, whole)
+    assert family_indices(np.zeros((0, 3))).shape == (0,)

@@ -29,6 +29,7 @@ from palettekit.names import (
     nearest_css_names,
     nearest_names,
     parse_survey_names,
+    survey_color,
     survey_names,
 )
 
@@ -509,3 +510,69 @@ def test_color_labels_give_name_family_and_css_name_with_distances() -> None:
     assert labels[1].css_name == "navy" and labels[1].family == "blue"
     assert 0.0 < labels[1].css_distance < 0.01
     assert color_labels(np.zeros((0, 3))) == []
+
+
+def test_prepared_tables_give_the_scores_of_a_fresh_computation() -> None:
+    # nearest_names and nearest_css_names reuse each table's features
+    # (computed once per process); the scores are those computed afresh.
+    from palettekit import names
+
+    rng = np.random.default_rng(3)
+    lab = rng.uniform([0.0, -0.3, -0.3], [1.0, 0.3, 0.3], (300, 3))
+    for table, prepared in (
+        (survey_names().oklab, names._survey_prepared()),
+        (css_color_names()[2], names._css_prepared()),
+    ):
+        for with_rows in (False, True):
+            fresh = names._naming_scores(lab, table, with_rows=with_rows)
+            reused = names._naming_scores(lab, table, with_rows=with_rows, prepared=prepared)
+            assert np.array_equal(fresh, reused)
+        assert np.array_equal(
+            prepared.tinted, np.hypot(table[:, 1], table[:, 2]) >= TINTED_NAME_CHROMA
+        )
+        assert not prepared.features.flags.writeable and not table.flags.writeable
+    # The names themselves: as the brute-force distance picks them.
+    found, _ = nearest_names(lab)
+    distances = naming_distances(lab, survey_names().oklab)
+    family = family_indices(lab)
+    says = survey_names().says_family[:, family].T
+    for row, name in enumerate(found):
+        allowed = np.flatnonzero(says[row])
+        chroma = np.hypot(lab[row, 1], lab[row, 2])
+        if chroma < NEAR_NEUTRAL_CHROMA:
+            table = survey_names().oklab[allowed]
+            untinted = allowed[np.hypot(table[:, 1], table[:, 2]) < TINTED_NAME_CHROMA]
+            allowed = untinted if untinted.size else allowed
+        best = allowed[np.argmin(distances[row, allowed])]
+        assert name == survey_names().names[best] or np.isclose(
+            distances[row, best], distances[row, survey_names().index[name]], atol=1e-12
+        )
+
+
+def test_survey_color_is_the_tables_color_as_python_floats() -> None:
+    table = survey_names()
+    for name in ("black", "olive green", table.names[-1]):
+        color = survey_color(name)
+        assert color is not None and all(type(c) is float for c in color)
+        assert np.array_equal(np.array(color), table.oklab[table.index[name]])
+    assert survey_color("no such colour name") is None
+
+
+def test_the_survey_table_is_read_through_the_modules_loader(monkeypatch) -> None:
+    # As pkgutil.get_data reads it (without importing pkgutil at start-up);
+    # a missing file is a RuntimeError that says so.
+    import pkgutil
+
+    from palettekit import names
+
+    text = pkgutil.get_data("palettekit", f"data/{names.SURVEY_DATA}").decode("utf-8")
+    assert survey_names().names == parse_survey_names(text).names
+    monkeypatch.setattr(names, "SURVEY_DATA", "no_such_table.tsv")
+    names.survey_names.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="color name table is missing"):
+            names.survey_names()
+    finally:
+        monkeypatch.undo()
+        names.survey_names.cache_clear()
+    assert survey_names().names == parse_survey_names(text).names

@@ -521,3 +521,36 @@ def test_from_text_names_the_field_and_what_it_expects(name, text, message):
     with pytest.raises(OptionsError) as caught:
         spec.from_text(name, text, default)
     assert str(caught.value) == message
+
+
+def test_fields_left_at_their_default_are_not_checked_again_but_equal() -> None:
+    # __post_init__ skips a field whose value is its (valid) default: the
+    # options are the same as when every field is checked.
+    from palettekit.options import _field_checks
+
+    checks = _field_checks(Options)
+    assert [name for name, *_ in checks] == list(option_specs())
+    assert all(valid for *_, valid in checks)  # every default is valid as it is
+    for name, default, spec, _ in checks:
+        assert spec.validate(name, default, default) == default
+    built = Options(k=7)
+    for name, default, spec, _ in checks:
+        value = getattr(built, name)
+        assert value == spec.validate(name, value, default)
+    # A value equal to the default but not the default object is still checked.
+    assert Options(kind="PALETTE").kind == "palette"
+    with pytest.raises(OptionsError):
+        Options(k=0)
+
+
+def test_a_subclass_with_an_invalid_default_still_fails_on_construction() -> None:
+    from palettekit.options import OptionSpec, _field_checks, option
+
+    @dataclasses.dataclass(frozen=True)
+    class Broken(Options):
+        passes: int = option(99, OptionSpec(help="passes", schema={"minimum": 1, "maximum": 10}))
+
+    assert [valid for name, *_, valid in _field_checks(Broken) if name == "passes"] == [False]
+    with pytest.raises(OptionsError, match="passes must be between 1 and 10"):
+        Broken()
+    assert Broken(passes=3).passes == 3

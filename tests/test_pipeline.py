@@ -600,3 +600,19 @@ def test_every_kind_of_source_gives_the_same_palette_except_a_passed_jpeg(tmp_pa
             image_shares = sorted(c["share"] for c in from_image)
             moved = max(abs(a - b) for a, b in zip(shares, image_shares, strict=True))
             assert moved < 0.06  # ... and is small
+
+
+def test_merge_identical_sums_the_counts_of_colors_that_round_alike() -> None:
+    from palettekit.pipeline import _merge_identical
+
+    rgb8 = np.array([[10, 20, 30], [1, 2, 3], [10, 20, 30], [200, 0, 0]], dtype=np.uint8)
+    counts = np.array([5, 7, 11, 13], dtype=np.int64)
+    merged, summed = _merge_identical(rgb8, counts)
+    assert merged.tolist() == [[1, 2, 3], [10, 20, 30], [200, 0, 0]]
+    assert summed.tolist() == [7, 16, 13] and summed.dtype == np.int64
+    # Distinct colors come back as they are (the same arrays, in their order).
+    distinct, same = _merge_identical(rgb8[1:], counts[1:])
+    assert np.array_equal(distinct, rgb8[1:])
+    assert same.tolist() == [7, 11, 13]
+    empty, none = _merge_identical(rgb8[:0], counts[:0])
+    assert empty.shape == (0, 3) and none.shape == (0,)

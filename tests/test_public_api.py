@@ -184,6 +184,33 @@ def test_import_palettekit_pulls_in_no_heavy_module():
     assert sorted(loaded & set(HEAVY_MODULES)) == []
 
 
+def test_import_palettekit_leaves_the_adapters_and_optional_steps_out():
+    # Issue 16: ``import palettekit`` and a palette of k colors import no
+    # format writer, command line, batch, web or search module, and neither
+    # the theme nor the auto-k code (imported when kind="theme" or k="auto").
+    script = (
+        "import json, sys, warnings\n"
+        "import numpy as np\n"
+        "import palettekit\n"
+        "after_import = sorted(sys.modules)\n"
+        "warnings.simplefilter('ignore')\n"
+        "palettekit.extract(np.random.default_rng(0).integers(0, 256, (40, 40, 3),"
+        " dtype=np.uint8), k=5)\n"
+        "print(json.dumps([after_import, sorted(sys.modules)]))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0, completed.stderr
+    after_import, after_extract = map(set, json.loads(completed.stdout))
+    adapters = {"palettekit.formats", "palettekit.cli", "palettekit.batch", "palettekit.web"}
+    adapters |= {"palettekit.search", "palettekit.render", "palettekit.plot", "palettekit._io"}
+    assert sorted(after_import & adapters) == []
+    optional = {"palettekit.theme", "palettekit.autok"}
+    assert sorted(after_extract & (adapters | optional)) == []
+    assert "palettekit.pipeline" in after_import and "palettekit.names" in after_extract
+
+
 def test_extract_on_an_array_pulls_in_no_heavy_module_either():
     script = (
         "import json, sys, warnings\n"

@@ -62,7 +62,7 @@ from PIL import Image
 
 from .colorspace import srgb_to_oklab
 from .histogram import ColorHistogram
-from .mixes import mix_distance
+from .mixes import LOSSY_FORMATS, mix_distance
 
 __all__ = [
     "LOSSY_FORMATS",
@@ -74,9 +74,9 @@ __all__ = [
     "select_flat_colors",
 ]
 
-LOSSY_FORMATS = frozenset({"JPEG", "MPO", "JPEG2000", "WEBP", "AVIF", "HEIF"})
-"""Pillow format names of sources that are never treated as flat graphics
-(WebP may be lossless, but Pillow does not say which)."""
+# LOSSY_FORMATS (above, from palettekit.mixes): Pillow format names of
+# sources that are never treated as flat graphics (WebP may be lossless, but
+# Pillow does not say which).
 
 
 @dataclass(frozen=True)

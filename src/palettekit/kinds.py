@@ -22,19 +22,23 @@ them (merging, naming, sorting, distortion, warnings, meta).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from . import colorspace
 from .cluster import nearest, squared_distances
-from .flat import DEFAULT_FLAT_PARAMS, FlatGraphic, FlatParams, select_flat_colors
 from .histogram import ColorHistogram
 from .kmedians_palette import ALGORITHM, DEFAULT_PARAMS, KMediansParams, cluster_histogram
 from .options import Options
-from .theme import DEFAULT_THEME_PARAMS, SaliencyMap, select_theme
-from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
+
+if TYPE_CHECKING:
+    # palettekit.theme (and palettekit.autok under it) and palettekit.flat
+    # are imported by the strategies that use them: a palette's extract, and
+    # the command line's start, do without.
+    from .flat import FlatGraphic, FlatParams
+    from .theme import SaliencyMap
 
 __all__ = [
     "KindColors",
@@ -124,7 +128,7 @@ def flat_colors(
     params: KMediansParams = DEFAULT_PARAMS,
     *,
     flat: FlatGraphic | None = None,
-    flat_params: FlatParams = DEFAULT_FLAT_PARAMS,
+    flat_params: FlatParams | None = None,
 ) -> KindColors:
     """A flat graphic's own colors (``histogram`` snapped to them), for both kinds.
 
@@ -138,8 +142,11 @@ def flat_colors(
     graphic, gives each flat color's area (its pixels of exactly that color,
     ``FlatGraphic.counts``: the histogram's counts add the edge mixes snapped
     to it, which favour a color along a long edge over a shape of its own);
-    ``flat_params`` reads ``distinct_distance``.
+    ``flat_params`` (default :data:`palettekit.flat.DEFAULT_FLAT_PARAMS`)
+    reads ``distinct_distance``.
     """
+    from .flat import DEFAULT_FLAT_PARAMS, select_flat_colors
+
     theme = options.kind == "theme"
     if len(histogram) <= k and not theme:
         found = palette_colors(histogram, points, k, options, params)
@@ -148,14 +155,19 @@ def flat_colors(
     if bins_oklab is None:
         bins_oklab = colorspace.srgb_to_oklab(histogram.colors / 255.0)
     areas = _areas(histogram, flat)
+    min_distance = 0.0
     if theme:  # a theme's color is one a person sees: its bin holds its share (extra colors)
+        from .theme import DEFAULT_THEME_PARAMS
+        from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
+
         areas[histogram.counts < DEFAULT_THEME_PARAMS.min_bin_share * histogram.total] = 0
+        min_distance = THEME_MIN_DISTANCE
     chosen = select_flat_colors(
         bins_oklab,
         areas,
         k,
-        min_distance=THEME_MIN_DISTANCE if theme else 0.0,
-        params=flat_params,
+        min_distance=min_distance,
+        params=DEFAULT_FLAT_PARAMS if flat_params is None else flat_params,
     )
     rgb8 = _unique_rows(colorspace.srgb_to_uint8(histogram.colors[chosen] / 255.0))
     counts = nearest_counts(histogram, bins_oklab, rgb8)
@@ -232,6 +244,8 @@ def theme_colors(
         a fixed size, :func:`palettekit.theme.theme_input`), when not
         ``histogram`` itself; the counts are always of ``histogram``.
     """
+    from .theme import select_theme
+
     if choose_from is None:
         chosen = select_theme(histogram, k, saliency=saliency, oklab=bins_oklab)
     else:

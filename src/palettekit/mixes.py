@@ -14,7 +14,14 @@ import numpy.typing as npt
 
 from .colorspace import srgb_to_oklab
 
-__all__ = ["mix_distance"]
+__all__ = ["LOSSY_FORMATS", "mix_distance"]
+
+LOSSY_FORMATS = frozenset({"JPEG", "MPO", "JPEG2000", "WEBP", "AVIF", "HEIF"})
+"""Pillow format names of sources whose compression mixes neighbouring
+colors, so that they are never treated as flat graphics
+(:mod:`palettekit.flat`; WebP may be lossless, but Pillow does not say which).
+Here rather than in :mod:`palettekit.flat`, so that the pipeline can tell a
+JPEG without importing the flat-graphic code."""
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -93,6 +93,7 @@ __all__ = [
     "naming_distances",
     "SurveyNames",
     "survey_names",
+    "survey_color",
     "parse_survey_names",
     "nearest_names",
     "css_color_names",
@@ -173,30 +174,71 @@ def _refuse_tints(
     score: npt.NDArray[np.float64],
     lab: npt.NDArray[np.float64],
     table: npt.NDArray[np.float64],
+    tinted: npt.NDArray[np.bool_] | None = None,
 ) -> None:
     """Set ``score`` (N, M) to inf where a near-neutral color meets a tinted
-    name, in rows that keep another candidate (in place)."""
+    name, in rows that keep another candidate (in place). ``tinted``: which
+    of the (M,) names are tinted, if already known (:class:`_Prepared`)."""
     near_neutral = np.hypot(lab[:, 1], lab[:, 2]) < NEAR_NEUTRAL_CHROMA
     if not near_neutral.any():
         return
-    tinted = np.hypot(table[:, 1], table[:, 2]) >= TINTED_NAME_CHROMA
+    if tinted is None:
+        tinted = np.hypot(table[:, 1], table[:, 2]) >= TINTED_NAME_CHROMA
     refused = near_neutral[:, None] & tinted[None, :]
     # Every neutral family has untinted names; keep a row whole otherwise.
     left = np.isfinite(np.where(refused, np.inf, score)).any(axis=1, keepdims=True)
     score[refused & left] = np.inf
 
 
+class _Prepared:
+    """What the scores need of a table of M name colors, computed once per table.
+
+    ``features``: (M, 4) float64 :func:`_naming_features` with the last column
+    negated; ``norms``: (M,) float64 their squared norm (first three columns
+    less the fourth); ``tinted``: (M,) bool, a name's own chroma is at least
+    :data:`TINTED_NAME_CHROMA`. The same arrays the scores computed on every
+    call before, so the scores are the same to the bit. (A plain class: a
+    dataclass costs about a millisecond to create at import.)
+    """
+
+    __slots__ = ("features", "norms", "tinted")
+
+    def __init__(
+        self,
+        features: npt.NDArray[np.float64],
+        norms: npt.NDArray[np.float64],
+        tinted: npt.NDArray[np.bool_],
+    ) -> None:
+        self.features = features
+        self.norms = norms
+        self.tinted = tinted
+
+
+def _prepare(table: npt.NDArray[np.float64]) -> _Prepared:
+    y = _naming_features(table, 1.0)
+    norms = (y[:, :3] ** 2).sum(axis=1) - y[:, 3] ** 2
+    y[:, 3] = -y[:, 3]
+    tinted = np.hypot(table[:, 1], table[:, 2]) >= TINTED_NAME_CHROMA
+    for array in (y, norms, tinted):
+        array.setflags(write=False)
+    return _Prepared(y, norms, tinted)
+
+
 def _naming_scores(
-    lab: npt.NDArray[np.float64], table: npt.NDArray[np.float64], *, with_rows: bool = False
+    lab: npt.NDArray[np.float64],
+    table: npt.NDArray[np.float64],
+    *,
+    with_rows: bool = False,
+    prepared: _Prepared | None = None,
 ) -> npt.NDArray[np.float64]:
     """Squared :func:`naming_distances`, less a term that is the same for every
     column of a row unless ``with_rows`` (one matrix product: the same order
-    along a row, much faster than broadcasting the differences)."""
+    along a row, much faster than broadcasting the differences).
+    ``prepared``: :func:`_prepare` of ``table``, for a table used again."""
     x = _naming_features(lab, 1.0)
-    y = _naming_features(table, 1.0)
-    y_norms = (y[:, :3] ** 2).sum(axis=1) - y[:, 3] ** 2
-    y[:, 3] = -y[:, 3]
-    score = y_norms[None, :] - 2.0 * (x @ y.T)
+    if prepared is None:
+        prepared = _prepare(table)
+    score = prepared.norms[None, :] - 2.0 * (x @ prepared.features.T)
     if with_rows:
         score += ((x[:, :3] ** 2).sum(axis=1) - x[:, 3] ** 2)[:, None]
     return score
@@ -237,18 +279,43 @@ def survey_names() -> SurveyNames:
     RuntimeError
         The data file is missing or malformed (a broken installation).
     """
-    # pkgutil rather than importlib.resources, which pulls in pathlib and
-    # urllib on the command line's start; both read through the loader.
-    import pkgutil
+    # Read through this module's loader, as pkgutil.get_data does (a file
+    # beside the module, or in the same zip archive), without importing
+    # pkgutil (~1 ms) or importlib.resources (pathlib and urllib) on the
+    # command line's start.
+    import os
 
+    loader = getattr(__spec__, "loader", None)
+    origin = getattr(__spec__, "origin", None)
     try:
-        data = pkgutil.get_data("palettekit", f"data/{SURVEY_DATA}")
-        if data is None:
+        if loader is None or not hasattr(loader, "get_data") or not origin:
             raise OSError(f"no loader can read data/{SURVEY_DATA}")
+        data = loader.get_data(os.path.join(os.path.dirname(origin), "data", SURVEY_DATA))
         text = data.decode("utf-8")
     except OSError as exc:
         raise RuntimeError(f"palettekit's color name table is missing: {exc}") from None
     return parse_survey_names(text)
+
+
+@lru_cache(maxsize=1)
+def _survey_prepared() -> _Prepared:
+    """:func:`_prepare` of the survey table, once per process."""
+    return _prepare(survey_names().oklab)
+
+
+def survey_color(name: str) -> tuple[float, float, float] | None:
+    """The Oklab color people gave the survey name ``name``, or None if it is none.
+
+    The same float64 values as ``survey_names().oklab``, as a tuple of Python
+    floats (a swatch's ``name_distance`` asks for one per color).
+    """
+    index = survey_names().index.get(name)
+    return None if index is None else _survey_rows()[index]
+
+
+@lru_cache(maxsize=1)
+def _survey_rows() -> tuple[tuple[float, float, float], ...]:
+    return tuple((lab[0], lab[1], lab[2]) for lab in survey_names().oklab.tolist())
 
 
 def parse_survey_names(text: str) -> SurveyNames:
@@ -268,20 +335,23 @@ def parse_survey_names(text: str) -> SurveyNames:
     hex_codes: list[str] = []
     said_rows: list[int] = []
     said_families: list[int] = []
+    # Family lists repeat (833 names, some 60 lists): each is read once.
+    said_by_text: dict[str, list[int]] = {}
     for row, line in enumerate(text.splitlines()):
         parts = line.split("\t")
-        said = parts[2].split(" ") if len(parts) == 3 else []
-        if (
-            not said
-            or not parts[0]
-            or not _HEX_RE.fullmatch(parts[1])
-            or not set(said) <= position.keys()
-        ):
-            raise RuntimeError(f"{SURVEY_DATA} line {row + 1} is malformed: {line!r}")
-        names.append(parts[0])
-        hex_codes.append(parts[1][1:])
-        said_rows.extend([row] * len(said))
-        said_families.extend(position[f] for f in said)
+        if len(parts) == 3 and parts[0] and _HEX_RE.fullmatch(parts[1]):
+            said = said_by_text.get(parts[2])
+            if said is None:
+                words = parts[2].split(" ")
+                if all(word in position for word in words):
+                    said = said_by_text[parts[2]] = [position[word] for word in words]
+            if said is not None:
+                names.append(parts[0])
+                hex_codes.append(parts[1][1:])
+                said_rows.extend([row] * len(said))
+                said_families.extend(said)
+                continue
+        raise RuntimeError(f"{SURVEY_DATA} line {row + 1} is malformed: {line!r}")
     if not names or len(set(names)) != len(names):
         raise RuntimeError(f"{SURVEY_DATA} is empty or repeats a name")
     rgb = np.frombuffer(bytes.fromhex("".join(hex_codes)), dtype=np.uint8).reshape(-1, 3)
@@ -331,15 +401,16 @@ def nearest_names(
     if family.shape != (lab.shape[0],):
         raise ValueError(f"families must have shape ({lab.shape[0]},), got {family.shape}")
     table = survey_names()
+    prepared = _survey_prepared()
     index = np.empty(lab.shape[0], dtype=np.intp)
     # In blocks, so that N x 833 scores stay small (a palette is one block).
     for start in range(0, lab.shape[0], _BLOCK):
         block = slice(start, start + _BLOCK)
-        score = _naming_scores(lab[block], table.oklab)
+        score = _naming_scores(lab[block], table.oklab, prepared=prepared)
         # Names that do not say the color's family are out of the running,
         # and so are tinted names for a near-neutral color.
         score[~table.says_family[:, family[block]].T] = np.inf
-        _refuse_tints(score, lab[block], table.oklab)
+        _refuse_tints(score, lab[block], table.oklab, prepared.tinted)
         index[block] = np.argmin(score, axis=1)
     distances = np.sqrt(((lab - table.oklab[index]) ** 2).sum(axis=1))
     return [table.names[i] for i in index], distances
@@ -363,14 +434,33 @@ def css_color_names() -> tuple[tuple[str, ...], npt.NDArray[np.uint8], npt.NDArr
     by_color: dict[tuple[int, int, int], str] = {}
     for name in sorted(ImageColor.colormap):
         # ImageColor.getrgb(name) replaces the colormap's "#rrggbb" string by
-        # an RGB tuple once a name has been looked up, so ask getrgb rather
-        # than parsing the stored value (which would skip those names).
-        r, g, b = ImageColor.getrgb(name)[:3]
-        by_color.setdefault((r, g, b), name)
+        # an RGB tuple once a name has been looked up, so both forms are read;
+        # a "#rrggbb" string directly (getrgb's regular expressions cost a few
+        # ms to compile on a command line's first palette), anything else by
+        # getrgb.
+        value = ImageColor.colormap[name]
+        if isinstance(value, tuple):
+            rgb = (int(value[0]), int(value[1]), int(value[2]))
+        elif isinstance(value, str) and _HEX_RE.fullmatch(value.lower()):
+            rgb = (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
+        else:
+            r, g, b = ImageColor.getrgb(name)[:3]
+            rgb = (r, g, b)
+        by_color.setdefault(rgb, name)
     items = sorted((name, rgb) for rgb, name in by_color.items())
     names = tuple(name for name, _ in items)
     rgb_array = np.array([rgb for _, rgb in items], dtype=np.uint8)
-    return names, rgb_array, srgb_to_oklab(rgb_array / 255.0)
+    oklab = srgb_to_oklab(rgb_array / 255.0)
+    # Shared by every caller (and prepared once, _css_prepared): read-only.
+    rgb_array.setflags(write=False)
+    oklab.setflags(write=False)
+    return names, rgb_array, oklab
+
+
+@lru_cache(maxsize=1)
+def _css_prepared() -> _Prepared:
+    """:func:`_prepare` of the CSS table, once per process."""
+    return _prepare(css_color_names()[2])
 
 
 @lru_cache(maxsize=1)
@@ -415,10 +505,11 @@ def nearest_css_names(
     if family.shape != (lab.shape[0],):
         raise ValueError(f"families must have shape ({lab.shape[0]},), got {family.shape}")
     css_family = _css_families()
-    score = np.sqrt(np.maximum(_naming_scores(lab, table, with_rows=True), 0.0))
+    prepared = _css_prepared()
+    score = np.sqrt(np.maximum(_naming_scores(lab, table, with_rows=True, prepared=prepared), 0.0))
     score += CSS_OTHER_FAMILY_PENALTY * (css_family[None, :] != family[:, None])
     score[_NEUTRAL[css_family][None, :] != _NEUTRAL[family][:, None]] = np.inf
-    _refuse_tints(score, lab, table)
+    _refuse_tints(score, lab, table, prepared.tinted)
     index = np.argmin(score, axis=1)
     distances = np.sqrt(((lab - table[index]) ** 2).sum(axis=1))
     return [names[i] for i in index], distances

@@ -809,9 +809,14 @@ class Options:
 
     def __post_init__(self) -> None:
         # Each field is checked by its spec: the bounds and choices written there
-        # are the ones the command line's help and the OpenAPI schema show.
-        for name, (default, spec) in option_specs(type(self)).items():
-            object.__setattr__(self, name, spec.validate(name, getattr(self, name), default))
+        # are the ones the command line's help and the OpenAPI schema show. A
+        # field left at its default (the very object) is skipped when the
+        # default validates to itself: checking it would give back an equal value.
+        for name, default, spec, default_valid in _field_checks(type(self)):
+            value = getattr(self, name)
+            if value is default and default_valid:
+                continue
+            object.__setattr__(self, name, spec.validate(name, value, default))
 
     @classmethod
     def from_kwargs(cls, base: Options | None = None, **kwargs: Any) -> Options:
@@ -822,7 +827,7 @@ class Options:
         OptionsError
             On an unknown option name or an invalid value.
         """
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = _field_names(cls)
         unknown = sorted(set(kwargs) - names)
         if unknown:
             raise OptionsError(
@@ -840,12 +845,44 @@ class Options:
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-ready dict of every option (colors as lists)."""
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+        for name, *_ in _field_checks(type(self)):  # the fields, in order
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Options:
         """Inverse of :meth:`to_dict`; unknown keys are an error."""
         return cls.from_kwargs(**dict(data))
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+_FIELD_CHECKS: dict[type, tuple[tuple[str, Any, OptionSpec, bool], ...]] = {}
+
+
+def _field_names(cls: type[Options]) -> frozenset[str]:
+    """The field names of ``cls`` (a class's fields never change)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _field_checks(cls: type[Options]) -> tuple[tuple[str, Any, OptionSpec, bool], ...]:
+    """``(name, default, spec, default_valid)`` of each field of ``cls``, in order,
+    worked out once per class (:meth:`Options.__post_init__` runs on every call
+    of :func:`palettekit.extract`); ``default_valid``: the spec's validation
+    gives the default back (an equal value of the same type)."""
+    cached = _FIELD_CHECKS.get(cls)
+    if cached is not None:
+        return cached
+    checks = []
+    for name, (default, spec) in option_specs(cls).items():
+        try:
+            checked = spec.validate(name, default, default)
+            valid = type(checked) is type(default) and bool(checked == default)
+        except Exception:  # a default its own check refuses is checked on every call
+            valid = False
+        checks.append((name, default, spec, valid))
+    _FIELD_CHECKS[cls] = result = tuple(checks)
+    return result

@@ -108,13 +108,12 @@ class Swatch:
         ``name`` in the survey, rounded to 6 decimals: how well the name fits
         (about 0.02 is a just-noticeable difference). None if ``name`` is not
         a survey name (a swatch built with a name of its own)."""
-        from .names import survey_names
+        from .names import survey_color
 
-        table = survey_names()
-        index = table.index.get(self.name)
-        if index is None:
+        color = survey_color(self.name)
+        if color is None:
             return None
-        return round(math.dist(self.oklab, table.oklab[index]), 6)
+        return round(math.dist(self.oklab, color), 6)
 
     @property
     def css_name(self) -> str:
@@ -158,11 +157,12 @@ def _color_dicts(swatches: Sequence[Swatch]) -> list[dict[str, Any]]:
     from .names import nearest_css_names
 
     oklab = np.array([s.oklab for s in swatches], dtype=np.float64)
-    css_names, css_distances = nearest_css_names(oklab)
+    families = family_indices(oklab)
+    css_names, css_distances = nearest_css_names(oklab, families)
     return [
         s._to_dict(FAMILIES[f], css_name, round(float(css_distance), 6))
         for s, f, css_name, css_distance in zip(
-            swatches, family_indices(oklab), css_names, css_distances, strict=True
+            swatches, families.tolist(), css_names, css_distances, strict=True
         )
     ]
 
@@ -223,7 +223,15 @@ class ReadOnlyDict(dict):  # type: ignore[type-arg]
         return self
 
 
+# Types _freeze and _thaw give back as they are, told by ``type(value) in``
+# before the isinstance tests (an abstract Mapping's test is slow; a palette's
+# meta holds some 200 values): none is a Mapping, list or tuple.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _freeze(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Mapping):
         return ReadOnlyDict({k: _freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
@@ -232,6 +240,8 @@ def _freeze(value: Any) -> Any:
 
 
 def _thaw(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Mapping):
         return {k: _thaw(v) for k, v in value.items()}
     if isinstance(value, tuple):

@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,21 +35,26 @@ from PIL import Image
 
 from . import colorspace
 from ._version import __version__
-from .autok import AutoKResult, choose_k, flat_graphic_k, merge_close_rgb
 from .cluster import nearest_squared_distances
 from .errors import EmptyImageError, FewerColorsWarning, OptionsError
-from .flat import LOSSY_FORMATS, FlatGraphic, detect_flat_graphic, snap_histogram
 from .histogram import ColorHistogram, HistogramSum, color_histogram
 from .kinds import KindColors, flat_colors, palette_colors, theme_colors
 from .kmedians_palette import DEFAULT_PARAMS
 from .load import ImageSource, source_label
+from .mixes import LOSSY_FORMATS
 from .names import nearest_names
 from .options import Options
 from .palette import Palette, Swatch, swatch_order_key
 from .pixels import OpaquePixels, opaque_pixels
 from .selection import Selection, View, select_image
-from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
-from .theme import SaliencyMap, spatial_saliency, theme_input
+
+if TYPE_CHECKING:
+    # palettekit.autok (k="auto"), palettekit.theme (kind="theme") and
+    # palettekit.flat (a lossless image) are imported where they are used: a
+    # palette of k colors of a JPEG does without.
+    from .autok import AutoKResult
+    from .flat import FlatGraphic
+    from .theme import SaliencyMap
 
 __all__ = [
     "extract",
@@ -408,10 +413,14 @@ class ColorCounts:
             return
         flat = None
         if self.snapped is not None and image_format not in LOSSY_FORMATS:
+            from .flat import detect_flat_graphic
+
             with timer.stage("flat"):
                 image, threshold, composite_on = _analysis_image(view, opts, composite=True)
                 flat = detect_flat_graphic(image, threshold, composite_on, rgb=pixels.rgb)
         if opts.kind == "theme":
+            from .theme import spatial_saliency
+
             with timer.stage("saliency"):
                 image, threshold, _ = _analysis_image(view, opts, composite=False)
                 assert isinstance(image, Image.Image)
@@ -432,6 +441,8 @@ class ColorCounts:
         if flat is None:
             self.snapped = None
         elif self.snapped is not None:
+            from .flat import snap_histogram
+
             k = None if self.options.k == "auto" else int(self.options.k)
             self.snapped.add(snap_histogram(color_histogram(rgb, 8), flat, k))
             self.flats.append((flat, int(rgb.shape[0])))
@@ -441,6 +452,8 @@ class ColorCounts:
         worth: a region weighs in a merge by its pixels, as in the histogram)."""
         if self.theme is None:
             return
+        from .theme import theme_input
+
         image, threshold, composite_on = _analysis_image(view, self.options, composite=True)
         if not isinstance(image, Image.Image):
             image = Image.fromarray(image)
@@ -478,6 +491,8 @@ def _combined_flat(flats: list[tuple[FlatGraphic, int]]) -> FlatGraphic:
     """One region's flat graphic, or several as one (their colors, shares by pixels)."""
     if len(flats) == 1:
         return flats[0][0]
+    from .flat import FlatGraphic
+
     weights = np.array([n for _, n in flats], dtype=np.float64)
     colors = np.concatenate([f.colors for f, _ in flats])
     counts = np.concatenate([f.counts for f, _ in flats])
@@ -499,6 +514,8 @@ def _combined_saliency(maps: list[tuple[SaliencyMap, int]]) -> SaliencyMap | Non
     """One region's saliency map, or several averaged bin by bin (weighted by pixels)."""
     if len(maps) <= 1:
         return maps[0][0] if maps else None
+    from .theme import SaliencyMap
+
     keys = np.concatenate([m.keys for m, _ in maps])
     values = np.concatenate([m.values * n for m, n in maps])
     weights = np.concatenate([np.full(m.keys.shape[0], float(n)) for m, n in maps])
@@ -538,6 +555,8 @@ def _choose_k(
 ) -> AutoKResult | None:
     if options.k != "auto":
         return None
+    from .autok import choose_k, flat_graphic_k
+
     if flat is not None:
         return flat_graphic_k(histogram, max_k=options.max_k, seed=options.seed)
     return choose_k(histogram, max_k=options.max_k, seed=options.seed)
@@ -633,6 +652,8 @@ def build_palette(
     with timer.stage("palette"):
         rgb8, counts = _merge_identical(found.rgb, found.counts)
         if auto and options.kind != "theme":  # auto never returns two colors closer than a JND
+            from .autok import merge_close_rgb
+
             rgb8, counts = merge_close_rgb(rgb8, counts)
         rgb8, counts = rgb8[counts > 0], counts[counts > 0]
         oklab = np.round(colorspace.srgb_to_oklab(rgb8 / 255.0), 6)
@@ -687,6 +708,8 @@ def _fewer_colors_note(
 ) -> str:
     plural = "s" if returned != 1 else ""
     if kind == "theme":
+        from .theme import MIN_DISTANCE as THEME_MIN_DISTANCE
+
         return (
             f"{label}: only {returned} distinct color{plural} for a theme "
             f"(at least {THEME_MIN_DISTANCE} apart in Oklab; asked for k={k})"
@@ -704,6 +727,9 @@ def _merge_identical(
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
     """Merge colors that round to the same 8-bit color, summing their counts."""
     keys = (rgb8[:, 0].astype(np.int64) << 16) | (rgb8[:, 1].astype(np.int64) << 8) | rgb8[:, 2]
+    listed = keys.tolist()
+    if len(set(listed)) == len(listed):  # the usual case, without np.unique's sorting
+        return rgb8, counts
     unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     if unique.shape[0] == keys.shape[0]:
         return rgb8, counts

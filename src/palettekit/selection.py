@@ -37,13 +37,12 @@ import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from .background import Background, detect_background
 from .errors import (
     EmptyImageError,
     ImageLoadError,
@@ -64,6 +63,10 @@ from .load import (
 )
 from .options import MAX_FRAMES, Options
 from .sources import source_bytes
+
+if TYPE_CHECKING:
+    # Imported by _with_background, when a background option asks for it.
+    from .background import Background
 
 __all__ = [
     "MAX_FRAMES",
@@ -466,6 +469,8 @@ def _with_background(
     view: View, options: Options, label: str
 ) -> tuple[View, Background | None, list[str]]:
     """Detect the view's backdrop; with ``exclude_background``, leave it out of ``keep``."""
+    from .background import detect_background
+
     background = detect_background(view.array, alpha_threshold=options.alpha_threshold)
     if not options.exclude_background or background is None:
         return view, background, []

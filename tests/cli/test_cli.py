@@ -189,6 +189,33 @@ def test_extract_imports_nothing_heavy(image):
     assert done.stderr.decode().strip() == ""
 
 
+def test_extract_of_a_photo_to_standard_output_imports_only_what_it_uses(tmp_path):
+    # Issue 16, the command line's start: a palette of k colors of a JPEG as
+    # JSON needs no theme, auto-k, flat-graphic or background code, no
+    # renderer, no file writer and no other command.
+    from PIL import Image
+
+    photo = tmp_path / "photo.jpg"
+    Image.linear_gradient("L").convert("RGB").resize((96, 64)).save(photo)
+    code = (
+        "import sys\n"
+        "from palettekit.cli import main\n"
+        f"assert main([{str(photo)!r}, '-k', '5', '--format', 'json']) == 0\n"
+        "unused = ('palettekit.theme', 'palettekit.autok', 'palettekit.flat',\n"
+        "          'palettekit.background', 'palettekit.render', 'palettekit.roles',\n"
+        "          'palettekit._io', 'pkgutil',\n"
+        "          'palettekit.cli.batch', 'palettekit.cli.search', 'palettekit.cli.serve',\n"
+        "          'palettekit.batch', 'palettekit.search', 'palettekit.web')\n"
+        "print(' '.join(sorted(m for m in unused if m in sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env=child_env(), timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode().strip() == ""
+    assert b'"schema"' in done.stdout
+
+
 def test_extract_leaves_the_start_path_light(image, tmp_path):
     # Issue 16: the command line's start. importlib.resources (with pathlib
     # and urllib) cost several ms to import; the name table is read with

@@ -654,6 +654,8 @@ def write_files(files: list[tuple[str, str | bytes]]) -> None:
     """Write every file, or none: each goes to a temporary name first, and all are
     renamed over their targets only once the last one is on disk. Missing
     folders are created (and removed again if a file fails)."""
+    if not files:  # standard output only: not even the writer's imports
+        return
     from .._io import write_all_atomic
 
     created: list[str] = []

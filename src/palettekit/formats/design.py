@@ -44,21 +44,20 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Sequence
-from html import escape as _html_escape
 
 import numpy as np
 
 from ..display_text import format_share
 from ..families import FAMILIES, color_families
 from ..palette import Swatch
-from ..render import bar_widths
-from ..roles import accent_index, dominant_index, text_color, theme_roles
 
 
 def escape(text: str) -> str:
     """Escape &, < and > for XML text (html.escape is far cheaper to import
     than xml.sax.saxutils, which pulls in urllib and email)."""
-    return _html_escape(text, quote=False)
+    from html import escape as html_escape  # imported when used, as are render and roles
+
+    return html_escape(text, quote=False)
 
 
 __all__ = [
@@ -177,6 +176,8 @@ def to_svg_bar(
     swatches = _check(palette)
     if width < 1 or height < 1:
         raise ValueError(f"width and height must be >= 1, got {width}x{height}")
+    from ..render import bar_widths
+
     widths = bar_widths([s.share for s in swatches], width)
     lines = _svg_open(width, height, title)
     x = 0
@@ -221,6 +222,8 @@ def to_svg_swatches(
     str
         A standalone SVG document ending with a newline.
     """
+    from ..roles import text_color
+
     swatches = _check(palette)
     if size < 1:
         raise ValueError(f"size must be >= 1, got {size}")
@@ -297,6 +300,8 @@ def to_css_dominant(palette: Sequence[Swatch]) -> str:
     str
         ``background-color: #rrggbb;`` and a newline.
     """
+    from ..roles import dominant_index
+
     swatches = _check(palette)
     return f"background-color: {swatches[dominant_index(swatches)].hex};\n"
 
@@ -412,6 +417,8 @@ def to_tailwind(palette: Sequence[Swatch]) -> str:
     str
         Indented JSON (also a valid JavaScript object literal) and a newline.
     """
+    from ..roles import accent_index, dominant_index, text_color
+
     swatches = _check(palette)
     dominant = dominant_index(swatches)
     accent = accent_index(swatches, dominant)
@@ -438,6 +445,8 @@ def to_roles(palette: Sequence[Swatch], *, prefer: str = "black-white") -> str:
     prefer : {"black-white", "tint"}
         Kind of text colors.
     """
+    from ..roles import theme_roles
+
     swatches = _check(palette)
     data = theme_roles(swatches, prefer=prefer).to_dict(swatches)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

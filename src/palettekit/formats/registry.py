@@ -52,7 +52,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .._io import write_atomic
 from ..errors import ExportError, OptionsError
 from ..palette import PaletteLike, as_palette, source_of
 
@@ -539,6 +538,8 @@ def save(
     OSError
         The file cannot be written (its ``filename`` is ``path``).
     """
+    from .._io import write_atomic  # its temporary names need secrets: not at start-up
+
     name = get_format(fmt).name if fmt is not None else format_for_path(path)
     write_atomic(path, export(palette, name, **options))
     return name
