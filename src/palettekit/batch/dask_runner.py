@@ -191,7 +191,12 @@ LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
 }
 
 # What the fork server of a LocalCluster imports once for all its workers.
-_LOCAL_PRELOAD = ["distributed", "palettekit.pipeline", "palettekit.batch.dask_runner"]
+_LOCAL_PRELOAD = [
+    "distributed",
+    "palettekit.pipeline",
+    "palettekit.batch.dask_runner",
+    "palettekit.batch.warmup",
+]
 
 
 # Dask's own default for ``distributed.nanny.pre-spawn-environ``, used when
