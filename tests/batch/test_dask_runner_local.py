@@ -45,3 +45,25 @@ def test_a_local_cluster_starts_warm_workers_without_dask_malloc_trim(tmp_path: 
     assert [dataclasses.replace(r, seconds=0.0) for r in results] == [
         dataclasses.replace(r, seconds=0.0) for r in local_run
     ]
+
+
+def test_a_local_cluster_starts_while_port_8787_is_taken(tmp_path: Path) -> None:
+    """Another run's (or a dashboard's) port 8787 made Dask warn, so the cluster failed to
+    start under warnings-as-errors; the scheduler's HTTP routes now take a free port."""
+    import socket
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # already taken by someone else: the same test
+    try:
+        paths = write_images(tmp_path, 2)
+        with dask_client("local", workers=1) as local:
+            http = local.cluster.scheduler.http_server.port
+            results = list(iter_results(paths, FAST, client=local))
+        assert http not in (0, 8787)
+        assert [r.ok for r in results] == [True, True]
+    finally:
+        holder.close()

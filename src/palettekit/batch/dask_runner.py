@@ -190,6 +190,12 @@ LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
     "distributed.scheduler.work-stealing": False,
 }
 
+# Without a dashboard, Dask's scheduler still serves a few HTTP routes, on port
+# 8787 of all interfaces by default: a second run at the same time (or any
+# Dask dashboard) found it taken and printed a warning, which pytest's
+# warnings-as-errors made a failure to start. A free port on localhost instead.
+LOCAL_SCHEDULER_KWARGS: dict[str, Any] = {"dashboard_address": "127.0.0.1:0"}
+
 # What the fork server of a LocalCluster imports once for all its workers.
 _LOCAL_PRELOAD = [
     "distributed",
@@ -262,8 +268,9 @@ def dask_client(address: str, *, workers: int | None = None) -> Iterator[Any]:
     """A Dask client for ``address``, or for a new LocalCluster if it is "local".
 
     The LocalCluster has ``workers`` (default: all cores) single-threaded
-    worker processes, started warm (see :func:`_warm_local_workers`), and no
-    dashboard; it is closed on exit.
+    worker processes, started warm (see :func:`_warm_local_workers`), no
+    dashboard and its scheduler's HTTP routes on a free localhost port (so
+    that runs at the same time do not collide); it is closed on exit.
     """
     if address == "local":
         with _warm_local_workers():
@@ -273,6 +280,7 @@ def dask_client(address: str, *, workers: int | None = None) -> Iterator[Any]:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                scheduler_kwargs=LOCAL_SCHEDULER_KWARGS,
             )
             try:
                 with distributed.Client(cluster) as client:
