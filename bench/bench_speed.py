@@ -168,53 +168,115 @@ def _palettekit_cli() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "palettekit"]
 
 
-def _batch_seconds(folder: Path, out: Path, extra: list[str]) -> float:
+def _subreaper() -> bool:
+    """Adopt orphaned descendants (Linux), so that the CPU of a batch's fork server and
+    workers, which outlive the CLI process by a moment, is counted when reaped here."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap() -> None:
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _batch_seconds(folder: Path, out: Path, extra: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the whole process tree) of one ``palettekit batch``."""
     if out.exists():
         out.unlink()
     argv = _palettekit_cli() + ["batch", str(folder), "-o", str(out), "--progress", "none"]
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv + extra, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    _reap()
+    cpu = _children_cpu() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv + extra)} exited {done.returncode}: {done.stderr}")
-    return seconds
+    return seconds, cpu
 
 
-def time_batch(files: list[str], copies: int, runs: int, dask: bool) -> dict:
+POOL = "palettekit batch, 2 workers"
+DASK = "palettekit batch --dask local, 2 workers"
+FCT_LOOP = "fast-colorthief loop, 1 process"
+
+
+def _fill_folder(folder: Path, files: list[str], count: int) -> list[str]:
+    """Copy ``files`` round-robin into ``folder`` until it holds ``count`` images."""
+    sources = []
+    for i in range(count):
+        path = files[i % len(files)]
+        target = folder / f"{i // len(files)}_{Path(path).name}"
+        shutil.copyfile(path, target)
+        sources.append(str(target))
+    return sources
+
+
+def time_batch(
+    files: list[str], copies: int, runs: int, dask: bool, sizes: list[int] | None = None
+) -> dict:
+    """Batch throughput: the pool, fast-colorthief's loop and Dask interleaved over
+    ``copies`` x ``files``; then pool and Dask at each catalog size of ``sizes``."""
+    _subreaper()
     folder = Path(tempfile.mkdtemp(prefix="pk-batch-"))
     try:
-        sources = []
-        for copy in range(copies):
-            for path in files:
-                target = folder / f"{copy}_{Path(path).name}"
-                shutil.copyfile(path, target)
-                sources.append(str(target))
+        sources = _fill_folder(folder, files, copies * len(files))
         out = folder.parent / f"{folder.name}.jsonl"
         fct = _fast_colorthief()
-        rates: dict[str, list[float]] = {"palettekit batch, 2 workers": []}
+        rates: dict[str, list[float]] = {POOL: []}
+        cpu_ms: dict[str, list[float]] = {POOL: []}
         if fct is not None:
-            rates["fast-colorthief loop, 1 process"] = []
+            rates[FCT_LOOP] = []
         if dask:
-            rates["palettekit batch --dask local, 2 workers"] = []
+            rates[DASK] = []
+            cpu_ms[DASK] = []
         for _ in range(runs):
             if fct is not None:
                 start = time.perf_counter()
                 for path in sources:
                     fct(path)
-                rates["fast-colorthief loop, 1 process"].append(
-                    len(sources) / (time.perf_counter() - start)
-                )
-            seconds = _batch_seconds(folder, out, ["--workers", str(WORKERS)])
-            rates["palettekit batch, 2 workers"].append(len(sources) / seconds)
-            if dask:
-                seconds = _batch_seconds(
-                    folder, out, ["--dask", "local", "--workers", str(WORKERS)]
-                )
-                rates["palettekit batch --dask local, 2 workers"].append(len(sources) / seconds)
+                rates[FCT_LOOP].append(len(sources) / (time.perf_counter() - start))
+            modes = [(POOL, [])] + ([(DASK, ["--dask", "local"])] if dask else [])
+            for name, extra in modes:
+                seconds, cpu = _batch_seconds(folder, out, ["--workers", str(WORKERS), *extra])
+                rates[name].append(len(sources) / seconds)
+                cpu_ms[name].append(1000 * cpu / len(sources))
             log(f"batch run: { {k: round(v[-1], 1) for k, v in rates.items()} }")
+        catalogs = []
+        for size in sizes or []:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            _fill_folder(folder, files, size)
+            row: dict[str, list[float]] = {POOL: [], DASK: []}
+            for _ in range(runs):
+                for name, extra in ((POOL, []), (DASK, ["--dask", "local"])):
+                    seconds, _cpu = _batch_seconds(folder, out, ["--workers", str(WORKERS), *extra])
+                    row[name].append(size / seconds)
+            log(f"catalog {size}: { {k: [round(x) for x in v] for k, v in row.items()} }")
+            catalogs.append({"sources": size, "img_per_s": row, "load": os.getloadavg()[0]})
         if out.exists():
             out.unlink()
-        return {"sources": len(sources), "runs": runs, "img_per_s": rates}
+        return {
+            "sources": len(sources),
+            "runs": runs,
+            "img_per_s": rates,
+            "cpu_ms_per_image": cpu_ms,
+            "catalogs": catalogs,
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -284,30 +346,50 @@ def report(ctx: dict) -> str:
     batch = ctx.get("batch")
     if batch:
         rates = {k: statistics.median(v) for k, v in batch["img_per_s"].items()}
+        cpu_ms = {k: statistics.median(v) for k, v in batch.get("cpu_ms_per_image", {}).items()}
         lines += [
             "",
             "## Batch",
             "",
             f"{batch['sources']} JPEGs (the 960x640 and 480x320 sets, copied to fill the folder); "
             f"images per second, median of {batch['runs']} interleaved runs; palettekit batch is a "
-            "whole `palettekit batch DIR -o r.jsonl` process, start-up included.",
+            "whole `palettekit batch DIR -o r.jsonl` process, start-up included; CPU: all its "
+            "processes (parent, fork server, workers, Dask's), ms per image.",
             "",
-            "| run | img/s |",
-            "|---|--:|",
+            "| run | img/s | per run | CPU ms/img |",
+            "|---|--:|---|--:|",
         ]
-        lines += [f"| {k} | {v:.0f} |" for k, v in rates.items()]
-        pool = rates["palettekit batch, 2 workers"]
-        fct = rates.get("fast-colorthief loop, 1 process")
+        for k, v in rates.items():
+            per_run = ", ".join(f"{x:.0f}" for x in batch["img_per_s"][k])
+            cpu = f"{cpu_ms[k]:.1f}" if k in cpu_ms else "-"
+            lines.append(f"| {k} | {v:.0f} | {per_run} | {cpu} |")
+        pool = rates[POOL]
+        fct = rates.get(FCT_LOOP)
         if fct is not None:
             value = pool / (fct * WORKERS)
             targets.append(
                 ("batch 2 workers / (fast-colorthief loop x 2)", f"{value:.2f}x", ">= 0.8x",
                  value >= 0.8)
             )  # fmt: skip
-        dask = rates.get("palettekit batch --dask local, 2 workers")
+        dask = rates.get(DASK)
         if dask is not None:
             value = dask / pool
             targets.append(("--dask local / local pool", f"{value:.2f}x", ">= 0.9x", value >= 0.9))
+        if batch.get("catalogs"):
+            lines += [
+                "",
+                "By catalog size (the same JPEGs copied; median of "
+                f"{batch['runs']} interleaved runs):",
+                "",
+                "| images | pool img/s | --dask local img/s | Dask / pool | load |",
+                "|--:|--:|--:|--:|--:|",
+            ]
+            for row in batch["catalogs"]:
+                p = statistics.median(row["img_per_s"][POOL])
+                d = statistics.median(row["img_per_s"][DASK])
+                lines.append(
+                    f"| {row['sources']} | {p:.0f} | {d:.0f} | {d / p:.2f}x | {row['load']:.1f} |"
+                )
     cli = ctx.get("cli")
     if cli:
         labels = cli["labels"]
@@ -336,6 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=None, help="calls per image and tool")
     ap.add_argument("--copies", type=int, default=3, help="copies of each JPEG in the batch")
     ap.add_argument("--batch-runs", type=int, default=None)
+    ap.add_argument(
+        "--catalog-sizes",
+        default="",
+        help="also time pool and Dask on catalogs of these sizes, e.g. 1000,3000",
+    )
     ap.add_argument("--cli-runs", type=int, default=None)
     ap.add_argument("--no-batch", action="store_true")
     ap.add_argument("--no-dask", action="store_true")
@@ -365,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
                 import distributed  # noqa: F401
             except ImportError:
                 dask = False
-            ctx["batch"] = time_batch(files, args.copies, runs, dask)
+            sizes = [int(x) for x in args.catalog_sizes.split(",") if x.strip()] if dask else []
+            ctx["batch"] = time_batch(files, args.copies, runs, dask, sizes)
         if not args.no_cli and not args.only_batch:
             from run import measure_cli
 

@@ -9,7 +9,7 @@ import pytest
 
 from batch_helpers import write_images
 from palettekit.batch import iter_results, read_records, write_results
-from palettekit.batch.dask_runner import MAX_CHUNK, extract_chunk
+from palettekit.batch.dask_runner import LOCAL_SCHEDULER_KWARGS, MAX_CHUNK, extract_chunk
 from palettekit.batch.results import extract_one
 from palettekit.options import Options
 
@@ -22,7 +22,11 @@ FAST = Options(k=3, n_init=2)
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs=LOCAL_SCHEDULER_KWARGS,  # not port 8787, which another run may hold
     )
     with distributed.Client(cluster) as dask_client:
         yield dask_client

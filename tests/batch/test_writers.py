@@ -148,3 +148,30 @@ def test_parquet_part_that_cannot_be_written_leaves_no_temp_file(
     monkeypatch.undo()
     assert sorted(p.name for p in out.iterdir()) == ["part-000000.parquet"]
     assert write_results(paths, out, FAST, workers=0, resume=True).ok == 2
+
+
+def test_results_format_by_suffix_uses_the_registry_csv_suffixes_without_importing_it() -> None:
+    import subprocess
+    import sys
+
+    from batch_helpers import child_env
+    from palettekit.batch.writers import CSV_SUFFIXES, results_format_of
+    from palettekit.formats import get_format
+
+    assert CSV_SUFFIXES == get_format("csv").suffixes
+    assert [results_format_of(p) for p in ("r.CSV", "r.jsonl", "r.parquet/", "r")] == [
+        "csv",
+        "jsonl",
+        "parquet",
+        "jsonl",
+    ]
+    code = (
+        "import sys\n"
+        "from palettekit.batch.writers import results_format_of\n"
+        "results_format_of('r.csv')\n"
+        "print('palettekit.formats' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=child_env(), capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"

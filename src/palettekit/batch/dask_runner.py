@@ -2,13 +2,15 @@
 
 The same work as the local pool (:func:`palettekit.batch.results.extract_one`
 per source), submitted in chunks of sources (one Dask task per chunk: a
-task costs the scheduler about as much as a thumbnail costs a worker; the
-chunks grow from one source to ``MAX_CHUNK`` as on the local pool) with at
-most ``max_in_flight`` sources outstanding, so the stream of sources is
-never materialised. Results come back one per source, in input order if
-asked, each exactly once. Results, record format, resume and error
-semantics are those of a local run; a chunk whose worker died is run again
-one source per task, so that only the source that kills a worker fails.
+task costs the scheduler, the client and the result's trip back more than a
+thumbnail costs a worker; the chunks grow from one source to
+``DASK_MAX_CHUNK`` and shrink again at the end of the stream, see
+:mod:`palettekit.batch.chunks`) with at most ``max_in_flight`` sources
+outstanding, so the stream of sources is never materialised. Results come
+back one per source, in input order if asked, each exactly once. Results,
+record format, resume and error semantics are those of a local run; a
+chunk whose worker died is run again one source per task, so that only the
+source that kills a worker fails.
 
 Pointing it at a real cluster
 -----------------------------
@@ -38,6 +40,7 @@ from typing import Any
 
 from ..errors import BatchError, require_extra
 from ..options import Options
+from .chunks import ChunkPlanner
 from .results import BatchResult, ResultOrderer, default_workers, extract_one
 
 __all__ = [
@@ -47,16 +50,23 @@ __all__ = [
     "chunk_sizes",
     "take_chunk",
     "MAX_CHUNK",
+    "DASK_MAX_CHUNK",
 ]
 
-# Sources per task, at most, here and on the local pool (batch.runner).
+# Sources per task, at most, on the local pool (batch.runner).
 MAX_CHUNK = 8
+
+# Sources per Dask task, at most: 64 thumbnails are a few tenths of a second of
+# work, against a few milliseconds of the parent's CPU for the task's round trips.
+DASK_MAX_CHUNK = 64
 
 
 def chunk_sizes(n_workers: int, max_chunk: int = MAX_CHUNK) -> Iterator[int]:
     """Sizes of successive chunks of sources, one task each: 1 for each worker,
     then 2 for each, ... up to ``max_chunk``, so that a short batch is still
-    shared by every worker and the first results come back at once."""
+    shared by every worker and the first results come back at once. (The
+    runners now use :class:`~palettekit.batch.chunks.ChunkPlanner`, whose
+    sizes double and shrink again at the end of the stream.)"""
     size = 1
     while True:
         for _ in range(max(1, n_workers)):
@@ -101,10 +111,11 @@ def iter_results_dask(
 ) -> Iterator[BatchResult]:
     """Results of ``(index, source)`` tasks run on the cluster of ``client``.
 
-    ``max_in_flight`` counts sources (default ``4 * MAX_CHUNK * threads +
-    4``). A task whose worker died repeatedly (Dask's ``KilledWorker``) or
-    that failed inside Dask is run again one source per task; a source that
-    fails that way on its own gets a failed result. It never stops the run.
+    ``max_in_flight`` counts sources (default ``2 * DASK_MAX_CHUNK * threads
+    + 4``: two full chunks per worker thread). A task whose worker died
+    repeatedly (Dask's ``KilledWorker``) or that failed inside Dask is run
+    again one source per task; a source that fails that way on its own gets a
+    failed result. It never stops the run.
     """
     distributed = require_extra("distributed", "dask", "--dask")
     try:
@@ -112,16 +123,15 @@ def iter_results_dask(
     except Exception:
         threads = default_workers()
     if max_in_flight is None:
-        max_in_flight = 4 * MAX_CHUNK * threads + 4
+        max_in_flight = 2 * DASK_MAX_CHUNK * threads + 4
     window = max(1, max_in_flight)
     run_id = uuid.uuid4().hex[:12]
     orderer = ResultOrderer(ordered)
     tasks: dict[str, list[tuple[int, str]]] = {}  # future key -> its chunk
     in_flight = 0
-    sizes = chunk_sizes(threads)
+    planner = ChunkPlanner(indexed, threads, DASK_MAX_CHUNK, orderer)
     retry: list[tuple[int, str]] = []  # sources of failed chunks, to run one by one
     completed = distributed.as_completed()
-    exhausted = False
     serial = 0
 
     def submit(chunk: list[tuple[int, str]]) -> None:
@@ -135,14 +145,13 @@ def iter_results_dask(
         completed.add(future)
 
     def fill() -> None:
-        nonlocal exhausted
         while retry:
             submit([retry.pop(0)])
-        while not exhausted and in_flight + orderer.held < window:
-            size = min(next(sizes), window - in_flight - orderer.held)
-            chunk, exhausted = take_chunk(indexed, size, orderer)
-            if chunk:
-                submit(chunk)
+        while in_flight + orderer.held < window:
+            chunk = planner.take(window - in_flight - orderer.held)
+            if not chunk:
+                break
+            submit(chunk)
 
     try:
         fill()
@@ -167,8 +176,33 @@ def iter_results_dask(
         completed.clear()
 
 
+# Timers of a LocalCluster's scheduler, nannies and workers, slowed down: at
+# Dask's defaults (each server measures its event loop every 20 ms, system
+# and memory monitors every 0.5 s and 0.1 s, work stealing every 0.1 s) an
+# idle two-worker cluster used 82 ms of CPU per second (44 in this process,
+# which also writes the results), 14 ms with these. Work stealing moves
+# queued tasks between workers; the scheduler here holds the queue itself
+# (Dask's task queuing) and the chunks are even, so there is nothing to steal.
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing": False,
+}
+
+# Without a dashboard, Dask's scheduler still serves a few HTTP routes, on port
+# 8787 of all interfaces by default: a second run at the same time (or any
+# Dask dashboard) found it taken and printed a warning, which pytest's
+# warnings-as-errors made a failure to start. A free port on localhost instead.
+LOCAL_SCHEDULER_KWARGS: dict[str, Any] = {"dashboard_address": "127.0.0.1:0"}
+
 # What the fork server of a LocalCluster imports once for all its workers.
-_LOCAL_PRELOAD = ["distributed", "palettekit.pipeline", "palettekit.batch.dask_runner"]
+_LOCAL_PRELOAD = [
+    "distributed",
+    "palettekit.pipeline",
+    "palettekit.batch.dask_runner",
+    "palettekit.batch.warmup",
+]
 
 
 # Dask's own default for ``distributed.nanny.pre-spawn-environ``, used when
@@ -220,6 +254,7 @@ def _warm_local_workers() -> Iterator[None]:
         # The workers' statistical profiler samples every thread's stack each
         # 10 ms, for a dashboard this cluster does not have.
         "distributed.worker.profile.enabled": False,
+        **LOCAL_CLUSTER_CONFIG,
     }
     with single_threaded_children():
         if warm_context(_LOCAL_PRELOAD).get_start_method() == "forkserver":
@@ -233,8 +268,9 @@ def dask_client(address: str, *, workers: int | None = None) -> Iterator[Any]:
     """A Dask client for ``address``, or for a new LocalCluster if it is "local".
 
     The LocalCluster has ``workers`` (default: all cores) single-threaded
-    worker processes, started warm (see :func:`_warm_local_workers`), and no
-    dashboard; it is closed on exit.
+    worker processes, started warm (see :func:`_warm_local_workers`), no
+    dashboard and its scheduler's HTTP routes on a free localhost port (so
+    that runs at the same time do not collide); it is closed on exit.
     """
     if address == "local":
         with _warm_local_workers():
@@ -244,6 +280,7 @@ def dask_client(address: str, *, workers: int | None = None) -> Iterator[Any]:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                scheduler_kwargs=LOCAL_SCHEDULER_KWARGS,
             )
             try:
                 with distributed.Client(cluster) as client:

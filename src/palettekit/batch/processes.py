@@ -92,8 +92,9 @@ def sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-# Modules the fork server imports once, so that every worker forked from it is warm.
-WARM_MODULES = ["palettekit.pipeline", "palettekit.batch.runner"]
+# Modules the fork server imports once, so that every worker forked from it is warm;
+# the last one runs a tiny extraction (see palettekit.batch.warmup).
+WARM_MODULES = ["palettekit.pipeline", "palettekit.batch.runner", "palettekit.batch.warmup"]
 
 _FORKSERVER_ENV: dict[str, str] | None = None  # os.environ when this module started it
 

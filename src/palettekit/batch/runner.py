@@ -10,7 +10,8 @@ Sources go to the workers in chunks (one task per chunk): a thumbnail takes
 a few milliseconds, about what handing one task to a process and its result
 back costs. The first chunks hold one source each, so that a short batch is
 shared between the workers and the first results come back at once; later
-ones grow to ``MAX_CHUNK`` sources.
+ones double up to ``MAX_CHUNK`` sources and shrink again at the end of the
+stream (see :mod:`palettekit.batch.chunks`).
 
 Workers start warm, forked from a fork server that has imported palettekit
 once, where the platform has one (see :mod:`palettekit.batch.processes`),
@@ -29,7 +30,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..options import Options
-from .dask_runner import MAX_CHUNK, chunk_sizes, take_chunk
+from .chunks import ChunkPlanner
+from .dask_runner import MAX_CHUNK
 from .processes import (
     main_module_hidden,
     sigint_blocked,
@@ -230,10 +232,9 @@ def _pool_results(
     orderer = ResultOrderer(ordered)
     pending: dict[Any, list[tuple[int, str]]] = {}  # future -> its chunk of sources
     in_flight = 0  # sources in pending
-    sizes = chunk_sizes(n_workers)
+    planner = ChunkPlanner(indexed, n_workers, MAX_CHUNK, orderer)
     suspects: deque[tuple[int, str]] = deque()  # rerun one at a time after a crash
     alone = False  # the one pending task is a suspect running by itself
-    exhausted = False
     with single_threaded_children():
         pool = _new_pool(options, n_workers)
         try:
@@ -245,12 +246,12 @@ def _pool_results(
                         in_flight += 1
                         alone = True
                 else:
-                    while not exhausted and in_flight + orderer.held < window:
-                        room = window - in_flight - orderer.held
-                        chunk, exhausted = take_chunk(indexed, min(next(sizes), room), orderer)
-                        if chunk:
-                            pending[_submit(pool, chunk)] = chunk
-                            in_flight += len(chunk)
+                    while in_flight + orderer.held < window:
+                        chunk = planner.take(window - in_flight - orderer.held)
+                        if not chunk:
+                            break
+                        pending[_submit(pool, chunk)] = chunk
+                        in_flight += len(chunk)
                 if not pending:
                     break
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
