@@ -9,7 +9,8 @@ import pytest
 
 from batch_helpers import write_images
 from palettekit.batch import iter_results, read_records, write_results
-from palettekit.batch.dask_runner import LOCAL_SCHEDULER_KWARGS, MAX_CHUNK, extract_chunk
+from palettekit.batch.chunks import MAX_CHUNK
+from palettekit.batch.dask_runner import LOCAL_SCHEDULER_KWARGS, extract_chunk
 from palettekit.batch.results import extract_one
 from palettekit.options import Options
 
@@ -76,22 +77,3 @@ def test_extract_chunk_is_extract_one_for_each_source(tmp_path: Path) -> None:
     results = extract_chunk(tasks, FAST)
     strip = lambda rs: [dataclasses.replace(r, seconds=0.0) for r in rs]  # noqa: E731
     assert strip(results) == strip([extract_one(i, s, FAST) for i, s in tasks])
-
-
-def test_take_chunk_takes_at_most_size_tasks_and_says_when_the_sources_ran_out():
-    from palettekit.batch.dask_runner import take_chunk
-
-    class Announced:
-        def __init__(self) -> None:
-            self.indices: list[int] = []
-
-        def submit(self, index: int) -> None:
-            self.indices.append(index)
-
-    orderer = Announced()
-    indexed = iter([(0, "a"), (1, "b"), (2, "c")])
-    assert take_chunk(indexed, 2, orderer) == ([(0, "a"), (1, "b")], False)
-    assert take_chunk(indexed, 2, orderer) == ([(2, "c")], True)
-    assert take_chunk(indexed, 2, orderer) == ([], True)
-    assert take_chunk(iter([(5, "x")]), 0, orderer) == ([], False)
-    assert orderer.indices == [0, 1, 2]

@@ -9,7 +9,7 @@ from pathlib import Path
 import palettekit
 from batch_helpers import child_env, write_images
 from palettekit.batch import iter_results
-from palettekit.batch.dask_runner import MAX_CHUNK, chunk_sizes
+from palettekit.batch.chunks import MAX_CHUNK
 from palettekit.batch.results import BatchResult
 from palettekit.options import Options
 
@@ -48,13 +48,6 @@ def test_unordered_results_hold_every_index_once(tmp_path: Path) -> None:
     paths = write_images(tmp_path, 6)
     results = list(iter_results(paths, FAST, workers=2, ordered=False))
     assert sorted(r.index for r in results) == list(range(6))
-
-
-def test_chunks_start_at_one_source_per_worker_and_grow_to_the_cap() -> None:
-    sizes = chunk_sizes(2, max_chunk=4)
-    assert [next(sizes) for _ in range(12)] == [1, 1, 2, 2, 3, 3, 4, 4, 4, 4, 4, 4]
-    assert [next(chunk_sizes(0)) for _ in range(2)] == [1, 1]
-    assert MAX_CHUNK > 1
 
 
 def test_a_long_batch_in_chunks_gives_every_source_once_in_order(tmp_path: Path) -> None:

@@ -27,7 +27,14 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["ChunkPlanner", "MAX_LOOKAHEAD"]
+__all__ = ["ChunkPlanner", "MAX_CHUNK", "DASK_MAX_CHUNK", "MAX_LOOKAHEAD"]
+
+MAX_CHUNK = 8
+"""Sources per task, at most, on the local pool (:mod:`palettekit.batch.runner`)."""
+
+DASK_MAX_CHUNK = 64
+"""Sources per Dask task, at most: 64 thumbnails are a few tenths of a second of
+work, against a few milliseconds of the parent's CPU for the task's round trips."""
 
 MAX_LOOKAHEAD = 65536
 """Sources read ahead at most, however many workers (the names only: a few MB)."""

@@ -47,31 +47,10 @@ __all__ = [
     "iter_results_dask",
     "dask_client",
     "extract_chunk",
-    "chunk_sizes",
-    "take_chunk",
-    "MAX_CHUNK",
     "DASK_MAX_CHUNK",
 ]
 
-# Sources per task, at most, on the local pool (batch.runner).
-MAX_CHUNK = 8
-
-# Sources per Dask task, at most: 64 thumbnails are a few tenths of a second of
-# work, against a few milliseconds of the parent's CPU for the task's round trips.
-DASK_MAX_CHUNK = 64
-
-
-def chunk_sizes(n_workers: int, max_chunk: int = MAX_CHUNK) -> Iterator[int]:
-    """Sizes of successive chunks of sources, one task each: 1 for each worker,
-    then 2 for each, ... up to ``max_chunk``, so that a short batch is still
-    shared by every worker and the first results come back at once. (The
-    runners now use :class:`~palettekit.batch.chunks.ChunkPlanner`, whose
-    sizes double and shrink again at the end of the stream.)"""
-    size = 1
-    while True:
-        for _ in range(max(1, n_workers)):
-            yield size
-        size = min(size + 1, max(1, max_chunk))
+from .chunks import DASK_MAX_CHUNK
 
 
 def extract_chunk(tasks: list[tuple[int, str]], options: Options) -> list[BatchResult]:
@@ -82,23 +61,6 @@ def extract_chunk(tasks: list[tuple[int, str]], options: Options) -> list[BatchR
 def _lost(index: int, source: str, exc: BaseException) -> BatchResult:
     message = " ".join(str(exc).split()) or type(exc).__name__
     return BatchResult(index, source, None, error_type=type(exc).__name__, error=message)
-
-
-def take_chunk(
-    indexed: Iterator[tuple[int, str]], size: int, orderer: Any
-) -> tuple[list[tuple[int, str]], bool]:
-    """The next at most ``size`` ``(index, source)`` tasks of ``indexed``, each
-    announced to ``orderer`` (a :class:`~palettekit.batch.results.ResultOrderer`),
-    and whether ``indexed`` ran out while taking them."""
-    chunk: list[tuple[int, str]] = []
-    for _ in range(size):
-        try:
-            task = next(indexed)
-        except StopIteration:
-            return chunk, True
-        orderer.submit(task[0])
-        chunk.append(task)
-    return chunk, False
 
 
 def iter_results_dask(

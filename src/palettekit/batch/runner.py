@@ -30,8 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..options import Options
-from .chunks import ChunkPlanner
-from .dask_runner import MAX_CHUNK
+from .chunks import MAX_CHUNK, ChunkPlanner
 from .processes import (
     main_module_hidden,
     sigint_blocked,
