@@ -401,3 +401,51 @@ def test_the_knobs_are_a_frozen_object_a_caller_can_tune():
         Image.fromarray(image), params=replace(DEFAULT_THEME_PARAMS, saliency_bits=3)
     )
     assert coarse.bits == 3
+
+
+# --- subjects over specks, vivid colors spread over shades (issue 18 §3) -----------
+
+
+def _oklch_pixels(rng, n: int, lightness, chroma, hue) -> np.ndarray:
+    """(n, 3) float sRGB in [0, 255] of uniformly random Oklch in the given ranges."""
+    from palettekit.colorspace import oklab_to_srgb
+
+    lch = [rng.uniform(*lightness, n), rng.uniform(*chroma, n), np.radians(rng.uniform(*hue, n))]
+    lab = np.stack([lch[0], lch[1] * np.cos(lch[2]), lch[1] * np.sin(lch[2])], axis=1)
+    return np.clip(oklab_to_srgb(lab) * 255.0, 0.0, 255.0)
+
+
+def night_street() -> Image.Image:
+    """A dark street with a compact muted salmon shop front and a soft purple
+    awning; neon signs in 2-pixel strokes, a red (about 6.8 % of the image)
+    and a yellow (1.75 %), each spread over many shades."""
+    rng = np.random.default_rng(5)
+    image = np.zeros((160, 240, 3))
+    image[:] = (28, 26, 36)
+    image[110:] = (52, 50, 56)  # the street
+    image += rng.normal(0, 4, (160, 240, 1))
+    image[20:50, 150:215] = (205, 140, 128)  # salmon, 5 %
+    image[60:95, 10:60] = (132, 112, 152)  # soft purple, 4.6 %
+    red = np.zeros((160, 240), dtype=bool)
+    for x in range(70, 140, 7):
+        red[10:100, x : x + 2] = True
+    for y in range(12, 100, 11):
+        red[y : y + 2, 70:140] = True
+    yellow = np.zeros((160, 240), dtype=bool)
+    for x in range(160, 230, 9):
+        yellow[58:100, x : x + 2] = True
+    image[red] = _oklch_pixels(rng, int(red.sum()), (0.45, 0.72), (0.15, 0.24), (18, 34))
+    image[yellow] = _oklch_pixels(rng, int(yellow.sum()), (0.78, 0.92), (0.12, 0.18), (90, 105))
+    return Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize("k", [5, 8])
+def test_vivid_colors_spread_over_many_shades_are_kept(k):
+    # Before the coarse candidate levels, no shade of the yellow had a
+    # well-populated bin: the theme had no yellow at all (k=8 gave 6 colors).
+    palette = theme(night_street(), k=k)
+    lch = hue_ranges(palette)
+    names = [s.hex for s in palette]
+    assert len(palette) == k, names
+    assert any(15 <= h < 45 and c >= 0.15 for _, c, h in lch), ("red", names)
+    assert any(80 <= h < 115 and c >= 0.10 for _, c, h in lch), ("yellow", names)

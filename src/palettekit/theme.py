@@ -20,7 +20,9 @@ reports are still counted on the working image. The knobs are the fields of
 
 1. **Real colors.** The candidates are the mean colors of the best-populated
    histogram bins (at most ``max_candidates``, each holding at least
-   ``min_bin_share`` of the pixels), rounded to 8 bits. One is chosen only
+   ``min_bin_share`` of the pixels), at the histogram's own level and at
+   each coarser one down to ``candidate_min_bits`` (a vivid color spread
+   over many shades fills no fine bin), rounded to 8 bits. One is chosen only
    if its *support* -- the share of the image's pixels within
    ``real_radius`` (a just-noticeable difference) of it, counted on the
    histogram -- is at least ``min_support``. A theme color is never an
@@ -140,6 +142,12 @@ class ThemeParams:
     real_radius: float = JND
     """Oklab radius within which pixels count as the same color as a
     candidate: a just-noticeable difference."""
+
+    candidate_min_bits: int = 4
+    """Candidates come from the histogram, from its coverage level and from
+    every coarser level down to this many bits per channel: a vivid color
+    spread thin over many shades (a neon sign) has no well-populated fine bin,
+    but a coarse bin whose mean is one of its shades."""
 
     min_support: float = 0.001
     """Smallest share of the image's pixels within ``real_radius`` of a theme
@@ -611,12 +619,15 @@ def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candida
     is, still has a well-populated coarse bin), kept when enough pixels lie
     near them."""
     pools = []
-    for bins in (full, cover):
-        best_populated = np.argsort(-bins.share, kind="stable")[: params.max_candidates]
-        best_populated = best_populated[bins.share[best_populated] >= params.min_bin_share]
-        pools.append(bins.histogram.colors[np.sort(best_populated)])
-        if cover is full:
-            break
+    levels = [full.histogram] if cover is full else [full.histogram, cover.histogram]
+    while levels[-1].bits > params.candidate_min_bits:
+        levels.append(coarsen(levels[-1], levels[-1].bits - 1))
+    total = full.histogram.counts.astype(np.float64).sum()
+    for level in levels:
+        share = level.counts / total
+        best_populated = np.argsort(-share, kind="stable")[: params.max_candidates]
+        best_populated = best_populated[share[best_populated] >= params.min_bin_share]
+        pools.append(level.colors[np.sort(best_populated)])
     rgb = np.clip(np.rint(np.concatenate(pools)), 0.0, 255.0)
     if rgb.shape[0] == 0:  # no bin holds min_bin_share of the pixels: the largest
         largest = full.histogram.colors[np.argmax(full.histogram.counts)]
