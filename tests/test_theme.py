@@ -449,3 +449,63 @@ def test_vivid_colors_spread_over_many_shades_are_kept(k):
     assert len(palette) == k, names
     assert any(15 <= h < 45 and c >= 0.15 for _, c, h in lch), ("red", names)
     assert any(80 <= h < 115 and c >= 0.10 for _, c, h in lch), ("yellow", names)
+
+
+RUST = (160, 84, 48)
+BLOSSOM = (236, 234, 222)
+
+
+def orchard() -> Image.Image:
+    """Sky, dark foliage, light grass and a path; near-white blossoms in
+    scattered single pixels (12 % of the image) over the foliage, and the
+    rust of a girl's dress, one coherent region of 2.5 %."""
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:160, 0:240]
+    image = np.zeros((160, 240, 3))
+    image[:] = (176, 194, 206)  # sky
+    image[40:] = (62, 84, 44)  # dark foliage
+    image[100:] = (138, 148, 86)  # light grass
+    image[125:, 60:180] = (172, 150, 116)  # a path
+    image += rng.normal(0, 5, (160, 240, 1))
+    dress = ((xx - 160) / 11.1) ** 2 + ((yy - 100) / 22.1) ** 2 <= 1
+    image[dress] = RUST
+    image[dress] += rng.normal(0, 5, (int(dress.sum()), 1))
+    blossoms = np.zeros((160, 240), dtype=bool)
+    while blossoms.mean() < 0.12:
+        y, x = rng.integers(30, 109), rng.integers(0, 240)
+        blossoms[y, x] = not dress[y, x]
+    image[blossoms] = BLOSSOM
+    return Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
+
+
+def nearest_distance(palette, rgb) -> float:
+    target = srgb_to_oklab(np.array([rgb], dtype=np.float64) / 255.0)
+    return float(np.sqrt(((swatch_oklab(palette) - target) ** 2).sum(axis=1)).min())
+
+
+def test_a_coherent_subject_beats_scattered_specks():
+    # Before the region factor the theme at k=4 took the blossoms' near-white
+    # (its specks covered 16 % of the image, a "large area") and no rust.
+    palette = theme(orchard(), k=4)
+    names = [s.hex for s in palette]
+    assert nearest_distance(palette, RUST) < 0.05, names
+    assert nearest_distance(palette, BLOSSOM) > 0.08, names
+    # with a slot to spare, the blossoms are still a color of the theme
+    assert nearest_distance(theme(orchard(), k=6), BLOSSOM) < 0.05
+
+
+def test_the_saliency_map_knows_specks_from_regions():
+    image = np.zeros((60, 90, 3), dtype=np.uint8)
+    image[:] = (40, 120, 50)
+    image[10:30, 10:30] = (200, 40, 40)  # a coherent red square
+    image[40:60:3, 40:90:3] = (240, 240, 240)  # isolated white pixels
+    saliency = spatial_saliency(Image.fromarray(image))
+    assert saliency.regions is not None
+    histogram = color_histogram(np.array([[200, 40, 40], [240, 240, 240]], dtype=np.uint8), 5)
+    red, white = saliency.region_factor(histogram)[np.argsort(histogram.colors[:, 1])]
+    assert red == 1.0
+    assert white == pytest.approx(DEFAULT_THEME_PARAMS.speck_floor)
+    off = spatial_saliency(
+        Image.fromarray(image), params=replace(DEFAULT_THEME_PARAMS, speck_floor=1)
+    )
+    assert off.regions is None

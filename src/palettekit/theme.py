@@ -36,7 +36,11 @@ reports are still counted on the working image. The knobs are the fields of
    color in the light counts more than a gray one, its deep shadow less),
    times the spatial saliency of its color on the selected pixels
    (:func:`spatial_saliency`: how much it differs from its surroundings, and
-   how near the center it lies).
+   how near the center it lies), times its *region factor*: a color whose
+   pixels lie as scattered specks of a pixel or two, most of their
+   neighbours another color (blossoms on foliage), weighs down to
+   ``speck_floor`` of a coherent region's weight (a dress), and counts as
+   that much less area in step 4.
 3. **Coverage.** A pixel is covered by a theme color in proportion to how
    close it is, ``max(0, cover_distance - distance)`` with lightness
    differences counted at ``lightness_weight`` (so that shades of one hue
@@ -195,6 +199,25 @@ class ThemeParams:
     """A pixel's surroundings are a square of this fraction of the longest
     side around it: larger than an accent, smaller than a background."""
 
+    region_distance: float = 0.06
+    """Two neighbouring pixels of the theme input closer than this (Oklab,
+    lightness at ``lightness_weight``) are of one region, farther than twice
+    this not at all (in proportion between): shades of one color, not another
+    color (see ``speck_floor``)."""
+
+    speck_floor: float = 0.25
+    """A color's spatial saliency and its area are multiplied by
+    ``speck_floor + (1 - speck_floor) * min(1, coherence / region_coherence)``,
+    its coherence being the mean share of its pixels' 8 neighbours (on the
+    theme input) that are of its region: a color made of scattered specks of
+    a pixel or two (blossoms) weighs up to this much less than a coherent
+    region of the same area (a dress); 1 turns the rule off."""
+
+    region_coherence: float = 0.5
+    """Coherence from which a color counts as regions, not specks: a
+    textured or shiny object (a pile of chili peppers) has many neighbours
+    of other colors, but most of its pixels have half or more of their own."""
+
     saliency_bits: int = 4
     """Spatial saliency is looked up by color bins of this many bits per
     channel: coarse enough that a color's bin holds several pixels of the
@@ -340,22 +363,39 @@ class SaliencyMap:
     bits : int
         Bits per channel of the bins (see :func:`palettekit.histogram.channel_bins`).
     keys : (B,) intp
-        Sorted keys of the bins that hold pixels of the reduced image.
+        Sorted keys of the bins that hold pixels of the reduced image or of
+        the theme input.
     values : (B,) float64
-        Mean saliency of those pixels, >= 0; the mean over the image's
-        pixels is 1.
+        Mean saliency of those pixels, >= 0 (the mean over the reduced
+        image's pixels is 1 before the speck factor of ``regions``).
+    regions : (B,) float64, optional
+        How much of a region each bin's pixels are: ``speck_floor`` for
+        scattered specks up to 1 inside coherent regions (see
+        :class:`ThemeParams`); ``values`` already include it. None: 1.
     """
 
     bits: int
     keys: npt.NDArray[np.intp]
     values: FloatArray
+    regions: FloatArray | None = None
+
+    def region_factor(self, histogram: ColorHistogram) -> FloatArray:
+        """(M,) ``regions`` of each bin of ``histogram`` (1 where unknown)."""
+        if self.regions is None:
+            return np.ones(len(histogram))
+        return SaliencyMap(self.bits, self.keys, self.regions).lookup(histogram)
 
     def lookup(self, histogram: ColorHistogram) -> FloatArray:
         """(M,) saliency of each bin of ``histogram`` (1 where the map has no pixel).
 
         ``histogram.bits`` must be at least :attr:`bits`.
         """
-        keys = bin_keys_of(histogram, self.bits)
+        return self.lookup_keys(bin_keys_of(histogram, self.bits))
+
+    def lookup_keys(self, keys: npt.NDArray[np.intp]) -> FloatArray:
+        """(B,) saliency of each bin key (at :attr:`bits`; 1 where the map has no pixel)."""
+        if self.keys.shape[0] == 0:
+            return np.ones(keys.shape[0])
         index = np.minimum(np.searchsorted(self.keys, keys), self.keys.shape[0] - 1)
         found = self.keys[index] == keys
         return np.where(found, self.values[index], 1.0)
@@ -437,13 +477,84 @@ def spatial_saliency(
         saliency, pixels = saliency[opaque], pixels[opaque]
     bits = params.saliency_bits
     if saliency.shape[0] == 0 or saliency.sum() <= 0.0:  # empty, or one flat color
-        return SaliencyMap(bits, np.zeros(1, dtype=np.intp), np.ones(1))
-    saliency = saliency / saliency.mean()
+        unique, values = np.zeros(1, dtype=np.intp), np.ones(1)
+    else:
+        unique, values = _mean_by_bin(pixels, saliency / saliency.mean(), bits)
+    if params.speck_floor >= 1.0:
+        return SaliencyMap(bits, unique, values)
+    coherent_keys, coherence = _coherence(image, alpha_threshold, params)
+    keys = np.union1d(unique, coherent_keys)
+    spatial = SaliencyMap(bits, unique, values).lookup_keys(keys)  # 1 where not seen
+    factor = np.ones(keys.shape[0])
+    speckled = np.minimum(1.0, coherence / params.region_coherence)
+    factor[np.searchsorted(keys, coherent_keys)] = (
+        params.speck_floor + (1.0 - params.speck_floor) * speckled
+    )
+    return SaliencyMap(bits, keys, spatial * factor, factor)
+
+
+def _mean_by_bin(
+    pixels: npt.NDArray[np.uint8], values: FloatArray, bits: int
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Sorted keys of the color bins (``bits`` per channel) of (N, 3) uint8
+    ``pixels``, and the mean of (N,) ``values`` over each bin's pixels."""
     bins = channel_bins(bits).astype(np.intp)
     keys = (bins[pixels[:, 0]] << (2 * bits)) | (bins[pixels[:, 1]] << bits) | bins[pixels[:, 2]]
     unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    values = np.bincount(inverse, weights=saliency) / counts
-    return SaliencyMap(bits, unique.astype(np.intp), values)
+    return unique.astype(np.intp), np.bincount(inverse, weights=values) / counts
+
+
+# neighbour offsets (rows, columns), each pair of neighbours once: with both
+# ends counted, the 8 neighbours of every pixel
+_HALF_NEIGHBOURHOOD = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+def _coherence(
+    image: Image.Image, alpha_threshold: int, params: ThemeParams
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """How much each color of the theme input lies in coherent regions.
+
+    On :func:`theme_input` of ``image``, each opaque pixel's coherence is the
+    share of its opaque 8 neighbours of its region (within
+    ``params.region_distance`` of it, lightness at ``params.lightness_weight``;
+    in part up to twice that): 1 inside a region of one color and its
+    shades, about 1/2 along its edges, 0 for an isolated speck.
+
+    Returns
+    -------
+    keys : (B,) intp
+        Sorted keys of the color bins (``params.saliency_bits`` per channel)
+        of the opaque pixels.
+    coherence : (B,) float64
+        Mean coherence of each bin's pixels, in [0, 1].
+    """
+    array = theme_input(image, params=params)
+    height, width = array.shape[:2]
+    rgb = np.ascontiguousarray(array[..., :3])
+    lab = srgb_to_oklab(rgb.reshape(-1, 3) / 255.0).reshape(height, width, 3)
+    lab[..., 0] *= params.lightness_weight
+    if array.shape[2] == 4:
+        opaque = array[..., 3] >= alpha_threshold
+    else:
+        opaque = np.ones((height, width), dtype=bool)
+    same = np.zeros((height, width))
+    neighbours = np.zeros((height, width))
+    near = params.region_distance
+    for dy, dx in _HALF_NEIGHBOURHOOD:
+        rows_a, rows_b = slice(0, height - dy), slice(dy, height)
+        cols_a = slice(max(0, -dx), width - max(0, dx))
+        cols_b = slice(max(0, dx), width - max(0, -dx))
+        both = opaque[rows_a, cols_a] & opaque[rows_b, cols_b]
+        distance = np.sqrt(np.square(lab[rows_a, cols_a] - lab[rows_b, cols_b]).sum(axis=2))
+        close = both * np.clip(2.0 - distance / near, 0.0, 1.0)
+        for rows, cols in ((rows_a, cols_a), (rows_b, cols_b)):
+            same[rows, cols] += close
+            neighbours[rows, cols] += both
+    coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
+    kept = opaque.ravel()
+    if not kept.any():
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    return _mean_by_bin(rgb.reshape(-1, 3)[kept], coherence.ravel()[kept], params.saliency_bits)
 
 
 def theme_input(
@@ -652,7 +763,8 @@ class _Coverage:
     weight : (Mc,) float32
         Salience of each bin (area, vividness and spatial saliency).
     area : (Mc,) float32
-        Share of the pixels in each bin.
+        Share of the pixels in each bin, times its region factor
+        (:attr:`SaliencyMap.regions`: specks make less of an area).
     """
 
     lab: FloatArray
@@ -679,13 +791,15 @@ def _coverage(cover: _Bins, saliency: SaliencyMap | None, params: ThemeParams) -
     )
     chroma_weight = 1.0 + params.chroma_salience * _vividness(cover.lab, params)
     weight = _area_weight(cover, params) * chroma_weight * spatial
+    # the area a person sees: scattered specks make less of one than a region
+    area = cover.share * (1.0 if saliency is None else saliency.region_factor(cover.histogram))
     kept = cover.share >= params.min_cover_share
     if not kept.any():
         kept[:] = True
     return _Coverage(
         lab=cover.lab[kept],
         weight=weight[kept].astype(np.float32),
-        area=cover.share[kept].astype(np.float32),
+        area=area[kept].astype(np.float32),
     )
 
 
