@@ -107,7 +107,13 @@ import numpy.typing as npt
 
 from .autok import JND
 from .cluster import row_norms, squared_distances
-from .colorspace import OTHER_COLOR_DISTANCE, srgb_to_oklab
+from .colorspace import (
+    LINEAR_SRGB_TO_LMS,
+    LMS_CBRT_TO_OKLAB,
+    OTHER_COLOR_DISTANCE,
+    srgb_to_linear,
+    srgb_to_oklab,
+)
 from .histogram import ColorHistogram, bin_keys_of, channel_bins, coarsen
 
 if TYPE_CHECKING:
@@ -500,9 +506,20 @@ def _mean_by_bin(
     ``pixels``, and the mean of (N,) ``values`` over each bin's pixels."""
     bins = channel_bins(bits).astype(np.intp)
     keys = (bins[pixels[:, 0]] << (2 * bits)) | (bins[pixels[:, 1]] << bits) | bins[pixels[:, 2]]
-    unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    return unique.astype(np.intp), np.bincount(inverse, weights=values) / counts
+    if bits > 6:  # a sparse table: sort instead
+        unique, inverse, count = np.unique(keys, return_inverse=True, return_counts=True)
+        return unique.astype(np.intp), np.bincount(inverse, weights=values) / count
+    size = 1 << (3 * bits)
+    counts = np.bincount(keys, minlength=size)
+    occupied = np.flatnonzero(counts)
+    sums = np.bincount(keys, weights=values, minlength=size)
+    return occupied.astype(np.intp), sums[occupied] / counts[occupied]
 
+
+# linear light of each 8-bit sRGB level, float32
+_LINEAR32 = srgb_to_linear(np.repeat(np.arange(256.0)[:, None] / 255.0, 3, axis=1))[:, 0].astype(
+    np.float32
+)
 
 # neighbour offsets (rows, columns), each pair of neighbours once: with both
 # ends counted, the 8 neighbours of every pixel
@@ -531,26 +548,35 @@ def _coherence(
     array = theme_input(image, params=params)
     height, width = array.shape[:2]
     rgb = np.ascontiguousarray(array[..., :3])
-    lab = srgb_to_oklab(rgb.reshape(-1, 3) / 255.0).reshape(height, width, 3)
-    lab[..., 0] *= params.lightness_weight
+    # Oklab in float32 (ample for distances of 0.06), one contiguous plane
+    # per coordinate, lightness weighted
+    linear = _LINEAR32[rgb.reshape(-1, 3)]
+    lms = np.cbrt(linear @ LINEAR_SRGB_TO_LMS.T.astype(np.float32))
+    scale = np.array([params.lightness_weight, 1.0, 1.0])[:, None]
+    to_lab = (LMS_CBRT_TO_OKLAB * scale).astype(np.float32)
+    planes = [np.ascontiguousarray((lms @ row).reshape(height, width)) for row in to_lab]
     if array.shape[2] == 4:
         opaque = array[..., 3] >= alpha_threshold
     else:
         opaque = np.ones((height, width), dtype=bool)
-    same = np.zeros((height, width))
-    neighbours = np.zeros((height, width))
+    same = np.zeros((height, width), dtype=np.float32)
+    neighbours = np.zeros((height, width), dtype=np.float32)
     near = params.region_distance
     for dy, dx in _HALF_NEIGHBOURHOOD:
         rows_a, rows_b = slice(0, height - dy), slice(dy, height)
         cols_a = slice(max(0, -dx), width - max(0, dx))
         cols_b = slice(max(0, dx), width - max(0, -dx))
         both = opaque[rows_a, cols_a] & opaque[rows_b, cols_b]
-        distance = np.sqrt(np.square(lab[rows_a, cols_a] - lab[rows_b, cols_b]).sum(axis=2))
-        close = both * np.clip(2.0 - distance / near, 0.0, 1.0)
+        distance = np.square(planes[0][rows_a, cols_a] - planes[0][rows_b, cols_b])
+        for plane in planes[1:]:
+            distance += np.square(plane[rows_a, cols_a] - plane[rows_b, cols_b])
+        np.sqrt(distance, out=distance)
+        close = both * np.clip(np.float32(2.0) - distance / np.float32(near), 0.0, 1.0)
         for rows, cols in ((rows_a, cols_a), (rows_b, cols_b)):
             same[rows, cols] += close
             neighbours[rows, cols] += both
     coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
+    coherence = coherence.astype(np.float64)
     kept = opaque.ravel()
     if not kept.any():
         return np.zeros(0, dtype=np.intp), np.zeros(0)
