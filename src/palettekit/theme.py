@@ -22,7 +22,8 @@ reports are still counted on the working image. The knobs are the fields of
    histogram bins (at most ``max_candidates``, each holding at least
    ``min_bin_share`` of the pixels), at the histogram's own level and at
    each coarser one down to ``candidate_min_bits`` (a vivid color spread
-   over many shades fills no fine bin), rounded to 8 bits. One is chosen only
+   over many shades fills no fine bin), and at each level the
+   ``vivid_candidates`` best-populated vivid bins too, rounded to 8 bits. One is chosen only
    if its *support* -- the share of the image's pixels within
    ``real_radius`` (a just-noticeable difference) of it, counted on the
    histogram -- is at least ``min_support``. A theme color is never an
@@ -144,6 +145,11 @@ class ThemeParams:
     max_candidates: int = 256
     """Candidates are at most this many best-populated bins of the histogram
     (and as many of its coverage level): more than any theme needs."""
+
+    vivid_candidates: int = 64
+    """... and as many more of the best-populated vivid bins (vividness at
+    least 1/2) of each level: a vivid color spread over many shades, beside
+    many dull bins, is still a candidate."""
 
     min_bin_share: float = 0.0005
     """A candidate's bin holds at least this share of the pixels itself: a
@@ -762,9 +768,16 @@ def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candida
     total = full.histogram.counts.astype(np.float64).sum()
     for level in levels:
         share = level.counts / total
+        populated = share >= params.min_bin_share
         best_populated = np.argsort(-share, kind="stable")[: params.max_candidates]
-        best_populated = best_populated[share[best_populated] >= params.min_bin_share]
+        best_populated = best_populated[populated[best_populated]]
         pools.append(level.colors[np.sort(best_populated)])
+        # and the best-populated vivid bins, which a large image's many dull
+        # bins can push out of the first pool (neon signs in a night street)
+        vivid = populated & (_vividness(srgb_to_oklab(level.colors / 255.0), params) >= 0.5)
+        vivid_index = np.flatnonzero(vivid)
+        best_vivid = vivid_index[np.argsort(-share[vivid_index], kind="stable")]
+        pools.append(level.colors[np.sort(best_vivid[: params.vivid_candidates])])
     rgb = np.clip(np.rint(np.concatenate(pools)), 0.0, 255.0)
     if rgb.shape[0] == 0:  # no bin holds min_bin_share of the pixels: the largest
         largest = full.histogram.colors[np.argmax(full.histogram.counts)]
