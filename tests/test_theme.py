@@ -509,3 +509,21 @@ def test_the_saliency_map_knows_specks_from_regions():
         Image.fromarray(image), params=replace(DEFAULT_THEME_PARAMS, speck_floor=1)
     )
     assert off.regions is None
+
+
+def test_a_vivid_color_among_many_dull_bins_is_still_a_candidate():
+    # 98.5 % dark colors of every hue fill more than 256 bins at every level
+    # with more pixels than any bin of a bright yellow spread over shades
+    # (1.5 %): before the vivid pool, no shade of the yellow was a candidate.
+    rng = np.random.default_rng(1)
+    dark = rng.uniform(0, 112, (197_000, 3))
+    yellow = _oklch_pixels(rng, 3_000, (0.78, 0.95), (0.12, 0.2), (90, 108))
+    pixels = np.concatenate([dark, yellow]).astype(np.uint8)
+    histogram = color_histogram(pixels, 5)
+
+    def has_yellow(params) -> bool:
+        lch = oklab_to_oklch(select_theme(histogram, 8, params=params).oklab)
+        return any(80 <= h < 115 and c >= 0.12 and lum >= 0.75 for lum, c, h in lch)
+
+    assert has_yellow(DEFAULT_THEME_PARAMS)
+    assert not has_yellow(replace(DEFAULT_THEME_PARAMS, vivid_candidates=0))
