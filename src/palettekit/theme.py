@@ -20,10 +20,11 @@ reports are still counted on the working image. The knobs are the fields of
 
 1. **Real colors.** The candidates are the mean colors of the best-populated
    histogram bins (at most ``max_candidates``, each holding at least
-   ``min_bin_share`` of the pixels), at the histogram's own level and at
-   each coarser one down to ``candidate_min_bits`` (a vivid color spread
-   over many shades fills no fine bin), and at each level the
-   ``vivid_candidates`` best-populated vivid bins too, rounded to 8 bits. One is chosen only
+   ``min_bin_share`` of the pixels) of the histogram and of its coverage
+   level (step 3), and the ``vivid_candidates`` best-populated vivid bins
+   of those levels and of each coarser one down to ``candidate_min_bits``
+   (a vivid color spread over many shades fills no fine bin, and a large
+   image's many dull bins can crowd it out), rounded to 8 bits. One is chosen only
    if its *support* -- the share of the image's pixels within
    ``real_radius`` (a just-noticeable difference) of it, counted on the
    histogram -- is at least ``min_support``. A theme color is never an
@@ -160,10 +161,11 @@ class ThemeParams:
     candidate: a just-noticeable difference."""
 
     candidate_min_bits: int = 4
-    """Candidates come from the histogram, from its coverage level and from
-    every coarser level down to this many bits per channel: a vivid color
-    spread thin over many shades (a neon sign) has no well-populated fine bin,
-    but a coarse bin whose mean is one of its shades."""
+    """Vivid candidates (``vivid_candidates``) also come from every level
+    coarser than the coverage level down to this many bits per channel: a
+    vivid color spread thin over many shades (a neon sign) has no
+    well-populated fine bin, but a coarse bin whose mean is one of its
+    shades."""
 
     min_support: float = 0.001
     """Smallest share of the image's pixels within ``real_radius`` of a theme
@@ -220,7 +222,7 @@ class ThemeParams:
     speck_floor: float = 0.25
     """A color's spatial saliency and its area are multiplied by
     ``speck_floor + (1 - speck_floor) * min(1, coherence / region_coherence)``,
-    its coherence being the mean share of its pixels' 8 neighbours (on the
+    its coherence being the mean share of its pixels' 4 neighbours (on the
     theme input) that are of its region: a color made of scattered specks of
     a pixel or two (blossoms) weighs up to this much less than a coherent
     region of the same area (a dress); 1 turns the rule off."""
@@ -528,8 +530,8 @@ _LINEAR32 = srgb_to_linear(np.repeat(np.arange(256.0)[:, None] / 255.0, 3, axis=
 )
 
 # neighbour offsets (rows, columns), each pair of neighbours once: with both
-# ends counted, the 8 neighbours of every pixel
-_HALF_NEIGHBOURHOOD = ((0, 1), (1, 0), (1, 1), (1, -1))
+# ends counted, the 4 neighbours of every pixel
+_HALF_NEIGHBOURHOOD = ((0, 1), (1, 0))
 
 
 def _coherence(
@@ -538,7 +540,7 @@ def _coherence(
     """How much each color of the theme input lies in coherent regions.
 
     On :func:`theme_input` of ``image``, each opaque pixel's coherence is the
-    share of its opaque 8 neighbours of its region (within
+    share of its opaque 4 neighbours of its region (within
     ``params.region_distance`` of it, lightness at ``params.lightness_weight``;
     in part up to twice that): 1 inside a region of one color and its
     shades, about 1/2 along its edges, 0 for an isolated speck.
@@ -565,22 +567,37 @@ def _coherence(
         opaque = array[..., 3] >= alpha_threshold
     else:
         opaque = np.ones((height, width), dtype=bool)
+    all_opaque = bool(opaque.all())
     same = np.zeros((height, width), dtype=np.float32)
     neighbours = np.zeros((height, width), dtype=np.float32)
-    near = params.region_distance
+    # closeness ramps on the squared distance: 1 up to region_distance, 0
+    # from twice that
+    outer = np.float32(4.0 * params.region_distance**2)
+    ramp = np.float32(3.0 * params.region_distance**2)
     for dy, dx in _HALF_NEIGHBOURHOOD:
         rows_a, rows_b = slice(0, height - dy), slice(dy, height)
         cols_a = slice(max(0, -dx), width - max(0, dx))
         cols_b = slice(max(0, dx), width - max(0, -dx))
-        both = opaque[rows_a, cols_a] & opaque[rows_b, cols_b]
-        distance = np.square(planes[0][rows_a, cols_a] - planes[0][rows_b, cols_b])
+        close = planes[0][rows_a, cols_a] - planes[0][rows_b, cols_b]
+        np.square(close, out=close)
         for plane in planes[1:]:
-            distance += np.square(plane[rows_a, cols_a] - plane[rows_b, cols_b])
-        np.sqrt(distance, out=distance)
-        close = both * np.clip(np.float32(2.0) - distance / np.float32(near), 0.0, 1.0)
-        for rows, cols in ((rows_a, cols_a), (rows_b, cols_b)):
-            same[rows, cols] += close
-            neighbours[rows, cols] += both
+            diff = plane[rows_a, cols_a] - plane[rows_b, cols_b]
+            np.square(diff, out=diff)
+            close += diff
+        np.subtract(outer, close, out=close)
+        close /= ramp
+        np.clip(close, 0.0, 1.0, out=close)
+        if not all_opaque:
+            both = opaque[rows_a, cols_a] & opaque[rows_b, cols_b]
+            close *= both
+            neighbours[rows_a, cols_a] += both
+            neighbours[rows_b, cols_b] += both
+        same[rows_a, cols_a] += close
+        same[rows_b, cols_b] += close
+    if all_opaque:  # every pixel's neighbours inside the image
+        edge_rows = 2.0 - (np.arange(height) == 0) - (np.arange(height) == height - 1)
+        edge_cols = 2.0 - (np.arange(width) == 0) - (np.arange(width) == width - 1)
+        neighbours = (edge_rows[:, None] + edge_cols[None, :]).astype(np.float32)
     coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
     coherence = coherence.astype(np.float64)
     kept = opaque.ravel()
@@ -763,15 +780,17 @@ def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candida
     near them."""
     pools = []
     levels = [full.histogram] if cover is full else [full.histogram, cover.histogram]
+    own = len(levels)  # levels whose best-populated bins are all candidates
     while levels[-1].bits > params.candidate_min_bits:
         levels.append(coarsen(levels[-1], levels[-1].bits - 1))
     total = full.histogram.counts.astype(np.float64).sum()
-    for level in levels:
+    for n, level in enumerate(levels):
         share = level.counts / total
         populated = share >= params.min_bin_share
-        best_populated = np.argsort(-share, kind="stable")[: params.max_candidates]
-        best_populated = best_populated[populated[best_populated]]
-        pools.append(level.colors[np.sort(best_populated)])
+        if n < own:
+            best_populated = np.argsort(-share, kind="stable")[: params.max_candidates]
+            best_populated = best_populated[populated[best_populated]]
+            pools.append(level.colors[np.sort(best_populated)])
         # and the best-populated vivid bins, which a large image's many dull
         # bins can push out of the first pool (neon signs in a night street)
         vivid = populated & (_vividness(srgb_to_oklab(level.colors / 255.0), params) >= 0.5)
