@@ -222,7 +222,7 @@ class ThemeParams:
     speck_floor: float = 0.25
     """A color's spatial saliency and its area are multiplied by
     ``speck_floor + (1 - speck_floor) * min(1, coherence / region_coherence)``,
-    its coherence being the mean share of its pixels' 4 neighbours (on the
+    its coherence being the mean share of its pixels' 8 neighbours (on the
     theme input) that are of its region: a color made of scattered specks of
     a pixel or two (blossoms) weighs up to this much less than a coherent
     region of the same area (a dress); 1 turns the rule off."""
@@ -530,8 +530,8 @@ _LINEAR32 = srgb_to_linear(np.repeat(np.arange(256.0)[:, None] / 255.0, 3, axis=
 )
 
 # neighbour offsets (rows, columns), each pair of neighbours once: with both
-# ends counted, the 4 neighbours of every pixel
-_HALF_NEIGHBOURHOOD = ((0, 1), (1, 0))
+# ends counted, the 8 neighbours of every pixel
+_HALF_NEIGHBOURHOOD = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
 def _coherence(
@@ -540,7 +540,7 @@ def _coherence(
     """How much each color of the theme input lies in coherent regions.
 
     On :func:`theme_input` of ``image``, each opaque pixel's coherence is the
-    share of its opaque 4 neighbours of its region (within
+    share of its opaque 8 neighbours of its region (within
     ``params.region_distance`` of it, lightness at ``params.lightness_weight``;
     in part up to twice that): 1 inside a region of one color and its
     shades, about 1/2 along its edges, 0 for an isolated speck.
@@ -595,9 +595,9 @@ def _coherence(
         same[rows_a, cols_a] += close
         same[rows_b, cols_b] += close
     if all_opaque:  # every pixel's neighbours inside the image
-        edge_rows = 2.0 - (np.arange(height) == 0) - (np.arange(height) == height - 1)
-        edge_cols = 2.0 - (np.arange(width) == 0) - (np.arange(width) == width - 1)
-        neighbours = (edge_rows[:, None] + edge_cols[None, :]).astype(np.float32)
+        edge_rows = 3.0 - (np.arange(height) == 0) - (np.arange(height) == height - 1)
+        edge_cols = 3.0 - (np.arange(width) == 0) - (np.arange(width) == width - 1)
+        neighbours = (edge_rows[:, None] * edge_cols[None, :] - 1.0).astype(np.float32)
     coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
     coherence = coherence.astype(np.float64)
     kept = opaque.ravel()
