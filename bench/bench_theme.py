@@ -18,6 +18,12 @@ installed, Pylette's Oklab mode, and reports medians over images of:
   in Oklab, and the median smallest distance between two colors;
 * **mean chroma** of the colors (Oklab), how vivid the set is.
 
+Then, on the CQ100 images and the Unsplash photos (1920x1280 and 3840x2560),
+how many of each photo's **hue families** each tool keeps (issue 18 §3: 12
+sectors of Oklab hue of chroma >= 0.10 holding >= 2% of the image; kept when
+a returned color of chroma >= 0.05 lies within 30 degrees of the family's
+mean hue).
+
 Then the time of a theme against the default palette on the same image: for
 each image, ``--runs`` interleaved calls of each kind (k=5), the median of
 each, and their ratio; the report gives the median and the largest ratio,
@@ -129,6 +135,87 @@ def quality(paths: list[Path], peers: bool) -> list[str]:
     return lines
 
 
+FAMILY_CHROMA = 0.10
+FAMILY_SHARE = 0.02
+FAMILY_MATCH_CHROMA = 0.05
+FAMILY_MATCH_HUE = 30.0
+
+
+def hue_families(ref: metrics.Reference) -> list[float]:
+    """Mean hues (degrees) of the image's hue families: of the 12 sectors of
+    30 degrees of Oklab hue, those whose pixels of chroma >= FAMILY_CHROMA
+    hold >= FAMILY_SHARE of the image."""
+    lab, weights = ref.oklab, ref.weights
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
+    vivid = chroma >= FAMILY_CHROMA
+    sector = (hue // 30.0).astype(int)
+    total = weights.sum()
+    families = []
+    for f in range(12):
+        m = vivid & (sector == f)
+        if weights[m].sum() >= FAMILY_SHARE * total:
+            angle = np.radians(hue[m])
+            mean = np.arctan2(
+                (weights[m] * np.sin(angle)).sum(), (weights[m] * np.cos(angle)).sum()
+            )
+            families.append(float(np.degrees(mean) % 360.0))
+    return families
+
+
+def families_kept(families: list[float], colors: list[tuple[int, int, int]]) -> int:
+    """How many of ``families`` have a color of chroma >= FAMILY_MATCH_CHROMA
+    within FAMILY_MATCH_HUE degrees of their mean hue."""
+    lab = srgb8_to_oklab(np.asarray(colors, dtype=np.float64))
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1]))[chroma >= FAMILY_MATCH_CHROMA]
+    kept = 0
+    for family in families:
+        turn = np.abs((hue - family + 180.0) % 360.0 - 180.0)
+        kept += bool((turn <= FAMILY_MATCH_HUE).any())
+    return kept
+
+
+def families_report(paths: list[Path], peers: bool) -> list[str]:
+    """Share of the photos' hue families each tool keeps (issue 18 §3)."""
+    runners = _runners(peers)
+    kept: dict[tuple[str, int], int] = {}
+    total = 0
+    missing: dict[tuple[str, int], list[str]] = {}
+    for i, path in enumerate(paths, 1):
+        print(f"[families {i}/{len(paths)}] {path.name}", file=sys.stderr, flush=True)
+        families = hue_families(metrics.load_reference(str(path)))
+        total += len(families)
+        for name, run in runners.items():
+            for k in KS:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    colors = [tuple(int(v) for v in c[:3]) for c in run(str(path), k)][:k]  # type: ignore[operator]
+                n = families_kept(families, colors)
+                kept[(name, k)] = kept.get((name, k), 0) + n
+                if n < len(families):
+                    missing.setdefault((name, k), []).append(f"{path.stem} {len(families) - n}")
+    lines = [
+        f"## Hue families kept ({len(paths)} photos, {total} families)",
+        "",
+        f"A family: one of 12 sectors of 30 degrees of Oklab hue whose pixels of chroma >= "
+        f"{FAMILY_CHROMA} hold >= {100 * FAMILY_SHARE:.0f}% of the image (its mean hue); kept when a "
+        f"returned color of chroma >= {FAMILY_MATCH_CHROMA} lies within {FAMILY_MATCH_HUE:.0f} "
+        "degrees of it. Target (issue 18): >= 95% at k=5 and 8.",
+        "",
+        "| tool | k | families kept | photos missing one (families missed) |",
+        "|---|---|---|---|",
+    ]
+    for k in KS:
+        for name in runners:
+            miss = missing.get((name, k), [])
+            shown = ", ".join(miss[:8]) + (" ..." if len(miss) > 8 else "")
+            lines.append(
+                f"| {name} | {k} | {100 * kept[(name, k)] / max(total, 1):.1f}% | {shown} |"
+            )
+    return lines
+
+
 def timing(paths: list[Path], runs: int, label: str) -> list[str]:
     ratios, palette_ms, theme_ms = [], [], []
     for path in paths:
@@ -183,6 +270,10 @@ def main() -> None:
     ]
     if not args.timing_only:
         lines += quality(small, peers=not args.no_peers)
+        photos = sorted((corpus / "unsplash" / "1920x1280").glob("*.jpg"))
+        lines += [""] + families_report(
+            small + (photos[:2] if args.quick else photos) + large, peers=not args.no_peers
+        )
     if not args.no_timing:
         lines += [
             "",

@@ -401,3 +401,129 @@ def test_the_knobs_are_a_frozen_object_a_caller_can_tune():
         Image.fromarray(image), params=replace(DEFAULT_THEME_PARAMS, saliency_bits=3)
     )
     assert coarse.bits == 3
+
+
+# --- subjects over specks, vivid colors spread over shades (issue 18 §3) -----------
+
+
+def _oklch_pixels(rng, n: int, lightness, chroma, hue) -> np.ndarray:
+    """(n, 3) float sRGB in [0, 255] of uniformly random Oklch in the given ranges."""
+    from palettekit.colorspace import oklab_to_srgb
+
+    lch = [rng.uniform(*lightness, n), rng.uniform(*chroma, n), np.radians(rng.uniform(*hue, n))]
+    lab = np.stack([lch[0], lch[1] * np.cos(lch[2]), lch[1] * np.sin(lch[2])], axis=1)
+    return np.clip(oklab_to_srgb(lab) * 255.0, 0.0, 255.0)
+
+
+def night_street() -> Image.Image:
+    """A dark street with a compact muted salmon shop front and a soft purple
+    awning; neon signs in 2-pixel strokes, a red (about 6.8 % of the image)
+    and a yellow (1.75 %), each spread over many shades."""
+    rng = np.random.default_rng(5)
+    image = np.zeros((160, 240, 3))
+    image[:] = (28, 26, 36)
+    image[110:] = (52, 50, 56)  # the street
+    image += rng.normal(0, 4, (160, 240, 1))
+    image[20:50, 150:215] = (205, 140, 128)  # salmon, 5 %
+    image[60:95, 10:60] = (132, 112, 152)  # soft purple, 4.6 %
+    red = np.zeros((160, 240), dtype=bool)
+    for x in range(70, 140, 7):
+        red[10:100, x : x + 2] = True
+    for y in range(12, 100, 11):
+        red[y : y + 2, 70:140] = True
+    yellow = np.zeros((160, 240), dtype=bool)
+    for x in range(160, 230, 9):
+        yellow[58:100, x : x + 2] = True
+    image[red] = _oklch_pixels(rng, int(red.sum()), (0.45, 0.72), (0.15, 0.24), (18, 34))
+    image[yellow] = _oklch_pixels(rng, int(yellow.sum()), (0.78, 0.92), (0.12, 0.18), (90, 105))
+    return Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize("k", [5, 8])
+def test_vivid_colors_spread_over_many_shades_are_kept(k):
+    # Before the coarse candidate levels, no shade of the yellow had a
+    # well-populated bin: the theme had no yellow at all (k=8 gave 6 colors).
+    palette = theme(night_street(), k=k)
+    lch = hue_ranges(palette)
+    names = [s.hex for s in palette]
+    assert len(palette) == k, names
+    assert any(15 <= h < 45 and c >= 0.15 for _, c, h in lch), ("red", names)
+    assert any(80 <= h < 115 and c >= 0.10 for _, c, h in lch), ("yellow", names)
+
+
+RUST = (160, 84, 48)
+BLOSSOM = (236, 234, 222)
+
+
+def orchard() -> Image.Image:
+    """Sky, dark foliage, light grass and a path; near-white blossoms in
+    scattered single pixels (12 % of the image) over the foliage, and the
+    rust of a girl's dress, one coherent region of 2.5 %."""
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:160, 0:240]
+    image = np.zeros((160, 240, 3))
+    image[:] = (176, 194, 206)  # sky
+    image[40:] = (62, 84, 44)  # dark foliage
+    image[100:] = (138, 148, 86)  # light grass
+    image[125:, 60:180] = (172, 150, 116)  # a path
+    image += rng.normal(0, 5, (160, 240, 1))
+    dress = ((xx - 160) / 11.1) ** 2 + ((yy - 100) / 22.1) ** 2 <= 1
+    image[dress] = RUST
+    image[dress] += rng.normal(0, 5, (int(dress.sum()), 1))
+    blossoms = np.zeros((160, 240), dtype=bool)
+    while blossoms.mean() < 0.12:
+        y, x = rng.integers(30, 109), rng.integers(0, 240)
+        blossoms[y, x] = not dress[y, x]
+    image[blossoms] = BLOSSOM
+    return Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
+
+
+def nearest_distance(palette, rgb) -> float:
+    target = srgb_to_oklab(np.array([rgb], dtype=np.float64) / 255.0)
+    return float(np.sqrt(((swatch_oklab(palette) - target) ** 2).sum(axis=1)).min())
+
+
+def test_a_coherent_subject_beats_scattered_specks():
+    # Before the region factor the theme at k=4 took the blossoms' near-white
+    # (its specks covered 16 % of the image, a "large area") and no rust.
+    palette = theme(orchard(), k=4)
+    names = [s.hex for s in palette]
+    assert nearest_distance(palette, RUST) < 0.05, names
+    assert nearest_distance(palette, BLOSSOM) > 0.08, names
+    # with a slot to spare, the blossoms are still a color of the theme
+    assert nearest_distance(theme(orchard(), k=6), BLOSSOM) < 0.05
+
+
+def test_the_saliency_map_knows_specks_from_regions():
+    image = np.zeros((60, 90, 3), dtype=np.uint8)
+    image[:] = (40, 120, 50)
+    image[10:30, 10:30] = (200, 40, 40)  # a coherent red square
+    image[40:60:3, 40:90:3] = (240, 240, 240)  # isolated white pixels
+    saliency = spatial_saliency(Image.fromarray(image))
+    assert saliency.regions is not None
+    histogram = color_histogram(np.array([[200, 40, 40], [240, 240, 240]], dtype=np.uint8), 5)
+    red, white = saliency.region_factor(histogram)[np.argsort(histogram.colors[:, 1])]
+    assert red == 1.0
+    assert white == pytest.approx(DEFAULT_THEME_PARAMS.speck_floor)
+    off = spatial_saliency(
+        Image.fromarray(image), params=replace(DEFAULT_THEME_PARAMS, speck_floor=1)
+    )
+    assert off.regions is None
+
+
+def test_a_vivid_color_among_many_dull_bins_is_still_a_candidate():
+    # 98.5 % dark colors of every hue fill more than 256 bins at every level
+    # with more pixels than any bin of a bright yellow spread over shades
+    # (1.5 %): before the vivid pool, no shade of the yellow was a candidate.
+    rng = np.random.default_rng(1)
+    dark = rng.uniform(0, 112, (197_000, 3))
+    yellow = _oklch_pixels(rng, 3_000, (0.78, 0.95), (0.12, 0.2), (90, 108))
+    pixels = np.concatenate([dark, yellow]).astype(np.uint8)
+    histogram = color_histogram(pixels, 5)
+
+    def has_yellow(params) -> bool:
+        lch = oklab_to_oklch(select_theme(histogram, 8, params=params).oklab)
+        return any(80 <= h < 115 and c >= 0.12 and lum >= 0.75 for lum, c, h in lch)
+
+    assert has_yellow(DEFAULT_THEME_PARAMS)
+    assert not has_yellow(replace(DEFAULT_THEME_PARAMS, vivid_candidates=0))

@@ -361,6 +361,31 @@ def _draft(
     return (drafted[1] if drafted is not None else None), chosen
 
 
+def _reduced_like_draft(
+    image: Image.Image, target: tuple[int, int], region: RegionPlan | None
+) -> tuple[Image.Image, Any]:
+    """A caller's decoded JPEG box-averaged by the factor (8, 4, 2 or 1) that
+    :func:`_draft` would decode the same file at, and the box of the result
+    that holds the picture (None when not reduced).
+
+    A path of a JPEG is decoded at reduced DCT scale (each pixel an average of
+    a block); a caller's image is not drafted (that would change it), and
+    nearest-pixel sampling from full resolution keeps single pixels' noise.
+    Averaging the same blocks gives both doors nearly the same pixels.
+    """
+    width, height = image.size
+    request = target
+    if region is not None:
+        orientation = orientation_of(image)
+        upright = _upright((width, height), orientation)
+        request = _draft_request(region(upright), upright, orientation)
+    scale = min(width // request[0], height // request[1])
+    factor = next(s for s in (8, 4, 2, 1) if scale >= s)
+    if factor == 1:
+        return image, None
+    return image.reduce(factor), (0, 0, width / factor, height / factor)
+
+
 def _region_box(
     image: Image.Image, box: Any, orientation: int, region: Region, upright: tuple[int, int]
 ) -> tuple[Image.Image, tuple[float, float, float, float]]:
@@ -426,10 +451,12 @@ def _prepare(
         if image.mode.startswith("I") or image.mode == "F":
             levels = gray_range(image, label)  # of the whole image, before reducing
         decoded, turn = image, orientation
+        if not owned and not display and image.format == "JPEG":
+            decoded, box = _reduced_like_draft(image, target, region)
         if region is not None:
             upright = _upright((width, height), orientation)
             chosen = chosen or region(upright)
-            decoded, box = _region_box(image, box, orientation, chosen, upright)
+            decoded, box = _region_box(decoded, box, orientation, chosen, upright)
             target, turn = chosen.size, 1
         reduced, box = _reduced_first(decoded, target, box, display)
         work = _shrink(to_work_mode(reduced, levels), target, box, display, region is not None)

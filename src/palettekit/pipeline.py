@@ -520,8 +520,13 @@ def _combined_saliency(maps: list[tuple[SaliencyMap, int]]) -> SaliencyMap | Non
     values = np.concatenate([m.values * n for m, n in maps])
     weights = np.concatenate([np.full(m.keys.shape[0], float(n)) for m, n in maps])
     unique, inverse = np.unique(keys, return_inverse=True)
-    mean = np.bincount(inverse, weights=values) / np.bincount(inverse, weights=weights)
-    return SaliencyMap(maps[0][0].bits, unique.astype(np.intp), mean)
+    total = np.bincount(inverse, weights=weights)
+    mean = np.bincount(inverse, weights=values) / total
+    regions = None
+    if all(m.regions is not None for m, _ in maps):
+        factors = np.concatenate([m.regions * n for m, n in maps])  # type: ignore[operator]
+        regions = np.bincount(inverse, weights=factors) / total
+    return SaliencyMap(maps[0][0].bits, unique.astype(np.intp), mean, regions)
 
 
 # --- histogram -> palette ------------------------------------------------------------

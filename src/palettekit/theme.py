@@ -20,7 +20,11 @@ reports are still counted on the working image. The knobs are the fields of
 
 1. **Real colors.** The candidates are the mean colors of the best-populated
    histogram bins (at most ``max_candidates``, each holding at least
-   ``min_bin_share`` of the pixels), rounded to 8 bits. One is chosen only
+   ``min_bin_share`` of the pixels) of the histogram and of its coverage
+   level (step 3), and the ``vivid_candidates`` best-populated vivid bins
+   of those levels and of each coarser one down to ``candidate_min_bits``
+   (a vivid color spread over many shades fills no fine bin, and a large
+   image's many dull bins can crowd it out), rounded to 8 bits. One is chosen only
    if its *support* -- the share of the image's pixels within
    ``real_radius`` (a just-noticeable difference) of it, counted on the
    histogram -- is at least ``min_support``. A theme color is never an
@@ -34,7 +38,11 @@ reports are still counted on the working image. The knobs are the fields of
    color in the light counts more than a gray one, its deep shadow less),
    times the spatial saliency of its color on the selected pixels
    (:func:`spatial_saliency`: how much it differs from its surroundings, and
-   how near the center it lies).
+   how near the center it lies), times its *region factor*: a color whose
+   pixels lie as scattered specks of a pixel or two, most of their
+   neighbours another color (blossoms on foliage), weighs down to
+   ``speck_floor`` of a coherent region's weight (a dress), and counts as
+   that much less area in step 4.
 3. **Coverage.** A pixel is covered by a theme color in proportion to how
    close it is, ``max(0, cover_distance - distance)`` with lightness
    differences counted at ``lightness_weight`` (so that shades of one hue
@@ -101,7 +109,13 @@ import numpy.typing as npt
 
 from .autok import JND
 from .cluster import row_norms, squared_distances
-from .colorspace import OTHER_COLOR_DISTANCE, srgb_to_oklab
+from .colorspace import (
+    LINEAR_SRGB_TO_LMS,
+    LMS_CBRT_TO_OKLAB,
+    OTHER_COLOR_DISTANCE,
+    srgb_to_linear,
+    srgb_to_oklab,
+)
 from .histogram import ColorHistogram, bin_keys_of, channel_bins, coarsen
 
 if TYPE_CHECKING:
@@ -133,6 +147,11 @@ class ThemeParams:
     """Candidates are at most this many best-populated bins of the histogram
     (and as many of its coverage level): more than any theme needs."""
 
+    vivid_candidates: int = 64
+    """... and as many more of the best-populated vivid bins (vividness at
+    least 1/2) of each level: a vivid color spread over many shades, beside
+    many dull bins, is still a candidate."""
+
     min_bin_share: float = 0.0005
     """A candidate's bin holds at least this share of the pixels itself: a
     color is visible, and the noise of a photo is not a candidate."""
@@ -140,6 +159,13 @@ class ThemeParams:
     real_radius: float = JND
     """Oklab radius within which pixels count as the same color as a
     candidate: a just-noticeable difference."""
+
+    candidate_min_bits: int = 4
+    """Vivid candidates (``vivid_candidates``) also come from every level
+    coarser than the coverage level down to this many bits per channel: a
+    vivid color spread thin over many shades (a neon sign) has no
+    well-populated fine bin, but a coarse bin whose mean is one of its
+    shades."""
 
     min_support: float = 0.001
     """Smallest share of the image's pixels within ``real_radius`` of a theme
@@ -186,6 +212,25 @@ class ThemeParams:
     surround: float = 0.25
     """A pixel's surroundings are a square of this fraction of the longest
     side around it: larger than an accent, smaller than a background."""
+
+    region_distance: float = 0.06
+    """Two neighbouring pixels of the theme input closer than this (Oklab,
+    lightness at ``lightness_weight``) are of one region, farther than twice
+    this not at all (in proportion between): shades of one color, not another
+    color (see ``speck_floor``)."""
+
+    speck_floor: float = 0.25
+    """A color's spatial saliency and its area are multiplied by
+    ``speck_floor + (1 - speck_floor) * min(1, coherence / region_coherence)``,
+    its coherence being the mean share of its pixels' 8 neighbours (on the
+    theme input) that are of its region: a color made of scattered specks of
+    a pixel or two (blossoms) weighs up to this much less than a coherent
+    region of the same area (a dress); 1 turns the rule off."""
+
+    region_coherence: float = 0.5
+    """Coherence from which a color counts as regions, not specks: a
+    textured or shiny object (a pile of chili peppers) has many neighbours
+    of other colors, but most of its pixels have half or more of their own."""
 
     saliency_bits: int = 4
     """Spatial saliency is looked up by color bins of this many bits per
@@ -332,22 +377,39 @@ class SaliencyMap:
     bits : int
         Bits per channel of the bins (see :func:`palettekit.histogram.channel_bins`).
     keys : (B,) intp
-        Sorted keys of the bins that hold pixels of the reduced image.
+        Sorted keys of the bins that hold pixels of the reduced image or of
+        the theme input.
     values : (B,) float64
-        Mean saliency of those pixels, >= 0; the mean over the image's
-        pixels is 1.
+        Mean saliency of those pixels, >= 0 (the mean over the reduced
+        image's pixels is 1 before the speck factor of ``regions``).
+    regions : (B,) float64, optional
+        How much of a region each bin's pixels are: ``speck_floor`` for
+        scattered specks up to 1 inside coherent regions (see
+        :class:`ThemeParams`); ``values`` already include it. None: 1.
     """
 
     bits: int
     keys: npt.NDArray[np.intp]
     values: FloatArray
+    regions: FloatArray | None = None
+
+    def region_factor(self, histogram: ColorHistogram) -> FloatArray:
+        """(M,) ``regions`` of each bin of ``histogram`` (1 where unknown)."""
+        if self.regions is None:
+            return np.ones(len(histogram))
+        return SaliencyMap(self.bits, self.keys, self.regions).lookup(histogram)
 
     def lookup(self, histogram: ColorHistogram) -> FloatArray:
         """(M,) saliency of each bin of ``histogram`` (1 where the map has no pixel).
 
         ``histogram.bits`` must be at least :attr:`bits`.
         """
-        keys = bin_keys_of(histogram, self.bits)
+        return self.lookup_keys(bin_keys_of(histogram, self.bits))
+
+    def lookup_keys(self, keys: npt.NDArray[np.intp]) -> FloatArray:
+        """(B,) saliency of each bin key (at :attr:`bits`; 1 where the map has no pixel)."""
+        if self.keys.shape[0] == 0:
+            return np.ones(keys.shape[0])
         index = np.minimum(np.searchsorted(self.keys, keys), self.keys.shape[0] - 1)
         found = self.keys[index] == keys
         return np.where(found, self.values[index], 1.0)
@@ -429,13 +491,119 @@ def spatial_saliency(
         saliency, pixels = saliency[opaque], pixels[opaque]
     bits = params.saliency_bits
     if saliency.shape[0] == 0 or saliency.sum() <= 0.0:  # empty, or one flat color
-        return SaliencyMap(bits, np.zeros(1, dtype=np.intp), np.ones(1))
-    saliency = saliency / saliency.mean()
+        unique, values = np.zeros(1, dtype=np.intp), np.ones(1)
+    else:
+        unique, values = _mean_by_bin(pixels, saliency / saliency.mean(), bits)
+    if params.speck_floor >= 1.0:
+        return SaliencyMap(bits, unique, values)
+    coherent_keys, coherence = _coherence(image, alpha_threshold, params)
+    keys = np.union1d(unique, coherent_keys)
+    spatial = SaliencyMap(bits, unique, values).lookup_keys(keys)  # 1 where not seen
+    factor = np.ones(keys.shape[0])
+    speckled = np.minimum(1.0, coherence / params.region_coherence)
+    factor[np.searchsorted(keys, coherent_keys)] = (
+        params.speck_floor + (1.0 - params.speck_floor) * speckled
+    )
+    return SaliencyMap(bits, keys, spatial * factor, factor)
+
+
+def _mean_by_bin(
+    pixels: npt.NDArray[np.uint8], values: FloatArray, bits: int
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Sorted keys of the color bins (``bits`` per channel) of (N, 3) uint8
+    ``pixels``, and the mean of (N,) ``values`` over each bin's pixels."""
     bins = channel_bins(bits).astype(np.intp)
     keys = (bins[pixels[:, 0]] << (2 * bits)) | (bins[pixels[:, 1]] << bits) | bins[pixels[:, 2]]
-    unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    values = np.bincount(inverse, weights=saliency) / counts
-    return SaliencyMap(bits, unique.astype(np.intp), values)
+    if bits > 6:  # a sparse table: sort instead
+        unique, inverse, count = np.unique(keys, return_inverse=True, return_counts=True)
+        return unique.astype(np.intp), np.bincount(inverse, weights=values) / count
+    size = 1 << (3 * bits)
+    counts = np.bincount(keys, minlength=size)
+    occupied = np.flatnonzero(counts)
+    sums = np.bincount(keys, weights=values, minlength=size)
+    return occupied.astype(np.intp), sums[occupied] / counts[occupied]
+
+
+# linear light of each 8-bit sRGB level, float32
+_LINEAR32 = srgb_to_linear(np.repeat(np.arange(256.0)[:, None] / 255.0, 3, axis=1))[:, 0].astype(
+    np.float32
+)
+
+# neighbour offsets (rows, columns), each pair of neighbours once: with both
+# ends counted, the 8 neighbours of every pixel
+_HALF_NEIGHBOURHOOD = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+def _coherence(
+    image: Image.Image, alpha_threshold: int, params: ThemeParams
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """How much each color of the theme input lies in coherent regions.
+
+    On :func:`theme_input` of ``image``, each opaque pixel's coherence is the
+    share of its opaque 8 neighbours of its region (within
+    ``params.region_distance`` of it, lightness at ``params.lightness_weight``;
+    in part up to twice that): 1 inside a region of one color and its
+    shades, about 1/2 along its edges, 0 for an isolated speck.
+
+    Returns
+    -------
+    keys : (B,) intp
+        Sorted keys of the color bins (``params.saliency_bits`` per channel)
+        of the opaque pixels.
+    coherence : (B,) float64
+        Mean coherence of each bin's pixels, in [0, 1].
+    """
+    array = theme_input(image, params=params)
+    height, width = array.shape[:2]
+    rgb = np.ascontiguousarray(array[..., :3])
+    # Oklab in float32 (ample for distances of 0.06), one contiguous plane
+    # per coordinate, lightness weighted
+    linear = _LINEAR32[rgb.reshape(-1, 3)]
+    lms = np.cbrt(linear @ LINEAR_SRGB_TO_LMS.T.astype(np.float32))
+    scale = np.array([params.lightness_weight, 1.0, 1.0])[:, None]
+    to_lab = (LMS_CBRT_TO_OKLAB * scale).astype(np.float32)
+    planes = [np.ascontiguousarray((lms @ row).reshape(height, width)) for row in to_lab]
+    if array.shape[2] == 4:
+        opaque = array[..., 3] >= alpha_threshold
+    else:
+        opaque = np.ones((height, width), dtype=bool)
+    all_opaque = bool(opaque.all())
+    same = np.zeros((height, width), dtype=np.float32)
+    neighbours = np.zeros((height, width), dtype=np.float32)
+    # closeness ramps on the squared distance: 1 up to region_distance, 0
+    # from twice that
+    outer = np.float32(4.0 * params.region_distance**2)
+    ramp = np.float32(3.0 * params.region_distance**2)
+    for dy, dx in _HALF_NEIGHBOURHOOD:
+        rows_a, rows_b = slice(0, height - dy), slice(dy, height)
+        cols_a = slice(max(0, -dx), width - max(0, dx))
+        cols_b = slice(max(0, dx), width - max(0, -dx))
+        close = planes[0][rows_a, cols_a] - planes[0][rows_b, cols_b]
+        np.square(close, out=close)
+        for plane in planes[1:]:
+            diff = plane[rows_a, cols_a] - plane[rows_b, cols_b]
+            np.square(diff, out=diff)
+            close += diff
+        np.subtract(outer, close, out=close)
+        close /= ramp
+        np.clip(close, 0.0, 1.0, out=close)
+        if not all_opaque:
+            both = opaque[rows_a, cols_a] & opaque[rows_b, cols_b]
+            close *= both
+            neighbours[rows_a, cols_a] += both
+            neighbours[rows_b, cols_b] += both
+        same[rows_a, cols_a] += close
+        same[rows_b, cols_b] += close
+    if all_opaque:  # every pixel's neighbours inside the image
+        edge_rows = 3.0 - (np.arange(height) == 0) - (np.arange(height) == height - 1)
+        edge_cols = 3.0 - (np.arange(width) == 0) - (np.arange(width) == width - 1)
+        neighbours = (edge_rows[:, None] * edge_cols[None, :] - 1.0).astype(np.float32)
+    coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
+    coherence = coherence.astype(np.float64)
+    kept = opaque.ravel()
+    if not kept.any():
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    return _mean_by_bin(rgb.reshape(-1, 3)[kept], coherence.ravel()[kept], params.saliency_bits)
 
 
 def theme_input(
@@ -611,12 +779,24 @@ def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candida
     is, still has a well-populated coarse bin), kept when enough pixels lie
     near them."""
     pools = []
-    for bins in (full, cover):
-        best_populated = np.argsort(-bins.share, kind="stable")[: params.max_candidates]
-        best_populated = best_populated[bins.share[best_populated] >= params.min_bin_share]
-        pools.append(bins.histogram.colors[np.sort(best_populated)])
-        if cover is full:
-            break
+    levels = [full.histogram] if cover is full else [full.histogram, cover.histogram]
+    own = len(levels)  # levels whose best-populated bins are all candidates
+    while levels[-1].bits > params.candidate_min_bits:
+        levels.append(coarsen(levels[-1], levels[-1].bits - 1))
+    total = full.histogram.counts.astype(np.float64).sum()
+    for n, level in enumerate(levels):
+        share = level.counts / total
+        populated = share >= params.min_bin_share
+        if n < own:
+            best_populated = np.argsort(-share, kind="stable")[: params.max_candidates]
+            best_populated = best_populated[populated[best_populated]]
+            pools.append(level.colors[np.sort(best_populated)])
+        # and the best-populated vivid bins, which a large image's many dull
+        # bins can push out of the first pool (neon signs in a night street)
+        vivid = populated & (_vividness(srgb_to_oklab(level.colors / 255.0), params) >= 0.5)
+        vivid_index = np.flatnonzero(vivid)
+        best_vivid = vivid_index[np.argsort(-share[vivid_index], kind="stable")]
+        pools.append(level.colors[np.sort(best_vivid[: params.vivid_candidates])])
     rgb = np.clip(np.rint(np.concatenate(pools)), 0.0, 255.0)
     if rgb.shape[0] == 0:  # no bin holds min_bin_share of the pixels: the largest
         largest = full.histogram.colors[np.argmax(full.histogram.counts)]
@@ -641,7 +821,8 @@ class _Coverage:
     weight : (Mc,) float32
         Salience of each bin (area, vividness and spatial saliency).
     area : (Mc,) float32
-        Share of the pixels in each bin.
+        Share of the pixels in each bin, times its region factor
+        (:attr:`SaliencyMap.regions`: specks make less of an area).
     """
 
     lab: FloatArray
@@ -668,13 +849,15 @@ def _coverage(cover: _Bins, saliency: SaliencyMap | None, params: ThemeParams) -
     )
     chroma_weight = 1.0 + params.chroma_salience * _vividness(cover.lab, params)
     weight = _area_weight(cover, params) * chroma_weight * spatial
+    # the area a person sees: scattered specks make less of one than a region
+    area = cover.share * (1.0 if saliency is None else saliency.region_factor(cover.histogram))
     kept = cover.share >= params.min_cover_share
     if not kept.any():
         kept[:] = True
     return _Coverage(
         lab=cover.lab[kept],
         weight=weight[kept].astype(np.float32),
-        area=cover.share[kept].astype(np.float32),
+        area=area[kept].astype(np.float32),
     )
 
 
