@@ -76,7 +76,7 @@ def test_params_are_used() -> None:
 
 def test_start_params_are_used() -> None:
     histogram, points = _histogram()
-    for change in ({"start_bits": 5}, {"starts_per_init": 1}):
+    for change in ({"start_bits": 5}, {"starts_per_init": 1}, {"level_starts_per_init": 2.0}):
         other = dataclasses.replace(DEFAULT_PARAMS, **change)
         a = cluster_histogram(histogram, points, 7, **SETTINGS)
         b = cluster_histogram(histogram, points, 7, **SETTINGS, params=other)

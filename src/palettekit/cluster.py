@@ -365,6 +365,7 @@ def best_start(
     init: npt.ArrayLike | None = None,
     far_distance: float | None = None,
     far_penalty: float = 0.0,
+    extra_starts: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, int]:
     """Centers of the best of ``n_init`` k-means starts, and its iterations.
 
@@ -378,12 +379,17 @@ def best_start(
     the start kept is instead the one with the lowest far-penalised distance
     cost, the sum of ``weight * (d + far_penalty * max(0, d - far_distance))``
     over points: the cost a far-weighted median polish goes on to lower.
+    ``extra_starts`` (R', k, D), when given without ``init``, run beside the
+    k-means++ starts and come first in a tie.
     """
     points = np.ascontiguousarray(points, dtype=np.float64)
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     tol_abs = tol * _mean_variance(points, weights)
     if init is None:
         starts = _kmeans_plus_plus(points, weights, n_clusters, n_init, rng)
+        if extra_starts is not None:
+            extra = np.asarray(extra_starts, dtype=np.float64).reshape(-1, *starts.shape[1:])
+            starts = np.concatenate([extra, starts])
     else:
         starts = np.asarray(init, dtype=np.float64).reshape(1, n_clusters, points.shape[1])
     centers, closest, n_iter = _lloyd(points, weights, starts, max_iter, tol_abs)

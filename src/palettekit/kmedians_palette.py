@@ -7,19 +7,20 @@ counts, converted once to the clustering space):
 1. the histogram is coarsened, one bit per channel at a time, to at most
    :attr:`KMediansParams.coarse_bins` bins, never below
    :attr:`KMediansParams.min_coarse_bits` bits per channel;
-2. the starts run on that level coarsened once more, to
-   :attr:`KMediansParams.start_bits` bits per channel (a few hundred bins):
-   ``Options.n_init`` x :attr:`KMediansParams.starts_per_init` greedy
-   k-means++ starts each take at most :attr:`KMediansParams.start_iter`
-   Lloyd rounds (fewer when ``Options.max_iter`` is lower), and the start
-   kept is the one with the lowest far-penalised distance cost (the cost
-   step 3 lowers, below), not the lowest inertia; it then takes as many
-   Lloyd rounds on the finer level. Many starts on few bins cost what a
-   few starts on many bins did, and find the same basin far more often: the
-   palette of a photo moves less with its size and with the seed, and the
-   cost that ranks them favours a start that reaches every clearly
-   different color. The starts choose a basin, they are not run to
-   convergence;
+2. starts in two rounds, each start taking at most
+   :attr:`KMediansParams.start_iter` Lloyd rounds (fewer when
+   ``Options.max_iter`` is lower) and each round keeping the start with the
+   lowest far-penalised distance cost (the cost step 3 lowers, below), not
+   the lowest inertia: first ``Options.n_init`` x
+   :attr:`KMediansParams.starts_per_init` greedy k-means++ starts on the
+   coarse level coarsened once more, to :attr:`KMediansParams.start_bits`
+   bits per channel (a few hundred bins); then, on the coarse level, that
+   start beside ``Options.n_init`` x
+   :attr:`KMediansParams.level_starts_per_init` new k-means++ starts (the
+   coarser bins blur shades that a large smooth area needs). Starts on few
+   bins are cheap, and ranking by the far-penalised cost favours a start
+   that reaches every clearly different color. The starts choose a basin,
+   they are not run to convergence;
 3. :attr:`KMediansParams.median_iter` Weiszfeld steps move each center toward
    the weighted geometric median of its cluster, which minimises the mean
    distance (the distortion in ``meta`` and bench/) rather than its square.
@@ -96,6 +97,9 @@ class KMediansParams:
         coarse level coarsened further; not below ``k`` bins).
     starts_per_init : int
         k-means++ starts per ``Options.n_init`` on that level.
+    level_starts_per_init : float
+        New k-means++ starts per ``Options.n_init`` (at least one) on the
+        coarse level, run beside the best start of the start level.
     start_iter : int
         Lloyd rounds per k-means++ start before the best is kept, and again
         for the kept start on the coarse level: enough to rank the starts,
@@ -120,7 +124,8 @@ class KMediansParams:
     coarse_bins: int = 1024
     min_coarse_bits: int = 4
     start_bits: int = 3
-    starts_per_init: int = 4
+    starts_per_init: int = 2
+    level_starts_per_init: float = 0.5
     start_iter: int = 3
     median_iter: int = 6
     full_median_iter: int = 1
@@ -224,7 +229,16 @@ def _polished(
             far_penalty=params.far_penalty,
         )
         centers, _ = best_start(
-            level_points, weights, k, n_init=1, max_iter=start_iter, tol=tol, rng=rng, init=init
+            level_points,
+            weights,
+            k,
+            n_init=max(1, round(n_init * params.level_starts_per_init)),
+            max_iter=start_iter,
+            tol=tol,
+            rng=rng,
+            far_distance=far_distance,
+            far_penalty=params.far_penalty,
+            extra_starts=init[None],
         )
     return weighted_kmedians(
         level_points,
