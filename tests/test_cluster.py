@@ -404,6 +404,34 @@ def test_kmedians_far_penalty_brings_far_points_within_reach():
     assert 0.05 < covering.centers[0, 0] <= 0.18 + 1e-9
 
 
+def test_best_start_ranked_by_far_cost_keeps_a_small_far_group() -> None:
+    # 61 points spread over [-0.3, 0.3] and a group of weight 1.5 at 1.0, k=2.
+    # Splitting the spread has the lower inertia (about 1.5 against 1.8), so
+    # ranked by inertia the far group shares a center 0.8 away; ranked by the
+    # far-penalised cost (penalty 20 beyond 0.35, farther than any point of
+    # the spread from its mean) the start that gives the far group its own
+    # center wins (cost about 9 against 19). The same seed draws the same
+    # starts for both rankings.
+    spread = np.linspace(-0.3, 0.3, 61)
+    points = np.zeros((62, 3))
+    points[:61, 0] = spread
+    points[61, 0] = 1.0
+    weights = np.ones(62)
+    weights[61] = 1.5
+
+    def kept(**far: float) -> np.ndarray:
+        centers, _ = cluster.best_start(
+            points, weights, 2, n_init=16, max_iter=20, tol=0.0, rng=np.random.default_rng(4), **far
+        )
+        return np.sort(centers[:, 0])
+
+    by_inertia = kept()
+    by_far_cost = kept(far_distance=0.35, far_penalty=20.0)
+    assert by_inertia[1] < 0.5  # both centers on the spread
+    assert by_far_cost[1] == pytest.approx(1.0)  # one center on the far group
+    assert kept(far_distance=0.35, far_penalty=0.0).tolist() == by_inertia.tolist()
+
+
 def test_weighted_total_is_the_weighted_sum_on_large_inputs() -> None:
     # Above 10,000 values, where OpenBLAS's dot product would go multi-threaded.
     rng = np.random.default_rng(3)

@@ -254,15 +254,16 @@ def _lloyd(
 
     Parameters are the points (M, D), their weights (M,), the starting
     centers (R, k, D), the iteration cap and the absolute tolerance. Returns
-    the centers (R, k, D), the inertia of each start (R,) and the largest
-    number of iterations any start ran.
+    the centers (R, k, D), each point's squared distance to its nearest
+    center in each start (M, R) and the largest number of iterations any
+    start ran.
     """
     n_starts, n_clusters, dim = centers.shape
     if _kernel is not None:
         centers = np.array(centers, dtype=np.float64, order="C")
         closest = np.empty((points.shape[0], n_starts))
         n_iter = _kernel.lloyd(points, weights, centers, closest, max_iter, tol)
-        return centers, weights @ closest, n_iter
+        return centers, closest, n_iter
     n_points = points.shape[0]
     size = n_starts * n_clusters
     offsets = np.arange(n_starts) * n_clusters  # (R,)
@@ -302,8 +303,7 @@ def _lloyd(
     d2 = squared_distances(points, centers.reshape(size, dim)).reshape(
         n_points, n_starts, n_clusters
     )
-    inertia = weights @ nearest(d2)[1]
-    return centers, inertia, n_iter
+    return centers, nearest(d2)[1], n_iter
 
 
 def _relocate_empty(
@@ -386,6 +386,9 @@ def best_start(
     tol: float,
     rng: np.random.Generator,
     init: npt.ArrayLike | None = None,
+    far_distance: float | None = None,
+    far_penalty: float = 0.0,
+    extra_starts: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, int]:
     """Centers of the best of ``n_init`` k-means starts, and its iterations.
 
@@ -394,17 +397,32 @@ def best_start(
     ``max_iter`` Lloyd iterations on all of them together, the one with the
     lowest inertia kept. ``points`` (M, D) and ``weights`` (M,) are
     C-contiguous float64; returns (k, D) float64 (a center may have no point
-    when a cluster ended empty) and the iteration count.
+    when a cluster ended empty) and the iteration count. With
+    ``far_distance`` and ``far_penalty`` (as in :func:`weighted_kmedians`),
+    the start kept is instead the one with the lowest far-penalised distance
+    cost, the sum of ``weight * (d + far_penalty * max(0, d - far_distance))``
+    over points: the cost a far-weighted median polish goes on to lower.
+    ``extra_starts`` (R', k, D), when given without ``init``, run beside the
+    k-means++ starts and come first in a tie.
     """
     points = np.ascontiguousarray(points, dtype=np.float64)
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     tol_abs = tol * _mean_variance(points, weights)
     if init is None:
         starts = _kmeans_plus_plus(points, weights, n_clusters, n_init, rng)
+        if extra_starts is not None:
+            extra = np.asarray(extra_starts, dtype=np.float64).reshape(-1, *starts.shape[1:])
+            starts = np.concatenate([extra, starts])
     else:
         starts = np.asarray(init, dtype=np.float64).reshape(1, n_clusters, points.shape[1])
-    centers, inertia, n_iter = _lloyd(points, weights, starts, max_iter, tol_abs)
-    return centers[int(np.argmin(inertia))], n_iter
+    centers, closest, n_iter = _lloyd(points, weights, starts, max_iter, tol_abs)
+    if far_distance is None or not far_penalty:
+        cost = weights @ closest
+    else:
+        distance = np.sqrt(closest)
+        beyond = np.maximum(distance - far_distance, 0.0)
+        cost = weights @ (distance + far_penalty * beyond)
+    return centers[int(np.argmin(cost))], n_iter
 
 
 def weighted_kmeans(

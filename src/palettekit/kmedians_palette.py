@@ -7,10 +7,20 @@ counts, converted once to the clustering space):
 1. the histogram is coarsened, one bit per channel at a time, to at most
    :attr:`KMediansParams.coarse_bins` bins, never below
    :attr:`KMediansParams.min_coarse_bits` bits per channel;
-2. there, ``Options.n_init`` greedy k-means++ starts each take at most
+2. starts in two rounds, each start taking at most
    :attr:`KMediansParams.start_iter` Lloyd rounds (fewer when
-   ``Options.max_iter`` is lower), and the start with the lowest inertia is
-   kept: the starts choose a basin, they are not run to convergence;
+   ``Options.max_iter`` is lower) and each round keeping the start with the
+   lowest far-penalised distance cost (the cost step 3 lowers, below), not
+   the lowest inertia: first ``Options.n_init`` x
+   :attr:`KMediansParams.starts_per_init` greedy k-means++ starts on the
+   coarse level coarsened once more, to :attr:`KMediansParams.start_bits`
+   bits per channel (a few hundred bins); then, on the coarse level, that
+   start beside ``Options.n_init`` x
+   :attr:`KMediansParams.level_starts_per_init` new k-means++ starts (the
+   coarser bins blur shades that a large smooth area needs). Starts on few
+   bins are cheap, and ranking by the far-penalised cost favours a start
+   that reaches every clearly different color. The starts choose a basin,
+   they are not run to convergence;
 3. :attr:`KMediansParams.median_iter` Weiszfeld steps move each center toward
    the weighted geometric median of its cluster, which minimises the mean
    distance (the distortion in ``meta`` and bench/) rather than its square.
@@ -23,9 +33,9 @@ counts, converted once to the clustering space):
    counts are exactly the pixels each color stands for.
 
 If a cluster ends empty on the coarse level, steps 2-3 run again on every
-bin with the starts iterated to convergence (at most ``Options.max_iter``
-Lloyd rounds); if one is still missing, :func:`fill_to_k` adds the bin that
-is farthest from every center.
+bin, ``Options.n_init`` starts ranked by inertia and iterated to
+convergence (at most ``Options.max_iter`` Lloyd rounds); if one is still
+missing, :func:`fill_to_k` adds the bin that is farthest from every center.
 
 The result's ``inertia`` is that of the last k-medians step: the sum over
 bins of pixel count times squared distance to the bin's center, in the
@@ -82,9 +92,18 @@ class KMediansParams:
     min_coarse_bits : int
         The coarsening stops at this many bits per channel, because starts on
         coarser grids fell into bad basins.
+    start_bits : int
+        Bits per channel of the level the k-means++ starts run on (the
+        coarse level coarsened further; not below ``k`` bins).
+    starts_per_init : int
+        k-means++ starts per ``Options.n_init`` on that level.
+    level_starts_per_init : float
+        New k-means++ starts per ``Options.n_init`` (at least one) on the
+        coarse level, run beside the best start of the start level.
     start_iter : int
-        Lloyd rounds per k-means++ start before the best is kept: enough to
-        rank the starts, since the median polish moves the centers anyway.
+        Lloyd rounds per k-means++ start before the best is kept, and again
+        for the kept start on the coarse level: enough to rank the starts,
+        since the median polish moves the centers anyway.
     median_iter : int
         Weiszfeld steps on the coarse histogram (0 skips them): they move the
         centers toward the weighted geometric medians of their clusters.
@@ -104,6 +123,9 @@ class KMediansParams:
     exact_below_bins: int = 256
     coarse_bins: int = 1024
     min_coarse_bits: int = 4
+    start_bits: int = 3
+    starts_per_init: int = 2
+    level_starts_per_init: float = 0.5
     start_iter: int = 3
     median_iter: int = 6
     full_median_iter: int = 1
@@ -156,6 +178,20 @@ def _coarse_level(
     return level, level_points
 
 
+def _start_level(
+    level: ColorHistogram, level_points: FloatArray, k: int, space: str, params: KMediansParams
+) -> tuple[ColorHistogram, FloatArray]:
+    """``level`` coarsened to ``params.start_bits`` bits (kept above ``k`` bins), and its points."""
+    start, start_points = level, level_points
+    while start.bits > params.start_bits:
+        coarser = coarsen(start, start.bits - 1)
+        if len(coarser) <= k:
+            break
+        start = coarser
+        start_points = colorspace.convert(coarser.colors / 255.0, space)
+    return start, start_points
+
+
 def _polished(
     level: ColorHistogram,
     level_points: FloatArray,
@@ -163,26 +199,54 @@ def _polished(
     start_iter: int,
     settings: tuple[int, float, str, np.random.Generator],
     params: KMediansParams,
+    *,
+    everywhere: bool = False,
 ) -> KMeansResult:
-    """Best of the k-means++ starts, then the far-weighted median polish."""
+    """Best of the k-means++ starts, then the far-weighted median polish.
+
+    The starts run on the start level, ranked by far-penalised cost
+    (module docstring), unless ``everywhere``: then ``n_init`` starts run
+    on ``level`` itself, ranked by inertia (the fallback on every bin).
+    """
     n_init, tol, space, rng = settings
     weights = level.counts.astype(np.float64)
-    centers, _ = best_start(
-        level_points,
-        weights,
-        k,
-        n_init=n_init,
-        max_iter=start_iter,
-        tol=tol,
-        rng=rng,
-    )
+    far_distance = params.far_distance[space]
+    if everywhere:
+        centers, _ = best_start(
+            level_points, weights, k, n_init=n_init, max_iter=start_iter, tol=tol, rng=rng
+        )
+    else:
+        start, start_points = _start_level(level, level_points, k, space, params)
+        init, _ = best_start(
+            start_points,
+            start.counts.astype(np.float64),
+            k,
+            n_init=n_init * params.starts_per_init,
+            max_iter=start_iter,
+            tol=tol,
+            rng=rng,
+            far_distance=far_distance,
+            far_penalty=params.far_penalty,
+        )
+        centers, _ = best_start(
+            level_points,
+            weights,
+            k,
+            n_init=max(1, round(n_init * params.level_starts_per_init)),
+            max_iter=start_iter,
+            tol=tol,
+            rng=rng,
+            far_distance=far_distance,
+            far_penalty=params.far_penalty,
+            extra_starts=init[None],
+        )
     return weighted_kmedians(
         level_points,
         weights,
         centers,
         max_iter=params.median_iter,
         tol=tol,
-        far_distance=params.far_distance[space],
+        far_distance=far_distance,
         far_penalty=params.far_penalty,
     )
 
@@ -224,7 +288,7 @@ def cluster_histogram(
         # A cluster ended empty on the coarse level: start over on every bin,
         # the starts iterated to convergence.
         level, level_points = histogram, points
-        result = _polished(level, level_points, k, max_iter, settings, params)
+        result = _polished(level, level_points, k, max_iter, settings, params, everywhere=True)
     if level is not histogram:
         result = weighted_kmedians(
             points, histogram.counts, result.centers, max_iter=params.full_median_iter, tol=tol

@@ -494,7 +494,9 @@ class Options:
         Seed of the random generator used by k-means++ (>= 0). Same seed, same
         palette.
     n_init : int
-        Number of k-means++ starts; the one with the lowest inertia wins.
+        Number of k-means++ starts; the one with the lowest inertia wins (a
+        palette runs ``KMediansParams.starts_per_init`` times as many on a
+        coarser histogram, :mod:`palettekit.kmedians_palette`).
     max_iter : int
         Cap on the Lloyd rounds of each k-means++ start of a palette
         (:mod:`palettekit.kmedians_palette`). The starts only choose a basin:
