@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 import palettekit
+import palettekit.theme as theme_module
 from flag_images import flags, srgb_hex_to_array
 from palettekit import FewerColorsWarning, Options, OptionsError
 from palettekit.colorspace import oklab_to_oklch, srgb_to_oklab
@@ -527,3 +528,44 @@ def test_a_vivid_color_among_many_dull_bins_is_still_a_candidate():
 
     assert has_yellow(DEFAULT_THEME_PARAMS)
     assert not has_yellow(replace(DEFAULT_THEME_PARAMS, vivid_candidates=0))
+
+
+# --- the helpers against their plain numpy formulas ------------------------------------
+
+
+def _random_lab(rng: np.random.Generator, n: int) -> np.ndarray:
+    return srgb_to_oklab(rng.integers(0, 256, (n, 3)) / 255.0)
+
+
+def test_support_is_the_share_within_the_radius_of_each_candidate():
+    rng = np.random.default_rng(3)
+    lab = _random_lab(rng, 3000)
+    share = rng.random(3000)
+    share /= share.sum()
+    # candidates: some bins themselves, some other colors; more than a batch
+    cands = np.concatenate([lab[:50], _random_lab(rng, 100)])
+    d = np.sqrt(((cands[:, None, :] - lab[None, :, :]) ** 2).sum(axis=2))
+    for radius in (0.02, 0.05, 0.2):
+        expected = ((d <= radius) * share[None, :]).sum(axis=1)
+        got = theme_module._support(cands, lab, share, radius)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert theme_module._support(cands[:0], lab, share, 0.05).shape == (0,)
+
+
+def test_area_weight_is_the_share_of_the_area_to_the_exponent_shared_among_its_bins():
+    rng = np.random.default_rng(4)
+    pixels = rng.integers(0, 256, (20_000, 3)).astype(np.uint8)
+    histogram = color_histogram(pixels, 4)
+    lab = srgb_to_oklab(histogram.colors / 255.0)
+    share = histogram.counts / histogram.counts.sum()
+    bins = theme_module._Bins(histogram, lab, share)
+    params = DEFAULT_THEME_PARAMS
+    scaled = lab * np.array([params.lightness_weight, 1.0, 1.0])
+    d = np.sqrt(((scaled[:, None, :] - scaled[None, :, :]) ** 2).sum(axis=2))
+    area = ((d <= params.area_radius) * share[None, :]).sum(axis=1)
+    expected = share * area ** (params.area_exponent - 1.0)
+    np.testing.assert_allclose(theme_module._area_weight(bins, params), expected, rtol=1e-12)
+    off = replace(params, area_radius=0.0)
+    np.testing.assert_allclose(
+        theme_module._area_weight(bins, off), share**params.area_exponent, rtol=1e-12
+    )

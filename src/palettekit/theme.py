@@ -836,9 +836,8 @@ def _area_weight(cover: _Bins, params: ThemeParams) -> FloatArray:
     ``area_exponent``, divided among its bins by their shares."""
     if params.area_radius <= 0.0:
         return cover.share**params.area_exponent
-    scale = np.array([params.lightness_weight, 1.0, 1.0])
-    near = squared_distances(cover.lab * scale, cover.lab * scale) <= params.area_radius**2
-    local = near.astype(np.float64) @ cover.share
+    scaled = cover.lab * np.array([params.lightness_weight, 1.0, 1.0])
+    local = _support(scaled, scaled, cover.share, params.area_radius)
     return cover.share * np.maximum(local, 1e-12) ** (params.area_exponent - 1.0)
 
 
