@@ -17,7 +17,7 @@ from PIL import Image
 import palettekit
 import palettekit.theme as theme_module
 from flag_images import flags, srgb_hex_to_array
-from palettekit import FewerColorsWarning, Options, OptionsError
+from palettekit import FewerColorsWarning, Options, OptionsError, cluster
 from palettekit.colorspace import oklab_to_oklch, srgb_to_oklab
 from palettekit.histogram import color_histogram
 from palettekit.theme import (
@@ -537,7 +537,12 @@ def _random_lab(rng: np.random.Generator, n: int) -> np.ndarray:
     return srgb_to_oklab(rng.integers(0, 256, (n, 3)) / 255.0)
 
 
-def test_support_is_the_share_within_the_radius_of_each_candidate():
+@pytest.mark.parametrize("compiled", [True, False])
+def test_support_is_the_share_within_the_radius_of_each_candidate(compiled, monkeypatch):
+    if not compiled:
+        monkeypatch.setattr(cluster, "_kernel", None)
+    elif cluster._kernel is None:
+        pytest.skip("compiled kernel not built")
     rng = np.random.default_rng(3)
     lab = _random_lab(rng, 3000)
     share = rng.random(3000)
@@ -569,3 +574,32 @@ def test_area_weight_is_the_share_of_the_area_to_the_exponent_shared_among_its_b
     np.testing.assert_allclose(
         theme_module._area_weight(bins, off), share**params.area_exponent, rtol=1e-12
     )
+
+
+@pytest.mark.skipif(cluster._kernel is None, reason="compiled kernel not built")
+def test_support_is_the_same_to_the_last_bit_with_and_without_the_kernel(monkeypatch):
+    rng = np.random.default_rng(5)
+    lab = _random_lab(rng, 5000)
+    share = rng.random(5000)
+    share /= share.sum()
+    cands = np.concatenate([lab[::7], _random_lab(rng, 300)])
+    compiled = theme_module._support(cands, lab, share, 0.03)
+    monkeypatch.setattr(cluster, "_kernel", None)
+    pure = theme_module._support(cands, lab, share, 0.03)
+    assert compiled.tobytes() == pure.tobytes()
+
+
+@pytest.mark.skipif(cluster._kernel is None, reason="compiled kernel not built")
+def test_the_radius_sums_kernel_rejects_bad_slices_and_lengths():
+    kernel = cluster._kernel
+    assert kernel is not None
+    coords, cands = np.zeros(4), np.zeros((2, 3))
+    out = np.zeros(2)
+    with pytest.raises(ValueError, match="slices"):
+        kernel.radius_sums(
+            coords, coords, coords, coords, cands, np.zeros(2, np.int64), np.full(2, 5), 1.0, out
+        )
+    with pytest.raises(ValueError, match="share"):
+        kernel.radius_sums(
+            coords, coords, coords, np.zeros(3), cands, np.zeros(2, np.int64), np.zeros(2), 1.0, out
+        )

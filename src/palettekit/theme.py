@@ -107,6 +107,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from . import cluster
 from .autok import JND
 from .cluster import row_norms, squared_distances
 from .colorspace import (
@@ -689,19 +690,35 @@ def _support(cand_lab: FloatArray, lab: FloatArray, share: FloatArray, radius: f
     of each candidate (all in Oklab).
 
     Only bins whose lightness is within the radius can be, so each candidate
-    is compared with that slice of the bins sorted by lightness.
+    is compared with that slice of the bins sorted by lightness. The
+    compiled kernel (``_cluster.radius_sums``), when built, does the same
+    arithmetic in one pass (the sums in the same order: the same bits).
     """
     by_lightness = np.argsort(lab[:, 0], kind="stable")
     # one contiguous array per coordinate: gathers and sums over a short
     # last axis cost several times more
     lightness, green_red, blue_yellow = (
-        np.ascontiguousarray(lab[by_lightness, i]) for i in range(3)
+        np.ascontiguousarray(lab[by_lightness, i], dtype=np.float64) for i in range(3)
     )
     sorted_share = share[by_lightness]
     low = np.searchsorted(lightness, cand_lab[:, 0] - radius, side="left")
     high = np.searchsorted(lightness, cand_lab[:, 0] + radius, side="right")
-    lengths = high - low
     out = np.zeros(cand_lab.shape[0])
+    kernel = cluster._kernel
+    if kernel is not None and hasattr(kernel, "radius_sums"):
+        kernel.radius_sums(
+            lightness,
+            green_red,
+            blue_yellow,
+            np.ascontiguousarray(sorted_share, dtype=np.float64),
+            np.ascontiguousarray(cand_lab, dtype=np.float64),
+            low.astype(np.int64),
+            high.astype(np.int64),
+            radius * radius,
+            out,
+        )
+        return out
+    lengths = high - low
     for start in range(0, cand_lab.shape[0], _SUPPORT_BATCH):
         stop = min(start + _SUPPORT_BATCH, cand_lab.shape[0])
         n = lengths[start:stop]
