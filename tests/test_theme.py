@@ -603,3 +603,16 @@ def test_the_radius_sums_kernel_rejects_bad_slices_and_lengths():
         kernel.radius_sums(
             coords, coords, coords, np.zeros(3), cands, np.zeros(2, np.int64), np.zeros(2), 1.0, out
         )
+
+
+def test_the_saliency_is_the_same_from_the_theme_input_the_caller_has():
+    image = Image.open(MACAWS).convert("RGB")
+    own = spatial_saliency(image)
+    given = spatial_saliency(image, reduced=theme_input(image))
+    assert own.keys.tobytes() == given.keys.tobytes()
+    assert own.values.tobytes() == given.values.tobytes()
+    assert own.regions is not None and given.regions is not None
+    assert own.regions.tobytes() == given.regions.tobytes()
+    # it is what the regions are measured on: another input, other regions
+    flat = np.zeros_like(theme_input(image))
+    assert not np.array_equal(spatial_saliency(image, reduced=flat).regions, own.regions)

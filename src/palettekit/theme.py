@@ -440,6 +440,7 @@ def spatial_saliency(
     alpha_threshold: int = 128,
     *,
     params: ThemeParams = DEFAULT_THEME_PARAMS,
+    reduced: npt.NDArray[np.uint8] | None = None,
 ) -> SaliencyMap:
     """How much each color stands out where it occurs in the image.
 
@@ -464,6 +465,9 @@ def spatial_saliency(
         Pixels with alpha below this (0 to 255) are left out.
     params : ThemeParams
         The knobs of the theme.
+    reduced : (H, W, 3) or (H, W, 4) uint8, optional
+        ``theme_input(image, params=params)``, when the caller has it (the
+        pipeline counts it too): the regions are measured on it.
     """
     from PIL import Image as PILImage
 
@@ -497,7 +501,7 @@ def spatial_saliency(
         unique, values = _mean_by_bin(pixels, saliency / saliency.mean(), bits)
     if params.speck_floor >= 1.0:
         return SaliencyMap(bits, unique, values)
-    coherent_keys, coherence = _coherence(image, alpha_threshold, params)
+    coherent_keys, coherence = _coherence(image, alpha_threshold, params, reduced)
     keys = np.union1d(unique, coherent_keys)
     spatial = SaliencyMap(bits, unique, values).lookup_keys(keys)  # 1 where not seen
     factor = np.ones(keys.shape[0])
@@ -536,14 +540,17 @@ _HALF_NEIGHBOURHOOD = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
 def _coherence(
-    image: Image.Image, alpha_threshold: int, params: ThemeParams
+    image: Image.Image,
+    alpha_threshold: int,
+    params: ThemeParams,
+    reduced: npt.NDArray[np.uint8] | None = None,
 ) -> tuple[npt.NDArray[np.intp], FloatArray]:
     """How much each color of the theme input lies in coherent regions.
 
-    On :func:`theme_input` of ``image``, each opaque pixel's coherence is the
-    share of its opaque 8 neighbours of its region (within
-    ``params.region_distance`` of it, lightness at ``params.lightness_weight``;
-    in part up to twice that): 1 inside a region of one color and its
+    On :func:`theme_input` of ``image`` (``reduced``, when given), each
+    opaque pixel's coherence is the share of its opaque 8 neighbours of its
+    region (within ``params.region_distance`` of it, lightness at
+    ``params.lightness_weight``; in part up to twice that): 1 inside a region of one color and its
     shades, about 1/2 along its edges, 0 for an isolated speck.
 
     Returns
@@ -554,7 +561,7 @@ def _coherence(
     coherence : (B,) float64
         Mean coherence of each bin's pixels, in [0, 1].
     """
-    array = theme_input(image, params=params)
+    array = theme_input(image, params=params) if reduced is None else reduced
     height, width = array.shape[:2]
     rgb = np.ascontiguousarray(array[..., :3])
     # Oklab in float32 (ample for distances of 0.06), one contiguous plane
@@ -800,17 +807,19 @@ def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candida
     own = len(levels)  # levels whose best-populated bins are all candidates
     while levels[-1].bits > params.candidate_min_bits:
         levels.append(coarsen(levels[-1], levels[-1].bits - 1))
+    known = [full.lab] if cover is full else [full.lab, cover.lab]  # Oklab already at hand
     total = full.histogram.counts.astype(np.float64).sum()
     for n, level in enumerate(levels):
         share = level.counts / total
         populated = share >= params.min_bin_share
+        level_lab = known[n] if n < len(known) else srgb_to_oklab(level.colors / 255.0)
         if n < own:
             best_populated = np.argsort(-share, kind="stable")[: params.max_candidates]
             best_populated = best_populated[populated[best_populated]]
             pools.append(level.colors[np.sort(best_populated)])
         # and the best-populated vivid bins, which a large image's many dull
         # bins can push out of the first pool (neon signs in a night street)
-        vivid = populated & (_vividness(srgb_to_oklab(level.colors / 255.0), params) >= 0.5)
+        vivid = populated & (_vividness(level_lab, params) >= 0.5)
         vivid_index = np.flatnonzero(vivid)
         best_vivid = vivid_index[np.argsort(-share[vivid_index], kind="stable")]
         pools.append(level.colors[np.sort(best_vivid[: params.vivid_candidates])])
