@@ -608,6 +608,8 @@ def _coherence(
         neighbours = (edge_rows[:, None] * edge_cols[None, :] - 1.0).astype(np.float32)
     coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
     coherence = coherence.astype(np.float64)
+    if all_opaque:  # no copy of the pixels
+        return _mean_by_bin(rgb.reshape(-1, 3), coherence.ravel(), params.saliency_bits)
     kept = opaque.ravel()
     if not kept.any():
         return np.zeros(0, dtype=np.intp), np.zeros(0)
