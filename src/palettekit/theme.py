@@ -567,7 +567,7 @@ def _coherence(
     # Oklab in float32 (ample for distances of 0.06), one contiguous plane
     # per coordinate, lightness weighted
     linear = _LINEAR32[rgb.reshape(-1, 3)]
-    lms = np.cbrt(linear @ LINEAR_SRGB_TO_LMS.T.astype(np.float32))
+    lms = np.power(linear @ LINEAR_SRGB_TO_LMS.T.astype(np.float32), np.float32(1.0 / 3.0))
     scale = np.array([params.lightness_weight, 1.0, 1.0])[:, None]
     to_lab = (LMS_CBRT_TO_OKLAB * scale).astype(np.float32)
     planes = [np.ascontiguousarray((lms @ row).reshape(height, width)) for row in to_lab]
