@@ -616,3 +616,27 @@ def test_the_saliency_is_the_same_from_the_theme_input_the_caller_has():
     # it is what the regions are measured on: another input, other regions
     flat = np.zeros_like(theme_input(image))
     assert not np.array_equal(spatial_saliency(image, reduced=flat).regions, own.regions)
+
+
+def test_gains_are_the_weighted_closeness_not_yet_covered_before_and_after_a_choice():
+    rng = np.random.default_rng(6)
+    histogram = color_histogram(rng.integers(0, 256, (30_000, 3)).astype(np.uint8), 5)
+    params = DEFAULT_THEME_PARAMS
+    counts = histogram.counts.astype(np.float64)
+    full = theme_module._Bins(
+        histogram, srgb_to_oklab(histogram.colors / 255.0), counts / counts.sum()
+    )
+    cover = theme_module._coverage_bins(full, params)
+    cands = theme_module._real_candidates(full, cover, params)
+    coverage = theme_module._coverage(cover, None, params)
+    greedy = theme_module._Greedy(cands, coverage, params)
+    closeness = greedy.closeness.astype(np.float64)
+    for _ in range(3):
+        gain, new_area = greedy.gains()
+        adds = np.maximum(closeness - greedy.covered, 0.0)
+        np.testing.assert_allclose(gain, adds @ coverage.weight, rtol=1e-5)
+        expected_area = adds @ coverage.area / params.cover_distance
+        np.testing.assert_allclose(new_area, expected_area, rtol=1e-5)
+        best = greedy.best(gain, new_area)
+        greedy.take(best, best)
+        assert greedy.covered.max() > 0.0

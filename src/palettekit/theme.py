@@ -935,12 +935,16 @@ class _Greedy:
     def gains(self) -> tuple[FloatArray, FloatArray]:
         """(C,) salience-weighted coverage each candidate would add, and (C,)
         the share of the image it would newly cover (closeness weighted)."""
-        np.subtract(self.closeness, self.covered, out=self.buffer)
-        np.maximum(self.buffer, np.float32(0.0), out=self.buffer)
+        if self.chosen:
+            np.subtract(self.closeness, self.covered, out=self.buffer)
+            np.maximum(self.buffer, np.float32(0.0), out=self.buffer)
+            adds = self.buffer
+        else:  # nothing covered yet: what each would add is its closeness
+            adds = self.closeness
         # einsum, not `@`: a threaded BLAS matrix-vector product costs more
         # on a busy machine than the arithmetic (see cluster.cross_products)
-        gain = np.einsum("ij,j->i", self.buffer, self.weight).astype(np.float64)
-        new_area = np.einsum("ij,j->i", self.buffer, self.area).astype(np.float64)
+        gain = np.einsum("ij,j->i", adds, self.weight).astype(np.float64)
+        new_area = np.einsum("ij,j->i", adds, self.area).astype(np.float64)
         return gain, new_area / self.params.cover_distance
 
     def best(self, gain: FloatArray, new_area: FloatArray) -> int:
