@@ -15,8 +15,9 @@ import pytest
 from PIL import Image
 
 import palettekit
+import palettekit.theme as theme_module
 from flag_images import flags, srgb_hex_to_array
-from palettekit import FewerColorsWarning, Options, OptionsError
+from palettekit import FewerColorsWarning, Options, OptionsError, cluster
 from palettekit.colorspace import oklab_to_oklch, srgb_to_oklab
 from palettekit.histogram import color_histogram
 from palettekit.theme import (
@@ -527,3 +528,115 @@ def test_a_vivid_color_among_many_dull_bins_is_still_a_candidate():
 
     assert has_yellow(DEFAULT_THEME_PARAMS)
     assert not has_yellow(replace(DEFAULT_THEME_PARAMS, vivid_candidates=0))
+
+
+# --- the helpers against their plain numpy formulas ------------------------------------
+
+
+def _random_lab(rng: np.random.Generator, n: int) -> np.ndarray:
+    return srgb_to_oklab(rng.integers(0, 256, (n, 3)) / 255.0)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_support_is_the_share_within_the_radius_of_each_candidate(compiled, monkeypatch):
+    if not compiled:
+        monkeypatch.setattr(cluster, "_kernel", None)
+    elif cluster._kernel is None:
+        pytest.skip("compiled kernel not built")
+    rng = np.random.default_rng(3)
+    lab = _random_lab(rng, 3000)
+    share = rng.random(3000)
+    share /= share.sum()
+    # candidates: some bins themselves, some other colors; more than a batch
+    cands = np.concatenate([lab[:50], _random_lab(rng, 100)])
+    d = np.sqrt(((cands[:, None, :] - lab[None, :, :]) ** 2).sum(axis=2))
+    for radius in (0.02, 0.05, 0.2):
+        expected = ((d <= radius) * share[None, :]).sum(axis=1)
+        got = theme_module._support(cands, lab, share, radius)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert theme_module._support(cands[:0], lab, share, 0.05).shape == (0,)
+
+
+def test_area_weight_is_the_share_of_the_area_to_the_exponent_shared_among_its_bins():
+    rng = np.random.default_rng(4)
+    pixels = rng.integers(0, 256, (20_000, 3)).astype(np.uint8)
+    histogram = color_histogram(pixels, 4)
+    lab = srgb_to_oklab(histogram.colors / 255.0)
+    share = histogram.counts / histogram.counts.sum()
+    bins = theme_module._Bins(histogram, lab, share)
+    params = DEFAULT_THEME_PARAMS
+    scaled = lab * np.array([params.lightness_weight, 1.0, 1.0])
+    d = np.sqrt(((scaled[:, None, :] - scaled[None, :, :]) ** 2).sum(axis=2))
+    area = ((d <= params.area_radius) * share[None, :]).sum(axis=1)
+    expected = share * area ** (params.area_exponent - 1.0)
+    np.testing.assert_allclose(theme_module._area_weight(bins, params), expected, rtol=1e-12)
+    off = replace(params, area_radius=0.0)
+    np.testing.assert_allclose(
+        theme_module._area_weight(bins, off), share**params.area_exponent, rtol=1e-12
+    )
+
+
+@pytest.mark.skipif(cluster._kernel is None, reason="compiled kernel not built")
+def test_support_is_the_same_to_the_last_bit_with_and_without_the_kernel(monkeypatch):
+    rng = np.random.default_rng(5)
+    lab = _random_lab(rng, 5000)
+    share = rng.random(5000)
+    share /= share.sum()
+    cands = np.concatenate([lab[::7], _random_lab(rng, 300)])
+    compiled = theme_module._support(cands, lab, share, 0.03)
+    monkeypatch.setattr(cluster, "_kernel", None)
+    pure = theme_module._support(cands, lab, share, 0.03)
+    assert compiled.tobytes() == pure.tobytes()
+
+
+@pytest.mark.skipif(cluster._kernel is None, reason="compiled kernel not built")
+def test_the_radius_sums_kernel_rejects_bad_slices_and_lengths():
+    kernel = cluster._kernel
+    assert kernel is not None
+    coords, cands = np.zeros(4), np.zeros((2, 3))
+    out = np.zeros(2)
+    with pytest.raises(ValueError, match="slices"):
+        kernel.radius_sums(
+            coords, coords, coords, coords, cands, np.zeros(2, np.int64), np.full(2, 5), 1.0, out
+        )
+    with pytest.raises(ValueError, match="share"):
+        kernel.radius_sums(
+            coords, coords, coords, np.zeros(3), cands, np.zeros(2, np.int64), np.zeros(2), 1.0, out
+        )
+
+
+def test_the_saliency_is_the_same_from_the_theme_input_the_caller_has():
+    image = Image.open(MACAWS).convert("RGB")
+    own = spatial_saliency(image)
+    given = spatial_saliency(image, reduced=theme_input(image))
+    assert own.keys.tobytes() == given.keys.tobytes()
+    assert own.values.tobytes() == given.values.tobytes()
+    assert own.regions is not None and given.regions is not None
+    assert own.regions.tobytes() == given.regions.tobytes()
+    # it is what the regions are measured on: another input, other regions
+    flat = np.zeros_like(theme_input(image))
+    assert not np.array_equal(spatial_saliency(image, reduced=flat).regions, own.regions)
+
+
+def test_gains_are_the_weighted_closeness_not_yet_covered_before_and_after_a_choice():
+    rng = np.random.default_rng(6)
+    histogram = color_histogram(rng.integers(0, 256, (30_000, 3)).astype(np.uint8), 5)
+    params = DEFAULT_THEME_PARAMS
+    counts = histogram.counts.astype(np.float64)
+    full = theme_module._Bins(
+        histogram, srgb_to_oklab(histogram.colors / 255.0), counts / counts.sum()
+    )
+    cover = theme_module._coverage_bins(full, params)
+    cands = theme_module._real_candidates(full, cover, params)
+    coverage = theme_module._coverage(cover, None, params)
+    greedy = theme_module._Greedy(cands, coverage, params)
+    closeness = greedy.closeness.astype(np.float64)
+    for _ in range(3):
+        gain, new_area = greedy.gains()
+        adds = np.maximum(closeness - greedy.covered, 0.0)
+        np.testing.assert_allclose(gain, adds @ coverage.weight, rtol=1e-5)
+        expected_area = adds @ coverage.area / params.cover_distance
+        np.testing.assert_allclose(new_area, expected_area, rtol=1e-5)
+        best = greedy.best(gain, new_area)
+        greedy.take(best, best)
+        assert greedy.covered.max() > 0.0

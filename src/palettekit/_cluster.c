@@ -990,6 +990,78 @@ done:
     return result;
 }
 
+/*
+ * radius_sums(lightness, green_red, blue_yellow, share, cands, low, high, r2, out)
+ *
+ * For theme._support: bins (M,) float64 each coordinate sorted by lightness
+ * with their (M,) share; cands (C, 3) float64; low, high (C,) int64 the
+ * slice of bins within the radius in lightness; out (C,) float64 written
+ * with the sum of share over the bins of the slice at squared distance
+ * <= r2, added in bin order (as bincount does), the squared distance
+ * summed lightness first (as the numpy code does).
+ */
+static PyObject *
+radius_sums(PyObject *self, PyObject *args)
+{
+    Py_buffer lb, gb, bb, sb, cb, lob, hib, ob;
+    double r2;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*dw*", &lb, &gb, &bb, &sb, &cb, &lob, &hib, &r2,
+                          &ob)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const Py_ssize_t m = lb.len / (Py_ssize_t)sizeof(double);
+    const Py_ssize_t c = ob.len / (Py_ssize_t)sizeof(double);
+    if (!check_len(&lb, m, sizeof(double), "lightness") ||
+        !check_len(&gb, m, sizeof(double), "green_red") ||
+        !check_len(&bb, m, sizeof(double), "blue_yellow") ||
+        !check_len(&sb, m, sizeof(double), "share") ||
+        !check_len(&cb, c * 3, sizeof(double), "cands") ||
+        !check_len(&lob, c, sizeof(int64_t), "low") ||
+        !check_len(&hib, c, sizeof(int64_t), "high")) {
+        goto done;
+    }
+    const double *lightness = (const double *)lb.buf, *green_red = (const double *)gb.buf;
+    const double *blue_yellow = (const double *)bb.buf, *share = (const double *)sb.buf;
+    const double *cands = (const double *)cb.buf;
+    const int64_t *low = (const int64_t *)lob.buf, *high = (const int64_t *)hib.buf;
+    double *out = (double *)ob.buf;
+    for (Py_ssize_t i = 0; i < c; i++) {
+        if (low[i] < 0 || high[i] > m || low[i] > high[i]) {
+            PyErr_SetString(PyExc_ValueError, "low and high must be slices of the bins");
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < c; i++) {
+        const double l0 = cands[3 * i], a0 = cands[3 * i + 1], b0 = cands[3 * i + 2];
+        double sum = 0.0;
+        for (int64_t j = low[i]; j < high[i]; j++) {
+            const double dl = lightness[j] - l0, da = green_red[j] - a0, db = blue_yellow[j] - b0;
+            double d2 = dl * dl;
+            d2 += da * da;
+            d2 += db * db;
+            if (d2 <= r2) {
+                sum += share[j];
+            }
+        }
+        out[i] = sum;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&lb);
+    PyBuffer_Release(&gb);
+    PyBuffer_Release(&bb);
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&cb);
+    PyBuffer_Release(&lob);
+    PyBuffer_Release(&hib);
+    PyBuffer_Release(&ob);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"seed", seed, METH_VARARGS, "Greedy weighted k-means++ seeding (see _cluster.c)."},
     {"lloyd", lloyd, METH_VARARGS, "Weighted Lloyd iterations of every start (see _cluster.c)."},
@@ -999,6 +1071,8 @@ static PyMethodDef methods[] = {
      "sRGB in [0, 1] to Oklab, as colorspace.srgb_to_oklab (see _cluster.c)."},
     {"mean_variance", mean_variance, METH_VARARGS,
      "Weighted variance averaged over three coordinates (see _cluster.c)."},
+    {"radius_sums", radius_sums, METH_VARARGS,
+     "Share of the bins within a radius of each candidate, for theme._support (see _cluster.c)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -421,12 +421,14 @@ class ColorCounts:
         if opts.kind == "theme":
             from .theme import spatial_saliency
 
+            with timer.stage("theme_input"):
+                reduced = self.add_theme_input(view, int(pixels.rgb.shape[0]))
             with timer.stage("saliency"):
                 image, threshold, _ = _analysis_image(view, opts, composite=False)
                 assert isinstance(image, Image.Image)
-                self.saliencies.append((spatial_saliency(image, threshold), pixels.rgb.shape[0]))
-            with timer.stage("theme_input"):
-                self.add_theme_input(view, int(pixels.rgb.shape[0]))
+                reduced = reduced if view.keep is None else None  # then the same image
+                saliency = spatial_saliency(image, threshold, reduced=reduced)
+                self.saliencies.append((saliency, pixels.rgb.shape[0]))
         with timer.stage("histogram"):
             self.add_pixels(pixels.rgb, flat)
 
@@ -447,22 +449,25 @@ class ColorCounts:
             self.snapped.add(snap_histogram(color_histogram(rgb, 8), flat, k))
             self.flats.append((flat, int(rgb.shape[0])))
 
-    def add_theme_input(self, view: View, opaque: int) -> None:
+    def add_theme_input(self, view: View, opaque: int) -> npt.NDArray[np.uint8] | None:
         """Count one region's theme input (its ``opaque`` working pixels'
-        worth: a region weighs in a merge by its pixels, as in the histogram)."""
+        worth: a region weighs in a merge by its pixels, as in the histogram);
+        return it (:func:`palettekit.theme.theme_input`), for the saliency."""
         if self.theme is None:
-            return
+            return None
         from .theme import theme_input
 
         image, threshold, composite_on = _analysis_image(view, self.options, composite=True)
         if not isinstance(image, Image.Image):
             image = Image.fromarray(image)
-        reduced = opaque_pixels(theme_input(image), threshold, composite_on).rgb
+        array = theme_input(image)
+        reduced = opaque_pixels(array, threshold, composite_on).rgb
         if reduced.shape[0] == 0:  # a region of a few scattered opaque pixels
             reduced = _view_pixels(view, self.options).rgb
         histogram = color_histogram(reduced, self.options.histogram_bits)
         weight = max(1, round(opaque / reduced.shape[0]))
         self.theme.add(ColorHistogram(histogram.colors, histogram.counts * weight, histogram.bits))
+        return array
 
     def theme_histogram(self) -> ColorHistogram | None:
         """The histogram a theme is chosen from, or None for the counted one

@@ -107,6 +107,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from . import cluster
 from .autok import JND
 from .cluster import row_norms, squared_distances
 from .colorspace import (
@@ -439,6 +440,7 @@ def spatial_saliency(
     alpha_threshold: int = 128,
     *,
     params: ThemeParams = DEFAULT_THEME_PARAMS,
+    reduced: npt.NDArray[np.uint8] | None = None,
 ) -> SaliencyMap:
     """How much each color stands out where it occurs in the image.
 
@@ -463,6 +465,9 @@ def spatial_saliency(
         Pixels with alpha below this (0 to 255) are left out.
     params : ThemeParams
         The knobs of the theme.
+    reduced : (H, W, 3) or (H, W, 4) uint8, optional
+        ``theme_input(image, params=params)``, when the caller has it (the
+        pipeline counts it too): the regions are measured on it.
     """
     from PIL import Image as PILImage
 
@@ -496,7 +501,7 @@ def spatial_saliency(
         unique, values = _mean_by_bin(pixels, saliency / saliency.mean(), bits)
     if params.speck_floor >= 1.0:
         return SaliencyMap(bits, unique, values)
-    coherent_keys, coherence = _coherence(image, alpha_threshold, params)
+    coherent_keys, coherence = _coherence(image, alpha_threshold, params, reduced)
     keys = np.union1d(unique, coherent_keys)
     spatial = SaliencyMap(bits, unique, values).lookup_keys(keys)  # 1 where not seen
     factor = np.ones(keys.shape[0])
@@ -535,14 +540,17 @@ _HALF_NEIGHBOURHOOD = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
 def _coherence(
-    image: Image.Image, alpha_threshold: int, params: ThemeParams
+    image: Image.Image,
+    alpha_threshold: int,
+    params: ThemeParams,
+    reduced: npt.NDArray[np.uint8] | None = None,
 ) -> tuple[npt.NDArray[np.intp], FloatArray]:
     """How much each color of the theme input lies in coherent regions.
 
-    On :func:`theme_input` of ``image``, each opaque pixel's coherence is the
-    share of its opaque 8 neighbours of its region (within
-    ``params.region_distance`` of it, lightness at ``params.lightness_weight``;
-    in part up to twice that): 1 inside a region of one color and its
+    On :func:`theme_input` of ``image`` (``reduced``, when given), each
+    opaque pixel's coherence is the share of its opaque 8 neighbours of its
+    region (within ``params.region_distance`` of it, lightness at
+    ``params.lightness_weight``; in part up to twice that): 1 inside a region of one color and its
     shades, about 1/2 along its edges, 0 for an isolated speck.
 
     Returns
@@ -553,13 +561,13 @@ def _coherence(
     coherence : (B,) float64
         Mean coherence of each bin's pixels, in [0, 1].
     """
-    array = theme_input(image, params=params)
+    array = theme_input(image, params=params) if reduced is None else reduced
     height, width = array.shape[:2]
     rgb = np.ascontiguousarray(array[..., :3])
     # Oklab in float32 (ample for distances of 0.06), one contiguous plane
     # per coordinate, lightness weighted
     linear = _LINEAR32[rgb.reshape(-1, 3)]
-    lms = np.cbrt(linear @ LINEAR_SRGB_TO_LMS.T.astype(np.float32))
+    lms = np.power(linear @ LINEAR_SRGB_TO_LMS.T.astype(np.float32), np.float32(1.0 / 3.0))
     scale = np.array([params.lightness_weight, 1.0, 1.0])[:, None]
     to_lab = (LMS_CBRT_TO_OKLAB * scale).astype(np.float32)
     planes = [np.ascontiguousarray((lms @ row).reshape(height, width)) for row in to_lab]
@@ -600,6 +608,8 @@ def _coherence(
         neighbours = (edge_rows[:, None] * edge_cols[None, :] - 1.0).astype(np.float32)
     coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
     coherence = coherence.astype(np.float64)
+    if all_opaque:  # no copy of the pixels
+        return _mean_by_bin(rgb.reshape(-1, 3), coherence.ravel(), params.saliency_bits)
     kept = opaque.ravel()
     if not kept.any():
         return np.zeros(0, dtype=np.intp), np.zeros(0)
@@ -689,19 +699,35 @@ def _support(cand_lab: FloatArray, lab: FloatArray, share: FloatArray, radius: f
     of each candidate (all in Oklab).
 
     Only bins whose lightness is within the radius can be, so each candidate
-    is compared with that slice of the bins sorted by lightness.
+    is compared with that slice of the bins sorted by lightness. The
+    compiled kernel (``_cluster.radius_sums``), when built, does the same
+    arithmetic in one pass (the sums in the same order: the same bits).
     """
     by_lightness = np.argsort(lab[:, 0], kind="stable")
     # one contiguous array per coordinate: gathers and sums over a short
     # last axis cost several times more
     lightness, green_red, blue_yellow = (
-        np.ascontiguousarray(lab[by_lightness, i]) for i in range(3)
+        np.ascontiguousarray(lab[by_lightness, i], dtype=np.float64) for i in range(3)
     )
     sorted_share = share[by_lightness]
     low = np.searchsorted(lightness, cand_lab[:, 0] - radius, side="left")
     high = np.searchsorted(lightness, cand_lab[:, 0] + radius, side="right")
-    lengths = high - low
     out = np.zeros(cand_lab.shape[0])
+    kernel = cluster._kernel
+    if kernel is not None and hasattr(kernel, "radius_sums"):
+        kernel.radius_sums(
+            lightness,
+            green_red,
+            blue_yellow,
+            np.ascontiguousarray(sorted_share, dtype=np.float64),
+            np.ascontiguousarray(cand_lab, dtype=np.float64),
+            low.astype(np.int64),
+            high.astype(np.int64),
+            radius * radius,
+            out,
+        )
+        return out
+    lengths = high - low
     for start in range(0, cand_lab.shape[0], _SUPPORT_BATCH):
         stop = min(start + _SUPPORT_BATCH, cand_lab.shape[0])
         n = lengths[start:stop]
@@ -783,17 +809,19 @@ def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candida
     own = len(levels)  # levels whose best-populated bins are all candidates
     while levels[-1].bits > params.candidate_min_bits:
         levels.append(coarsen(levels[-1], levels[-1].bits - 1))
+    known = [full.lab] if cover is full else [full.lab, cover.lab]  # Oklab already at hand
     total = full.histogram.counts.astype(np.float64).sum()
     for n, level in enumerate(levels):
         share = level.counts / total
         populated = share >= params.min_bin_share
+        level_lab = known[n] if n < len(known) else srgb_to_oklab(level.colors / 255.0)
         if n < own:
             best_populated = np.argsort(-share, kind="stable")[: params.max_candidates]
             best_populated = best_populated[populated[best_populated]]
             pools.append(level.colors[np.sort(best_populated)])
         # and the best-populated vivid bins, which a large image's many dull
         # bins can push out of the first pool (neon signs in a night street)
-        vivid = populated & (_vividness(srgb_to_oklab(level.colors / 255.0), params) >= 0.5)
+        vivid = populated & (_vividness(level_lab, params) >= 0.5)
         vivid_index = np.flatnonzero(vivid)
         best_vivid = vivid_index[np.argsort(-share[vivid_index], kind="stable")]
         pools.append(level.colors[np.sort(best_vivid[: params.vivid_candidates])])
@@ -801,7 +829,10 @@ def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candida
     if rgb.shape[0] == 0:  # no bin holds min_bin_share of the pixels: the largest
         largest = full.histogram.colors[np.argmax(full.histogram.counts)]
         rgb = np.clip(np.rint(largest[None, :]), 0.0, 255.0)
-    rgb = np.unique(rgb, axis=0)  # sorted: deterministic ties
+    # distinct, sorted (deterministic ties): np.unique(rgb, axis=0) by 24-bit
+    # keys, the same order for integers in [0, 255] and ten times cheaper
+    keys = rgb.astype(np.int64) @ np.array([1 << 16, 1 << 8, 1], dtype=np.int64)
+    rgb = rgb[np.unique(keys, return_index=True)[1]]
     lab = srgb_to_oklab(rgb / 255.0)
     support = _support(lab, full.lab, full.share, params.real_radius)
     real = support >= params.min_support
@@ -836,9 +867,8 @@ def _area_weight(cover: _Bins, params: ThemeParams) -> FloatArray:
     ``area_exponent``, divided among its bins by their shares."""
     if params.area_radius <= 0.0:
         return cover.share**params.area_exponent
-    scale = np.array([params.lightness_weight, 1.0, 1.0])
-    near = squared_distances(cover.lab * scale, cover.lab * scale) <= params.area_radius**2
-    local = near.astype(np.float64) @ cover.share
+    scaled = cover.lab * np.array([params.lightness_weight, 1.0, 1.0])
+    local = _support(scaled, scaled, cover.share, params.area_radius)
     return cover.share * np.maximum(local, 1e-12) ** (params.area_exponent - 1.0)
 
 
@@ -905,12 +935,16 @@ class _Greedy:
     def gains(self) -> tuple[FloatArray, FloatArray]:
         """(C,) salience-weighted coverage each candidate would add, and (C,)
         the share of the image it would newly cover (closeness weighted)."""
-        np.subtract(self.closeness, self.covered, out=self.buffer)
-        np.maximum(self.buffer, np.float32(0.0), out=self.buffer)
+        if self.chosen:
+            np.subtract(self.closeness, self.covered, out=self.buffer)
+            np.maximum(self.buffer, np.float32(0.0), out=self.buffer)
+            adds = self.buffer
+        else:  # nothing covered yet: what each would add is its closeness
+            adds = self.closeness
         # einsum, not `@`: a threaded BLAS matrix-vector product costs more
         # on a busy machine than the arithmetic (see cluster.cross_products)
-        gain = np.einsum("ij,j->i", self.buffer, self.weight).astype(np.float64)
-        new_area = np.einsum("ij,j->i", self.buffer, self.area).astype(np.float64)
+        gain = np.einsum("ij,j->i", adds, self.weight).astype(np.float64)
+        new_area = np.einsum("ij,j->i", adds, self.area).astype(np.float64)
         return gain, new_area / self.params.cover_distance
 
     def best(self, gain: FloatArray, new_area: FloatArray) -> int:
