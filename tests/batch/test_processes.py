@@ -30,3 +30,49 @@ def test_children_get_thread_caps_and_the_environment_is_restored(monkeypatch) -
         assert os.environ["MKL_NUM_THREADS"] == "3"  # the user's own setting is kept
     assert "OMP_NUM_THREADS" not in os.environ
     assert os.environ["MKL_NUM_THREADS"] == "3"
+
+
+def test_a_ctrl_c_inside_sigint_deferred_is_raised_when_the_block_ends() -> None:
+    import signal
+    import threading
+
+    import pytest
+
+    reached_end_of_block = False
+    with pytest.raises(KeyboardInterrupt):
+        with processes.sigint_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs at the next bytecode check: held, not raised
+                pass
+            reached_end_of_block = True
+    assert reached_end_of_block
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    with processes.sigint_deferred():  # no signal: nothing raised, the handler restored
+        pass
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    errors: list[BaseException] = []
+
+    def off_main_thread() -> None:  # signal.signal is main-thread only: a plain block there
+        try:
+            with processes.sigint_deferred():
+                pass
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=off_main_thread)
+    thread.start()
+    thread.join()
+    assert errors == []
+
+
+def test_an_exception_in_sigint_deferred_propagates_and_restores_the_handler() -> None:
+    import signal
+
+    import pytest
+
+    with pytest.raises(ValueError):
+        with processes.sigint_deferred():
+            raise ValueError("inside")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

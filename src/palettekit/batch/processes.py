@@ -18,7 +18,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["single_threaded_children", "warm_context", "WARM_MODULES", "THREAD_LIMIT_VARS"]
+__all__ = [
+    "single_threaded_children",
+    "sigint_blocked",
+    "sigint_deferred",
+    "warm_context",
+    "WARM_MODULES",
+    "THREAD_LIMIT_VARS",
+]
 
 # Environment variables that cap the threads of BLAS / OpenMP libraries.
 THREAD_LIMIT_VARS = (
@@ -90,6 +97,37 @@ def sigint_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) that arrives during the block; raise KeyboardInterrupt after it.
+
+    ``concurrent.futures`` takes locks that a KeyboardInterrupt landing between
+    their acquire and release leaves held for good (``wait()`` acquires every
+    future's lock in a loop before its ``with`` block starts); the pool's
+    manager thread then blocks on such a lock while cancelling, and the
+    interpreter waits for that thread at exit: the batch printed "interrupted"
+    and never ended. The pool's calls therefore run inside this block, and the
+    interrupt is raised where no lock is held. Only in the main thread under
+    Python's default SIGINT handler; elsewhere the block changes nothing.
+    """
+    import threading
+
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 # Modules the fork server imports once, so that every worker forked from it is warm;

@@ -34,6 +34,7 @@ from .chunks import MAX_CHUNK, ChunkPlanner
 from .processes import (
     main_module_hidden,
     sigint_blocked,
+    sigint_deferred,
     single_threaded_children,
     warm_context,
 )
@@ -186,9 +187,28 @@ def _indexed(
 
 
 def _submit(pool: Any, tasks: list[tuple[int, str]]) -> Any:
-    # submit() may start a worker process
-    with main_module_hidden(), sigint_blocked():
+    # submit() may start a worker process; a Ctrl-C waits until its locks are released
+    with sigint_deferred(), main_module_hidden(), sigint_blocked():
         return pool.submit(_work, tasks)
+
+
+def _finished(pending: dict[Any, Any]) -> list[tuple[Any, list[BatchResult], Exception | None]]:
+    """The futures of ``pending`` that are done within a quarter of a second, each
+    with its results, or with the ``BrokenProcessPool`` its worker's crash left;
+    a Ctrl-C meanwhile is raised once ``concurrent.futures`` holds no lock
+    (:func:`~palettekit.batch.processes.sigint_deferred`)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    out: list[tuple[Any, list[BatchResult], Exception | None]] = []
+    with sigint_deferred():
+        done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+        for future in done:
+            try:
+                out.append((future, future.result(), None))
+            except BrokenProcessPool as exc:
+                out.append((future, [], exc))
+    return out
 
 
 def _new_pool(options: Options, n_workers: int):  # type: ignore[no-untyped-def]
@@ -225,9 +245,6 @@ def _pool_results(
     window: int,
     ordered: bool,
 ) -> Iterator[BatchResult]:
-    from concurrent.futures import FIRST_COMPLETED, wait
-    from concurrent.futures.process import BrokenProcessPool
-
     orderer = ResultOrderer(ordered)
     pending: dict[Any, list[tuple[int, str]]] = {}  # future -> its chunk of sources
     in_flight = 0  # sources in pending
@@ -253,17 +270,14 @@ def _pool_results(
                         in_flight += len(chunk)
                 if not pending:
                     break
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 broken = False
-                for future in finished:
+                for future, results, crash in _finished(pending):
                     chunk = pending.pop(future)
                     in_flight -= len(chunk)
-                    try:
-                        results = future.result()
-                    except BrokenProcessPool as exc:
+                    if crash is not None:
                         broken = True
                         if alone:
-                            detail = str(exc) or "crash"
+                            detail = str(crash) or "crash"
                             yield from orderer.done(_crashed(*chunk[0], detail=detail))
                         else:
                             suspects.extend(chunk)
