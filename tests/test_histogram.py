@@ -297,41 +297,6 @@ def test_compiled_pass_gives_exactly_the_numpy_histogram_of_a_photo():
     _assert_identical(color_histogram(part, 5), _numpy_histogram(part, 5))
 
 
-@needs_kernel
-def test_compiled_pass_refuses_bad_buffers():
-    from palettekit.histogram import _kernel, _kernel_keys
-
-    keys = _kernel_keys(5)
-    out = np.zeros((1 << 15, 4), dtype=np.uint64)
-    with pytest.raises(ValueError, match="N \\* 3"):
-        _kernel.bin_sums(np.zeros(4, np.uint8), keys, out)
-    with pytest.raises(ValueError, match="3 \\* 256"):
-        _kernel.bin_sums(np.zeros(3, np.uint8), keys[:2], out)
-    with pytest.raises(ValueError, match="out of range"):
-        _kernel.bin_sums(np.full(3, 255, np.uint8), keys, out[:100])
-    with pytest.raises(TypeError):
-        _kernel.bin_sums(np.zeros(3, np.uint8), keys, out.tobytes())  # not writable
-
-
-@needs_kernel
-def test_compiled_bin_means_gives_counts_and_means_in_bin_order():
-    from palettekit.histogram import _kernel
-
-    bins = np.zeros((8, 4), dtype=np.uint64)
-    bins[2] = (3, 10, 20, 31)
-    bins[6] = (1, 255, 0, 7)
-    counts, colors = np.full(8, -1, np.int64), np.full((8, 3), -1.0)
-    assert _kernel.bin_means(bins, counts, colors) == 2
-    assert counts[:2].tolist() == [3, 1]
-    assert np.array_equal(colors[:2], np.array([[10, 20, 31], [255, 0, 7]]) / [[3], [1]])
-    with pytest.raises(ValueError, match="fewer than the occupied bins"):
-        _kernel.bin_means(bins, counts[:1], colors)
-    with pytest.raises(ValueError, match="n_bins \\* 4"):
-        _kernel.bin_means(bins.ravel()[:5], counts, colors)
-    with pytest.raises(TypeError):
-        _kernel.bin_means(bins, counts.tobytes(), colors)  # not writable
-
-
 def test_compiled_pass_is_built_in_ci():
     # Locally a missing C compiler only costs speed; CI has one, so a silent
     # build failure there must not go unnoticed.
@@ -360,6 +325,12 @@ def test_compiled_histogram_gives_the_numpy_histogram_and_leaves_its_table_clear
         _kernel.histogram(np.full(3, 255, np.uint8), _kernel_keys(5), 100, counts, colors)
     with pytest.raises(ValueError, match="n_bins"):
         _kernel.histogram(pixels, _kernel_keys(5), 0, counts, colors)
+    with pytest.raises(ValueError, match="N \\* 3"):
+        _kernel.histogram(np.zeros(4, np.uint8), _kernel_keys(5), 1 << 15, counts, colors)
+    with pytest.raises(ValueError, match="3 \\* 256"):
+        _kernel.histogram(pixels, _kernel_keys(5)[:2], 1 << 15, counts, colors)
+    with pytest.raises(TypeError):  # not writable
+        _kernel.histogram(pixels, _kernel_keys(5), 1 << 15, counts.tobytes(), colors)
     # after each failure the next histogram is still exact
     _assert_identical(color_histogram(pixels[:5000], 4), _numpy_histogram(pixels[:5000], 4))
     _assert_identical(color_histogram(pixels, 5), _numpy_histogram(pixels, 5))

@@ -23,143 +23,10 @@
 #endif
 
 /*
- * bin_sums(pixels, keys, out)
- *
- * pixels: C-contiguous buffer of N * 3 bytes (sRGB pixels, R G B).
- * keys:   C-contiguous buffer of 3 * 256 uint32: the share of the bin key of
- *         each value of each channel (histogram._KEY_TABLES, as uint32); a
- *         pixel's key is the bitwise or of its three entries.
- * out:    writable C-contiguous buffer of n_bins * 4 uint64, zeroed by the
- *         caller: per bin, the pixel count and the sums of R, G and B.
- *         Every key must be below n_bins.
- */
-static PyObject *
-bin_sums(PyObject *self, PyObject *args)
-{
-    Py_buffer pixels, keys, out;
-    if (!PyArg_ParseTuple(args, "y*y*w*", &pixels, &keys, &out)) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    if (pixels.len % 3 != 0) {
-        PyErr_SetString(PyExc_ValueError, "pixels must hold N * 3 bytes");
-        goto done;
-    }
-    if (keys.len != 3 * 256 * (Py_ssize_t)sizeof(uint32_t)) {
-        PyErr_SetString(PyExc_ValueError, "keys must hold 3 * 256 uint32");
-        goto done;
-    }
-    if (out.len % (4 * (Py_ssize_t)sizeof(uint64_t)) != 0) {
-        PyErr_SetString(PyExc_ValueError, "out must hold n_bins * 4 uint64");
-        goto done;
-    }
-    {
-        const uint8_t *p = (const uint8_t *)pixels.buf;
-        const uint32_t *red = (const uint32_t *)keys.buf;
-        const uint32_t *green = red + 256;
-        const uint32_t *blue = red + 512;
-        uint64_t *bins = (uint64_t *)out.buf;
-        const uint64_t n_bins = (uint64_t)(out.len / (4 * (Py_ssize_t)sizeof(uint64_t)));
-        const Py_ssize_t n = pixels.len / 3;
-        int bad = 0;
-        Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < n; i++, p += 3) {
-            const uint64_t key = red[p[0]] | green[p[1]] | blue[p[2]];
-            if (key >= n_bins) {
-                bad = 1;
-                break;
-            }
-            uint64_t *bin = bins + 4 * key;
-            bin[0] += 1;
-            bin[1] += p[0];
-            bin[2] += p[1];
-            bin[3] += p[2];
-        }
-        Py_END_ALLOW_THREADS
-        if (bad) {
-            PyErr_SetString(PyExc_ValueError, "a key table entry is out of range");
-            goto done;
-        }
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
-    PyBuffer_Release(&pixels);
-    PyBuffer_Release(&keys);
-    PyBuffer_Release(&out);
-    return result;
-}
-
-/*
- * bin_means(bins, counts, colors) -> M
- *
- * bins:   C-contiguous buffer of n_bins * 4 uint64 filled by bin_sums.
- * counts: writable buffer of at least M int64: the pixel count of each
- *         occupied bin, in increasing bin order.
- * colors: writable buffer of at least M * 3 float64: each occupied bin's
- *         mean color, sum / count in double precision (what numpy's
- *         ``sums.astype(float64) / counts`` gives, bit for bit).
- * Returns M, the number of occupied bins; ValueError if the outputs hold
- * fewer. One pass instead of numpy's nonzero, gather, conversion and divide.
- */
-static PyObject *
-bin_means(PyObject *self, PyObject *args)
-{
-    Py_buffer bins, counts, colors;
-    if (!PyArg_ParseTuple(args, "y*w*w*", &bins, &counts, &colors)) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    if (bins.len % (4 * (Py_ssize_t)sizeof(uint64_t)) != 0) {
-        PyErr_SetString(PyExc_ValueError, "bins must hold n_bins * 4 uint64");
-        goto done;
-    }
-    {
-        const uint64_t *b = (const uint64_t *)bins.buf;
-        const Py_ssize_t n_bins = bins.len / (4 * (Py_ssize_t)sizeof(uint64_t));
-        const Py_ssize_t capacity_counts = counts.len / (Py_ssize_t)sizeof(int64_t);
-        const Py_ssize_t capacity_colors = colors.len / (3 * (Py_ssize_t)sizeof(double));
-        const Py_ssize_t capacity =
-            capacity_counts < capacity_colors ? capacity_counts : capacity_colors;
-        int64_t *count_out = (int64_t *)counts.buf;
-        double *color_out = (double *)colors.buf;
-        Py_ssize_t m = 0;
-        int full = 0;
-        Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < n_bins; i++, b += 4) {
-            if (b[0] == 0) {
-                continue;
-            }
-            if (m >= capacity) {
-                full = 1;
-                break;
-            }
-            const double n = (double)b[0];
-            count_out[m] = (int64_t)b[0];
-            color_out[3 * m] = (double)b[1] / n;
-            color_out[3 * m + 1] = (double)b[2] / n;
-            color_out[3 * m + 2] = (double)b[3] / n;
-            m++;
-        }
-        Py_END_ALLOW_THREADS
-        if (full) {
-            PyErr_SetString(PyExc_ValueError, "counts and colors hold fewer than the occupied bins");
-            goto done;
-        }
-        result = PyLong_FromSsize_t(m);
-    }
-done:
-    PyBuffer_Release(&bins);
-    PyBuffer_Release(&counts);
-    PyBuffer_Release(&colors);
-    return result;
-}
-
-/*
  * A zeroed table of (count, red, green, blue) uint32 per bin, kept between
  * calls of histogram(): handed back all zero (the means pass clears every bin
  * it reads), so a call neither allocates nor clears the table. 16 bytes a
- * bin instead of bin_sums' 32 keeps more of it in cache; its sums are exact
+ * bin instead of a uint64 table's 32 keeps more of it in cache; its sums are exact
  * while N * 255 < 2 ** 32. Taken and given back while the GIL is held; a call
  * that finds it taken (another thread is counting), has more bins or more
  * pixels uses a uint64 table of its own.
@@ -203,10 +70,17 @@ static int shared_busy = 0;
 /*
  * histogram(pixels, keys, n_bins, counts, colors) -> M
  *
- * bin_sums and bin_means in one call: pixels (N * 3 bytes), keys (3 * 256
- * uint32, as for bin_sums, every key below n_bins), counts (at least M
- * int64) and colors (at least M * 3 float64) as for bin_means. The same
- * integers and the same means, bit for bit.
+ * pixels: C-contiguous buffer of N * 3 bytes (sRGB pixels, R G B).
+ * keys:   C-contiguous buffer of 3 * 256 uint32: the share of the bin key of
+ *         each value of each channel (histogram._KEY_TABLES, as uint32); a
+ *         pixel's key is the bitwise or of its three entries, below n_bins.
+ * counts: writable buffer of at least M int64: the pixel count of each
+ *         occupied bin, in increasing bin order.
+ * colors: writable buffer of at least M * 3 float64: each occupied bin's
+ *         mean color, sum / count in double precision (what numpy's
+ *         ``sums.astype(float64) / counts`` gives, bit for bit).
+ * Returns M, the number of occupied bins; ValueError if a key is out of range
+ * or the outputs hold fewer. Counting and the means in one call.
  */
 static PyObject *
 histogram(PyObject *self, PyObject *args)
@@ -407,14 +281,10 @@ done:
 }
 
 static PyMethodDef methods[] = {
-    {"bin_sums", bin_sums, METH_VARARGS,
-     "bin_sums(pixels, keys, out): count and sum pixels per histogram bin."},
     {"histogram", histogram, METH_VARARGS,
-     "histogram(pixels, keys, n_bins, counts, colors) -> M: bin_sums and bin_means at once."},
+     "histogram(pixels, keys, n_bins, counts, colors) -> M: counts and mean colors per bin."},
     {"coarsen", coarsen, METH_VARARGS,
      "coarsen(colors, counts, keys, n_bins, out_colors, out_counts) -> M': coarser bins."},
-    {"bin_means", bin_means, METH_VARARGS,
-     "bin_means(bins, counts, colors) -> M: occupied bins' counts and mean colors."},
     {NULL, NULL, 0, NULL},
 };
 

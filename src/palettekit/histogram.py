@@ -143,8 +143,8 @@ else:
     except ImportError:  # built without a C compiler: numpy alone, same results
         _kernel = None
 
-# The compiled pass fills a dense (2 ** (3 * bits), 4) table: 1 MB at 5 bits,
-# 8 MB at 6, where numpy's blocks cost less than clearing the table.
+# The compiled pass fills a dense (2 ** (3 * bits), 4) table: 512 KB at 5 bits
+# (kept between calls), 8 MB of its own at 6, where numpy's blocks cost less.
 _KERNEL_BITS_MAX = 5
 
 
@@ -261,24 +261,11 @@ def color_histogram(pixels: npt.ArrayLike, bits: int = 5) -> ColorHistogram:
     if bits <= _KERNEL_BITS_MAX and _kernel is not None:
         n_bins = 1 << (3 * bits)
         capacity = min(n_bins, pixels.shape[0])
-        if hasattr(_kernel, "histogram"):  # counts and means in one call, no table to clear
-            counts = np.empty(capacity, dtype=np.int64)
-            colors = np.empty((capacity, 3))
-            occupied = _kernel.histogram(pixels, _kernel_keys(bits), n_bins, counts, colors)
-            return ColorHistogram(colors[:occupied].copy(), counts[:occupied].copy(), bits)
-        # The compiled pass: (n_bins, 4) uint64 of count and channel sums.
-        bins = np.zeros((n_bins, 4), dtype=np.uint64)
-        _kernel.bin_sums(pixels, _kernel_keys(bits), bins)
-        # Counts and means of the occupied bins in one pass (numpy's nonzero
-        # over a strided column, gather and divide cost a third of the count).
         counts = np.empty(capacity, dtype=np.int64)
         colors = np.empty((capacity, 3))
-        if hasattr(_kernel, "bin_means"):  # an extension built before it had none
-            occupied = _kernel.bin_means(bins, counts, colors)
-            return ColorHistogram(colors[:occupied].copy(), counts[:occupied].copy(), bits)
-        rows = bins[np.flatnonzero(bins[:, 0])]
-        counts, sums = rows[:, 0], rows[:, 1:].astype(np.float64)
-    elif bits <= _DENSE_BITS_MAX:
+        occupied = _kernel.histogram(pixels, _kernel_keys(bits), n_bins, counts, colors)
+        return ColorHistogram(colors[:occupied].copy(), counts[:occupied].copy(), bits)
+    if bits <= _DENSE_BITS_MAX:
         all_counts, all_sums = _dense_counts(pixels, bits)
         occupied_bins = np.flatnonzero(all_counts)
         counts, sums = all_counts[occupied_bins], all_sums[occupied_bins]
