@@ -117,36 +117,123 @@ score3(double x0, double x1, double x2, double c0, double c1, double c2, double 
     return d + cj;
 }
 
-/* The three-coordinate case of nearest_centers: one pass per center over
-   every point, without branches or possible aliasing, so that the compiler
-   runs four points at once (the per-point arithmetic is unchanged). */
+/*
+ * The three-coordinate case of nearest_centers. One point at a time the
+ * running minimum is a chain of compares (a few cycles per center), and a
+ * pass per center over every point with the minimum in memory becomes
+ * masked stores (slow on AMD), so on x86-64 CPUs with AVX2 and FMA four
+ * points run at once in vector registers (nearest4_avx2), chunk by chunk;
+ * elsewhere point by point. Either way each score is score3's, the same
+ * operations (the fused multiply-adds, then |x|^2, then |c|^2, clamped at 0),
+ * and a tie keeps the first center.
+ */
+INLINE void
+nearest_scalar3(const double *restrict x, const double *restrict xsq, Py_ssize_t n,
+                const double *restrict centers, const double *restrict csq, Py_ssize_t k,
+                int64_t *restrict labels, double *restrict best, int with_xsq)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double x0 = x[3 * i], x1 = x[3 * i + 1], x2 = x[3 * i + 2];
+        const double xs = with_xsq ? xsq[i] : 0.0;
+        double b = 0.0;
+        int64_t l = 0;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            const double d = score3(x0, x1, x2, centers[3 * j] * -2.0, centers[3 * j + 1] * -2.0,
+                                    centers[3 * j + 2] * -2.0, xs, csq[j], with_xsq);
+            const int take = j == 0 || d < b;
+            l = take ? (int64_t)j : l;
+            b = take ? d : b;
+        }
+        labels[i] = l;
+        best[i] = b;
+    }
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define HAVE_NEAREST4 1
+#define NEAREST_CHUNK 64
+
+__attribute__((target("avx2,fma"))) static void
+nearest4_avx2(const double *restrict x, const double *restrict xsq, Py_ssize_t n,
+              const double *restrict centers, const double *restrict csq, Py_ssize_t k,
+              int64_t *restrict labels, double *restrict best, int with_xsq)
+{
+    double p0[NEAREST_CHUNK], p1[NEAREST_CHUNK], p2[NEAREST_CHUNK], ps[NEAREST_CHUNK];
+    double out_best[NEAREST_CHUNK], out_label[NEAREST_CHUNK];
+    const __m256d zero = _mm256_setzero_pd();
+    for (Py_ssize_t start = 0; start < n; start += NEAREST_CHUNK) {
+        const Py_ssize_t count = n - start < NEAREST_CHUNK ? n - start : NEAREST_CHUNK;
+        const Py_ssize_t padded = (count + 3) & ~(Py_ssize_t)3;
+        for (Py_ssize_t i = 0; i < padded; i++) { /* the chunk's coordinates, planar */
+            const Py_ssize_t src = i < count ? start + i : start;
+            p0[i] = x[3 * src];
+            p1[i] = x[3 * src + 1];
+            p2[i] = x[3 * src + 2];
+            ps[i] = with_xsq ? xsq[src] : 0.0;
+        }
+        for (Py_ssize_t i = 0; i < padded; i += 4) {
+            const __m256d x0 = _mm256_loadu_pd(p0 + i), x1 = _mm256_loadu_pd(p1 + i),
+                          x2 = _mm256_loadu_pd(p2 + i), xs = _mm256_loadu_pd(ps + i);
+            __m256d b = zero, l = zero;
+            for (Py_ssize_t j = 0; j < k; j++) {
+                const __m256d c0 = _mm256_set1_pd(centers[3 * j] * -2.0);
+                const __m256d c1 = _mm256_set1_pd(centers[3 * j + 1] * -2.0);
+                const __m256d c2 = _mm256_set1_pd(centers[3 * j + 2] * -2.0);
+                __m256d d = _mm256_fmadd_pd(x2, c2, _mm256_fmadd_pd(x1, c1, _mm256_mul_pd(x0, c0)));
+                if (with_xsq) {
+                    d = _mm256_add_pd(d, xs);
+                    d = _mm256_add_pd(d, _mm256_set1_pd(csq[j]));
+                    d = _mm256_blendv_pd(d, zero, _mm256_cmp_pd(d, zero, _CMP_LT_OQ));
+                }
+                else {
+                    d = _mm256_add_pd(d, _mm256_set1_pd(csq[j]));
+                }
+                if (j == 0) {
+                    b = d;
+                    continue;
+                }
+                const __m256d take = _mm256_cmp_pd(d, b, _CMP_LT_OQ);
+                b = _mm256_blendv_pd(b, d, take);
+                l = _mm256_blendv_pd(l, _mm256_set1_pd((double)j), take);
+            }
+            _mm256_storeu_pd(out_best + i, b);
+            _mm256_storeu_pd(out_label + i, l);
+        }
+        for (Py_ssize_t i = 0; i < count; i++) {
+            best[start + i] = out_best[i];
+            labels[start + i] = (int64_t)out_label[i];
+        }
+    }
+}
+
+/* Whether nearest4_avx2 runs: the CPU has AVX2 and FMA, and the environment
+   variable PALETTEKIT_NO_AVX2 is not set (tests compare both paths). */
+static int
+has_avx2_fma(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = getenv("PALETTEKIT_NO_AVX2") == NULL && __builtin_cpu_supports("avx2") &&
+                __builtin_cpu_supports("fma");
+    }
+    return known;
+}
+#endif
+
 INLINE void
 nearest_centers3(const double *restrict x, const double *restrict xsq, Py_ssize_t n,
                  const double *restrict centers, const double *restrict csq, Py_ssize_t k,
                  int64_t *restrict labels, double *restrict best, int with_xsq)
 {
-    for (Py_ssize_t j = 0; j < k; j++) {
-        const double c0 = centers[3 * j] * -2.0, c1 = centers[3 * j + 1] * -2.0,
-                     c2 = centers[3 * j + 2] * -2.0;
-        const double cj = csq[j];
-        const int64_t label = (int64_t)j;
-        if (j == 0) {
-            for (Py_ssize_t i = 0; i < n; i++) {
-                best[i] = score3(x[3 * i], x[3 * i + 1], x[3 * i + 2], c0, c1, c2,
-                                 with_xsq ? xsq[i] : 0.0, cj, with_xsq);
-                labels[i] = label;
-            }
-            continue;
-        }
-        for (Py_ssize_t i = 0; i < n; i++) {
-            const double d = score3(x[3 * i], x[3 * i + 1], x[3 * i + 2], c0, c1, c2,
-                                    with_xsq ? xsq[i] : 0.0, cj, with_xsq);
-            const double b = best[i];
-            const int64_t l = labels[i];
-            best[i] = d < b ? d : b;
-            labels[i] = d < b ? label : l;
-        }
+#ifdef HAVE_NEAREST4
+    if (has_avx2_fma()) {
+        nearest4_avx2(x, xsq, n, centers, csq, k, labels, best, with_xsq);
+        return;
     }
+#endif
+    nearest_scalar3(x, xsq, n, centers, csq, k, labels, best, with_xsq);
 }
 
 INLINE void
@@ -191,6 +278,49 @@ assign_points(const double *x, const double *xsq, Py_ssize_t n, Py_ssize_t dim,
               double *closest)
 {
     nearest_centers(x, xsq, n, dim, centers, csq, k, labels, closest);
+}
+
+/*
+ * sums[labels[i]] (4 values: a weight and its three weighted coordinates)
+ * += (f[i], f[i] * x[i]) for every point in point order, as bincount adds
+ * them. The sums of the current run of equal labels are carried in
+ * registers and written back when the label changes: the additions are the
+ * same, in the same order, without a store and reload between neighbours
+ * of one cluster (a histogram's bins in key order mostly share their
+ * neighbour's label).
+ */
+INLINE void
+accumulate3(const double *restrict x, const double *restrict f, const int64_t *restrict labels,
+            Py_ssize_t m, double *restrict weight, double *restrict sums)
+{
+    if (m < 1) {
+        return;
+    }
+    Py_ssize_t cur = (Py_ssize_t)labels[0];
+    double a = weight[cur], s0 = sums[3 * cur], s1 = sums[3 * cur + 1], s2 = sums[3 * cur + 2];
+    for (Py_ssize_t i = 0; i < m; i++) {
+        const Py_ssize_t j = (Py_ssize_t)labels[i];
+        if (j != cur) {
+            weight[cur] = a;
+            sums[3 * cur] = s0;
+            sums[3 * cur + 1] = s1;
+            sums[3 * cur + 2] = s2;
+            cur = j;
+            a = weight[cur];
+            s0 = sums[3 * cur];
+            s1 = sums[3 * cur + 1];
+            s2 = sums[3 * cur + 2];
+        }
+        const double fi = f[i];
+        a += fi;
+        s0 += fi * x[3 * i];
+        s1 += fi * x[3 * i + 1];
+        s2 += fi * x[3 * i + 2];
+    }
+    weight[cur] = a;
+    sums[3 * cur] = s0;
+    sums[3 * cur + 1] = s1;
+    sums[3 * cur + 2] = s2;
 }
 
 /* Squared distances of every point of x (m, dim) from its point `row`, into out (m,). */
@@ -588,12 +718,17 @@ lloyd_core(const double *x, const double *w, double *all_centers, double *all_cl
             memset(sums, 0, sizeof(double) * (size_t)(k * dim));
             /* argmin of |c|^2 - 2 x.c (|x|^2 is common), as cluster._lloyd */
             nearest_centers(x, NULL, m, dim, centers, csq, k, labels, closest);
-            for (Py_ssize_t i = 0; i < m; i++) {
-                const double *row = x + i * dim;
-                const Py_ssize_t best = (Py_ssize_t)labels[i];
-                cw[best] += w[i];
-                for (Py_ssize_t d = 0; d < dim; d++) {
-                    sums[best * dim + d] += w[i] * row[d];
+            if (dim == 3) {
+                accumulate3(x, w, labels, m, cw, sums);
+            }
+            else {
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    const double *row = x + i * dim;
+                    const Py_ssize_t best = (Py_ssize_t)labels[i];
+                    cw[best] += w[i];
+                    for (Py_ssize_t d = 0; d < dim; d++) {
+                        sums[best * dim + d] += w[i] * row[d];
+                    }
                 }
             }
             Py_ssize_t n_empty = 0;
@@ -683,14 +818,25 @@ kmedians_core(const double *x, const double *w, double *centers, Py_ssize_t m, P
         assign_points(x, xsq, m, dim, centers, csq, k, labels, closest);
         memset(den, 0, sizeof(double) * (size_t)k);
         memset(num, 0, sizeof(double) * (size_t)(k * dim));
-        for (Py_ssize_t i = 0; i < m; i++) {
-            const double distance = sqrt(closest[i]);
-            double inverse = w[i] / (distance > floor_ ? distance : floor_);
-            inverse *= distance > far_distance ? far_factor : 1.0;
-            const Py_ssize_t j = (Py_ssize_t)labels[i];
-            den[j] += inverse;
-            for (Py_ssize_t d = 0; d < dim; d++) {
-                num[j * dim + d] += inverse * x[i * dim + d];
+        if (dim == 3) { /* the weights first (closest is free again), then their sums */
+            for (Py_ssize_t i = 0; i < m; i++) {
+                const double distance = sqrt(closest[i]);
+                double inverse = w[i] / (distance > floor_ ? distance : floor_);
+                inverse *= distance > far_distance ? far_factor : 1.0;
+                closest[i] = inverse;
+            }
+            accumulate3(x, closest, labels, m, den, num);
+        }
+        else {
+            for (Py_ssize_t i = 0; i < m; i++) {
+                const double distance = sqrt(closest[i]);
+                double inverse = w[i] / (distance > floor_ ? distance : floor_);
+                inverse *= distance > far_distance ? far_factor : 1.0;
+                const Py_ssize_t j = (Py_ssize_t)labels[i];
+                den[j] += inverse;
+                for (Py_ssize_t d = 0; d < dim; d++) {
+                    num[j * dim + d] += inverse * x[i * dim + d];
+                }
             }
         }
         double shift = 0.0;
