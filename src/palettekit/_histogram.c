@@ -54,6 +54,23 @@ static int shared_busy = 0;
         TABLE[4 * (size_t)key + 3] += b;                                                       \
     }
 
+/* COUNT_PIXELS that also counts the bins it finds empty (occupied bins). */
+#define COUNT_PIXELS_OCCUPIED(TABLE)                                                              \
+    for (Py_ssize_t i = 0; i < n; i++, p += 3) {                                               \
+        const uint32_t r = p[0], g = p[1], b = p[2];                                           \
+        const uint32_t key = red[r] | green[g] | blue[b];                                      \
+        if (key >= limit) {                                                                    \
+            bad = 1;                                                                           \
+            break;                                                                             \
+        }                                                                                      \
+        const size_t at = 4 * (size_t)key;                                                     \
+        occupied += TABLE[at] == 0;                                                            \
+        TABLE[at] += 1;                                                                        \
+        TABLE[at + 1] += r;                                                                    \
+        TABLE[at + 2] += g;                                                                    \
+        TABLE[at + 3] += b;                                                                    \
+    }
+
 #define MEANS_OF(TABLE)                                                                           \
     for (Py_ssize_t i = 0; i < n_bins && !bad; i++) {                                          \
         if (TABLE[4 * i] == 0) {                                                               \
@@ -74,6 +91,7 @@ static int shared_busy = 0;
 
 /*
  * histogram(pixels, keys, n_bins, counts, colors) -> M
+ * histogram(pixels, keys, n_bins) -> (counts, colors)
  *
  * pixels: C-contiguous buffer of N * 3 bytes (sRGB pixels, R G B).
  * keys:   C-contiguous buffer of 3 * 256 uint32: the share of the bin key of
@@ -85,17 +103,21 @@ static int shared_busy = 0;
  *         mean color, sum / count in double precision (what numpy's
  *         ``sums.astype(float64) / counts`` gives, bit for bit).
  * Returns M, the number of occupied bins; ValueError if a key is out of range
- * or the outputs hold fewer. Counting and the means in one call.
+ * or the outputs hold fewer. Counting and the means in one call. Without
+ * counts and colors, returns them as two bytearrays of exactly M int64 and
+ * M * 3 float64 (the occupied bins are counted as they are found), so that
+ * the caller neither allocates for every possible bin nor copies.
  */
 static PyObject *
 histogram(PyObject *self, PyObject *args)
 {
-    Py_buffer pixels, keys, counts, colors;
+    Py_buffer pixels, keys, counts = {0}, colors = {0};
     Py_ssize_t n_bins;
-    if (!PyArg_ParseTuple(args, "y*y*nw*w*", &pixels, &keys, &n_bins, &counts, &colors)) {
+    if (!PyArg_ParseTuple(args, "y*y*n|w*w*", &pixels, &keys, &n_bins, &counts, &colors)) {
         return NULL;
     }
-    PyObject *result = NULL;
+    PyObject *result = NULL, *counts_made = NULL, *colors_made = NULL;
+    const int make = counts.obj == NULL;
     uint32_t *small = NULL;
     uint64_t *wide = NULL;
     int shared = 0;
@@ -106,6 +128,10 @@ histogram(PyObject *self, PyObject *args)
     }
     if (keys.len != 3 * 256 * (Py_ssize_t)sizeof(uint32_t)) {
         PyErr_SetString(PyExc_ValueError, "keys must hold 3 * 256 uint32");
+        goto done;
+    }
+    if (make != (colors.obj == NULL)) {
+        PyErr_SetString(PyExc_TypeError, "pass both counts and colors, or neither");
         goto done;
     }
     if (n_bins < 1 || n_bins > ((Py_ssize_t)1 << 24)) {
@@ -135,33 +161,79 @@ histogram(PyObject *self, PyObject *args)
         const uint32_t *green = red + 256;
         const uint32_t *blue = red + 512;
         const uint32_t limit = (uint32_t)n_bins;
-        const Py_ssize_t capacity_counts = counts.len / (Py_ssize_t)sizeof(int64_t);
-        const Py_ssize_t capacity_colors = colors.len / (3 * (Py_ssize_t)sizeof(double));
-        const Py_ssize_t capacity =
-            capacity_counts < capacity_colors ? capacity_counts : capacity_colors;
-        int64_t *count_out = (int64_t *)counts.buf;
-        double *color_out = (double *)colors.buf;
-        Py_ssize_t m = 0;
+        Py_ssize_t capacity = 0;
+        int64_t *count_out = NULL;
+        double *color_out = NULL;
+        Py_ssize_t m = 0, occupied = 0;
         int bad = 0, full = 0;
-        Py_BEGIN_ALLOW_THREADS
-        if (small != NULL) {
-            COUNT_PIXELS(small)
-            MEANS_OF(small)
-            if (bad || full) { /* hand the shared table back all zero */
-                memset(small, 0, sizeof(uint32_t) * 4 * (size_t)n_bins);
+        if (make) { /* count first, then outputs of exactly the occupied bins */
+            Py_BEGIN_ALLOW_THREADS
+            if (small != NULL) {
+                COUNT_PIXELS_OCCUPIED(small)
             }
+            else {
+                COUNT_PIXELS_OCCUPIED(wide)
+            }
+            Py_END_ALLOW_THREADS
+            if (!bad) {
+                counts_made = PyByteArray_FromStringAndSize(NULL, occupied * (Py_ssize_t)sizeof(int64_t));
+                colors_made = counts_made == NULL ? NULL
+                                                  : PyByteArray_FromStringAndSize(
+                                                        NULL, occupied * 3 * (Py_ssize_t)sizeof(double));
+                if (colors_made == NULL) {
+                    bad = 2; /* the error is set */
+                }
+                else {
+                    count_out = (int64_t *)PyByteArray_AS_STRING(counts_made);
+                    color_out = (double *)PyByteArray_AS_STRING(colors_made);
+                    capacity = occupied;
+                }
+            }
+            Py_BEGIN_ALLOW_THREADS
+            if (small != NULL) {
+                MEANS_OF(small)
+                if (bad || full) { /* hand the shared table back all zero */
+                    memset(small, 0, sizeof(uint32_t) * 4 * (size_t)n_bins);
+                }
+            }
+            else {
+                MEANS_OF(wide)
+            }
+            Py_END_ALLOW_THREADS
         }
         else {
-            COUNT_PIXELS(wide)
-            MEANS_OF(wide)
+            const Py_ssize_t capacity_counts = counts.len / (Py_ssize_t)sizeof(int64_t);
+            const Py_ssize_t capacity_colors = colors.len / (3 * (Py_ssize_t)sizeof(double));
+            capacity = capacity_counts < capacity_colors ? capacity_counts : capacity_colors;
+            count_out = (int64_t *)counts.buf;
+            color_out = (double *)colors.buf;
+            Py_BEGIN_ALLOW_THREADS
+            if (small != NULL) {
+                COUNT_PIXELS(small)
+                MEANS_OF(small)
+                if (bad || full) { /* hand the shared table back all zero */
+                    memset(small, 0, sizeof(uint32_t) * 4 * (size_t)n_bins);
+                }
+            }
+            else {
+                COUNT_PIXELS(wide)
+                MEANS_OF(wide)
+            }
+            Py_END_ALLOW_THREADS
         }
-        Py_END_ALLOW_THREADS
+        if (bad == 2) {
+            goto done;
+        }
         if (bad) {
             PyErr_SetString(PyExc_ValueError, "a key table entry is out of range");
             goto done;
         }
         if (full) {
             PyErr_SetString(PyExc_ValueError, "counts and colors hold fewer than the occupied bins");
+            goto done;
+        }
+        if (make) {
+            result = PyTuple_Pack(2, counts_made, colors_made);
             goto done;
         }
         result = PyLong_FromSsize_t(m);
@@ -171,6 +243,8 @@ done:
         shared_busy = 0;
     }
     free(wide);
+    Py_XDECREF(counts_made);
+    Py_XDECREF(colors_made);
     PyBuffer_Release(&pixels);
     PyBuffer_Release(&keys);
     PyBuffer_Release(&counts);
@@ -232,9 +306,12 @@ coarsen(PyObject *self, PyObject *args)
         int bad = 0, full = 0;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < m; i++) {
+            /* read before the table is written (it may alias colors) */
+            const double c0 = colors[3 * i], c1 = colors[3 * i + 1], c2 = colors[3 * i + 2];
+            const double channel[3] = {c0, c1, c2};
             uint32_t key = 0;
             for (int c = 0; c < 3; c++) {
-                double f = floor(colors[3 * i + c]);
+                double f = floor(channel[c]);
                 f = f < 0.0 ? 0.0 : (f > 255.0 ? 255.0 : f);
                 key |= tables[256 * c + (int)f];
             }
@@ -245,9 +322,9 @@ coarsen(PyObject *self, PyObject *args)
             const double weight = (double)counts[i];
             double *bin = table + 4 * (size_t)key;
             bin[0] += weight;
-            bin[1] += colors[3 * i] * weight;
-            bin[2] += colors[3 * i + 1] * weight;
-            bin[3] += colors[3 * i + 2] * weight;
+            bin[1] += c0 * weight;
+            bin[2] += c1 * weight;
+            bin[3] += c2 * weight;
         }
         for (Py_ssize_t j = 0; j < n_bins && !bad; j++) {
             const double *bin = table + 4 * j;
