@@ -390,3 +390,26 @@ def test_compiled_histogram_makes_outputs_of_exactly_the_occupied_bins():
     _assert_identical(color_histogram(pixels, 5), expected)
     one = np.array([[7, 8, 9]], np.uint8)
     assert color_histogram(one, 5).counts.tolist() == [1]
+
+
+@needs_kernel
+def test_compiled_coarsen_keeps_its_table_clear_between_calls():
+    from palettekit import histogram as histogram_module
+    from palettekit.histogram import _kernel, _kernel_keys
+    from test_pipeline import photo_like
+
+    fine = color_histogram(photo_like(7, height=150, width=200).reshape(-1, 3), 5)
+    colors, counts = np.array([[0.0, 0.0, 0.0], [200.0, 200.0, 200.0]]), np.ones(2, np.int64)
+    with pytest.raises(ValueError, match="out of range"):  # fails after filling some bins
+        _kernel.coarsen(
+            colors, counts, _kernel_keys(4), 16, np.empty((2, 3)), np.empty(2, np.int64)
+        )
+    for bits in (4, 3, 4):
+        compiled = coarsen(fine, bits)
+        kernel = histogram_module._kernel
+        histogram_module._kernel = None
+        try:
+            pure = coarsen(fine, bits)
+        finally:
+            histogram_module._kernel = kernel
+        _assert_identical(compiled, pure)
