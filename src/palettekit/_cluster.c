@@ -153,15 +153,30 @@ nearest_scalar3(const double *restrict x, const double *restrict xsq, Py_ssize_t
 #include <immintrin.h>
 #define HAVE_NEAREST4 1
 #define NEAREST_CHUNK 64
+#define NEAREST_STACK 64
 
 __attribute__((target("avx2,fma"))) static void
 nearest4_avx2(const double *restrict x, const double *restrict xsq, Py_ssize_t n,
               const double *restrict centers, const double *restrict csq, Py_ssize_t k,
               int64_t *restrict labels, double *restrict best, int with_xsq)
 {
+    /* -2 c and |c|^2 of every center, taken once (on the stack for up to
+       NEAREST_STACK centers) */
+    double stack[4 * NEAREST_STACK];
+    double *cm = k <= NEAREST_STACK ? stack : (double *)malloc(sizeof(double) * 4 * (size_t)k);
+    if (cm == NULL) {
+        nearest_scalar3(x, xsq, n, centers, csq, k, labels, best, with_xsq);
+        return;
+    }
+    for (Py_ssize_t j = 0; j < k; j++) {
+        cm[4 * j] = centers[3 * j] * -2.0;
+        cm[4 * j + 1] = centers[3 * j + 1] * -2.0;
+        cm[4 * j + 2] = centers[3 * j + 2] * -2.0;
+        cm[4 * j + 3] = csq[j];
+    }
     double p0[NEAREST_CHUNK], p1[NEAREST_CHUNK], p2[NEAREST_CHUNK], ps[NEAREST_CHUNK];
     double out_best[NEAREST_CHUNK], out_label[NEAREST_CHUNK];
-    const __m256d zero = _mm256_setzero_pd();
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
     for (Py_ssize_t start = 0; start < n; start += NEAREST_CHUNK) {
         const Py_ssize_t count = n - start < NEAREST_CHUNK ? n - start : NEAREST_CHUNK;
         const Py_ssize_t padded = (count + 3) & ~(Py_ssize_t)3;
@@ -175,19 +190,20 @@ nearest4_avx2(const double *restrict x, const double *restrict xsq, Py_ssize_t n
         for (Py_ssize_t i = 0; i < padded; i += 4) {
             const __m256d x0 = _mm256_loadu_pd(p0 + i), x1 = _mm256_loadu_pd(p1 + i),
                           x2 = _mm256_loadu_pd(p2 + i), xs = _mm256_loadu_pd(ps + i);
-            __m256d b = zero, l = zero;
-            for (Py_ssize_t j = 0; j < k; j++) {
-                const __m256d c0 = _mm256_set1_pd(centers[3 * j] * -2.0);
-                const __m256d c1 = _mm256_set1_pd(centers[3 * j + 1] * -2.0);
-                const __m256d c2 = _mm256_set1_pd(centers[3 * j + 2] * -2.0);
-                __m256d d = _mm256_fmadd_pd(x2, c2, _mm256_fmadd_pd(x1, c1, _mm256_mul_pd(x0, c0)));
+            __m256d b = zero, l = zero, label = zero;
+            for (Py_ssize_t j = 0; j < k; j++, label = _mm256_add_pd(label, one)) {
+                const double *c = cm + 4 * j;
+                __m256d d = _mm256_fmadd_pd(
+                    x2, _mm256_broadcast_sd(c + 2),
+                    _mm256_fmadd_pd(x1, _mm256_broadcast_sd(c + 1),
+                                    _mm256_mul_pd(x0, _mm256_broadcast_sd(c))));
                 if (with_xsq) {
                     d = _mm256_add_pd(d, xs);
-                    d = _mm256_add_pd(d, _mm256_set1_pd(csq[j]));
+                    d = _mm256_add_pd(d, _mm256_broadcast_sd(c + 3));
                     d = _mm256_blendv_pd(d, zero, _mm256_cmp_pd(d, zero, _CMP_LT_OQ));
                 }
                 else {
-                    d = _mm256_add_pd(d, _mm256_set1_pd(csq[j]));
+                    d = _mm256_add_pd(d, _mm256_broadcast_sd(c + 3));
                 }
                 if (j == 0) {
                     b = d;
@@ -195,7 +211,7 @@ nearest4_avx2(const double *restrict x, const double *restrict xsq, Py_ssize_t n
                 }
                 const __m256d take = _mm256_cmp_pd(d, b, _CMP_LT_OQ);
                 b = _mm256_blendv_pd(b, d, take);
-                l = _mm256_blendv_pd(l, _mm256_set1_pd((double)j), take);
+                l = _mm256_blendv_pd(l, label, take);
             }
             _mm256_storeu_pd(out_best + i, b);
             _mm256_storeu_pd(out_label + i, l);
@@ -204,6 +220,9 @@ nearest4_avx2(const double *restrict x, const double *restrict xsq, Py_ssize_t n
             best[start + i] = out_best[i];
             labels[start + i] = (int64_t)out_label[i];
         }
+    }
+    if (cm != stack) {
+        free(cm);
     }
 }
 
@@ -868,8 +887,20 @@ assign_core(const double *x, const double *w, const double *centers, int64_t *la
     row_norms(centers, k, dim, csq);
     assign_points(x, xsq, m, dim, centers, csq, k, labels, closest);
     memset(cw, 0, sizeof(double) * (size_t)k);
+    /* in point order, the sum of a run of one label carried in a register */
+    Py_ssize_t cur = m > 0 ? (Py_ssize_t)labels[0] : 0;
+    double run = 0.0;
     for (Py_ssize_t i = 0; i < m; i++) {
-        cw[labels[i]] += w[i];
+        const Py_ssize_t j = (Py_ssize_t)labels[i];
+        if (j != cur) {
+            cw[cur] = run;
+            cur = j;
+            run = cw[cur];
+        }
+        run += w[i];
+    }
+    if (m > 0) {
+        cw[cur] = run;
     }
 }
 
