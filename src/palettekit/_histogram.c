@@ -322,26 +322,55 @@ coarsen(PyObject *self, PyObject *args)
         Py_ssize_t coarse = 0;
         int bad = 0, full = 0;
         Py_BEGIN_ALLOW_THREADS
+        /* The sums of a run of fine bins that fall in one coarse bin (the
+           usual case: fine bins come in key order) are carried in registers
+           and written back when the coarse bin changes; the additions are the
+           same, in the same order. */
+        uint32_t current = UINT32_MAX;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
         for (Py_ssize_t i = 0; i < m; i++) {
             /* read before the table is written (it may alias colors) */
             const double c0 = colors[3 * i], c1 = colors[3 * i + 1], c2 = colors[3 * i + 2];
             const double channel[3] = {c0, c1, c2};
             uint32_t key = 0;
             for (int c = 0; c < 3; c++) {
-                double f = floor(channel[c]);
-                f = f < 0.0 ? 0.0 : (f > 255.0 ? 255.0 : f);
-                key |= tables[256 * c + (int)f];
+                /* floor, clipped to [0, 255]: a truncation for values >= 1
+                   (floor() without SSE4.1 is a long sequence); NaN -> 0 */
+                const double v = channel[c];
+                const int level = v >= 255.0 ? 255 : (v >= 1.0 ? (int)v : 0);
+                key |= tables[256 * c + level];
             }
             if (key >= (uint32_t)n_bins) {
                 bad = 1;
                 break;
             }
+            if (key != current) {
+                if (current != UINT32_MAX) {
+                    double *bin = table + 4 * (size_t)current;
+                    bin[0] = s0;
+                    bin[1] = s1;
+                    bin[2] = s2;
+                    bin[3] = s3;
+                }
+                current = key;
+                const double *bin = table + 4 * (size_t)key;
+                s0 = bin[0];
+                s1 = bin[1];
+                s2 = bin[2];
+                s3 = bin[3];
+            }
             const double weight = (double)counts[i];
-            double *bin = table + 4 * (size_t)key;
-            bin[0] += weight;
-            bin[1] += c0 * weight;
-            bin[2] += c1 * weight;
-            bin[3] += c2 * weight;
+            s0 += weight;
+            s1 += c0 * weight;
+            s2 += c1 * weight;
+            s3 += c2 * weight;
+        }
+        if (current != UINT32_MAX) { /* the last run (also after a bad key) */
+            double *bin = table + 4 * (size_t)current;
+            bin[0] = s0;
+            bin[1] = s1;
+            bin[2] = s2;
+            bin[3] = s3;
         }
         for (Py_ssize_t j = 0; j < n_bins && !bad; j++) {
             const double *bin = table + 4 * j;
