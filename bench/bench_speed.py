@@ -109,6 +109,50 @@ def run_palettekit(path: str) -> None:
     palettekit.extract(path, 5, warn=False)
 
 
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+# A palettekit from another source tree (--baseline), timed in a process of its
+# own that runs beside this one: it reads a path per line and answers with the
+# milliseconds one extract(path, 5) took by the clock named on its command line.
+_BASELINE_WORKER = """
+import gc, sys, time
+sys.path.insert(0, sys.argv[1])
+import palettekit
+clock = {"wall": time.perf_counter, "cpu": time.process_time}[sys.argv[2]]
+for line in sys.stdin:
+    gc.collect()
+    start = clock()
+    palettekit.extract(line.rstrip("\\n"), 5, warn=False)
+    print((clock() - start) * 1000.0, flush=True)
+"""
+
+
+class Baseline:
+    """``extract(path, 5)`` of the palettekit under ``src``, timed in its own process."""
+
+    def __init__(self, src: str, clock: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _BASELINE_WORKER, src, clock],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def time(self, path: str) -> float:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(path + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise SystemExit(f"the baseline worker stopped on {path}")
+        return float(answer)
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
 def _fast_colorthief() -> Callable[[str], None] | None:
     try:
         import fast_colorthief
@@ -117,7 +161,9 @@ def _fast_colorthief() -> Callable[[str], None] | None:
     return lambda path: fast_colorthief.get_palette(path, 5, 10)
 
 
-def time_single(sets: dict[str, list[str]], reps: int) -> dict:
+def time_single(
+    sets: dict[str, list[str]], reps: int, clock: str = "wall", baseline: Baseline | None = None
+) -> dict:
     tools: dict[str, Callable[[str], None]] = {
         "palettekit": run_palettekit,
         "decode floor": decode_floor,
@@ -125,21 +171,27 @@ def time_single(sets: dict[str, list[str]], reps: int) -> dict:
     fct = _fast_colorthief()
     if fct is not None:
         tools["fast-colorthief q10"] = fct
+    now = CLOCKS[clock]
+    names = [*tools, *(["baseline"] if baseline is not None else [])]
     out: dict = {}
     for name, files in sets.items():
-        per_tool: dict[str, dict[str, float]] = {tool: {} for tool in tools}
+        per_tool: dict[str, dict[str, float]] = {tool: {} for tool in names}
         stages: dict[str, list[float]] = {}
         for path in files:
             for fn in tools.values():  # warm-up: page cache, first-call costs
                 fn(path)
-            samples: dict[str, list[float]] = {tool: [] for tool in tools}
+            if baseline is not None:
+                baseline.time(path)
+            samples: dict[str, list[float]] = {tool: [] for tool in names}
             for _ in range(reps):
                 for tool, fn in tools.items():
                     gc.collect()
-                    start = time.perf_counter()
+                    start = now()
                     fn(path)
-                    samples[tool].append((time.perf_counter() - start) * 1000.0)
-            for tool in tools:
+                    samples[tool].append((now() - start) * 1000.0)
+                if baseline is not None:
+                    samples["baseline"].append(baseline.time(path))
+            for tool in names:
                 per_tool[tool][path] = statistics.median(samples[tool])
             timings = palettekit.extract(path, 5, warn=False).meta["timings"]
             for stage, ms in timings.items():
@@ -147,7 +199,7 @@ def time_single(sets: dict[str, list[str]], reps: int) -> dict:
         medians = {tool: statistics.median(v.values()) for tool, v in per_tool.items()}
         ratios = {
             tool: statistics.median(per_tool["palettekit"][p] / per_tool[tool][p] for p in files)
-            for tool in tools
+            for tool in names
             if tool != "palettekit"
         }
         out[name] = {
@@ -304,7 +356,16 @@ def report(ctx: dict) -> str:
         "(on 2 cores: other work on the machine slows every tool alike but adds noise)",
         f"- single images: median of {ctx['reps']} interleaved calls per image and tool after "
         "a warm-up, from the file path, decode included, k=5; medians over images; ratio = "
-        "median over images of palettekit's time / the other's on the same image",
+        "median over images of palettekit's time / the other's on the same image; clock: "
+        + ("CPU time of the process" if ctx.get("clock") == "cpu" else "wall"),
+        *(
+            [
+                f"- baseline: palettekit from `{ctx['baseline']}`, timed in a process of its "
+                "own, interleaved with the others image by image"
+            ]
+            if ctx.get("baseline")
+            else []
+        ),
         "",
         "## Single images",
         "",
@@ -343,6 +404,20 @@ def report(ctx: dict) -> str:
     for name, row in ctx["single"].items():
         cells = " | ".join(f"{row['stages_ms'].get(s, float('nan')):.2f}" for s in stage_names)
         lines.append(f"| {name} | {cells} |")
+    if ctx["single"] and "baseline" in next(iter(ctx["single"].values()))["median_ms"]:
+        lines += [
+            "",
+            f"Against the baseline (`{ctx.get('baseline')}`), same run, paired per image:",
+            "",
+            "| images | palettekit ms | baseline ms | palettekit / baseline |",
+            "|---|--:|--:|--:|",
+        ]
+        for name, row in ctx["single"].items():
+            ms = row["median_ms"]
+            lines.append(
+                f"| {name} | {ms['palettekit']:.2f} | {ms['baseline']:.2f} | "
+                f"{row['paired_ratio']['baseline']:.3f}x |"
+            )
     batch = ctx.get("batch")
     if batch:
         rates = {k: statistics.median(v) for k, v in batch["img_per_s"].items()}
@@ -430,6 +505,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--only-batch", action="store_true", help="only the batch part (no single images, no CLI)"
     )
+    ap.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="time single images by the wall clock or by the process's CPU time (steadier on "
+        "a busy machine)",
+    )
+    ap.add_argument(
+        "--baseline",
+        help="a palettekit source tree (its src/ folder) to time beside this one, image by "
+        "image, e.g. a git worktree of an older commit",
+    )
     ap.add_argument("--out", help="write the Markdown report here")
     ap.add_argument("--json", help="write the raw results here")
     args = ap.parse_args(argv)
@@ -440,10 +527,17 @@ def main(argv: list[str] | None = None) -> int:
         "args": "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:])),
         "reps": reps,
         "load": [os.getloadavg()[0]],
+        "clock": args.clock,
+        "baseline": args.baseline,
     }
     with tempfile.TemporaryDirectory(prefix="pk-speed-") as tmp:
         sets = make_images(Path(args.corpus), Path(tmp), args.quick)
-        ctx["single"] = {} if args.only_batch else time_single(sets, reps)
+        baseline = Baseline(args.baseline, args.clock) if args.baseline else None
+        try:
+            ctx["single"] = {} if args.only_batch else time_single(sets, reps, args.clock, baseline)
+        finally:
+            if baseline is not None:
+                baseline.close()
         if not args.no_batch:
             files = sets["960x640 JPEG"] + sets["480x320 JPEG"]
             runs = args.batch_runs or (1 if args.quick else 3)

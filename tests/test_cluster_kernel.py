@@ -298,3 +298,40 @@ def _extract_dict(source: object, k: int | str, kwargs: dict[str, str]) -> dict[
         data = palettekit.extract(source, k, warn=False, **kwargs).to_dict()  # type: ignore[arg-type]
     data["meta"].pop("timings", None)
     return data
+
+
+_NEAREST_DIGEST = """
+import hashlib, sys
+import numpy as np
+from palettekit import cluster
+sys.path.insert(0, {tests!r})
+from test_cluster_kernel import _cloud
+digest = hashlib.sha256()
+for seed, m, k in [(1, 1, 1), (2, 5, 3), (3, 63, 4), (4, 64, 5), (5, 65, 8), (6, 1000, 16),
+                   (7, 301, 70), (8, 130, 2)]:
+    points, weights = _cloud(seed, m)
+    centers = _cloud(seed + 100, k)[0]
+    centers[-1] = points[0]  # a center on a point: a zero distance
+    outs = (np.empty(m, np.int64), np.empty(m), np.empty(k))
+    cluster._kernel.assign(points, weights, centers, *outs)
+    starts = np.repeat(centers[None], 2, axis=0) + [[[0.0]], [[0.01]]]
+    closest = np.empty((m, 2))
+    n_iter = cluster._kernel.lloyd(points, weights, starts, closest, 4, 0.0)
+    for array in (*outs, starts, closest, np.array([n_iter])):
+        digest.update(np.ascontiguousarray(array).tobytes())
+print(digest.hexdigest())
+"""
+
+
+@needs_kernel
+def test_the_vector_and_scalar_nearest_centers_agree_to_the_last_bit():
+    # On x86-64 with AVX2 the kernel finds nearest centers four points at a
+    # time; PALETTEKIT_NO_AVX2 forces the point-by-point loop other CPUs run.
+    code = _NEAREST_DIGEST.format(tests=str(ROOT / "tests"))
+    digests = []
+    for extra in ({}, {"PALETTEKIT_NO_AVX2": "1"}):
+        env = {k: v for k, v in os.environ.items() if k != "PALETTEKIT_NO_AVX2"} | extra
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        digests.append(out.stdout.strip())
+    assert digests[0] == digests[1]

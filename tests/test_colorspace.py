@@ -310,7 +310,47 @@ needs_kernel = pytest.mark.skipif(cs._kernel is None, reason="built without a C 
 
 
 def _numpy_oklab(srgb: np.ndarray) -> np.ndarray:
+    """srgb_to_oklab on numpy alone (the reference the kernel must equal bit for bit)."""
+    kernel = cs._kernel
+    cs._kernel = None
+    try:
+        return cs.srgb_to_oklab(srgb)
+    finally:
+        cs._kernel = kernel
+
+
+def _libm_oklab(srgb: np.ndarray) -> np.ndarray:
     return cs.linear_srgb_to_oklab(cs.srgb_to_linear(srgb))
+
+
+def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Units in the last place between float64 arrays of the same signs."""
+    return np.abs(a.view(np.int64) - b.view(np.int64))
+
+
+@pytest.mark.parametrize("use_kernel", [True, False])
+def test_newton_roots_stay_within_4_ulps_of_libm(use_kernel):
+    if use_kernel and cs._kernel is None:
+        pytest.skip("built without a C compiler")
+    rng = np.random.default_rng(11)
+    square = ((rng.random(200_000) * 0.95 + 0.05 + 0.055) / 1.055) ** 2
+    positive = np.concatenate([rng.random(100_000), rng.random(50_000) ** 8, [1e-140, 1e140]])
+    fifth, third = cs._root(square, 5), cs._root(positive, 3)
+    assert _ulps(fifth, square**0.2).max() <= 4
+    assert _ulps(third, np.cbrt(positive)).max() <= 4
+    srgb = np.concatenate([rng.random((20_000, 3)), rng.integers(0, 255 * 64, (20_000, 3)) / 16320])
+    convert = cs.srgb_to_oklab if use_kernel else _numpy_oklab
+    np.testing.assert_allclose(convert(srgb), _libm_oklab(srgb), rtol=0, atol=4e-15)
+
+
+def test_oklab_keeps_libm_values_where_the_roots_do_not_apply():
+    # whole 8-bit levels, the linear segment, values outside [0, 1], black
+    levels = np.arange(256)[:, None].repeat(3, axis=1) / 255.0
+    odd = np.array([[0.0, 0.01, cs._SRGB_KNEE], [-0.2, 1.5, 2.0], [1e-300, -1e-9, 1.0]])
+    for srgb in (levels, odd):
+        linear = cs._fast_linear(srgb)
+        np.testing.assert_array_equal(linear, cs.srgb_to_linear(srgb))
+    assert cs.srgb_to_oklab([0.0, 0.0, 0.0]).tolist() == [0.0, 0.0, 0.0]
 
 
 @needs_kernel

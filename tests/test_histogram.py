@@ -367,3 +367,49 @@ def test_compiled_coarsen_refuses_bad_buffers():
         _kernel.coarsen(colors, counts, _kernel_keys(4), 16, out_colors, out_counts)
     with pytest.raises(ValueError, match="fewer than the occupied"):
         _kernel.coarsen(colors, counts, _kernel_keys(4), 4096, out_colors[:0], out_counts[:0])
+
+
+@needs_kernel
+def test_compiled_histogram_makes_outputs_of_exactly_the_occupied_bins():
+    from palettekit.histogram import _kernel, _kernel_keys
+    from test_pipeline import photo_like
+
+    pixels = photo_like(6, height=120, width=160).reshape(-1, 3)
+    made_counts, made_colors = _kernel.histogram(pixels, _kernel_keys(5), 1 << 15)
+    assert isinstance(made_counts, bytearray) and isinstance(made_colors, bytearray)
+    expected = _numpy_histogram(pixels, 5)
+    assert len(made_counts) == 8 * len(expected) and len(made_colors) == 24 * len(expected)
+    hist = color_histogram(pixels, 5)
+    _assert_identical(hist, expected)
+    hist.colors[0, 0] = 1.0  # the arrays are the caller's own, writable
+    with pytest.raises(TypeError, match="both"):
+        _kernel.histogram(pixels, _kernel_keys(5), 1 << 15, np.empty(9, np.int64))
+    with pytest.raises(ValueError, match="out of range"):
+        _kernel.histogram(np.full(3, 255, np.uint8), _kernel_keys(5), 100)
+    # after the failure the shared table is clear: the next histogram is still exact
+    _assert_identical(color_histogram(pixels, 5), expected)
+    one = np.array([[7, 8, 9]], np.uint8)
+    assert color_histogram(one, 5).counts.tolist() == [1]
+
+
+@needs_kernel
+def test_compiled_coarsen_keeps_its_table_clear_between_calls():
+    from palettekit import histogram as histogram_module
+    from palettekit.histogram import _kernel, _kernel_keys
+    from test_pipeline import photo_like
+
+    fine = color_histogram(photo_like(7, height=150, width=200).reshape(-1, 3), 5)
+    colors, counts = np.array([[0.0, 0.0, 0.0], [200.0, 200.0, 200.0]]), np.ones(2, np.int64)
+    with pytest.raises(ValueError, match="out of range"):  # fails after filling some bins
+        _kernel.coarsen(
+            colors, counts, _kernel_keys(4), 16, np.empty((2, 3)), np.empty(2, np.int64)
+        )
+    for bits in (4, 3, 4):
+        compiled = coarsen(fine, bits)
+        kernel = histogram_module._kernel
+        histogram_module._kernel = None
+        try:
+            pure = coarsen(fine, bits)
+        finally:
+            histogram_module._kernel = kernel
+        _assert_identical(compiled, pure)

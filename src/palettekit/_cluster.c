@@ -117,36 +117,142 @@ score3(double x0, double x1, double x2, double c0, double c1, double c2, double 
     return d + cj;
 }
 
-/* The three-coordinate case of nearest_centers: one pass per center over
-   every point, without branches or possible aliasing, so that the compiler
-   runs four points at once (the per-point arithmetic is unchanged). */
+/*
+ * The three-coordinate case of nearest_centers. One point at a time the
+ * running minimum is a chain of compares (a few cycles per center), and a
+ * pass per center over every point with the minimum in memory becomes
+ * masked stores (slow on AMD), so on x86-64 CPUs with AVX2 and FMA four
+ * points run at once in vector registers (nearest4_avx2), chunk by chunk;
+ * elsewhere point by point. Either way each score is score3's, the same
+ * operations (the fused multiply-adds, then |x|^2, then |c|^2, clamped at 0),
+ * and a tie keeps the first center.
+ */
+INLINE void
+nearest_scalar3(const double *restrict x, const double *restrict xsq, Py_ssize_t n,
+                const double *restrict centers, const double *restrict csq, Py_ssize_t k,
+                int64_t *restrict labels, double *restrict best, int with_xsq)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double x0 = x[3 * i], x1 = x[3 * i + 1], x2 = x[3 * i + 2];
+        const double xs = with_xsq ? xsq[i] : 0.0;
+        double b = 0.0;
+        int64_t l = 0;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            const double d = score3(x0, x1, x2, centers[3 * j] * -2.0, centers[3 * j + 1] * -2.0,
+                                    centers[3 * j + 2] * -2.0, xs, csq[j], with_xsq);
+            const int take = j == 0 || d < b;
+            l = take ? (int64_t)j : l;
+            b = take ? d : b;
+        }
+        labels[i] = l;
+        best[i] = b;
+    }
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define HAVE_NEAREST4 1
+#define NEAREST_CHUNK 64
+#define NEAREST_STACK 64
+
+__attribute__((target("avx2,fma"))) static void
+nearest4_avx2(const double *restrict x, const double *restrict xsq, Py_ssize_t n,
+              const double *restrict centers, const double *restrict csq, Py_ssize_t k,
+              int64_t *restrict labels, double *restrict best, int with_xsq)
+{
+    /* -2 c and |c|^2 of every center, taken once (on the stack for up to
+       NEAREST_STACK centers) */
+    double stack[4 * NEAREST_STACK];
+    double *cm = k <= NEAREST_STACK ? stack : (double *)malloc(sizeof(double) * 4 * (size_t)k);
+    if (cm == NULL) {
+        nearest_scalar3(x, xsq, n, centers, csq, k, labels, best, with_xsq);
+        return;
+    }
+    for (Py_ssize_t j = 0; j < k; j++) {
+        cm[4 * j] = centers[3 * j] * -2.0;
+        cm[4 * j + 1] = centers[3 * j + 1] * -2.0;
+        cm[4 * j + 2] = centers[3 * j + 2] * -2.0;
+        cm[4 * j + 3] = csq[j];
+    }
+    double p0[NEAREST_CHUNK], p1[NEAREST_CHUNK], p2[NEAREST_CHUNK], ps[NEAREST_CHUNK];
+    double out_best[NEAREST_CHUNK], out_label[NEAREST_CHUNK];
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    for (Py_ssize_t start = 0; start < n; start += NEAREST_CHUNK) {
+        const Py_ssize_t count = n - start < NEAREST_CHUNK ? n - start : NEAREST_CHUNK;
+        const Py_ssize_t padded = (count + 3) & ~(Py_ssize_t)3;
+        for (Py_ssize_t i = 0; i < padded; i++) { /* the chunk's coordinates, planar */
+            const Py_ssize_t src = i < count ? start + i : start;
+            p0[i] = x[3 * src];
+            p1[i] = x[3 * src + 1];
+            p2[i] = x[3 * src + 2];
+            ps[i] = with_xsq ? xsq[src] : 0.0;
+        }
+        for (Py_ssize_t i = 0; i < padded; i += 4) {
+            const __m256d x0 = _mm256_loadu_pd(p0 + i), x1 = _mm256_loadu_pd(p1 + i),
+                          x2 = _mm256_loadu_pd(p2 + i), xs = _mm256_loadu_pd(ps + i);
+            __m256d b = zero, l = zero, label = zero;
+            for (Py_ssize_t j = 0; j < k; j++, label = _mm256_add_pd(label, one)) {
+                const double *c = cm + 4 * j;
+                __m256d d = _mm256_fmadd_pd(
+                    x2, _mm256_broadcast_sd(c + 2),
+                    _mm256_fmadd_pd(x1, _mm256_broadcast_sd(c + 1),
+                                    _mm256_mul_pd(x0, _mm256_broadcast_sd(c))));
+                if (with_xsq) {
+                    d = _mm256_add_pd(d, xs);
+                    d = _mm256_add_pd(d, _mm256_broadcast_sd(c + 3));
+                    d = _mm256_blendv_pd(d, zero, _mm256_cmp_pd(d, zero, _CMP_LT_OQ));
+                }
+                else {
+                    d = _mm256_add_pd(d, _mm256_broadcast_sd(c + 3));
+                }
+                if (j == 0) {
+                    b = d;
+                    continue;
+                }
+                const __m256d take = _mm256_cmp_pd(d, b, _CMP_LT_OQ);
+                b = _mm256_blendv_pd(b, d, take);
+                l = _mm256_blendv_pd(l, label, take);
+            }
+            _mm256_storeu_pd(out_best + i, b);
+            _mm256_storeu_pd(out_label + i, l);
+        }
+        for (Py_ssize_t i = 0; i < count; i++) {
+            best[start + i] = out_best[i];
+            labels[start + i] = (int64_t)out_label[i];
+        }
+    }
+    if (cm != stack) {
+        free(cm);
+    }
+}
+
+/* Whether nearest4_avx2 runs: the CPU has AVX2 and FMA, and the environment
+   variable PALETTEKIT_NO_AVX2 is not set (tests compare both paths). */
+static int
+has_avx2_fma(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = getenv("PALETTEKIT_NO_AVX2") == NULL && __builtin_cpu_supports("avx2") &&
+                __builtin_cpu_supports("fma");
+    }
+    return known;
+}
+#endif
+
 INLINE void
 nearest_centers3(const double *restrict x, const double *restrict xsq, Py_ssize_t n,
                  const double *restrict centers, const double *restrict csq, Py_ssize_t k,
                  int64_t *restrict labels, double *restrict best, int with_xsq)
 {
-    for (Py_ssize_t j = 0; j < k; j++) {
-        const double c0 = centers[3 * j] * -2.0, c1 = centers[3 * j + 1] * -2.0,
-                     c2 = centers[3 * j + 2] * -2.0;
-        const double cj = csq[j];
-        const int64_t label = (int64_t)j;
-        if (j == 0) {
-            for (Py_ssize_t i = 0; i < n; i++) {
-                best[i] = score3(x[3 * i], x[3 * i + 1], x[3 * i + 2], c0, c1, c2,
-                                 with_xsq ? xsq[i] : 0.0, cj, with_xsq);
-                labels[i] = label;
-            }
-            continue;
-        }
-        for (Py_ssize_t i = 0; i < n; i++) {
-            const double d = score3(x[3 * i], x[3 * i + 1], x[3 * i + 2], c0, c1, c2,
-                                    with_xsq ? xsq[i] : 0.0, cj, with_xsq);
-            const double b = best[i];
-            const int64_t l = labels[i];
-            best[i] = d < b ? d : b;
-            labels[i] = d < b ? label : l;
-        }
+#ifdef HAVE_NEAREST4
+    if (has_avx2_fma()) {
+        nearest4_avx2(x, xsq, n, centers, csq, k, labels, best, with_xsq);
+        return;
     }
+#endif
+    nearest_scalar3(x, xsq, n, centers, csq, k, labels, best, with_xsq);
 }
 
 INLINE void
@@ -193,6 +299,49 @@ assign_points(const double *x, const double *xsq, Py_ssize_t n, Py_ssize_t dim,
     nearest_centers(x, xsq, n, dim, centers, csq, k, labels, closest);
 }
 
+/*
+ * sums[labels[i]] (4 values: a weight and its three weighted coordinates)
+ * += (f[i], f[i] * x[i]) for every point in point order, as bincount adds
+ * them. The sums of the current run of equal labels are carried in
+ * registers and written back when the label changes: the additions are the
+ * same, in the same order, without a store and reload between neighbours
+ * of one cluster (a histogram's bins in key order mostly share their
+ * neighbour's label).
+ */
+INLINE void
+accumulate3(const double *restrict x, const double *restrict f, const int64_t *restrict labels,
+            Py_ssize_t m, double *restrict weight, double *restrict sums)
+{
+    if (m < 1) {
+        return;
+    }
+    Py_ssize_t cur = (Py_ssize_t)labels[0];
+    double a = weight[cur], s0 = sums[3 * cur], s1 = sums[3 * cur + 1], s2 = sums[3 * cur + 2];
+    for (Py_ssize_t i = 0; i < m; i++) {
+        const Py_ssize_t j = (Py_ssize_t)labels[i];
+        if (j != cur) {
+            weight[cur] = a;
+            sums[3 * cur] = s0;
+            sums[3 * cur + 1] = s1;
+            sums[3 * cur + 2] = s2;
+            cur = j;
+            a = weight[cur];
+            s0 = sums[3 * cur];
+            s1 = sums[3 * cur + 1];
+            s2 = sums[3 * cur + 2];
+        }
+        const double fi = f[i];
+        a += fi;
+        s0 += fi * x[3 * i];
+        s1 += fi * x[3 * i + 1];
+        s2 += fi * x[3 * i + 2];
+    }
+    weight[cur] = a;
+    sums[3 * cur] = s0;
+    sums[3 * cur + 1] = s1;
+    sums[3 * cur + 2] = s2;
+}
+
 /* Squared distances of every point of x (m, dim) from its point `row`, into out (m,). */
 INLINE void
 distances_from(const double *x, const double *xsq, Py_ssize_t m, Py_ssize_t dim, Py_ssize_t row,
@@ -232,12 +381,23 @@ distances_from(const double *x, const double *xsq, Py_ssize_t m, Py_ssize_t dim,
 #endif
 
 /*
- * sRGB in [0, 1] -> Oklab for n colors (colorspace.srgb_to_oklab), term for
- * term: the transfer function as colorspace.srgb_to_linear (knee, sign(c) *
- * ((|c| + 0.055) / 1.055) ** 2.4 with libm's pow, which numpy calls too),
- * each matrix row as OpenBLAS's product accumulates it (a chain of fused
- * multiply-adds in coordinate order) and libm's cbrt, as np.cbrt. The
- * matrices are passed in row-major (to_lms[j][d] multiplies coordinate d).
+ * sRGB -> Oklab for n colors (colorspace.srgb_to_oklab), term for term as
+ * colorspace.py computes it, so that both give the same bits:
+ *
+ * - the transfer function: below the knee c / 12.92; a whole 8-bit level
+ *   k / 255 from a table of libm's values (the same function, so the same
+ *   bits); any other value in (knee, 1] as t * t * (t * t) ** (1 / 5) with
+ *   t = (c + 0.055) / 1.055 (t ** 2.4), the fifth root by Newton steps
+ *   (root5 below); anything else (outside [0, 1]) as colorspace.srgb_to_linear
+ *   with libm's pow;
+ * - each matrix row as OpenBLAS's product accumulates it (a chain of fused
+ *   multiply-adds in coordinate order);
+ * - the cube root by Newton steps (root3 below) for values in (1e-150,
+ *   1e150), libm's cbrt (as np.cbrt) for any other.
+ *
+ * The Newton roots are within 4 units in the last place of libm's pow and
+ * cbrt, and about ten times faster than them on a histogram's bins: they use
+ * plain products (no division but one) and run four values at once.
  */
 INLINE double
 srgb_to_linear1(double v, double knee)
@@ -252,8 +412,9 @@ srgb_to_linear1(double v, double knee)
 
 /* The linear value of each 8-bit level k / 255 (the same function, so the
    same bits): a third of a histogram's channel means are whole levels, and
-   for them the table saves libm's pow. Filled for the knee last asked for. */
+   for them the table saves the power. Filled for the knee last asked for. */
 static double level_linear[256];
+static double level_value[256]; /* k / 255, looked up rather than divided */
 static double level_knee = -1.0;
 
 static void
@@ -263,36 +424,127 @@ fill_levels(double knee)
         return;
     }
     for (int k = 0; k < 256; k++) {
-        level_linear[k] = srgb_to_linear1(k / 255.0, knee);
+        level_value[k] = k / 255.0;
+        level_linear[k] = srgb_to_linear1(level_value[k], knee);
     }
     level_knee = knee;
 }
+
+/*
+ * Roots of positive normal doubles as colorspace._root computes them: a
+ * first guess of a ** (-1 / n) from the bits of a (its exponent divided by
+ * -n), ROOT_STEPS Newton steps on it that need no division, r * ((n + 1) -
+ * a * r ** n) / n, then a * r ** (n - 1) polished by one Newton step on the
+ * root itself, y + (a / y ** (n - 1) - y) / n. Every operation rounds once
+ * (no fused multiply-add), in the order written, as numpy's.
+ */
+#define ROOT_STEPS 4
+#define INV_CBRT_GUESS UINT64_C(0x5540000000000000)  /* (1023 << 52) * 4 / 3 */
+#define INV_ROOT5_GUESS UINT64_C(0x4cb9999999999999) /* (1023 << 52) * 6 / 5 */
+
+INLINE void
+root3(double *restrict a, double *restrict out, Py_ssize_t count)
+{
+    for (Py_ssize_t i = 0; i < count; i++) {
+        uint64_t bits;
+        memcpy(&bits, a + i, sizeof bits);
+        bits = INV_CBRT_GUESS - bits / 3;
+        memcpy(out + i, &bits, sizeof bits);
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        const double x = a[i];
+        double r = out[i];
+        for (int s = 0; s < ROOT_STEPS; s++) {
+            const double p = (r * r) * r;
+            r = (r * (4.0 - x * p)) * (1.0 / 3.0);
+        }
+        const double y = x * (r * r);
+        out[i] = y + (x / (y * y) - y) / 3.0;
+    }
+}
+
+INLINE void
+root5(double *restrict a, double *restrict out, Py_ssize_t count)
+{
+    for (Py_ssize_t i = 0; i < count; i++) {
+        uint64_t bits;
+        memcpy(&bits, a + i, sizeof bits);
+        bits = INV_ROOT5_GUESS - bits / 5;
+        memcpy(out + i, &bits, sizeof bits);
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        const double x = a[i];
+        double r = out[i];
+        for (int s = 0; s < ROOT_STEPS; s++) {
+            const double p = ((r * r) * (r * r)) * r;
+            r = (r * (6.0 - x * p)) * (1.0 / 5.0);
+        }
+        const double y = x * ((r * r) * (r * r));
+        out[i] = y + (x / ((y * y) * (y * y)) - y) / 5.0;
+    }
+}
+
+/* Colors converted per block: the roots of a block run as one loop. */
+#define OKLAB_BLOCK 128
 
 static HOT void
 oklab_core(const double *srgb, double *out, Py_ssize_t n, const double *to_lms,
            const double *to_lab, double knee)
 {
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const double *c = srgb + 3 * i;
-        double lin[3], lms[3];
-        for (int d = 0; d < 3; d++) {
-            const double v = c[d];
+    double value[3 * OKLAB_BLOCK], root[3 * OKLAB_BLOCK], lin[3 * OKLAB_BLOCK],
+        lms[3 * OKLAB_BLOCK];
+    unsigned char fast[3 * OKLAB_BLOCK];
+    for (Py_ssize_t start = 0; start < n; start += OKLAB_BLOCK) {
+        const Py_ssize_t b = n - start < OKLAB_BLOCK ? n - start : OKLAB_BLOCK;
+        const double *c = srgb + 3 * start;
+        /* the transfer function: table, linear segment and libm, or the
+           power by root5 (its argument t * t, 1.0 as a stand-in elsewhere) */
+        for (Py_ssize_t q = 0; q < 3 * b; q++) {
+            const double v = c[q];
+            fast[q] = 0;
+            value[q] = 1.0;
             if (v > 0.0 && v <= 1.0) {
                 const int k = (int)(v * 255.0 + 0.5);
-                if (v == k / 255.0) { /* exactly a level: the table's value */
-                    lin[d] = level_linear[k];
+                if (v == level_value[k]) { /* exactly a level: the table's value */
+                    lin[q] = level_linear[k];
+                    continue;
+                }
+                if (v > knee) {
+                    const double t = (v + 0.055) / 1.055;
+                    value[q] = t * t;
+                    fast[q] = 1;
                     continue;
                 }
             }
-            lin[d] = srgb_to_linear1(v, knee);
+            lin[q] = srgb_to_linear1(v, knee);
         }
-        for (int j = 0; j < 3; j++) {
-            const double *row = to_lms + 3 * j;
-            lms[j] = cbrt(fma(lin[2], row[2], fma(lin[1], row[1], lin[0] * row[0])));
+        root5(value, root, 3 * b);
+        for (Py_ssize_t q = 0; q < 3 * b; q++) {
+            lin[q] = fast[q] ? value[q] * root[q] : lin[q];
         }
-        for (int j = 0; j < 3; j++) {
-            const double *row = to_lab + 3 * j;
-            out[3 * i + j] = fma(lms[2], row[2], fma(lms[1], row[1], lms[0] * row[0]));
+        /* to LMS, then the cube root (root3 inside (1e-150, 1e150), libm's
+           cbrt outside, 1.0 the stand-in there) */
+        for (Py_ssize_t i = 0; i < b; i++) {
+            const double *l = lin + 3 * i;
+            for (int j = 0; j < 3; j++) {
+                const double *row = to_lms + 3 * j;
+                const double x = fma(l[2], row[2], fma(l[1], row[1], l[0] * row[0]));
+                const int inside = x > 1e-150 && x < 1e150;
+                fast[3 * i + j] = (unsigned char)inside;
+                value[3 * i + j] = inside ? x : 1.0;
+                lms[3 * i + j] = x;
+            }
+        }
+        root3(value, root, 3 * b);
+        for (Py_ssize_t q = 0; q < 3 * b; q++) {
+            root[q] = fast[q] ? root[q] : cbrt(lms[q]);
+        }
+        for (Py_ssize_t i = 0; i < b; i++) {
+            const double *r = root + 3 * i;
+            for (int j = 0; j < 3; j++) {
+                const double *row = to_lab + 3 * j;
+                out[3 * (start + i) + j] = fma(r[2], row[2], fma(r[1], row[1], r[0] * row[0]));
+            }
         }
     }
 }
@@ -485,12 +737,17 @@ lloyd_core(const double *x, const double *w, double *all_centers, double *all_cl
             memset(sums, 0, sizeof(double) * (size_t)(k * dim));
             /* argmin of |c|^2 - 2 x.c (|x|^2 is common), as cluster._lloyd */
             nearest_centers(x, NULL, m, dim, centers, csq, k, labels, closest);
-            for (Py_ssize_t i = 0; i < m; i++) {
-                const double *row = x + i * dim;
-                const Py_ssize_t best = (Py_ssize_t)labels[i];
-                cw[best] += w[i];
-                for (Py_ssize_t d = 0; d < dim; d++) {
-                    sums[best * dim + d] += w[i] * row[d];
+            if (dim == 3) {
+                accumulate3(x, w, labels, m, cw, sums);
+            }
+            else {
+                for (Py_ssize_t i = 0; i < m; i++) {
+                    const double *row = x + i * dim;
+                    const Py_ssize_t best = (Py_ssize_t)labels[i];
+                    cw[best] += w[i];
+                    for (Py_ssize_t d = 0; d < dim; d++) {
+                        sums[best * dim + d] += w[i] * row[d];
+                    }
                 }
             }
             Py_ssize_t n_empty = 0;
@@ -580,14 +837,25 @@ kmedians_core(const double *x, const double *w, double *centers, Py_ssize_t m, P
         assign_points(x, xsq, m, dim, centers, csq, k, labels, closest);
         memset(den, 0, sizeof(double) * (size_t)k);
         memset(num, 0, sizeof(double) * (size_t)(k * dim));
-        for (Py_ssize_t i = 0; i < m; i++) {
-            const double distance = sqrt(closest[i]);
-            double inverse = w[i] / (distance > floor_ ? distance : floor_);
-            inverse *= distance > far_distance ? far_factor : 1.0;
-            const Py_ssize_t j = (Py_ssize_t)labels[i];
-            den[j] += inverse;
-            for (Py_ssize_t d = 0; d < dim; d++) {
-                num[j * dim + d] += inverse * x[i * dim + d];
+        if (dim == 3) { /* the weights first (closest is free again), then their sums */
+            for (Py_ssize_t i = 0; i < m; i++) {
+                const double distance = sqrt(closest[i]);
+                double inverse = w[i] / (distance > floor_ ? distance : floor_);
+                inverse *= distance > far_distance ? far_factor : 1.0;
+                closest[i] = inverse;
+            }
+            accumulate3(x, closest, labels, m, den, num);
+        }
+        else {
+            for (Py_ssize_t i = 0; i < m; i++) {
+                const double distance = sqrt(closest[i]);
+                double inverse = w[i] / (distance > floor_ ? distance : floor_);
+                inverse *= distance > far_distance ? far_factor : 1.0;
+                const Py_ssize_t j = (Py_ssize_t)labels[i];
+                den[j] += inverse;
+                for (Py_ssize_t d = 0; d < dim; d++) {
+                    num[j * dim + d] += inverse * x[i * dim + d];
+                }
             }
         }
         double shift = 0.0;
@@ -619,8 +887,20 @@ assign_core(const double *x, const double *w, const double *centers, int64_t *la
     row_norms(centers, k, dim, csq);
     assign_points(x, xsq, m, dim, centers, csq, k, labels, closest);
     memset(cw, 0, sizeof(double) * (size_t)k);
+    /* in point order, the sum of a run of one label carried in a register */
+    Py_ssize_t cur = m > 0 ? (Py_ssize_t)labels[0] : 0;
+    double run = 0.0;
     for (Py_ssize_t i = 0; i < m; i++) {
-        cw[labels[i]] += w[i];
+        const Py_ssize_t j = (Py_ssize_t)labels[i];
+        if (j != cur) {
+            cw[cur] = run;
+            cur = j;
+            run = cw[cur];
+        }
+        run += w[i];
+    }
+    if (m > 0) {
+        cw[cur] = run;
     }
 }
 

@@ -36,17 +36,45 @@
 static uint32_t *shared_table = NULL;
 static int shared_busy = 0;
 
+/* coarsen's (count, red, green, blue) float64 sums per bin, kept the same way
+   (cleared after each call): 1 MB allocated once rather than up to 1 MB of
+   fresh, page-faulted memory per call. */
+static double *coarse_table = NULL;
+static int coarse_busy = 0;
+
+/* The channel values are read once, before the table is written: the table
+   might alias the pixels as far as the compiler knows, and reading them again
+   after each store made every pixel wait for the previous stores (a third
+   of the pass). */
 #define COUNT_PIXELS(TABLE)                                                                       \
     for (Py_ssize_t i = 0; i < n; i++, p += 3) {                                               \
-        const uint32_t key = red[p[0]] | green[p[1]] | blue[p[2]];                             \
+        const uint32_t r = p[0], g = p[1], b = p[2];                                           \
+        const uint32_t key = red[r] | green[g] | blue[b];                                      \
         if (key >= limit) {                                                                    \
             bad = 1;                                                                           \
             break;                                                                             \
         }                                                                                      \
         TABLE[4 * (size_t)key] += 1;                                                           \
-        TABLE[4 * (size_t)key + 1] += p[0];                                                    \
-        TABLE[4 * (size_t)key + 2] += p[1];                                                    \
-        TABLE[4 * (size_t)key + 3] += p[2];                                                    \
+        TABLE[4 * (size_t)key + 1] += r;                                                       \
+        TABLE[4 * (size_t)key + 2] += g;                                                       \
+        TABLE[4 * (size_t)key + 3] += b;                                                       \
+    }
+
+/* COUNT_PIXELS that also counts the bins it finds empty (occupied bins). */
+#define COUNT_PIXELS_OCCUPIED(TABLE)                                                              \
+    for (Py_ssize_t i = 0; i < n; i++, p += 3) {                                               \
+        const uint32_t r = p[0], g = p[1], b = p[2];                                           \
+        const uint32_t key = red[r] | green[g] | blue[b];                                      \
+        if (key >= limit) {                                                                    \
+            bad = 1;                                                                           \
+            break;                                                                             \
+        }                                                                                      \
+        const size_t at = 4 * (size_t)key;                                                     \
+        occupied += TABLE[at] == 0;                                                            \
+        TABLE[at] += 1;                                                                        \
+        TABLE[at + 1] += r;                                                                    \
+        TABLE[at + 2] += g;                                                                    \
+        TABLE[at + 3] += b;                                                                    \
     }
 
 #define MEANS_OF(TABLE)                                                                           \
@@ -69,6 +97,7 @@ static int shared_busy = 0;
 
 /*
  * histogram(pixels, keys, n_bins, counts, colors) -> M
+ * histogram(pixels, keys, n_bins) -> (counts, colors)
  *
  * pixels: C-contiguous buffer of N * 3 bytes (sRGB pixels, R G B).
  * keys:   C-contiguous buffer of 3 * 256 uint32: the share of the bin key of
@@ -80,17 +109,21 @@ static int shared_busy = 0;
  *         mean color, sum / count in double precision (what numpy's
  *         ``sums.astype(float64) / counts`` gives, bit for bit).
  * Returns M, the number of occupied bins; ValueError if a key is out of range
- * or the outputs hold fewer. Counting and the means in one call.
+ * or the outputs hold fewer. Counting and the means in one call. Without
+ * counts and colors, returns them as two bytearrays of exactly M int64 and
+ * M * 3 float64 (the occupied bins are counted as they are found), so that
+ * the caller neither allocates for every possible bin nor copies.
  */
 static PyObject *
 histogram(PyObject *self, PyObject *args)
 {
-    Py_buffer pixels, keys, counts, colors;
+    Py_buffer pixels, keys, counts = {0}, colors = {0};
     Py_ssize_t n_bins;
-    if (!PyArg_ParseTuple(args, "y*y*nw*w*", &pixels, &keys, &n_bins, &counts, &colors)) {
+    if (!PyArg_ParseTuple(args, "y*y*n|w*w*", &pixels, &keys, &n_bins, &counts, &colors)) {
         return NULL;
     }
-    PyObject *result = NULL;
+    PyObject *result = NULL, *counts_made = NULL, *colors_made = NULL;
+    const int make = counts.obj == NULL;
     uint32_t *small = NULL;
     uint64_t *wide = NULL;
     int shared = 0;
@@ -101,6 +134,10 @@ histogram(PyObject *self, PyObject *args)
     }
     if (keys.len != 3 * 256 * (Py_ssize_t)sizeof(uint32_t)) {
         PyErr_SetString(PyExc_ValueError, "keys must hold 3 * 256 uint32");
+        goto done;
+    }
+    if (make != (colors.obj == NULL)) {
+        PyErr_SetString(PyExc_TypeError, "pass both counts and colors, or neither");
         goto done;
     }
     if (n_bins < 1 || n_bins > ((Py_ssize_t)1 << 24)) {
@@ -130,33 +167,79 @@ histogram(PyObject *self, PyObject *args)
         const uint32_t *green = red + 256;
         const uint32_t *blue = red + 512;
         const uint32_t limit = (uint32_t)n_bins;
-        const Py_ssize_t capacity_counts = counts.len / (Py_ssize_t)sizeof(int64_t);
-        const Py_ssize_t capacity_colors = colors.len / (3 * (Py_ssize_t)sizeof(double));
-        const Py_ssize_t capacity =
-            capacity_counts < capacity_colors ? capacity_counts : capacity_colors;
-        int64_t *count_out = (int64_t *)counts.buf;
-        double *color_out = (double *)colors.buf;
-        Py_ssize_t m = 0;
+        Py_ssize_t capacity = 0;
+        int64_t *count_out = NULL;
+        double *color_out = NULL;
+        Py_ssize_t m = 0, occupied = 0;
         int bad = 0, full = 0;
-        Py_BEGIN_ALLOW_THREADS
-        if (small != NULL) {
-            COUNT_PIXELS(small)
-            MEANS_OF(small)
-            if (bad || full) { /* hand the shared table back all zero */
-                memset(small, 0, sizeof(uint32_t) * 4 * (size_t)n_bins);
+        if (make) { /* count first, then outputs of exactly the occupied bins */
+            Py_BEGIN_ALLOW_THREADS
+            if (small != NULL) {
+                COUNT_PIXELS_OCCUPIED(small)
             }
+            else {
+                COUNT_PIXELS_OCCUPIED(wide)
+            }
+            Py_END_ALLOW_THREADS
+            if (!bad) {
+                counts_made = PyByteArray_FromStringAndSize(NULL, occupied * (Py_ssize_t)sizeof(int64_t));
+                colors_made = counts_made == NULL ? NULL
+                                                  : PyByteArray_FromStringAndSize(
+                                                        NULL, occupied * 3 * (Py_ssize_t)sizeof(double));
+                if (colors_made == NULL) {
+                    bad = 2; /* the error is set */
+                }
+                else {
+                    count_out = (int64_t *)PyByteArray_AS_STRING(counts_made);
+                    color_out = (double *)PyByteArray_AS_STRING(colors_made);
+                    capacity = occupied;
+                }
+            }
+            Py_BEGIN_ALLOW_THREADS
+            if (small != NULL) {
+                MEANS_OF(small)
+                if (bad || full) { /* hand the shared table back all zero */
+                    memset(small, 0, sizeof(uint32_t) * 4 * (size_t)n_bins);
+                }
+            }
+            else {
+                MEANS_OF(wide)
+            }
+            Py_END_ALLOW_THREADS
         }
         else {
-            COUNT_PIXELS(wide)
-            MEANS_OF(wide)
+            const Py_ssize_t capacity_counts = counts.len / (Py_ssize_t)sizeof(int64_t);
+            const Py_ssize_t capacity_colors = colors.len / (3 * (Py_ssize_t)sizeof(double));
+            capacity = capacity_counts < capacity_colors ? capacity_counts : capacity_colors;
+            count_out = (int64_t *)counts.buf;
+            color_out = (double *)colors.buf;
+            Py_BEGIN_ALLOW_THREADS
+            if (small != NULL) {
+                COUNT_PIXELS(small)
+                MEANS_OF(small)
+                if (bad || full) { /* hand the shared table back all zero */
+                    memset(small, 0, sizeof(uint32_t) * 4 * (size_t)n_bins);
+                }
+            }
+            else {
+                COUNT_PIXELS(wide)
+                MEANS_OF(wide)
+            }
+            Py_END_ALLOW_THREADS
         }
-        Py_END_ALLOW_THREADS
+        if (bad == 2) {
+            goto done;
+        }
         if (bad) {
             PyErr_SetString(PyExc_ValueError, "a key table entry is out of range");
             goto done;
         }
         if (full) {
             PyErr_SetString(PyExc_ValueError, "counts and colors hold fewer than the occupied bins");
+            goto done;
+        }
+        if (make) {
+            result = PyTuple_Pack(2, counts_made, colors_made);
             goto done;
         }
         result = PyLong_FromSsize_t(m);
@@ -166,6 +249,8 @@ done:
         shared_busy = 0;
     }
     free(wide);
+    Py_XDECREF(counts_made);
+    Py_XDECREF(colors_made);
     PyBuffer_Release(&pixels);
     PyBuffer_Release(&keys);
     PyBuffer_Release(&counts);
@@ -208,10 +293,21 @@ coarsen(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "n_bins must be between 1 and 2 ** 15");
         goto done;
     }
-    table = (double *)calloc((size_t)n_bins * 4, sizeof(double));
+    if (!coarse_busy) { /* the kept table (cleared after use), else one of its own */
+        if (coarse_table == NULL) {
+            coarse_table = (double *)calloc((size_t)SHARED_BINS * 4, sizeof(double));
+        }
+        if (coarse_table != NULL) {
+            table = coarse_table;
+            coarse_busy = 1;
+        }
+    }
     if (table == NULL) {
-        PyErr_NoMemory();
-        goto done;
+        table = (double *)calloc((size_t)n_bins * 4, sizeof(double));
+        if (table == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
     }
     {
         const double *colors = (const double *)cb.buf;
@@ -226,23 +322,55 @@ coarsen(PyObject *self, PyObject *args)
         Py_ssize_t coarse = 0;
         int bad = 0, full = 0;
         Py_BEGIN_ALLOW_THREADS
+        /* The sums of a run of fine bins that fall in one coarse bin (the
+           usual case: fine bins come in key order) are carried in registers
+           and written back when the coarse bin changes; the additions are the
+           same, in the same order. */
+        uint32_t current = UINT32_MAX;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
         for (Py_ssize_t i = 0; i < m; i++) {
+            /* read before the table is written (it may alias colors) */
+            const double c0 = colors[3 * i], c1 = colors[3 * i + 1], c2 = colors[3 * i + 2];
+            const double channel[3] = {c0, c1, c2};
             uint32_t key = 0;
             for (int c = 0; c < 3; c++) {
-                double f = floor(colors[3 * i + c]);
-                f = f < 0.0 ? 0.0 : (f > 255.0 ? 255.0 : f);
-                key |= tables[256 * c + (int)f];
+                /* floor, clipped to [0, 255]: a truncation for values >= 1
+                   (floor() without SSE4.1 is a long sequence); NaN -> 0 */
+                const double v = channel[c];
+                const int level = v >= 255.0 ? 255 : (v >= 1.0 ? (int)v : 0);
+                key |= tables[256 * c + level];
             }
             if (key >= (uint32_t)n_bins) {
                 bad = 1;
                 break;
             }
+            if (key != current) {
+                if (current != UINT32_MAX) {
+                    double *bin = table + 4 * (size_t)current;
+                    bin[0] = s0;
+                    bin[1] = s1;
+                    bin[2] = s2;
+                    bin[3] = s3;
+                }
+                current = key;
+                const double *bin = table + 4 * (size_t)key;
+                s0 = bin[0];
+                s1 = bin[1];
+                s2 = bin[2];
+                s3 = bin[3];
+            }
             const double weight = (double)counts[i];
-            double *bin = table + 4 * (size_t)key;
-            bin[0] += weight;
-            bin[1] += colors[3 * i] * weight;
-            bin[2] += colors[3 * i + 1] * weight;
-            bin[3] += colors[3 * i + 2] * weight;
+            s0 += weight;
+            s1 += c0 * weight;
+            s2 += c1 * weight;
+            s3 += c2 * weight;
+        }
+        if (current != UINT32_MAX) { /* the last run (also after a bad key) */
+            double *bin = table + 4 * (size_t)current;
+            bin[0] = s0;
+            bin[1] = s1;
+            bin[2] = s2;
+            bin[3] = s3;
         }
         for (Py_ssize_t j = 0; j < n_bins && !bad; j++) {
             const double *bin = table + 4 * j;
@@ -259,6 +387,9 @@ coarsen(PyObject *self, PyObject *args)
             count_out[coarse] = (int64_t)nearbyint(bin[0]);
             coarse++;
         }
+        if (table == coarse_table) { /* hand the kept table back all zero */
+            memset(table, 0, sizeof(double) * 4 * (size_t)n_bins);
+        }
         Py_END_ALLOW_THREADS
         if (bad) {
             PyErr_SetString(PyExc_ValueError, "a key table entry is out of range");
@@ -271,7 +402,12 @@ coarsen(PyObject *self, PyObject *args)
         result = PyLong_FromSsize_t(coarse);
     }
 done:
-    free(table);
+    if (table == coarse_table) {
+        coarse_busy = 0;
+    }
+    else {
+        free(table);
+    }
     PyBuffer_Release(&cb);
     PyBuffer_Release(&nb);
     PyBuffer_Release(&kb);

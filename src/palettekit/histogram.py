@@ -259,12 +259,10 @@ def color_histogram(pixels: npt.ArrayLike, bits: int = 5) -> ColorHistogram:
         return ColorHistogram(colors.astype(np.float64), counts.astype(np.int64), bits)
 
     if bits <= _KERNEL_BITS_MAX and _kernel is not None:
-        n_bins = 1 << (3 * bits)
-        capacity = min(n_bins, pixels.shape[0])
-        counts = np.empty(capacity, dtype=np.int64)
-        colors = np.empty((capacity, 3))
-        occupied = _kernel.histogram(pixels, _kernel_keys(bits), n_bins, counts, colors)
-        return ColorHistogram(colors[:occupied].copy(), counts[:occupied].copy(), bits)
+        # Outputs of exactly the occupied bins, made by the pass (no copy).
+        made_counts, made_colors = _kernel.histogram(pixels, _kernel_keys(bits), 1 << (3 * bits))
+        colors = np.frombuffer(made_colors, dtype=np.float64).reshape(-1, 3)
+        return ColorHistogram(colors, np.frombuffer(made_counts, dtype=np.int64), bits)
     if bits <= _DENSE_BITS_MAX:
         all_counts, all_sums = _dense_counts(pixels, bits)
         occupied_bins = np.flatnonzero(all_counts)
