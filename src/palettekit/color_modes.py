@@ -10,7 +10,6 @@ working size, so none of them makes a full-size copy.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 from dataclasses import dataclass
@@ -172,6 +171,8 @@ def apply_icc(image: Image.Image, profile: bytes) -> tuple[Image.Image, str]:
     does not fit the image's mode. A bad profile never makes an image
     unreadable.
     """
+    import hashlib  # here, not at the top: loading OpenSSL costs a command line ~3 ms
+
     from PIL import ImageCms
 
     alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
