@@ -46,7 +46,7 @@ from .exit_status import (
     CliError,
 )
 from .flags import add_extract_options, options_from_args
-from .terminal import PROG, print_error, use_color
+from .terminal import PROG, HelpFormatter, print_error, use_color
 
 __all__ = [
     "main",
@@ -111,7 +111,7 @@ def build_parser(*, adapters: bool = True) -> _Parser:
         prog=PROG,
         description=_TOP_DESCRIPTION,
         epilog=_TOP_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         allow_abbrev=False,
     )
     parser.commands = {}
