@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .errors import UnsupportedImageError
 
@@ -255,5 +255,9 @@ def turn_upright(image: Image.Image, orientation: int) -> Image.Image:
     """
     if orientation == 1:
         return image
+    # Imported here: ImageOps brings ImagePalette, ImageColor and the Gimp palette
+    # readers (1-2 ms of a command line's start), and most images need no turn.
+    from PIL import ImageOps
+
     image.getexif()[EXIF_ORIENTATION] = orientation
     return ImageOps.exif_transpose(image)

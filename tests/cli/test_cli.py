@@ -206,7 +206,8 @@ def test_extract_of_a_photo_to_standard_output_imports_only_what_it_uses(tmp_pat
         "          'palettekit._io', 'pkgutil',\n"
         "          'palettekit.cli.batch', 'palettekit.cli.search', 'palettekit.cli.serve',\n"
         "          'palettekit.batch', 'palettekit.search', 'palettekit.web', 'hashlib',\n"
-        "          'shutil', 'PIL.PngImagePlugin', 'PIL.GifImagePlugin', 'PIL.BmpImagePlugin')\n"
+        "          'shutil', 'PIL.PngImagePlugin', 'PIL.GifImagePlugin', 'PIL.BmpImagePlugin',\n"
+        "          'PIL.ImageOps')\n"
         "print(' '.join(sorted(m for m in unused if m in sys.modules)), file=sys.stderr)\n"
     )
     done = subprocess.run(
