@@ -263,3 +263,28 @@ def test_extract_leaves_the_start_path_light(image, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.decode().strip() == ""
     assert out.stat().st_size > 0
+
+
+def test_the_command_freezes_the_startup_objects_but_a_call_with_arguments_does_not(image):
+    # Issue 16: gc.freeze() keeps the collector from scanning the imported
+    # modules' objects again (at full collections, and when the process exits:
+    # ~8% of a whole extract run). Only the command itself does it; a program
+    # calling main(argv) keeps its collector as it was.
+    import gc
+
+    before = gc.get_freeze_count()
+    assert cli.main([str(image), "-k", "2", "-f", "hex", "-q"]) == 0
+    assert gc.get_freeze_count() == before
+    code = (
+        "import gc, sys\n"
+        "from palettekit.cli import main\n"
+        f"sys.argv = ['palettekit', {str(image)!r}, '-k', '2', '-f', 'hex']\n"
+        "status = main()\n"
+        "print(status, gc.get_freeze_count() > 1000)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env=child_env(), timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().split()[-2:] == ["0", "True"]
+    assert done.stderr == b""
