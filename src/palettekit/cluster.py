@@ -48,7 +48,7 @@ else:
         _kernel = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KMeansResult:
     """Outcome of the best k-means start.
 

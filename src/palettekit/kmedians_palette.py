@@ -138,7 +138,7 @@ DEFAULT_PARAMS = KMediansParams()
 """The parameters every palette uses."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PaletteClusters:
     """Centers found by :func:`cluster_histogram`.
 
