@@ -395,22 +395,29 @@ def report(ctx: dict) -> str:
         labels = cli["labels"]
         pk, base = cli["ms"][labels[0]], cli["ms"][labels[1]]
         cpu = cli.get("cpu_ms") or {}
+        ir = cli.get("instructions") or {}
         lines += [
             "",
             "## CLI start",
             "",
             f"{cli['image']}, median of {cli['runs']} interleaved runs per command; CPU: user +"
-            " system time of the process; ratio: to `import numpy, PIL.Image`",
+            " system time of the process; instructions: valgrind callgrind, one run each"
+            " (independent of the machine's load); ratio: to `import numpy, PIL.Image`",
             "",
-            "| command | ms (median) | ratio | CPU ms | CPU ratio |",
-            "|---|--:|--:|--:|--:|",
+            "| command | ms (median) | ratio | CPU ms | CPU ratio | M instructions | ratio |",
+            "|---|--:|--:|--:|--:|--:|--:|",
         ]
         for label in labels:
-            ms, cpu_ms = cli["ms"][label], cpu.get(label)
+            ms, cpu_ms, count = cli["ms"][label], cpu.get(label), ir.get(label)
             cpu_cells = (
                 f"{cpu_ms:.0f} | {cpu_ms / cpu[labels[1]]:.2f}x" if cpu_ms is not None else "- | -"
             )
-            lines.append(f"| `{label}` | {ms:.0f} | {ms / base:.2f}x | {cpu_cells} |")
+            ir_cells = (
+                f"{count / 1e6:.0f} | {count / ir[labels[1]]:.2f}x"
+                if count is not None and ir.get(labels[1])
+                else "- | -"
+            )
+            lines.append(f"| `{label}` | {ms:.0f} | {ms / base:.2f}x | {cpu_cells} | {ir_cells} |")
         targets.append(
             ("CLI extract / numpy + Pillow import", f"{pk / base:.2f}x ({pk:.0f} / {base:.0f} ms)",
              "<= 1.5x", pk / base <= 1.5)
@@ -449,6 +456,11 @@ def main(argv: list[str] | None = None) -> int:
         "--only-cli", action="store_true", help="only the CLI start (no single images, no batch)"
     )
     ap.add_argument(
+        "--cli-instructions",
+        action="store_true",
+        help="also count each CLI command's instructions with valgrind (load-independent)",
+    )
+    ap.add_argument(
         "--cli-baseline",
         metavar="SRC",
         help="also time the CLI on the code in SRC (the src folder of another checkout, its "
@@ -485,6 +497,7 @@ def main(argv: list[str] | None = None) -> int:
                 sets["480x320 JPEG"][0],
                 args.cli_runs or (5 if args.quick else 15),
                 baseline_src=args.cli_baseline,
+                instructions=args.cli_instructions,
             )
     ctx["load"].append(os.getloadavg()[0])
     ctx["seconds"] = time.time() - started

@@ -314,14 +314,39 @@ def _cli_command() -> tuple[list[str], str]:
     return [sys.executable, "-m", "palettekit"], "python -m palettekit"
 
 
-def measure_cli(image: str, runs: int, baseline_src: str | None = None) -> dict:
+def _instructions(cmd: list[str], env: dict[str, str]) -> float | None:
+    """Instructions the process executes (valgrind's callgrind), or None without valgrind.
+
+    Unlike times, the count does not depend on what else the machine runs: the
+    number to compare on a busy machine (the hash seed is fixed, as the
+    collector's timing depends on it slightly)."""
+    import re
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    p = subprocess.run(
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+        env={**env, "PYTHONHASHSEED": "0"},
+    )
+    found = re.search(r"Collected : (\d+)", p.stderr)
+    return float(found.group(1)) if found else None
+
+
+def measure_cli(
+    image: str, runs: int, baseline_src: str | None = None, instructions: bool = False
+) -> dict:
     """Fresh processes, interleaved: the CLI on ``image`` and the imports it is compared with.
 
     ``ms`` holds the median wall time of each command, ``cpu_ms`` the median CPU
     time (user + system) of the process, which load on the machine inflates
     less. With ``baseline_src`` (the ``src`` folder of another checkout, its
     compiled modules built) the CLI command also runs on that code, through
-    PYTHONPATH, in the same rounds.
+    PYTHONPATH, in the same rounds. With ``instructions``, ``instructions``
+    holds each command's instruction count (see :func:`_instructions`).
     """
     import resource
 
@@ -379,6 +404,9 @@ def measure_cli(image: str, runs: int, baseline_src: str | None = None) -> dict:
             cpu[label].append(used * 1000.0)
     out["ms"] = {label: statistics.median(v) for label, v in times.items()}
     out["cpu_ms"] = {label: statistics.median(v) for label, v in cpu.items()}
+    if instructions:
+        counts = {label: _instructions(cmd, envs[label]) for label, cmd in cmds.items()}
+        out["instructions"] = {k: v for k, v in counts.items() if v is not None}
     out["labels"] = list(cmds)
     return out
 
