@@ -17,19 +17,48 @@
  *
  * tests/test_seeded.py compares the stream with numpy's for many seeds,
  * shapes and successive calls. It uses no numpy C API, only the buffer
- * protocol; it needs a compiler with a 128-bit integer type (GCC, Clang),
- * else it is not built and palettekit.seeded uses numpy.random.
+ * protocol, and does its 128-bit arithmetic on pairs of 64-bit words, so
+ * that every C compiler (MSVC included) builds it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
 
-#if !defined(__SIZEOF_INT128__)
-#error "palettekit._random needs a 128-bit integer type; numpy.random is used instead"
-#endif
+/* An unsigned 128-bit integer as two 64-bit words; arithmetic modulo 2**128. */
+typedef struct {
+    uint64_t hi, lo;
+} u128;
 
-typedef __uint128_t u128;
+/* The high 64 bits of the 128-bit product a * b, from 32-bit halves. */
+static uint64_t mul_high(uint64_t a, uint64_t b) {
+    const uint64_t a_lo = a & 0xffffffffu, a_hi = a >> 32;
+    const uint64_t b_lo = b & 0xffffffffu, b_hi = b >> 32;
+    const uint64_t lo_lo = a_lo * b_lo;
+    const uint64_t hi_lo = a_hi * b_lo;
+    const uint64_t lo_hi = a_lo * b_hi;
+    const uint64_t hi_hi = a_hi * b_hi;
+    const uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xffffffffu) + lo_hi;
+    return hi_hi + (hi_lo >> 32) + (cross >> 32);
+}
+
+/* One step of the LCG: state * mult + inc (mod 2**128). */
+static u128 lcg_step(u128 state, u128 mult, u128 inc) {
+    u128 product;
+    product.lo = state.lo * mult.lo;
+    product.hi = mul_high(state.lo, mult.lo) + state.lo * mult.hi + state.hi * mult.lo;
+    u128 sum;
+    sum.lo = product.lo + inc.lo;
+    sum.hi = product.hi + inc.hi + (sum.lo < product.lo);
+    return sum;
+}
+
+static u128 add128(u128 a, u128 b) {
+    u128 sum;
+    sum.lo = a.lo + b.lo;
+    sum.hi = a.hi + b.hi + (sum.lo < a.lo);
+    return sum;
+}
 
 /* SeedSequence's constants (numpy/random/bit_generator.pyx). */
 #define POOL_SIZE 4
@@ -93,14 +122,19 @@ static void seed_sequence_state(const uint32_t *entropy, Py_ssize_t n, uint64_t 
     }
 }
 
-static u128 pcg_multiplier(void) { return ((u128)PCG_MULT_HIGH << 64) + PCG_MULT_LOW; }
+static u128 make128(uint64_t hi, uint64_t lo) {
+    u128 value;
+    value.hi = hi;
+    value.lo = lo;
+    return value;
+}
 
 /* The generator's state as four native uint64: state low, state high, inc low, inc high. */
 static void store(uint64_t out[4], u128 state, u128 inc) {
-    out[0] = (uint64_t)state;
-    out[1] = (uint64_t)(state >> 64);
-    out[2] = (uint64_t)inc;
-    out[3] = (uint64_t)(inc >> 64);
+    out[0] = state.lo;
+    out[1] = state.hi;
+    out[2] = inc.lo;
+    out[3] = inc.hi;
 }
 
 static int writable_state(PyObject *obj, Py_buffer *view) {
@@ -153,14 +187,14 @@ static PyObject *seed(PyObject *self, PyObject *args) {
     PyMem_Free(words32);
     PyBuffer_Release(&entropy);
 
-    const u128 mult = pcg_multiplier();
-    const u128 initstate = ((u128)words[0] << 64) + words[1];
-    const u128 initseq = ((u128)words[2] << 64) + words[3];
-    const u128 inc = (initseq << 1) | 1u;
-    u128 s = 0;
-    s = s * mult + inc;
-    s += initstate;
-    s = s * mult + inc;
+    const u128 mult = make128(PCG_MULT_HIGH, PCG_MULT_LOW);
+    const u128 initstate = make128(words[0], words[1]);
+    /* inc = 2 * sequence + 1, sequence = words[2] * 2**64 + words[3] */
+    const u128 inc = make128((words[2] << 1) | (words[3] >> 63), (words[3] << 1) | 1u);
+    u128 s = make128(0, 0);
+    s = lcg_step(s, mult, inc);
+    s = add128(s, initstate);
+    s = lcg_step(s, mult, inc);
     uint64_t out[4];
     store(out, s, inc);
     memcpy(state.buf, out, sizeof(out));
@@ -196,15 +230,15 @@ static PyObject *fill(PyObject *self, PyObject *args) {
     }
     uint64_t words[4];
     memcpy(words, state.buf, sizeof(words));
-    u128 s = ((u128)words[1] << 64) + words[0];
-    const u128 inc = ((u128)words[3] << 64) + words[2];
-    const u128 mult = pcg_multiplier();
+    u128 s = make128(words[1], words[0]);
+    const u128 inc = make128(words[3], words[2]);
+    const u128 mult = make128(PCG_MULT_HIGH, PCG_MULT_LOW);
     double *values = (double *)out.buf;
     const Py_ssize_t n = out.len / (Py_ssize_t)sizeof(double);
     for (Py_ssize_t i = 0; i < n; i++) {
-        s = s * mult + inc;
-        const uint64_t xored = (uint64_t)(s >> 64) ^ (uint64_t)s;
-        const unsigned rot = (unsigned)(s >> 122);
+        s = lcg_step(s, mult, inc);
+        const uint64_t xored = s.hi ^ s.lo;
+        const unsigned rot = (unsigned)(s.hi >> 58); /* the state's top 6 bits */
         const uint64_t u = (xored >> rot) | (xored << ((-rot) & 63u));
         values[i] = (double)(u >> 11) * (1.0 / 9007199254740992.0);
     }
