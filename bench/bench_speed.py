@@ -469,8 +469,30 @@ def report(ctx: dict) -> str:
     if cli:
         labels = cli["labels"]
         pk, base = cli["ms"][labels[0]], cli["ms"][labels[1]]
-        lines += ["", "## CLI start", "", "| command | ms (median) |", "|---|--:|"]
-        lines += [f"| `{label}` | {cli['ms'][label]:.0f} |" for label in labels]
+        cpu = cli.get("cpu_ms") or {}
+        ir = cli.get("instructions") or {}
+        lines += [
+            "",
+            "## CLI start",
+            "",
+            f"{cli['image']}, median of {cli['runs']} interleaved runs per command; CPU: user +"
+            " system time of the process; instructions: valgrind callgrind, one run each"
+            " (independent of the machine's load); ratio: to `import numpy, PIL.Image`",
+            "",
+            "| command | ms (median) | ratio | CPU ms | CPU ratio | M instructions | ratio |",
+            "|---|--:|--:|--:|--:|--:|--:|",
+        ]
+        for label in labels:
+            ms, cpu_ms, count = cli["ms"][label], cpu.get(label), ir.get(label)
+            cpu_cells = (
+                f"{cpu_ms:.0f} | {cpu_ms / cpu[labels[1]]:.2f}x" if cpu_ms is not None else "- | -"
+            )
+            ir_cells = (
+                f"{count / 1e6:.0f} | {count / ir[labels[1]]:.2f}x"
+                if count is not None and ir.get(labels[1])
+                else "- | -"
+            )
+            lines.append(f"| `{label}` | {ms:.0f} | {ms / base:.2f}x | {cpu_cells} | {ir_cells} |")
         targets.append(
             ("CLI extract / numpy + Pillow import", f"{pk / base:.2f}x ({pk:.0f} / {base:.0f} ms)",
              "<= 1.5x", pk / base <= 1.5)
@@ -517,6 +539,20 @@ def main(argv: list[str] | None = None) -> int:
         help="a palettekit source tree (its src/ folder) to time beside this one, image by "
         "image, e.g. a git worktree of an older commit",
     )
+    ap.add_argument(
+        "--only-cli", action="store_true", help="only the CLI start (no single images, no batch)"
+    )
+    ap.add_argument(
+        "--cli-instructions",
+        action="store_true",
+        help="also count each CLI command's instructions with valgrind (load-independent)",
+    )
+    ap.add_argument(
+        "--cli-baseline",
+        metavar="SRC",
+        help="also time the CLI on the code in SRC (the src folder of another checkout, its "
+        "compiled modules built), interleaved with the current code",
+    )
     ap.add_argument("--out", help="write the Markdown report here")
     ap.add_argument("--json", help="write the raw results here")
     args = ap.parse_args(argv)
@@ -534,11 +570,15 @@ def main(argv: list[str] | None = None) -> int:
         sets = make_images(Path(args.corpus), Path(tmp), args.quick)
         baseline = Baseline(args.baseline, args.clock) if args.baseline else None
         try:
-            ctx["single"] = {} if args.only_batch else time_single(sets, reps, args.clock, baseline)
+            ctx["single"] = (
+                {}
+                if args.only_batch or args.only_cli
+                else time_single(sets, reps, args.clock, baseline)
+            )
         finally:
             if baseline is not None:
                 baseline.close()
-        if not args.no_batch:
+        if not args.no_batch and not args.only_cli:
             files = sets["960x640 JPEG"] + sets["480x320 JPEG"]
             runs = args.batch_runs or (1 if args.quick else 3)
             dask = not args.no_dask
@@ -552,7 +592,10 @@ def main(argv: list[str] | None = None) -> int:
             from run import measure_cli
 
             ctx["cli"] = measure_cli(
-                sets["480x320 JPEG"][0], args.cli_runs or (5 if args.quick else 15)
+                sets["480x320 JPEG"][0],
+                args.cli_runs or (5 if args.quick else 15),
+                baseline_src=args.cli_baseline,
+                instructions=args.cli_instructions,
             )
     ctx["load"].append(os.getloadavg()[0])
     ctx["seconds"] = time.time() - started

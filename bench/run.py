@@ -314,20 +314,61 @@ def _cli_command() -> tuple[list[str], str]:
     return [sys.executable, "-m", "palettekit"], "python -m palettekit"
 
 
-def measure_cli(image: str, runs: int) -> dict:
+def _instructions(cmd: list[str], env: dict[str, str]) -> float | None:
+    """Instructions the process executes (valgrind's callgrind), or None without valgrind.
+
+    Unlike times, the count does not depend on what else the machine runs: the
+    number to compare on a busy machine (the hash seed is fixed, as the
+    collector's timing depends on it slightly)."""
+    import re
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    p = subprocess.run(
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+        env={**env, "PYTHONHASHSEED": "0"},
+    )
+    found = re.search(r"Collected : (\d+)", p.stderr)
+    return float(found.group(1)) if found else None
+
+
+def measure_cli(
+    image: str, runs: int, baseline_src: str | None = None, instructions: bool = False
+) -> dict:
+    """Fresh processes, interleaved: the CLI on ``image`` and the imports it is compared with.
+
+    ``ms`` holds the median wall time of each command, ``cpu_ms`` the median CPU
+    time (user + system) of the process, which load on the machine inflates
+    less. With ``baseline_src`` (the ``src`` folder of another checkout, its
+    compiled modules built) the CLI command also runs on that code, through
+    PYTHONPATH, in the same rounds. With ``instructions``, ``instructions``
+    holds each command's instruction count (see :func:`_instructions`).
+    """
+    import resource
+
     pk_cmd, pk_label = _cli_command()
+    extract_args = ["extract", image, "-k", "5", "--format", "json"]
     cmds = {
-        pk_label + " extract IMG -k 5 --format json": pk_cmd
-        + ["extract", image, "-k", "5", "--format", "json"],
+        pk_label + " extract IMG -k 5 --format json": pk_cmd + extract_args,
         'python -c "import numpy, PIL.Image"': [sys.executable, "-c", "import numpy, PIL.Image"],
         'python -c "import palettekit"': [sys.executable, "-c", "import palettekit"],
     }
+    envs: dict[str, dict[str, str]] = {label: dict(os.environ) for label in cmds}
     if pk_label == "palettekit":
-        cmds["python -m palettekit extract IMG -k 5 --format json"] = [
-            sys.executable, "-m", "palettekit", "extract", image, "-k", "5", "--format", "json",
-        ]  # fmt: skip
-    out: dict = {"image": Path(image).name, "runs": runs, "ms": {}, "problems": []}
+        label = "python -m palettekit extract IMG -k 5 --format json"
+        cmds[label] = [sys.executable, "-m", "palettekit", *extract_args]
+        envs[label] = dict(os.environ)
+    if baseline_src:
+        label = "python -m palettekit extract IMG -k 5 --format json, baseline code"
+        cmds[label] = [sys.executable, "-m", "palettekit", *extract_args]
+        envs[label] = {**os.environ, "PYTHONPATH": str(Path(baseline_src).resolve())}
+    out: dict = {"image": Path(image).name, "runs": runs, "ms": {}, "cpu_ms": {}, "problems": []}
     times: dict[str, list[float]] = {label: [] for label in cmds}
+    cpu: dict[str, list[float]] = {label: [] for label in cmds}
     # A regular `pip install` byte-compiles the package; an editable install
     # under PYTHONDONTWRITEBYTECODE=1 (as on this machine) never does, and
     # would then pay for compiling every module on every run. Compile it once,
@@ -337,9 +378,13 @@ def measure_cli(image: str, runs: int) -> dict:
     import palettekit
 
     compileall.compile_dir(str(Path(palettekit.__file__).parent), quiet=1)
+    if baseline_src:
+        compileall.compile_dir(str(Path(baseline_src) / "palettekit"), quiet=1)
     # One untimed run each (page cache, .pyc), then interleaved timed runs.
     for label, cmd in cmds.items():
-        p = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
+        p = subprocess.run(
+            cmd, capture_output=True, text=True, cwd=tempfile.gettempdir(), env=envs[label]
+        )
         if p.returncode != 0:
             out["problems"].append(f"`{label}` exited {p.returncode}: {p.stderr.strip()[-300:]}")
         elif "extract" in label:
@@ -350,10 +395,18 @@ def measure_cli(image: str, runs: int) -> dict:
                 out["problems"].append(f"`{label}` did not print JSON: {p.stdout[:200]!r}")
     for _ in range(runs):
         for label, cmd in cmds.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            subprocess.run(cmd, capture_output=True, cwd=tempfile.gettempdir())
+            subprocess.run(cmd, capture_output=True, cwd=tempfile.gettempdir(), env=envs[label])
             times[label].append((time.perf_counter() - t0) * 1000.0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            cpu[label].append(used * 1000.0)
     out["ms"] = {label: statistics.median(v) for label, v in times.items()}
+    out["cpu_ms"] = {label: statistics.median(v) for label, v in cpu.items()}
+    if instructions:
+        counts = {label: _instructions(cmd, envs[label]) for label, cmd in cmds.items()}
+        out["instructions"] = {k: v for k, v in counts.items() if v is not None}
     out["labels"] = list(cmds)
     return out
 

@@ -191,12 +191,18 @@ def test_failure_while_writing_leaves_no_file(tmp_path, monkeypatch):
 
 def test_temporary_name_collision_is_retried(tmp_path, monkeypatch):
     tokens = iter(["aaaa", "aaaa", "bbbb"])
-    monkeypatch.setattr(_io.secrets, "token_hex", lambda n: next(tokens))
+    monkeypatch.setattr(_io, "_temp_token", lambda: next(tokens))
     write_atomic(tmp_path / "one", "1")  # uses .one.aaaa.tmp, then renames it away
     (tmp_path / ".two.aaaa.tmp").write_text("someone else's file")
     write_atomic(tmp_path / "two", "2")  # aaaa is taken: retries with bbbb
     assert (tmp_path / "two").read_text() == "2"
     assert (tmp_path / ".two.aaaa.tmp").read_text() == "someone else's file"
+
+
+def test_temporary_names_are_random_hex():
+    names = {_io._temp_token() for _ in range(50)}
+    assert len(names) == 50
+    assert all(len(name) == 16 and int(name, 16) >= 0 for name in names)
 
 
 def test_concurrent_readers_never_see_a_partial_file(tmp_path):

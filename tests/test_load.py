@@ -914,6 +914,84 @@ def test_pillow_bomb_warning_does_not_leak():
     raises(ImageTooLargeError, png_claiming_size(10_000, 10_000), max_image_pixels=50_000_000)
 
 
+def _opened_both_ways(data: bytes):
+    from palettekit.load import _open_image
+
+    return _open_image(io.BytesIO(data)), Image.open(io.BytesIO(data))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "params"),
+    [("JPEG", {}), ("JPEG", {"progressive": True}), ("PNG", {}), ("GIF", {}), ("BMP", {})],
+)
+def test_open_image_gives_what_image_open_gives(fmt, params):
+    # Issue 16: JPEGs and PNGs are opened by their own plugin (no other plugin
+    # imported); the image must be the one Image.open gives.
+    data = encode(Image.fromarray(quadrants()), fmt, **params)
+    ours, theirs = _opened_both_ways(data)
+    assert type(ours) is type(theirs)
+    assert (ours.format, ours.mode, ours.size) == (theirs.format, theirs.mode, theirs.size)
+    assert ours.info.keys() == theirs.info.keys()
+    assert np.array_equal(np.asarray(ours), np.asarray(theirs))
+
+
+def test_open_image_recognises_mpo_as_image_open_does():
+    first, second = Image.fromarray(quadrants()), Image.new("RGB", (40, 24), COLOR)
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    ours, theirs = _opened_both_ways(buffer.getvalue())
+    assert type(ours) is type(theirs) and ours.format == theirs.format == "MPO"
+    assert ours.n_frames == theirs.n_frames == 2
+
+
+@pytest.mark.parametrize(
+    "data", [b"\xff\xd8\xff" + b"\x00" * 40, b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, b"\xff\xd8\xff"]
+)
+def test_open_image_leaves_a_rejected_signature_to_image_open(data):
+    from palettekit.load import _open_image
+
+    with pytest.raises(Exception) as theirs:
+        Image.open(io.BytesIO(data))
+    with pytest.raises(type(theirs.value)) as ours:
+        _open_image(io.BytesIO(data))
+    assert str(ours.value).split(" file ")[0] == str(theirs.value).split(" file ")[0]
+
+
+def test_open_image_applies_pillows_bomb_rule(monkeypatch):
+    data = encode(Image.fromarray(quadrants()), "JPEG")  # 40 x 24 = 960 pixels
+    from palettekit.load import _open_image
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 600)
+    for open_ in (_open_image, Image.open):
+        with pytest.warns(Image.DecompressionBombWarning, match="960 pixels"):
+            open_(io.BytesIO(data))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 400)
+    for open_ in (_open_image, Image.open):
+        with pytest.raises(Image.DecompressionBombError, match="limit of 800 pixels"):
+            open_(io.BytesIO(data))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    assert _open_image(io.BytesIO(data)).size == (40, 24)
+
+
+@pytest.mark.parametrize(("fmt", "plugin"), [("JPEG", "Jpeg"), ("PNG", "Png")])
+def test_loading_a_jpeg_or_png_imports_only_its_plugin(tmp_path, fmt, plugin):
+    path = tmp_path / f"image.{fmt.lower()}"
+    path.write_bytes(encode(Image.fromarray(quadrants()), fmt))
+    code = (
+        "import sys\n"
+        "from palettekit.load import load_image\n"
+        "from palettekit.options import Options\n"
+        f"load_image({str(path)!r}, Options())\n"
+        "print(' '.join(sorted(m[4:] for m in sys.modules if m.endswith('ImagePlugin'))))\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [f"{plugin}ImagePlugin"]
+
+
 def test_overlapping_loads_on_threads_leave_the_warning_filters_as_they_were(monkeypatch):
     # The order that broke a catch_warnings block: A starts, B starts, A ends,
     # B ends. B then restored the filters it had saved, A's "ignore" among

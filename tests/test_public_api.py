@@ -240,6 +240,7 @@ CORE_LAYERS = {
     "colorspace": set(),
     "histogram": {"colorspace"},  # bins spaced by lightness
     "cluster": set(),
+    "seeded": set(),  # numpy's default_rng stream, compiled
     "pixels": set(),
     "families": {"colorspace"},
     "names": {"colorspace", "families"},
@@ -254,10 +255,10 @@ CORE_LAYERS = {
     # the numeric core above the conversions
     "mixes": {"colorspace"},
     "background": {"colorspace"},
-    "autok": {"cluster", "colorspace", "histogram", "mixes"},
+    "autok": {"cluster", "colorspace", "histogram", "mixes", "seeded"},
     "flat": {"colorspace", "histogram", "mixes"},
     "theme": {"autok", "cluster", "colorspace", "histogram"},
-    "kmedians_palette": {"cluster", "colorspace", "histogram"},
+    "kmedians_palette": {"cluster", "colorspace", "histogram", "seeded"},
     # one strategy per kind: the numeric core and the options, never the I/O edges
     "kinds": {"cluster", "colorspace", "histogram", "kmedians_palette", "options", "theme", "flat"},
 }

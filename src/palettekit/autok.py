@@ -63,6 +63,7 @@ from .cluster import cross_products, nearest, squared_distances, weighted_kmeans
 from .colorspace import clip_srgb, oklab_to_srgb, srgb_to_oklab, srgb_to_uint8
 from .histogram import ColorHistogram, coarsen
 from .mixes import mix_distance
+from .seeded import Random, default_rng
 
 __all__ = [
     "JND",
@@ -247,7 +248,7 @@ def _nearest_distances(
 
 
 def _next_center(
-    points: FloatArray, weights: FloatArray, centers: FloatArray, rng: np.random.Generator
+    points: FloatArray, weights: FloatArray, centers: FloatArray, rng: Random
 ) -> FloatArray:
     """The best of ``2 + log(k)`` k-means++ candidates for one more center."""
     _, closest = nearest(squared_distances(points, centers))
@@ -366,7 +367,7 @@ class _Fit:
         Their pixel counts.
     full : _Measure
         The full histogram, used once k exceeds the coarse bins.
-    rng : numpy.random.Generator
+    rng : Random
         Draws the candidates for each new center.
     params : AutoKParams
     """
@@ -374,7 +375,7 @@ class _Fit:
     points: FloatArray
     weights: FloatArray
     full: _Measure
-    rng: np.random.Generator
+    rng: Random
     params: AutoKParams
 
     def first(self) -> FloatArray:
@@ -447,7 +448,7 @@ def choose_k(
         points=srgb_to_oklab(search.colors / 255.0),
         weights=search.counts.astype(np.float64),
         full=full,
-        rng=np.random.default_rng(seed),
+        rng=default_rng(seed),
         params=params,
     )
     n_distinct = len(histogram)

@@ -11,9 +11,13 @@ import math
 import os
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .seeded import Random
 
 __all__ = [
     "KMeansResult",
@@ -44,7 +48,7 @@ else:
         _kernel = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KMeansResult:
     """Outcome of the best k-means start.
 
@@ -186,7 +190,7 @@ def _kmeans_plus_plus(
     weights: FloatArray,
     n_clusters: int,
     n_starts: int,
-    rng: np.random.Generator,
+    rng: Random,
 ) -> FloatArray:
     """Greedy weighted k-means++ for ``n_starts`` starts at once -> (R, k, D).
 
@@ -384,7 +388,7 @@ def best_start(
     n_init: int,
     max_iter: int,
     tol: float,
-    rng: np.random.Generator,
+    rng: Random,
     init: npt.ArrayLike | None = None,
     far_distance: float | None = None,
     far_penalty: float = 0.0,
@@ -433,7 +437,7 @@ def weighted_kmeans(
     n_init: int = 4,
     max_iter: int = 100,
     tol: float = 1e-4,
-    rng: np.random.Generator,
+    rng: Random,
     init: npt.ArrayLike | None = None,
 ) -> KMeansResult:
     """Cluster weighted points with k-means; keep the best of ``n_init`` starts.
@@ -453,8 +457,8 @@ def weighted_kmeans(
     tol : float
         A start has converged when the summed squared movement of its centers
         falls to ``tol`` times the weighted mean variance of the points or less.
-    rng : numpy.random.Generator
-        The only source of randomness.
+    rng : Random
+        The only source of randomness (:func:`palettekit.seeded.default_rng`).
     init : (k, D) float, optional
         Starting centers; if given, one start is run from them and neither
         ``n_init`` nor ``rng`` is used.

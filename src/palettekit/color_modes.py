@@ -10,14 +10,13 @@ working size, so none of them makes a full-size copy.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .errors import UnsupportedImageError
 
@@ -172,6 +171,8 @@ def apply_icc(image: Image.Image, profile: bytes) -> tuple[Image.Image, str]:
     does not fit the image's mode. A bad profile never makes an image
     unreadable.
     """
+    import hashlib  # here, not at the top: loading OpenSSL costs a command line ~3 ms
+
     from PIL import ImageCms
 
     alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
@@ -254,5 +255,9 @@ def turn_upright(image: Image.Image, orientation: int) -> Image.Image:
     """
     if orientation == 1:
         return image
+    # Imported here: ImageOps brings ImagePalette, ImageColor and the Gimp palette
+    # readers (1-2 ms of a command line's start), and most images need no turn.
+    from PIL import ImageOps
+
     image.getexif()[EXIF_ORIENTATION] = orientation
     return ImageOps.exif_transpose(image)

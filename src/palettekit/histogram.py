@@ -31,7 +31,7 @@ __all__ = [
 _DENSE_BITS_MAX = 6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ColorHistogram:
     """Occupied bins of a color histogram.
 
@@ -342,7 +342,7 @@ def _keys_of(histogram: ColorHistogram) -> npt.NDArray[np.int64]:
     return bin_keys_of(histogram, histogram.bits).astype(np.int64)
 
 
-@dataclass
+@dataclass(eq=False)
 class HistogramSum:
     """Running sum of histograms of the same ``bits`` (bins keyed by grid cell).
 

@@ -51,7 +51,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KindColors:
     """What a strategy found.
 

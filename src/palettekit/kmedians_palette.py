@@ -55,6 +55,7 @@ import numpy.typing as npt
 from . import colorspace
 from .cluster import KMeansResult, best_start, nearest, squared_distances, weighted_kmedians
 from .histogram import ColorHistogram, coarsen
+from .seeded import Random, default_rng
 
 __all__ = [
     "ALGORITHM",
@@ -137,7 +138,7 @@ DEFAULT_PARAMS = KMediansParams()
 """The parameters every palette uses."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PaletteClusters:
     """Centers found by :func:`cluster_histogram`.
 
@@ -197,7 +198,7 @@ def _polished(
     level_points: FloatArray,
     k: int,
     start_iter: int,
-    settings: tuple[int, float, str, np.random.Generator],
+    settings: tuple[int, float, str, Random],
     params: KMediansParams,
     *,
     everywhere: bool = False,
@@ -281,7 +282,7 @@ def cluster_histogram(
     -------
     PaletteClusters
     """
-    settings = (n_init, tol, space, np.random.default_rng(seed))
+    settings = (n_init, tol, space, default_rng(seed))
     level, level_points = _coarse_level(histogram, points, k, space, params)
     result = _polished(level, level_points, k, min(params.start_iter, max_iter), settings, params)
     if result.centers.shape[0] < k and level is not histogram:

@@ -507,6 +507,67 @@ def check_header_segments(stream: IO[bytes], label: str) -> None:
         return
 
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _open_image(stream: IO[bytes]) -> Image.Image:
+    """``PIL.Image.open(stream)``, importing only the JPEG or PNG plugin for those two.
+
+    ``Image.open`` on a stream first imports five plugins (BMP, GIF, JPEG, PPM
+    and PNG, with ``fractions`` and ``decimal``): 3-5 ms of a command line's
+    start. A stream that starts with a JPEG or PNG signature is opened here
+    by that plugin's public opener (``JpegImagePlugin.jpeg_factory``, which
+    also recognises MPO files, or ``PngImagePlugin.PngImageFile``), then
+    checked by Pillow's decompression-bomb rule, as ``Image.open`` does;
+    anything else, or a file its opener rejects, goes to ``Image.open``,
+    which then decides exactly as before (same image, same error).
+
+    Raises
+    ------
+    PIL.Image.DecompressionBombError
+        More than ``2 * PIL.Image.MAX_IMAGE_PIXELS`` pixels (a
+        ``DecompressionBombWarning`` above ``MAX_IMAGE_PIXELS``), as ``Image.open``.
+    Exception
+        Whatever ``Image.open`` raises for the stream.
+    """
+    import struct
+
+    try:
+        stream.seek(0)
+        head = stream.read(len(_PNG_SIGNATURE))
+        stream.seek(0)
+    except (AttributeError, OSError, ValueError):  # unseekable: Pillow copies it
+        return Image.open(stream)
+    opener: Callable[[IO[bytes]], Image.Image]
+    if head[:3] == b"\xff\xd8\xff":
+        from PIL import JpegImagePlugin
+
+        opener = JpegImagePlugin.jpeg_factory
+    elif head == _PNG_SIGNATURE:
+        from PIL import PngImagePlugin
+
+        opener = PngImagePlugin.PngImageFile
+    else:
+        return Image.open(stream)
+    try:
+        image = opener(stream)
+    except (SyntaxError, IndexError, TypeError, struct.error):  # Image.open tries the rest
+        stream.seek(0)
+        return Image.open(stream)
+    limit = Image.MAX_IMAGE_PIXELS
+    pixels = max(1, image.width) * max(1, image.height)
+    if limit is not None and pixels > limit:
+        bound = 2 * limit if pixels > 2 * limit else limit
+        message = (
+            f"Image size ({pixels} pixels) exceeds limit of {bound} pixels, "
+            "could be decompression bomb DOS attack."
+        )
+        if pixels > 2 * limit:
+            raise Image.DecompressionBombError(message)
+        warnings.warn(message, Image.DecompressionBombWarning, stacklevel=2)
+    return image
+
+
 def _load_stream(
     stream: IO[bytes],
     label: str,
@@ -517,7 +578,7 @@ def _load_stream(
 ) -> LoadedImage:
     check_header_segments(stream, label)
     with _pillow(label, "read image header"):
-        image = Image.open(stream)
+        image = _open_image(stream)
     try:
         return _prepare(
             image, label, limits, limit, owned=True, display=display, region=region, opened=True

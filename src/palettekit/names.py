@@ -244,7 +244,7 @@ def _naming_scores(
     return score
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SurveyNames:
     """The survey name table.
 

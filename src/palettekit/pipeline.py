@@ -365,7 +365,7 @@ class _Sum:
         return (self.total or HistogramSum(self.bits)).histogram()
 
 
-@dataclass
+@dataclass(eq=False)
 class ColorCounts:
     """The color histogram of one or more selected regions, and what they say.
 

@@ -10,7 +10,7 @@ import numpy.typing as npt
 __all__ = ["OpaquePixels", "opaque_pixels"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OpaquePixels:
     """The pixels that take part in clustering.
 

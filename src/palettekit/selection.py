@@ -83,7 +83,7 @@ __all__ = [
 _MIN_FRAME_PIXELS = 4096
 
 
-@dataclass
+@dataclass(eq=False)
 class View:
     """One frame's selected region at working size.
 
@@ -107,7 +107,7 @@ class View:
     considered: int
 
 
-@dataclass
+@dataclass(eq=False)
 class Selection:
     """The regions chosen for clustering, and what was done to choose them.
 

@@ -17,7 +17,7 @@ import pytest
 
 import palettekit
 from cli_helpers import RED, assert_one_error_line, child_env, hex_of, run, run_module
-from palettekit import cli
+from palettekit import cli, seeded
 from palettekit.options import option_specs
 
 
@@ -205,7 +205,9 @@ def test_extract_of_a_photo_to_standard_output_imports_only_what_it_uses(tmp_pat
         "          'palettekit.background', 'palettekit.render', 'palettekit.roles',\n"
         "          'palettekit._io', 'pkgutil',\n"
         "          'palettekit.cli.batch', 'palettekit.cli.search', 'palettekit.cli.serve',\n"
-        "          'palettekit.batch', 'palettekit.search', 'palettekit.web')\n"
+        "          'palettekit.batch', 'palettekit.search', 'palettekit.web', 'hashlib',\n"
+        "          'shutil', 'PIL.PngImagePlugin', 'PIL.GifImagePlugin', 'PIL.BmpImagePlugin',\n"
+        "          'PIL.ImageOps')\n"
         "print(' '.join(sorted(m for m in unused if m in sys.modules)), file=sys.stderr)\n"
     )
     done = subprocess.run(
@@ -214,6 +216,32 @@ def test_extract_of_a_photo_to_standard_output_imports_only_what_it_uses(tmp_pat
     assert done.returncode == 0, done.stderr
     assert done.stderr.decode().strip() == ""
     assert b'"schema"' in done.stdout
+
+
+@pytest.mark.skipif(seeded._kernel is None, reason="built without _random.c")
+def test_extract_draws_its_random_numbers_without_numpy_random(tmp_path):
+    # Issue 16: numpy.random costs 9-13 ms to import; palettekit.seeded gives
+    # its default_rng(seed).random() stream from compiled code instead (the
+    # palette's k-means++, the k-medians polish and auto-k all draw from it).
+    from PIL import Image
+
+    photo = tmp_path / "photo.jpg"
+    Image.radial_gradient("L").convert("RGB").resize((96, 64)).save(photo)
+    code = (
+        "import sys\n"
+        "from palettekit.cli import main\n"
+        f"assert main([{str(photo)!r}, '-k', '5', '--format', 'json']) == 0\n"
+        f"assert main([{str(photo)!r}, '-k', 'auto', '--format', 'json']) == 0\n"
+        f"assert main([{str(photo)!r}, '--kind', 'theme', '--format', 'json']) == 0\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('numpy.random'))),"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env=child_env(), timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode().strip() == ""
+    assert done.stdout.count(b'"schema"') == 3
 
 
 def test_extract_leaves_the_start_path_light(image, tmp_path):
@@ -235,3 +263,28 @@ def test_extract_leaves_the_start_path_light(image, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.decode().strip() == ""
     assert out.stat().st_size > 0
+
+
+def test_the_command_freezes_the_startup_objects_but_a_call_with_arguments_does_not(image):
+    # Issue 16: gc.freeze() keeps the collector from scanning the imported
+    # modules' objects again (at full collections, and when the process exits:
+    # ~8% of a whole extract run). Only the command itself does it; a program
+    # calling main(argv) keeps its collector as it was.
+    import gc
+
+    before = gc.get_freeze_count()
+    assert cli.main([str(image), "-k", "2", "-f", "hex", "-q"]) == 0
+    assert gc.get_freeze_count() == before
+    code = (
+        "import gc, sys\n"
+        "from palettekit.cli import main\n"
+        f"sys.argv = ['palettekit', {str(image)!r}, '-k', '2', '-f', 'hex']\n"
+        "status = main()\n"
+        "print(status, gc.get_freeze_count() > 1000)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env=child_env(), timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().split()[-2:] == ["0", "True"]
+    assert done.stderr == b""

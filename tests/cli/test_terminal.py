@@ -220,3 +220,71 @@ def test_terminal_gets_color_unless_no_color(image):
     assert len(ANSI_BACKGROUND.findall(shown)) == 3
     shown = _run_on_terminal(argv, child_env(TERM="xterm-256color", NO_COLOR="1"))
     assert "\x1b" not in shown and hex_of(RED) in shown
+
+
+# --- the help formatter's width, without shutil (issue 16) ------------------------------
+
+
+@pytest.mark.parametrize("columns", [None, "120", "37", "0", "-5", "wide", ""])
+def test_terminal_columns_follows_shutils_rule(monkeypatch, columns):
+    import shutil
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal.terminal_columns() == shutil.get_terminal_size().columns
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_terminal_columns_reads_the_terminal_as_shutil_does():
+    import fcntl
+    import struct
+    import termios
+
+    code = (
+        "import shutil\n"
+        "from palettekit.cli.terminal import terminal_columns\n"
+        "print(terminal_columns(), shutil.get_terminal_size().columns)\n"
+    )
+    controller, terminal_fd = pty.openpty()
+    fcntl.ioctl(terminal_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 133, 0, 0))
+    env = {k: v for k, v in child_env().items() if k not in ("COLUMNS", "LINES")}
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=terminal_fd, stderr=subprocess.DEVNULL, env=env
+        )
+    finally:
+        os.close(terminal_fd)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    assert process.wait(timeout=60) == 0
+    assert b"".join(chunks).decode().split() == ["133", "133"]
+
+
+@pytest.mark.parametrize("columns", ["100", "52"])
+def test_help_is_what_argparses_formatter_writes(monkeypatch, columns):
+    import argparse
+
+    from palettekit import cli
+    from palettekit.cli import extract
+
+    monkeypatch.setenv("COLUMNS", columns)
+
+    def helps() -> list[str]:
+        parser = cli.build_parser()
+        return [parser.format_help()] + [p.format_help() for p in parser.commands.values()]
+
+    ours = helps()
+    monkeypatch.setattr(cli, "HelpFormatter", argparse.RawDescriptionHelpFormatter)
+    monkeypatch.setattr(extract, "HelpFormatter", argparse.RawDescriptionHelpFormatter)
+    assert ours == helps()
+    assert max(len(line) for text in ours for line in text.splitlines()) > 40

@@ -46,7 +46,7 @@ from .exit_status import (
     CliError,
 )
 from .flags import add_extract_options, options_from_args
-from .terminal import PROG, print_error, use_color
+from .terminal import PROG, HelpFormatter, print_error, use_color
 
 __all__ = [
     "main",
@@ -111,7 +111,7 @@ def build_parser(*, adapters: bool = True) -> _Parser:
         prog=PROG,
         description=_TOP_DESCRIPTION,
         epilog=_TOP_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         allow_abbrev=False,
     )
     parser.commands = {}
@@ -166,8 +166,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     Parameters
     ----------
     argv : sequence of str, optional
-        The arguments after the program name (default ``sys.argv[1:]``).
+        The arguments after the program name (default ``sys.argv[1:]``). Without
+        it (the ``palettekit`` command, ``python -m palettekit``), the objects of
+        the modules imported so far are moved out of the garbage collector's
+        reach first (:func:`gc.freeze`): they live until the process ends, and
+        the collector would scan them again at every full collection and at
+        exit.
     """
+    if argv is None:
+        import gc
+
+        gc.freeze()
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
     try:

@@ -23,6 +23,7 @@ from ..sources import is_url
 from .exit_status import EXIT_OK, EXIT_USAGE, CliError
 from .flags import add_extract_options, options_from_args
 from .terminal import (
+    HelpFormatter,
     isatty,
     print_timings,
     print_warning,
@@ -79,7 +80,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="the palette of one or more images",
         description=_DESCRIPTION,
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         allow_abbrev=False,
     )
     parser.add_argument(
