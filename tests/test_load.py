@@ -1265,3 +1265,17 @@ def test_counting_samples_images_with_alpha_without_blending():
     assert loaded.shape == (200, 200, 4)
     source = {tuple(c) for c in rgba.reshape(-1, 4).tolist()}
     assert all(tuple(c) in source for c in loaded.reshape(-1, 4)[:500].tolist())
+
+
+def test_a_crop_of_a_large_image_is_averaged_within_its_own_box():
+    from palettekit.selection import select_image
+
+    rng = np.random.default_rng(0)
+    image = np.clip(128 + rng.normal(0, 12, (2000, 2000, 3)), 0, 255).astype(np.uint8)
+    image[:, :1000] = 30  # outside the crop: must not bleed into its blocks
+    for crop in ((0.5, 0.0, 1.0, 1.0), (1000, 0, 2000, 2000)):
+        view = select_image(image, Options(crop=crop, max_pixels=62_500)).views[0]
+        pixels = view.array.astype(np.float64)
+        assert pixels.shape == (353, 176, 3)
+        assert pixels.std() < 12 / 2  # blocks averaged (sampled: 12)
+        assert abs(pixels.mean() - 128) < 1
