@@ -428,8 +428,9 @@ def _shrink(
     # At twice the working size or more, blocks of factor x factor pixels are
     # averaged first, as a JPEG's reduced DCT decode does: a large PNG and a
     # smaller copy of it then give nearly the same colors (issue 18 §2).
-    if box is not None:
-        box = tuple(int(round(v)) for v in box)
+    if box is not None:  # whole pixels, inside the image
+        left, top, right, bottom = (int(round(v)) for v in box)
+        box = (max(0, left), max(0, top), min(image.width, right), min(image.height, bottom))
     blocks = image.reduce(factor, box=box).resize(target, Image.Resampling.NEAREST)
     return _edges_sampled(blocks, sampled)
 
