@@ -1286,3 +1286,74 @@ def test_a_callers_jpeg_gives_nearly_the_pixels_of_its_path(tmp_path):
     assert from_path.shape == from_image.shape
     # a third of the difference single sampled pixels make (19.5 -> 6.5 here)
     assert np.abs(from_path - from_image).mean() < np.abs(from_path - sampled).mean() / 2
+
+
+def test_counting_averages_blocks_of_an_image_twice_the_working_size():
+    # issue 18 §2: pixels of a large image are averaged by an integer factor
+    # (as a JPEG's reduced DCT decode is) before sampling, so its noise
+    # shrinks as a smaller copy's has
+    rng = np.random.default_rng(3)
+    noisy = np.clip(128 + rng.normal(0, 12, (1000, 1000, 3)), 0, 255).astype(np.uint8)
+    loaded = load_image(noisy, Options(max_pixels=62_500)).to_array().astype(np.float64)
+    assert loaded.shape == (250, 250, 3)
+    # 4x4 blocks: a quarter of the noise (the few pixels farther than the
+    # edge threshold from their block's mean keep the sample); sampled: 12
+    assert loaded.std() < 12 / 2
+    assert abs(loaded.mean() - noisy.mean()) < 1
+
+
+def test_a_large_image_and_its_half_size_copy_give_nearly_the_same_pixels():
+    rng = np.random.default_rng(6)
+    ramp = np.linspace(30, 220, 1200)[None, :, None] * np.ones((1200, 1, 3))
+    noisy = np.clip(ramp + rng.normal(0, 30, (1200, 1200, 3)), 0, 255).astype(np.uint8)
+    half = np.asarray(Image.fromarray(noisy).reduce(2))
+    options = Options(max_pixels=90_000)
+    big = load_image(noisy, options).to_array().astype(np.float64)
+    small = load_image(half, options).to_array().astype(np.float64)
+    assert big.shape == small.shape == (300, 300, 3)
+    assert np.abs(big - small).mean() < 1
+
+
+def test_counting_samples_an_image_under_twice_the_working_size():
+    # a 1.7x image: sampling keeps most pixels, and no average blurs them
+    fine = np.full((500, 500, 3), 100, dtype=np.uint8)
+    fine[(np.arange(500)[:, None] + np.arange(500)[None, :]) % 2 == 1] = 120
+    loaded = load_image(fine, Options(max_pixels=150_000)).to_array()
+    assert loaded.shape[0] * loaded.shape[1] <= 150_000
+    assert set(np.unique(loaded).tolist()) == {100, 120}
+    averaged = load_image(fine, Options(max_pixels=50_000)).to_array()  # 2x2 blocks
+    assert set(np.unique(averaged).tolist()) == {110}
+
+
+def test_counting_keeps_fine_patterns_in_the_images_own_colors():
+    # averaging 1 px stripes of black and white (or red) would make a grey
+    # (or a dark red) that is not in the image: such pixels keep the sample
+    lines = np.full((1000, 1000, 3), 255, dtype=np.uint8)
+    lines[:, 500:] = (200, 30, 40)
+    lines[::2] = (0, 0, 0)
+    loaded = load_image(lines, Options(max_pixels=62_500)).to_array()
+    colors = {tuple(int(v) for v in c) for c in np.unique(loaded.reshape(-1, 3), axis=0)}
+    assert colors <= {(0, 0, 0), (255, 255, 255), (200, 30, 40)}  # an average: (128, 128, 128)
+
+
+def test_counting_samples_images_with_alpha_without_blending():
+    rng = np.random.default_rng(5)
+    rgba = rng.integers(0, 256, (800, 800, 4), dtype=np.uint8)
+    loaded = load_image(rgba, Options(max_pixels=40_000)).to_array()
+    assert loaded.shape == (200, 200, 4)
+    source = {tuple(c) for c in rgba.reshape(-1, 4).tolist()}
+    assert all(tuple(c) in source for c in loaded.reshape(-1, 4)[:500].tolist())
+
+
+def test_a_crop_of_a_large_image_is_averaged_within_its_own_box():
+    from palettekit.selection import select_image
+
+    rng = np.random.default_rng(0)
+    image = np.clip(128 + rng.normal(0, 12, (2000, 2000, 3)), 0, 255).astype(np.uint8)
+    image[:, :1000] = 30  # outside the crop: must not bleed into its blocks
+    for crop in ((0.5, 0.0, 1.0, 1.0), (1000, 0, 2000, 2000)):
+        view = select_image(image, Options(crop=crop, max_pixels=62_500)).views[0]
+        pixels = view.array.astype(np.float64)
+        assert pixels.shape == (353, 176, 3)
+        assert pixels.std() < 12 / 2  # blocks averaged (sampled: 12)
+        assert abs(pixels.mean() - 128) < 1

@@ -14,9 +14,15 @@ The cost of an input is bounded before any math:
   second full-size copy in another mode;
 * only the first frame of an animation or multi-page file is decoded;
 * JPEGs are decoded at the smallest DCT scale (1/1, 1/2, 1/4, 1/8) that still
-  covers the working size; everything is then reduced to it, by sampling the
-  nearest pixel (for counting colors) or with a box filter premultiplied by
-  alpha, so transparent pixels' colors do not bleed (for display);
+  covers the working size; any other image without alpha at twice the
+  working size or more is first averaged by the same kind of integer factor
+  (blocks of 2x2, 3x3 ...; where a block mixes different areas, such as an
+  edge or a fine pattern, its sampled pixel is kept), so that every format
+  and every size of a photo gives nearly the same pixels; everything is
+  then reduced to the working
+  size, by sampling the nearest pixel (for counting colors) or with a box
+  filter premultiplied by alpha, so transparent pixels' colors do not bleed
+  (for display);
 * bytes read from a file object are capped (``Options.max_bytes``); URLs are
   fetched with a total deadline and a byte cap (:mod:`palettekit.fetch`).
 
@@ -49,7 +55,7 @@ from typing import IO, Any, Protocol, Union
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from . import decode_bounds
 from .arrays import array_to_image, check_pixel_count
@@ -411,10 +417,43 @@ def _shrink(
         return image
     if display:
         return image.resize(target, Image.Resampling.BOX, box=box, reducing_gap=_REDUCING_GAP)
+    width, height = image.size if box is None else (box[2] - box[0], box[3] - box[1])
+    factor = int(min(width // target[0], height // target[1]))
     # For counting colors, an evenly spread sample of the pixels (nearest
-    # neighbour) is as good as their box averages, keeps only colors the
-    # image has, and costs far less than a box filter.
-    return image.resize(target, Image.Resampling.NEAREST, box=box)
+    # neighbour) keeps only colors the image has and costs far less than a
+    # box filter.
+    sampled = image.resize(target, Image.Resampling.NEAREST, box=box)
+    if factor < 2 or image.mode not in _AVERAGED_MODES:
+        return sampled
+    # At twice the working size or more, blocks of factor x factor pixels are
+    # averaged first, as a JPEG's reduced DCT decode does: a large PNG and a
+    # smaller copy of it then give nearly the same colors (issue 18 §2).
+    if box is not None:  # whole pixels, inside the image
+        left, top, right, bottom = (int(round(v)) for v in box)
+        box = (max(0, left), max(0, top), min(image.width, right), min(image.height, bottom))
+    blocks = image.reduce(factor, box=box).resize(target, Image.Resampling.NEAREST)
+    return _edges_sampled(blocks, sampled)
+
+
+# Modes whose blocks are averaged before sampling (see _shrink); with alpha
+# an average would bleed transparent pixels' colors into opaque ones.
+_AVERAGED_MODES = ("RGB", "L")
+# A block average farther than this from the sampled pixel (levels of 255,
+# in some channel; about a third of the range, so a block that is a third
+# another color counts) mixes different areas (an edge, a thin line, a fine
+# pattern): the working pixel keeps the sample, a color the image has.
+_EDGE_LEVELS = 80
+_EDGE_TABLE = [255 if level > _EDGE_LEVELS else 0 for level in range(256)]
+
+
+def _edges_sampled(averaged: Image.Image, sampled: Image.Image) -> Image.Image:
+    """``averaged``, with ``sampled``'s pixel wherever the two differ by more
+    than ``_EDGE_LEVELS`` in some channel (same size and mode, RGB or L)."""
+    difference = ImageChops.difference(averaged, sampled)
+    if difference.mode == "RGB":
+        red, green, blue = difference.split()
+        difference = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    return Image.composite(sampled, averaged, difference.point(_EDGE_TABLE))
 
 
 def _prepare(
