@@ -440,3 +440,16 @@ def test_weighted_total_is_the_weighted_sum_on_large_inputs() -> None:
     total = cluster._weighted_total(weights, values)
     assert isinstance(total, float)
     assert math.isclose(total, math.fsum(weights * values), rel_tol=1e-13)
+
+
+@pytest.mark.parametrize("dim", [3, 2])
+def test_nearest_scores_pick_the_nearest_center_and_give_its_distance_less_the_norm(dim):
+    rng = np.random.default_rng(dim)
+    points = rng.normal(size=(500, dim))
+    centers = rng.normal(size=(7, dim))
+    labels, scores = cluster.nearest_scores(points, centers, (centers * centers).sum(axis=1))
+    d2 = squared_distances(points, centers)
+    assert np.array_equal(labels, np.argmin(d2, axis=1))
+    np.testing.assert_allclose(scores + (points * points).sum(axis=1), d2.min(axis=1), atol=1e-12)
+    empty = cluster.nearest_scores(np.zeros((0, dim)), centers, np.ones(7))
+    assert empty[0].shape == empty[1].shape == (0,)

@@ -1233,6 +1233,53 @@ done:
 }
 
 /*
+ * scores(points, centers, centers_sq, labels, best)
+ *
+ * Nearest center of every point by its score |c|^2 - 2 x.c (without |x|^2,
+ * unclamped): points (M, D), centers (k, D), centers_sq (k,) float64 (|c|^2
+ * as the caller computes it); fills labels (M,) int64 and best (M,) float64,
+ * the smallest score. What ``nearest(cross_products(points, -2 c.T) +
+ * centers_sq)`` gives in numpy (autok's distances to a search palette).
+ */
+static PyObject *
+scores(PyObject *self, PyObject *args)
+{
+    Py_buffer pb, cb, qb, lb, db;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*w*", &pb, &cb, &qb, &lb, &db)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const Py_ssize_t m = db.len / (Py_ssize_t)sizeof(double);
+    const Py_ssize_t k = qb.len / (Py_ssize_t)sizeof(double);
+    if (m < 1 || k < 1) {
+        PyErr_SetString(PyExc_ValueError, "need points and centers");
+        goto done;
+    }
+    const Py_ssize_t dim = pb.len / (Py_ssize_t)sizeof(double) / m;
+    if (dim < 1 || !check_len(&pb, m * dim, sizeof(double), "points") ||
+        !check_len(&cb, k * dim, sizeof(double), "centers") ||
+        !check_len(&lb, m, sizeof(int64_t), "labels")) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "bad shapes");
+        }
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    nearest_centers((const double *)pb.buf, NULL, m, dim, (const double *)cb.buf,
+                    (const double *)qb.buf, k, (int64_t *)lb.buf, (double *)db.buf);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&cb);
+    PyBuffer_Release(&qb);
+    PyBuffer_Release(&lb);
+    PyBuffer_Release(&db);
+    return result;
+}
+
+/*
  * srgb_to_oklab(srgb, to_lms, to_lab, out, knee)
  *
  * srgb (N, 3) float64 in [0, 1] (any values: converted as numpy would),
@@ -1347,6 +1394,8 @@ static PyMethodDef methods[] = {
     {"lloyd", lloyd, METH_VARARGS, "Weighted Lloyd iterations of every start (see _cluster.c)."},
     {"kmedians", kmedians, METH_VARARGS, "Weighted k-medians steps (see _cluster.c)."},
     {"assign", assign, METH_VARARGS, "Nearest center of every point (see _cluster.c)."},
+    {"scores", scores, METH_VARARGS,
+     "Nearest center of every point by |c|^2 - 2 x.c (see _cluster.c)."},
     {"srgb_to_oklab", srgb_to_oklab, METH_VARARGS,
      "sRGB in [0, 1] to Oklab, as colorspace.srgb_to_oklab (see _cluster.c)."},
     {"mean_variance", mean_variance, METH_VARARGS,

@@ -59,7 +59,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .cluster import cross_products, nearest, squared_distances, weighted_kmeans
+from .cluster import (
+    nearest_scores,
+    nearest_squared_distances,
+    squared_distances,
+    weighted_kmeans,
+)
 from .colorspace import clip_srgb, oklab_to_srgb, srgb_to_oklab, srgb_to_uint8
 from .histogram import ColorHistogram, coarsen
 from .mixes import mix_distance
@@ -239,9 +244,7 @@ def _nearest_distances(
     caller; the argmin needs only ``|c|^2 - 2 x.c``, which keeps the
     temporaries to one (M, k) array.
     """
-    score = cross_products(points, -2.0 * centers.T)
-    score += (centers * centers).sum(axis=1)
-    _, closest = nearest(score)
+    _, closest = nearest_scores(points, centers, (centers * centers).sum(axis=1))
     closest += squared_norms
     return np.sqrt(np.maximum(closest, 0.0, out=closest), out=closest)
 
@@ -250,7 +253,7 @@ def _next_center(
     points: FloatArray, weights: FloatArray, centers: FloatArray, rng: np.random.Generator
 ) -> FloatArray:
     """The best of ``2 + log(k)`` k-means++ candidates for one more center."""
-    _, closest = nearest(squared_distances(points, centers))
+    closest = nearest_squared_distances(points, centers)
     cumulative = np.cumsum(closest * weights)
     n_trials = 2 + int(math.log(centers.shape[0] + 1))
     targets = rng.random(n_trials) * cumulative[-1]

@@ -25,6 +25,7 @@ __all__ = [
     "row_norms",
     "nearest",
     "nearest_squared_distances",
+    "nearest_scores",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -179,6 +180,47 @@ def nearest_squared_distances(points: FloatArray, centers: FloatArray) -> FloatA
         return nearest(squared_distances(points, centers))[1]
     x = np.ascontiguousarray(points, dtype=np.float64)
     return _kernel_assign(x, np.ones(x.shape[0]), np.asarray(centers, dtype=np.float64))[1]
+
+
+def nearest_scores(
+    points: FloatArray, centers: FloatArray, centers_sq: FloatArray
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Nearest center of every point by the score ``|c|^2 - 2 x.c``.
+
+    ``nearest(cross_products(points, -2.0 * centers.T) + centers_sq)`` in one
+    compiled pass when the kernel is built (the same products and sums as the
+    matrix product, see _cluster.c), without the (M, C) array of scores. The
+    squared distance is the score plus ``|x|^2``.
+
+    Parameters
+    ----------
+    points : (M, D) float64
+    centers : (C, D) float64, C >= 1
+    centers_sq : (C,) float64
+        ``|c|^2`` of each center, as the caller computes it.
+
+    Returns
+    -------
+    labels : (M,) intp
+        Index of the nearest center (the first of a tie).
+    scores : (M,) float64
+        Its score, unclamped (it may be negative).
+    """
+    if _kernel is None or points.shape[0] == 0:
+        score = cross_products(points, -2.0 * centers.T)
+        score += centers_sq
+        return nearest(score)
+    x = np.ascontiguousarray(points, dtype=np.float64)
+    labels = np.empty(x.shape[0], dtype=np.int64)
+    best = np.empty(x.shape[0])
+    _kernel.scores(
+        x,
+        np.ascontiguousarray(centers, dtype=np.float64),
+        np.ascontiguousarray(centers_sq, dtype=np.float64),
+        labels,
+        best,
+    )
+    return labels.astype(np.intp, copy=False), best
 
 
 def _kmeans_plus_plus(
