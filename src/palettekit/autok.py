@@ -312,9 +312,11 @@ class _Measure:
     peaks: npt.NDArray[np.bool_]
 
     @classmethod
-    def of(cls, histogram: ColorHistogram, params: AutoKParams) -> _Measure:
+    def of(
+        cls, histogram: ColorHistogram, params: AutoKParams, oklab: FloatArray | None = None
+    ) -> _Measure:
         srgb = histogram.colors / 255.0
-        points = srgb_to_oklab(srgb)
+        points = srgb_to_oklab(srgb) if oklab is None else oklab
         weights = histogram.counts.astype(np.float64)
         total = weights.sum()
         return cls(
@@ -416,6 +418,7 @@ def choose_k(
     max_k: int = DEFAULT_MAX_K,
     seed: int = 0,
     params: AutoKParams = DEFAULT_AUTO_K_PARAMS,
+    oklab: npt.ArrayLike | None = None,
 ) -> AutoKResult:
     """Choose the number of colors for a histogram (criterion in the module doc).
 
@@ -430,6 +433,10 @@ def choose_k(
         Seed of the generator drawing the candidate centers.
     params : AutoKParams
         The budget, the look-ahead rule and the search's knobs.
+    oklab : (M, 3) float64, optional
+        ``srgb_to_oklab(histogram.colors / 255.0)``, when the caller has it
+        already (the pipeline converts the bins once for the search and the
+        palette).
 
     Returns
     -------
@@ -438,16 +445,21 @@ def choose_k(
     Raises
     ------
     ValueError
-        If the histogram is empty or ``max_k`` < 1.
+        If the histogram is empty or ``max_k`` < 1, or ``oklab`` is not (M, 3).
     """
     if len(histogram) == 0 or histogram.total == 0:
         raise ValueError("cannot choose k for an empty histogram")
     if max_k < 1:
         raise ValueError(f"max_k must be >= 1, got {max_k}")
-    full = _Measure.of(histogram, params)
+    if oklab is not None:
+        oklab = np.asarray(oklab, dtype=np.float64)
+        if oklab.shape != (len(histogram), 3):
+            raise ValueError(f"oklab must have shape ({len(histogram)}, 3), got {oklab.shape}")
+    full = _Measure.of(histogram, params, oklab)
     search = _search_histogram(histogram, params)
     fit = _Fit(
-        points=srgb_to_oklab(search.colors / 255.0),
+        # the same conversion of the same bins when the search is not coarsened
+        points=full.points if search is histogram else srgb_to_oklab(search.colors / 255.0),
         weights=search.counts.astype(np.float64),
         full=full,
         rng=np.random.default_rng(seed),
