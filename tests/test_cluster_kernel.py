@@ -198,6 +198,15 @@ def test_points_need_not_be_contiguous(monkeypatch):
         lambda: KERNEL.scores(
             np.zeros(6), np.zeros(3), np.zeros(0), np.zeros(2, np.int64), np.zeros(2)
         ),
+        lambda: KERNEL.mix_distance(
+            np.zeros(6), np.zeros(6), np.zeros(6), np.zeros(9), np.zeros(9), 0.04, np.zeros(2)
+        ),
+        lambda: KERNEL.mix_distance(
+            np.zeros(6), np.zeros(3), np.zeros(7), np.zeros(9), np.zeros(9), 0.04, np.zeros(2)
+        ),
+        lambda: KERNEL.mix_distance(
+            np.zeros(6), np.zeros(6), np.zeros(7), np.zeros(8), np.zeros(9), 0.04, np.zeros(2)
+        ),
     ],
 )
 def test_the_kernel_refuses_buffers_of_the_wrong_size(call):

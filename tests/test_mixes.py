@@ -63,7 +63,28 @@ def test_all_pairs_at_once_equal_one_pair_at_a_time(monkeypatch, block_rows, n_c
     ends[-1] = ends[0]  # a repeated end: its pairs mix nothing
     monkeypatch.setattr(mixes, "_BLOCK_ROWS", block_rows)
     expected = _pair_by_pair(colors, srgb_to_oklab(colors), ends)
-    assert np.array_equal(distances(colors, ends), expected)  # to the last bit
+    assert np.array_equal(distances(colors, ends), expected)  # to the last bit (compiled)
+    monkeypatch.setattr(mixes, "_kernel_mix_distance", lambda *args: False)
+    assert np.array_equal(distances(colors, ends), expected)  # numpy blocks
+
+
+def test_the_compiled_loop_gives_the_numpy_distances_to_the_last_bit(monkeypatch):
+    from palettekit import colorspace
+
+    if colorspace._kernel is None:
+        pytest.skip("built without a C compiler")
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        colors = rng.random((int(rng.integers(1, 700)), 3))
+        if trial % 2:
+            colors = np.round(colors * 255.0) / 255.0  # whole levels: the kernel's table
+        ends = rng.random((int(rng.integers(2, 13)), 3))
+        oklab = srgb_to_oklab(colors)
+        compiled = mix_distance(colors, oklab, ends)
+        with monkeypatch.context() as patch:
+            patch.setattr(colorspace, "_kernel", None)  # numpy's sRGB->Oklab and no mix kernel
+            pure = mix_distance(colors, oklab, ends)
+        assert np.array_equal(compiled, pure)
 
 
 def test_no_colors_give_no_distances() -> None:

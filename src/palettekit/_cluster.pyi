@@ -45,3 +45,8 @@ def srgb_to_oklab(srgb: Any, to_lms: Any, to_lab: Any, out: Any, knee: float, /)
 
 def scores(points: Any, centers: Any, centers_sq: Any, labels: Any, best: Any, /) -> None:
     """Nearest center of every point by |c|^2 - 2 x.c into labels, best (see _cluster.c)."""
+
+def mix_distance(
+    srgb: Any, oklab: Any, pairs: Any, to_lms: Any, to_lab: Any, knee: float, best: Any, /
+) -> None:
+    """Distances to the nearest sRGB mix of each pair, into ``best`` (see _cluster.c)."""

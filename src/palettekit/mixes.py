@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .colorspace import srgb_to_oklab
+from .colorspace import _kernel_mix_distance, srgb_to_oklab
 
 __all__ = ["LOSSY_FORMATS", "mix_distance"]
 
@@ -60,6 +60,9 @@ def mix_distance(srgb: FloatArray, oklab: FloatArray, ends: FloatArray) -> Float
             if length2 != 0.0:
                 pairs.append((start, step, length2))
     if not pairs or n_colors == 0:
+        return best
+    packed = np.array([[*start, *step, length2] for start, step, length2 in pairs])
+    if _kernel_mix_distance(srgb, oklab, packed, best):  # the same operations, compiled
         return best
     # Every pair's mixes in one block of rows (a few blocks for many colors):
     # the arithmetic of one pair at a time, row for row, without a chain of
