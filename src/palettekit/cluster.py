@@ -458,12 +458,17 @@ def best_start(
     else:
         starts = np.asarray(init, dtype=np.float64).reshape(1, n_clusters, points.shape[1])
     centers, closest, n_iter = _lloyd(points, weights, starts, max_iter, tol_abs)
-    if far_distance is None or not far_penalty:
-        cost = weights @ closest
-    else:
+    if closest.shape[1] == 1:  # one start: nothing to choose
+        return centers[0], n_iter
+    if far_distance is not None and far_penalty:
         distance = np.sqrt(closest)
         beyond = np.maximum(distance - far_distance, 0.0)
-        cost = weights @ (distance + far_penalty * beyond)
+        closest = distance + far_penalty * beyond
+    # Each start's cost by numpy's pairwise sum (_weighted_total), not
+    # ``weights @ closest``: BLAS's summation order depends on the build and
+    # the CPU, and two starts that end a few ulps apart must be told apart
+    # the same way on every machine.
+    cost = [_weighted_total(weights, closest[:, r]) for r in range(closest.shape[1])]
     return centers[int(np.argmin(cost))], n_iter
 
 
