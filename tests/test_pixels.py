@@ -215,3 +215,13 @@ def test_palettes_from_the_view_and_from_a_copy_are_identical(k, monkeypatch):
     for result in (viewed, copied):
         result["meta"].pop("timings", None)
     assert viewed == copied
+
+
+def test_image_array_copies_where_ctypes_cannot_read_the_capsules(monkeypatch):
+    from palettekit import pixels as pixels_module
+
+    image = _photo("RGB")
+    monkeypatch.setattr(pixels_module, "_capsule_pointer", None)
+    array = image_array(image)
+    assert array.flags.writeable and array.flags.c_contiguous
+    np.testing.assert_array_equal(array, np.array(image))

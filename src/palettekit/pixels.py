@@ -126,9 +126,13 @@ _ArrowArray._fields_ = [
     ("private_data", ctypes.c_void_p),
 ]
 
-_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-_capsule_pointer.restype = ctypes.c_void_p
-_capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+_capsule_pointer: Any
+try:  # CPython's C API through ctypes (not on every Python implementation)
+    _capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    _capsule_pointer.restype = ctypes.c_void_p
+    _capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+except AttributeError:  # pragma: no cover - then every image is copied
+    _capsule_pointer = None
 
 
 class _Exported:
@@ -153,7 +157,7 @@ def _exported_pixels(image: Any) -> npt.NDArray[np.uint8] | None:
         return None
     export = getattr(image, "__arrow_c_array__", None)
     width, height = image.size
-    if export is None or width * height == 0:
+    if export is None or _capsule_pointer is None or width * height == 0:
         return None
     try:
         capsules = export()
