@@ -151,12 +151,13 @@ def test_image_array_is_a_read_only_view_of_the_pillow_storage(mode):
         view[0, 0, 0] = 1
 
 
-def test_image_array_keeps_the_storage_alive_after_the_image_is_gone():
+def test_image_array_keeps_the_storage_alive_after_the_image_is_closed_and_gone():
     import gc
 
     image = _photo("RGB", 64, 48)
     expected = np.array(image)
     view = image_array(image)
+    image.close()
     del image
     gc.collect()
     _photo("RGB", 64, 48).convert("RGBA")  # reuse freed memory if it were freed
