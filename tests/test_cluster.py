@@ -487,3 +487,20 @@ def test_the_best_start_is_chosen_by_numpys_pairwise_sum_of_each_starts_cost(mon
         init=centers[0],
     )
     assert np.array_equal(chosen, centers[0])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kmeans_centers_are_the_centers_weighted_kmeans_gives_from_the_same_start(seed):
+    rng = np.random.default_rng(seed)
+    points = rng.random((400, 3))
+    weights = rng.integers(1, 50, 400).astype(np.float64)
+    init = points[:6].copy()
+    if seed == 3:
+        init[5] = init[4]  # two equal start centers (Lloyd relocates the empty one)
+    full = weighted_kmeans(
+        points, weights, 6, max_iter=5, tol=1e-4, rng=np.random.default_rng(0), init=init
+    )
+    centers = cluster.kmeans_centers(
+        points, weights, 6, max_iter=5, tol=1e-4, rng=np.random.default_rng(0), init=init
+    )
+    assert np.array_equal(centers, full.centers)

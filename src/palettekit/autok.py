@@ -60,10 +60,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .cluster import (
+    kmeans_centers,
     nearest_scores,
     nearest_squared_distances,
     squared_distances,
-    weighted_kmeans,
 )
 from .colorspace import clip_srgb, oklab_to_srgb, srgb_to_oklab, srgb_to_uint8
 from .histogram import ColorHistogram, coarsen
@@ -401,7 +401,7 @@ class _Fit:
         if k > points.shape[0]:  # the coarse copy has too few bins
             points, weights = full.points, full.weights
         init = np.vstack([centers, _next_center(points, weights, centers, self.rng)])
-        return weighted_kmeans(
+        return kmeans_centers(
             points,
             weights,
             init.shape[0],
@@ -409,7 +409,7 @@ class _Fit:
             tol=params.search_tol,
             rng=self.rng,
             init=init,
-        ).centers
+        )
 
 
 def choose_k(

@@ -26,6 +26,7 @@ __all__ = [
     "nearest",
     "nearest_squared_distances",
     "nearest_scores",
+    "kmeans_centers",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -472,6 +473,56 @@ def best_start(
     return centers[int(np.argmin(cost))], n_iter
 
 
+def _fit(
+    x: FloatArray,
+    w: FloatArray,
+    n_clusters: int,
+    *,
+    n_init: int,
+    max_iter: int,
+    tol: float,
+    rng: np.random.Generator,
+    init: npt.ArrayLike | None,
+) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray, int]:
+    """:func:`weighted_kmeans` without its inertia: labels, cluster weights,
+    centers (the means) and iterations."""
+    best_centers, n_iter = best_start(
+        x, w, n_clusters, n_init=n_init, max_iter=max_iter, tol=tol, rng=rng, init=init
+    )
+    # One last assignment so that each center is exactly the weighted mean of
+    # the points labelled with it: shares and colors then describe the same
+    # pixels. A center left with no point (possible only in a near-tie) is
+    # dropped, never returned empty.
+    labels, cluster_weights, means = _assign(x, w, best_centers)
+    keep = cluster_weights > 0
+    if not keep.all():
+        remap = np.cumsum(keep) - 1
+        labels = remap[labels]
+        cluster_weights, means = cluster_weights[keep], means[keep]
+    return labels, cluster_weights, means, n_iter
+
+
+def kmeans_centers(
+    points: npt.ArrayLike,
+    sample_weight: npt.ArrayLike,
+    n_clusters: int,
+    *,
+    max_iter: int = 100,
+    tol: float = 1e-4,
+    rng: np.random.Generator,
+    init: npt.ArrayLike,
+) -> FloatArray:
+    """``weighted_kmeans(...).centers`` from ``init``, without the labels'
+    inertia that nobody asked for (auto-k's search fits ~10 palettes an image).
+
+    Parameters and the centers as for :func:`weighted_kmeans` with ``init``:
+    (k', D) float64, k' <= k (a center left with no point is dropped).
+    """
+    x = np.ascontiguousarray(points, dtype=np.float64)
+    w = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    return _fit(x, w, n_clusters, n_init=1, max_iter=max_iter, tol=tol, rng=rng, init=init)[2]
+
+
 def weighted_kmeans(
     points: npt.ArrayLike,
     sample_weight: npt.ArrayLike,
@@ -514,19 +565,9 @@ def weighted_kmeans(
     """
     x = np.ascontiguousarray(points, dtype=np.float64)
     w = np.ascontiguousarray(sample_weight, dtype=np.float64)
-    best_centers, n_iter = best_start(
+    labels, cluster_weights, means, n_iter = _fit(
         x, w, n_clusters, n_init=n_init, max_iter=max_iter, tol=tol, rng=rng, init=init
     )
-    # One last assignment so that each center is exactly the weighted mean of
-    # the points labelled with it: shares and colors then describe the same
-    # pixels. A center left with no point (possible only in a near-tie) is
-    # dropped, never returned empty.
-    labels, cluster_weights, means = _assign(x, w, best_centers)
-    keep = cluster_weights > 0
-    if not keep.all():
-        remap = np.cumsum(keep) - 1
-        labels = remap[labels]
-        cluster_weights, means = cluster_weights[keep], means[keep]
     final_inertia = _weighted_total(w, squared_distances(x, means)[np.arange(x.shape[0]), labels])
     return KMeansResult(
         centers=means,
