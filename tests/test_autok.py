@@ -247,3 +247,14 @@ def test_cq100_simple_photos_get_fewer_colors_than_rich_ones() -> None:
     rich = [k_of(name) for name in ("calaveras", "lights", "color_chart")]
     assert max(simple) <= 6
     assert min(rich) >= 10
+
+
+def test_the_bins_oklab_given_by_the_caller_give_the_same_result():
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, (30, 3))[rng.integers(0, 30, 5000)].astype(np.uint8)
+    for hist in (color_histogram(pixels, 5), color_histogram(pixels, 8)):
+        given = choose_k(hist, oklab=srgb_to_oklab(hist.colors / 255.0))
+        assert given.to_meta() == choose_k(hist).to_meta()
+        np.testing.assert_array_equal(given.centers, choose_k(hist).centers)
+        with pytest.raises(ValueError, match="oklab must have shape"):
+            choose_k(hist, oklab=np.zeros((len(hist) + 1, 3)))

@@ -440,3 +440,67 @@ def test_weighted_total_is_the_weighted_sum_on_large_inputs() -> None:
     total = cluster._weighted_total(weights, values)
     assert isinstance(total, float)
     assert math.isclose(total, math.fsum(weights * values), rel_tol=1e-13)
+
+
+@pytest.mark.parametrize("dim", [3, 2])
+def test_nearest_scores_pick_the_nearest_center_and_give_its_distance_less_the_norm(dim):
+    rng = np.random.default_rng(dim)
+    points = rng.normal(size=(500, dim))
+    centers = rng.normal(size=(7, dim))
+    labels, scores = cluster.nearest_scores(points, centers, (centers * centers).sum(axis=1))
+    d2 = squared_distances(points, centers)
+    assert np.array_equal(labels, np.argmin(d2, axis=1))
+    np.testing.assert_allclose(scores + (points * points).sum(axis=1), d2.min(axis=1), atol=1e-12)
+    empty = cluster.nearest_scores(np.zeros((0, dim)), centers, np.ones(7))
+    assert empty[0].shape == empty[1].shape == (0,)
+
+
+def test_the_best_start_is_chosen_by_numpys_pairwise_sum_of_each_starts_cost(monkeypatch):
+    # Two starts whose distances are the same numbers in another order: equal costs
+    # in exact arithmetic, one ulp apart by numpy's pairwise sum (here the second is
+    # lower). The choice follows that sum, the same on every machine (not BLAS's).
+    rng = np.random.default_rng(4)
+    m = 3000
+    weights = np.ones(m)
+    first = rng.random(m)
+    closest = np.stack([first, first[rng.permutation(m)]], axis=1)
+    costs = [float(np.add.reduce(weights * closest[:, r])) for r in range(2)]
+    assert costs[1] < costs[0]
+    centers = np.arange(2 * 3 * 3, dtype=np.float64).reshape(2, 3, 3)
+    monkeypatch.setattr(cluster, "_lloyd", lambda *args: (centers, closest, 4))
+    points = rng.random((m, 3))
+    chosen, n_iter = cluster.best_start(
+        points, weights, 3, n_init=2, max_iter=4, tol=0.0, rng=np.random.default_rng(0)
+    )
+    assert n_iter == 4
+    assert np.array_equal(chosen, centers[1])
+    # one start (init given): its centers, whatever the cost
+    monkeypatch.setattr(cluster, "_lloyd", lambda *args: (centers[:1], closest[:, :1], 2))
+    chosen, _ = cluster.best_start(
+        points,
+        weights,
+        3,
+        n_init=1,
+        max_iter=4,
+        tol=0.0,
+        rng=np.random.default_rng(0),
+        init=centers[0],
+    )
+    assert np.array_equal(chosen, centers[0])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kmeans_centers_are_the_centers_weighted_kmeans_gives_from_the_same_start(seed):
+    rng = np.random.default_rng(seed)
+    points = rng.random((400, 3))
+    weights = rng.integers(1, 50, 400).astype(np.float64)
+    init = points[:6].copy()
+    if seed == 3:
+        init[5] = init[4]  # two equal start centers (Lloyd relocates the empty one)
+    full = weighted_kmeans(
+        points, weights, 6, max_iter=5, tol=1e-4, rng=np.random.default_rng(0), init=init
+    )
+    centers = cluster.kmeans_centers(
+        points, weights, 6, max_iter=5, tol=1e-4, rng=np.random.default_rng(0), init=init
+    )
+    assert np.array_equal(centers, full.centers)

@@ -189,6 +189,24 @@ def test_points_need_not_be_contiguous(monkeypatch):
         lambda: KERNEL.assign(
             np.zeros(6), np.ones(0), np.zeros(3), np.zeros(2, np.int64), np.zeros(2), np.zeros(1)
         ),
+        lambda: KERNEL.scores(
+            np.zeros(6), np.zeros(3), np.zeros(1), np.zeros(1, np.int64), np.zeros(2)
+        ),
+        lambda: KERNEL.scores(
+            np.zeros(6), np.zeros(4), np.zeros(1), np.zeros(2, np.int64), np.zeros(2)
+        ),
+        lambda: KERNEL.scores(
+            np.zeros(6), np.zeros(3), np.zeros(0), np.zeros(2, np.int64), np.zeros(2)
+        ),
+        lambda: KERNEL.mix_distance(
+            np.zeros(6), np.zeros(6), np.zeros(6), np.zeros(9), np.zeros(9), 0.04, np.zeros(2)
+        ),
+        lambda: KERNEL.mix_distance(
+            np.zeros(6), np.zeros(3), np.zeros(7), np.zeros(9), np.zeros(9), 0.04, np.zeros(2)
+        ),
+        lambda: KERNEL.mix_distance(
+            np.zeros(6), np.zeros(6), np.zeros(7), np.zeros(8), np.zeros(9), 0.04, np.zeros(2)
+        ),
     ],
 )
 def test_the_kernel_refuses_buffers_of_the_wrong_size(call):
@@ -335,3 +353,27 @@ def test_the_vector_and_scalar_nearest_centers_agree_to_the_last_bit():
         assert out.returncode == 0, out.stderr
         digests.append(out.stdout.strip())
     assert digests[0] == digests[1]
+
+
+@needs_kernel
+@pytest.mark.parametrize(("seed", "m", "k", "n_starts"), CASES)
+def test_nearest_scores_give_the_same_labels_and_scores(monkeypatch, seed, m, k, n_starts):
+    points, _ = _cloud(seed, m)
+    centers = points[np.random.default_rng(seed).choice(m, k, replace=False)] + 1e-3
+    centers_sq = (centers * centers).sum(axis=1)
+    compiled, pure = _both(monkeypatch, lambda: cluster.nearest_scores(points, centers, centers_sq))
+    assert np.array_equal(compiled[0], pure[0])
+    np.testing.assert_allclose(compiled[1], pure[1], rtol=0, atol=1e-15)
+
+
+@needs_kernel
+@pytest.mark.parametrize("seed", range(4))
+def test_auto_k_gives_the_same_result(monkeypatch, seed):
+    from palettekit import autok
+
+    rng = np.random.default_rng(seed)
+    colors = rng.integers(0, 256, (40, 3))[rng.integers(0, 40, 20000)]
+    pixels = np.clip(colors + rng.normal(0, 6, colors.shape), 0, 255).astype(np.uint8)
+    hist = histogram.color_histogram(pixels, 5)
+    compiled, pure = _both(monkeypatch, lambda: autok.choose_k(hist, seed=seed).to_meta())
+    assert compiled == pure

@@ -413,3 +413,49 @@ def test_compiled_coarsen_keeps_its_table_clear_between_calls():
         finally:
             histogram_module._kernel = kernel
         _assert_identical(compiled, pure)
+
+
+def _four_byte_pixels(pixels: np.ndarray, fourth: int) -> np.ndarray:
+    """(N, 3) view with strides (4, 1) of the same pixels (Pillow's RGB storage)."""
+    padded = np.full((pixels.shape[0], 4), fourth, dtype=np.uint8)
+    padded[:, :3] = pixels
+    view = padded[:, :3]
+    assert view.strides == (4, 1)
+    return view
+
+
+@given(any_pixels, bit_depths, st.integers(0, 255))
+def test_pixels_four_bytes_apart_give_the_same_histogram(pixels, bits, fourth):
+    view = _four_byte_pixels(pixels, fourth)
+    contiguous = np.ascontiguousarray(pixels)
+    _assert_identical(color_histogram(view, bits), color_histogram(contiguous, bits))
+    _assert_identical(_numpy_histogram(view, bits), _numpy_histogram(contiguous, bits))
+
+
+@needs_kernel
+def test_compiled_pass_reads_four_byte_pixels_of_a_pillow_image_in_place():
+    from PIL import Image
+
+    from palettekit.pixels import image_array
+    from test_pipeline import photo_like
+
+    array = photo_like(5, height=120, width=90)
+    image = Image.fromarray(array)
+    view = image_array(image).reshape(-1, 3)
+    assert view.strides == (4, 1)  # Pillow's storage, not a copy
+    for bits in (3, 5, 8):
+        _assert_identical(color_histogram(view, bits), _numpy_histogram(array.reshape(-1, 3), bits))
+
+
+@needs_kernel
+def test_compiled_four_byte_pass_refuses_bad_buffers():
+    from palettekit.histogram import _kernel, _kernel_keys
+
+    with pytest.raises(ValueError, match="N \\* 4 bytes"):
+        _kernel.histogram4(np.zeros(6, np.uint8), _kernel_keys(5), 1 << 15)
+    with pytest.raises(ValueError, match="out of range"):
+        _kernel.histogram4(np.full(4, 255, np.uint8), _kernel_keys(5), 100)
+    with pytest.raises(TypeError):
+        _kernel.histogram4(np.zeros(4, np.uint8), _kernel_keys(5), 1 << 15, None, None)
+    counts, colors = _kernel.histogram4(np.zeros(0, np.uint8), _kernel_keys(5), 1 << 15)
+    assert len(counts) == len(colors) == 0

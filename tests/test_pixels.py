@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from palettekit.pixels import OpaquePixels, opaque_pixels
+from palettekit.pixels import OpaquePixels, image_array, opaque_pixels
 
 rgba_images = hnp.arrays(
     np.uint8,
@@ -123,3 +123,106 @@ def test_input_is_not_modified():
     opaque_pixels(image, 100)
     opaque_pixels(image, composite_on=(1, 2, 3))
     np.testing.assert_array_equal(image, before)
+
+
+# --- image_array: Pillow's storage without a copy ------------------------------------
+
+
+def _photo(mode: str, width: int = 37, height: int = 23):
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    channels = {"RGB": 3, "RGBA": 4}.get(mode, 3)
+    array = rng.integers(0, 256, (height, width, channels), dtype=np.uint8)
+    image = Image.fromarray(array)
+    return image if image.mode == mode else image.convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_image_array_is_a_read_only_view_of_the_pillow_storage(mode):
+    image = _photo(mode)
+    view = image_array(image)
+    expected = np.array(image)
+    assert view.shape == expected.shape and view.dtype == np.uint8
+    np.testing.assert_array_equal(view, expected)
+    assert view.strides[1] == 4  # 4 bytes a pixel: Pillow's storage itself, not a copy
+    assert not view.flags.writeable
+    with pytest.raises(ValueError):
+        view[0, 0, 0] = 1
+
+
+def test_image_array_keeps_the_storage_alive_after_the_image_is_closed_and_gone():
+    import gc
+
+    image = _photo("RGB", 64, 48)
+    expected = np.array(image)
+    view = image_array(image)
+    image.close()
+    del image
+    gc.collect()
+    _photo("RGB", 64, 48).convert("RGBA")  # reuse freed memory if it were freed
+    np.testing.assert_array_equal(view, expected)
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "LA", "CMYK", "I;16"])
+def test_image_array_copies_modes_pillow_does_not_export_as_four_bytes(mode):
+    image = _photo("RGB").convert(mode)
+    array = image_array(image)
+    np.testing.assert_array_equal(array, np.array(image, dtype=np.uint8))
+    assert array.flags.writeable and array.flags.c_contiguous
+
+
+def test_image_array_copies_an_image_stored_in_several_blocks():
+    from PIL import Image
+
+    # Pillow stores an image this large in several blocks of rows: no export.
+    image = Image.new("RGB", (4100, 1100), (10, 20, 30))
+    with pytest.raises(ValueError):
+        image.__arrow_c_array__()
+    array = image_array(image)
+    assert array.shape == (1100, 4100, 3) and array.flags.c_contiguous
+    assert (array == np.array([10, 20, 30], np.uint8)).all()
+
+
+def test_image_array_of_an_empty_image_is_an_empty_copy():
+    from PIL import Image
+
+    assert image_array(Image.new("RGB", (0, 5))).shape == np.array(Image.new("RGB", (0, 5))).shape
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+@pytest.mark.parametrize("threshold", [0, 128])
+def test_opaque_pixels_of_a_pillow_image_equal_those_of_its_array(mode, threshold):
+    image = _photo(mode)
+    from_image = opaque_pixels(image, threshold)
+    from_array = opaque_pixels(np.array(image), threshold)
+    np.testing.assert_array_equal(from_image.rgb, from_array.rgb)
+    assert from_image.total == from_array.total
+    assert from_image.transparent_share == from_array.transparent_share
+
+
+@pytest.mark.parametrize("k", [5, "auto"])
+def test_palettes_from_the_view_and_from_a_copy_are_identical(k, monkeypatch):
+    from PIL import Image
+
+    import palettekit
+    from palettekit import pixels as pixels_module
+    from test_pipeline import photo_like
+
+    image = Image.fromarray(photo_like(2, height=160, width=240))
+    viewed = palettekit.extract(image, k=k).to_dict()
+    monkeypatch.setattr(pixels_module, "_exported_pixels", lambda image: None)
+    copied = palettekit.extract(image, k=k).to_dict()
+    for result in (viewed, copied):
+        result["meta"].pop("timings", None)
+    assert viewed == copied
+
+
+def test_image_array_copies_where_ctypes_cannot_read_the_capsules(monkeypatch):
+    from palettekit import pixels as pixels_module
+
+    image = _photo("RGB")
+    monkeypatch.setattr(pixels_module, "_capsule_pointer", None)
+    array = image_array(image)
+    assert array.flags.writeable and array.flags.c_contiguous
+    np.testing.assert_array_equal(array, np.array(image))

@@ -1233,6 +1233,53 @@ done:
 }
 
 /*
+ * scores(points, centers, centers_sq, labels, best)
+ *
+ * Nearest center of every point by its score |c|^2 - 2 x.c (without |x|^2,
+ * unclamped): points (M, D), centers (k, D), centers_sq (k,) float64 (|c|^2
+ * as the caller computes it); fills labels (M,) int64 and best (M,) float64,
+ * the smallest score. What ``nearest(cross_products(points, -2 c.T) +
+ * centers_sq)`` gives in numpy (autok's distances to a search palette).
+ */
+static PyObject *
+scores(PyObject *self, PyObject *args)
+{
+    Py_buffer pb, cb, qb, lb, db;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*w*", &pb, &cb, &qb, &lb, &db)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const Py_ssize_t m = db.len / (Py_ssize_t)sizeof(double);
+    const Py_ssize_t k = qb.len / (Py_ssize_t)sizeof(double);
+    if (m < 1 || k < 1) {
+        PyErr_SetString(PyExc_ValueError, "need points and centers");
+        goto done;
+    }
+    const Py_ssize_t dim = pb.len / (Py_ssize_t)sizeof(double) / m;
+    if (dim < 1 || !check_len(&pb, m * dim, sizeof(double), "points") ||
+        !check_len(&cb, k * dim, sizeof(double), "centers") ||
+        !check_len(&lb, m, sizeof(int64_t), "labels")) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "bad shapes");
+        }
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    nearest_centers((const double *)pb.buf, NULL, m, dim, (const double *)cb.buf,
+                    (const double *)qb.buf, k, (int64_t *)lb.buf, (double *)db.buf);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&cb);
+    PyBuffer_Release(&qb);
+    PyBuffer_Release(&lb);
+    PyBuffer_Release(&db);
+    return result;
+}
+
+/*
  * srgb_to_oklab(srgb, to_lms, to_lab, out, knee)
  *
  * srgb (N, 3) float64 in [0, 1] (any values: converted as numpy would),
@@ -1264,6 +1311,90 @@ srgb_to_oklab(PyObject *self, PyObject *args)
     Py_INCREF(result);
 done:
     PyBuffer_Release(&sb);
+    PyBuffer_Release(&lb);
+    PyBuffer_Release(&ab);
+    PyBuffer_Release(&ob);
+    return result;
+}
+
+/*
+ * mix_distance(srgb, oklab, pairs, to_lms, to_lab, knee, best)
+ *
+ * mixes.mix_distance's loop over pairs of ends: srgb and oklab (C, 3)
+ * float64, the colors; pairs (P, 7) float64, each pair's start (3), step (3)
+ * and squared step length (> 0); best (C,) float64, updated with the
+ * smallest Oklab distance from each color to the sRGB mix of a pair nearest
+ * it in sRGB. The numpy code's operations in its order: t = ((x - s) . d)
+ * summed left to right, / length, clipped to [0, 1]; the mix s + t d to
+ * Oklab by oklab_core (the srgb_to_oklab kernel); its distance sqrt of the
+ * squares summed left to right; the minimum propagates a NaN, as np.minimum.
+ */
+static HOT void
+mix_core(const double *srgb, const double *oklab, Py_ssize_t n, const double *pairs, Py_ssize_t p,
+         const double *to_lms, const double *to_lab, double knee, double *best)
+{
+    double mixed[3 * OKLAB_BLOCK], lab[3 * OKLAB_BLOCK];
+    for (Py_ssize_t start = 0; start < n; start += OKLAB_BLOCK) {
+        const Py_ssize_t b = n - start < OKLAB_BLOCK ? n - start : OKLAB_BLOCK;
+        const double *x = srgb + 3 * start;
+        const double *xl = oklab + 3 * start;
+        double *out = best + start;
+        for (Py_ssize_t q = 0; q < p; q++) {
+            const double *pair = pairs + 7 * q;
+            const double s0 = pair[0], s1 = pair[1], s2 = pair[2];
+            const double d0 = pair[3], d1 = pair[4], d2 = pair[5], length2 = pair[6];
+            for (Py_ssize_t i = 0; i < b; i++) {
+                const double *c = x + 3 * i;
+                double t = ((c[0] - s0) * d0 + (c[1] - s1) * d1) + (c[2] - s2) * d2;
+                t = t / length2;
+                t = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t); /* NaN stays NaN */
+                mixed[3 * i] = s0 + t * d0;
+                mixed[3 * i + 1] = s1 + t * d1;
+                mixed[3 * i + 2] = s2 + t * d2;
+            }
+            oklab_core(mixed, lab, b, to_lms, to_lab, knee);
+            for (Py_ssize_t i = 0; i < b; i++) {
+                const double e0 = xl[3 * i] - lab[3 * i];
+                const double e1 = xl[3 * i + 1] - lab[3 * i + 1];
+                const double e2 = xl[3 * i + 2] - lab[3 * i + 2];
+                const double d = sqrt((e0 * e0 + e1 * e1) + e2 * e2);
+                if (isnan(d) || d < out[i]) {
+                    out[i] = isnan(out[i]) ? out[i] : d;
+                }
+            }
+        }
+    }
+}
+
+static PyObject *
+mix_distance(PyObject *self, PyObject *args)
+{
+    Py_buffer sb, kb, pb, lb, ab, ob;
+    double knee;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*dw*", &sb, &kb, &pb, &lb, &ab, &knee, &ob)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const Py_ssize_t n = ob.len / (Py_ssize_t)sizeof(double);
+    const Py_ssize_t p = pb.len / (7 * (Py_ssize_t)sizeof(double));
+    if (!check_len(&sb, n * 3, sizeof(double), "srgb") ||
+        !check_len(&kb, n * 3, sizeof(double), "oklab") ||
+        !check_len(&pb, p * 7, sizeof(double), "pairs") ||
+        !check_len(&lb, 9, sizeof(double), "to_lms") ||
+        !check_len(&ab, 9, sizeof(double), "to_lab")) {
+        goto done;
+    }
+    fill_levels(knee); /* with the GIL held: the table is shared */
+    Py_BEGIN_ALLOW_THREADS
+    mix_core((const double *)sb.buf, (const double *)kb.buf, n, (const double *)pb.buf, p,
+             (const double *)lb.buf, (const double *)ab.buf, knee, (double *)ob.buf);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&kb);
+    PyBuffer_Release(&pb);
     PyBuffer_Release(&lb);
     PyBuffer_Release(&ab);
     PyBuffer_Release(&ob);
@@ -1347,10 +1478,14 @@ static PyMethodDef methods[] = {
     {"lloyd", lloyd, METH_VARARGS, "Weighted Lloyd iterations of every start (see _cluster.c)."},
     {"kmedians", kmedians, METH_VARARGS, "Weighted k-medians steps (see _cluster.c)."},
     {"assign", assign, METH_VARARGS, "Nearest center of every point (see _cluster.c)."},
+    {"scores", scores, METH_VARARGS,
+     "Nearest center of every point by |c|^2 - 2 x.c (see _cluster.c)."},
     {"srgb_to_oklab", srgb_to_oklab, METH_VARARGS,
      "sRGB in [0, 1] to Oklab, as colorspace.srgb_to_oklab (see _cluster.c)."},
     {"mean_variance", mean_variance, METH_VARARGS,
      "Weighted variance averaged over three coordinates (see _cluster.c)."},
+    {"mix_distance", mix_distance, METH_VARARGS,
+     "Distance to the nearest sRGB mix of each pair of ends, as mixes.mix_distance (see _cluster.c)."},
     {"radius_sums", radius_sums, METH_VARARGS,
      "Share of the bins within a radius of each candidate, for theme._support (see _cluster.c)."},
     {NULL, NULL, 0, NULL},

@@ -42,3 +42,11 @@ def mean_variance(points: Any, weights: Any, /) -> float:
 
 def srgb_to_oklab(srgb: Any, to_lms: Any, to_lab: Any, out: Any, knee: float, /) -> None:
     """sRGB in [0, 1] (N, 3) to Oklab into ``out``, as colorspace.srgb_to_oklab."""
+
+def scores(points: Any, centers: Any, centers_sq: Any, labels: Any, best: Any, /) -> None:
+    """Nearest center of every point by |c|^2 - 2 x.c into labels, best (see _cluster.c)."""
+
+def mix_distance(
+    srgb: Any, oklab: Any, pairs: Any, to_lms: Any, to_lab: Any, knee: float, best: Any, /
+) -> None:
+    """Distances to the nearest sRGB mix of each pair, into ``best`` (see _cluster.c)."""

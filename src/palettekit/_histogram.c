@@ -46,8 +46,8 @@ static int coarse_busy = 0;
    might alias the pixels as far as the compiler knows, and reading them again
    after each store made every pixel wait for the previous stores (a third
    of the pass). */
-#define COUNT_PIXELS(TABLE)                                                                       \
-    for (Py_ssize_t i = 0; i < n; i++, p += 3) {                                               \
+#define COUNT_PIXELS(TABLE, STEP)                                                                 \
+    for (Py_ssize_t i = 0; i < n; i++, p += (STEP)) {                                               \
         const uint32_t r = p[0], g = p[1], b = p[2];                                           \
         const uint32_t key = red[r] | green[g] | blue[b];                                      \
         if (key >= limit) {                                                                    \
@@ -60,9 +60,18 @@ static int coarse_busy = 0;
         TABLE[4 * (size_t)key + 3] += b;                                                       \
     }
 
+/* Either pass, 3 or 4 bytes a pixel (a literal step: the loops stay as tight as before). */
+#define BY_STEP(PASS, TABLE)                                                                      \
+    if (step == 4) {                                                                           \
+        PASS(TABLE, 4)                                                                         \
+    }                                                                                          \
+    else {                                                                                     \
+        PASS(TABLE, 3)                                                                         \
+    }
+
 /* COUNT_PIXELS that also counts the bins it finds empty (occupied bins). */
-#define COUNT_PIXELS_OCCUPIED(TABLE)                                                              \
-    for (Py_ssize_t i = 0; i < n; i++, p += 3) {                                               \
+#define COUNT_PIXELS_OCCUPIED(TABLE, STEP)                                                        \
+    for (Py_ssize_t i = 0; i < n; i++, p += (STEP)) {                                               \
         const uint32_t r = p[0], g = p[1], b = p[2];                                           \
         const uint32_t key = red[r] | green[g] | blue[b];                                      \
         if (key >= limit) {                                                                    \
@@ -99,7 +108,9 @@ static int coarse_busy = 0;
  * histogram(pixels, keys, n_bins, counts, colors) -> M
  * histogram(pixels, keys, n_bins) -> (counts, colors)
  *
- * pixels: C-contiguous buffer of N * 3 bytes (sRGB pixels, R G B).
+ * pixels: C-contiguous buffer of N * 3 bytes (sRGB pixels, R G B); for
+ *         histogram4, N * 4 bytes (R G B and a byte that is not read: the
+ *         4-byte pixels Pillow stores RGB and RGBA images in).
  * keys:   C-contiguous buffer of 3 * 256 uint32: the share of the bin key of
  *         each value of each channel (histogram._KEY_TABLES, as uint32); a
  *         pixel's key is the bitwise or of its three entries, below n_bins.
@@ -113,9 +124,11 @@ static int coarse_busy = 0;
  * counts and colors, returns them as two bytearrays of exactly M int64 and
  * M * 3 float64 (the occupied bins are counted as they are found), so that
  * the caller neither allocates for every possible bin nor copies.
+ *
+ * histogram4(pixels, keys, n_bins) -> (counts, colors): the same of 4-byte pixels.
  */
 static PyObject *
-histogram(PyObject *self, PyObject *args)
+histogram_step(PyObject *args, const Py_ssize_t step)
 {
     Py_buffer pixels, keys, counts = {0}, colors = {0};
     Py_ssize_t n_bins;
@@ -127,9 +140,10 @@ histogram(PyObject *self, PyObject *args)
     uint32_t *small = NULL;
     uint64_t *wide = NULL;
     int shared = 0;
-    const Py_ssize_t n = pixels.len / 3;
-    if (pixels.len % 3 != 0) {
-        PyErr_SetString(PyExc_ValueError, "pixels must hold N * 3 bytes");
+    const Py_ssize_t n = pixels.len / step;
+    if (pixels.len % step != 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        step == 4 ? "pixels must hold N * 4 bytes" : "pixels must hold N * 3 bytes");
         goto done;
     }
     if (keys.len != 3 * 256 * (Py_ssize_t)sizeof(uint32_t)) {
@@ -175,10 +189,10 @@ histogram(PyObject *self, PyObject *args)
         if (make) { /* count first, then outputs of exactly the occupied bins */
             Py_BEGIN_ALLOW_THREADS
             if (small != NULL) {
-                COUNT_PIXELS_OCCUPIED(small)
+                BY_STEP(COUNT_PIXELS_OCCUPIED, small)
             }
             else {
-                COUNT_PIXELS_OCCUPIED(wide)
+                BY_STEP(COUNT_PIXELS_OCCUPIED, wide)
             }
             Py_END_ALLOW_THREADS
             if (!bad) {
@@ -215,14 +229,14 @@ histogram(PyObject *self, PyObject *args)
             color_out = (double *)colors.buf;
             Py_BEGIN_ALLOW_THREADS
             if (small != NULL) {
-                COUNT_PIXELS(small)
+                BY_STEP(COUNT_PIXELS, small)
                 MEANS_OF(small)
                 if (bad || full) { /* hand the shared table back all zero */
                     memset(small, 0, sizeof(uint32_t) * 4 * (size_t)n_bins);
                 }
             }
             else {
-                COUNT_PIXELS(wide)
+                BY_STEP(COUNT_PIXELS, wide)
                 MEANS_OF(wide)
             }
             Py_END_ALLOW_THREADS
@@ -256,6 +270,22 @@ done:
     PyBuffer_Release(&counts);
     PyBuffer_Release(&colors);
     return result;
+}
+
+static PyObject *
+histogram(PyObject *self, PyObject *args)
+{
+    return histogram_step(args, 3);
+}
+
+static PyObject *
+histogram4(PyObject *self, PyObject *args)
+{
+    if (PyTuple_GET_SIZE(args) != 3) {
+        PyErr_SetString(PyExc_TypeError, "histogram4 takes (pixels, keys, n_bins)");
+        return NULL;
+    }
+    return histogram_step(args, 4);
 }
 
 /*
@@ -419,6 +449,8 @@ done:
 static PyMethodDef methods[] = {
     {"histogram", histogram, METH_VARARGS,
      "histogram(pixels, keys, n_bins, counts, colors) -> M: counts and mean colors per bin."},
+    {"histogram4", histogram4, METH_VARARGS,
+     "histogram4(pixels, keys, n_bins) -> (counts, colors): histogram of 4-byte pixels."},
     {"coarsen", coarsen, METH_VARARGS,
      "coarsen(colors, counts, keys, n_bins, out_colors, out_counts) -> M': coarser bins."},
     {NULL, NULL, 0, NULL},

@@ -59,7 +59,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .cluster import cross_products, nearest, squared_distances, weighted_kmeans
+from .cluster import (
+    kmeans_centers,
+    nearest_scores,
+    nearest_squared_distances,
+    squared_distances,
+)
 from .colorspace import clip_srgb, oklab_to_srgb, srgb_to_oklab, srgb_to_uint8
 from .histogram import ColorHistogram, coarsen
 from .mixes import mix_distance
@@ -240,9 +245,7 @@ def _nearest_distances(
     caller; the argmin needs only ``|c|^2 - 2 x.c``, which keeps the
     temporaries to one (M, k) array.
     """
-    score = cross_products(points, -2.0 * centers.T)
-    score += (centers * centers).sum(axis=1)
-    _, closest = nearest(score)
+    _, closest = nearest_scores(points, centers, (centers * centers).sum(axis=1))
     closest += squared_norms
     return np.sqrt(np.maximum(closest, 0.0, out=closest), out=closest)
 
@@ -251,7 +254,7 @@ def _next_center(
     points: FloatArray, weights: FloatArray, centers: FloatArray, rng: Random
 ) -> FloatArray:
     """The best of ``2 + log(k)`` k-means++ candidates for one more center."""
-    _, closest = nearest(squared_distances(points, centers))
+    closest = nearest_squared_distances(points, centers)
     cumulative = np.cumsum(closest * weights)
     n_trials = 2 + int(math.log(centers.shape[0] + 1))
     targets = rng.random(n_trials) * cumulative[-1]
@@ -310,9 +313,11 @@ class _Measure:
     peaks: npt.NDArray[np.bool_]
 
     @classmethod
-    def of(cls, histogram: ColorHistogram, params: AutoKParams) -> _Measure:
+    def of(
+        cls, histogram: ColorHistogram, params: AutoKParams, oklab: FloatArray | None = None
+    ) -> _Measure:
         srgb = histogram.colors / 255.0
-        points = srgb_to_oklab(srgb)
+        points = srgb_to_oklab(srgb) if oklab is None else oklab
         weights = histogram.counts.astype(np.float64)
         total = weights.sum()
         return cls(
@@ -397,7 +402,7 @@ class _Fit:
         if k > points.shape[0]:  # the coarse copy has too few bins
             points, weights = full.points, full.weights
         init = np.vstack([centers, _next_center(points, weights, centers, self.rng)])
-        return weighted_kmeans(
+        return kmeans_centers(
             points,
             weights,
             init.shape[0],
@@ -405,7 +410,7 @@ class _Fit:
             tol=params.search_tol,
             rng=self.rng,
             init=init,
-        ).centers
+        )
 
 
 def choose_k(
@@ -414,6 +419,7 @@ def choose_k(
     max_k: int = DEFAULT_MAX_K,
     seed: int = 0,
     params: AutoKParams = DEFAULT_AUTO_K_PARAMS,
+    oklab: npt.ArrayLike | None = None,
 ) -> AutoKResult:
     """Choose the number of colors for a histogram (criterion in the module doc).
 
@@ -428,6 +434,10 @@ def choose_k(
         Seed of the generator drawing the candidate centers.
     params : AutoKParams
         The budget, the look-ahead rule and the search's knobs.
+    oklab : (M, 3) float64, optional
+        ``srgb_to_oklab(histogram.colors / 255.0)``, when the caller has it
+        already (the pipeline converts the bins once for the search and the
+        palette).
 
     Returns
     -------
@@ -436,16 +446,21 @@ def choose_k(
     Raises
     ------
     ValueError
-        If the histogram is empty or ``max_k`` < 1.
+        If the histogram is empty or ``max_k`` < 1, or ``oklab`` is not (M, 3).
     """
     if len(histogram) == 0 or histogram.total == 0:
         raise ValueError("cannot choose k for an empty histogram")
     if max_k < 1:
         raise ValueError(f"max_k must be >= 1, got {max_k}")
-    full = _Measure.of(histogram, params)
+    if oklab is not None:
+        oklab = np.asarray(oklab, dtype=np.float64)
+        if oklab.shape != (len(histogram), 3):
+            raise ValueError(f"oklab must have shape ({len(histogram)}, 3), got {oklab.shape}")
+    full = _Measure.of(histogram, params, oklab)
     search = _search_histogram(histogram, params)
     fit = _Fit(
-        points=srgb_to_oklab(search.colors / 255.0),
+        # the same conversion of the same bins when the search is not coarsened
+        points=full.points if search is histogram else srgb_to_oklab(search.colors / 255.0),
         weights=search.counts.astype(np.float64),
         full=full,
         rng=default_rng(seed),

@@ -29,6 +29,8 @@ __all__ = [
     "row_norms",
     "nearest",
     "nearest_squared_distances",
+    "nearest_scores",
+    "kmeans_centers",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -183,6 +185,47 @@ def nearest_squared_distances(points: FloatArray, centers: FloatArray) -> FloatA
         return nearest(squared_distances(points, centers))[1]
     x = np.ascontiguousarray(points, dtype=np.float64)
     return _kernel_assign(x, np.ones(x.shape[0]), np.asarray(centers, dtype=np.float64))[1]
+
+
+def nearest_scores(
+    points: FloatArray, centers: FloatArray, centers_sq: FloatArray
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Nearest center of every point by the score ``|c|^2 - 2 x.c``.
+
+    ``nearest(cross_products(points, -2.0 * centers.T) + centers_sq)`` in one
+    compiled pass when the kernel is built (the same products and sums as the
+    matrix product, see _cluster.c), without the (M, C) array of scores. The
+    squared distance is the score plus ``|x|^2``.
+
+    Parameters
+    ----------
+    points : (M, D) float64
+    centers : (C, D) float64, C >= 1
+    centers_sq : (C,) float64
+        ``|c|^2`` of each center, as the caller computes it.
+
+    Returns
+    -------
+    labels : (M,) intp
+        Index of the nearest center (the first of a tie).
+    scores : (M,) float64
+        Its score, unclamped (it may be negative).
+    """
+    if _kernel is None or points.shape[0] == 0:
+        score = cross_products(points, -2.0 * centers.T)
+        score += centers_sq
+        return nearest(score)
+    x = np.ascontiguousarray(points, dtype=np.float64)
+    labels = np.empty(x.shape[0], dtype=np.int64)
+    best = np.empty(x.shape[0])
+    _kernel.scores(
+        x,
+        np.ascontiguousarray(centers, dtype=np.float64),
+        np.ascontiguousarray(centers_sq, dtype=np.float64),
+        labels,
+        best,
+    )
+    return labels.astype(np.intp, copy=False), best
 
 
 def _kmeans_plus_plus(
@@ -420,13 +463,68 @@ def best_start(
     else:
         starts = np.asarray(init, dtype=np.float64).reshape(1, n_clusters, points.shape[1])
     centers, closest, n_iter = _lloyd(points, weights, starts, max_iter, tol_abs)
-    if far_distance is None or not far_penalty:
-        cost = weights @ closest
-    else:
+    if closest.shape[1] == 1:  # one start: nothing to choose
+        return centers[0], n_iter
+    if far_distance is not None and far_penalty:
         distance = np.sqrt(closest)
         beyond = np.maximum(distance - far_distance, 0.0)
-        cost = weights @ (distance + far_penalty * beyond)
+        closest = distance + far_penalty * beyond
+    # Each start's cost by numpy's pairwise sum (_weighted_total), not
+    # ``weights @ closest``: BLAS's summation order depends on the build and
+    # the CPU, and two starts that end a few ulps apart must be told apart
+    # the same way on every machine.
+    cost = [_weighted_total(weights, closest[:, r]) for r in range(closest.shape[1])]
     return centers[int(np.argmin(cost))], n_iter
+
+
+def _fit(
+    x: FloatArray,
+    w: FloatArray,
+    n_clusters: int,
+    *,
+    n_init: int,
+    max_iter: int,
+    tol: float,
+    rng: np.random.Generator,
+    init: npt.ArrayLike | None,
+) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray, int]:
+    """:func:`weighted_kmeans` without its inertia: labels, cluster weights,
+    centers (the means) and iterations."""
+    best_centers, n_iter = best_start(
+        x, w, n_clusters, n_init=n_init, max_iter=max_iter, tol=tol, rng=rng, init=init
+    )
+    # One last assignment so that each center is exactly the weighted mean of
+    # the points labelled with it: shares and colors then describe the same
+    # pixels. A center left with no point (possible only in a near-tie) is
+    # dropped, never returned empty.
+    labels, cluster_weights, means = _assign(x, w, best_centers)
+    keep = cluster_weights > 0
+    if not keep.all():
+        remap = np.cumsum(keep) - 1
+        labels = remap[labels]
+        cluster_weights, means = cluster_weights[keep], means[keep]
+    return labels, cluster_weights, means, n_iter
+
+
+def kmeans_centers(
+    points: npt.ArrayLike,
+    sample_weight: npt.ArrayLike,
+    n_clusters: int,
+    *,
+    max_iter: int = 100,
+    tol: float = 1e-4,
+    rng: np.random.Generator,
+    init: npt.ArrayLike,
+) -> FloatArray:
+    """``weighted_kmeans(...).centers`` from ``init``, without the labels'
+    inertia that nobody asked for (auto-k's search fits ~10 palettes an image).
+
+    Parameters and the centers as for :func:`weighted_kmeans` with ``init``:
+    (k', D) float64, k' <= k (a center left with no point is dropped).
+    """
+    x = np.ascontiguousarray(points, dtype=np.float64)
+    w = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    return _fit(x, w, n_clusters, n_init=1, max_iter=max_iter, tol=tol, rng=rng, init=init)[2]
 
 
 def weighted_kmeans(
@@ -471,19 +569,9 @@ def weighted_kmeans(
     """
     x = np.ascontiguousarray(points, dtype=np.float64)
     w = np.ascontiguousarray(sample_weight, dtype=np.float64)
-    best_centers, n_iter = best_start(
+    labels, cluster_weights, means, n_iter = _fit(
         x, w, n_clusters, n_init=n_init, max_iter=max_iter, tol=tol, rng=rng, init=init
     )
-    # One last assignment so that each center is exactly the weighted mean of
-    # the points labelled with it: shares and colors then describe the same
-    # pixels. A center left with no point (possible only in a near-tie) is
-    # dropped, never returned empty.
-    labels, cluster_weights, means = _assign(x, w, best_centers)
-    keep = cluster_weights > 0
-    if not keep.all():
-        remap = np.cumsum(keep) - 1
-        labels = remap[labels]
-        cluster_weights, means = cluster_weights[keep], means[keep]
     final_inertia = _weighted_total(w, squared_distances(x, means)[np.arange(x.shape[0]), labels])
     return KMeansResult(
         centers=means,

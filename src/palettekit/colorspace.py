@@ -235,6 +235,29 @@ def srgb_to_oklab(srgb: ArrayLike) -> Array:
     return out.reshape(c.shape)
 
 
+def _kernel_mix_distance(srgb: Array, oklab: Array, pairs: Array, best: Array) -> bool:
+    """:func:`palettekit.mixes.mix_distance`'s loop over pairs of ends in the
+    compiled kernel, its sRGB->Oklab the kernel's own; False (nothing done)
+    without the kernel.
+
+    ``srgb``, ``oklab`` (C, 3) float64; ``pairs`` (P, 7) float64: each pair's
+    start, step and squared step length (> 0); ``best`` (C,) float64,
+    lowered in place to the distance of each color to the nearest mix.
+    """
+    if _kernel is None:
+        return False
+    _kernel.mix_distance(
+        np.ascontiguousarray(srgb, dtype=np.float64),
+        np.ascontiguousarray(oklab, dtype=np.float64),
+        np.ascontiguousarray(pairs, dtype=np.float64),
+        _LMS_ROWS,
+        _LAB_ROWS,
+        _SRGB_KNEE,
+        best,
+    )
+    return True
+
+
 def oklab_to_srgb(oklab: ArrayLike) -> Array:
     """Oklab (..., 3) -> sRGB (..., 3), unclipped; see :func:`clip_srgb`."""
     return linear_to_srgb(oklab_to_linear_srgb(oklab))

@@ -245,13 +245,23 @@ def color_histogram(pixels: npt.ArrayLike, bits: int = 5) -> ColorHistogram:
         Occupied bins in increasing bin order (a deterministic order that does
         not depend on the order of the pixels).
     """
-    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    pixels = np.asarray(pixels, dtype=np.uint8)
     if pixels.ndim != 2 or pixels.shape[1] != 3:
         raise ValueError(f"pixels must have shape (N, 3), got {pixels.shape}")
     if not 1 <= bits <= 8:
         raise ValueError(f"bits must be between 1 and 8, got {bits}")
     if pixels.shape[0] == 0:
         return ColorHistogram(np.zeros((0, 3)), np.zeros(0, dtype=np.int64), bits)
+    if pixels.strides == (4, 1) and bits <= _KERNEL_BITS_MAX and _kernel is not None:
+        # Three bytes of every four (Pillow's storage of RGB, pixels.image_array):
+        # read in place, 4 bytes a pixel, the fourth never read.
+        padded = np.lib.stride_tricks.as_strided(
+            pixels, (pixels.shape[0], 4), (4, 1), writeable=False
+        )
+        made_counts, made_colors = _kernel.histogram4(padded, _kernel_keys(bits), 1 << (3 * bits))
+        colors = np.frombuffer(made_colors, dtype=np.float64).reshape(-1, 3)
+        return ColorHistogram(colors, np.frombuffer(made_counts, dtype=np.int64), bits)
+    pixels = np.ascontiguousarray(pixels)
 
     if bits == 8:
         unique, counts = np.unique(_bin_keys(pixels, bits), return_counts=True)

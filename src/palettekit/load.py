@@ -164,8 +164,12 @@ class LoadedImage:
     icc: str = "none"
 
     def to_array(self) -> npt.NDArray[np.uint8]:
-        """(H, W, 3) or (H, W, 4) uint8 copy of the pixels, sRGB(A) in [0, 255]."""
-        return np.array(self.image, dtype=np.uint8)
+        """(H, W, 3) or (H, W, 4) uint8 pixels, sRGB(A) in [0, 255]: a read-only
+        view of the image's storage where Pillow exports it, else a copy
+        (:func:`palettekit.pixels.image_array`)."""
+        from .pixels import image_array
+
+        return image_array(self.image)
 
 
 # --- sizes ---------------------------------------------------------------------------

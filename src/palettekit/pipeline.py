@@ -561,7 +561,10 @@ def palette_from_pixels(
 
 
 def _choose_k(
-    histogram: ColorHistogram, options: Options, flat: FlatGraphic | None
+    histogram: ColorHistogram,
+    options: Options,
+    flat: FlatGraphic | None,
+    bins_oklab: npt.NDArray[np.float64] | None = None,
 ) -> AutoKResult | None:
     if options.k != "auto":
         return None
@@ -569,7 +572,7 @@ def _choose_k(
 
     if flat is not None:
         return flat_graphic_k(histogram, max_k=options.max_k, seed=options.seed)
-    return choose_k(histogram, max_k=options.max_k, seed=options.seed)
+    return choose_k(histogram, max_k=options.max_k, seed=options.seed, oklab=bins_oklab)
 
 
 def palette_from_histogram(
@@ -600,12 +603,12 @@ def palette_from_histogram(
     timer = timer or _Timer()
     if histogram.total == 0:
         raise EmptyImageError(f"{label}: no pixels to cluster")
-    with timer.stage("auto_k"):
-        auto_k = _choose_k(histogram, options, flat)
-    k = auto_k.k if auto_k is not None else int(options.k)
     with timer.stage("colorspace"):
         points = colorspace.convert(histogram.colors / 255.0, options.space)
     bins_oklab = points if options.space == "oklab" else None
+    with timer.stage("auto_k"):  # the bins' Oklab computed once, for both
+        auto_k = _choose_k(histogram, options, flat, bins_oklab)
+    k = auto_k.k if auto_k is not None else int(options.k)
     if flat is not None:  # either kind: the graphic's own colors, chosen by area
         with timer.stage("theme" if options.kind == "theme" else "cluster"):
             found = flat_colors(histogram, points, k, options, flat=flat)
