@@ -485,7 +485,7 @@ def _fit(
     n_init: int,
     max_iter: int,
     tol: float,
-    rng: np.random.Generator,
+    rng: Random,
     init: npt.ArrayLike | None,
 ) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray, int]:
     """:func:`weighted_kmeans` without its inertia: labels, cluster weights,
@@ -513,7 +513,7 @@ def kmeans_centers(
     *,
     max_iter: int = 100,
     tol: float = 1e-4,
-    rng: np.random.Generator,
+    rng: Random,
     init: npt.ArrayLike,
 ) -> FloatArray:
     """``weighted_kmeans(...).centers`` from ``init``, without the labels'
