@@ -69,7 +69,9 @@ reports are still counted on the working image. The knobs are the fields of
    smaller dull areas (a wall, a shadow) and second shades of a large area
    (the darker half of a blurred background) compete with the accents on
    salience. Candidates closer than ``min_distance`` to a chosen color are
-   out.
+   out. The novelty and same-hue rules have soft edges (``soft_hue``,
+   ``soft_step``, ``soft_lightness``): a hue a degree either side of an
+   edge scores nearly the same, so a resize does not flip the choice.
 5. **The vivid version.** The winner stands for an area of the image: first
    the most common color within ``vivid_reach`` of it, when that has
    ``common_ratio`` times its support (a faint tint of noise beside a large
@@ -78,8 +80,12 @@ reports are still counted on the working image. The knobs are the fields of
    ``typical_exponent``): among candidates within ``vivid_reach`` of it,
    within ``vivid_hue`` degrees of its hue, with at least ``vivid_keep`` of
    its gain and ``vivid_support`` of its support (a color of the area, not
-   the fringe of compression noise around it). For a neutral, the most
-   common neutral of the area. What counts as covered afterwards is the
+   the fringe of compression noise around it), weighted by closeness to
+   the *vivid center* of the area (``version_steps`` mean-shift steps on
+   the histogram toward its lit, saturated side, ``version_power``, within
+   ``version_radius``): among near-equal shades the noise of a resize does
+   not decide. For a neutral, the most common neutral near the mean of the
+   neutral area. What counts as covered afterwards is the
    area of the winner, not of its vivid version: the version names the
    area, it does not move it.
 
@@ -352,6 +358,41 @@ class ThemeParams:
     typical_exponent: float = 0.25
     """Among those, the vivid version maximises vividness times support to
     this power: the red of a car's body, not the pink of its highlight."""
+
+    version_steps: int = 3
+    """The vivid version is looked for near the *vivid center* of the
+    winner's area, found by this many mean-shift steps on the histogram
+    (the bins within ``vivid_reach`` of the center and ``vivid_hue`` of the
+    winner's hue, weighted as ``version_power`` says): a center that moves
+    little when the image is resized, where the most vivid candidate alone
+    flips between near-equal shades (issue 18 section 2). 0: the most vivid
+    common candidate of the whole reach, as before."""
+
+    version_power: float = 12.0
+    """The mean shift weighs each bin by its share times (chroma times
+    lightness) to this power: the center goes to the lit, saturated side of
+    the area (the yellow of a yellow egg, not its orange shade), not to its
+    average."""
+
+    version_radius: float = 0.04
+    """... and the vivid version's ranking (``typical_exponent``) is
+    multiplied by ``max(0, 1 - distance / version_radius)`` from that
+    center: the most vivid common color near it."""
+
+    # --- 4b. soft edges of the novelty rules (steadiness)
+
+    soft_hue: float = 10.0
+    """Degrees over which a hue turns from "the same hue" to "another hue"
+    (centered on ``same_hue_spread``) and from "not new" to "new" (centered on
+    ``hue_spread``): a candidate 1 degree either side of an edge scores
+    nearly the same, so a resize does not flip the choice."""
+
+    soft_step: float = 0.3
+    """Width of the same ramp on the chroma ratio, centered on ``vivid_step``."""
+
+    soft_lightness: float = 0.1
+    """Width of the same ramp on the lightness step between neutrals,
+    centered on ``neutral_spread``."""
 
 
 DEFAULT_THEME_PARAMS = ThemeParams()
@@ -689,6 +730,14 @@ def _vividness(oklab: FloatArray, params: ThemeParams) -> FloatArray:
     return chroma * np.minimum(1.0, oklab[:, 0] / params.luminous)
 
 
+def _ramp(value: FloatArray, edge: float, width: float) -> FloatArray:
+    """(C,) 0 below ``edge - width / 2``, 1 from ``edge + width / 2``, linear
+    between (a step at ``edge`` when ``width`` is 0)."""
+    if width <= 0.0:
+        return (value >= edge).astype(np.float64)
+    return np.clip((value - edge) / width + 0.5, 0.0, 1.0)
+
+
 def _hue_turn(hue: FloatArray, reference: float) -> FloatArray:
     """(C,) absolute difference in radians, in [0, pi], of each hue from ``reference``."""
     return np.abs(np.angle(np.exp(1j * (hue - reference))))
@@ -902,8 +951,18 @@ class _Greedy:
         Candidates at least ``min_distance`` from every chosen color.
     """
 
-    def __init__(self, cands: _Candidates, coverage: _Coverage, params: ThemeParams) -> None:
+    def __init__(
+        self,
+        cands: _Candidates,
+        coverage: _Coverage,
+        params: ThemeParams,
+        pixels: _Bins | None = None,
+    ) -> None:
         self.params = params
+        self.pixels = pixels
+        if pixels is not None:
+            self.pixel_chroma = _chroma(pixels.lab)
+            self.pixel_hue = np.arctan2(pixels.lab[:, 2], pixels.lab[:, 1])
         self.lab, self.support = cands.lab, cands.support
         self.weight, self.area = coverage.weight, coverage.area
         # closeness of every candidate to every coverage bin, (C, Mc) float32;
@@ -928,7 +987,7 @@ class _Greedy:
             self.chromatic, np.maximum(self.vividness, params.novelty_floor), params.neutral_share
         )
         self.same_hue = np.ones(n)
-        self.new = np.ones(n, dtype=bool)
+        self.new = np.ones(n)
         self.allowed = np.ones(n, dtype=bool)
         self.chosen: list[int] = []
 
@@ -997,7 +1056,40 @@ class _Greedy:
             ranking = self.vividness * support**params.typical_exponent
         else:
             ranking = support
-        return int(near_index[np.argmax(ranking[near_index])])
+        ranking = ranking[near_index]
+        if params.version_steps > 0 and self.pixels is not None:
+            center = self._vivid_center(winner)
+            distance = np.sqrt(row_norms(self.lab[near_index] - center))
+            if params.version_radius > 0.0:
+                ranking = ranking * np.maximum(1.0 - distance / params.version_radius, 0.0)
+            if ranking.max() <= 0.0:  # none near the center: the nearest
+                return int(near_index[np.argmin(distance)])
+        return int(near_index[np.argmax(ranking)])
+
+    def _vivid_center(self, winner: int) -> FloatArray:
+        """(3,) Oklab: the vivid center of the winner's area (``version_steps``
+        mean-shift steps from the winner on the histogram's bins; for a
+        neutral, the mean of the neutral bins around it)."""
+        params, pixels = self.params, self.pixels
+        assert pixels is not None
+        if self.chromatic[winner]:
+            turn = _hue_turn(self.pixel_hue, self.hue[winner])
+            eligible = (self.pixel_chroma >= params.neutral_chroma) & (
+                turn <= np.radians(params.vivid_hue)
+            )
+            weight = pixels.share * (self.pixel_chroma * pixels.lab[:, 0]) ** params.version_power
+        else:
+            eligible = self.pixel_chroma < params.neutral_chroma
+            weight = pixels.share
+        center = self.lab[winner]
+        reach = params.vivid_reach
+        for _ in range(params.version_steps):
+            inside = eligible & (row_norms(pixels.lab - center) <= reach * reach)
+            total = weight[inside].sum()
+            if total <= 0.0:
+                break
+            center = weight[inside] @ pixels.lab[inside] / total
+        return center
 
     def take(self, winner: int, chosen: int) -> None:
         """Choose ``chosen`` (the vivid version) for the area of ``winner``.
@@ -1009,18 +1101,18 @@ class _Greedy:
         self.chosen.append(chosen)
         np.maximum(self.covered, self.closeness[winner], out=self.covered)
         if chromatic[chosen]:
-            turn = _hue_turn(self.hue, self.hue[chosen])
-            self.same_hue[chromatic & (turn < np.radians(params.same_hue_spread))] *= (
-                params.same_hue_factor
+            turn = np.degrees(_hue_turn(self.hue, self.hue[chosen]))
+            same = 1.0 - _ramp(turn, params.same_hue_spread, params.soft_hue)
+            self.same_hue *= np.where(chromatic, params.same_hue_factor**same, 1.0)
+            newness = np.maximum(
+                _ramp(turn, params.hue_spread, params.soft_hue),
+                _ramp(self.chroma / self.chroma[chosen], params.vivid_step, params.soft_step),
             )
-            self.new &= (
-                ~chromatic
-                | (turn >= np.radians(params.hue_spread))
-                | (self.chroma >= params.vivid_step * self.chroma[chosen])
-            )
+            self.new *= np.where(chromatic, newness, 1.0)
         else:
             lightness_step = np.abs(lab[:, 0] - lab[chosen, 0])
-            self.new &= chromatic | (lightness_step >= params.neutral_spread)
+            newness = _ramp(lightness_step, params.neutral_spread, params.soft_lightness)
+            self.new *= np.where(chromatic, 1.0, newness)
         distance = params.min_distance
         self.allowed &= row_norms(lab - lab[chosen]) >= distance * distance
 
@@ -1061,7 +1153,7 @@ def select_theme(
     full = _Bins(histogram, lab, counts / counts.sum())
     cover = _coverage_bins(full, params)
     cands = _real_candidates(full, cover, params)
-    greedy = _Greedy(cands, _coverage(cover, saliency, params), params)
+    greedy = _Greedy(cands, _coverage(cover, saliency, params), params, full)
     while len(greedy.chosen) < k and greedy.allowed.any():
         gain, new_area = greedy.gains()
         best = greedy.best(gain, new_area)
