@@ -39,8 +39,9 @@ reports are still counted on the working image. The knobs are the fields of
    times the spatial saliency of its color on the selected pixels
    (:func:`spatial_saliency`: how much it differs from its surroundings, and
    how near the center it lies), times its *region factor*: a color whose
-   pixels lie as scattered specks of a pixel or two, most of their
-   neighbours another color (blossoms on foliage), weighs down to
+   pixels lie as scattered specks or clumps of a pixel or two, most of
+   their neighbours (the 5 x 5 square, ``region_radius``) another color
+   (blossoms on foliage), weighs down to
    ``speck_floor`` of a coherent region's weight (a dress), and counts as
    that much less area in step 4.
 3. **Coverage.** A pixel is covered by a theme color in proportion to how
@@ -49,18 +50,20 @@ reports are still counted on the working image. The knobs are the fields of
    cover each other more than different hues do); beyond
    ``cover_distance`` (another color, not another shade) not at all.
    Coverage is counted on the histogram coarsened to about ``cover_bins``
-   bins, leaving out bins under ``min_cover_share`` of the pixels.
+   bins, leaving out bins whose area holds under ``min_cover_share`` of
+   the pixels (noise; not a color spread over many shades).
 4. **Greedy choice.** Colors are added one at a time. Each candidate's
    *gain* is the salience-weighted coverage it adds; its score is
    ``gain ** gain_exponent`` (area and salience matter, less than in
    proportion) times two bonuses: its own vividness (up to ``1 +
    vivid_bonus``), and *novelty* (up to ``1 + new_family_bonus``) when it
    is a hue the theme does not have yet (``hue_spread`` degrees from every
-   chosen hue, or ``vivid_step`` times as chromatic as the chosen color of
-   that hue) or a neutral (chroma under ``neutral_chroma``) of a lightness
-   it does not have yet (``neutral_spread`` from every chosen neutral) --
-   the diversity of names people use; a candidate of a hue already chosen
-   (within ``same_hue_spread``) has its score multiplied by
+   chosen hue, ``vivid_step`` times as chromatic as the chosen color of
+   that hue, or ``shade_spread`` lighter or darker) or a neutral (chroma
+   under ``neutral_chroma``) of a lightness it does not have yet
+   (``neutral_spread`` from every chosen neutral) -- the diversity of
+   names people use; a candidate of a hue already chosen (within
+   ``same_hue_spread``) has its score multiplied by
    ``same_hue_factor`` for each color of that hue in the theme. The first
    color is one of the largest areas (``first_area_share``); after it,
    while some candidate of a hue not chosen yet would newly cover
@@ -239,6 +242,12 @@ class ThemeParams:
     textured or shiny object (a pile of chili peppers) has many neighbours
     of other colors, but most of its pixels have half or more of their own."""
 
+    region_radius: int = 2
+    """A pixel's neighbours for its coherence are the (2 region_radius + 1)
+    square around it (24 pixels at 2): a clump of 2 x 2 blossoms has 3 of
+    its own among them, a speck still, where among the 8 nearest it had 3
+    of 8 and passed for a region; a dress is as coherent as before."""
+
     saliency_bits: int = 4
     """Spatial saliency is looked up by color bins of this many bits per
     channel: coarse enough that a color's bin holds several pixels of the
@@ -264,8 +273,11 @@ class ThemeParams:
     """... never coarser than this many bits per channel."""
 
     min_cover_share: float = 1e-4
-    """Coverage bins holding less than this share of the pixels (noise, edges)
-    are left out of the coverage."""
+    """Coverage bins whose area (the bins within ``area_radius``) holds less
+    than this share of the pixels (noise, edges) are left out of the
+    coverage; a color spread over many bins of a few pixels each (stained
+    glass lit from behind: hundreds of shades, 2 % of the image) is not
+    noise."""
 
     # --- 4. greedy choice
 
@@ -317,6 +329,12 @@ class ThemeParams:
     within ``same_hue_spread`` of its hue by this: a second red must beat the
     other hues by more (three reds for a crowd in red scarves leave out their
     purple and yellow)."""
+
+    shade_spread: float = 0.32
+    """A chromatic candidate this much lighter or darker (Oklab lightness)
+    than a chosen color of its hue is new and not the same hue (a deep red
+    after a salmon, a navy after a sky blue: another color name), as a
+    neutral is after ``neutral_spread``; ramped over ``soft_lightness``."""
 
     first_area_share: float = 0.7
     """The first color stands for one of the largest areas: only candidates
@@ -390,9 +408,10 @@ class ThemeParams:
     soft_step: float = 0.3
     """Width of the same ramp on the chroma ratio, centered on ``vivid_step``."""
 
-    soft_lightness: float = 0.1
-    """Width of the same ramp on the lightness step between neutrals,
-    centered on ``neutral_spread``."""
+    soft_lightness: float = 0.04
+    """Width of the same ramp on a lightness step, centered on
+    ``neutral_spread`` (between neutrals) and on ``shade_spread`` (between
+    shades of a hue)."""
 
 
 DEFAULT_THEME_PARAMS = ThemeParams()
@@ -580,6 +599,16 @@ _LINEAR32 = srgb_to_linear(np.repeat(np.arange(256.0)[:, None] / 255.0, 3, axis=
 _HALF_NEIGHBOURHOOD = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
+def _half_neighbourhood(radius: int) -> list[tuple[int, int]]:
+    """Offsets (rows, columns) of the (2 radius + 1)-square around a pixel,
+    each pair of neighbours once."""
+    if radius == 1:
+        return list(_HALF_NEIGHBOURHOOD)
+    offsets = [(0, dx) for dx in range(1, radius + 1)]
+    offsets += [(dy, dx) for dy in range(1, radius + 1) for dx in range(-radius, radius + 1)]
+    return offsets
+
+
 def _coherence(
     image: Image.Image,
     alpha_threshold: int,
@@ -589,10 +618,12 @@ def _coherence(
     """How much each color of the theme input lies in coherent regions.
 
     On :func:`theme_input` of ``image`` (``reduced``, when given), each
-    opaque pixel's coherence is the share of its opaque 8 neighbours of its
-    region (within ``params.region_distance`` of it, lightness at
-    ``params.lightness_weight``; in part up to twice that): 1 inside a region of one color and its
-    shades, about 1/2 along its edges, 0 for an isolated speck.
+    opaque pixel's coherence is the share of its opaque neighbours (the
+    square of ``params.region_radius`` around it) of its region (within
+    ``params.region_distance`` of it, lightness at
+    ``params.lightness_weight``; in part up to twice that): 1 inside a
+    region of one color and its shades, about 1/2 along its edges, 0 for an
+    isolated speck, low for a clump of a few pixels.
 
     Returns
     -------
@@ -623,7 +654,7 @@ def _coherence(
     # from twice that
     outer = np.float32(4.0 * params.region_distance**2)
     ramp = np.float32(3.0 * params.region_distance**2)
-    for dy, dx in _HALF_NEIGHBOURHOOD:
+    for dy, dx in _half_neighbourhood(params.region_radius):
         rows_a, rows_b = slice(0, height - dy), slice(dy, height)
         cols_a = slice(max(0, -dx), width - max(0, dx))
         cols_b = slice(max(0, dx), width - max(0, -dx))
@@ -644,8 +675,10 @@ def _coherence(
         same[rows_a, cols_a] += close
         same[rows_b, cols_b] += close
     if all_opaque:  # every pixel's neighbours inside the image
-        edge_rows = 3.0 - (np.arange(height) == 0) - (np.arange(height) == height - 1)
-        edge_cols = 3.0 - (np.arange(width) == 0) - (np.arange(width) == width - 1)
+        r = params.region_radius
+        rows, cols = np.arange(height), np.arange(width)
+        edge_rows = np.minimum(rows + r, height - 1) - np.maximum(rows - r, 0) + 1.0
+        edge_cols = np.minimum(cols + r, width - 1) - np.maximum(cols - r, 0) + 1.0
         neighbours = (edge_rows[:, None] * edge_cols[None, :] - 1.0).astype(np.float32)
     coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
     coherence = coherence.astype(np.float64)
@@ -873,7 +906,8 @@ def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candida
         vivid = populated & (_vividness(level_lab, params) >= 0.5)
         vivid_index = np.flatnonzero(vivid)
         best_vivid = vivid_index[np.argsort(-share[vivid_index], kind="stable")]
-        pools.append(level.colors[np.sort(best_vivid[: params.vivid_candidates])])
+        best_vivid = np.sort(best_vivid[: params.vivid_candidates])
+        pools.append(level.colors[best_vivid])
     rgb = np.clip(np.rint(np.concatenate(pools)), 0.0, 255.0)
     if rgb.shape[0] == 0:  # no bin holds min_bin_share of the pixels: the largest
         largest = full.histogram.colors[np.argmax(full.histogram.counts)]
@@ -910,14 +944,23 @@ class _Coverage:
     area: npt.NDArray[np.float32]
 
 
-def _area_weight(cover: _Bins, params: ThemeParams) -> FloatArray:
+def _area_share(cover: _Bins, params: ThemeParams) -> FloatArray:
+    """(Mc,) the share of the pixels in each coverage bin's area: the bins
+    within ``area_radius`` of it (lightness at ``lightness_weight``); its own
+    share when ``area_radius`` is 0."""
+    if params.area_radius <= 0.0:
+        return cover.share
+    scaled = cover.lab * np.array([params.lightness_weight, 1.0, 1.0])
+    return _support(scaled, scaled, cover.share, params.area_radius)
+
+
+def _area_weight(cover: _Bins, params: ThemeParams, local: FloatArray | None = None) -> FloatArray:
     """(Mc,) each coverage bin's share of the weight its area has: the area's
-    share of the pixels (the bins within ``area_radius``) to the power
+    share of the pixels (``local``, :func:`_area_share`) to the power
     ``area_exponent``, divided among its bins by their shares."""
     if params.area_radius <= 0.0:
         return cover.share**params.area_exponent
-    scaled = cover.lab * np.array([params.lightness_weight, 1.0, 1.0])
-    local = _support(scaled, scaled, cover.share, params.area_radius)
+    local = _area_share(cover, params) if local is None else local
     return cover.share * np.maximum(local, 1e-12) ** (params.area_exponent - 1.0)
 
 
@@ -927,10 +970,20 @@ def _coverage(cover: _Bins, saliency: SaliencyMap | None, params: ThemeParams) -
         np.ones(len(cover.histogram)) if saliency is None else saliency.lookup(cover.histogram)
     )
     chroma_weight = 1.0 + params.chroma_salience * _vividness(cover.lab, params)
-    weight = _area_weight(cover, params) * chroma_weight * spatial
+    local = _area_share(cover, params)
+    weight = _area_weight(cover, params, local) * chroma_weight * spatial
     # the area a person sees: scattered specks make less of one than a region
     area = cover.share * (1.0 if saliency is None else saliency.region_factor(cover.histogram))
+    # noise is a small bin with few pixels near it, or the fringe of an area
+    # whose well-populated bins stand for it; not the bins of a color spread
+    # over many shades, none well populated (stained glass: hundreds, 2 %)
     kept = cover.share >= params.min_cover_share
+    spread = ~kept & (local >= params.min_cover_share)
+    if spread.any() and kept.any():
+        scaled = cover.lab * np.array([params.lightness_weight, 1.0, 1.0])
+        represented = _support(scaled[spread], scaled[kept], cover.share[kept], params.area_radius)
+        spread[spread] = represented <= 0.0
+    kept |= spread
     if not kept.any():
         kept[:] = True
     return _Coverage(
@@ -957,12 +1010,14 @@ class _Greedy:
         coverage: _Coverage,
         params: ThemeParams,
         pixels: _Bins | None = None,
+        real_in: _Bins | None = None,
     ) -> None:
         self.params = params
         self.pixels = pixels
+        self.real_in = real_in
+        self.in_pixels: FloatArray | None = None  # support in real_in, when asked
         if pixels is not None:
             self.pixel_chroma = _chroma(pixels.lab)
-            self.pixel_hue = np.arctan2(pixels.lab[:, 2], pixels.lab[:, 1])
         self.lab, self.support = cands.lab, cands.support
         self.weight, self.area = coverage.weight, coverage.area
         # closeness of every candidate to every coverage bin, (C, Mc) float32;
@@ -1066,29 +1121,48 @@ class _Greedy:
                 return int(near_index[np.argmin(distance)])
         return int(near_index[np.argmax(ranking)])
 
+    def real(self, index: int) -> bool:
+        """Whether candidate ``index`` is a color of the image's own pixels
+        (``real_in``): half of ``min_support`` within ``real_radius`` (what
+        is promised); always, without them."""
+        if self.real_in is None:
+            return True
+        if self.in_pixels is None:  # once, for every candidate
+            real_in, radius = self.real_in, self.params.real_radius
+            self.in_pixels = _support(self.lab, real_in.lab, real_in.share, radius)
+        return bool(self.in_pixels[index] >= 0.5 * self.params.min_support)
+
     def _vivid_center(self, winner: int) -> FloatArray:
         """(3,) Oklab: the vivid center of the winner's area (``version_steps``
         mean-shift steps from the winner on the histogram's bins; for a
         neutral, the mean of the neutral bins around it)."""
         params, pixels = self.params, self.pixels
         assert pixels is not None
+        chroma = self.pixel_chroma
         if self.chromatic[winner]:
-            turn = _hue_turn(self.pixel_hue, self.hue[winner])
-            eligible = (self.pixel_chroma >= params.neutral_chroma) & (
-                turn <= np.radians(params.vivid_hue)
+            # within vivid_hue of the winner's hue: the cosine of the turn
+            # from the dot product of the (a, b) directions
+            a, b = self.lab[winner, 1:] / self.chroma[winner]
+            cosine = (pixels.lab[:, 1] * a + pixels.lab[:, 2] * b) / np.maximum(chroma, 1e-12)
+            eligible = (chroma >= params.neutral_chroma) & (
+                cosine >= np.cos(np.radians(params.vivid_hue))
             )
-            weight = pixels.share * (self.pixel_chroma * pixels.lab[:, 0]) ** params.version_power
         else:
-            eligible = self.pixel_chroma < params.neutral_chroma
-            weight = pixels.share
+            eligible = chroma < params.neutral_chroma
+        index = np.flatnonzero(eligible)
+        lab, share = pixels.lab[index], pixels.share[index]
+        if self.chromatic[winner]:
+            weight = share * (chroma[index] * lab[:, 0]) ** params.version_power
+        else:
+            weight = share
         center = self.lab[winner]
         reach = params.vivid_reach
         for _ in range(params.version_steps):
-            inside = eligible & (row_norms(pixels.lab - center) <= reach * reach)
+            inside = row_norms(lab - center) <= reach * reach
             total = weight[inside].sum()
             if total <= 0.0:
                 break
-            center = weight[inside] @ pixels.lab[inside] / total
+            center = weight[inside] @ lab[inside] / total
         return center
 
     def take(self, winner: int, chosen: int) -> None:
@@ -1102,12 +1176,18 @@ class _Greedy:
         np.maximum(self.covered, self.closeness[winner], out=self.covered)
         if chromatic[chosen]:
             turn = np.degrees(_hue_turn(self.hue, self.hue[chosen]))
-            same = 1.0 - _ramp(turn, params.same_hue_spread, params.soft_hue)
+            other_lightness = _ramp(
+                np.abs(lab[:, 0] - lab[chosen, 0]), params.shade_spread, params.soft_lightness
+            )
+            same = (1.0 - _ramp(turn, params.same_hue_spread, params.soft_hue)) * (
+                1.0 - other_lightness
+            )
             self.same_hue *= np.where(chromatic, params.same_hue_factor**same, 1.0)
             newness = np.maximum(
                 _ramp(turn, params.hue_spread, params.soft_hue),
                 _ramp(self.chroma / self.chroma[chosen], params.vivid_step, params.soft_step),
             )
+            newness = np.maximum(newness, other_lightness)
             self.new *= np.where(chromatic, newness, 1.0)
         else:
             lightness_step = np.abs(lab[:, 0] - lab[chosen, 0])
@@ -1123,6 +1203,8 @@ def select_theme(
     *,
     saliency: SaliencyMap | None = None,
     oklab: FloatArray | None = None,
+    real_in: ColorHistogram | None = None,
+    real_oklab: FloatArray | None = None,
     params: ThemeParams = DEFAULT_THEME_PARAMS,
 ) -> ThemeResult:
     """Choose up to k theme colors among the real colors of a histogram.
@@ -1138,6 +1220,12 @@ def select_theme(
         without it pixels count by their share and chroma alone.
     oklab : (M, 3) float64, optional
         The bins' colors in Oklab, if the caller has them.
+    real_in : ColorHistogram, optional
+        The histogram of the image's own pixels when ``histogram`` is of an
+        area average of them (:func:`theme_input`): a candidate must be real
+        in both (``min_support``).
+    real_oklab : (M', 3) float64, optional
+        ``real_in``'s colors in Oklab, if the caller has them.
     params : ThemeParams
         The knobs of the theme.
 
@@ -1152,14 +1240,24 @@ def select_theme(
     lab = srgb_to_oklab(histogram.colors / 255.0) if oklab is None else oklab
     full = _Bins(histogram, lab, counts / counts.sum())
     cover = _coverage_bins(full, params)
+    pixels = None  # the image's own pixels, when ``histogram`` is an area average
+    if real_in is not None:
+        real_counts = real_in.counts.astype(np.float64)
+        if real_oklab is None:
+            real_oklab = srgb_to_oklab(real_in.colors / 255.0)
+        pixels = _Bins(real_in, real_oklab, real_counts / real_counts.sum())
     cands = _real_candidates(full, cover, params)
-    greedy = _Greedy(cands, _coverage(cover, saliency, params), params, full)
+    greedy = _Greedy(cands, _coverage(cover, saliency, params), params, full, pixels)
     while len(greedy.chosen) < k and greedy.allowed.any():
         gain, new_area = greedy.gains()
         best = greedy.best(gain, new_area)
+        if not greedy.real(best):  # a blend of the area average, not a color
+            greedy.allowed[best] = False
+            continue
         if greedy.chosen and gain[best] <= 0.0:
             break
         winner, reach = greedy.area_of(best)
-        greedy.take(winner, greedy.vivid_version(winner, reach, gain))
+        version = greedy.vivid_version(winner, reach, gain)
+        greedy.take(winner, version if greedy.real(version) else best)
     picked = np.asarray(greedy.chosen, dtype=np.intp)
     return ThemeResult(srgb=cands.rgb[picked], oklab=cands.lab[picked], candidates=cands.considered)
