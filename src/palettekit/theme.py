@@ -1015,7 +1015,8 @@ class _Greedy:
         self.params = params
         self.pixels = pixels
         self.real_in = real_in
-        self.in_pixels: FloatArray | None = None  # support in real_in, when asked
+        self.in_pixels: dict[int, float] = {}  # support in real_in, when asked
+        self.real_sorted: tuple[FloatArray, FloatArray] | None = None
         if pixels is not None:
             self.pixel_chroma = _chroma(pixels.lab)
         self.lab, self.support = cands.lab, cands.support
@@ -1124,13 +1125,20 @@ class _Greedy:
     def real(self, index: int) -> bool:
         """Whether candidate ``index`` is a color of the image's own pixels
         (``real_in``): half of ``min_support`` within ``real_radius`` (what
-        is promised); always, without them."""
+        is promised); always, without them. Asked of the few candidates that
+        would be chosen, not of all."""
         if self.real_in is None:
             return True
-        if self.in_pixels is None:  # once, for every candidate
-            real_in, radius = self.real_in, self.params.real_radius
-            self.in_pixels = _support(self.lab, real_in.lab, real_in.share, radius)
-        return bool(self.in_pixels[index] >= 0.5 * self.params.min_support)
+        if index not in self.in_pixels:
+            if self.real_sorted is None:  # the pixels' bins by lightness, once
+                order = np.argsort(self.real_in.lab[:, 0], kind="stable")
+                self.real_sorted = (self.real_in.lab[order], self.real_in.share[order])
+            lab, share = self.real_sorted
+            color, radius = self.lab[index], self.params.real_radius
+            low, high = np.searchsorted(lab[:, 0], [color[0] - radius, color[0] + radius])
+            near = row_norms(lab[low:high] - color) <= radius * radius
+            self.in_pixels[index] = float(share[low:high][near].sum())
+        return self.in_pixels[index] >= 0.5 * self.params.min_support
 
     def _vivid_center(self, winner: int) -> FloatArray:
         """(3,) Oklab: the vivid center of the winner's area (``version_steps``
@@ -1251,10 +1259,12 @@ def select_theme(
     while len(greedy.chosen) < k and greedy.allowed.any():
         gain, new_area = greedy.gains()
         best = greedy.best(gain, new_area)
-        if not greedy.real(best):  # a blend of the area average, not a color
+        while not greedy.real(best):  # a blend of the area average, not a color
             greedy.allowed[best] = False
-            continue
-        if greedy.chosen and gain[best] <= 0.0:
+            if not greedy.allowed.any():
+                break
+            best = greedy.best(gain, new_area)
+        if not greedy.allowed[best] or (greedy.chosen and gain[best] <= 0.0):
             break
         winner, reach = greedy.area_of(best)
         version = greedy.vivid_version(winner, reach, gain)
