@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MACAWS = ROOT / "examples" / "macaws.png"
 KINGFISHER = ROOT / "examples" / "kingfisher.png"
 CQ100 = ROOT.parent / "shared" / "corpus" / "cq100"
+if not CQ100.is_dir():  # a worktree under /work/wt
+    CQ100 = Path("/work/shared/corpus/cq100")
 needs_corpus = pytest.mark.skipif(not CQ100.is_dir(), reason="corpus not present")
 
 # Every fifth CQ100 photo: varied subjects, a test that stays quick.

@@ -642,46 +642,68 @@ def _coherence(
     lms = np.power(linear @ LINEAR_SRGB_TO_LMS.T.astype(np.float32), np.float32(1.0 / 3.0))
     scale = np.array([params.lightness_weight, 1.0, 1.0])[:, None]
     to_lab = (LMS_CBRT_TO_OKLAB * scale).astype(np.float32)
-    planes = [np.ascontiguousarray((lms @ row).reshape(height, width)) for row in to_lab]
     if array.shape[2] == 4:
         opaque = array[..., 3] >= alpha_threshold
     else:
         opaque = np.ones((height, width), dtype=bool)
     all_opaque = bool(opaque.all())
-    same = np.zeros((height, width), dtype=np.float32)
-    neighbours = np.zeros((height, width), dtype=np.float32)
-    # closeness ramps on the squared distance: 1 up to region_distance, 0
-    # from twice that
-    outer = np.float32(4.0 * params.region_distance**2)
-    ramp = np.float32(3.0 * params.region_distance**2)
-    for dy, dx in _half_neighbourhood(params.region_radius):
-        rows_a, rows_b = slice(0, height - dy), slice(dy, height)
-        cols_a = slice(max(0, -dx), width - max(0, dx))
-        cols_b = slice(max(0, dx), width - max(0, -dx))
-        close = planes[0][rows_a, cols_a] - planes[0][rows_b, cols_b]
-        np.square(close, out=close)
-        for plane in planes[1:]:
-            diff = plane[rows_a, cols_a] - plane[rows_b, cols_b]
-            np.square(diff, out=diff)
-            close += diff
-        np.subtract(outer, close, out=close)
-        close /= ramp
-        np.clip(close, 0.0, 1.0, out=close)
+    # One flat plane per coordinate, each row followed by r far-away
+    # padding pixels: a neighbour (dy, dx) is then the pixel s = dy * (width
+    # + r) + dx further on, and one past the row's end or start lands in
+    # the padding, so every offset is one pass over contiguous memory.
+    # Transparent pixels are far away too.
+    r = params.region_radius
+    padded_width = width + r
+    far = np.float32(1e3)
+    planes = []
+    for row in to_lab:
+        plane = np.full((height, padded_width), far, dtype=np.float32)
+        plane[:, :width] = (lms @ row).reshape(height, width)
         if not all_opaque:
-            both = opaque[rows_a, cols_a] & opaque[rows_b, cols_b]
-            close *= both
-            neighbours[rows_a, cols_a] += both
-            neighbours[rows_b, cols_b] += both
-        same[rows_a, cols_a] += close
-        same[rows_b, cols_b] += close
-    if all_opaque:  # every pixel's neighbours inside the image
-        r = params.region_radius
-        rows, cols = np.arange(height), np.arange(width)
-        edge_rows = np.minimum(rows + r, height - 1) - np.maximum(rows - r, 0) + 1.0
-        edge_cols = np.minimum(cols + r, width - 1) - np.maximum(cols - r, 0) + 1.0
-        neighbours = (edge_rows[:, None] * edge_cols[None, :] - 1.0).astype(np.float32)
-    coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
-    coherence = coherence.astype(np.float64)
+            plane[:, :width][~opaque] = far
+        planes.append(plane.ravel())
+    n = height * padded_width
+    # closeness ramps on the squared distance d2: 1 up to region_distance,
+    # 0 from twice that, i.e. (outer - clip(d2, inner, outer)) / ramp: only
+    # the clipped d2 need be summed over a pixel's pairs (a far neighbour
+    # adds outer: no closeness)
+    inner = np.float32(params.region_distance**2)
+    outer = np.float32(4.0 * params.region_distance**2)
+    ramp = outer - inner
+    shifts = np.array(
+        sorted(dy * padded_width + dx for dy, dx in _half_neighbourhood(r)), dtype=np.intp
+    )
+    # minus the sum over a pixel's pairs of outer - clip(d2): each pair it
+    # has (all but near either end of the flat planes) starts it at -outer
+    close = np.full(n, -2.0 * shifts.shape[0] * outer, dtype=np.float32)
+    ends = np.arange(min(int(shifts[-1]), n))
+    missing = (shifts.shape[0] - np.searchsorted(shifts, ends, side="right")) * outer
+    close[ends] += missing
+    close[n - 1 - ends] += missing
+    for shift in shifts:
+        d2 = planes[0][: n - shift] - planes[0][shift:]
+        np.square(d2, out=d2)
+        for plane in planes[1:]:
+            diff = plane[: n - shift] - plane[shift:]
+            np.square(diff, out=diff)
+            d2 += diff
+        np.clip(d2, inner, outer, out=d2)
+        close[: n - shift] += d2
+        close[shift:] += d2
+    rows, cols = np.arange(height), np.arange(width)
+    edge_rows = np.minimum(rows + r, height - 1) - np.maximum(rows - r, 0) + 1.0
+    edge_cols = np.minimum(cols + r, width - 1) - np.maximum(cols - r, 0) + 1.0
+    window = edge_rows[:, None] * edge_cols[None, :]
+    if all_opaque:
+        neighbours = window - 1.0
+    else:  # the opaque pixels of each (2 r + 1)-square, but for the pixel itself
+        counts = _box_mean(opaque[:, :, None].astype(np.float64), r)[:, :, 0]
+        neighbours = np.rint(counts * window) - opaque
+    # coherence: the pairs' closeness over the neighbours (1 without any)
+    scale = np.where(neighbours > 0, -1.0 / (ramp * np.maximum(neighbours, 1.0)), 0.0)
+    coherence = close.reshape(height, padded_width)[:, :width] * scale
+    np.maximum(coherence, 0.0, out=coherence)  # float32 rounding
+    coherence[neighbours <= 0] = 1.0
     if all_opaque:  # no copy of the pixels
         return _mean_by_bin(rgb.reshape(-1, 3), coherence.ravel(), params.saliency_bits)
     kept = opaque.ravel()
@@ -1016,9 +1038,14 @@ class _Greedy:
         self.pixels = pixels
         self.real_in = real_in
         self.in_pixels: dict[int, float] = {}  # support in real_in, when asked
-        self.real_sorted: tuple[FloatArray, FloatArray] | None = None
         if pixels is not None:
+            # per bin, once: chroma, hue direction and vivid-center weight
             self.pixel_chroma = _chroma(pixels.lab)
+            self.pixel_direction = pixels.lab[:, 1:] / np.maximum(self.pixel_chroma, 1e-12)[:, None]
+            self.pixel_chromatic = self.pixel_chroma >= params.neutral_chroma
+            self.pixel_weight = (
+                pixels.share * (self.pixel_chroma * pixels.lab[:, 0]) ** params.version_power
+            )
         self.lab, self.support = cands.lab, cands.support
         self.weight, self.area = coverage.weight, coverage.area
         # closeness of every candidate to every coverage bin, (C, Mc) float32;
@@ -1129,15 +1156,12 @@ class _Greedy:
         would be chosen, not of all."""
         if self.real_in is None:
             return True
-        if index not in self.in_pixels:
-            if self.real_sorted is None:  # the pixels' bins by lightness, once
-                order = np.argsort(self.real_in.lab[:, 0], kind="stable")
-                self.real_sorted = (self.real_in.lab[order], self.real_in.share[order])
-            lab, share = self.real_sorted
+        if index not in self.in_pixels:  # the bins within the lightness window, no sort
+            lab, share = self.real_in.lab, self.real_in.share
             color, radius = self.lab[index], self.params.real_radius
-            low, high = np.searchsorted(lab[:, 0], [color[0] - radius, color[0] + radius])
-            near = row_norms(lab[low:high] - color) <= radius * radius
-            self.in_pixels[index] = float(share[low:high][near].sum())
+            window = np.flatnonzero(np.abs(lab[:, 0] - color[0]) <= radius)
+            near = row_norms(lab[window] - color) <= radius * radius
+            self.in_pixels[index] = float(share[window[near]].sum())
         return self.in_pixels[index] >= 0.5 * self.params.min_support
 
     def _vivid_center(self, winner: int) -> FloatArray:
@@ -1146,23 +1170,18 @@ class _Greedy:
         neutral, the mean of the neutral bins around it)."""
         params, pixels = self.params, self.pixels
         assert pixels is not None
-        chroma = self.pixel_chroma
         if self.chromatic[winner]:
             # within vivid_hue of the winner's hue: the cosine of the turn
             # from the dot product of the (a, b) directions
             a, b = self.lab[winner, 1:] / self.chroma[winner]
-            cosine = (pixels.lab[:, 1] * a + pixels.lab[:, 2] * b) / np.maximum(chroma, 1e-12)
-            eligible = (chroma >= params.neutral_chroma) & (
-                cosine >= np.cos(np.radians(params.vivid_hue))
-            )
+            cosine = self.pixel_direction[:, 0] * a + self.pixel_direction[:, 1] * b
+            eligible = self.pixel_chromatic & (cosine >= np.cos(np.radians(params.vivid_hue)))
+            weights = self.pixel_weight
         else:
-            eligible = chroma < params.neutral_chroma
+            eligible = ~self.pixel_chromatic
+            weights = pixels.share
         index = np.flatnonzero(eligible)
-        lab, share = pixels.lab[index], pixels.share[index]
-        if self.chromatic[winner]:
-            weight = share * (chroma[index] * lab[:, 0]) ** params.version_power
-        else:
-            weight = share
+        lab, weight = pixels.lab[index], weights[index]
         center = self.lab[winner]
         reach = params.vivid_reach
         for _ in range(params.version_steps):
