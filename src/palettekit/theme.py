@@ -1048,16 +1048,16 @@ class _Greedy:
             )
         self.lab, self.support = cands.lab, cands.support
         self.weight, self.area = coverage.weight, coverage.area
-        # closeness of every candidate to every coverage bin, (C, Mc) float32;
-        # each step reuses one buffer of that size (fresh pages cost more
-        # than the arithmetic)
+        # closeness of every candidate to every coverage bin, (C, Mc) float32
         scale = np.array([params.lightness_weight, 1.0, 1.0])
         closeness = squared_distances(self.lab * scale, coverage.lab * scale).astype(np.float32)
         np.sqrt(closeness, out=closeness)
         np.subtract(np.float32(params.cover_distance), closeness, out=closeness)
         np.maximum(closeness, np.float32(0.0), out=closeness)
         self.closeness = closeness
-        self.buffer = np.empty_like(closeness)
+        # what each candidate would add to each coverage bin, max(closeness -
+        # covered, 0); a choice changes only the columns it covers more
+        self.adds = closeness.copy()
         self.covered = np.zeros(coverage.lab.shape[0], dtype=np.float32)
 
         n = self.lab.shape[0]
@@ -1077,12 +1077,7 @@ class _Greedy:
     def gains(self) -> tuple[FloatArray, FloatArray]:
         """(C,) salience-weighted coverage each candidate would add, and (C,)
         the share of the image it would newly cover (closeness weighted)."""
-        if self.chosen:
-            np.subtract(self.closeness, self.covered, out=self.buffer)
-            np.maximum(self.buffer, np.float32(0.0), out=self.buffer)
-            adds = self.buffer
-        else:  # nothing covered yet: what each would add is its closeness
-            adds = self.closeness
+        adds = self.adds
         # einsum, not `@`: a threaded BLAS matrix-vector product costs more
         # on a busy machine than the arithmetic (see cluster.cross_products)
         gain = np.einsum("ij,j->i", adds, self.weight).astype(np.float64)
@@ -1170,20 +1165,28 @@ class _Greedy:
         neutral, the mean of the neutral bins around it)."""
         params, pixels = self.params, self.pixels
         assert pixels is not None
+        # each step's center is a mean of bins within vivid_reach of the
+        # last: every bin a step can reach lies within steps x reach of the
+        # winner (the same bins, in the same order, as over all of them)
+        reach = params.vivid_reach
+        span = (params.version_steps * reach) ** 2 * (1.0 + 1e-9)
+        index = np.flatnonzero(row_norms(pixels.lab - self.lab[winner]) <= span)
         if self.chromatic[winner]:
             # within vivid_hue of the winner's hue: the cosine of the turn
             # from the dot product of the (a, b) directions
             a, b = self.lab[winner, 1:] / self.chroma[winner]
-            cosine = self.pixel_direction[:, 0] * a + self.pixel_direction[:, 1] * b
-            eligible = self.pixel_chromatic & (cosine >= np.cos(np.radians(params.vivid_hue)))
+            direction = self.pixel_direction[index]
+            cosine = direction[:, 0] * a + direction[:, 1] * b
+            eligible = self.pixel_chromatic[index] & (
+                cosine >= np.cos(np.radians(params.vivid_hue))
+            )
             weights = self.pixel_weight
         else:
-            eligible = ~self.pixel_chromatic
+            eligible = ~self.pixel_chromatic[index]
             weights = pixels.share
-        index = np.flatnonzero(eligible)
+        index = index[eligible]
         lab, weight = pixels.lab[index], weights[index]
         center = self.lab[winner]
-        reach = params.vivid_reach
         for _ in range(params.version_steps):
             inside = row_norms(lab - center) <= reach * reach
             total = weight[inside].sum()
@@ -1200,7 +1203,10 @@ class _Greedy:
         """
         params, chromatic, lab = self.params, self.chromatic, self.lab
         self.chosen.append(chosen)
-        np.maximum(self.covered, self.closeness[winner], out=self.covered)
+        more = np.flatnonzero(self.closeness[winner] > self.covered)
+        self.covered[more] = self.closeness[winner, more]
+        adds = self.closeness[:, more] - self.covered[more]
+        self.adds[:, more] = np.maximum(adds, np.float32(0.0), out=adds)
         if chromatic[chosen]:
             turn = np.degrees(_hue_turn(self.hue, self.hue[chosen]))
             other_lightness = _ramp(
