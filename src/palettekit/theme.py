@@ -1048,13 +1048,17 @@ class _Greedy:
             )
         self.lab, self.support = cands.lab, cands.support
         self.weight, self.area = coverage.weight, coverage.area
-        # closeness of every candidate to every coverage bin, (C, Mc) float32
+        # closeness of every coverage bin to every candidate, (Mc, C) float32
+        # (a choice changes a few rows; the sums over the rows are passes
+        # over contiguous memory)
         scale = np.array([params.lightness_weight, 1.0, 1.0])
-        closeness = squared_distances(self.lab * scale, coverage.lab * scale).astype(np.float32)
+        closeness = squared_distances(self.lab * scale, coverage.lab * scale).T.astype(
+            np.float32, order="C"
+        )
         np.sqrt(closeness, out=closeness)
         np.subtract(np.float32(params.cover_distance), closeness, out=closeness)
         np.maximum(closeness, np.float32(0.0), out=closeness)
-        self.closeness = closeness
+        self.by_bin = closeness
         # what each candidate would add to each coverage bin, max(closeness -
         # covered, 0); a choice changes only the columns it covers more
         self.adds = closeness.copy()
@@ -1074,14 +1078,20 @@ class _Greedy:
         self.allowed = np.ones(n, dtype=bool)
         self.chosen: list[int] = []
 
+    @property
+    def closeness(self) -> npt.NDArray[np.float32]:
+        """(C, Mc) float32 closeness of each candidate to each coverage bin,
+        ``max(0, cover_distance - distance)`` (a view of ``by_bin``)."""
+        return self.by_bin.T
+
     def gains(self) -> tuple[FloatArray, FloatArray]:
         """(C,) salience-weighted coverage each candidate would add, and (C,)
         the share of the image it would newly cover (closeness weighted)."""
         adds = self.adds
         # einsum, not `@`: a threaded BLAS matrix-vector product costs more
         # on a busy machine than the arithmetic (see cluster.cross_products)
-        gain = np.einsum("ij,j->i", adds, self.weight).astype(np.float64)
-        new_area = np.einsum("ij,j->i", adds, self.area).astype(np.float64)
+        gain = np.einsum("ji,j->i", adds, self.weight).astype(np.float64)
+        new_area = np.einsum("ji,j->i", adds, self.area).astype(np.float64)
         return gain, new_area / self.params.cover_distance
 
     def best(self, gain: FloatArray, new_area: FloatArray) -> int:
@@ -1203,10 +1213,10 @@ class _Greedy:
         """
         params, chromatic, lab = self.params, self.chromatic, self.lab
         self.chosen.append(chosen)
-        more = np.flatnonzero(self.closeness[winner] > self.covered)
-        self.covered[more] = self.closeness[winner, more]
-        adds = self.closeness[:, more] - self.covered[more]
-        self.adds[:, more] = np.maximum(adds, np.float32(0.0), out=adds)
+        more = np.flatnonzero(self.by_bin[:, winner] > self.covered)
+        self.covered[more] = self.by_bin[more, winner]
+        adds = self.by_bin[more] - self.covered[more, None]
+        self.adds[more] = np.maximum(adds, np.float32(0.0), out=adds)
         if chromatic[chosen]:
             turn = np.degrees(_hue_turn(self.hue, self.hue[chosen]))
             other_lightness = _ramp(
