@@ -848,3 +848,17 @@ def test_theme_colors_are_real_in_the_pixels_not_only_in_their_area_average():
     assert [120, 45, 120] in plain.srgb.tolist()
     real = select_theme(averaged, 3, real_in=pixels)
     assert sorted(real.srgb.tolist()) == [[40, 60, 200], [200, 30, 40]]
+
+
+@needs_corpus
+def test_a_missing_hue_beats_a_lighter_shade_of_a_chosen_one():
+    # adirondack_chairs at k=5: olive grass, red, yellow and a near-black are
+    # chosen; the fifth is the purple chair (a hue the theme lacks), not a
+    # lime 0.32 lighter than the olive (shade_novelty < 1; at 1 it was the lime)
+    palette = theme(CQ100 / "adirondack_chairs.png", k=5)
+    lab = swatch_oklab(palette)
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    assert ((np.abs(hue - 311.0) <= 30.0) & (chroma >= 0.05)).any(), palette.hex
+    lime = (np.abs(hue - 115.0) <= 10.0) & (lab[:, 0] >= 0.8)
+    assert not lime.any(), palette.hex

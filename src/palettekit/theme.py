@@ -336,6 +336,11 @@ class ThemeParams:
     after a salmon, a navy after a sky blue: another color name), as a
     neutral is after ``neutral_spread``; ramped over ``soft_lightness``."""
 
+    shade_novelty: float = 0.75
+    """How new such a shade is, in [0, 1] (a new hue is 1): a little less, so
+    that a hue the theme lacks beats a lighter shade of one it has (the
+    purple chair over a lime one beside the olive grass)."""
+
     first_area_share: float = 0.7
     """The first color stands for one of the largest areas: only candidates
     that would cover at least this fraction of what the best-covering one
@@ -1230,7 +1235,7 @@ class _Greedy:
                 _ramp(turn, params.hue_spread, params.soft_hue),
                 _ramp(self.chroma / self.chroma[chosen], params.vivid_step, params.soft_step),
             )
-            newness = np.maximum(newness, other_lightness)
+            newness = np.maximum(newness, params.shade_novelty * other_lightness)
             self.new *= np.where(chromatic, newness, 1.0)
         else:
             lightness_step = np.abs(lab[:, 0] - lab[chosen, 0])
