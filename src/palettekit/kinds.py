@@ -242,14 +242,17 @@ def theme_colors(
     choose_from : ColorHistogram, optional
         The histogram the colors are chosen from (the image area-averaged to
         a fixed size, :func:`palettekit.theme.theme_input`), when not
-        ``histogram`` itself; the counts are always of ``histogram``.
+        ``histogram`` itself; the counts are always of ``histogram``, and
+        every color chosen is real in it too.
     """
     from .theme import select_theme
 
     if choose_from is None:
         chosen = select_theme(histogram, k, saliency=saliency, oklab=bins_oklab)
     else:
-        chosen = select_theme(choose_from, k, saliency=saliency)
+        chosen = select_theme(
+            choose_from, k, saliency=saliency, real_in=histogram, real_oklab=bins_oklab
+        )
     rgb8 = colorspace.srgb_to_uint8(chosen.srgb / 255.0)
     rgb8 = _unique_rows(rgb8)
     counts = nearest_counts(histogram, bins_oklab, rgb8)

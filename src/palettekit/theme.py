@@ -39,8 +39,9 @@ reports are still counted on the working image. The knobs are the fields of
    times the spatial saliency of its color on the selected pixels
    (:func:`spatial_saliency`: how much it differs from its surroundings, and
    how near the center it lies), times its *region factor*: a color whose
-   pixels lie as scattered specks of a pixel or two, most of their
-   neighbours another color (blossoms on foliage), weighs down to
+   pixels lie as scattered specks or clumps of a pixel or two, most of
+   their neighbours (the 5 x 5 square, ``region_radius``) another color
+   (blossoms on foliage), weighs down to
    ``speck_floor`` of a coherent region's weight (a dress), and counts as
    that much less area in step 4.
 3. **Coverage.** A pixel is covered by a theme color in proportion to how
@@ -49,18 +50,20 @@ reports are still counted on the working image. The knobs are the fields of
    cover each other more than different hues do); beyond
    ``cover_distance`` (another color, not another shade) not at all.
    Coverage is counted on the histogram coarsened to about ``cover_bins``
-   bins, leaving out bins under ``min_cover_share`` of the pixels.
+   bins, leaving out bins whose area holds under ``min_cover_share`` of
+   the pixels (noise; not a color spread over many shades).
 4. **Greedy choice.** Colors are added one at a time. Each candidate's
    *gain* is the salience-weighted coverage it adds; its score is
    ``gain ** gain_exponent`` (area and salience matter, less than in
    proportion) times two bonuses: its own vividness (up to ``1 +
    vivid_bonus``), and *novelty* (up to ``1 + new_family_bonus``) when it
    is a hue the theme does not have yet (``hue_spread`` degrees from every
-   chosen hue, or ``vivid_step`` times as chromatic as the chosen color of
-   that hue) or a neutral (chroma under ``neutral_chroma``) of a lightness
-   it does not have yet (``neutral_spread`` from every chosen neutral) --
-   the diversity of names people use; a candidate of a hue already chosen
-   (within ``same_hue_spread``) has its score multiplied by
+   chosen hue, ``vivid_step`` times as chromatic as the chosen color of
+   that hue, or ``shade_spread`` lighter or darker) or a neutral (chroma
+   under ``neutral_chroma``) of a lightness it does not have yet
+   (``neutral_spread`` from every chosen neutral) -- the diversity of
+   names people use; a candidate of a hue already chosen (within
+   ``same_hue_spread``) has its score multiplied by
    ``same_hue_factor`` for each color of that hue in the theme. The first
    color is one of the largest areas (``first_area_share``); after it,
    while some candidate of a hue not chosen yet would newly cover
@@ -69,7 +72,9 @@ reports are still counted on the working image. The knobs are the fields of
    smaller dull areas (a wall, a shadow) and second shades of a large area
    (the darker half of a blurred background) compete with the accents on
    salience. Candidates closer than ``min_distance`` to a chosen color are
-   out.
+   out. The novelty and same-hue rules have soft edges (``soft_hue``,
+   ``soft_step``, ``soft_lightness``): a hue a degree either side of an
+   edge scores nearly the same, so a resize does not flip the choice.
 5. **The vivid version.** The winner stands for an area of the image: first
    the most common color within ``vivid_reach`` of it, when that has
    ``common_ratio`` times its support (a faint tint of noise beside a large
@@ -78,8 +83,12 @@ reports are still counted on the working image. The knobs are the fields of
    ``typical_exponent``): among candidates within ``vivid_reach`` of it,
    within ``vivid_hue`` degrees of its hue, with at least ``vivid_keep`` of
    its gain and ``vivid_support`` of its support (a color of the area, not
-   the fringe of compression noise around it). For a neutral, the most
-   common neutral of the area. What counts as covered afterwards is the
+   the fringe of compression noise around it), weighted by closeness to
+   the *vivid center* of the area (``version_steps`` mean-shift steps on
+   the histogram toward its lit, saturated side, ``version_power``, within
+   ``version_radius``): among near-equal shades the noise of a resize does
+   not decide. For a neutral, the most common neutral near the mean of the
+   neutral area. What counts as covered afterwards is the
    area of the winner, not of its vivid version: the version names the
    area, it does not move it.
 
@@ -233,6 +242,12 @@ class ThemeParams:
     textured or shiny object (a pile of chili peppers) has many neighbours
     of other colors, but most of its pixels have half or more of their own."""
 
+    region_radius: int = 2
+    """A pixel's neighbours for its coherence are the (2 region_radius + 1)
+    square around it (24 pixels at 2): a clump of 2 x 2 blossoms has 3 of
+    its own among them, a speck still, where among the 8 nearest it had 3
+    of 8 and passed for a region; a dress is as coherent as before."""
+
     saliency_bits: int = 4
     """Spatial saliency is looked up by color bins of this many bits per
     channel: coarse enough that a color's bin holds several pixels of the
@@ -258,8 +273,11 @@ class ThemeParams:
     """... never coarser than this many bits per channel."""
 
     min_cover_share: float = 1e-4
-    """Coverage bins holding less than this share of the pixels (noise, edges)
-    are left out of the coverage."""
+    """Coverage bins whose area (the bins within ``area_radius``) holds less
+    than this share of the pixels (noise, edges) are left out of the
+    coverage; a color spread over many bins of a few pixels each (stained
+    glass lit from behind: hundreds of shades, 2 % of the image) is not
+    noise."""
 
     # --- 4. greedy choice
 
@@ -312,6 +330,17 @@ class ThemeParams:
     other hues by more (three reds for a crowd in red scarves leave out their
     purple and yellow)."""
 
+    shade_spread: float = 0.32
+    """A chromatic candidate this much lighter or darker (Oklab lightness)
+    than a chosen color of its hue is new and not the same hue (a deep red
+    after a salmon, a navy after a sky blue: another color name), as a
+    neutral is after ``neutral_spread``; ramped over ``soft_lightness``."""
+
+    shade_novelty: float = 0.75
+    """How new such a shade is, in [0, 1] (a new hue is 1): a little less, so
+    that a hue the theme lacks beats a lighter shade of one it has (the
+    purple chair over a lime one beside the olive grass)."""
+
     first_area_share: float = 0.7
     """The first color stands for one of the largest areas: only candidates
     that would cover at least this fraction of what the best-covering one
@@ -352,6 +381,42 @@ class ThemeParams:
     typical_exponent: float = 0.25
     """Among those, the vivid version maximises vividness times support to
     this power: the red of a car's body, not the pink of its highlight."""
+
+    version_steps: int = 3
+    """The vivid version is looked for near the *vivid center* of the
+    winner's area, found by this many mean-shift steps on the histogram
+    (the bins within ``vivid_reach`` of the center and ``vivid_hue`` of the
+    winner's hue, weighted as ``version_power`` says): a center that moves
+    little when the image is resized, where the most vivid candidate alone
+    flips between near-equal shades (issue 18 section 2). 0: the most vivid
+    common candidate of the whole reach, as before."""
+
+    version_power: float = 12.0
+    """The mean shift weighs each bin by its share times (chroma times
+    lightness) to this power: the center goes to the lit, saturated side of
+    the area (the yellow of a yellow egg, not its orange shade), not to its
+    average."""
+
+    version_radius: float = 0.04
+    """... and the vivid version's ranking (``typical_exponent``) is
+    multiplied by ``max(0, 1 - distance / version_radius)`` from that
+    center: the most vivid common color near it."""
+
+    # --- 4b. soft edges of the novelty rules (steadiness)
+
+    soft_hue: float = 10.0
+    """Degrees over which a hue turns from "the same hue" to "another hue"
+    (centered on ``same_hue_spread``) and from "not new" to "new" (centered on
+    ``hue_spread``): a candidate 1 degree either side of an edge scores
+    nearly the same, so a resize does not flip the choice."""
+
+    soft_step: float = 0.3
+    """Width of the same ramp on the chroma ratio, centered on ``vivid_step``."""
+
+    soft_lightness: float = 0.04
+    """Width of the same ramp on a lightness step, centered on
+    ``neutral_spread`` (between neutrals) and on ``shade_spread`` (between
+    shades of a hue)."""
 
 
 DEFAULT_THEME_PARAMS = ThemeParams()
@@ -539,6 +604,16 @@ _LINEAR32 = srgb_to_linear(np.repeat(np.arange(256.0)[:, None] / 255.0, 3, axis=
 _HALF_NEIGHBOURHOOD = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
+def _half_neighbourhood(radius: int) -> list[tuple[int, int]]:
+    """Offsets (rows, columns) of the (2 radius + 1)-square around a pixel,
+    each pair of neighbours once."""
+    if radius == 1:
+        return list(_HALF_NEIGHBOURHOOD)
+    offsets = [(0, dx) for dx in range(1, radius + 1)]
+    offsets += [(dy, dx) for dy in range(1, radius + 1) for dx in range(-radius, radius + 1)]
+    return offsets
+
+
 def _coherence(
     image: Image.Image,
     alpha_threshold: int,
@@ -548,10 +623,12 @@ def _coherence(
     """How much each color of the theme input lies in coherent regions.
 
     On :func:`theme_input` of ``image`` (``reduced``, when given), each
-    opaque pixel's coherence is the share of its opaque 8 neighbours of its
-    region (within ``params.region_distance`` of it, lightness at
-    ``params.lightness_weight``; in part up to twice that): 1 inside a region of one color and its
-    shades, about 1/2 along its edges, 0 for an isolated speck.
+    opaque pixel's coherence is the share of its opaque neighbours (the
+    square of ``params.region_radius`` around it) of its region (within
+    ``params.region_distance`` of it, lightness at
+    ``params.lightness_weight``; in part up to twice that): 1 inside a
+    region of one color and its shades, about 1/2 along its edges, 0 for an
+    isolated speck, low for a clump of a few pixels.
 
     Returns
     -------
@@ -570,44 +647,68 @@ def _coherence(
     lms = np.power(linear @ LINEAR_SRGB_TO_LMS.T.astype(np.float32), np.float32(1.0 / 3.0))
     scale = np.array([params.lightness_weight, 1.0, 1.0])[:, None]
     to_lab = (LMS_CBRT_TO_OKLAB * scale).astype(np.float32)
-    planes = [np.ascontiguousarray((lms @ row).reshape(height, width)) for row in to_lab]
     if array.shape[2] == 4:
         opaque = array[..., 3] >= alpha_threshold
     else:
         opaque = np.ones((height, width), dtype=bool)
     all_opaque = bool(opaque.all())
-    same = np.zeros((height, width), dtype=np.float32)
-    neighbours = np.zeros((height, width), dtype=np.float32)
-    # closeness ramps on the squared distance: 1 up to region_distance, 0
-    # from twice that
-    outer = np.float32(4.0 * params.region_distance**2)
-    ramp = np.float32(3.0 * params.region_distance**2)
-    for dy, dx in _HALF_NEIGHBOURHOOD:
-        rows_a, rows_b = slice(0, height - dy), slice(dy, height)
-        cols_a = slice(max(0, -dx), width - max(0, dx))
-        cols_b = slice(max(0, dx), width - max(0, -dx))
-        close = planes[0][rows_a, cols_a] - planes[0][rows_b, cols_b]
-        np.square(close, out=close)
-        for plane in planes[1:]:
-            diff = plane[rows_a, cols_a] - plane[rows_b, cols_b]
-            np.square(diff, out=diff)
-            close += diff
-        np.subtract(outer, close, out=close)
-        close /= ramp
-        np.clip(close, 0.0, 1.0, out=close)
+    # One flat plane per coordinate, each row followed by r far-away
+    # padding pixels: a neighbour (dy, dx) is then the pixel s = dy * (width
+    # + r) + dx further on, and one past the row's end or start lands in
+    # the padding, so every offset is one pass over contiguous memory.
+    # Transparent pixels are far away too.
+    r = params.region_radius
+    padded_width = width + r
+    far = np.float32(1e3)
+    planes = []
+    for row in to_lab:
+        plane = np.full((height, padded_width), far, dtype=np.float32)
+        plane[:, :width] = (lms @ row).reshape(height, width)
         if not all_opaque:
-            both = opaque[rows_a, cols_a] & opaque[rows_b, cols_b]
-            close *= both
-            neighbours[rows_a, cols_a] += both
-            neighbours[rows_b, cols_b] += both
-        same[rows_a, cols_a] += close
-        same[rows_b, cols_b] += close
-    if all_opaque:  # every pixel's neighbours inside the image
-        edge_rows = 3.0 - (np.arange(height) == 0) - (np.arange(height) == height - 1)
-        edge_cols = 3.0 - (np.arange(width) == 0) - (np.arange(width) == width - 1)
-        neighbours = (edge_rows[:, None] * edge_cols[None, :] - 1.0).astype(np.float32)
-    coherence = np.where(neighbours > 0, same / np.maximum(neighbours, 1.0), 1.0)
-    coherence = coherence.astype(np.float64)
+            plane[:, :width][~opaque] = far
+        planes.append(plane.ravel())
+    n = height * padded_width
+    # closeness ramps on the squared distance d2: 1 up to region_distance,
+    # 0 from twice that, i.e. (outer - clip(d2, inner, outer)) / ramp: only
+    # the clipped d2 need be summed over a pixel's pairs (a far neighbour
+    # adds outer: no closeness)
+    inner = np.float32(params.region_distance**2)
+    outer = np.float32(4.0 * params.region_distance**2)
+    ramp = outer - inner
+    shifts = np.array(
+        sorted(dy * padded_width + dx for dy, dx in _half_neighbourhood(r)), dtype=np.intp
+    )
+    # minus the sum over a pixel's pairs of outer - clip(d2): each pair it
+    # has (all but near either end of the flat planes) starts it at -outer
+    close = np.full(n, -2.0 * shifts.shape[0] * outer, dtype=np.float32)
+    ends = np.arange(min(int(shifts[-1]), n))
+    missing = (shifts.shape[0] - np.searchsorted(shifts, ends, side="right")) * outer
+    close[ends] += missing
+    close[n - 1 - ends] += missing
+    for shift in shifts:
+        d2 = planes[0][: n - shift] - planes[0][shift:]
+        np.square(d2, out=d2)
+        for plane in planes[1:]:
+            diff = plane[: n - shift] - plane[shift:]
+            np.square(diff, out=diff)
+            d2 += diff
+        np.clip(d2, inner, outer, out=d2)
+        close[: n - shift] += d2
+        close[shift:] += d2
+    rows, cols = np.arange(height), np.arange(width)
+    edge_rows = np.minimum(rows + r, height - 1) - np.maximum(rows - r, 0) + 1.0
+    edge_cols = np.minimum(cols + r, width - 1) - np.maximum(cols - r, 0) + 1.0
+    window = edge_rows[:, None] * edge_cols[None, :]
+    if all_opaque:
+        neighbours = window - 1.0
+    else:  # the opaque pixels of each (2 r + 1)-square, but for the pixel itself
+        counts = _box_mean(opaque[:, :, None].astype(np.float64), r)[:, :, 0]
+        neighbours = np.rint(counts * window) - opaque
+    # coherence: the pairs' closeness over the neighbours (1 without any)
+    scale = np.where(neighbours > 0, -1.0 / (ramp * np.maximum(neighbours, 1.0)), 0.0)
+    coherence = close.reshape(height, padded_width)[:, :width] * scale
+    np.maximum(coherence, 0.0, out=coherence)  # float32 rounding
+    coherence[neighbours <= 0] = 1.0
     if all_opaque:  # no copy of the pixels
         return _mean_by_bin(rgb.reshape(-1, 3), coherence.ravel(), params.saliency_bits)
     kept = opaque.ravel()
@@ -687,6 +788,14 @@ def _vividness(oklab: FloatArray, params: ThemeParams) -> FloatArray:
     deep shadow of a color catches the eye less than the color in the light)."""
     chroma = np.minimum(_chroma(oklab), params.chroma_full) / params.chroma_full
     return chroma * np.minimum(1.0, oklab[:, 0] / params.luminous)
+
+
+def _ramp(value: FloatArray, edge: float, width: float) -> FloatArray:
+    """(C,) 0 below ``edge - width / 2``, 1 from ``edge + width / 2``, linear
+    between (a step at ``edge`` when ``width`` is 0)."""
+    if width <= 0.0:
+        return (value >= edge).astype(np.float64)
+    return np.clip((value - edge) / width + 0.5, 0.0, 1.0)
 
 
 def _hue_turn(hue: FloatArray, reference: float) -> FloatArray:
@@ -824,7 +933,8 @@ def _real_candidates(full: _Bins, cover: _Bins, params: ThemeParams) -> _Candida
         vivid = populated & (_vividness(level_lab, params) >= 0.5)
         vivid_index = np.flatnonzero(vivid)
         best_vivid = vivid_index[np.argsort(-share[vivid_index], kind="stable")]
-        pools.append(level.colors[np.sort(best_vivid[: params.vivid_candidates])])
+        best_vivid = np.sort(best_vivid[: params.vivid_candidates])
+        pools.append(level.colors[best_vivid])
     rgb = np.clip(np.rint(np.concatenate(pools)), 0.0, 255.0)
     if rgb.shape[0] == 0:  # no bin holds min_bin_share of the pixels: the largest
         largest = full.histogram.colors[np.argmax(full.histogram.counts)]
@@ -861,14 +971,23 @@ class _Coverage:
     area: npt.NDArray[np.float32]
 
 
-def _area_weight(cover: _Bins, params: ThemeParams) -> FloatArray:
+def _area_share(cover: _Bins, params: ThemeParams) -> FloatArray:
+    """(Mc,) the share of the pixels in each coverage bin's area: the bins
+    within ``area_radius`` of it (lightness at ``lightness_weight``); its own
+    share when ``area_radius`` is 0."""
+    if params.area_radius <= 0.0:
+        return cover.share
+    scaled = cover.lab * np.array([params.lightness_weight, 1.0, 1.0])
+    return _support(scaled, scaled, cover.share, params.area_radius)
+
+
+def _area_weight(cover: _Bins, params: ThemeParams, local: FloatArray | None = None) -> FloatArray:
     """(Mc,) each coverage bin's share of the weight its area has: the area's
-    share of the pixels (the bins within ``area_radius``) to the power
+    share of the pixels (``local``, :func:`_area_share`) to the power
     ``area_exponent``, divided among its bins by their shares."""
     if params.area_radius <= 0.0:
         return cover.share**params.area_exponent
-    scaled = cover.lab * np.array([params.lightness_weight, 1.0, 1.0])
-    local = _support(scaled, scaled, cover.share, params.area_radius)
+    local = _area_share(cover, params) if local is None else local
     return cover.share * np.maximum(local, 1e-12) ** (params.area_exponent - 1.0)
 
 
@@ -878,10 +997,20 @@ def _coverage(cover: _Bins, saliency: SaliencyMap | None, params: ThemeParams) -
         np.ones(len(cover.histogram)) if saliency is None else saliency.lookup(cover.histogram)
     )
     chroma_weight = 1.0 + params.chroma_salience * _vividness(cover.lab, params)
-    weight = _area_weight(cover, params) * chroma_weight * spatial
+    local = _area_share(cover, params)
+    weight = _area_weight(cover, params, local) * chroma_weight * spatial
     # the area a person sees: scattered specks make less of one than a region
     area = cover.share * (1.0 if saliency is None else saliency.region_factor(cover.histogram))
+    # noise is a small bin with few pixels near it, or the fringe of an area
+    # whose well-populated bins stand for it; not the bins of a color spread
+    # over many shades, none well populated (stained glass: hundreds, 2 %)
     kept = cover.share >= params.min_cover_share
+    spread = ~kept & (local >= params.min_cover_share)
+    if spread.any() and kept.any():
+        scaled = cover.lab * np.array([params.lightness_weight, 1.0, 1.0])
+        represented = _support(scaled[spread], scaled[kept], cover.share[kept], params.area_radius)
+        spread[spread] = represented <= 0.0
+    kept |= spread
     if not kept.any():
         kept[:] = True
     return _Coverage(
@@ -902,20 +1031,42 @@ class _Greedy:
         Candidates at least ``min_distance`` from every chosen color.
     """
 
-    def __init__(self, cands: _Candidates, coverage: _Coverage, params: ThemeParams) -> None:
+    def __init__(
+        self,
+        cands: _Candidates,
+        coverage: _Coverage,
+        params: ThemeParams,
+        pixels: _Bins | None = None,
+        real_in: _Bins | None = None,
+    ) -> None:
         self.params = params
+        self.pixels = pixels
+        self.real_in = real_in
+        self.in_pixels: dict[int, float] = {}  # support in real_in, when asked
+        if pixels is not None:
+            # per bin, once: chroma, hue direction and vivid-center weight
+            self.pixel_chroma = _chroma(pixels.lab)
+            self.pixel_direction = pixels.lab[:, 1:] / np.maximum(self.pixel_chroma, 1e-12)[:, None]
+            self.pixel_chromatic = self.pixel_chroma >= params.neutral_chroma
+            self.pixel_weight = (
+                pixels.share * (self.pixel_chroma * pixels.lab[:, 0]) ** params.version_power
+            )
         self.lab, self.support = cands.lab, cands.support
         self.weight, self.area = coverage.weight, coverage.area
-        # closeness of every candidate to every coverage bin, (C, Mc) float32;
-        # each step reuses one buffer of that size (fresh pages cost more
-        # than the arithmetic)
+        # closeness of every coverage bin to every candidate, (Mc, C) float32
+        # (a choice changes a few rows; the sums over the rows are passes
+        # over contiguous memory)
         scale = np.array([params.lightness_weight, 1.0, 1.0])
-        closeness = squared_distances(self.lab * scale, coverage.lab * scale).astype(np.float32)
+        closeness = squared_distances(self.lab * scale, coverage.lab * scale).T.astype(
+            np.float32, order="C"
+        )
         np.sqrt(closeness, out=closeness)
         np.subtract(np.float32(params.cover_distance), closeness, out=closeness)
         np.maximum(closeness, np.float32(0.0), out=closeness)
-        self.closeness = closeness
-        self.buffer = np.empty_like(closeness)
+        self.by_bin = closeness
+        # what each candidate would add to each coverage bin, max(closeness -
+        # covered, 0); a choice changes only the columns it covers more
+        self.adds = closeness.copy()
         self.covered = np.zeros(coverage.lab.shape[0], dtype=np.float32)
 
         n = self.lab.shape[0]
@@ -928,23 +1079,24 @@ class _Greedy:
             self.chromatic, np.maximum(self.vividness, params.novelty_floor), params.neutral_share
         )
         self.same_hue = np.ones(n)
-        self.new = np.ones(n, dtype=bool)
+        self.new = np.ones(n)
         self.allowed = np.ones(n, dtype=bool)
         self.chosen: list[int] = []
+
+    @property
+    def closeness(self) -> npt.NDArray[np.float32]:
+        """(C, Mc) float32 closeness of each candidate to each coverage bin,
+        ``max(0, cover_distance - distance)`` (a view of ``by_bin``)."""
+        return self.by_bin.T
 
     def gains(self) -> tuple[FloatArray, FloatArray]:
         """(C,) salience-weighted coverage each candidate would add, and (C,)
         the share of the image it would newly cover (closeness weighted)."""
-        if self.chosen:
-            np.subtract(self.closeness, self.covered, out=self.buffer)
-            np.maximum(self.buffer, np.float32(0.0), out=self.buffer)
-            adds = self.buffer
-        else:  # nothing covered yet: what each would add is its closeness
-            adds = self.closeness
+        adds = self.adds
         # einsum, not `@`: a threaded BLAS matrix-vector product costs more
         # on a busy machine than the arithmetic (see cluster.cross_products)
-        gain = np.einsum("ij,j->i", adds, self.weight).astype(np.float64)
-        new_area = np.einsum("ij,j->i", adds, self.area).astype(np.float64)
+        gain = np.einsum("ji,j->i", adds, self.weight).astype(np.float64)
+        new_area = np.einsum("ji,j->i", adds, self.area).astype(np.float64)
         return gain, new_area / self.params.cover_distance
 
     def best(self, gain: FloatArray, new_area: FloatArray) -> int:
@@ -997,7 +1149,66 @@ class _Greedy:
             ranking = self.vividness * support**params.typical_exponent
         else:
             ranking = support
-        return int(near_index[np.argmax(ranking[near_index])])
+        ranking = ranking[near_index]
+        if params.version_steps > 0 and self.pixels is not None:
+            center = self._vivid_center(winner)
+            distance = np.sqrt(row_norms(self.lab[near_index] - center))
+            if params.version_radius > 0.0:
+                ranking = ranking * np.maximum(1.0 - distance / params.version_radius, 0.0)
+            if ranking.max() <= 0.0:  # none near the center: the nearest
+                return int(near_index[np.argmin(distance)])
+        return int(near_index[np.argmax(ranking)])
+
+    def real(self, index: int) -> bool:
+        """Whether candidate ``index`` is a color of the image's own pixels
+        (``real_in``): half of ``min_support`` within ``real_radius`` (what
+        is promised); always, without them. Asked of the few candidates that
+        would be chosen, not of all."""
+        if self.real_in is None:
+            return True
+        if index not in self.in_pixels:  # the bins within the lightness window, no sort
+            lab, share = self.real_in.lab, self.real_in.share
+            color, radius = self.lab[index], self.params.real_radius
+            window = np.flatnonzero(np.abs(lab[:, 0] - color[0]) <= radius)
+            near = row_norms(lab[window] - color) <= radius * radius
+            self.in_pixels[index] = float(share[window[near]].sum())
+        return self.in_pixels[index] >= 0.5 * self.params.min_support
+
+    def _vivid_center(self, winner: int) -> FloatArray:
+        """(3,) Oklab: the vivid center of the winner's area (``version_steps``
+        mean-shift steps from the winner on the histogram's bins; for a
+        neutral, the mean of the neutral bins around it)."""
+        params, pixels = self.params, self.pixels
+        assert pixels is not None
+        # each step's center is a mean of bins within vivid_reach of the
+        # last: every bin a step can reach lies within steps x reach of the
+        # winner (the same bins, in the same order, as over all of them)
+        reach = params.vivid_reach
+        span = (params.version_steps * reach) ** 2 * (1.0 + 1e-9)
+        index = np.flatnonzero(row_norms(pixels.lab - self.lab[winner]) <= span)
+        if self.chromatic[winner]:
+            # within vivid_hue of the winner's hue: the cosine of the turn
+            # from the dot product of the (a, b) directions
+            a, b = self.lab[winner, 1:] / self.chroma[winner]
+            direction = self.pixel_direction[index]
+            cosine = direction[:, 0] * a + direction[:, 1] * b
+            eligible = self.pixel_chromatic[index] & (
+                cosine >= np.cos(np.radians(params.vivid_hue))
+            )
+            weights = self.pixel_weight
+        else:
+            eligible = ~self.pixel_chromatic[index]
+            weights = pixels.share
+        index = index[eligible]
+        lab, weight = pixels.lab[index], weights[index]
+        center = self.lab[winner]
+        for _ in range(params.version_steps):
+            inside = row_norms(lab - center) <= reach * reach
+            total = weight[inside].sum()
+            if total <= 0.0:
+                break
+            center = weight[inside] @ lab[inside] / total
+        return center
 
     def take(self, winner: int, chosen: int) -> None:
         """Choose ``chosen`` (the vivid version) for the area of ``winner``.
@@ -1007,20 +1218,29 @@ class _Greedy:
         """
         params, chromatic, lab = self.params, self.chromatic, self.lab
         self.chosen.append(chosen)
-        np.maximum(self.covered, self.closeness[winner], out=self.covered)
+        more = np.flatnonzero(self.by_bin[:, winner] > self.covered)
+        self.covered[more] = self.by_bin[more, winner]
+        adds = self.by_bin[more] - self.covered[more, None]
+        self.adds[more] = np.maximum(adds, np.float32(0.0), out=adds)
         if chromatic[chosen]:
-            turn = _hue_turn(self.hue, self.hue[chosen])
-            self.same_hue[chromatic & (turn < np.radians(params.same_hue_spread))] *= (
-                params.same_hue_factor
+            turn = np.degrees(_hue_turn(self.hue, self.hue[chosen]))
+            other_lightness = _ramp(
+                np.abs(lab[:, 0] - lab[chosen, 0]), params.shade_spread, params.soft_lightness
             )
-            self.new &= (
-                ~chromatic
-                | (turn >= np.radians(params.hue_spread))
-                | (self.chroma >= params.vivid_step * self.chroma[chosen])
+            same = (1.0 - _ramp(turn, params.same_hue_spread, params.soft_hue)) * (
+                1.0 - other_lightness
             )
+            self.same_hue *= np.where(chromatic, params.same_hue_factor**same, 1.0)
+            newness = np.maximum(
+                _ramp(turn, params.hue_spread, params.soft_hue),
+                _ramp(self.chroma / self.chroma[chosen], params.vivid_step, params.soft_step),
+            )
+            newness = np.maximum(newness, params.shade_novelty * other_lightness)
+            self.new *= np.where(chromatic, newness, 1.0)
         else:
             lightness_step = np.abs(lab[:, 0] - lab[chosen, 0])
-            self.new &= chromatic | (lightness_step >= params.neutral_spread)
+            newness = _ramp(lightness_step, params.neutral_spread, params.soft_lightness)
+            self.new *= np.where(chromatic, 1.0, newness)
         distance = params.min_distance
         self.allowed &= row_norms(lab - lab[chosen]) >= distance * distance
 
@@ -1031,6 +1251,8 @@ def select_theme(
     *,
     saliency: SaliencyMap | None = None,
     oklab: FloatArray | None = None,
+    real_in: ColorHistogram | None = None,
+    real_oklab: FloatArray | None = None,
     params: ThemeParams = DEFAULT_THEME_PARAMS,
 ) -> ThemeResult:
     """Choose up to k theme colors among the real colors of a histogram.
@@ -1046,6 +1268,12 @@ def select_theme(
         without it pixels count by their share and chroma alone.
     oklab : (M, 3) float64, optional
         The bins' colors in Oklab, if the caller has them.
+    real_in : ColorHistogram, optional
+        The histogram of the image's own pixels when ``histogram`` is of an
+        area average of them (:func:`theme_input`): a candidate must be real
+        in both (``min_support``).
+    real_oklab : (M', 3) float64, optional
+        ``real_in``'s colors in Oklab, if the caller has them.
     params : ThemeParams
         The knobs of the theme.
 
@@ -1060,14 +1288,26 @@ def select_theme(
     lab = srgb_to_oklab(histogram.colors / 255.0) if oklab is None else oklab
     full = _Bins(histogram, lab, counts / counts.sum())
     cover = _coverage_bins(full, params)
+    pixels = None  # the image's own pixels, when ``histogram`` is an area average
+    if real_in is not None:
+        real_counts = real_in.counts.astype(np.float64)
+        if real_oklab is None:
+            real_oklab = srgb_to_oklab(real_in.colors / 255.0)
+        pixels = _Bins(real_in, real_oklab, real_counts / real_counts.sum())
     cands = _real_candidates(full, cover, params)
-    greedy = _Greedy(cands, _coverage(cover, saliency, params), params)
+    greedy = _Greedy(cands, _coverage(cover, saliency, params), params, full, pixels)
     while len(greedy.chosen) < k and greedy.allowed.any():
         gain, new_area = greedy.gains()
         best = greedy.best(gain, new_area)
-        if greedy.chosen and gain[best] <= 0.0:
+        while not greedy.real(best):  # a blend of the area average, not a color
+            greedy.allowed[best] = False
+            if not greedy.allowed.any():
+                break
+            best = greedy.best(gain, new_area)
+        if not greedy.allowed[best] or (greedy.chosen and gain[best] <= 0.0):
             break
         winner, reach = greedy.area_of(best)
-        greedy.take(winner, greedy.vivid_version(winner, reach, gain))
+        version = greedy.vivid_version(winner, reach, gain)
+        greedy.take(winner, version if greedy.real(version) else best)
     picked = np.asarray(greedy.chosen, dtype=np.intp)
     return ThemeResult(srgb=cands.rgb[picked], oklab=cands.lab[picked], candidates=cands.considered)
