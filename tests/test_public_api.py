@@ -237,10 +237,11 @@ PACKAGE = Path(palettekit.__file__).parent
 CORE_LAYERS = {
     "errors": set(),
     "options": {"errors"},
-    "colorspace": set(),
-    "histogram": {"colorspace"},  # bins spaced by lightness
-    "cluster": set(),
-    "seeded": set(),  # numpy's default_rng stream, compiled
+    "kernels": set(),  # loads the optional compiled modules
+    "colorspace": {"kernels"},
+    "histogram": {"colorspace", "kernels"},  # bins spaced by lightness
+    "cluster": {"kernels"},
+    "seeded": {"kernels"},  # numpy's default_rng stream, compiled
     "pixels": set(),
     "families": {"colorspace"},
     "names": {"colorspace", "families"},

@@ -8,13 +8,14 @@ the loops below do no checking.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+from .kernels import optional_kernel
 
 if TYPE_CHECKING:
     from .seeded import Random
@@ -40,14 +41,7 @@ FloatArray = npt.NDArray[np.float64]
 # below does the same arithmetic and stays the reference. Setting
 # PALETTEKIT_NO_KERNEL=1 (before import) or this attribute to None forces
 # numpy alone.
-_kernel: ModuleType | None
-if os.environ.get("PALETTEKIT_NO_KERNEL"):
-    _kernel = None
-else:
-    try:
-        from . import _cluster as _kernel
-    except ImportError:  # built without a C compiler: numpy alone, same palettes
-        _kernel = None
+_kernel: ModuleType | None = optional_kernel("_cluster")
 
 
 @dataclass(frozen=True, eq=False)

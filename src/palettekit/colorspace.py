@@ -18,11 +18,12 @@ outside [0, 1] for colors outside the sRGB gamut; see :func:`clip_srgb`.
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
+
+from .kernels import optional_kernel
 
 __all__ = [
     "srgb_to_linear",
@@ -167,14 +168,7 @@ def oklab_to_linear_srgb(oklab: ArrayLike) -> Array:
 # numpy's chain of whole-array steps costs several times the kernel's single
 # pass on a histogram's few thousand bins. PALETTEKIT_NO_KERNEL=1 (before
 # import) or setting _kernel to None forces numpy alone.
-_kernel: ModuleType | None
-if os.environ.get("PALETTEKIT_NO_KERNEL"):
-    _kernel = None
-else:
-    try:
-        from . import _cluster as _kernel
-    except ImportError:  # built without a C compiler: numpy alone, same values
-        _kernel = None
+_kernel: ModuleType | None = optional_kernel("_cluster")
 
 _ROOT_STEPS = 4
 """Division-free Newton steps of :func:`_root` before its last, polishing one."""

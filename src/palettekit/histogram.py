@@ -8,7 +8,6 @@ with 8 bits per channel the bins are exactly the image's distinct colors.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -17,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .colorspace import srgb_to_linear
+from .kernels import optional_kernel
 
 __all__ = [
     "ColorHistogram",
@@ -134,14 +134,7 @@ _BLUE_SHIFT = float(1 << 18)
 _PACKED_MAX_PIXELS = (1 << 18) - 1
 
 
-_kernel: ModuleType | None
-if os.environ.get("PALETTEKIT_NO_KERNEL"):  # numpy alone, as cluster.py
-    _kernel = None
-else:
-    try:  # the optional compiled pass (src/palettekit/_histogram.c)
-        from . import _histogram as _kernel
-    except ImportError:  # built without a C compiler: numpy alone, same results
-        _kernel = None
+_kernel: ModuleType | None = optional_kernel("_histogram")
 
 # The compiled pass fills a dense (2 ** (3 * bits), 4) table: 512 KB at 5 bits
 # (kept between calls), 8 MB of its own at 6, where numpy's blocks cost less.
@@ -310,7 +303,7 @@ def coarsen(histogram: ColorHistogram, bits: int) -> ColorHistogram:
     """
     if bits >= histogram.bits:
         return histogram
-    if bits <= _KERNEL_BITS_MAX and _kernel is not None and hasattr(_kernel, "coarsen"):
+    if bits <= _KERNEL_BITS_MAX and _kernel is not None:
         # The same sums in the same order in one pass (numpy's chain of a
         # dozen whole-array steps costs more than the arithmetic).
         capacity = min(len(histogram), 1 << (3 * bits))

@@ -14,25 +14,19 @@ same seed gives the same draws, so the same palettes.
 from __future__ import annotations
 
 import operator
-import os
 from types import ModuleType
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from .kernels import optional_kernel
+
 __all__ = ["Random", "PCG64Stream", "default_rng"]
 
 FloatArray = npt.NDArray[np.float64]
 
-_kernel: ModuleType | None
-if os.environ.get("PALETTEKIT_NO_KERNEL"):  # numpy alone, as cluster.py
-    _kernel = None
-else:
-    try:  # the optional compiled stream (src/palettekit/_random.c)
-        from . import _random as _kernel
-    except ImportError:  # built without a C compiler: numpy.random, the same draws
-        _kernel = None
+_kernel: ModuleType | None = optional_kernel("_random")
 
 
 class Random(Protocol):
