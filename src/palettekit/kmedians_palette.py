@@ -45,7 +45,7 @@ and how its values were chosen, is measured in bench/ and the README.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -169,28 +169,40 @@ def _coarse_level(
     params: KMediansParams,
 ) -> tuple[ColorHistogram, FloatArray]:
     """The histogram coarsened to at most ``params.coarse_bins`` bins, and its points."""
-    level, level_points = histogram, points
-    while len(level) > params.coarse_bins and level.bits > params.min_coarse_bits:
-        coarser = coarsen(level, level.bits - 1)
-        if len(coarser) <= k:
-            break
-        level = coarser
-        level_points = colorspace.convert(coarser.colors / 255.0, space)
-    return level, level_points
+    return _coarsened_while(
+        histogram,
+        points,
+        k,
+        space,
+        lambda level: len(level) > params.coarse_bins and level.bits > params.min_coarse_bits,
+    )
 
 
 def _start_level(
     level: ColorHistogram, level_points: FloatArray, k: int, space: str, params: KMediansParams
 ) -> tuple[ColorHistogram, FloatArray]:
     """``level`` coarsened to ``params.start_bits`` bits (kept above ``k`` bins), and its points."""
-    start, start_points = level, level_points
-    while start.bits > params.start_bits:
-        coarser = coarsen(start, start.bits - 1)
+    return _coarsened_while(
+        level, level_points, k, space, lambda start: start.bits > params.start_bits
+    )
+
+
+def _coarsened_while(
+    level: ColorHistogram,
+    level_points: FloatArray,
+    k: int,
+    space: str,
+    go_on: Callable[[ColorHistogram], bool],
+) -> tuple[ColorHistogram, FloatArray]:
+    """``level`` coarsened one bit at a time while ``go_on(level)`` holds and the
+    next level still has more than ``k`` bins, and the points of the result."""
+    while go_on(level):
+        coarser = coarsen(level, level.bits - 1)
         if len(coarser) <= k:
             break
-        start = coarser
-        start_points = colorspace.convert(coarser.colors / 255.0, space)
-    return start, start_points
+        level = coarser
+        level_points = colorspace.convert(coarser.colors / 255.0, space)
+    return level, level_points
 
 
 def _polished(
