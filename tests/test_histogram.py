@@ -338,21 +338,13 @@ def test_compiled_histogram_gives_the_numpy_histogram_and_leaves_its_table_clear
 
 @needs_kernel
 def test_compiled_coarsen_gives_exactly_the_numpy_bins():
-    from palettekit import histogram as histogram_module
     from test_pipeline import photo_like
 
     pixels = photo_like(5, height=200, width=300).reshape(-1, 3)
     for source_bits in (5, 6, 8):
         fine = color_histogram(pixels, source_bits)
         for bits in range(1, min(source_bits, 6)):
-            compiled = coarsen(fine, bits)
-            kernel = histogram_module._kernel
-            histogram_module._kernel = None
-            try:
-                pure = coarsen(fine, bits)
-            finally:
-                histogram_module._kernel = kernel
-            _assert_identical(compiled, pure)
+            _assert_identical(coarsen(fine, bits), _numpy_coarsen(fine, bits))
 
 
 @needs_kernel
@@ -394,7 +386,6 @@ def test_compiled_histogram_makes_outputs_of_exactly_the_occupied_bins():
 
 @needs_kernel
 def test_compiled_coarsen_keeps_its_table_clear_between_calls():
-    from palettekit import histogram as histogram_module
     from palettekit.histogram import _kernel, _kernel_keys
     from test_pipeline import photo_like
 
@@ -405,14 +396,19 @@ def test_compiled_coarsen_keeps_its_table_clear_between_calls():
             colors, counts, _kernel_keys(4), 16, np.empty((2, 3)), np.empty(2, np.int64)
         )
     for bits in (4, 3, 4):
-        compiled = coarsen(fine, bits)
-        kernel = histogram_module._kernel
-        histogram_module._kernel = None
-        try:
-            pure = coarsen(fine, bits)
-        finally:
-            histogram_module._kernel = kernel
-        _assert_identical(compiled, pure)
+        _assert_identical(coarsen(fine, bits), _numpy_coarsen(fine, bits))
+
+
+def _numpy_coarsen(fine, bits):
+    """coarsen(fine, bits) with the compiled kernel switched off."""
+    from palettekit import histogram as histogram_module
+
+    kernel = histogram_module._kernel
+    histogram_module._kernel = None
+    try:
+        return coarsen(fine, bits)
+    finally:
+        histogram_module._kernel = kernel
 
 
 def _four_byte_pixels(pixels: np.ndarray, fourth: int) -> np.ndarray:
